@@ -1,0 +1,43 @@
+"""The interface every OCR engine implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+from PIL import Image
+
+from ocr_expert.types import Span
+
+
+class OCREngineError(RuntimeError):
+    """An engine could not run (missing binary, missing model, bad option)."""
+
+
+class OCREngine(ABC):
+    """Reads text off an image.
+
+    ``read_page`` finds text anywhere in a full image (detection, then recognition);
+    ``read_crop`` reads a single word or line crop with recognition only, as the
+    text-recognition benchmarks need. Both return spans in any order: the expert puts
+    them into reading order.
+    """
+
+    name: ClassVar[str]
+    #: whether results are worth caching on disk (false for engines that do no work)
+    cacheable: ClassVar[bool] = True
+    #: language code(s) the engine reads, recorded in the result
+    language: str | None = None
+
+    @abstractmethod
+    def config(self) -> dict[str, Any]:
+        """The full configuration, JSON-serialisable: it keys the cache, so any option
+        that changes the output must be in it."""
+
+    @abstractmethod
+    def read_page(self, image: Image.Image) -> list[Span]:
+        """Detect and recognise all text in an RGB image."""
+
+    @abstractmethod
+    def read_crop(self, image: Image.Image) -> list[Span]:
+        """Recognise the text of an RGB crop holding one word or line (no detection)."""

@@ -1,0 +1,174 @@
+"""Turning whatever a user hands us into one RGB image, or one clear error.
+
+Accepted: a path (str or ``Path``), raw bytes, a PIL image or a NumPy array, in any
+mode (RGB, RGBA, L, LA, P, CMYK, 1, 16-bit and 32-bit grey, float). EXIF orientation
+is applied so boxes match what a person sees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ImageSource = Union[str, Path, bytes, Image.Image, np.ndarray]
+
+#: Pillow's own default ceiling (about 89.5 megapixels, a 9459 x 9459 image).
+DEFAULT_MAX_PIXELS = 89_478_485
+
+
+class ImageInputError(ValueError):
+    """The input is not a readable image. The message names the input."""
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    image: Image.Image  # RGB, orientation applied
+    digest: str  # sha256 of the file bytes, or of the decoded pixels for in-memory images
+    name: str  # how to name the input in messages and logs
+
+
+def describe(source: Any) -> str:
+    """A short human name for an input, used in error messages and logs."""
+    if isinstance(source, (str, Path)):
+        return str(source)
+    if isinstance(source, (bytes, bytearray)):
+        return f"<{len(source)} bytes>"
+    if isinstance(source, Image.Image):
+        name = getattr(source, "filename", "") or ""
+        return name or f"<PIL image {source.mode} {source.size[0]}x{source.size[1]}>"
+    if isinstance(source, np.ndarray):
+        return f"<array {source.dtype} {'x'.join(map(str, source.shape))}>"
+    return f"<{type(source).__name__}>"
+
+
+def source_digest(source: ImageSource) -> str | None:
+    """sha256 of a file's or a buffer's bytes without decoding it; None for in-memory images."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            return None
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+    if isinstance(source, (bytes, bytearray)):
+        return hashlib.sha256(source).hexdigest()
+    return None
+
+
+def load_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
+    """Open ``source`` as an RGB image with EXIF orientation applied.
+
+    Raises ``ImageInputError`` naming the input when it is missing, empty, not an image,
+    truncated, or larger than ``max_pixels`` (decompression-bomb guard).
+    """
+    name = describe(source)
+    digest = source_digest(source)
+    try:
+        if isinstance(source, (str, Path)):
+            path = Path(source)
+            if not path.exists():
+                raise ImageInputError(f"image not found: {name}")
+            if path.is_dir():
+                raise ImageInputError(f"image path is a folder, not a file: {name}")
+            if path.stat().st_size == 0:
+                raise ImageInputError(f"image file is empty: {name}")
+            image = _open(path, name, max_pixels)
+        elif isinstance(source, (bytes, bytearray)):
+            if not source:
+                raise ImageInputError("image bytes are empty")
+            image = _open(io.BytesIO(source), name, max_pixels)
+        elif isinstance(source, Image.Image):
+            _check_size(source.size, name, max_pixels)
+            image = source
+        elif isinstance(source, np.ndarray):
+            image = _from_array(source, name)
+            _check_size(image.size, name, max_pixels)
+        else:
+            raise ImageInputError(
+                f"unsupported image input {name}: pass a path, bytes, a PIL image or an array"
+            )
+        if image.width == 0 or image.height == 0:
+            raise ImageInputError(f"image has no pixels: {name}")
+        image = ImageOps.exif_transpose(image) if hasattr(image, "getexif") else image
+        rgb = to_rgb(image)
+    except ImageInputError:
+        raise
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        # Pillow reports truncation and bad headers as OSError/ValueError/SyntaxError.
+        raise ImageInputError(f"cannot read image {name}: {exc}") from exc
+    if digest is None:
+        digest = pixel_digest(rgb)
+    return LoadedImage(image=rgb, digest=digest, name=name)
+
+
+def pixel_digest(image: Image.Image) -> str:
+    """sha256 over size, mode and pixels: equal images hash equal whatever they came from."""
+    h = hashlib.sha256(f"{image.mode}{image.size}".encode())
+    h.update(image.tobytes())
+    return h.hexdigest()
+
+
+def _open(fp: Any, name: str, max_pixels: int) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(fp)
+            _check_size(image.size, name, max_pixels)
+            image.load()  # decode now, so truncation fails here and not later
+    except UnidentifiedImageError as exc:
+        raise ImageInputError(f"not an image file (or an unknown format): {name}") from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageInputError(f"image is too large to decode safely: {name} ({exc})") from exc
+    return image
+
+
+def _check_size(size: tuple[int, int], name: str, max_pixels: int) -> None:
+    if max_pixels and size[0] * size[1] > max_pixels:
+        raise ImageInputError(
+            f"image is too large: {name} is {size[0]}x{size[1]} pixels, over the "
+            f"limit of {max_pixels} (raise max_pixels if the image is trusted)"
+        )
+
+
+def _from_array(array: np.ndarray, name: str) -> Image.Image:
+    if array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (1, 3, 4)):
+        if array.ndim == 3 and array.shape[2] == 1:
+            array = array[:, :, 0]
+        if array.dtype != np.uint8:
+            array = _scale_to_uint8(array.astype(np.float64))
+        return Image.fromarray(array)
+    raise ImageInputError(f"array {name} is not an image (expected HxW, HxWx3 or HxWx4)")
+
+
+def _scale_to_uint8(values: np.ndarray) -> np.ndarray:
+    """Map deep or float pixel values to 0..255, keeping 8-bit data as it is."""
+    high = float(values.max()) if values.size else 0.0
+    if high <= 1.0:  # float images in 0..1
+        values = values * 255.0
+    elif high > 255.0:
+        values = values * (255.0 / (65535.0 if high <= 65535.0 else high))
+    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Any Pillow mode to RGB; transparency is flattened onto white, as on paper."""
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        return Image.fromarray(_scale_to_uint8(np.asarray(image, dtype=np.float64))).convert("RGB")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
