@@ -1,9 +1,77 @@
-"""Subcommands of this package (filled in as the package grows)."""
+"""Subcommands of this package: ``ocrvqa eval`` and ``ocrvqa report``."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add this package's subcommands to the ``ocrvqa`` parser."""
+    """Add ``eval`` and ``report`` to the ``ocrvqa`` parser."""
+    p = subparsers.add_parser(
+        "eval",
+        help="score a model on VQA benchmarks with and without OCR context",
+        description=(
+            "Evaluate every prompt variant of CONFIG on the same samples, with the model loaded once, "
+            "and write the per-sample log, results.json, table.md, chart.png and report/index.html. "
+            "Started again on the same folder, it resumes. Run under `accelerate launch` to shard."
+        ),
+    )
+    p.add_argument("config", nargs="?", default="smoke", help="a YAML run config, or a shipped one by name (default: smoke)")
+    p.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="override config keys, dotted, values read as YAML: model=Qwen/Qwen-VL-Chat limit=50 ocr.engine=tesseract",
+    )
+    p.add_argument("--no-report", action="store_true", help="write the log only; build the report later")
+    p.set_defaults(func=_eval)
+
+    r = subparsers.add_parser(
+        "report",
+        help="rebuild results.json, table.md, chart.png and the HTML page from a run's log",
+    )
+    r.add_argument("run_dir", help="the run folder (holding run.json and the log)")
+    r.set_defaults(func=_report)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from eval_vqa.config import ConfigError, load_config
+
+    overrides = list(args.overrides)
+    config_arg = args.config
+    if "=" in config_arg:  # `ocrvqa eval limit=5`: only overrides, on the default config
+        overrides.insert(0, config_arg)
+        config_arg = "smoke"
+    try:
+        config = load_config(config_arg, overrides)
+        from eval_vqa.runner import run
+
+        summary = run(config, report=not args.no_report)
+    except ConfigError as exc:
+        print(f"ocrvqa eval: {exc}", file=sys.stderr)
+        return 2
+    if summary.report:
+        print((summary.run_dir / "table.md").read_text(encoding="utf-8"))
+        for name, path in summary.report.items():
+            print(f"{name}: {path}")
+    print(
+        f"done in {summary.elapsed_s:.1f} s: {summary.written} samples evaluated, "
+        f"{summary.skipped} already in the log, {summary.errors} broken",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from eval_vqa.report import build_report
+
+    try:
+        paths = build_report(args.run_dir)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"ocrvqa report: {exc}", file=sys.stderr)
+        return 2
+    print(paths["table"].read_text(encoding="utf-8"))
+    for name, path in paths.items():
+        print(f"{name}: {path}")
+    return 0

@@ -1,0 +1,277 @@
+"""Run configuration: a YAML file validated with pydantic, plus ``key=value`` overrides.
+
+A run config names the model, the benchmarks, the OCR engine and the prompt variants.
+Every mistake is reported as a ``ConfigError`` that names the offending key, e.g.
+``ocr.engin: unknown key`` or ``batch_size: must be greater than 0 (got -1)``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib
+import json
+from pathlib import Path
+from typing import Any, Literal, Sequence
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+#: Folder of the configs shipped with the project (``configs/`` at the repository root).
+CONFIGS_DIR = Path(__file__).resolve().parents[1] / "configs"
+
+
+class ConfigError(ValueError):
+    """A run config that cannot be used; the message names the key and what to do."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class BenchmarkConfig(_Strict):
+    """One benchmark of a run and where its data comes from."""
+
+    name: str
+    source: str | None = None  # None: the benchmark's Hugging Face copy; else an HF id or a local file/folder
+    image_root: str | None = None
+    split: str | None = None
+    limit: int | None = Field(default=None, gt=0)
+    offset: int | None = Field(default=None, ge=0)
+    subset: int | None = Field(default=None, gt=0)
+    instruction: str | None = None  # replaces the benchmark's default answer instruction
+    max_new_tokens: int | None = Field(default=None, gt=0)
+
+
+class OCRConfig(_Strict):
+    """The OCR expert and how it runs beside generation."""
+
+    engine: str = "ppocr"
+    options: dict[str, Any] = Field(default_factory=dict)  # engine options (lang=..., model=...)
+    cache_dir: str | None = None
+    use_cache: bool = True
+    mode: Literal["auto", "page", "crop"] = "auto"
+    overlap: bool = True  # read ahead in threads while the model generates
+    workers: int = Field(default=1, ge=1)
+    lookahead: int = Field(default=2, ge=1)  # batches read ahead of the one being generated
+
+
+class GenerationConfig(_Strict):
+    max_new_tokens: int | None = Field(default=None, gt=0)  # None: each benchmark's default
+
+
+class ReportConfig(_Strict):
+    metric: str = "anls"  # the metric of the main table (the seed's Table 5 is all ANLS)
+    baseline: str = "none"  # the variant the paired deltas are measured against
+    bootstrap_samples: int = Field(default=2000, ge=100)
+    permutation_samples: int = Field(default=10000, ge=100)
+    seed: int = 0
+    html_samples: int = Field(default=300, ge=0)  # samples shown on the error-analysis page
+    chart: bool = True
+    html: bool = True
+
+
+class RunConfig(_Strict):
+    """Everything one ``ocrvqa eval`` run needs."""
+
+    name: str = "run"
+    model: str
+    backend: str | None = None  # None: inferred from the model's config
+    device: str | None = None  # None: the accelerate process's device
+    dtype: str | None = None
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    # modules imported before the run, e.g. one that registers a backend with @register_backend
+    plugins: list[str] = Field(default_factory=list)
+    benchmarks: list[BenchmarkConfig] = Field(min_length=1)
+    variants: list[str | dict[str, Any]] = Field(default_factory=lambda: ["none", "tokens"], min_length=1)
+    ocr: OCRConfig = Field(default_factory=OCRConfig)
+    generation: GenerationConfig = Field(default_factory=GenerationConfig)
+    batch_size: int = Field(default=8, gt=0)
+    limit: int | None = Field(default=None, gt=0)  # per benchmark, unless the benchmark sets its own
+    offset: int = Field(default=0, ge=0)
+    subset: int | None = Field(default=None, gt=0)  # a fixed-seed random subset of this size
+    seed: int = 0
+    output_dir: str = "runs/{name}"
+    progress: bool = True
+    report: ReportConfig = Field(default_factory=ReportConfig)
+
+    @field_validator("benchmarks", mode="before")
+    @classmethod
+    def _benchmark_names(cls, value: Any) -> Any:
+        # a bare name is shorthand for {name: ...}
+        if isinstance(value, (str, dict)):
+            value = [value]
+        if isinstance(value, list):
+            return [{"name": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("variants", mode="before")
+    @classmethod
+    def _variant_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, (str, dict)) else value
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.output_dir.format(name=self.name))
+
+    def variant_names(self) -> list[str]:
+        return [v if isinstance(v, str) else str(v.get("name", "")) for v in self.variants]
+
+    def fingerprint(self) -> str:
+        """Hash of every setting that changes a sample's record: a resumed run must match it."""
+        keys = ("model", "backend", "dtype", "model_kwargs", "variants", "ocr", "generation", "benchmarks")
+        data = self.model_dump(include=set(keys))
+        for bench in data["benchmarks"]:
+            for key in ("limit", "offset", "subset"):
+                bench.pop(key, None)  # which samples are chosen does not change a sample's record
+        for key in ("overlap", "workers", "lookahead", "cache_dir", "use_cache"):
+            data["ocr"].pop(key, None)  # how OCR is scheduled does not change its output
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def parse_overrides(items: Sequence[str]) -> list[tuple[list[str], Any]]:
+    """Parse ``key=value`` strings: dotted keys, values read as YAML (``limit=50`` is an int)."""
+    parsed = []
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"override {item!r}: expected key=value, e.g. limit=50 or ocr.engine=tesseract")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"override {key}: cannot read value {raw!r} as YAML: {exc}") from exc
+        parsed.append((key.split("."), value))
+    return parsed
+
+
+def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """Return a copy of ``data`` with each ``key=value`` applied (list items by index: ``benchmarks.0.limit=5``)."""
+    data = copy.deepcopy(data)
+    for path, value in parse_overrides(overrides):
+        node: Any = data
+        for i, part in enumerate(path[:-1]):
+            where = ".".join(path[: i + 1])
+            if isinstance(node, list):
+                i_item = _index(node, part, where)
+                if isinstance(node[i_item], str):
+                    # a bare name in a list is shorthand for {name: ...}: variants.1.budget_tokens=64
+                    node[i_item] = {"name": node[i_item]}
+                node = node[i_item]
+                continue
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            elif not isinstance(child, (dict, list)):
+                raise ConfigError(f"override {'.'.join(path)}: {where} is a value, not a section")
+            node = child
+        last = path[-1]
+        if isinstance(node, list):
+            node[_index(node, last, ".".join(path))] = value
+        else:
+            node[last] = value
+    return data
+
+
+def _index(node: list, part: str, where: str) -> int:
+    if not part.isdigit() or int(part) >= len(node):
+        raise ConfigError(f"override {where}: {part!r} is not an index of a list of {len(node)} items")
+    return int(part)
+
+
+def resolve_config_path(name: str | Path) -> Path:
+    """A config path as given, or a shipped config by name (``smoke`` -> ``configs/smoke.yaml``)."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    for folder in (Path.cwd() / "configs", CONFIGS_DIR):
+        for candidate in (folder / path, folder / f"{path}.yaml"):
+            if candidate.is_file():
+                return candidate
+    shipped = sorted(p.stem for p in CONFIGS_DIR.glob("*.yaml")) if CONFIGS_DIR.is_dir() else []
+    raise ConfigError(f"config not found: {name} (pass a YAML file or one of: {', '.join(shipped) or 'none'})")
+
+
+def load_config(source: str | Path | dict[str, Any], overrides: Sequence[str] = ()) -> RunConfig:
+    """Read, override and validate a run config. ``source`` is a path, a shipped name or a dict."""
+    if isinstance(source, dict):
+        data, where = source, "config"
+    else:
+        path = resolve_config_path(source)
+        where = str(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{where}: not valid YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where}: expected a mapping of keys at the top level")
+    data = apply_overrides(data, overrides)
+    try:
+        config = RunConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, where)) from None
+    check_references(config)
+    return config
+
+
+def format_validation_error(exc: ValidationError, where: str = "config") -> str:
+    """One line per problem, each naming the dotted key."""
+    lines = [f"{where}: invalid run config"]
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        # pydantic adds the union branch tried ("str", "dict[str,any]") to the location: drop it
+        loc = [p for p in loc if not p.startswith(("str", "dict[", "function-"))]
+        key = ".".join(loc) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            lines.append(f"  {key}: unknown key")
+        elif err["type"] == "missing":
+            lines.append(f"  {key}: required key is missing")
+        else:
+            got = err.get("input")
+            shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
+            lines.append(f"  {key}: {err['msg']}{shown}")
+    return "\n".join(lines)
+
+
+def check_references(config: RunConfig) -> None:
+    """Names that refer to registries elsewhere: benchmarks, variants, metrics, the baseline."""
+    from eval_vqa.benchmarks import get_benchmark
+    from eval_vqa.metrics import METRICS
+    from ocr_expert.engines import engine_names
+
+    load_plugins(config)
+    if config.ocr.engine not in engine_names():
+        raise ConfigError(f"ocr.engine: unknown OCR engine {config.ocr.engine!r} (known: {', '.join(engine_names())})")
+    names = []
+    for i, bench in enumerate(config.benchmarks):
+        try:
+            names.append(get_benchmark(bench.name).name)
+        except KeyError as exc:
+            raise ConfigError(f"benchmarks.{i}.name: {exc.args[0]}") from None
+    if len(set(names)) != len(names):
+        raise ConfigError(f"benchmarks: a benchmark is listed twice ({', '.join(names)})")
+    if config.report.metric not in METRICS:
+        raise ConfigError(f"report.metric: unknown metric {config.report.metric!r} (known: {', '.join(METRICS)})")
+    variants = parse_variant_specs(config.variants)
+    seen = [v.name for v in variants]
+    if len(set(seen)) != len(seen):
+        raise ConfigError(f"variants: two variants share a name ({', '.join(seen)}); give each a name")
+
+
+def load_plugins(config: RunConfig) -> None:
+    """Import the config's plugin modules (they register backends, engines, benchmarks)."""
+    for i, module in enumerate(config.plugins):
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise ConfigError(f"plugins.{i}: cannot import {module!r}: {exc}") from exc
+
+
+def parse_variant_specs(items: list[str | dict[str, Any]]) -> list[Any]:
+    """The bridge's ``VariantSpec`` list, with its errors reported under the ``variants`` key."""
+    from lmm_bridge.variants import parse_variants
+
+    try:
+        return parse_variants(list(items))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ConfigError(f"variants: {exc}") from exc

@@ -1,0 +1,38 @@
+"""OCR answer recall: does the context the model actually saw contain the answer?
+
+The share of questions whose normalised ground-truth answer appears, as whole words, in
+the OCR context injected into the prompt (after the token budget). It needs no model,
+bounds what the context can add, and is reported beside the scores.
+
+Normalisation: Unicode NFKC, lower case, every character that is neither a letter, a
+digit nor a mark becomes a space, whitespace collapsed. The same is applied to the
+context, so ``OCR_token: ["pop", "the", "book"]`` contains the answer "The book".
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+
+def normalise(text: str) -> str:
+    """Lower-case words of ``text`` separated by single spaces, punctuation removed."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    kept = [ch if unicodedata.category(ch)[0] in "LNM" else " " for ch in text]
+    return " ".join("".join(kept).split())
+
+
+def answer_in_context(answers: Iterable[str], context: str) -> bool:
+    """True when any ground-truth answer appears, as a run of whole words, in ``context``."""
+    haystack = f" {normalise(context)} "
+    for answer in answers:
+        needle = normalise(answer)
+        if needle and f" {needle} " in haystack:
+            return True
+    return False
+
+
+def recall(flags: Iterable[bool | None]) -> float | None:
+    """The share of True among the flags that are not None; None when there are none."""
+    values = [bool(f) for f in flags if f is not None]
+    return sum(values) / len(values) if values else None

@@ -1,0 +1,40 @@
+"""Bar chart of the main table: one group per benchmark, one bar per variant, 95 % intervals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def bar_chart(results: dict[str, Any], path: str | Path) -> Path:
+    """Write a PNG of the table metric's scores per benchmark and variant."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display on servers
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    run = results["run"]
+    metric = run.get("table_metric", "anls")
+    benches = {n: b for n, b in results["benchmarks"].items() if metric in b["metrics"]}
+    variants = run["variants"]
+    x = np.arange(len(benches))
+    width = 0.8 / max(1, len(variants))
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.6 * len(benches) + 2), 3.6), dpi=120)
+    for i, v in enumerate(variants):
+        means = np.array([b["scores"][v][metric]["mean"] for b in benches.values()])
+        lows = np.array([b["scores"][v][metric]["ci95"][0] for b in benches.values()])
+        highs = np.array([b["scores"][v][metric]["ci95"][1] for b in benches.values()])
+        pos = x - 0.4 + width * (i + 0.5)
+        bars = ax.bar(pos, means, width, label=v, yerr=[means - lows, highs - means], capsize=3)
+        ax.bar_label(bars, labels=[f"{m:.1f}" for m in means], fontsize=7, padding=2)
+    ax.set_xticks(x, [b["title"] for b in benches.values()])
+    ax.set_ylabel(f"{metric.upper() if metric == 'anls' else metric} (%)")
+    ax.set_ylim(0, 105)
+    ax.set_title(f"{run.get('model')} · OCR {run.get('ocr_engine')}", fontsize=9)
+    ax.legend(fontsize=8, ncols=min(len(variants), 5), loc="upper left")
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -1,0 +1,125 @@
+"""From the per-sample log to ``results.json``: scores, paired deltas, recall, counts.
+
+Scores and deltas are percentages (0..100), as in the seed paper's tables. A broken
+sample (unreadable image, OCR or generation failure) counts under ``errors`` and is left
+out of every variant's score, so all variants are scored on the same samples.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from eval_vqa.recall import recall
+from eval_vqa.report.stats import mean_ci, paired_delta
+
+def benchmark_title(name: str) -> str:
+    """How tables name a benchmark ("ST-VQA" for ``stvqa``)."""
+    from eval_vqa.benchmarks import get_benchmark
+
+    try:
+        return get_benchmark(name).title or name
+    except KeyError:  # a benchmark registered by a plugin that is not imported now
+        return name
+
+
+def aggregate(records: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, Any]:
+    """The content of ``results.json`` for the records of one run (``run`` is its ``run.json``)."""
+    config = run.get("config", {})
+    report = config.get("report", {})
+    variants = [_variant_name(v) for v in config.get("variants", [])]
+    order = [_canonical(b["name"]) for b in config.get("benchmarks", [])]
+    baseline = report.get("baseline", "none")
+    options = {
+        "bootstrap_samples": int(report.get("bootstrap_samples", 2000)),
+        "permutation_samples": int(report.get("permutation_samples", 10000)),
+        "seed": int(report.get("seed", 0)),
+    }
+    names = order + sorted({r["benchmark"] for r in records} - set(order))
+    benchmarks = {}
+    for name in names:
+        mine = [r for r in records if r["benchmark"] == name]
+        if mine:
+            benchmarks[name] = _benchmark(mine, variants, baseline if baseline in variants else None, options)
+    return {
+        "run": {
+            "name": config.get("name"),
+            "model": config.get("model"),
+            "backend": config.get("backend"),
+            "ocr_engine": config.get("ocr", {}).get("engine"),
+            "variants": variants,
+            "baseline": baseline if baseline in variants else None,
+            "table_metric": report.get("metric", "anls"),
+            "fingerprint": run.get("fingerprint"),
+            "scale": "percent",
+            "test": "two-sided paired sign-flip permutation test of the mean difference",
+            "interval": "percentile bootstrap 95% interval over samples",
+            **options,
+        },
+        "benchmarks": benchmarks,
+        "config": config,
+        "versions": run.get("versions", {}),
+    }
+
+
+def _canonical(name: str) -> str:
+    from eval_vqa.benchmarks import get_benchmark
+
+    try:
+        return get_benchmark(name).name
+    except KeyError:
+        return name
+
+
+def _variant_name(item: Any) -> str:
+    return item if isinstance(item, str) else str(item.get("name"))
+
+
+def _benchmark(records: list[dict[str, Any]], variants: list[str], baseline: str | None, opts: dict) -> dict:
+    ok = [r for r in records if r["status"] == "ok"]
+    errors = Counter(r["error"]["stage"] for r in records if r["status"] == "error")
+    metrics = list(ok[0]["variants"][variants[0]]["scores"]) if ok and variants else []
+    scores: dict[str, dict[str, Any]] = {}
+    deltas: dict[str, dict[str, Any]] = {}
+    recalls: dict[str, Any] = {}
+    seed = opts["seed"]
+    for v in variants:
+        scores[v] = {}
+        for m in metrics:
+            values = [r["variants"][v]["scores"][m] for r in ok]
+            low, high = mean_ci(values, opts["bootstrap_samples"], seed)
+            scores[v][m] = {"mean": _pct(sum(values) / len(values)), "ci95": [_pct(low), _pct(high)], "n": len(values)}
+        share = recall(r["variants"][v].get("answer_in_context") for r in ok)
+        recalls[v] = None if share is None else _pct(share)
+        if baseline is not None and v != baseline:
+            deltas[v] = {}
+            for m in metrics:
+                res = paired_delta(
+                    [r["variants"][v]["scores"][m] for r in ok],
+                    [r["variants"][baseline]["scores"][m] for r in ok],
+                    bootstrap_samples=opts["bootstrap_samples"],
+                    permutation_samples=opts["permutation_samples"],
+                    seed=seed,
+                )
+                res["delta"] = _pct(res["delta"])
+                res["ci95"] = [_pct(x) for x in res["ci95"]]
+                deltas[v][m] = res
+    ocr_share = recall((r.get("ocr") or {}).get("answer_in_ocr") for r in ok)
+    return {
+        "title": benchmark_title(records[0]["benchmark"]),
+        "metrics": metrics,
+        "counts": {"samples": len(records), "scored": len(ok), "errors": dict(errors)},
+        "scores": scores,
+        "deltas": deltas,
+        # share of questions whose answer is in the context each variant injected (after the budget)
+        "answer_recall": recalls,
+        # the same for all the text OCR read, before formatting and budget
+        "ocr_answer_recall": None if ocr_share is None else _pct(ocr_share),
+        "error_examples": [
+            {"key": r["key"], **r["error"]} for r in records if r["status"] == "error"
+        ][:20],
+    }
+
+
+def _pct(x: float) -> float:
+    return 100.0 * x

@@ -1,0 +1,88 @@
+"""The markdown table, shaped like the seed paper's Table 5: variants as rows, benchmarks as columns."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """Tables for the run: the main metric first, then any other metric the benchmarks report."""
+    run = results["run"]
+    benches = results["benchmarks"]
+    main = run.get("table_metric", "anls")
+    others = sorted({m for b in benches.values() for m in b["metrics"]} - {main})
+    parts = [
+        f"# {run.get('name') or 'run'}: {run.get('model')}",
+        "",
+        f"OCR engine: `{run.get('ocr_engine')}`; variants: {', '.join(f'`{v}`' for v in run['variants'])}. "
+        f"Scores in %, mean over the samples every variant answered. "
+        f"Δ rows: paired difference to `{run.get('baseline')}` with a bootstrap 95 % interval "
+        f"and the p-value of a paired sign-flip permutation test.",
+        "",
+    ]
+    for metric in [main, *others]:
+        cols = [name for name, b in benches.items() if metric in b["metrics"]]
+        if cols:
+            parts += [f"## {metric.upper() if metric == 'anls' else metric}", "", *_metric_table(results, metric, cols), ""]
+    parts += ["## OCR answer recall", "",
+              "Share (%) of questions whose normalised ground-truth answer appears in the context the "
+              "variant injected, after the token budget; `all OCR` is everything the engine read.", ""]
+    parts += _recall_table(results)
+    parts += ["", "## Samples", "", *_count_table(results)]
+    return "\n".join(parts) + "\n"
+
+
+def _metric_table(results: dict[str, Any], metric: str, cols: list[str]) -> list[str]:
+    benches = results["benchmarks"]
+    run = results["run"]
+    head = ["| variant | " + " | ".join(benches[c]["title"] for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    rows = []
+    for v in run["variants"]:
+        cells = [_num(benches[c]["scores"][v][metric]["mean"]) for c in cols]
+        rows.append(f"| {v} | " + " | ".join(cells) + " |")
+    for v in run["variants"]:
+        if v == run.get("baseline") or run.get("baseline") is None:
+            continue
+        cells = []
+        for c in cols:
+            d = benches[c]["deltas"].get(v, {}).get(metric)
+            cells.append("–" if d is None else f"{_signed(d['delta'])} [{_signed(d['ci95'][0])}, {_signed(d['ci95'][1])}] {_p(d['p_value'])}")
+        rows.append(f"| Δ {v} − {run['baseline']} | " + " | ".join(cells) + " |")
+    return head + rows
+
+
+def _recall_table(results: dict[str, Any]) -> list[str]:
+    benches = results["benchmarks"]
+    cols = list(benches)
+    lines = ["| variant | " + " | ".join(benches[c]["title"] for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for v in results["run"]["variants"]:
+        values = [benches[c]["answer_recall"].get(v) for c in cols]
+        if all(x is None for x in values):
+            continue  # a variant that injects no context has no recall
+        lines.append(f"| {v} | " + " | ".join(_num(x) for x in values) + " |")
+    lines.append("| all OCR | " + " | ".join(_num(benches[c]["ocr_answer_recall"]) for c in cols) + " |")
+    return lines
+
+
+def _count_table(results: dict[str, Any]) -> list[str]:
+    lines = ["| benchmark | samples | scored | excluded (errors) |", "|---|---|---|---|"]
+    for b in results["benchmarks"].values():
+        c = b["counts"]
+        errs = ", ".join(f"{n} {stage}" for stage, n in sorted(c["errors"].items())) or "0"
+        lines.append(f"| {b['title']} | {c['samples']} | {c['scored']} | {errs} |")
+    return lines
+
+
+def _num(x: float | None) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
+
+
+def _signed(x: float) -> str:
+    return "–" if math.isnan(x) else f"{x:+.2f}"
+
+
+def _p(p: float) -> str:
+    if math.isnan(p):
+        return ""
+    return "p<0.001" if p < 0.001 else f"p={p:.3f}"

@@ -1,0 +1,376 @@
+"""One evaluation run: every benchmark, every sample, every prompt variant, one model load.
+
+For each batch of samples the OCR stage (read ahead on threads, cached on disk) gives one
+OCR result per image; each variant turns it into a prompt, the model answers the batch,
+and every answer is scored. All variants see the same samples, so their differences are
+paired. Each finished sample is appended to the log at once; a run started again skips
+what the log holds. Several processes (``accelerate launch``) split the samples and the
+main one merges the logs and writes the report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eval_vqa.benchmarks import get_benchmark
+from eval_vqa.config import ConfigError, RunConfig, load_plugins, parse_variant_specs
+from eval_vqa.log import SampleLog, done_keys, merge, record_key, shard_path
+from eval_vqa.ocr_stage import ReadSample, read_ahead, read_sample
+from eval_vqa.recall import answer_in_context
+from eval_vqa.sharding import Shard, current_shard
+
+RUN_FILE = "run.json"
+OCR_DIR = "ocr"
+
+
+@dataclass
+class RunSummary:
+    """What one process did in a run."""
+
+    run_dir: Path
+    written: int = 0  # samples this process evaluated now
+    skipped: int = 0  # samples already in the log (resumed)
+    errors: int = 0  # broken samples this process recorded
+    elapsed_s: float = 0.0
+    report: dict[str, Path] = field(default_factory=dict)
+
+
+def run(config: RunConfig, *, shard: Shard | None = None, vlm: Any = None, report: bool = True) -> RunSummary:
+    """Evaluate ``config``; resumes from the log in its run folder. Returns this process's summary."""
+    start = time.perf_counter()
+    shard = shard or current_shard()
+    load_plugins(config)
+    run_dir = config.run_dir
+    variants = parse_variant_specs(config.variants)
+    if shard.is_main:
+        write_run_file(config, run_dir)
+    shard.barrier()
+    done = done_keys(run_dir)  # every process reads the same log before anyone appends to it
+    shard.barrier()
+
+    expert = make_expert(config) if any(v.format != "none" for v in variants) else None
+    if vlm is None:
+        from lmm_bridge import OCRAugmentedVLM
+
+        vlm = OCRAugmentedVLM(
+            model=config.model,
+            backend=config.backend,
+            ocr=expert,
+            variants=variants,
+            device=config.device or shard.device,
+            dtype=config.dtype,
+            **config.model_kwargs,
+        )
+    summary = RunSummary(run_dir=run_dir)
+    with SampleLog(shard_path(run_dir, shard.rank)) as log:
+        for bench in config.benchmarks:
+            _run_benchmark(config, bench, variants, vlm, expert, shard, log, done, summary)
+    shard.barrier()
+    if shard.is_main:
+        merge(run_dir, [get_benchmark(b.name).name for b in config.benchmarks])
+        if report:
+            from eval_vqa.report import build_report
+
+            summary.report = build_report(run_dir)
+    shard.barrier()
+    summary.elapsed_s = time.perf_counter() - start
+    return summary
+
+
+def make_expert(config: RunConfig) -> Any:
+    """The OCR expert of the run: one engine, its disk cache shared by every variant."""
+    from ocr_expert import OCRExpert
+
+    return OCRExpert(
+        engine=config.ocr.engine,
+        cache_dir=config.ocr.cache_dir,
+        use_cache=config.ocr.use_cache,
+        **config.ocr.options,
+    )
+
+
+def _run_benchmark(
+    config: RunConfig,
+    bench: Any,
+    variants: list[Any],
+    vlm: Any,
+    expert: Any,
+    shard: Shard,
+    log: SampleLog,
+    done: set[str],
+    summary: RunSummary,
+) -> None:
+    from tqdm.auto import tqdm
+
+    from eval_vqa.data import load_samples
+
+    spec = get_benchmark(bench.name)
+    samples = load_samples(
+        spec,
+        source=bench.source,
+        image_root=bench.image_root,
+        split=bench.split,
+        limit=bench.limit or config.limit,
+        offset=bench.offset if bench.offset is not None else config.offset,
+        subset=bench.subset or config.subset,
+        seed=config.seed,
+    )
+    keyed = list(zip(unique_keys(spec.name, samples), range(len(samples)), samples))
+    todo = [item for item in keyed if item[0] not in done]
+    summary.skipped += len(keyed) - len(todo)
+    mine = shard.split(todo)
+    job = _BenchmarkJob(
+        spec=spec,
+        variants=variants,
+        vlm=vlm,
+        run_dir=config.run_dir,
+        rank=shard.rank,
+        instruction=bench.instruction if bench.instruction is not None else spec.instruction,
+        max_new_tokens=bench.max_new_tokens or config.generation.max_new_tokens or spec.max_new_tokens,
+    )
+    bar = tqdm(
+        total=len(mine),
+        desc=f"{spec.name} [{shard.rank}/{shard.world_size}]" if shard.world_size > 1 else spec.name,
+        unit="sample",
+        disable=not (config.progress and shard.is_main),
+        dynamic_ncols=True,
+    )
+    running: dict[str, list[float]] = {v.name: [] for v in variants}
+    metric = spec.primary_metric
+
+    def read(item: tuple[str, int, Any]) -> ReadSample:
+        out = read_sample(item[2], expert, config.ocr.mode)
+        out.tag = item[:2]
+        return out
+
+    stream = read_ahead(
+        mine,
+        read,
+        overlap=config.ocr.overlap,
+        workers=config.ocr.workers,
+        window=config.ocr.lookahead * config.batch_size,
+    )
+    with bar:
+        for batch in batched(stream, config.batch_size):
+            for record in job.run_batch(batch):
+                log.write(record)
+                summary.written += 1
+                if record["status"] == "error":
+                    summary.errors += 1
+                else:
+                    for name, out in record["variants"].items():
+                        running[name].append(out["scores"].get(metric, 0.0))
+                bar.update(1)
+            bar.set_postfix_str(
+                " ".join(f"{n}={100 * sum(s) / len(s):.1f}" for n, s in running.items() if s), refresh=False
+            )
+
+
+@dataclass
+class _BenchmarkJob:
+    """Turns batches of read samples into log records for one benchmark."""
+
+    spec: Any
+    variants: list[Any]
+    vlm: Any
+    run_dir: Path
+    rank: int
+    instruction: str | None
+    max_new_tokens: int
+
+    def run_batch(self, batch: Sequence[ReadSample]) -> list[dict[str, Any]]:
+        records = {id(x): self._base_record(x) for x in batch}
+        live = [x for x in batch if records[id(x)]["status"] == "ok"]
+        for variant in self.variants:
+            prompts, ready = [], []
+            for x in live:
+                try:
+                    prompts.append(
+                        self.vlm.prepare(
+                            x.sample.image, x.sample.question, ocr=x.ocr, variant=variant, instruction=self.instruction
+                        )
+                    )
+                    ready.append(x)
+                except Exception as exc:  # e.g. the image cannot be written for the model
+                    _fail(records[id(x)], "prompt", exc)
+            live = ready
+            answers, seconds = self._generate(prompts, records, live)
+            kept = []
+            for x, prompt, answer in zip(live, prompts, answers):
+                if answer is None:
+                    continue
+                rec = records[id(x)]
+                rec["variants"][variant.name] = self._variant_entry(x, prompt, answer, seconds)
+                rec.setdefault("image", prompt.image_path)
+                kept.append(x)
+            live = kept
+        out = []
+        for x in batch:
+            rec = records[id(x)]
+            if rec["status"] == "error":
+                rec["variants"] = {}  # a broken sample is excluded from every variant, keeping pairs intact
+            out.append(rec)
+        return out
+
+    def _base_record(self, x: ReadSample) -> dict[str, Any]:
+        sample = x.sample
+        image = sample.image if isinstance(sample.image, (str, Path)) else None
+        rec: dict[str, Any] = {
+            "key": x.tag[0],
+            "index": x.tag[1],
+            "benchmark": self.spec.name,
+            "question_id": str(sample.question_id),
+            "question": sample.question,
+            "answers": list(sample.answers),
+            "status": "ok",
+            "error": None,
+            "rank": self.rank,
+            "variants": {},
+            "ocr": None,
+            "timings": {k: round(v, 6) for k, v in x.timings.items()},
+        }
+        if image is not None:
+            rec["image"] = str(image)
+        if x.error is not None:
+            rec["status"], rec["error"] = "error", x.error
+        elif not sample.answers:
+            rec["status"], rec["error"] = "error", {"stage": "data", "reason": "no ground-truth answers"}
+        if x.ocr is not None:
+            rec["ocr"] = self._ocr_summary(x)
+        return rec
+
+    def _ocr_summary(self, x: ReadSample) -> dict[str, Any]:
+        ocr = x.ocr
+        path = save_ocr(self.run_dir, x.digest, ocr) if x.digest else None
+        return {
+            "engine": ocr.engine,
+            "n_spans": len(ocr.spans),
+            "n_lines": len(ocr.lines),
+            "n_words": len(ocr.words),
+            "mean_score": round(ocr.mean_score, 4),
+            "language": ocr.language,
+            "elapsed_s": round(ocr.elapsed_s, 4),
+            "file": path,
+            # recall of everything OCR read, before any format or budget cut it down
+            "answer_in_ocr": answer_in_context(x.sample.answers, ocr.text),
+        }
+
+    def _generate(
+        self, prompts: list[Any], records: dict[int, dict[str, Any]], live: list[ReadSample]
+    ) -> tuple[list[str | None], float]:
+        """Answers for a batch; if the batch fails, each sample alone, so one bad sample breaks only itself."""
+        if not prompts:
+            return [], 0.0
+        start = time.perf_counter()
+        try:
+            answers: list[str | None] = list(self.vlm.generate(prompts, max_new_tokens=self.max_new_tokens))
+            if len(answers) != len(prompts):
+                raise RuntimeError(f"backend returned {len(answers)} answers for {len(prompts)} prompts")
+        except Exception:
+            answers = []
+            for x, prompt in zip(live, prompts):
+                try:
+                    answers.append(self.vlm.generate([prompt], max_new_tokens=self.max_new_tokens)[0])
+                except Exception as exc:
+                    _fail(records[id(x)], "generate", exc)
+                    answers.append(None)
+        return answers, (time.perf_counter() - start) / len(prompts)
+
+    def _variant_entry(self, x: ReadSample, prompt: Any, answer: str, seconds: float) -> dict[str, Any]:
+        from eval_vqa.metrics import METRICS
+
+        answers = list(x.sample.answers)
+        context = prompt.context
+        injected = context.text if context is not None else ""
+        return {
+            "prompt": prompt.full_prompt,
+            "prediction": answer,
+            "scores": {m: float(METRICS[m](answer, answers)) for m in self.spec.metrics},
+            "context_tokens": context.n_tokens if context is not None else 0,
+            "context_kept": context.kept if context is not None else 0,
+            "context_dropped": len(context.dropped) if context is not None else 0,
+            # None for a variant that injects nothing: recall is not defined there
+            "answer_in_context": answer_in_context(answers, injected) if injected else None,
+            "generate_s": round(seconds, 6),
+        }
+
+
+def _fail(record: dict[str, Any], stage: str, exc: BaseException) -> None:
+    if record["status"] == "ok":
+        record["status"] = "error"
+        record["error"] = {"stage": stage, "reason": f"{type(exc).__name__}: {exc}"}
+
+
+def unique_keys(benchmark: str, samples: Sequence[Any]) -> list[str]:
+    """Log keys of the samples; a question id seen twice gets ``#2``, ``#3``... so none is lost."""
+    seen: dict[str, int] = {}
+    keys = []
+    for sample in samples:
+        qid = str(sample.question_id)
+        seen[qid] = seen.get(qid, 0) + 1
+        keys.append(record_key(benchmark, qid if seen[qid] == 1 else f"{qid}#{seen[qid]}"))
+    return keys
+
+
+def batched(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def save_ocr(run_dir: Path, digest: str, ocr: Any) -> str:
+    """Keep the OCR result in the run folder (content-addressed) so reports need no OCR engine."""
+    rel = f"{OCR_DIR}/{digest}.json"
+    path = Path(run_dir) / rel
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(ocr.to_json(), encoding="utf-8")
+        os.replace(tmp, path)
+    return rel
+
+
+def versions() -> dict[str, str]:
+    """Versions of what produced the numbers, for the results file."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("ocrvqa", "torch", "transformers", "accelerate", "datasets", "rapidocr_onnxruntime", "pytesseract"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def write_run_file(config: RunConfig, run_dir: Path) -> None:
+    """Record the run's config; refuse to mix a log with one made under different settings."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / RUN_FILE
+    data = {"config": config.model_dump(mode="json"), "fingerprint": config.fingerprint(), "versions": versions()}
+    if path.is_file():
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if old.get("fingerprint") != data["fingerprint"]:
+            changed = sorted(
+                k for k in set(old.get("config", {})) | set(data["config"])
+                if old.get("config", {}).get(k) != data["config"].get(k)
+            )
+            raise ConfigError(
+                f"{run_dir} holds a run made with other settings (changed: {', '.join(changed)}); "
+                f"resume it with the same settings, or pick a new folder with output_dir=... or name=..."
+            )
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,54 @@
+"""Splitting a run across processes with ``accelerate``.
+
+``accelerate launch --multi_gpu --num_processes N -m eval_vqa.console eval ...`` (or
+``torchrun --nproc_per_node N``) starts N processes; each takes its share of the samples,
+writes its own log shard, and the main process merges. With no GPU the processes talk
+over gloo on CPU. A plain ``ocrvqa eval`` is the one-process case of the same code.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Sequence, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass
+class Shard:
+    """This process's place in the run."""
+
+    rank: int
+    world_size: int
+    device: str
+    state: Any = None  # accelerate's PartialState, None when running alone without it
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    def split(self, items: Sequence[T]) -> list[T]:
+        """This process's contiguous share of ``items`` (accelerate's split_between_processes)."""
+        if self.state is None or self.world_size == 1:
+            return list(items)
+        with self.state.split_between_processes(list(items)) as mine:
+            return list(mine)
+
+    def barrier(self) -> None:
+        """Wait until every process gets here."""
+        if self.state is not None and self.world_size > 1:
+            self.state.wait_for_everyone()
+
+
+def current_shard() -> Shard:
+    """The accelerate process state; gloo on CPU when several processes run without a GPU."""
+    import torch
+    from accelerate import PartialState
+
+    launched = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if launched and not torch.cuda.is_available():
+        state = PartialState(cpu=True, backend="gloo")
+    else:
+        state = PartialState()
+    return Shard(rank=state.process_index, world_size=state.num_processes, device=str(state.device), state=state)

@@ -1,0 +1,118 @@
+"""Run configs: YAML + key=value overrides, and errors that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from eval_vqa.config import CONFIGS_DIR, ConfigError, apply_overrides, load_config
+
+BASE = {"name": "t", "model": "some/model", "benchmarks": ["mini_scene"], "variants": ["none", "tokens"]}
+
+
+def test_every_shipped_config_validates():
+    names = sorted(p.stem for p in CONFIGS_DIR.glob("*.yaml"))
+    assert {"smoke", "seed_table5"} <= set(names)
+    for name in names:
+        config = load_config(name)
+        assert config.benchmarks and config.variants
+
+
+def test_seed_config_is_the_papers_setup():
+    config = load_config("seed_table5")
+    assert config.model == "Qwen/Qwen-VL-Chat"
+    assert [b.name for b in config.benchmarks] == ["stvqa", "textvqa", "docvqa", "infovqa"]
+    assert config.variants == ["none", "tokens"]
+    assert config.report.metric == "anls"
+
+
+def test_overrides_are_dotted_and_yaml_typed():
+    config = load_config("smoke", ["model=Qwen/Qwen-VL-Chat", "limit=50", "ocr.engine=tesseract",
+                                   "ocr.options={lang: ara}", "benchmarks.0.split=validation", "progress=false"])
+    assert config.model == "Qwen/Qwen-VL-Chat"
+    assert config.limit == 50 and isinstance(config.limit, int)
+    assert config.ocr.engine == "tesseract" and config.ocr.options == {"lang": "ara"}
+    assert config.benchmarks[0].split == "validation"
+    assert config.progress is False
+
+
+def test_override_replaces_a_list_and_a_bare_name_means_a_benchmark():
+    config = load_config(dict(BASE), ["benchmarks=[mini_doc, docvqa]", "variants=lines"])
+    assert [b.name for b in config.benchmarks] == ["mini_doc", "docvqa"]
+    assert config.variants == ["lines"]
+
+
+def test_overrides_leave_the_source_untouched():
+    data = {"ocr": {"engine": "ppocr"}}
+    out = apply_overrides(data, ["ocr.engine=tesseract", "new.key=1"])
+    assert data == {"ocr": {"engine": "ppocr"}}
+    assert out == {"ocr": {"engine": "tesseract"}, "new": {"key": 1}}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "names"),
+    [
+        (["ocr.engin=tesseract"], "ocr.engin: unknown key"),
+        (["batch_sise=4"], "batch_sise: unknown key"),
+        (["batch_size=0"], "batch_size"),
+        (["batch_size=many"], "batch_size"),
+        (["ocr.mode=sideways"], "ocr.mode"),
+        (["benchmarks.0.limit=-3"], "benchmarks.0.limit"),
+        (["benchmarks=[nosuchbench]"], "benchmarks.0.name"),
+        (["variants=[nosuchvariant]"], "variants"),
+        (["ocr.engine=nosuchengine"], "ocr.engine"),
+        (["report.metric=bleu"], "report.metric"),
+        (["report.bootstrap_samples=3"], "report.bootstrap_samples"),
+        (["plugins=[no_such_module_here]"], "plugins.0"),
+        (["limit"], "limit"),
+        (["model.name=x"], "model"),
+        (["benchmarks.7.limit=1"], "benchmarks.7"),
+    ],
+)
+def test_bad_settings_raise_errors_naming_the_key(overrides, names):
+    with pytest.raises(ConfigError) as info:
+        load_config(dict(BASE), overrides)
+    assert names in str(info.value)
+
+
+def test_missing_model_is_named():
+    with pytest.raises(ConfigError, match="model: required key is missing"):
+        load_config({"benchmarks": ["mini_scene"]})
+
+
+def test_duplicate_variant_names_are_refused():
+    with pytest.raises(ConfigError, match="variants"):
+        load_config(dict(BASE, variants=["tokens", {"name": "tokens", "format": "lines"}]))
+
+
+def test_yaml_file_errors_name_the_file(tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: [unclosed\n")
+    with pytest.raises(ConfigError, match="bad.yaml: not valid YAML"):
+        load_config(bad)
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(listed)
+    with pytest.raises(ConfigError, match="config not found: .*nothing-here.yaml"):
+        load_config(tmp_path / "nothing-here.yaml")
+
+
+def test_config_file_round_trip(tmp_path: Path):
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump(dict(BASE, ocr={"engine": "tesseract", "options": {"lang": "eng"}})))
+    config = load_config(path, ["name=other"])
+    assert config.run_dir == Path("runs/other")
+    assert config.ocr.options == {"lang": "eng"}
+
+
+def test_fingerprint_ignores_scheduling_but_not_what_changes_answers():
+    base = load_config(dict(BASE))
+    same = load_config(dict(BASE), ["ocr.workers=4", "ocr.overlap=false", "limit=10", "batch_size=2"])
+    other_model = load_config(dict(BASE), ["model=other/model"])
+    other_variants = load_config(dict(BASE), ["variants=[none, lines]"])
+    assert base.fingerprint() == same.fingerprint()
+    assert base.fingerprint() != other_model.fingerprint()
+    assert base.fingerprint() != other_variants.fingerprint()
