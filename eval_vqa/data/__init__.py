@@ -1,0 +1,11 @@
+"""Benchmark data: the :class:`Sample` record and loaders for Hugging Face datasets and
+local files (our jsonl/parquet layout, Qwen-VL's evaluation jsonl, official JSON files).
+
+The bundled mini benchmark lives in ``mini/`` next to this file (see ``MINI_DIR``).
+"""
+
+from eval_vqa.benchmarks import MINI_DIR
+from eval_vqa.data.loader import load_samples
+from eval_vqa.data.types import DataLoadError, Sample
+
+__all__ = ["MINI_DIR", "DataLoadError", "Sample", "load_samples"]

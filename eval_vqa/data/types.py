@@ -1,0 +1,55 @@
+"""The sample record every loader produces, and the one error every loader raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+from PIL import Image
+
+ImageRef = Union[str, Path, bytes, Image.Image]
+
+
+class DataLoadError(RuntimeError):
+    """A benchmark's data could not be loaded. The message names the benchmark, the
+    source and what to do about it."""
+
+
+@dataclass
+class Sample:
+    """One question about one image, with its ground-truth answers.
+
+    ``image`` is a file path, the encoded bytes of the image file, or a PIL image; every
+    form is accepted by ``ocr_expert.load_image``. ``meta`` keeps the source's other
+    small fields (question types, document ids, the row index...).
+    """
+
+    benchmark: str
+    question_id: str
+    image: ImageRef
+    question: str
+    answers: list[str]
+    ocr_tokens: list[str] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def image_ref(self) -> str:
+        """A short printable name of the image: its path, or a description of the bytes."""
+        if isinstance(self.image, (str, Path)):
+            return str(self.image)
+        if isinstance(self.image, (bytes, bytearray)):
+            return f"<{len(self.image)} bytes>"
+        return f"<PIL image {self.image.size[0]}x{self.image.size[1]}>"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able view for logs; the image appears as :attr:`image_ref`."""
+        return {
+            "benchmark": self.benchmark,
+            "question_id": self.question_id,
+            "image": self.image_ref,
+            "question": self.question,
+            "answers": list(self.answers),
+            "ocr_tokens": None if self.ocr_tokens is None else list(self.ocr_tokens),
+            "meta": dict(self.meta),
+        }
