@@ -1,0 +1,144 @@
+"""Transformers-native image-text-to-text models (Qwen2-VL, Qwen2.5-VL, and any model
+whose processor carries a chat template), batched with left padding, greedy."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from lmm_bridge.backends import register_backend
+from lmm_bridge.backends.base import Backend, GenerationRequest, batches
+from lmm_bridge.backends.tokenizer_info import single_token_ids, tokenizer_control_strings
+from lmm_bridge.devices import resolve_device
+
+
+@register_backend("hf")
+class HFBackend(Backend):
+    box_style = "plain"
+
+    def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
+                 batch_size: int = 8, system: str | None = None, use_fast: bool | None = None,
+                 revision: str | None = None, **kwargs: Any) -> None:
+        super().__init__(model)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        import torch  # noqa: F401  (fail early with a clear import error)
+        from transformers import AutoModelForImageTextToText
+
+        self.device, self.dtype = resolve_device(device, dtype)
+        self.batch_size, self.system = batch_size, system
+        processor_kwargs: dict[str, Any] = {"revision": revision}
+        if use_fast is not None:
+            processor_kwargs["use_fast"] = use_fast
+        self.processor = load_processor(model, **processor_kwargs)
+        self.tokenizer = getattr(self.processor, "tokenizer", None)
+        if self.tokenizer is None or not getattr(self.processor, "chat_template", None):
+            raise ValueError(f"model {model}: its processor needs a tokenizer and a chat template")
+        # Decoder-only generation continues from the last position: pad on the left.
+        self.tokenizer.padding_side = "left"
+        self.model = AutoModelForImageTextToText.from_pretrained(
+            model, torch_dtype=self.dtype, revision=revision, **kwargs
+        ).to(self.device).eval()
+        pad = self.tokenizer.pad_token_id
+        self.pad_id = pad if pad is not None else self.tokenizer.eos_token_id
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def token_ids(self, text: str) -> list[int]:
+        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    @property
+    def control_strings(self) -> list[str]:
+        extra = [getattr(self.processor, a, None) for a in ("image_token", "video_token")]
+        return sorted(set(tokenizer_control_strings(self.tokenizer)) | {e for e in extra if e})
+
+    def control_token_ids(self) -> set[int]:
+        return single_token_ids(self.tokenizer, self.control_strings)
+
+    def messages(self, request: GenerationRequest) -> list[dict[str, Any]]:
+        content = [{"type": "image"}, {"type": "text", "text": request.text}]
+        system = [] if self.system is None else [{"role": "system", "content": self.system}]
+        return system + [{"role": "user", "content": content}]
+
+    def render_prompt(self, request: GenerationRequest) -> str:
+        return self.processor.apply_chat_template(self.messages(request), tokenize=False,
+                                                  add_generation_prompt=True)
+
+    def _inputs(self, requests: list[GenerationRequest]) -> Any:
+        from ocr_expert.image_io import load_image
+
+        texts = [self.render_prompt(r) for r in requests]
+        images = [load_image(r.image_path).image for r in requests]
+        return self.processor(text=texts, images=images, padding=True,
+                              return_tensors="pt").to(self.model.device)
+
+    def _generate_kwargs(self, max_new_tokens: int) -> dict[str, Any]:
+        return {"max_new_tokens": max_new_tokens, "do_sample": False, "num_beams": 1,
+                "top_p": None, "top_k": None, "temperature": None, "pad_token_id": self.pad_id}
+
+    def generate(self, requests: list[GenerationRequest]) -> list[str]:
+        import torch
+
+        answers: list[str] = [""] * len(requests)
+        for max_new, chunk in batches(requests, self.batch_size):
+            inputs = self._inputs([requests[i] for i in chunk])
+            with torch.inference_mode():
+                out = self.model.generate(**inputs, **self._generate_kwargs(max_new))
+            new = out[:, inputs["input_ids"].shape[1]:]
+            texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
+            for i, text in zip(chunk, texts):
+                answers[i] = text.strip()
+        return answers
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        import torch
+        from transformers import TextIteratorStreamer
+
+        inputs = self._inputs([request])
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                with torch.inference_mode():
+                    self.model.generate(**inputs, streamer=streamer,
+                                        **self._generate_kwargs(request.max_new_tokens))
+            except BaseException as exc:  # re-raised in the caller's thread
+                errors.append(exc)
+                streamer.end()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        yield from streamer
+        thread.join()
+        if errors:
+            raise errors[0]
+
+
+def load_processor(model: str, **kwargs: Any) -> Any:
+    """``AutoProcessor.from_pretrained``; where that fails only because the video processor
+    needs torchvision (CPU machines often lack it), the same processor class without its
+    video part, which image questions never use."""
+    from transformers import AutoConfig, AutoProcessor
+
+    try:
+        return AutoProcessor.from_pretrained(model, **kwargs)
+    except ImportError as exc:
+        if "torchvision" not in str(exc).lower():
+            raise
+        from transformers.models.auto.processing_auto import (PROCESSOR_MAPPING_NAMES,
+                                                              processor_class_from_name)
+
+        model_type = AutoConfig.from_pretrained(model, revision=kwargs.get("revision")).model_type
+        name = PROCESSOR_MAPPING_NAMES.get(model_type)
+        cls = processor_class_from_name(name) if name else None
+        if cls is None or "video_processor" not in getattr(cls, "attributes", []):
+            raise
+        images_only = type(cls.__name__, (cls,), {
+            "attributes": [a for a in cls.attributes if a != "video_processor"]})
+        return images_only.from_pretrained(model, **kwargs)
+
+
+__all__ = ["HFBackend", "load_processor"]

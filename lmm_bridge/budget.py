@@ -1,0 +1,95 @@
+"""Fitting OCR context into a token budget counted with the model's own tokenizer.
+
+Units are dropped whole (a word is never cut), least useful first: duplicates of a unit
+seen earlier, then low-confidence ones, then tiny ones (small boxes are often noise or
+fine print), then the rest by ascending score and area, later in reading order first.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lmm_bridge.formats import Unit
+
+# Drop reasons, in the order units are dropped.
+DUPLICATE, LOW_SCORE, TINY, OVER_BUDGET = "duplicate", "low_score", "tiny", "over_budget"
+_RANK = {DUPLICATE: 0, LOW_SCORE: 1, TINY: 2, OVER_BUDGET: 3}
+
+
+@dataclass(frozen=True)
+class BudgetResult:
+    kept: list[Unit]  # in reading order
+    dropped: list[tuple[Unit, str]]  # in the order they were dropped
+    n_tokens: int  # tokens of the rendered context
+
+
+def drop_reasons(units: list[Unit], low_score: float, tiny_fraction: float) -> list[str]:
+    """Why each unit would be dropped early (``over_budget`` for ordinary units)."""
+    heights = [u.box[3] - u.box[1] for u in units if u.box is not None]
+    median = statistics.median(heights) if heights else 0.0
+    seen: set[str] = set()
+    reasons = []
+    for u in units:
+        key = u.text.casefold()
+        if key in seen:
+            reasons.append(DUPLICATE)
+        elif u.score < low_score:
+            reasons.append(LOW_SCORE)
+        elif u.box is not None and median > 0 and (u.box[3] - u.box[1]) < tiny_fraction * median:
+            reasons.append(TINY)
+        else:
+            reasons.append(OVER_BUDGET)
+        seen.add(key)
+    return reasons
+
+
+def fit_budget(units: list[Unit], budget: int | None, render: Callable[[list[Unit]], str],
+               render_one: Callable[[Unit], str], count_tokens: Callable[[str], int],
+               low_score: float = 0.5, tiny_fraction: float = 0.5) -> BudgetResult:
+    """Keep as many of the most useful units as fit in ``budget`` tokens of ``render(kept)``.
+
+    Per-unit costs give a first cut (one tokenizer call per unit); the rendered block is
+    then counted for real and units keep being dropped until it fits, so the budget holds
+    exactly even where tokenization is not additive.
+    """
+    full = render(units)
+    n_full = count_tokens(full) if full else 0
+    if budget is None or n_full <= budget:
+        return BudgetResult(list(units), [], n_full)
+
+    reasons = drop_reasons(units, low_score, tiny_fraction)
+    area = [0.0 if u.box is None else (u.box[2] - u.box[0]) * (u.box[3] - u.box[1]) for u in units]
+    drop_order = sorted(
+        range(len(units)),
+        key=lambda i: (_RANK[reasons[i]], units[i].score, area[i], -units[i].order),
+    )
+    overhead = count_tokens(render(units[:1])) - count_tokens(render_one(units[0]))
+    costs = [count_tokens(render_one(u)) + 1 for u in units]  # +1: the separator
+    total = max(overhead, 0) + sum(costs)
+    kept = set(range(len(units)))
+    dropped: list[tuple[Unit, str]] = []
+    pos = 0
+
+    def drop_next() -> None:
+        nonlocal pos, total
+        i = drop_order[pos]
+        pos += 1
+        kept.discard(i)
+        dropped.append((units[i], reasons[i]))
+        total -= costs[i]
+
+    while pos < len(drop_order) and total > budget:  # cheap estimate first
+        drop_next()
+    while True:  # then exact counts; an empty block costs nothing, so this ends
+        current = [units[j] for j in sorted(kept)]
+        text = render(current)
+        n = count_tokens(text) if text else 0
+        if n <= budget:
+            return BudgetResult(current, dropped, n)
+        drop_next()
+
+
+__all__ = ["BudgetResult", "DUPLICATE", "LOW_SCORE", "OVER_BUDGET", "TINY", "drop_reasons",
+           "fit_budget"]

@@ -1,0 +1,86 @@
+"""From an ``OCRResult`` to the text the model sees after the image.
+
+``build_context`` picks units, lower-cases, sanitises, fits the budget and renders;
+``assemble_text`` places the context relative to the question as the variant says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from ocr_expert.types import OCRResult
+
+from lmm_bridge.budget import fit_budget
+from lmm_bridge.formats import Unit, extract_units, render_items, render_unit
+from lmm_bridge.sanitize import sanitize
+from lmm_bridge.variants import VariantSpec
+
+BELOW_MIN_SCORE = "below_min_score"
+
+
+@dataclass(frozen=True)
+class ContextInfo:
+    """The OCR context of one prompt and what the budget did to it."""
+
+    text: str = ""
+    n_tokens: int = 0
+    kept: int = 0
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (unit text, reason)
+
+
+def build_context(result: OCRResult | None, variant: VariantSpec, *,
+                  count_tokens: Callable[[str], int],
+                  control_strings: Iterable[str], control_patterns: Iterable[str] = (),
+                  box_style: str = "plain") -> ContextInfo:
+    """Render ``result`` as ``variant`` says, within its token budget.
+
+    ``box_style`` is the backend's native form for the ``boxes`` format ("qwen-vl" or
+    "plain"); a variant's own ``box_style`` other than "auto" overrides it.
+    """
+    if not variant.uses_ocr or result is None:
+        return ContextInfo()
+    strings, patterns = tuple(control_strings), tuple(control_patterns)
+    style = box_style if variant.box_style == "auto" else variant.box_style
+    size = (result.width, result.height)
+    lowercase = variant.option("lowercase")
+
+    units: list[Unit] = []
+    dropped: list[tuple[str, str]] = []
+    for u in extract_units(result, variant.option("unit")):
+        text = sanitize(u.text.lower() if lowercase else u.text, strings, patterns)
+        if variant.min_score is not None and u.score < variant.min_score:
+            dropped.append((text, BELOW_MIN_SCORE))
+            continue
+        units.append(Unit(text, u.score, u.box, u.order))
+
+    def render(selected: list[Unit]) -> str:
+        return render_items(variant, [u.text for u in selected], [u.box for u in selected],
+                            size, style)
+
+    def render_one(unit: Unit) -> str:
+        return render_unit(variant, unit.text, unit.box, size, style)
+
+    fitted = fit_budget(units, variant.budget_tokens, render, render_one, count_tokens,
+                        low_score=variant.low_score, tiny_fraction=variant.tiny_fraction)
+    dropped += [(u.text, reason) for u, reason in fitted.dropped]
+    return ContextInfo(render(fitted.kept), fitted.n_tokens, len(fitted.kept), dropped)
+
+
+def assemble_text(question: str, context: str, variant: VariantSpec,
+                  instruction: str | None = None) -> str:
+    """The text after the image: lead-in, question and context in the variant's order,
+    then the instruction."""
+    if not context:
+        body = question
+    elif variant.position == "before":
+        body = context + variant.separator + question
+    else:
+        body = question + variant.separator + context
+    text = variant.lead_in + body
+    if instruction:
+        text += variant.instruction_separator + instruction
+    return text
+
+
+__all__ = ["BELOW_MIN_SCORE", "ContextInfo", "assemble_text", "build_context"]

@@ -1,0 +1,37 @@
+"""Choosing device and precision from what the machine has."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+_DTYPES = {
+    "bf16": "bfloat16", "bfloat16": "bfloat16",
+    "fp16": "float16", "float16": "float16", "half": "float16",
+    "fp32": "float32", "float32": "float32", "float": "float32",
+}
+
+
+def resolve_device(device: str | None = None, dtype: Any = None) -> tuple[str, Any]:
+    """``(device, torch dtype)``: CUDA with bf16 (fp16 where bf16 is unsupported) when a
+    GPU is present, else CPU with fp32. Explicit values are checked, not second-guessed."""
+    import torch
+
+    if device is None or device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if dtype is None or dtype == "auto":
+        if str(device).startswith("cuda"):
+            dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        else:
+            dtype = torch.float32
+    elif isinstance(dtype, str):
+        if dtype not in _DTYPES:
+            raise ValueError(f"unknown dtype {dtype!r}: use one of {', '.join(sorted(_DTYPES))}")
+        dtype = getattr(torch, _DTYPES[dtype])
+    if str(device) == "cpu" and dtype == torch.float16:
+        warnings.warn("float16 on CPU is slow and some layers (convolutions) may not run; "
+                      "float32 is the usual choice there", stacklevel=2)
+    return str(device), dtype
+
+
+__all__ = ["resolve_device"]

@@ -1,0 +1,77 @@
+"""Giving every image a file path the model can open itself.
+
+Qwen-VL-Chat takes images as paths inside ``<img>...</img>`` and opens them on its own;
+its tokenizer refuses a path over 256 bytes. Images held in memory (and files whose path
+is too long, holds tag characters, or carries an EXIF rotation the model would not apply)
+are written once to a content-addressed PNG and reused from then on.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+from ocr_expert.image_io import ImageSource, load_image
+
+#: Qwen-VL's tokenizer spends one token per path byte out of 256 between the image tags.
+MAX_PATH_BYTES = 256
+_EXIF_ORIENTATION = 0x0112
+
+
+def default_image_dir() -> Path:
+    """``$OCRVQA_IMAGE_DIR``, else ``~/.cache/ocrvqa/images``."""
+    return Path(os.environ.get("OCRVQA_IMAGE_DIR") or Path.home() / ".cache" / "ocrvqa" / "images")
+
+
+def image_path_for(source: ImageSource, image_dir: str | Path | None = None) -> str:
+    """A path the model can open for ``source``.
+
+    An existing image file is used where it is (absolute path) when that is safe; anything
+    else is stored under ``image_dir`` as ``<sha256>.png``. Raises ``ImageInputError``
+    (naming the input) for anything that is not a readable image.
+    """
+    if isinstance(source, (str, Path)) and _usable_as_is(Path(source)):
+        return str(Path(source).resolve())
+    loaded = load_image(source)
+    folder = Path(image_dir) if image_dir is not None else default_image_dir()
+    path = folder.resolve() / f"{loaded.digest}.png"
+    if len(str(path).encode("utf-8")) > MAX_PATH_BYTES:
+        raise ValueError(
+            f"image folder {folder} gives paths over {MAX_PATH_BYTES} bytes, which Qwen-VL "
+            "refuses; choose a shorter image_dir (or set OCRVQA_IMAGE_DIR)"
+        )
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        # Write then rename, so a concurrent reader never sees half a file.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                loaded.image.save(f, format="PNG")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return str(path)
+
+
+def _usable_as_is(path: Path) -> bool:
+    resolved = str(path.resolve())
+    if len(resolved.encode("utf-8")) > MAX_PATH_BYTES or any(c in resolved for c in "<>\n"):
+        return False
+    if not path.is_file():
+        return False
+    try:
+        with Image.open(path) as im:
+            im.verify()  # a file the model could not decode goes through load_image's errors
+        with Image.open(path) as im:
+            # The model opens the file without applying EXIF rotation; OCR boxes are
+            # measured on the rotated image, so store an upright copy instead.
+            return im.getexif().get(_EXIF_ORIENTATION, 1) == 1
+    except OSError:
+        return False
+
+
+__all__ = ["MAX_PATH_BYTES", "default_image_dir", "image_path_for"]

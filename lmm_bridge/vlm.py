@@ -1,0 +1,190 @@
+"""``OCRAugmentedVLM``: give it an image and a question, get an answer, with or without
+the OCR expert's transcription in the prompt."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ocr_expert.image_io import ImageSource
+from ocr_expert.types import OCRResult
+
+from lmm_bridge.backends import Backend, GenerationRequest, load_backend
+from lmm_bridge.context import ContextInfo, assemble_text, build_context
+from lmm_bridge.image_files import image_path_for
+from lmm_bridge.variants import BUILTIN_VARIANTS, VariantSpec, get_variant, parse_variants
+
+DEFAULT_MODEL = "Qwen/Qwen-VL-Chat"
+DEFAULT_VARIANTS = ("none", "tokens")
+
+
+@dataclass(frozen=True)
+class PreparedPrompt:
+    """Everything about one prompt: what follows the image, and the exact model input."""
+
+    variant: str
+    image_path: str
+    text: str  # question, OCR context and instruction: what follows the image
+    full_prompt: str  # the exact string the model is given (image as its path or placeholder)
+    context: ContextInfo = field(default_factory=ContextInfo)
+
+
+@dataclass
+class Answer:
+    text: str
+    variant: str
+    prompt: PreparedPrompt
+    ocr: OCRResult | None
+    timings: dict[str, float]  # seconds: ocr, prompt, generate, total
+
+
+class OCRAugmentedVLM:
+    """A vision-language model with an OCR expert in front of it.
+
+    ``model`` is a hub id or a local folder; ``backend`` a registered name, a ``Backend``
+    instance, or None to follow the model's ``config.json`` (``model_type: qwen`` is
+    Qwen-VL-Chat's remote code, anything else the transformers-native backend).
+    ``ocr`` is an engine name, an ``OCRExpert``, or None for no OCR. ``variants`` are the
+    prompt variants this instance knows by name (built-ins are always known).
+    """
+
+    def __init__(self, model: str | None = DEFAULT_MODEL, backend: str | Backend | None = None,
+                 ocr: Any = "ppocr", variants: Sequence[Any] | None = None,
+                 device: str | None = None, dtype: Any = None,
+                 image_dir: str | Path | None = None, max_new_tokens: int = 64,
+                 ocr_options: dict[str, Any] | None = None, **backend_kwargs: Any) -> None:
+        if isinstance(backend, Backend):
+            self.backend = backend
+        else:
+            self.backend = load_backend(backend, model, device=device, dtype=dtype,
+                                        **backend_kwargs)
+        self.variants = parse_variants(list(variants or DEFAULT_VARIANTS))
+        self.image_dir = image_dir
+        self.max_new_tokens = max_new_tokens
+        self._ocr_spec, self._ocr_options = ocr, dict(ocr_options or {})
+        self._ocr_expert: Any = None if isinstance(ocr, str) or ocr is None else ocr
+        # Read once: tokenizers can be slow to list their added tokens.
+        self._controls = (list(self.backend.control_strings), list(self.backend.control_patterns))
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any] | str | Path, **overrides: Any) -> "OCRAugmentedVLM":
+        """Build from a mapping or a YAML file with the keyword arguments as keys
+        (``backend_options`` and ``ocr_options`` are mappings)."""
+        if not isinstance(config, dict):
+            import yaml
+
+            path = Path(config)
+            if not path.is_file():
+                raise FileNotFoundError(f"bridge config not found: {path}")
+            config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = {**config, **overrides}
+        backend_options = data.pop("backend_options", None) or {}
+        return cls(**data, **backend_options)
+
+    # -- pieces ----------------------------------------------------------------------
+    @property
+    def ocr_expert(self) -> Any:
+        """The OCR expert, built on first use."""
+        if self._ocr_expert is None:
+            if self._ocr_spec is None:
+                raise ValueError("this model was built with ocr=None: pass an OCRResult or ocr=False")
+            from ocr_expert import OCRExpert
+
+            self._ocr_expert = OCRExpert(engine=self._ocr_spec, **self._ocr_options)
+        return self._ocr_expert
+
+    def variant(self, spec: str | VariantSpec | dict[str, Any] | bool) -> VariantSpec:
+        """Resolve ``True`` (the first OCR variant), ``False`` ("none"), a name or a spec."""
+        if spec is True:
+            return next((v for v in self.variants if v.uses_ocr), BUILTIN_VARIANTS["tokens"])
+        if spec is False or spec is None:
+            return next((v for v in self.variants if not v.uses_ocr), BUILTIN_VARIANTS["none"])
+        if isinstance(spec, str):
+            for v in self.variants:
+                if v.name == spec:
+                    return v
+        return get_variant(spec)
+
+    def read(self, image: ImageSource) -> OCRResult:
+        """Run the OCR expert on ``image``."""
+        return self.ocr_expert.read(image)
+
+    def prepare(self, image: ImageSource, question: str, ocr: OCRResult | None,
+                variant: VariantSpec | str = "none", instruction: str | None = None,
+                max_new_tokens: int | None = None) -> PreparedPrompt:
+        """Build the prompt for one sample: image file, sanitised and budgeted OCR context,
+        and the exact string the model will see."""
+        spec = self.variant(variant)
+        image_path = image_path_for(image, self.image_dir)
+        controls, patterns = self._controls
+        context = build_context(ocr, spec, count_tokens=self.backend.count_tokens,
+                                control_strings=controls, control_patterns=patterns,
+                                box_style=self.backend.box_style)
+        text = assemble_text(question, context.text, spec, instruction)
+        request = GenerationRequest(image_path, text, max_new_tokens or self.max_new_tokens)
+        return PreparedPrompt(spec.name, image_path, text, self.backend.render_prompt(request),
+                              context)
+
+    def generate(self, prepared: Sequence[PreparedPrompt],
+                 max_new_tokens: int | None = None) -> list[str]:
+        """Greedy answers for prepared prompts, in one batched backend call."""
+        n = max_new_tokens or self.max_new_tokens
+        return self.backend.generate([GenerationRequest(p.image_path, p.text, n) for p in prepared])
+
+    def stream(self, prepared: PreparedPrompt, max_new_tokens: int | None = None) -> Iterator[str]:
+        """Pieces of the answer as the model produces them."""
+        n = max_new_tokens or self.max_new_tokens
+        yield from self.backend.stream(GenerationRequest(prepared.image_path, prepared.text, n))
+
+    # -- one call --------------------------------------------------------------------
+    def prepare_ask(self, image: ImageSource, question: str, ocr: Any = True,
+                    instruction: str | None = None, ocr_result: OCRResult | None = None
+                    ) -> tuple[PreparedPrompt, OCRResult | None, dict[str, float]]:
+        """OCR (when the variant uses it) and prompt building for ``ask``/``stream``."""
+        if not isinstance(question, str) or not question.strip():
+            raise ValueError(f"question must be a non-empty string, got {question!r}")
+        spec = self.variant(ocr)
+        t0 = time.perf_counter()
+        result = ocr_result
+        if spec.uses_ocr and result is None:
+            result = self.read(image)
+        t1 = time.perf_counter()
+        prepared = self.prepare(image, question, result if spec.uses_ocr else None, spec,
+                                instruction)
+        t2 = time.perf_counter()
+        return prepared, result, {"ocr": t1 - t0, "prompt": t2 - t1}
+
+    def ask(self, image: ImageSource, question: str, ocr: Any = True,
+            max_new_tokens: int | None = None, instruction: str | None = None,
+            ocr_result: OCRResult | None = None) -> Answer:
+        """Answer ``question`` about ``image``; ``ocr`` is True, False or a variant name."""
+        return self.ask_batch([image], [question], ocr=ocr, max_new_tokens=max_new_tokens,
+                              instruction=instruction,
+                              ocr_results=None if ocr_result is None else [ocr_result])[0]
+
+    def ask_batch(self, images: Sequence[ImageSource], questions: Sequence[str], ocr: Any = True,
+                  max_new_tokens: int | None = None, instruction: str | None = None,
+                  ocr_results: Sequence[OCRResult | None] | None = None) -> list[Answer]:
+        """``ask`` for many samples, with one batched generation call."""
+        if len(images) != len(questions):
+            raise ValueError(f"{len(images)} images but {len(questions)} questions")
+        results = list(ocr_results) if ocr_results is not None else [None] * len(images)
+        if len(results) != len(images):
+            raise ValueError(f"{len(images)} images but {len(results)} OCR results")
+        steps = [self.prepare_ask(img, q, ocr, instruction, r)
+                 for img, q, r in zip(images, questions, results)]
+        t0 = time.perf_counter()
+        texts = self.generate([p for p, _, _ in steps], max_new_tokens)
+        per_sample = (time.perf_counter() - t0) / max(len(steps), 1)
+        answers = []
+        for text, (prepared, result, timings) in zip(texts, steps):
+            timings = {**timings, "generate": per_sample}
+            timings["total"] = sum(timings.values())
+            answers.append(Answer(text, prepared.variant, prepared, result, timings))
+        return answers
+
+
+__all__ = ["Answer", "DEFAULT_MODEL", "OCRAugmentedVLM", "PreparedPrompt"]
