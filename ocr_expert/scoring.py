@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Iterable, Protocol
+from typing import Any, Protocol
 
 from rapidfuzz.distance import Levenshtein
 
@@ -72,7 +73,7 @@ class Normalization:
     name: str = "custom"
 
     @classmethod
-    def preset(cls, name: str) -> "Normalization":
+    def preset(cls, name: str) -> Normalization:
         """One of ``PRESETS``: "none", "default", "arabic", "str"."""
         try:
             return PRESETS[name]
@@ -81,7 +82,7 @@ class Normalization:
                 f"unknown normalisation preset {name!r}: choose one of {', '.join(PRESETS)}"
             ) from None
 
-    def with_options(self, **options: bool) -> "Normalization":
+    def with_options(self, **options: bool) -> Normalization:
         """A copy with some steps switched on or off (named ``custom``)."""
         known = {f.name for f in fields(self)} - {"name"}
         unknown = set(options) - known
@@ -193,7 +194,7 @@ def word_accuracy(prediction: str, reference: str, normalize: NormalizationLike 
 
 @dataclass(frozen=True)
 class SampleScore:
-    """How one sample scored; ``error`` is set (and the counts are zero) when it could not be read."""
+    """How one sample scored; ``error`` is set (counts zero) when it could not be read."""
 
     index: int
     prediction: str
@@ -259,7 +260,10 @@ class ScoreReport:
 
 
 def score_sample(
-    prediction: str, reference: str, normalize: NormalizationLike = None, index: int = 0,
+    prediction: str,
+    reference: str,
+    normalize: NormalizationLike = None,
+    index: int = 0,
     image: str | None = None,
 ) -> SampleScore:
     """Edits and exact match of one (prediction, reference) pair."""
@@ -340,15 +344,24 @@ def read_labels(labels_jsonl_path: str | Path) -> list[LabelledImage]:
                 record = json.loads(raw)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{where}: not valid JSON ({exc.msg})") from None
-            if not isinstance(record, dict):
-                raise ValueError(f"{where}: expected a JSON object with 'image' and 'text'")
-            image, text = record.get("image"), record.get("text")
-            if not isinstance(image, str) or not image:
-                raise ValueError(f"{where}: field 'image' (a path) is missing or not a string")
-            if not isinstance(text, str):
-                raise ValueError(f"{where}: field 'text' (the ground truth) is missing or not a string")
-            items.append(LabelledImage(image=path.parent / image, text=text, line=number))
+            problem = _label_problem(record)
+            if problem:
+                raise ValueError(f"{where}: {problem}")
+            items.append(
+                LabelledImage(image=path.parent / record["image"], text=record["text"], line=number)
+            )
     return items
+
+
+def _label_problem(record: Any) -> str | None:
+    """What is wrong with one parsed line of a labels file, or None."""
+    if not isinstance(record, dict):
+        return "expected a JSON object with 'image' and 'text'"
+    if not isinstance(record.get("image"), str) or not record["image"]:
+        return "field 'image' (a path) is missing or not a string"
+    if not isinstance(record.get("text"), str):
+        return "field 'text' (the ground truth) is missing or not a string"
+    return None
 
 
 def score_labels(
@@ -381,9 +394,16 @@ def score_labels(
             result = expert.read(str(item.image), mode=mode)
         except ImageInputError as exc:
             samples.append(
-                SampleScore(index=index, prediction="", reference=item.text,
-                            image=str(item.image), error=str(exc))
+                SampleScore(
+                    index=index,
+                    prediction="",
+                    reference=item.text,
+                    image=str(item.image),
+                    error=str(exc),
+                )
             )
             continue
-        samples.append(score_sample(result.text, item.text, norm, index=index, image=str(item.image)))
+        samples.append(
+            score_sample(result.text, item.text, norm, index=index, image=str(item.image))
+        )
     return aggregate(samples, norm)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from types import SimpleNamespace
+from typing import ClassVar
 
 import pytest
 from PIL import Image
@@ -20,7 +21,6 @@ from ocr_expert.scoring import (
     wer,
     word_accuracy,
 )
-
 
 # --- edit rates ---------------------------------------------------------------------------
 
@@ -101,9 +101,14 @@ def test_arabic_diacritics_are_removed():
 def test_arabic_quranic_marks_wasla_and_superscript_alef():
     # ٱلرَّحْمَٰنِ : alef wasla, shadda, fatha, sukun, fatha, superscript alef, kasra
     quranic = "\u0671\u0644\u0631\u0651\u064e\u062d\u0652\u0645\u064e\u0670\u0646\u0650"
-    assert normalize_text(quranic, Normalization.preset("arabic")) == "\u0627\u0644\u0631\u062d\u0645\u0646"
+    assert (
+        normalize_text(quranic, Normalization.preset("arabic"))
+        == "\u0627\u0644\u0631\u062d\u0645\u0646"
+    )
     # a Quranic small high mark (U+06D6) and a pause mark (U+06DA) go too
-    assert normalize_text("\u0643\u06d6\u0628\u06da", Normalization.preset("arabic")) == "\u0643\u0628"
+    assert (
+        normalize_text("\u0643\u06d6\u0628\u06da", Normalization.preset("arabic")) == "\u0643\u0628"
+    )
 
 
 def test_arabic_alef_variants_and_alef_maksura_unify():
@@ -136,8 +141,9 @@ def test_decomposed_hamza_stays_on_its_letter_when_diacritics_are_removed():
 
 def test_arabic_wer_on_a_sentence():
     # "the boy went to the school": إلى/الى match once folded, مدرسة/مدرسه differ (teh kept)
-    pred = "\u0630\u0647\u0628 \u0627\u0644\u0648\u0644\u062f \u0625\u0644\u0649 \u0627\u0644\u0645\u062f\u0631\u0633\u0629"
-    ref = "\u0630\u0647\u0628 \u0627\u0644\u0648\u0644\u062f \u0627\u0644\u0649 \u0627\u0644\u0645\u062f\u0631\u0633\u0647"
+    went_boy = "\u0630\u0647\u0628 \u0627\u0644\u0648\u0644\u062f"
+    pred = f"{went_boy} \u0625\u0644\u0649 \u0627\u0644\u0645\u062f\u0631\u0633\u0629"
+    ref = f"{went_boy} \u0627\u0644\u0649 \u0627\u0644\u0645\u062f\u0631\u0633\u0647"
     assert wer(pred, ref, "arabic") == pytest.approx(1 / 4)
     assert wer(pred, ref, "default") == pytest.approx(2 / 4)
 
@@ -146,7 +152,10 @@ def test_punctuation_stripping_covers_arabic_punctuation():
     norm = Normalization(strip_punctuation=True, collapse_whitespace=True, casefold=True)
     assert cer("Hello, World!", "hello world", norm) == 0.0
     # Arabic comma and question mark
-    assert normalize_text("\u0646\u0639\u0645\u060c \u0644\u0627\u061f", norm) == "\u0646\u0639\u0645 \u0644\u0627"
+    assert (
+        normalize_text("\u0646\u0639\u0645\u060c \u0644\u0627\u061f", norm)
+        == "\u0646\u0639\u0645 \u0644\u0627"
+    )
 
 
 def test_unknown_preset_or_option_is_a_clear_error():
@@ -162,7 +171,7 @@ def test_unknown_preset_or_option_is_a_clear_error():
 class ColourReader:
     """Reads an image and 'recognises' its fill colour as a word: enough to exercise scoring."""
 
-    WORDS = {(255, 0, 0): "red", (0, 0, 255): "blue"}
+    WORDS: ClassVar[dict[tuple[int, int, int], str]] = {(255, 0, 0): "red", (0, 0, 255): "blue"}
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []

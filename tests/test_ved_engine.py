@@ -85,22 +85,44 @@ def _build_model(folder: Path, rig: dict[str, float] | None = None) -> Path:
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     bpe.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=300, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+        vocab_size=300,
+        special_tokens=specials,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     bpe.train_from_iterator(["hello world", "read the page", "a line of text"] * 20, trainer)
     bpe.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0))
     tokenizer = RobertaTokenizerFast(
-        tokenizer_object=bpe, bos_token="<s>", eos_token="</s>", pad_token="<pad>",
-        unk_token="<unk>", mask_token="<mask>", cls_token="<s>", sep_token="</s>",
+        tokenizer_object=bpe,
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+        unk_token="<unk>",
+        mask_token="<mask>",
+        cls_token="<s>",
+        sep_token="</s>",
     )
     encoder = Swinv2Config(
-        image_size=32, patch_size=4, embed_dim=8, depths=[1, 1], num_heads=[1, 1], window_size=2,
+        image_size=32,
+        patch_size=4,
+        embed_dim=8,
+        depths=[1, 1],
+        num_heads=[1, 1],
+        window_size=2,
         initializer_range=0.5,
     )
     decoder = RobertaConfig(
-        vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=32, max_position_embeddings=64, is_decoder=True, add_cross_attention=True,
-        bos_token_id=0, pad_token_id=1, eos_token_id=2, initializer_range=0.5,
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+        is_decoder=True,
+        add_cross_attention=True,
+        bos_token_id=0,
+        pad_token_id=1,
+        eos_token_id=2,
+        initializer_range=0.5,
     )
     config = VisionEncoderDecoderConfig.from_encoder_decoder_configs(encoder, decoder)
     config.decoder_start_token_id, config.pad_token_id, config.eos_token_id = 0, 1, 2
@@ -115,7 +137,9 @@ def _build_model(folder: Path, rig: dict[str, float] | None = None) -> Path:
                 head.bias[tokenizer.convert_tokens_to_ids(token)] = logit
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
-    ViTImageProcessor(size={"height": 32, "width": 32}, image_mean=[0.5] * 3, image_std=[0.5] * 3).save_pretrained(folder)
+    ViTImageProcessor(
+        size={"height": 32, "width": 32}, image_mean=[0.5] * 3, image_std=[0.5] * 3
+    ).save_pretrained(folder)
     return folder
 
 
@@ -126,7 +150,9 @@ def model_dir(tmp_path_factory) -> Path:
 
 def _engine(model_dir: Path, **options: Any) -> VisionEncoderDecoderEngine:
     options.setdefault("detector", _detector())
-    return VisionEncoderDecoderEngine(model=str(model_dir), device="cpu", max_new_tokens=6, **options)
+    return VisionEncoderDecoderEngine(
+        model=str(model_dir), device="cpu", max_new_tokens=6, **options
+    )
 
 
 class Spy:
@@ -150,12 +176,16 @@ class Spy:
         monkeypatch.setattr(engine._model, "generate", spy_generate)
 
 
-def _expected_crop(box: tuple[float, ...], padding: float, size=(200, 100)) -> tuple[int, int, int, int]:
+def _expected_crop(
+    box: tuple[float, ...], padding: float, size=(200, 100)
+) -> tuple[int, int, int, int]:
     x0, y0, x1, y1 = box
     pad = padding * (y1 - y0)
     return (
-        max(0, math.floor(x0 - pad)), max(0, math.floor(y0 - pad)),
-        min(size[0], math.ceil(x1 + pad)), min(size[1], math.ceil(y1 + pad)),
+        max(0, math.floor(x0 - pad)),
+        max(0, math.floor(y0 - pad)),
+        min(size[0], math.ceil(x1 + pad)),
+        min(size[1], math.ceil(y1 + pad)),
     )
 
 
@@ -173,11 +203,13 @@ def test_crops_are_taken_at_the_detectors_boxes_with_padding(model_dir, monkeypa
         assert crop.getpixel((0, 0)) == WHITE
     # hand-checked: (10,10,50,30) is 20 px tall, so 5 px of padding on each side
     assert spy.crops[1].size == (50, 30)
-    # (150,84,198,98) is 14 px tall: 3.5 px of padding, clipped at the image's right and bottom edges
+    # (150,84,198,98) is 14 px tall: 3.5 px of padding, clipped at the right and bottom edges
     assert spy.crops[3].size == (200 - 146, 100 - 80)
 
 
-def test_batches_read_the_same_as_one_at_a_time_and_spans_keep_detector_order(model_dir, monkeypatch):
+def test_batches_read_the_same_as_one_at_a_time_and_spans_keep_detector_order(
+    model_dir, monkeypatch
+):
     one = _engine(model_dir, batch_size=1)
     two = _engine(model_dir, batch_size=2)
     spy_one, spy_two = Spy(one, monkeypatch), Spy(two, monkeypatch)
@@ -214,6 +246,18 @@ def test_decoding_skips_special_tokens_and_score_is_mean_token_probability(tmp_p
     assert [s.score for s in spans] == pytest.approx([0.5] * len(REGIONS), abs=1e-4)
 
 
+def test_generation_stops_where_the_decoders_positions_end(tmp_path):
+    # the tiny decoder has 64 position embeddings, RoBERTa numbers them from 2, and the start
+    # token takes one: 61 tokens at most, where asking for more used to fail in the lookup
+    folder = _build_model(tmp_path / "long", rig={"\u0120world": 10.0})
+    engine = VisionEncoderDecoderEngine(
+        model=str(folder), detector=_detector(), device="cpu", max_new_tokens=100
+    )
+    (span,) = engine.read_crop(Image.new("RGB", (40, 20), WHITE))
+    assert span.text.split() == ["world"] * 61
+    assert engine.config()["max_new_tokens"] == 100
+
+
 def test_score_counts_tokens_up_to_the_end_token_and_empty_reads_are_dropped(tmp_path):
     # the end token wins at once (probability e^10 / (e^10 + e^9) = 0.731): nothing is read
     folder = _build_model(tmp_path / "mute", rig={"</s>": 10.0, "\u0120world": 9.0})
@@ -241,8 +285,12 @@ def test_a_tilted_polygon_is_straightened_before_reading():
     angle = math.radians(30)
     corners = []
     for dx, dy in ((-50, -10), (50, -10), (50, 10), (-50, 10)):
-        corners.append((100 + dx * math.cos(angle) - dy * math.sin(angle),
-                        100 + dx * math.sin(angle) + dy * math.cos(angle)))
+        corners.append(
+            (
+                100 + dx * math.cos(angle) - dy * math.sin(angle),
+                100 + dx * math.sin(angle) + dy * math.cos(angle),
+            )
+        )
     ImageDraw.Draw(image).polygon(corners, fill=(255, 0, 0))
     xs, ys = [p[0] for p in corners], [p[1] for p in corners]
     region = Span("", (min(xs), min(ys), max(xs), max(ys)), 1.0, polygon=tuple(corners))
@@ -285,8 +333,12 @@ def test_beam_search_reads_and_scores(model_dir):
 
 
 def test_built_by_name_through_the_registry(model_dir):
-    engine = get_engine("vision-encoder-decoder", model=str(model_dir), detector=_detector(), device="cpu")
-    assert isinstance(engine, VisionEncoderDecoderEngine) and engine.name == "vision-encoder-decoder"
+    engine = get_engine(
+        "vision-encoder-decoder", model=str(model_dir), detector=_detector(), device="cpu"
+    )
+    assert (
+        isinstance(engine, VisionEncoderDecoderEngine) and engine.name == "vision-encoder-decoder"
+    )
     with pytest.raises(OCREngineError, match="unknown OCR engine 'no-such-detector'"):
         get_engine("vision-encoder-decoder", model=str(model_dir), detector="no-such-detector")
 
@@ -299,7 +351,9 @@ def test_a_model_that_cannot_be_loaded_is_a_clear_error(tmp_path, monkeypatch):
         _engine("nobody/no-such-ocr-model")
     message = str(err.value)
     assert "'nobody/no-such-ocr-model'" in message
-    assert "downloaded from the Hugging Face Hub on first use" in message and "local folder" in message
+    assert (
+        "downloaded from the Hugging Face Hub on first use" in message and "local folder" in message
+    )
 
     (tmp_path / "empty").mkdir()
     with pytest.raises(OCREngineError, match="has no config.json"):

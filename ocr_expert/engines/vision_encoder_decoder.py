@@ -25,9 +25,14 @@ ENGINE_NAME = "vision-encoder-decoder"
 DEFAULT_MODEL = "microsoft/trocr-base-printed"
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 _DTYPES = {
-    "float32": "float32", "fp32": "float32", "float": "float32",
-    "float16": "float16", "fp16": "float16", "half": "float16",
-    "bfloat16": "bfloat16", "bf16": "bfloat16",
+    "float32": "float32",
+    "fp32": "float32",
+    "float": "float32",
+    "float16": "float16",
+    "fp16": "float16",
+    "half": "float16",
+    "bfloat16": "bfloat16",
+    "bf16": "bfloat16",
 }
 #: a polygon whose top edge leans more than this (degrees) is straightened before reading
 _MAX_TILT_DEG = 2.0
@@ -94,12 +99,13 @@ class VisionEncoderDecoderEngine(OCREngine):
         self.dtype = _resolve_dtype(dtype, self.device)
         self.language = language or _guess_language(self.model_name)
         self.detector = _build_detector(detector, detector_options or {})
-        # Resolving the model now (a few small files) fails early, and fingerprints it for the cache.
+        # Resolving the model now (a few small files) fails early and fingerprints it for the cache.
         self._model_identity = model_identity(self.model_name, revision)
         self._processor_identity = (
             model_identity(self.processor_name, revision) if self.processor_name else None
         )
         self._model: Any = None
+        self._max_new_tokens = self.max_new_tokens
         self._image_processor: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
@@ -131,14 +137,22 @@ class VisionEncoderDecoderEngine(OCREngine):
         spans = []
         for region, read in zip(kept, self.recognise(crops)):
             if read.text:
-                spans.append(Span(text=read.text, box=region.box, score=read.score, polygon=region.polygon))
+                spans.append(
+                    Span(text=read.text, box=region.box, score=read.score, polygon=region.polygon)
+                )
         return spans
 
     def read_crop(self, image: Image.Image) -> list[Span]:
         (read,) = self.recognise([image])
         if not read.text:
             return []
-        return [Span(text=read.text, box=(0.0, 0.0, float(image.width), float(image.height)), score=read.score)]
+        return [
+            Span(
+                text=read.text,
+                box=(0.0, 0.0, float(image.width), float(image.height)),
+                score=read.score,
+            )
+        ]
 
     # --- recognition --------------------------------------------------------------------
 
@@ -157,7 +171,7 @@ class VisionEncoderDecoderEngine(OCREngine):
             with torch.inference_mode():
                 out = self._model.generate(
                     pixels,
-                    max_new_tokens=self.max_new_tokens,
+                    max_new_tokens=self._max_new_tokens,
                     num_beams=self.num_beams,
                     do_sample=False,
                     output_scores=True,
@@ -197,6 +211,7 @@ class VisionEncoderDecoderEngine(OCREngine):
             self._model, self._image_processor, self._tokenizer = load_recogniser(
                 self.model_name, self.processor_name, self.revision, self.device, self.dtype
             )
+            self._max_new_tokens = min(self.max_new_tokens, decoder_token_limit(self._model))
 
 
 # --- loading ----------------------------------------------------------------------------
@@ -218,7 +233,9 @@ def load_recogniser(
     source = processor or model
     source_hub = {} if Path(source).expanduser().is_dir() else {"revision": revision}
     try:
-        net = VisionEncoderDecoderModel.from_pretrained(model, torch_dtype=getattr(torch, dtype), **hub)
+        net = VisionEncoderDecoderModel.from_pretrained(
+            model, torch_dtype=getattr(torch, dtype), **hub
+        )
     except Exception as exc:  # transformers raises OSError, ValueError, KeyError, ...
         raise OCREngineError(_cannot_load(model, "model", exc)) from exc
     try:
@@ -231,6 +248,16 @@ def load_recogniser(
         ) from exc
     net.to(device).eval()
     return net, image_processor, tokenizer
+
+
+def decoder_token_limit(model: Any) -> int:
+    """How many tokens the decoder can generate before it runs out of position embeddings.
+
+    RoBERTa and TrOCR decoders number positions from 2 (after the padding index), and the
+    start token takes one more: asking for more would fail inside the embedding lookup.
+    """
+    positions = getattr(model.config.decoder, "max_position_embeddings", None)
+    return max(1, int(positions) - 3) if positions else 1 << 30
 
 
 def model_identity(model: str, revision: str | None = None) -> dict[str, Any]:
@@ -253,7 +280,11 @@ def model_identity(model: str, revision: str | None = None) -> dict[str, Any]:
             for p in sorted(path.iterdir())
             if p.suffix in _WEIGHT_SUFFIXES
         ]
-        return {"path": str(path.resolve()), "configs_sha256": configs.hexdigest(), "weights": weights}
+        return {
+            "path": str(path.resolve()),
+            "configs_sha256": configs.hexdigest(),
+            "weights": weights,
+        }
     try:
         from huggingface_hub import hf_hub_download
 
@@ -261,15 +292,19 @@ def model_identity(model: str, revision: str | None = None) -> dict[str, Any]:
     except Exception as exc:  # network, missing repo, bad id, offline without a cached copy
         raise OCREngineError(_cannot_load(model, "model", exc)) from exc
     # The Hub cache keeps files under snapshots/<commit>/, so the folder name is the commit.
-    return {"hub_id": model, "revision": revision or "main", "commit": Path(config_file).parent.name}
+    return {
+        "hub_id": model,
+        "revision": revision or "main",
+        "commit": Path(config_file).parent.name,
+    }
 
 
 def _cannot_load(model: str, what: str, exc: Exception) -> str:
     return (
         f"cannot load the {what} {model!r} for the {ENGINE_NAME} engine: "
-        f"{type(exc).__name__}: {exc}. Weights are downloaded from the Hugging Face Hub on "
-        f"first use (this needs network access once); a local folder holding config.json, "
-        f"the weights and the processor files can be given as model= instead."
+        f"{type(exc).__name__}: {str(exc).rstrip('.')}. Weights are downloaded from the "
+        "Hugging Face Hub on first use (this needs network access once); a local folder "
+        "holding config.json, the weights and the processor files can be given as model= instead."
     )
 
 
@@ -325,7 +360,11 @@ def crop_region(image: Image.Image, region: Span, padding: float) -> Image.Image
     sees horizontal text; anything else is cut along its axis-aligned box. No box: the whole
     image. A box with no area inside the image gives None.
     """
-    if region.polygon is not None and len(region.polygon) == 4 and _tilt_deg(region.polygon) > _MAX_TILT_DEG:
+    if (
+        region.polygon is not None
+        and len(region.polygon) == 4
+        and _tilt_deg(region.polygon) > _MAX_TILT_DEG
+    ):
         return _quad_crop(image, region.polygon, padding)
     if region.box is None:
         return image
@@ -343,8 +382,10 @@ def _tilt_deg(polygon: tuple[tuple[float, float], ...]) -> float:
     return abs(math.degrees(math.atan2(y1 - y0, x1 - x0)))
 
 
-def _quad_crop(image: Image.Image, polygon: tuple[tuple[float, float], ...], padding: float) -> Image.Image | None:
-    """Warp a quadrilateral (top-left, top-right, bottom-right, bottom-left) to an upright rectangle."""
+def _quad_crop(
+    image: Image.Image, polygon: tuple[tuple[float, float], ...], padding: float
+) -> Image.Image | None:
+    """Warp a quadrilateral (corners clockwise from top-left) to an upright rectangle."""
     tl, tr, br, bl = polygon
     width = max(math.dist(tl, tr), math.dist(bl, br))
     height = max(math.dist(tl, bl), math.dist(tr, br))
@@ -363,5 +404,8 @@ def _quad_crop(image: Image.Image, polygon: tuple[tuple[float, float], ...], pad
     corners = (moved(tl, -1, -1), moved(bl, -1, 1), moved(br, 1, 1), moved(tr, 1, -1))
     size = (max(1, round(width + 2 * pad)), max(1, round(height + 2 * pad)))
     return image.transform(
-        size, Image.Transform.QUAD, [c for p in corners for c in p], resample=Image.Resampling.BILINEAR
+        size,
+        Image.Transform.QUAD,
+        [c for p in corners for c in p],
+        resample=Image.Resampling.BILINEAR,
     )
