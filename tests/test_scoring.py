@@ -232,3 +232,24 @@ def test_labels_file_errors_name_the_file_and_line(tmp_path):
         read_labels(bad)
     with pytest.raises(ValueError, match="labels file not found"):
         read_labels(tmp_path / "nope.jsonl")
+
+
+def test_score_labels_with_the_real_expert_on_rendered_lines(tmp_path):
+    from PIL import ImageDraw, ImageFont
+
+    from ocr_expert import OCRExpert
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 32)
+    records = []
+    for i, text in enumerate(["Reading order matters", "The quick brown fox"]):
+        image = Image.new("RGB", (520, 60), "white")
+        ImageDraw.Draw(image).text((10, 10), text, font=font, fill="black")
+        image.save(tmp_path / f"line{i}.png")
+        records.append({"image": f"line{i}.png", "text": text})
+    records.append({"image": "gone.png", "text": "lost"})
+    labels = _write_labels(tmp_path, records)
+
+    report = score_labels(labels, OCRExpert("tesseract", use_cache=False), mode="crop")
+    assert report.n == 2 and report.n_errors == 1
+    assert report.cer < 0.05
+    assert report.per_sample[2].error and "gone.png" in report.per_sample[2].error
