@@ -325,6 +325,22 @@ def test_config_identifies_the_weights_and_everything_that_changes_the_output(mo
         os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
+def test_processor_can_come_from_another_folder(model_dir, tmp_path):
+    weights_only = tmp_path / "weights_only"
+    weights_only.mkdir()
+    for name in ("config.json", "generation_config.json", "model.safetensors"):
+        (weights_only / name).write_bytes((model_dir / name).read_bytes())
+    with pytest.raises(OCREngineError, match="processor="):
+        _engine(weights_only).read_crop(Image.new("RGB", (40, 20), WHITE))
+
+    engine = _engine(weights_only, processor=str(model_dir))
+    assert engine.config()["processor"]["path"] == str(model_dir.resolve())
+    crop = Image.new("RGB", (40, 20), WHITE)
+    assert engine.recognise([crop]) == _engine(model_dir).recognise([crop])
+    with pytest.raises(OCREngineError, match="has no preprocessor_config.json"):
+        _engine(model_dir, processor=str(weights_only))
+
+
 def test_beam_search_reads_and_scores(model_dir):
     engine = _engine(model_dir, num_beams=3, batch_size=3)
     spans = engine.read_page(_page())

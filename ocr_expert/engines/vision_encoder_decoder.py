@@ -23,6 +23,7 @@ from ocr_expert.types import Span
 
 ENGINE_NAME = "vision-encoder-decoder"
 DEFAULT_MODEL = "microsoft/trocr-base-printed"
+PROCESSOR_FILE = "preprocessor_config.json"
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 _DTYPES = {
     "float32": "float32",
@@ -102,7 +103,9 @@ class VisionEncoderDecoderEngine(OCREngine):
         # Resolving the model now (a few small files) fails early and fingerprints it for the cache.
         self._model_identity = model_identity(self.model_name, revision)
         self._processor_identity = (
-            model_identity(self.processor_name, revision) if self.processor_name else None
+            model_identity(self.processor_name, None, PROCESSOR_FILE)
+            if self.processor_name
+            else None
         )
         self._model: Any = None
         self._max_new_tokens = self.max_new_tokens
@@ -230,8 +233,9 @@ def load_recogniser(
     from transformers import AutoImageProcessor, AutoTokenizer, VisionEncoderDecoderModel
 
     hub = {} if Path(model).expanduser().is_dir() else {"revision": revision}
+    # A separate processor repository has revisions of its own: its default branch is used.
     source = processor or model
-    source_hub = {} if Path(source).expanduser().is_dir() else {"revision": revision}
+    source_hub = {} if processor or Path(source).expanduser().is_dir() else {"revision": revision}
     try:
         net = VisionEncoderDecoderModel.from_pretrained(
             model, torch_dtype=getattr(torch, dtype), **hub
@@ -260,17 +264,22 @@ def decoder_token_limit(model: Any) -> int:
     return max(1, int(positions) - 3) if positions else 1 << 30
 
 
-def model_identity(model: str, revision: str | None = None) -> dict[str, Any]:
-    """What identifies a model's weights, for the cache key, without loading them.
+def model_identity(
+    model: str, revision: str | None = None, key_file: str = "config.json"
+) -> dict[str, Any]:
+    """What identifies a model's weights (or a processor's files), for the cache key,
+    without loading them.
 
     A local folder: its path, a hash of its JSON configuration files and each weight file's
-    size and modification time. A Hub id: the commit its files resolve to.
+    size and modification time. A Hub id: the commit its files resolve to. ``key_file`` is
+    the file that must be there (``preprocessor_config.json`` for a processor).
     """
+    what = "model" if key_file == "config.json" else "image processor and tokenizer"
     path = Path(model).expanduser()
     if path.is_dir():
-        if not (path / "config.json").is_file():
+        if not (path / key_file).is_file():
             raise OCREngineError(
-                f"model folder {model!r} has no config.json: it is not a saved transformers model"
+                f"{what} folder {model!r} has no {key_file}: it is not a saved transformers {what}"
             )
         configs = hashlib.sha256()
         for name in sorted(p.name for p in path.glob("*.json")):
@@ -288,9 +297,9 @@ def model_identity(model: str, revision: str | None = None) -> dict[str, Any]:
     try:
         from huggingface_hub import hf_hub_download
 
-        config_file = hf_hub_download(model, "config.json", revision=revision)
+        config_file = hf_hub_download(model, key_file, revision=revision)
     except Exception as exc:  # network, missing repo, bad id, offline without a cached copy
-        raise OCREngineError(_cannot_load(model, "model", exc)) from exc
+        raise OCREngineError(_cannot_load(model, what, exc)) from exc
     # The Hub cache keeps files under snapshots/<commit>/, so the folder name is the commit.
     return {
         "hub_id": model,
