@@ -225,4 +225,19 @@ def render_text_image(lines: list[str], path: str | Path | None = None, size: tu
     return image
 
 
-__all__ = ["build_tiny_qwen2vl", "make_ocr_result", "render_text_image", "write_qwen_vl_chat_double"]
+
+
+def cached_model(base: str | Path, kind: str) -> Path:
+    """Build ``kind`` ("qwen-vl-chat" double or "qwen2vl") under ``base`` once and reuse it
+    (pass pytest's ``tmp_path_factory.getbasetemp()`` to share it across a test session)."""
+    builders = {"qwen-vl-chat": write_qwen_vl_chat_double, "qwen2vl": build_tiny_qwen2vl}
+    if kind not in builders:
+        raise ValueError(f"unknown tiny model {kind!r}: choose from {', '.join(builders)}")
+    folder = Path(base) / f"tiny-{kind}"
+    if not (folder / "config.json").is_file() or not any(folder.glob("*.safetensors")):
+        builders[kind](folder)
+    return folder
+
+
+__all__ = ["build_tiny_qwen2vl", "cached_model", "make_ocr_result", "render_text_image",
+           "write_qwen_vl_chat_double"]
