@@ -1,0 +1,59 @@
+"""The shared body of the ``evaluate`` modules: per-sample metric, mean over samples."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import datasets
+import evaluate
+
+_INPUTS = """
+Args:
+    predictions: list of str, one answer per question.
+    references: list of ground truths per question: a list of str, or one str.
+    return_scores: also return the per-question scores under "scores" (default False).
+    {options}
+Returns:
+    {{"{name}": mean score in [0, 1]}} (plus "scores" when asked).
+"""
+
+
+class PerSampleModule(evaluate.Metric):
+    """An ``evaluate.Metric`` whose score is the mean of a per-question function."""
+
+    metric_name: ClassVar[str]
+    description: ClassVar[str]
+    citation: ClassVar[str] = ""
+    options: ClassVar[dict[str, str]] = {}  # keyword -> description
+
+    @staticmethod
+    def score(prediction: str, answers: list[str], **options: Any) -> float:
+        raise NotImplementedError
+
+    def _info(self) -> evaluate.MetricInfo:
+        option_doc = "\n    ".join(f"{k}: {v}" for k, v in self.options.items())
+        return evaluate.MetricInfo(
+            description=self.description,
+            citation=self.citation,
+            inputs_description=_INPUTS.format(name=self.metric_name, options=option_doc),
+            features=[
+                datasets.Features({"predictions": datasets.Value("string"),
+                                   "references": datasets.Sequence(datasets.Value("string"))}),
+                datasets.Features({"predictions": datasets.Value("string"),
+                                   "references": datasets.Value("string")}),
+            ],
+        )
+
+    def _compute(self, predictions: list[str], references: list[Any],
+                 return_scores: bool = False, **options: Any) -> dict[str, Any]:
+        unknown = set(options) - set(self.options)
+        if unknown:
+            raise TypeError(f"{self.metric_name}: unknown options {sorted(unknown)}")
+        score: Callable[..., float] = type(self).score
+        scores = [score(p, [r] if isinstance(r, str) else list(r), **options)
+                  for p, r in zip(predictions, references)]
+        out: dict[str, Any] = {self.metric_name: sum(scores) / len(scores) if scores else 0.0}
+        if return_scores:
+            out["scores"] = scores
+        return out

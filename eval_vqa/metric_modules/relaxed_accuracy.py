@@ -1,0 +1,15 @@
+"""ChartQA relaxed accuracy: numbers within 5 % of the ground truth, else exact match."""
+
+from eval_vqa.metric_modules import base
+from eval_vqa.metrics import relaxed_accuracy
+
+
+class RelaxedAccuracy(base.PerSampleModule):
+    metric_name = "relaxed_accuracy"
+    description = (
+        "A numeric prediction is correct within the tolerance, relative to the ground "
+        "truth; other answers need a case-insensitive exact match."
+    )
+    citation = "Masry et al., ChartQA, Findings of ACL 2022."
+    options = {"tolerance": "largest relative error accepted (default 0.05)."}
+    score = staticmethod(relaxed_accuracy)
