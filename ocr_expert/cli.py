@@ -1,0 +1,161 @@
+"""``ocrvqa ocr`` and ``ocrvqa ocr-score``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+SAMPLE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+
+
+def sample_images() -> list[Path]:
+    """The sample images bundled with the package."""
+    folder = resources.files("ocr_expert") / "samples"
+    return sorted(
+        Path(str(p)) for p in folder.iterdir() if p.name.lower().endswith(SAMPLE_SUFFIXES)
+    )
+
+
+def parse_options(items: list[str]) -> dict[str, Any]:
+    """``key=value`` pairs, values read as YAML scalars (``0.6``, ``true``, ``eng+ara``)."""
+    import yaml
+
+    options: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise SystemExit(f"error: engine option {item!r} is not key=value")
+        key, value = item.split("=", 1)
+        options[key.strip().replace("-", "_")] = yaml.safe_load(value)
+    return options
+
+
+def _add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", default="ppocr", help="OCR engine (default: ppocr)")
+    parser.add_argument("--lang", help="language(s) for engines that take one, e.g. eng, ara, eng+ara")
+    parser.add_argument("--model", help="model id or folder for the vision-encoder-decoder engine")
+    parser.add_argument(
+        "--opt", action="append", default=[], metavar="KEY=VALUE",
+        help="further engine option, repeatable (e.g. --opt text_score=0.6)",
+    )
+    parser.add_argument("--mode", choices=["auto", "page", "crop"], default="auto",
+                        help="page: find text anywhere; crop: one word/line, no detection")
+    parser.add_argument("--direction", choices=["ltr", "rtl"], help="force the reading direction")
+    parser.add_argument("--cache-dir", help="OCR cache folder (default: ~/.cache/ocrvqa/ocr)")
+    parser.add_argument("--no-cache", action="store_true", help="always run the engine")
+
+
+def build_expert(args: argparse.Namespace):
+    from ocr_expert.expert import OCRExpert
+
+    options = parse_options(args.opt)
+    if args.lang:
+        options["lang"] = args.lang
+    if args.model:
+        options["model"] = args.model
+    return OCRExpert(
+        args.engine,
+        cache_dir=args.cache_dir,
+        use_cache=not args.no_cache,
+        direction=args.direction,
+        **options,
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``ocr`` and ``ocr-score`` to the ``ocrvqa`` parser."""
+    ocr = subparsers.add_parser(
+        "ocr", help="read text off images",
+        description="Read text off images and print it in reading order (or as JSON).",
+    )
+    ocr.add_argument("images", nargs="*", help="image files")
+    ocr.add_argument("--samples", action="store_true", help="read the bundled sample images")
+    ocr.add_argument("--json", action="store_true", help="print one JSON result per line")
+    ocr.add_argument("--draw", metavar="DIR", help="write each image with boxes and text drawn")
+    _add_engine_arguments(ocr)
+    ocr.set_defaults(func=run_ocr)
+
+    score = subparsers.add_parser(
+        "ocr-score", help="score an OCR engine against ground truth (CER, WER, word accuracy)",
+        description="Score an engine on a jsonl of {\"image\": path, \"text\": ground truth} lines "
+        "(paths relative to the jsonl's folder).",
+    )
+    score.add_argument("labels", help="LABELS.jsonl")
+    score.add_argument("--normalize", default="default",
+                       help="normalisation preset: none, default, arabic, str")
+    score.add_argument("--per-sample", metavar="FILE", help="write per-sample scores to a jsonl file")
+    _add_engine_arguments(score)
+    score.set_defaults(func=run_score)
+
+
+def run_ocr(args: argparse.Namespace) -> int:
+    from ocr_expert.engines.base import OCREngineError
+    from ocr_expert.image_io import ImageInputError, load_image
+
+    images = [Path(p) for p in args.images] + (sample_images() if args.samples else [])
+    if not images:
+        print("error: give image files, or --samples for the bundled ones", file=sys.stderr)
+        return 2
+    try:
+        expert = build_expert(args)
+    except OCREngineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    draw_dir = Path(args.draw) if args.draw else None
+    if draw_dir:
+        draw_dir.mkdir(parents=True, exist_ok=True)
+    from tqdm.auto import tqdm
+
+    failures = 0
+    bar = tqdm(images, desc="OCR", unit="img", disable=len(images) < 4, file=sys.stderr)
+    for path in bar:
+        try:
+            result = expert.read(path, mode=args.mode)
+        except (ImageInputError, OCREngineError) as exc:
+            failures += 1
+            bar.write(f"error: {exc}", file=sys.stderr)
+            continue
+        if args.json:
+            record = {"image": str(path), **result.to_dict()}
+            bar.write(json.dumps(record, ensure_ascii=False))
+        else:
+            header = f"== {path} ({result.engine}, {len(result.lines)} lines, {result.direction})"
+            bar.write(header + "\n" + result.text)
+        if draw_dir:
+            from ocr_expert.draw import draw_result
+
+            out = draw_dir / f"{path.stem}.ocr.png"
+            draw_result(load_image(path).image, result).save(out)
+    if draw_dir:
+        print(f"overlays written to {draw_dir}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def run_score(args: argparse.Namespace) -> int:
+    from ocr_expert.engines.base import OCREngineError
+    from ocr_expert.scoring import score_labels
+
+    try:
+        expert = build_expert(args)
+        report = score_labels(args.labels, expert, mode=args.mode, normalization=args.normalize)
+    except (OCREngineError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"engine: {expert.engine_name}  samples: {report.n}  normalisation: {args.normalize}")
+    print(f"CER: {report.cer:.4f}  WER: {report.wer:.4f}  word accuracy: {report.word_accuracy:.4f}")
+    errors = [s for s in report.per_sample if getattr(s, "error", None)]
+    if errors:
+        print(f"{len(errors)} sample(s) failed and are excluded:", file=sys.stderr)
+        for s in errors:
+            print(f"  {s.image}: {s.error}", file=sys.stderr)
+    if args.per_sample:
+        from dataclasses import asdict, is_dataclass
+
+        with open(args.per_sample, "w", encoding="utf-8") as f:
+            for s in report.per_sample:
+                row = asdict(s) if is_dataclass(s) else dict(s)
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return 0

@@ -1,0 +1,208 @@
+"""``OCRExpert``: one object that reads images with a chosen engine, in reading order, cached."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from PIL import Image
+
+from ocr_expert.cache import OCRCache, cache_key
+from ocr_expert.engines import get_engine
+from ocr_expert.engines.base import OCREngine, OCREngineError
+from ocr_expert.image_io import (
+    DEFAULT_MAX_PIXELS,
+    ImageInputError,
+    ImageSource,
+    load_image,
+    pixel_digest,
+    source_digest,
+)
+from ocr_expert.reading_order import order_spans
+from ocr_expert.types import Direction, OCRResult
+
+Mode = Literal["auto", "page", "crop"]
+
+#: in ``auto`` mode an image at most this tall is taken for a word or line crop
+CROP_MAX_HEIGHT = 96
+
+
+class OCRExpert:
+    """Reads text off images with one engine.
+
+    >>> expert = OCRExpert("ppocr")                      # doctest: +SKIP
+    >>> expert.read("sign.jpg").text                     # doctest: +SKIP
+    'SALE\\n50% OFF'
+
+    Args:
+        engine: an engine name (``ppocr``, ``tesseract``, ``vision-encoder-decoder``,
+            ``dataset``) or an engine instance.
+        cache_dir: where results are cached (default: ``ocr_expert.cache.default_cache_dir()``).
+        use_cache: set False to always run the engine.
+        direction: force the reading direction (``"rtl"`` for Arabic pages); default: from the text.
+        max_pixels: refuse larger images (decompression-bomb guard).
+        **options: the engine's own options, e.g. ``lang="ara"`` for Tesseract.
+    """
+
+    def __init__(
+        self,
+        engine: str | OCREngine = "ppocr",
+        *,
+        cache_dir: str | Path | None = None,
+        use_cache: bool = True,
+        direction: Direction | None = None,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+        **options: Any,
+    ) -> None:
+        if isinstance(engine, OCREngine):
+            if options:
+                raise OCREngineError("engine options go to get_engine, not with an engine instance")
+            self.engine = engine
+        else:
+            self.engine = get_engine(engine, **options)
+        self.cache = OCRCache(cache_dir) if use_cache and self.engine.cacheable else None
+        self.direction = direction
+        self.max_pixels = max_pixels
+        self.stats = {"hits": 0, "misses": 0}
+        self._stats_lock = threading.Lock()
+
+    @property
+    def engine_name(self) -> str:
+        return self.engine.name
+
+    def config(self) -> dict[str, Any]:
+        """The engine's full configuration plus the expert's own settings."""
+        config = dict(self.engine.config())
+        if self.direction:
+            config["direction"] = self.direction
+        return config
+
+    def read(
+        self,
+        image: ImageSource | None,
+        *,
+        mode: Mode = "auto",
+        tokens: Sequence[str] | None = None,
+        token_boxes: Sequence[Sequence[float]] | None = None,
+    ) -> OCRResult:
+        """Read ``image`` and return its text in reading order.
+
+        ``mode``: ``page`` finds text anywhere (detection + recognition); ``crop`` reads a
+        single word or line crop (recognition only); ``auto`` takes images at most
+        ``CROP_MAX_HEIGHT`` pixels tall for crops, and retries a line-shaped image as a
+        crop when detection finds nothing. ``tokens``/``token_boxes`` feed the ``dataset``
+        engine. Raises ``ImageInputError`` for unreadable input, ``OCREngineError`` when
+        the engine fails.
+        """
+        if mode not in ("auto", "page", "crop"):
+            raise ValueError(f"mode must be 'auto', 'page' or 'crop', not {mode!r}")
+        if self.engine.name == "dataset" or tokens is not None:
+            return self._from_tokens(image, tokens, token_boxes)
+        if image is None:
+            raise ImageInputError("no image given")
+
+        key = None
+        if self.cache is not None:
+            digest = source_digest(image)
+            if digest is None:
+                digest = pixel_digest(load_image(image, max_pixels=self.max_pixels).image)
+            key = cache_key(digest, self.config(), mode)
+            cached = self.cache.get(key)
+            if cached is not None:
+                self._count("hits")
+                return cached
+        self._count("misses")
+        result = self._run(load_image(image, max_pixels=self.max_pixels).image, mode)
+        if key is not None:
+            self.cache.put(key, result)
+        return result
+
+    def read_many(
+        self, images: Iterable[ImageSource], *, mode: Mode = "auto", progress: bool = False
+    ) -> list[OCRResult | Exception]:
+        """Read several images; a bad image yields its exception in place of a result."""
+        items = list(images)
+        if progress:
+            from tqdm.auto import tqdm
+
+            items_iter: Iterable[ImageSource] = tqdm(items, desc="OCR", unit="img")
+        else:
+            items_iter = items
+        results: list[OCRResult | Exception] = []
+        for item in items_iter:
+            try:
+                results.append(self.read(item, mode=mode))
+            except (ImageInputError, OCREngineError) as exc:
+                results.append(exc)
+        return results
+
+    def _run(self, image: Image.Image, mode: Mode) -> OCRResult:
+        start = time.perf_counter()
+        used = "crop" if mode == "crop" or (mode == "auto" and image.height <= CROP_MAX_HEIGHT) else "page"
+        try:
+            spans = self.engine.read_crop(image) if used == "crop" else self.engine.read_page(image)
+            if not spans and mode == "auto" and used == "page" and _line_shaped(image):
+                used, spans = "crop", self.engine.read_crop(image)
+        except (OCREngineError, ImageInputError):
+            raise
+        except Exception as exc:  # an engine bug must fail this image, not the caller's run
+            raise OCREngineError(f"{self.engine.name} failed: {type(exc).__name__}: {exc}") from exc
+        lines, direction = order_spans(spans, self.direction)
+        return OCRResult(
+            spans=tuple(spans),
+            lines=tuple(lines),
+            width=image.width,
+            height=image.height,
+            engine=self.engine.name,
+            config=self.config(),
+            language=self.engine.language,
+            direction=direction,
+            mode=used,  # type: ignore[arg-type]
+            elapsed_s=time.perf_counter() - start,
+        )
+
+    def _from_tokens(
+        self,
+        image: ImageSource | None,
+        tokens: Sequence[str] | None,
+        token_boxes: Sequence[Sequence[float]] | None,
+    ) -> OCRResult:
+        if tokens is None:
+            raise OCREngineError(
+                "the dataset engine needs the sample's OCR tokens: read(image, tokens=[...])"
+            )
+        if isinstance(tokens, str):
+            raise OCREngineError("tokens must be a list of strings, not one string")
+        size = (0, 0)
+        if image is not None:
+            size = load_image(image, max_pixels=self.max_pixels).image.size
+        elif token_boxes is not None and any(max(b[:4]) <= 1.0 for b in token_boxes):
+            raise ImageInputError("normalised token boxes need the image to scale them")
+        from ocr_expert.engines.dataset import DatasetTokensEngine
+
+        engine = self.engine if isinstance(self.engine, DatasetTokensEngine) else DatasetTokensEngine()
+        spans = engine.spans_from_tokens(tokens, token_boxes, size)
+        # Tokens without boxes keep the dataset's order: there is no geometry to sort by.
+        lines, direction = order_spans(spans, self.direction)
+        return OCRResult(
+            spans=tuple(spans),
+            lines=tuple(lines),
+            width=size[0],
+            height=size[1],
+            engine="dataset",
+            config=engine.config(),
+            language=None,
+            direction=direction,
+            mode="tokens",
+        )
+
+    def _count(self, what: str) -> None:
+        with self._stats_lock:
+            self.stats[what] += 1
+
+
+def _line_shaped(image: Image.Image) -> bool:
+    return image.width >= 2 * image.height and image.height <= 256
