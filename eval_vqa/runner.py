@@ -55,18 +55,20 @@ def run(config: RunConfig, *, shard: Shard | None = None, vlm: Any = None, repor
     done = done_keys(run_dir)  # every process reads the same log before anyone appends to it
     shard.barrier()
 
-    expert = make_expert(config) if any(v.format != "none" for v in variants) else None
+    expert = make_expert(config) if any(v.uses_ocr for v in variants) else None
     if vlm is None:
         from lmm_bridge import OCRAugmentedVLM
 
+        from eval_vqa.tiny_model import resolve_model
+
         vlm = OCRAugmentedVLM(
-            model=config.model,
+            model=resolve_model(config.model),
             backend=config.backend,
             ocr=expert,
             variants=variants,
             device=config.device or shard.device,
             dtype=config.dtype,
-            **config.model_kwargs,
+            **{"batch_size": config.batch_size, **config.model_kwargs},
         )
     summary = RunSummary(run_dir=run_dir)
     with SampleLog(shard_path(run_dir, shard.rank)) as log:
@@ -207,7 +209,7 @@ class _BenchmarkJob:
                 if answer is None:
                     continue
                 rec = records[id(x)]
-                rec["variants"][variant.name] = self._variant_entry(x, prompt, answer, seconds)
+                rec["variants"][variant.name] = self._variant_entry(variant, x, prompt, answer, seconds)
                 rec.setdefault("image", prompt.image_path)
                 kept.append(x)
             live = kept
@@ -283,7 +285,7 @@ class _BenchmarkJob:
                     answers.append(None)
         return answers, (time.perf_counter() - start) / len(prompts)
 
-    def _variant_entry(self, x: ReadSample, prompt: Any, answer: str, seconds: float) -> dict[str, Any]:
+    def _variant_entry(self, variant: Any, x: ReadSample, prompt: Any, answer: str, seconds: float) -> dict[str, Any]:
         from eval_vqa.metrics import METRICS
 
         answers = list(x.sample.answers)
@@ -296,8 +298,8 @@ class _BenchmarkJob:
             "context_tokens": context.n_tokens if context is not None else 0,
             "context_kept": context.kept if context is not None else 0,
             "context_dropped": len(context.dropped) if context is not None else 0,
-            # None for a variant that injects nothing: recall is not defined there
-            "answer_in_context": answer_in_context(answers, injected) if injected else None,
+            # None for a variant without OCR: recall is not defined there (an empty context is a miss)
+            "answer_in_context": answer_in_context(answers, injected) if variant.uses_ocr else None,
             "generate_s": round(seconds, 6),
         }
 

@@ -1,0 +1,286 @@
+"""The runner: paired variants, the per-sample log, resume after a crash or a kill, broken samples.
+
+The model is a registered test backend that answers with the first OCR token it was shown
+(or "unknown" with no OCR context), so OCR variants score higher than no OCR in a way the
+tests can predict. Other test files import this module as a plugin (``plugins: [test_runner]``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, ImageDraw
+
+from eval_vqa.config import ConfigError, load_config
+from eval_vqa.log import read_jsonl, read_records, shard_path
+from eval_vqa.runner import run
+from eval_vqa.sharding import Shard
+from lmm_bridge import Backend, register_backend
+from ocr_expert.engines import register_engine
+from ocr_expert.engines.base import OCREngine, OCREngineError
+from ocr_expert.types import Span
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+
+
+class Crash(BaseException):
+    """Stands for the process dying: not an Exception, so nothing in the runner catches it."""
+
+
+@register_backend("test-echo")
+class EchoBackend(Backend):
+    """Answers with the first quoted OCR token of the prompt, else "unknown"."""
+
+    calls = 0  # generate calls across instances
+    crash_after: int | None = None  # "die" on the call after this many (a test sets it)
+
+    def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
+                 fail_word: str | None = None, **kwargs: Any) -> None:
+        super().__init__(model)
+        # a slow model, for killing a run mid-way; from the environment so the config is unchanged
+        self.delay_s = float(os.environ.get("TEST_ECHO_DELAY_S", "0"))
+        self.fail_word = fail_word
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def generate(self, requests: list[Any]) -> list[str]:
+        EchoBackend.calls += 1
+        if self.crash_after is not None and EchoBackend.calls > self.crash_after:
+            raise Crash()
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        if self.fail_word and any(self.fail_word in r.text for r in requests):
+            raise RuntimeError("the model choked on this input")
+        out = []
+        for r in requests:
+            found = re.search(r'OCR_token: \["([^"]*)"', r.text)
+            out.append(found.group(1) if found else "unknown")
+        return out
+
+
+@register_engine("test-picky")
+class PickyEngine(OCREngine):
+    """Reads the word of a ``make_benchmark`` image from its width; fails on sample 5."""
+
+    def config(self) -> dict[str, Any]:
+        return {"engine": "test-picky"}
+
+    def read_page(self, image: Image.Image) -> list[Span]:
+        index = image.width - 160
+        if index == 5:
+            raise OCREngineError("the engine crashed on this image")
+        return [Span(text=WORDS[index % len(WORDS)].upper(), box=(8, 16, 60, 30), score=0.9)]
+
+    read_crop = read_page
+
+
+WORDS = ["bakery", "stop", "exit", "pharmacy", "hotel", "taxi", "garage", "school", "museum", "bank"]
+
+
+def make_benchmark(folder: Path, n: int = 10, broken: tuple[int, ...] = (), first_token_wrong: tuple[int, ...] = ()) -> Path:
+    """A jsonl benchmark of rendered word images; the answer is the word on the image."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i in range(n):
+        word = WORDS[i % len(WORDS)]
+        image = folder / f"img_{i}.png"
+        if i in broken:
+            image.write_bytes(b"this is not a png")
+        else:
+            canvas = Image.new("RGB", (160 + i, 48), "white")  # the width tells PickyEngine the word
+            ImageDraw.Draw(canvas).text((8, 16), word.upper(), fill="black")
+            canvas.save(image)
+        tokens = ["NOISE", word.upper()] if i in first_token_wrong else [word.upper(), "OPEN"]
+        rows.append({"question_id": f"q{i}", "image": image.name, "question": f"What does sign {i} say?",
+                     "answers": [word] * 10, "ocr_tokens": tokens})
+    path = folder / "bench.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def config_dict(tmp_path: Path, source: Path, **changes: Any) -> dict[str, Any]:
+    data = {
+        "name": "t",
+        "model": "echo",
+        "backend": "test-echo",
+        "plugins": ["test_runner"],
+        "benchmarks": [{"name": "mini_scene", "source": str(source)}],
+        "variants": ["none", "tokens", "lines"],
+        "ocr": {"engine": "dataset", "use_cache": False},
+        "batch_size": 3,
+        "output_dir": str(tmp_path / "run"),
+        "progress": False,
+        "report": {"bootstrap_samples": 200, "permutation_samples": 500, "html_samples": 20},
+    }
+    data.update(changes)
+    return data
+
+
+ALONE = Shard(rank=0, world_size=1, device="cpu")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calls():
+    EchoBackend.calls, EchoBackend.crash_after = 0, None
+    yield
+    EchoBackend.crash_after = None
+
+
+def test_every_variant_is_scored_on_the_same_samples(tmp_path: Path):
+    source = make_benchmark(tmp_path / "data", n=7, first_token_wrong=(3,))
+    config = load_config(config_dict(tmp_path, source))
+    summary = run(config, shard=ALONE)
+    assert (summary.written, summary.skipped, summary.errors) == (7, 0, 0)
+    records = list(read_jsonl(config.run_dir / "samples.jsonl"))
+    assert [r["question_id"] for r in records] == [f"q{i}" for i in range(7)]  # source order
+    for r in records:
+        assert set(r["variants"]) == {"none", "tokens", "lines"}
+        assert r["variants"]["none"]["prediction"] == "unknown"
+        assert r["variants"]["none"]["answer_in_context"] is None
+        assert "OCR_token" in r["variants"]["tokens"]["prompt"]
+        assert r["ocr"]["engine"] == "dataset" and r["ocr"]["answer_in_ocr"] is True
+        assert r["variants"]["tokens"]["answer_in_context"] is True
+    results = json.loads((config.run_dir / "results.json").read_text())
+    scene = results["benchmarks"]["mini_scene"]
+    assert scene["scores"]["none"]["anls"]["mean"] == 0.0
+    assert scene["scores"]["tokens"]["anls"]["mean"] == pytest.approx(100 * 6 / 7)
+    assert scene["deltas"]["tokens"]["anls"]["helped"] == 6
+    assert scene["answer_recall"]["tokens"] == 100.0
+    for name in ("table.md", "chart.png", "report/index.html"):
+        assert (config.run_dir / name).is_file()
+
+
+def test_broken_samples_are_recorded_with_reasons_and_excluded(tmp_path: Path):
+    source = make_benchmark(tmp_path / "data", n=8, broken=(2,))
+    config = load_config(config_dict(tmp_path, source, model_kwargs={"fail_word": "sign 6 "},
+                                     ocr={"engine": "test-picky", "use_cache": False}))
+    summary = run(config, shard=ALONE)
+    assert summary.written == 8 and summary.errors == 3
+    by_id = {r["question_id"]: r for r in read_records(config.run_dir)}
+    assert by_id["q2"]["error"]["stage"] == "image" and "img_2.png" in by_id["q2"]["error"]["reason"]
+    assert by_id["q5"]["error"] == {"stage": "ocr", "reason": "OCREngineError: the engine crashed on this image"}
+    assert by_id["q6"]["error"]["stage"] == "generate" and "choked" in by_id["q6"]["error"]["reason"]
+    assert all(by_id[q]["variants"] == {} for q in ("q2", "q5", "q6"))
+    # the samples batched with the failing one still got their answers
+    assert by_id["q7"]["status"] == "ok" and by_id["q7"]["variants"]["tokens"]["prediction"] == "school"
+    results = json.loads((config.run_dir / "results.json").read_text())
+    counts = results["benchmarks"]["mini_scene"]["counts"]
+    assert counts == {"samples": 8, "scored": 5, "errors": {"image": 1, "ocr": 1, "generate": 1}}
+    for v in ("none", "tokens", "lines"):
+        assert results["benchmarks"]["mini_scene"]["scores"][v]["anls"]["n"] == 5
+    table = (config.run_dir / "table.md").read_text()
+    assert "| Mini scene text | 8 | 5 | 1 generate, 1 image, 1 ocr |" in table
+
+
+def test_resume_after_a_crash_loses_nothing_and_repeats_nothing(tmp_path: Path):
+    source = make_benchmark(tmp_path / "data", n=10, first_token_wrong=(1, 4))
+    straight = load_config(config_dict(tmp_path / "a", source))
+    run(straight, shard=ALONE)
+
+    data = config_dict(tmp_path / "b", source)
+    crashing = load_config(data)
+    EchoBackend.calls, EchoBackend.crash_after = 0, 7  # 3 variants a batch: dies in the third batch
+    with pytest.raises(Crash):
+        run(crashing, shard=ALONE)
+    partial = read_records(crashing.run_dir)
+    assert len(partial) == 6
+    EchoBackend.crash_after = None
+    resumed = run(crashing, shard=ALONE)
+    assert resumed.skipped == len(partial) and resumed.written == 10 - len(partial)
+    lines = list(read_jsonl(shard_path(crashing.run_dir, 0)))
+    assert sorted(r["key"] for r in lines) == sorted({r["key"] for r in lines})  # nothing twice
+    a = json.loads((straight.run_dir / "results.json").read_text())["benchmarks"]
+    b = json.loads((crashing.run_dir / "results.json").read_text())["benchmarks"]
+    assert a == b
+
+
+def test_a_half_written_line_from_a_kill_is_dropped_and_redone(tmp_path: Path):
+    source = make_benchmark(tmp_path / "data", n=4)
+    config = load_config(config_dict(tmp_path, source))
+    run(config, shard=ALONE)
+    log = shard_path(config.run_dir, 0)
+    text = log.read_text()
+    log.write_text(text[: text.rindex("{")] + text[text.rindex("{"):][:40])  # the last record cut short
+    assert len(read_records(config.run_dir)) == 3
+    summary = run(config, shard=ALONE)
+    assert (summary.skipped, summary.written) == (3, 1)
+    assert [json.loads(line)["question_id"] for line in log.read_text().splitlines()] == ["q0", "q1", "q2", "q3"]
+
+
+def test_resuming_with_other_settings_is_refused(tmp_path: Path):
+    source = make_benchmark(tmp_path / "data", n=2)
+    run(load_config(config_dict(tmp_path, source)), shard=ALONE)
+    with pytest.raises(ConfigError, match="variants"):
+        run(load_config(config_dict(tmp_path, source, variants=["none", "llava"])), shard=ALONE)
+    # a larger limit or another batch size is the same run, extended
+    more = make_benchmark(tmp_path / "data", n=4)
+    summary = run(load_config(config_dict(tmp_path, more, batch_size=2)), shard=ALONE)
+    assert (summary.skipped, summary.written) == (2, 2)
+
+
+def test_sequential_and_overlapped_ocr_give_the_same_records(tmp_path: Path):
+    source = make_benchmark(tmp_path / "data", n=6, first_token_wrong=(2,))
+    outs = []
+    for overlap in (True, False):
+        config = load_config(config_dict(tmp_path / str(overlap), source, ocr={
+            "engine": "dataset", "use_cache": False, "overlap": overlap, "workers": 2, "lookahead": 1}))
+        run(config, shard=ALONE, report=False)
+        outs.append([(r["key"], {v: e["prediction"] for v, e in r["variants"].items()})
+                     for r in read_jsonl(config.run_dir / "samples.jsonl")])
+    assert outs[0] == outs[1]
+
+
+def _cli(args: list[str], delay_s: float = 0.0) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=f"{TESTS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+               HF_HUB_OFFLINE="1", TEST_ECHO_DELAY_S=str(delay_s))
+    return subprocess.Popen([sys.executable, "-m", "eval_vqa.console", "eval", *args], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_killed_cli_run_resumes_to_the_uninterrupted_scores(tmp_path: Path):
+    source = make_benchmark(tmp_path / "data", n=12, first_token_wrong=(0, 7))
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(json.dumps(config_dict(tmp_path, source)))  # JSON is YAML
+    straight = _cli([str(cfg), f"output_dir={tmp_path / 'straight'}"])
+    out, err = straight.communicate(timeout=120)
+    assert straight.returncode == 0, err
+
+    slow = _cli([str(cfg)], delay_s=0.3)
+    log = shard_path(tmp_path / "run", 0)
+    deadline = time.time() + 60
+    while time.time() < deadline and (not log.is_file() or len(log.read_text().splitlines()) < 3):
+        time.sleep(0.05)
+    slow.send_signal(signal.SIGKILL)
+    slow.wait(30)
+    done_before = len(read_records(tmp_path / "run"))
+    assert 3 <= done_before < 12, "the run was killed mid-way"
+
+    resumed = _cli([str(cfg)])
+    out, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err
+    assert f"{done_before} already in the log" in err
+    assert "| Δ tokens − none |" in out
+    a = json.loads((tmp_path / "straight" / "results.json").read_text())["benchmarks"]
+    b = json.loads((tmp_path / "run" / "results.json").read_text())["benchmarks"]
+    assert a == b
+
+
+def test_cli_reports_config_errors_naming_the_key(tmp_path: Path, capsys):
+    from eval_vqa.console import main
+
+    assert main(["eval", "smoke", "ocr.engin=tesseract"]) == 2
+    assert "ocr.engin: unknown key" in capsys.readouterr().err
+    assert main(["report", str(tmp_path)]) == 2
+    assert "run.json" in capsys.readouterr().err

@@ -1,0 +1,65 @@
+"""Sharding a run over two CPU processes with ``accelerate launch``: each takes its share,
+writes its own log shard, and the main process merges to the scores of a one-process run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from eval_vqa.config import load_config
+from eval_vqa.log import read_jsonl, shard_files
+from eval_vqa.runner import run
+from eval_vqa.sharding import Shard, current_shard
+
+from test_runner import ALONE, config_dict, make_benchmark
+
+TESTS = Path(__file__).resolve().parent
+
+
+def _accelerate() -> list[str]:
+    exe = shutil.which("accelerate", path=str(Path(sys.executable).parent)) or shutil.which("accelerate")
+    return [exe] if exe else [sys.executable, "-m", "accelerate.commands.launch"]
+
+
+def test_one_process_shard_keeps_everything():
+    shard = current_shard()
+    assert (shard.rank, shard.world_size, shard.is_main) == (0, 1, True)
+    assert shard.split([3, 1, 2]) == [3, 1, 2]
+
+
+@pytest.mark.slow
+def test_two_cpu_processes_split_the_samples_and_merge_to_the_one_process_scores(tmp_path: Path):
+    source = make_benchmark(tmp_path / "data", n=9, first_token_wrong=(2, 5))
+    data = config_dict(tmp_path, source, output_dir=str(tmp_path / "sharded"))
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(json.dumps(data))
+    env = dict(os.environ, PYTHONPATH=f"{TESTS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+               HF_HUB_OFFLINE="1", CUDA_VISIBLE_DEVICES="", MASTER_PORT="29533")
+    cmd = [*_accelerate(), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+           "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29533",
+           "-m", "eval_vqa.console", "eval", str(cfg)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=TESTS.parent)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    shards = shard_files(tmp_path / "sharded")
+    assert [p.name for p in shards] == ["rank-00000.jsonl", "rank-00001.jsonl"]
+    per_rank = [[r["key"] for r in read_jsonl(p)] for p in shards]
+    assert all(per_rank) and not set(per_rank[0]) & set(per_rank[1])
+    merged = [r["key"] for r in read_jsonl(tmp_path / "sharded" / "samples.jsonl")]
+    assert merged == [f"mini_scene/q{i}" for i in range(9)]
+
+    single = load_config(dict(data, output_dir=str(tmp_path / "single")))
+    run(single, shard=ALONE)
+    a = json.loads((tmp_path / "single" / "results.json").read_text())["benchmarks"]
+    b = json.loads((tmp_path / "sharded" / "results.json").read_text())["benchmarks"]
+    assert a == b
+
+
+def test_split_without_accelerate_state_is_the_identity():
+    assert Shard(rank=0, world_size=1, device="cpu").split(range(4)) == [0, 1, 2, 3]
