@@ -4,6 +4,11 @@ The same code serves every source: Hugging Face datasets, our jsonl/parquet layo
 Qwen-VL's evaluation jsonl (``image``, ``question``, ``question_id``, ``answer`` as a
 string or a list), LLaVA-style question files, and the official JSON files with a
 ``data`` list (TextVQA, DocVQA, ST-VQA).
+
+Qwen-VL's ``textvqa_val.jsonl`` carries one answer per question (the most common of the
+ten); its ten answers live in ``textvqa_val_annotations.json``. With one answer,
+``vqa_accuracy`` falls back to the ST-VQA rule, so TextVQA accuracy comparable with the
+official numbers needs the ten answers: the Hugging Face copy or ``TextVQA_0.5.1_val.json``.
 """
 
 from __future__ import annotations
