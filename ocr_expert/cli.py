@@ -37,6 +37,7 @@ def _add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", default="ppocr", help="OCR engine (default: ppocr)")
     parser.add_argument("--lang", help="language(s) for engines that take one, e.g. eng, ara, eng+ara")
     parser.add_argument("--model", help="model id or folder for the vision-encoder-decoder engine")
+    parser.add_argument("--detector", help="detector engine for the vision-encoder-decoder engine")
     parser.add_argument(
         "--opt", action="append", default=[], metavar="KEY=VALUE",
         help="further engine option, repeatable (e.g. --opt text_score=0.6)",
@@ -56,6 +57,8 @@ def build_expert(args: argparse.Namespace):
         options["lang"] = args.lang
     if args.model:
         options["model"] = args.model
+    if args.detector:
+        options["detector"] = args.detector
     return OCRExpert(
         args.engine,
         cache_dir=args.cache_dir,
@@ -87,6 +90,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score.add_argument("--normalize", default="default",
                        help="normalisation preset: none, default, arabic, str")
     score.add_argument("--per-sample", metavar="FILE", help="write per-sample scores to a jsonl file")
+    score.add_argument("--json", action="store_true", help="print the scores as JSON")
     _add_engine_arguments(score)
     score.set_defaults(func=run_score)
 
@@ -140,22 +144,21 @@ def run_score(args: argparse.Namespace) -> int:
 
     try:
         expert = build_expert(args)
-        report = score_labels(args.labels, expert, mode=args.mode, normalization=args.normalize)
-    except (OCREngineError, FileNotFoundError, ValueError) as exc:
+        report = score_labels(
+            args.labels, expert, mode=args.mode, normalization=args.normalize, progress=True
+        )
+    except (OCREngineError, FileNotFoundError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"engine: {expert.engine_name}  samples: {report.n}  normalisation: {args.normalize}")
-    print(f"CER: {report.cer:.4f}  WER: {report.wer:.4f}  word accuracy: {report.word_accuracy:.4f}")
-    errors = [s for s in report.per_sample if getattr(s, "error", None)]
-    if errors:
-        print(f"{len(errors)} sample(s) failed and are excluded:", file=sys.stderr)
-        for s in errors:
-            print(f"  {s.image}: {s.error}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.to_dict(per_sample=False), ensure_ascii=False))
+    else:
+        print(f"{expert.engine_name}: {report.summary()}")
+    for sample in report.per_sample:
+        if sample.error:
+            print(f"error: {sample.image}: {sample.error}", file=sys.stderr)
     if args.per_sample:
-        from dataclasses import asdict, is_dataclass
-
         with open(args.per_sample, "w", encoding="utf-8") as f:
-            for s in report.per_sample:
-                row = asdict(s) if is_dataclass(s) else dict(s)
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            for sample in report.per_sample:
+                f.write(json.dumps(sample.to_dict(), ensure_ascii=False) + "\n")
     return 0

@@ -90,6 +90,18 @@ class PPOCREngine(OCREngine):
             version = dist_version("rapidocr_onnxruntime")
         return {"engine": "ppocr", "model": "PP-OCRv4", "rapidocr": version, **self.options}
 
+    def detect(self, image: Image.Image) -> list[Span]:
+        """Text boxes alone (no recognition), for engines that bring their own recogniser."""
+        with self._lock:
+            boxes, _ = self._ocr(
+                np.ascontiguousarray(np.asarray(image)[:, :, ::-1]),
+                use_det=True, use_cls=False, use_rec=False,
+                box_thresh=self.options["box_thresh"],
+                unclip_ratio=self.options["unclip_ratio"],
+                text_score=self.options["text_score"],
+            )
+        return [_span("", polygon, 1.0) for polygon in boxes or []]
+
     def _call(self, image: Image.Image, use_det: bool) -> list[Any]:
         # Always pass every per-call option: RapidOCR falls back to its own defaults for any
         # option left out once a single keyword is given.

@@ -1,0 +1,46 @@
+"""Shared test helpers: text rendered with Pillow, so OCR tests need no data files."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from PIL import Image, ImageDraw
+
+# Nothing in the tests may reach a model hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def render_lines(
+    lines: list[str],
+    *,
+    font_size: int = 32,
+    rtl: bool = False,
+    width: int | None = None,
+    margin: int = 24,
+    spacing: float = 1.6,
+) -> Image.Image:
+    """Black text on white, one line per item; right-aligned and shaped for RTL scripts."""
+    from ocr_expert.draw import _font
+
+    font = _font(font_size)
+    widths = [font.getlength(line) for line in lines] or [0]
+    width = width or int(max(widths) + 2 * margin)
+    height = int(len(lines) * font_size * spacing + 2 * margin)
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        y = margin + i * font_size * spacing
+        if rtl:
+            draw.text((width - margin, y), line, font=font, fill="black", anchor="ra",
+                      direction="rtl", language="ar")
+        else:
+            draw.text((margin, y), line, font=font, fill="black")
+    return image
+
+
+@pytest.fixture
+def cache_dir(tmp_path):
+    return tmp_path / "ocr-cache"

@@ -1,0 +1,121 @@
+"""The real engines read rendered text: PP-OCRv4 (bundled ONNX models) and Tesseract."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import render_lines
+from rapidfuzz.distance import Levenshtein
+
+from ocr_expert import OCRExpert
+from ocr_expert.engines import engine_names, get_engine
+from ocr_expert.engines.base import OCREngineError
+
+ENGLISH = [
+    "The quick brown fox jumps over",
+    "the lazy dog near 42 Baker Street.",
+    "Invoice No. 4521 dated 12/03/2024",
+]
+ARABIC = "مرحبا بكم في المدينة"
+
+
+def cer(prediction: str, reference: str) -> float:
+    return Levenshtein.distance(prediction, reference) / len(reference)
+
+
+@pytest.fixture(scope="module")
+def ppocr() -> OCRExpert:
+    return OCRExpert("ppocr", use_cache=False)
+
+
+@pytest.fixture(scope="module")
+def tesseract() -> OCRExpert:
+    return OCRExpert("tesseract", lang="eng", use_cache=False)
+
+
+@pytest.mark.parametrize("font_size", [18, 32])
+def test_ppocr_reads_english_lines_in_order(ppocr, font_size):
+    result = ppocr.read(render_lines(ENGLISH, font_size=font_size), mode="page")
+    assert cer(result.text, "\n".join(ENGLISH)) < 0.05, result.text
+    assert [line.direction for line in result.lines] == ["ltr"] * 3
+    assert result.engine == "ppocr" and result.mode == "page"
+    assert all(0.0 <= s.score <= 1.0 for s in result.spans)
+
+
+def test_tesseract_reads_english_lines_with_word_boxes(tesseract):
+    image = render_lines(ENGLISH)
+    result = tesseract.read(image, mode="page")
+    assert cer(result.text, "\n".join(ENGLISH)) < 0.05, result.text
+    # Tesseract's spans are words, each with a box inside the image.
+    assert len(result.spans) == sum(len(line.split()) for line in ENGLISH)
+    for span in result.spans:
+        x0, y0, x1, y1 = span.box
+        assert 0 <= x0 < x1 <= image.width and 0 <= y0 < y1 <= image.height
+
+
+def test_tesseract_reads_arabic_right_to_left():
+    expert = OCRExpert("tesseract", lang="ara", use_cache=False)
+    result = expert.read(render_lines([ARABIC], font_size=40, rtl=True), mode="page")
+    assert cer(result.text, ARABIC) < 0.10, result.text
+    assert result.direction == "rtl"
+    assert [line.direction for line in result.lines] == ["rtl"]
+    # Reading order: the first word read is the right-most one.
+    line = result.lines[0]
+    first, last = result.spans[line.spans[0]], result.spans[line.spans[-1]]
+    assert first.box[0] > last.box[0]
+    assert result.words[0] == ARABIC.split()[0]
+
+
+def test_crop_mode_reads_a_word_crop_without_detection(ppocr):
+    crop = render_lines(["Harbour"], font_size=28, margin=4)
+    result = ppocr.read(crop, mode="crop")
+    assert result.mode == "crop"
+    assert result.text == "Harbour"
+
+
+def test_auto_mode_takes_a_short_image_for_a_crop(tesseract):
+    crop = render_lines(["Street"], font_size=28, margin=4)
+    assert crop.height <= 96
+    result = tesseract.read(crop)
+    assert result.mode == "crop"
+    assert result.text == "Street"
+
+
+def test_ppocr_word_boxes_split_lines_into_words():
+    expert = OCRExpert("ppocr", use_cache=False, word_boxes=True)
+    result = expert.read(render_lines(["Invoice No. 4521"], font_size=36), mode="page")
+    assert [s.text for s in result.spans] == ["Invoice", "No.", "4521"]
+    lefts = [s.box[0] for s in result.spans]
+    assert lefts == sorted(lefts)
+
+
+def test_ppocr_detection_alone_gives_boxes_without_text():
+    boxes = get_engine("ppocr").detect(render_lines(ENGLISH[:2]))
+    assert len(boxes) >= 2 and all(s.text == "" and s.box for s in boxes)
+
+
+def test_unknown_engine_and_bad_options_are_clear_errors():
+    with pytest.raises(OCREngineError, match="unknown OCR engine 'nope'.*ppocr"):
+        OCRExpert("nope")
+    with pytest.raises(OCREngineError, match="bad options for OCR engine 'ppocr'"):
+        OCRExpert("ppocr", lang="eng")
+    with pytest.raises(OCREngineError, match="tesseract-ocr-xyz"):
+        OCRExpert("tesseract", lang="xyz")
+    assert {"ppocr", "tesseract", "vision-encoder-decoder", "dataset"} <= set(engine_names())
+
+
+def test_engine_config_records_every_output_changing_option():
+    a = get_engine("ppocr").config()
+    b = get_engine("ppocr", text_score=0.7).config()
+    assert a != b and b["text_score"] == 0.7 and a["model"] == "PP-OCRv4"
+
+
+def test_dataset_engine_keeps_tokens_and_scales_normalised_boxes():
+    expert = OCRExpert("dataset")
+    result = expert.read(None, tokens=["pop", "the", "book"])
+    assert result.words == ["pop", "the", "book"] and result.mode == "tokens"
+    image = render_lines(["x"], width=200)
+    boxed = expert.read(image, tokens=["b", "a"], token_boxes=[[0.5, 0.1, 0.9, 0.3], [0.0, 0.1, 0.4, 0.3]])
+    assert boxed.words == ["a", "b"]  # put into reading order by their boxes
+    assert boxed.spans[0].box == pytest.approx((100.0, 0.1 * image.height, 180.0, 0.3 * image.height))
+    with pytest.raises(OCREngineError, match="tokens"):
+        expert.read(image)
