@@ -2,7 +2,7 @@
 
 Units are dropped whole (a word is never cut), least useful first: duplicates of a unit
 seen earlier, then low-confidence ones, then tiny ones (small boxes are often noise or
-fine print), then the rest by ascending score and area, later in reading order first.
+fine print), then the rest by ascending score, later in reading order first.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from lmm_bridge.formats import Unit
 # Drop reasons, in the order units are dropped.
 DUPLICATE, LOW_SCORE, TINY, OVER_BUDGET = "duplicate", "low_score", "tiny", "over_budget"
 _RANK = {DUPLICATE: 0, LOW_SCORE: 1, TINY: 2, OVER_BUDGET: 3}
+#: how many dropped units to try adding back once the exact count is known
+_ADD_BACK_TRIES = 8
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,8 @@ def fit_budget(units: list[Unit], budget: int | None, render: Callable[[list[Uni
         return BudgetResult(list(units), [], n_full)
 
     reasons = drop_reasons(units, low_score, tiny_fraction)
-    area = [0.0 if u.box is None else (u.box[2] - u.box[0]) * (u.box[3] - u.box[1]) for u in units]
-    drop_order = sorted(
-        range(len(units)),
-        key=lambda i: (_RANK[reasons[i]], units[i].score, area[i], -units[i].order),
-    )
+    drop_order = sorted(range(len(units)),
+                        key=lambda i: (_RANK[reasons[i]], units[i].score, -units[i].order))
     overhead = count_tokens(render(units[:1])) - count_tokens(render_one(units[0]))
     costs = [count_tokens(render_one(u)) + 1 for u in units]  # +1: the separator
     total = max(overhead, 0) + sum(costs)
@@ -82,13 +81,30 @@ def fit_budget(units: list[Unit], budget: int | None, render: Callable[[list[Uni
 
     while pos < len(drop_order) and total > budget:  # cheap estimate first
         drop_next()
-    while True:  # then exact counts; an empty block costs nothing, so this ends
-        current = [units[j] for j in sorted(kept)]
-        text = render(current)
-        n = count_tokens(text) if text else 0
-        if n <= budget:
-            return BudgetResult(current, dropped, n)
+
+    def exact(selection: set[int]) -> tuple[list[Unit], int]:
+        chosen = [units[j] for j in sorted(selection)]
+        text = render(chosen)
+        return chosen, count_tokens(text) if text else 0
+
+    current, n = exact(kept)
+    while n > budget:  # then exact counts; an empty block costs nothing, so this ends
         drop_next()
+        current, n = exact(kept)
+    # The estimate may have dropped a little too much: take back the most useful ones while
+    # they fit, stopping at the first that does not (a less useful unit never displaces a
+    # more useful one).
+    for _ in range(_ADD_BACK_TRIES):
+        if not dropped:
+            break
+        i = drop_order[len(dropped) - 1]
+        trial, m = exact(kept | {i})
+        if m > budget:
+            break
+        kept.add(i)
+        dropped.pop()
+        current, n = trial, m
+    return BudgetResult(current, dropped, n)
 
 
 __all__ = ["BudgetResult", "DUPLICATE", "LOW_SCORE", "OVER_BUDGET", "TINY", "drop_reasons",

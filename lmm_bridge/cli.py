@@ -78,6 +78,7 @@ def run_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({
             "answer": answer.text, "variant": answer.variant, "image_path": prepared.image_path,
+            "ocr_text": None if result is None else result.text,
             "prompt": prepared.full_prompt, "context_tokens": prepared.context.n_tokens,
             "dropped": prepared.context.dropped, "timings": {**timings, **answer.timings},
         }, ensure_ascii=False, indent=2))

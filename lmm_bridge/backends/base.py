@@ -81,4 +81,15 @@ def batches(requests: list[GenerationRequest], batch_size: int) -> Iterator[tupl
             yield max_new, indices[start:start + batch_size]
 
 
-__all__ = ["Backend", "GenerationRequest", "batches"]
+def lstrip_stream(pieces: Iterator[str]) -> Iterator[str]:
+    """Drop leading whitespace of a streamed answer, as non-streamed answers are stripped."""
+    started = False
+    for piece in pieces:
+        if not started:
+            piece = piece.lstrip()
+            started = bool(piece)
+        if piece:
+            yield piece
+
+
+__all__ = ["Backend", "GenerationRequest", "batches", "lstrip_stream"]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from lmm_bridge.backends import register_backend
-from lmm_bridge.backends.base import Backend, GenerationRequest, batches
+from lmm_bridge.backends.base import Backend, GenerationRequest, batches, lstrip_stream
 from lmm_bridge.backends.tokenizer_info import single_token_ids, tokenizer_control_strings
 from lmm_bridge.devices import resolve_device
 
@@ -93,6 +93,9 @@ class HFBackend(Backend):
         return answers
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
+        yield from lstrip_stream(self._stream(request))
+
+    def _stream(self, request: GenerationRequest) -> Iterator[str]:
         import torch
         from transformers import TextIteratorStreamer
 

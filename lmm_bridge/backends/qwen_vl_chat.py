@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from lmm_bridge.backends import register_backend
-from lmm_bridge.backends.base import Backend, GenerationRequest, batches
+from lmm_bridge.backends.base import Backend, GenerationRequest, batches, lstrip_stream
 from lmm_bridge.backends.tokenizer_info import single_token_ids, tokenizer_control_strings
 from lmm_bridge.devices import resolve_device
 from lmm_bridge.image_files import MAX_PATH_BYTES
@@ -137,6 +137,9 @@ class QwenVLChatBackend(Backend):
         if self.mode != "chat":
             yield from super().stream(request)
             return
+        yield from lstrip_stream(self._chat_stream(request))
+
+    def _chat_stream(self, request: GenerationRequest) -> Iterator[str]:
         import torch
 
         shown = ""
@@ -146,8 +149,7 @@ class QwenVLChatBackend(Backend):
                                                  max_new_tokens=request.max_new_tokens, **GREEDY):
                 if so_far.startswith(shown):
                     piece, shown = so_far[len(shown):], so_far
-                    if piece:
-                        yield piece
+                    yield piece
 
 
 def _check_path(path: str) -> None:

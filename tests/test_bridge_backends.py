@@ -1,0 +1,170 @@
+"""Backends load real checkpoints the way users load them and answer greedily, batched."""
+
+import json
+import os
+
+import pytest
+from bridge_fixtures import cached_model, render_text_image
+
+from lmm_bridge import BACKENDS, Backend, BackendError, GenerationRequest, load_backend, register_backend
+from lmm_bridge.backends import get_backend_class, infer_backend
+from lmm_bridge.devices import resolve_device
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("backend-images")
+    specs = [(["HELLO 42"], (480, 160)), (["shop open", "coffee"], (300, 300)),
+             (["Invoice", "Total 12.50", "Due today"], (400, 520))]
+    paths = []
+    for i, (lines, size) in enumerate(specs):
+        paths.append(str(folder / f"{i}.png"))
+        render_text_image(lines, paths[-1], size=size)
+    return paths
+
+
+def requests(images, max_new_tokens=6):
+    texts = ["What is it?", "What does the sign say about the long text here, please?",
+             "Total?"]
+    return [GenerationRequest(p, t, max_new_tokens) for p, t in zip(images, texts)]
+
+
+@pytest.fixture(scope="module")
+def qwen(tmp_path_factory):
+    return load_backend(None, str(cached_model(tmp_path_factory.getbasetemp(), "qwen-vl-chat")),
+                        batch_size=2)
+
+
+@pytest.fixture(scope="module")
+def qwen2vl(tmp_path_factory):
+    return load_backend(None, str(cached_model(tmp_path_factory.getbasetemp(), "qwen2vl")),
+                        batch_size=2)
+
+
+def test_backend_follows_model_type_in_config(tmp_path_factory, qwen, qwen2vl):
+    base = tmp_path_factory.getbasetemp()
+    assert infer_backend(str(cached_model(base, "qwen-vl-chat"))) == "qwen-vl-chat"
+    assert infer_backend(str(cached_model(base, "qwen2vl"))) == "hf"
+    assert qwen.name == "qwen-vl-chat" and qwen2vl.name == "hf"
+
+
+def test_qwen_vl_chat_cpu_precision_is_fp32(qwen):
+    import torch
+
+    assert qwen.device == "cpu" and qwen.dtype == torch.float32
+    assert qwen.model.config.fp32 and next(qwen.model.parameters()).dtype == torch.float32
+
+
+def test_qwen_vqa_prompt_is_the_official_one(qwen, images):
+    req = GenerationRequest(images[0], "What is it?")
+    assert qwen.render_prompt(req) == f"<img>{images[0]}</img>What is it? Answer:"
+
+
+def test_qwen_vqa_batched_equals_one_by_one(qwen, images):
+    reqs = requests(images)
+    batched = qwen.generate(reqs)  # batch_size 2: a padded batch of two, then one
+    single = [qwen.generate([r])[0] for r in reqs]
+    assert batched == single
+    assert len(set(batched)) > 1  # answers depend on the input
+
+
+def test_qwen_chat_mode_uses_chatml_and_matches_its_stream(qwen, images):
+    req = GenerationRequest(images[1], "Read the sign.", 6)
+    qwen.mode = "chat"
+    try:
+        prompt = qwen.render_prompt(req)
+        answer = qwen.generate([req])[0]
+        streamed = "".join(qwen.stream(req))
+    finally:
+        qwen.mode = "vqa"
+    assert prompt == ("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+                      f"<|im_start|>user\nPicture 1: <img>{images[1]}</img>\nRead the sign."
+                      "<|im_end|>\n<|im_start|>assistant\n")
+    assert answer
+    # chat_stream decodes with errors="ignore", chat with "replace".
+    assert streamed == answer.replace("\ufffd", "")
+
+
+def test_qwen_control_strings_come_from_its_tokenizer(qwen):
+    strings = set(qwen.control_strings)
+    assert {"<img>", "</img>", "<imgpad>", "<|im_end|>", "<|extra_204|>"} <= strings
+    assert qwen.tokenizer.convert_tokens_to_ids("<img>") in qwen.control_token_ids()
+
+
+def test_qwen_refuses_paths_over_256_bytes(qwen):
+    with pytest.raises(ValueError, match="256 bytes"):
+        qwen.render_prompt(GenerationRequest("/" + "a" * 300 + ".png", "q"))
+
+
+def test_hf_batched_equals_one_by_one(qwen2vl, images):
+    reqs = requests(images)
+    batched = qwen2vl.generate(reqs)
+    single = [qwen2vl.generate([r])[0] for r in reqs]
+    assert batched == single
+    assert len(set(batched)) > 1
+
+
+def test_hf_mixed_answer_lengths_in_one_call(qwen2vl, images):
+    reqs = [GenerationRequest(images[0], "Q", 2), GenerationRequest(images[1], "Q", 6)]
+    answers = qwen2vl.generate(reqs)
+    assert answers == [qwen2vl.generate([r])[0] for r in reqs]
+
+
+def test_hf_prompt_comes_from_the_chat_template(qwen2vl, images):
+    prompt = qwen2vl.render_prompt(GenerationRequest(images[0], "What is it?"))
+    assert prompt.endswith("<|vision_start|><|image_pad|><|vision_end|>What is it?<|im_end|>\n"
+                           "<|im_start|>assistant\n")
+    assert qwen2vl.tokenizer.padding_side == "left"
+
+
+def test_hf_stream_yields_the_generated_answer(qwen2vl, images):
+    req = GenerationRequest(images[2], "Total?", 6)
+    assert "".join(qwen2vl.stream(req)).rstrip() == qwen2vl.generate([req])[0]
+
+
+def test_hf_control_strings_are_read_off_the_tokenizer(qwen2vl):
+    assert {"<|image_pad|>", "<|vision_start|>", "<|im_start|>"} <= set(qwen2vl.control_strings)
+
+
+def test_registry_takes_new_backends_and_module_paths(tmp_path):
+    @register_backend("echo-test")
+    class Echo(Backend):
+        def generate(self, requests):
+            return [r.text for r in requests]
+
+        def count_tokens(self, text):
+            return len(text.split())
+
+    try:
+        assert load_backend("echo-test", None).generate([GenerationRequest("x", "hi")]) == ["hi"]
+        assert get_backend_class("lmm_bridge.backends.hf:HFBackend") is BACKENDS["hf"]
+    finally:
+        BACKENDS.pop("echo-test")
+
+
+@pytest.mark.parametrize("name, message", [
+    ("no-such-backend", "unknown backend 'no-such-backend'"),
+    ("os.path:join", "not a Backend subclass"),
+    ("no_such_module:X", "cannot import backend"),
+])
+def test_unknown_backends_are_named(name, message):
+    with pytest.raises(BackendError, match=message):
+        load_backend(name, None)
+
+
+def test_model_folder_without_config_is_named(tmp_path):
+    with pytest.raises(BackendError, match="has no config.json"):
+        infer_backend(str(tmp_path))
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "llava"}))
+    assert infer_backend(str(tmp_path)) == "hf"
+
+
+def test_default_device_on_cpu_is_fp32():
+    import torch
+
+    assert resolve_device() == ("cpu", torch.float32)
+    assert resolve_device("cpu", "bf16") == ("cpu", torch.bfloat16)
+    with pytest.raises(ValueError, match="unknown dtype 'fp8'"):
+        resolve_device("cpu", "fp8")

@@ -1,0 +1,176 @@
+"""OCRAugmentedVLM: image + question in, answer + exact prompt + OCR + timings out."""
+
+import os
+
+import numpy as np
+import pytest
+from bridge_fixtures import make_ocr_result, render_text_image
+from PIL import Image
+
+from lmm_bridge import (BACKENDS, Answer, Backend, GenerationRequest, OCRAugmentedVLM,
+                        PreparedPrompt, register_backend)
+from ocr_expert import ImageInputError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@register_backend("echo-vlm-test")
+class EchoBackend(Backend):
+    """Instant model: answers with the number of words it was given, and logs calls."""
+
+    box_style = "qwen-vl"
+
+    def __init__(self, model=None, **kwargs):
+        super().__init__(model)
+        self.calls: list[list[GenerationRequest]] = []
+
+    def generate(self, requests):
+        self.calls.append(list(requests))
+        return [f"{len(r.text.split())} words" for r in requests]
+
+    def count_tokens(self, text):
+        return len(text.split())
+
+    @property
+    def control_strings(self):
+        return ["<img>", "</img>"]
+
+    def render_prompt(self, request):
+        return f"<img>{request.image_path}</img>{request.text} Answer:"
+
+
+@pytest.fixture
+def vlm(tmp_path):
+    return OCRAugmentedVLM(None, backend="echo-vlm-test", ocr=None, image_dir=tmp_path / "imgs",
+                           variants=["none", "llava", {"name": "short", "format": "lines",
+                                                       "budget_tokens": 4}])
+
+
+@pytest.fixture
+def sign():
+    return make_ocr_result([[("COFFEE", (10, 10, 100, 40), 0.9)],
+                            [("open all day long", (10, 50, 200, 80), 0.9)]])
+
+
+@pytest.fixture
+def image_file(tmp_path):
+    path = tmp_path / "sign.png"
+    render_text_image(["COFFEE"], path)
+    return str(path)
+
+
+def test_ask_returns_answer_prompt_ocr_and_timings(vlm, sign, image_file):
+    answer = vlm.ask(image_file, "What is sold?", ocr="llava", ocr_result=sign)
+    assert isinstance(answer, Answer) and isinstance(answer.prompt, PreparedPrompt)
+    assert answer.variant == "llava" and answer.ocr is sign
+    assert answer.prompt.text == ("What is sold?\nReference OCR token: COFFEE, open, all, day, "
+                                  "long")
+    assert answer.prompt.full_prompt == f"<img>{image_file}</img>{answer.prompt.text} Answer:"
+    assert answer.text == "11 words"
+    assert set(answer.timings) == {"ocr", "prompt", "generate", "total"}
+    assert answer.timings["total"] >= answer.timings["generate"] >= 0
+
+
+def test_ocr_true_false_and_named_variants(vlm, sign, image_file):
+    assert vlm.ask(image_file, "Q?", ocr=False).prompt.text == "Q?"
+    assert vlm.ask(image_file, "Q?", ocr=True, ocr_result=sign).variant == "llava"
+    short = vlm.ask(image_file, "Q?", ocr="short", ocr_result=sign)
+    assert short.prompt.text == "Q?\nOCR text:\nCOFFEE"
+    assert short.prompt.context.dropped == [("open all day long", "over_budget")]
+
+
+def test_instruction_and_max_new_tokens_reach_the_model(vlm, image_file):
+    vlm.ask(image_file, "Q?", ocr=False, instruction="One word.", max_new_tokens=7)
+    request = vlm.backend.calls[-1][0]
+    assert request.text == "Q?\nOne word." and request.max_new_tokens == 7
+
+
+def test_ask_batch_is_one_generation_call_and_equals_ask(vlm, sign, image_file):
+    images = [image_file, image_file, image_file]
+    questions = ["a?", "a b?", "a b c?"]
+    batch = vlm.ask_batch(images, questions, ocr="llava", ocr_results=[sign] * 3)
+    assert len(vlm.backend.calls) == 1 and len(vlm.backend.calls[0]) == 3
+    singles = [vlm.ask(i, q, ocr="llava", ocr_result=sign) for i, q in zip(images, questions)]
+    assert [a.text for a in batch] == [a.text for a in singles]
+    assert [a.prompt for a in batch] == [a.prompt for a in singles]
+
+
+def test_in_memory_images_are_written_once_by_content(vlm, tmp_path):
+    pil = render_text_image(["HELLO"])
+    first = vlm.prepare(pil, "Q?", None).image_path
+    again = vlm.prepare(np.asarray(pil), "Q?", None).image_path
+    other = vlm.prepare(render_text_image(["OTHER"]), "Q?", None).image_path
+    assert first == again != other
+    assert first.startswith(str((tmp_path / "imgs").resolve())) and first.endswith(".png")
+    assert len(first.encode()) <= 256
+    assert np.array_equal(np.asarray(Image.open(first).convert("RGB")), np.asarray(pil))
+    stat = os.stat(first)
+    vlm.prepare(pil, "Q?", None)
+    assert os.stat(first).st_mtime_ns == stat.st_mtime_ns  # reused, not rewritten
+
+
+def test_image_files_are_used_in_place_unless_unsafe(vlm, tmp_path, image_file):
+    assert vlm.prepare(image_file, "Q?", None).image_path == image_file
+    deep = tmp_path / ("d" * 120) / ("e" * 120)
+    deep.mkdir(parents=True)
+    long_path = deep / "sign.png"
+    render_text_image(["LONG"], long_path)
+    stored = vlm.prepare(str(long_path), "Q?", None).image_path
+    assert stored != str(long_path) and len(stored.encode()) <= 256
+    tagged = tmp_path / "a<img>b.png"
+    render_text_image(["TAG"], tagged)
+    assert "<" not in vlm.prepare(str(tagged), "Q?", None).image_path
+
+
+def test_exif_rotated_files_are_stored_upright(vlm, tmp_path):
+    path = tmp_path / "rotated.jpg"
+    image = render_text_image(["UP"], size=(200, 100))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees when shown
+    image.save(path, exif=exif)
+    stored = vlm.prepare(str(path), "Q?", None).image_path
+    assert stored != str(path)
+    assert Image.open(stored).size == (100, 200)
+
+
+@pytest.mark.parametrize("bad", ["missing.png", b"not an image"])
+def test_bad_images_raise_an_error_naming_the_input(vlm, bad):
+    with pytest.raises(ImageInputError, match="missing.png|bytes"):
+        vlm.prepare(bad, "Q?", None)
+
+
+def test_bad_questions_and_mismatched_batches_are_refused(vlm, image_file):
+    with pytest.raises(ValueError, match="question"):
+        vlm.ask(image_file, "   ", ocr=False)
+    with pytest.raises(ValueError, match="2 images but 1 questions"):
+        vlm.ask_batch([image_file, image_file], ["q"], ocr=False)
+
+
+def test_ocr_variant_without_an_ocr_engine_says_so(vlm, image_file):
+    with pytest.raises(ValueError, match="ocr=None"):
+        vlm.ask(image_file, "Q?", ocr="llava")
+
+
+def test_from_config_file(tmp_path, image_file):
+    config = tmp_path / "bridge.yaml"
+    config.write_text("model: null\nbackend: echo-vlm-test\nocr: null\nmax_new_tokens: 5\n"
+                      "variants:\n  - none\n  - {name: tok, format: tokens, budget_tokens: 3}\n")
+    vlm = OCRAugmentedVLM.from_config(config, image_dir=tmp_path / "imgs")
+    assert [v.name for v in vlm.variants] == ["none", "tok"] and vlm.max_new_tokens == 5
+    assert vlm.variant(True).budget_tokens == 3
+
+
+def test_real_ocr_engine_feeds_the_prompt(tmp_path):
+    """With the PP-OCR engine, the words on a rendered image reach the prompt."""
+    path = tmp_path / "shop.png"
+    render_text_image(["BAKERY"], path, size=(360, 120), font_size=48)
+    vlm = OCRAugmentedVLM(None, backend="echo-vlm-test", ocr="ppocr",
+                          ocr_options={"cache_dir": tmp_path / "ocr"}, image_dir=tmp_path / "imgs")
+    answer = vlm.ask(str(path), "What shop is this?", ocr="tokens")
+    assert answer.ocr is not None and "BAKERY" in answer.ocr.text.upper()
+    assert 'OCR_token: ["bakery"]' in answer.prompt.full_prompt
+    assert answer.timings["ocr"] > 0
+
+
+def teardown_module():
+    BACKENDS.pop("echo-vlm-test", None)
