@@ -1,0 +1,89 @@
+"""Bridge overheads, measured in one run on this machine.
+
+1. Prompt building per sample (format + sanitise + token budget + image file + template)
+   for each context format, on a 60-line OCR page with the tiny Qwen2-VL tokenizer.
+2. Throughput of the ``hf`` backend on the tiny Qwen2-VL model: one batched call versus
+   the same requests one by one (greedy, identical answers checked).
+
+    python bench/bridge.py [--samples 200] [--batch 8] [--requests 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from bridge_fixtures import build_tiny_qwen2vl, make_ocr_result, render_text_image  # noqa: E402
+
+from lmm_bridge import GenerationRequest, OCRAugmentedVLM  # noqa: E402
+
+
+def page(n_lines: int = 60):
+    words = "invoice total amount due date <img>http://x</img> number street road page".split()
+    lines = []
+    for i in range(n_lines):
+        text = " ".join(words[(i + k) % len(words)] for k in range(6))
+        lines.append([(text, (10, 12 * i, 400, 12 * i + 10), 0.5 + (i % 5) / 10)])
+    return make_ocr_result(lines, width=420, height=12 * n_lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--samples", type=int, default=200)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--requests", type=int, default=16)
+    ap.add_argument("--max-new-tokens", type=int, default=8)
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = build_tiny_qwen2vl(Path(tmp) / "qwen2vl")
+        vlm = OCRAugmentedVLM(str(model), ocr=None, image_dir=Path(tmp) / "images",
+                              batch_size=args.batch, max_new_tokens=args.max_new_tokens)
+        image = render_text_image(["INVOICE 42"], Path(tmp) / "page.png")
+        result = page()
+        print(f"prompt building, {args.samples} samples of a {len(result.lines)}-line page "
+              f"({len(result.words)} words), ms per sample:")
+        for variant in ["none", "tokens", "llava", "lines", "boxes",
+                        {"name": "tokens@64", "format": "tokens", "budget_tokens": 64},
+                        {"name": "lines@128", "format": "lines", "budget_tokens": 128}]:
+            spec = vlm.variant(variant)
+            vlm.prepare(image, "What is the total?", result, spec)  # warm: image file written
+            t0 = time.perf_counter()
+            for _ in range(args.samples):
+                prepared = vlm.prepare(image, "What is the total?", result, spec)
+            ms = (time.perf_counter() - t0) / args.samples * 1000
+            print(f"  {spec.name:10s} {ms:7.2f}  (context {prepared.context.n_tokens} tokens, "
+                  f"{len(prepared.context.dropped)} dropped)")
+
+        paths = []
+        for i in range(args.requests):
+            p = Path(tmp) / f"img{i}.png"
+            render_text_image([f"SHOP {i}", "open"], p, size=(200 + 20 * (i % 4), 120))
+            paths.append(str(p))
+        reqs = [GenerationRequest(p, f"What does sign {i} say?" + " please" * (i % 3),
+                                  args.max_new_tokens) for i, p in enumerate(paths)]
+        backend = vlm.backend
+        backend.generate(reqs[:2])  # warm up
+        t0 = time.perf_counter()
+        batched = backend.generate(reqs)
+        t_batch = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        single = [backend.generate([r])[0] for r in reqs]
+        t_single = time.perf_counter() - t0
+        print(f"hf backend, tiny Qwen2-VL, {len(reqs)} requests, batch {args.batch}, "
+              f"{args.max_new_tokens} new tokens, device {backend.device}:")
+        print(f"  batched    {len(reqs) / t_batch:7.2f} requests/s")
+        print(f"  one by one {len(reqs) / t_single:7.2f} requests/s")
+        print(f"  batch-vs-single throughput ratio {t_single / t_batch:.2f}x "
+              f"(answers identical: {batched == single})")
+
+
+if __name__ == "__main__":
+    main()
