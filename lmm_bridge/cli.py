@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,21 +70,23 @@ def run_ask(args: argparse.Namespace) -> int:
                 sys.stdout.flush()
             sys.stdout.write("\n")
             return 0
-        answer = vlm.ask(args.image, args.question, ocr=variant, instruction=args.instruction,
-                         ocr_result=result)
+        start = time.perf_counter()
+        answer = vlm.generate([prepared])[0]
+        timings["generate"] = time.perf_counter() - start
     except (ImageInputError, OCREngineError, BackendError, VariantError, FileNotFoundError,
             ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
+        timings["total"] = sum(timings.values())
         print(json.dumps({
-            "answer": answer.text, "variant": answer.variant, "image_path": prepared.image_path,
+            "answer": answer, "variant": prepared.variant, "image_path": prepared.image_path,
             "ocr_text": None if result is None else result.text,
             "prompt": prepared.full_prompt, "context_tokens": prepared.context.n_tokens,
-            "dropped": prepared.context.dropped, "timings": {**timings, **answer.timings},
+            "dropped": prepared.context.dropped, "timings": timings,
         }, ensure_ascii=False, indent=2))
     else:
-        print(answer.text)
+        print(answer)
     return 0
 
 

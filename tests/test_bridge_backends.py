@@ -50,11 +50,13 @@ def test_backend_follows_model_type_in_config(tmp_path_factory, qwen, qwen2vl):
     assert qwen.name == "qwen-vl-chat" and qwen2vl.name == "hf"
 
 
-def test_qwen_vl_chat_cpu_precision_is_fp32(qwen):
+def test_qwen_vl_chat_precision_flag_follows_the_device(qwen):
     import torch
 
-    assert qwen.device == "cpu" and qwen.dtype == torch.float32
-    assert qwen.model.config.fp32 and next(qwen.model.parameters()).dtype == torch.float32
+    flag = {torch.float32: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[qwen.dtype]
+    assert qwen.dtype == resolve_device()[1]
+    assert getattr(qwen.model.config, flag) is True
+    assert next(qwen.model.parameters()).dtype == qwen.dtype
 
 
 def test_qwen_vqa_prompt_is_the_official_one(qwen, images):
@@ -161,9 +163,10 @@ def test_model_folder_without_config_is_named(tmp_path):
     assert infer_backend(str(tmp_path)) == "hf"
 
 
-def test_default_device_on_cpu_is_fp32():
+def test_default_device_on_cpu_is_fp32(monkeypatch):
     import torch
 
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert resolve_device() == ("cpu", torch.float32)
     assert resolve_device("cpu", "bf16") == ("cpu", torch.bfloat16)
     with pytest.raises(ValueError, match="unknown dtype 'fp8'"):
