@@ -11,6 +11,7 @@ import copy
 import hashlib
 import importlib
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
@@ -91,7 +92,7 @@ class RunConfig(_Strict):
     offset: int = Field(default=0, ge=0)
     subset: int | None = Field(default=None, gt=0)  # a fixed-seed random subset of this size
     seed: int = 0
-    output_dir: str = "runs/{name}"
+    output_dir: str = "runs/{name}/{model}"  # {name}; {model}: the model's last path part
     progress: bool = True
     report: ReportConfig = Field(default_factory=ReportConfig)
 
@@ -112,7 +113,11 @@ class RunConfig(_Strict):
 
     @property
     def run_dir(self) -> Path:
-        return Path(self.output_dir.format(name=self.name))
+        model = re.sub(r"[^A-Za-z0-9._-]+", "_", self.model.rstrip("/").split("/")[-1]) or "model"
+        try:
+            return Path(self.output_dir.format(name=self.name, model=model))
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigError(f"output_dir: {self.output_dir!r} may use {{name}} and {{model}} only ({exc})") from None
 
     def variant_names(self) -> list[str]:
         return [v if isinstance(v, str) else str(v.get("name", "")) for v in self.variants]

@@ -8,6 +8,7 @@ image cannot be read, or whose OCR fails, comes back with the reason instead of 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -52,6 +53,36 @@ def read_sample(sample: Any, expert: Any | None, mode: str = "auto") -> ReadSamp
         out.error = {"stage": "ocr", "reason": f"{type(exc).__name__}: {exc}"}
     out.timings["ocr_s"] = time.perf_counter() - start
     return out
+
+
+class ImageMemo:
+    """Runs OCR once per image file within a run, even when two questions on the same page
+    are in flight on different threads at once (before the disk cache has the result)."""
+
+    def __init__(self, expert: Any | None, mode: str = "auto") -> None:
+        self.expert, self.mode = expert, mode
+        self._lock = threading.Lock()
+        self._done: dict[str, Future[ReadSample]] = {}
+
+    def __call__(self, sample: Any) -> ReadSample:
+        if not isinstance(sample.image, (str, Path)):
+            return read_sample(sample, self.expert, self.mode)
+        key = str(sample.image)
+        with self._lock:
+            fut = self._done.get(key)
+            first = fut is None
+            if first:
+                fut = self._done[key] = Future()
+        if first:
+            try:
+                fut.set_result(read_sample(sample, self.expert, self.mode))
+            except BaseException as exc:  # never leave another thread waiting on this image
+                fut.set_exception(exc)
+                raise
+        shared = fut.result()
+        # the result is shared; the sample and its timings are this question's own
+        return ReadSample(sample=sample, ocr=shared.ocr, digest=shared.digest, error=shared.error,
+                          timings=dict(shared.timings) if first else {"ocr_s": 0.0})
 
 
 def read_ahead(

@@ -22,7 +22,7 @@ from typing import Any
 from eval_vqa.benchmarks import get_benchmark
 from eval_vqa.config import ConfigError, RunConfig, load_plugins, parse_variant_specs
 from eval_vqa.log import SampleLog, done_keys, merge, record_key, shard_path
-from eval_vqa.ocr_stage import ReadSample, read_ahead, read_sample
+from eval_vqa.ocr_stage import ImageMemo, ReadSample, read_ahead
 from eval_vqa.recall import answer_in_context
 from eval_vqa.sharding import Shard, current_shard
 
@@ -135,7 +135,7 @@ def _run_benchmark(
         run_dir=config.run_dir,
         rank=shard.rank,
         instruction=bench.instruction if bench.instruction is not None else spec.instruction,
-        max_new_tokens=bench.max_new_tokens or config.generation.max_new_tokens or spec.max_new_tokens,
+        max_new_tokens=bench.max_new_tokens or config.generation.max_new_tokens or default_max_new_tokens(config, spec),
     )
     bar = tqdm(
         total=len(mine),
@@ -147,8 +147,10 @@ def _run_benchmark(
     running: dict[str, list[float]] = {v.name: [] for v in variants}
     metric = spec.primary_metric
 
+    memo = ImageMemo(expert, config.ocr.mode)
+
     def read(item: tuple[str, int, Any]) -> ReadSample:
-        out = read_sample(item[2], expert, config.ocr.mode)
+        out = memo(item[2])
         out.tag = item[:2]
         return out
 
@@ -302,6 +304,15 @@ class _BenchmarkJob:
             "answer_in_context": answer_in_context(answers, injected) if variant.uses_ocr else None,
             "generate_s": round(seconds, 6),
         }
+
+
+def default_max_new_tokens(config: RunConfig, spec: Any) -> int:
+    """The benchmark's answer length; capped for the random-weight tiny models, whose long answers are noise."""
+    from eval_vqa.tiny_model import TINY_MAX_NEW_TOKENS, TINY_MODELS
+
+    if config.model in TINY_MODELS:
+        return min(spec.max_new_tokens, TINY_MAX_NEW_TOKENS)
+    return spec.max_new_tokens
 
 
 def _fail(record: dict[str, Any], stage: str, exc: BaseException) -> None:

@@ -130,5 +130,9 @@ def build_tiny_llava(folder: str | Path, seed: int = 0) -> Path:
     return folder
 
 
+#: Answer length for tiny models unless a config sets one: random weights answer noise, and
+#: short noise keeps a smoke run within a minute or two on a CPU.
+TINY_MAX_NEW_TOKENS = 8
+
 #: Model names a run config may use that are built here rather than downloaded.
 TINY_MODELS = {"tiny-random-llava": build_tiny_llava}

@@ -104,7 +104,7 @@ def test_config_file_round_trip(tmp_path: Path):
     path = tmp_path / "run.yaml"
     path.write_text(yaml.safe_dump(dict(BASE, ocr={"engine": "tesseract", "options": {"lang": "eng"}})))
     config = load_config(path, ["name=other"])
-    assert config.run_dir == Path("runs/other")
+    assert config.run_dir == Path("runs/other/model")
     assert config.ocr.options == {"lang": "eng"}
 
 
@@ -116,3 +116,12 @@ def test_fingerprint_ignores_scheduling_but_not_what_changes_answers():
     assert base.fingerprint() == same.fingerprint()
     assert base.fingerprint() != other_model.fingerprint()
     assert base.fingerprint() != other_variants.fingerprint()
+
+
+def test_output_folder_names_the_model_so_runs_of_two_models_never_mix():
+    tiny = load_config("smoke")
+    real = load_config("smoke", ["model=Qwen/Qwen-VL-Chat"])
+    assert tiny.run_dir == Path("runs/smoke/tiny-random-llava")
+    assert real.run_dir == Path("runs/smoke/Qwen-VL-Chat")
+    with pytest.raises(ConfigError, match="output_dir"):
+        _ = load_config("smoke", ["output_dir=runs/{nme}"]).run_dir

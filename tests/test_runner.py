@@ -73,10 +73,14 @@ class EchoBackend(Backend):
 class PickyEngine(OCREngine):
     """Reads the word of a ``make_benchmark`` image from its width; fails on sample 5."""
 
+    calls = 0
+
     def config(self) -> dict[str, Any]:
         return {"engine": "test-picky"}
 
     def read_page(self, image: Image.Image) -> list[Span]:
+        PickyEngine.calls += 1
+        time.sleep(0.05)  # long enough for questions on one image to be in flight together
         index = image.width - 160
         if index == 5:
             raise OCREngineError("the engine crashed on this image")
@@ -239,6 +243,22 @@ def test_sequential_and_overlapped_ocr_give_the_same_records(tmp_path: Path):
         outs.append([(r["key"], {v: e["prediction"] for v, e in r["variants"].items()})
                      for r in read_jsonl(config.run_dir / "samples.jsonl")])
     assert outs[0] == outs[1]
+
+
+def test_ocr_runs_once_per_image_for_all_variants_and_questions(tmp_path: Path):
+    source = make_benchmark(tmp_path / "data", n=4)
+    rows = [json.loads(line) for line in source.read_text().splitlines()]
+    # three more questions on the first image
+    rows += [dict(rows[0], question_id=f"extra{k}", question=f"Again {k}?") for k in range(3)]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    PickyEngine.calls = 0
+    config = load_config(config_dict(tmp_path, source, variants=["none", "tokens", "lines", "llava"],
+                                     ocr={"engine": "test-picky", "use_cache": False, "workers": 4}))
+    summary = run(config, shard=ALONE, report=False)
+    assert summary.written == 7 and summary.errors == 0
+    assert PickyEngine.calls == 4
+    extra = [r for r in read_records(config.run_dir) if r["question_id"].startswith("extra")]
+    assert all(r["variants"]["tokens"]["prediction"] == "bakery" for r in extra)
 
 
 def _cli(args: list[str], delay_s: float = 0.0) -> subprocess.Popen:

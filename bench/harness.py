@@ -1,0 +1,105 @@
+"""Speed of the evaluation harness itself.
+
+1. Samples per second of the runner with an instant model and OCR already cached: what the
+   harness (data, prompts for every variant, scoring, the durable per-sample log) costs.
+2. Wall time of OCR plus generation, overlapped (OCR read ahead on a thread while the model
+   generates) versus one after the other. The model stands in for a GPU by sleeping for a
+   fixed time per batch (a GPU's generate releases the GIL as a sleep does); OCR is real
+   PP-OCR with no cache.
+
+    python bench/harness.py [--repeat 20] [--gen-s 0.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from eval_vqa.benchmarks import MINI_DIR
+from eval_vqa.config import load_config
+from eval_vqa.runner import run
+from eval_vqa.sharding import Shard
+from lmm_bridge import Backend, register_backend
+
+ALONE = Shard(rank=0, world_size=1, device="cpu")
+VARIANTS = ["none", "tokens", "llava", "lines", "boxes"]
+
+
+@register_backend("bench-instant")
+class InstantBackend(Backend):
+    """Answers at once, or after ``seconds_per_batch`` of sleep standing in for a GPU."""
+
+    def __init__(self, model: str | None, seconds_per_batch: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(model)
+        self.seconds_per_batch = seconds_per_batch
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def generate(self, requests: list[Any]) -> list[str]:
+        if self.seconds_per_batch:
+            time.sleep(self.seconds_per_batch)
+        return ["answer"] * len(requests)
+
+
+def replicated_benchmark(folder: Path, repeat: int) -> Path:
+    """The bundled scene questions, ``repeat`` times over with distinct ids (same images)."""
+    rows = [json.loads(line) for line in (MINI_DIR / "scene.jsonl").read_text().splitlines() if line.strip()]
+    out = folder / "scene_x.jsonl"
+    with out.open("w") as f:
+        for k in range(repeat):
+            for row in rows:
+                row = dict(row, question_id=f"{row['question_id']}-{k}", image=str(MINI_DIR / row["image"]))
+                f.write(json.dumps(row) + "\n")
+    return out
+
+
+def timed_run(tmp: Path, name: str, source: Path, **changes: Any) -> tuple[float, int]:
+    data = {
+        "name": name, "model": "instant", "backend": "bench-instant",
+        "benchmarks": [{"name": "mini_scene", "source": str(source)}],
+        "variants": VARIANTS, "batch_size": 8, "progress": False,
+        "output_dir": str(tmp / name), "ocr": {"engine": "ppocr", "cache_dir": str(tmp / "ocr-cache")},
+    }
+    for key, value in changes.items():
+        data[key] = {**data[key], **value} if isinstance(value, dict) and key in data else value
+    config = load_config(data)
+    start = time.perf_counter()
+    summary = run(config, shard=ALONE, report=False)
+    return time.perf_counter() - start, summary.written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=20, help="copies of the 24 mini scene questions")
+    parser.add_argument("--gen-s", type=float, default=0.5, help="simulated generation seconds per batch")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        single = replicated_benchmark(tmp, 1)
+        (tmp / "many").mkdir()
+        many = replicated_benchmark(tmp / "many", args.repeat)
+
+        warm_s, _ = timed_run(tmp, "warm", single)  # fills the OCR cache
+        seconds, n = timed_run(tmp, "cached", many)
+        print(f"harness, instant model, OCR cached: {n} samples x {len(VARIANTS)} variants "
+              f"in {seconds:.2f} s = {n / seconds:.1f} samples/s ({n * len(VARIANTS) / seconds:.0f} prompts/s)")
+
+        gen = {"seconds_per_batch": args.gen_s}
+        no_cache = {"use_cache": False}
+        seq_s, n = timed_run(tmp, "sequential", single, model_kwargs=gen, ocr={**no_cache, "overlap": False})
+        ovl_s, _ = timed_run(tmp, "overlapped", single, model_kwargs=gen, ocr={**no_cache, "overlap": True})
+        gen_total = args.gen_s * len(VARIANTS) * -(-n // 8)
+        print(f"OCR + generation on {n} samples ({gen_total:.1f} s of simulated generation): "
+              f"sequential {seq_s:.2f} s, overlapped {ovl_s:.2f} s, ratio {seq_s / ovl_s:.2f}x "
+              f"(first OCR pass with cache fill: {warm_s:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""The README's main job, offline: the smoke config on the bundled mini benchmark with the
+tiny random-weight model built on first use, through the ``ocrvqa`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from eval_vqa.config import load_config
+from eval_vqa.runner import default_max_new_tokens
+from eval_vqa.benchmarks import get_benchmark
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_tiny_model_answers_are_capped_but_real_models_get_the_benchmark_length():
+    doc = get_benchmark("mini_doc")
+    assert default_max_new_tokens(load_config("smoke"), doc) == 8
+    assert default_max_new_tokens(load_config("smoke", ["model=Qwen/Qwen-VL-Chat"]), doc) == doc.max_new_tokens
+
+
+@pytest.mark.slow
+def test_smoke_config_runs_offline_end_to_end(tmp_path: Path):
+    env = dict(os.environ, HF_HUB_OFFLINE="1", OCRVQA_MODELS=str(tmp_path / "models"),
+               OCRVQA_CACHE=str(tmp_path / "ocr"))
+    out_dir = tmp_path / "run"
+    cmd = [sys.executable, "-m", "eval_vqa.console", "eval", "limit=3", f"output_dir={out_dir}", "progress=false"]
+    done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "models" / "tiny-random-llava" / "model.safetensors").is_file()
+    results = json.loads((out_dir / "results.json").read_text())
+    assert set(results["benchmarks"]) == {"mini_scene", "mini_doc"}
+    for bench in results["benchmarks"].values():
+        assert bench["counts"]["scored"] == 3
+        assert set(bench["scores"]) == {"none", "tokens", "llava", "lines", "boxes"}
+        assert bench["ocr_answer_recall"] is not None
+    assert "| Δ tokens − none |" in (out_dir / "table.md").read_text()
+    assert (out_dir / "chart.png").stat().st_size > 1000
+    page = (out_dir / "report" / "index.html").read_text()
+    assert page.count('class="card"') == 6 and page.count("<img") == 6
