@@ -7,7 +7,7 @@
    fixed time per batch (a GPU's generate releases the GIL as a sleep does); OCR is real
    PP-OCR with no cache.
 
-    python bench/harness.py [--repeat 20] [--gen-s 0.5]
+    python bench/harness.py [--repeat 20] [--gen-s 0.6]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 
 from eval_vqa.benchmarks import MINI_DIR
 from eval_vqa.config import load_config
+from eval_vqa.log import read_records
 from eval_vqa.runner import run
 from eval_vqa.sharding import Shard
 from lmm_bridge import Backend, register_backend
@@ -77,7 +78,8 @@ def timed_run(tmp: Path, name: str, source: Path, **changes: Any) -> tuple[float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=20, help="copies of the 24 mini scene questions")
-    parser.add_argument("--gen-s", type=float, default=0.5, help="simulated generation seconds per batch")
+    parser.add_argument("--gen-s", type=float, default=0.6, help="simulated generation seconds per batch")
+    parser.add_argument("--rounds", type=int, default=2, help="sequential/overlapped pairs; the best of each is kept")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -86,19 +88,25 @@ def main() -> None:
         (tmp / "many").mkdir()
         many = replicated_benchmark(tmp / "many", args.repeat)
 
-        warm_s, _ = timed_run(tmp, "warm", single)  # fills the OCR cache
+        timed_run(tmp, "warm", single)  # fills the OCR cache
         seconds, n = timed_run(tmp, "cached", many)
         print(f"harness, instant model, OCR cached: {n} samples x {len(VARIANTS)} variants "
               f"in {seconds:.2f} s = {n / seconds:.1f} samples/s ({n * len(VARIANTS) / seconds:.0f} prompts/s)")
 
         gen = {"seconds_per_batch": args.gen_s}
         no_cache = {"use_cache": False}
-        seq_s, n = timed_run(tmp, "sequential", single, model_kwargs=gen, ocr={**no_cache, "overlap": False})
-        ovl_s, _ = timed_run(tmp, "overlapped", single, model_kwargs=gen, ocr={**no_cache, "overlap": True})
+        seq, ovl, ocr = [], [], []
+        for k in range(args.rounds):  # alternate, and keep each mode's best: other load on the machine only adds
+            t, n = timed_run(tmp, f"sequential{k}", single, model_kwargs=gen, ocr={**no_cache, "overlap": False})
+            seq.append(t)
+            ocr.append(sum(r["timings"].get("ocr_s", 0.0) for r in read_records(tmp / f"sequential{k}")))
+            ovl.append(timed_run(tmp, f"overlapped{k}", single, model_kwargs=gen, ocr={**no_cache, "overlap": True})[0])
+        seq_s, ovl_s, ocr_total = min(seq), min(ovl), min(ocr)
         gen_total = args.gen_s * len(VARIANTS) * -(-n // 8)
-        print(f"OCR + generation on {n} samples ({gen_total:.1f} s of simulated generation): "
+        best = (ocr_total + gen_total) / max(ocr_total, gen_total)
+        print(f"OCR + generation on {n} samples (OCR {ocr_total:.1f} s, simulated generation {gen_total:.1f} s): "
               f"sequential {seq_s:.2f} s, overlapped {ovl_s:.2f} s, ratio {seq_s / ovl_s:.2f}x "
-              f"(first OCR pass with cache fill: {warm_s:.2f} s)")
+              f"(at best {best:.2f}x, when the shorter of the two hides entirely)")
 
 
 if __name__ == "__main__":

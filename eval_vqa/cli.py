@@ -24,6 +24,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="KEY=VALUE",
         help="override config keys, dotted, values read as YAML: model=Qwen/Qwen-VL-Chat limit=50 ocr.engine=tesseract",
     )
+    p.add_argument("--limit", type=int, help="at most this many samples per benchmark (same as limit=N)")
+    p.add_argument("--offset", type=int, help="skip this many samples first (same as offset=N)")
+    p.add_argument("--subset", type=int, help="a fixed-seed random subset of this size (same as subset=N)")
+    p.add_argument("--output-dir", help="the run folder (same as output_dir=PATH)")
     p.add_argument("--no-report", action="store_true", help="write the log only; build the report later")
     p.set_defaults(func=_eval)
 
@@ -43,6 +47,9 @@ def _eval(args: argparse.Namespace) -> int:
     if "=" in config_arg:  # `ocrvqa eval limit=5`: only overrides, on the default config
         overrides.insert(0, config_arg)
         config_arg = "smoke"
+    for key in ("limit", "offset", "subset", "output_dir"):
+        if getattr(args, key) is not None:
+            overrides.append(f"{key}={getattr(args, key)}")
     try:
         config = load_config(config_arg, overrides)
         from eval_vqa.runner import run

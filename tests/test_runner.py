@@ -304,3 +304,15 @@ def test_cli_reports_config_errors_naming_the_key(tmp_path: Path, capsys):
     assert "ocr.engin: unknown key" in capsys.readouterr().err
     assert main(["report", str(tmp_path)]) == 2
     assert "run.json" in capsys.readouterr().err
+
+
+def test_cli_flags_select_samples_like_overrides(tmp_path: Path, capsys):
+    from eval_vqa.console import main
+
+    source = make_benchmark(tmp_path / "data", n=6)
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(json.dumps(config_dict(tmp_path, source)))
+    assert main(["eval", str(cfg), "--limit", "2", "--offset", "3", "--output-dir", str(tmp_path / "o")]) == 0
+    assert [r["question_id"] for r in read_jsonl(tmp_path / "o" / "samples.jsonl")] == ["q3", "q4"]
+    assert main(["report", str(tmp_path / "o")]) == 0
+    assert "| Δ tokens − none |" in capsys.readouterr().out
