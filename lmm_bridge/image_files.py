@@ -8,13 +8,14 @@ are written once to a content-addressed PNG and reused from then on.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from pathlib import Path
 
 from PIL import Image
 
-from ocr_expert.image_io import ImageSource, load_image
+from ocr_expert.image_io import ImageSource, load_image, source_digest
 
 #: Qwen-VL's tokenizer spends one token per path byte out of 256 between the image tags.
 MAX_PATH_BYTES = 256
@@ -35,8 +36,15 @@ def image_path_for(source: ImageSource, image_dir: str | Path | None = None) -> 
     """
     if isinstance(source, (str, Path)) and _usable_as_is(Path(source)):
         return str(Path(source).resolve())
-    loaded = load_image(source)
     folder = Path(image_dir) if image_dir is not None else default_image_dir()
+    # Bytes (a dataset's image column) hash without decoding: a file written for them
+    # before is reused without decoding them again (once per prompt variant otherwise).
+    digest = source_digest(source)
+    if digest is not None:
+        known = folder.resolve() / f"{digest}.png"
+        if known.exists():
+            return str(known)
+    loaded = load_image(source)
     path = folder.resolve() / f"{loaded.digest}.png"
     if len(str(path).encode("utf-8")) > MAX_PATH_BYTES:
         raise ValueError(
@@ -61,8 +69,19 @@ def _usable_as_is(path: Path) -> bool:
     resolved = str(path.resolve())
     if len(resolved.encode("utf-8")) > MAX_PATH_BYTES or any(c in resolved for c in "<>\n"):
         return False
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
     if not path.is_file():
         return False
+    # Checked once per file version: prompts for every variant ask about the same image.
+    return _decodes_upright(resolved, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decodes_upright(resolved: str, mtime_ns: int, size: int) -> bool:
+    path = Path(resolved)
     try:
         with Image.open(path) as im:
             im.verify()  # a file the model could not decode goes through load_image's errors
