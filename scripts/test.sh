@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
-exec "${VENV:-.venv}/bin/python" -m pytest -q "$@"
+exec "${VENV:-.venv}/bin/python" -m pytest -q -n 2 "$@"
