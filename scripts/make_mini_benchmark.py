@@ -19,7 +19,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, features
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+# DejaVu as matplotlib ships it (Sans, Sans Bold, Serif), so no system fonts are needed.
+FONT_DIR = Path(__import__("matplotlib").get_data_path()) / "fonts" / "ttf"
 SEED = 20240611
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "eval_vqa" / "data" / "mini"
 

@@ -239,7 +239,9 @@ def test_score_labels_with_the_real_expert_on_rendered_lines(tmp_path):
 
     from ocr_expert import OCRExpert
 
-    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 32)
+    from ocr_expert.draw import font_path
+
+    font = ImageFont.truetype(font_path(), 32)
     records = []
     for i, text in enumerate(["Reading order matters", "The quick brown fox"]):
         image = Image.new("RGB", (520, 60), "white")

@@ -18,10 +18,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ocr_expert.draw import font_path
 from ocr_expert.types import Line, OCRResult, Span
 
 DOUBLE_SOURCE = Path(__file__).with_name("qwen_vl_chat_double")
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+FONT = font_path()  # DejaVu Sans as matplotlib ships it: no system fonts needed
 
 CORPUS = (
     "the quick brown fox jumps over the lazy dog. what is the name of the shop? "
