@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 SAMPLE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+IMAGE_SUFFIXES = SAMPLE_SUFFIXES + (".gif", ".bmp", ".tif", ".tiff")
 
 
 def sample_images() -> list[Path]:
@@ -18,6 +19,18 @@ def sample_images() -> list[Path]:
     return sorted(
         Path(str(p)) for p in folder.iterdir() if p.name.lower().endswith(SAMPLE_SUFFIXES)
     )
+
+
+def expand_images(paths: list[str]) -> list[Path]:
+    """Image paths as given, with each folder replaced by the images in it (sorted)."""
+    images: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            images.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
+        else:
+            images.append(path)
+    return images
 
 
 def parse_options(items: list[str]) -> dict[str, Any]:
@@ -74,7 +87,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "ocr", help="read text off images",
         description="Read text off images and print it in reading order (or as JSON).",
     )
-    ocr.add_argument("images", nargs="*", help="image files")
+    ocr.add_argument("images", nargs="*", help="image files or folders of images")
     ocr.add_argument("--samples", action="store_true", help="read the bundled sample images")
     ocr.add_argument("--json", action="store_true", help="print one JSON result per line")
     ocr.add_argument("--draw", metavar="DIR", help="write each image with boxes and text drawn")
@@ -99,7 +112,7 @@ def run_ocr(args: argparse.Namespace) -> int:
     from ocr_expert.engines.base import OCREngineError
     from ocr_expert.image_io import ImageInputError, load_image
 
-    images = [Path(p) for p in args.images] + (sample_images() if args.samples else [])
+    images = expand_images(args.images) + (sample_images() if args.samples else [])
     if not images:
         print("error: give image files, or --samples for the bundled ones", file=sys.stderr)
         return 2

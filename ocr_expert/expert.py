@@ -18,7 +18,6 @@ from ocr_expert.image_io import (
     ImageInputError,
     ImageSource,
     load_image,
-    pixel_digest,
     source_digest,
 )
 from ocr_expert.reading_order import order_spans
@@ -104,18 +103,22 @@ class OCRExpert:
         if image is None:
             raise ImageInputError("no image given")
 
-        key = None
+        key, loaded = None, None
         if self.cache is not None:
+            # Files and bytes hash without decoding, so a cache hit costs no decode at all.
             digest = source_digest(image)
             if digest is None:
-                digest = pixel_digest(load_image(image, max_pixels=self.max_pixels).image)
+                loaded = load_image(image, max_pixels=self.max_pixels)
+                digest = loaded.digest
             key = cache_key(digest, self.config(), mode)
             cached = self.cache.get(key)
             if cached is not None:
                 self._count("hits")
                 return cached
         self._count("misses")
-        result = self._run(load_image(image, max_pixels=self.max_pixels).image, mode)
+        if loaded is None:
+            loaded = load_image(image, max_pixels=self.max_pixels)
+        result = self._run(loaded.image, mode)
         if key is not None:
             self.cache.put(key, result)
         return result

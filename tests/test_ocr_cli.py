@@ -72,3 +72,15 @@ def test_ocr_score_reports_cer_wer_and_word_accuracy(tmp_path, capsys):
     assert report["cer"] < 0.05 and report["word_accuracy"] == 1.0
     assert "missing.png" in captured.err
     assert len((tmp_path / "per.jsonl").read_text().splitlines()) == 3
+
+
+def test_a_folder_stands_for_the_images_in_it(tmp_path, capsys):
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    render_lines(["North Gate"]).save(folder / "a.png")
+    render_lines(["South Gate"]).save(folder / "b.jpg")
+    (folder / "notes.txt").write_text("not an image")
+    assert main(["ocr", str(folder), "--engine", "tesseract", "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("North Gate") < out.index("South Gate")
+    assert "notes.txt" not in out
