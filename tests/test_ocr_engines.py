@@ -119,3 +119,13 @@ def test_dataset_engine_keeps_tokens_and_scales_normalised_boxes():
     assert boxed.spans[0].box == pytest.approx((100.0, 0.1 * image.height, 180.0, 0.3 * image.height))
     with pytest.raises(OCREngineError, match="tokens"):
         expert.read(image)
+
+
+def test_the_one_line_entry_point_reuses_its_engine(tmp_path):
+    import ocr_expert
+
+    image = render_lines(["Gate 7"])
+    first = ocr_expert.read(image, engine="tesseract", use_cache=False)
+    second = ocr_expert.read(image, engine="tesseract", use_cache=False)
+    assert first.text == second.text == "Gate 7"
+    assert ocr_expert._shared_expert.cache_info().hits >= 1
