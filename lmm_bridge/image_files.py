@@ -1,9 +1,14 @@
 """Giving every image a file path the model can open itself.
 
-Qwen-VL-Chat takes images as paths inside ``<img>...</img>`` and opens them on its own;
-its tokenizer refuses a path over 256 bytes. Images held in memory (and files whose path
-is too long, holds tag characters, or carries an EXIF rotation the model would not apply)
-are written once to a content-addressed PNG and reused from then on.
+Qwen-VL-Chat takes images as paths inside ``<img>...</img>`` and opens them on its own.
+Its tokenizer writes the path byte by byte into a 256-token span padded with ``<imgpad>``
+(refusing more than 256 bytes), but the model reads the path back only up to the first
+``<imgpad>`` among the span's first 255 positions: a path of 255 or 256 bytes is accepted
+by the tokenizer and then fails inside the model, so 254 bytes is the real limit. The
+tokenizer also NFC-normalises its text, path included, so a path that is not NFC would
+name another file. Images held in memory (and files whose path is too long, is not NFC,
+holds tag characters, or carries an EXIF rotation the model would not apply) are written
+once to a content-addressed PNG and reused from then on.
 """
 
 from __future__ import annotations
@@ -11,14 +16,15 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from PIL import Image
 
 from ocr_expert.image_io import ImageSource, load_image, source_digest
 
-#: Qwen-VL's tokenizer spends one token per path byte out of 256 between the image tags.
-MAX_PATH_BYTES = 256
+#: Longest image path Qwen-VL-Chat reads back from its image span (see the module notes).
+MAX_PATH_BYTES = 254
 _EXIF_ORIENTATION = 0x0112
 
 
@@ -49,7 +55,7 @@ def image_path_for(source: ImageSource, image_dir: str | Path | None = None) -> 
     if len(str(path).encode("utf-8")) > MAX_PATH_BYTES:
         raise ValueError(
             f"image folder {folder} gives paths over {MAX_PATH_BYTES} bytes, which Qwen-VL "
-            "refuses; choose a shorter image_dir (or set OCRVQA_IMAGE_DIR)"
+            "cannot read back; choose a shorter image_dir (or set OCRVQA_IMAGE_DIR)"
         )
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
@@ -67,7 +73,8 @@ def image_path_for(source: ImageSource, image_dir: str | Path | None = None) -> 
 
 def _usable_as_is(path: Path) -> bool:
     resolved = str(path.resolve())
-    if len(resolved.encode("utf-8")) > MAX_PATH_BYTES or any(c in resolved for c in "<>\n"):
+    if (len(resolved.encode("utf-8")) > MAX_PATH_BYTES or any(c in resolved for c in "<>\n")
+            or not unicodedata.is_normalized("NFC", resolved)):
         return False
     try:
         stat = path.stat()

@@ -85,19 +85,63 @@ def test_qwen_chat_mode_uses_chatml_and_matches_its_stream(qwen, images):
                       f"<|im_start|>user\nPicture 1: <img>{images[1]}</img>\nRead the sign."
                       "<|im_end|>\n<|im_start|>assistant\n")
     assert answer
-    # chat_stream decodes with errors="ignore", chat with "replace".
-    assert streamed == answer.replace("\ufffd", "")
+    assert streamed == answer
+
+
+def test_qwen_chat_answer_is_model_chat_with_every_token(qwen, images):
+    """model.chat leaves out the last token of an answer cut at max_new_tokens; the
+    backend runs model.chat and keeps it."""
+    req = GenerationRequest(images[0], "Read it.", 5)
+    qwen.mode = "chat"
+    try:
+        answer = qwen.generate([req])[0]
+        response, _ = qwen.model.chat(qwen.tokenizer, qwen.query(req), history=None,
+                                      max_new_tokens=5, do_sample=False, top_p=None, top_k=None)
+    finally:
+        qwen.mode = "vqa"
+    assert answer.startswith(response.strip()) and answer != response.strip()
 
 
 def test_qwen_control_strings_come_from_its_tokenizer(qwen):
     strings = set(qwen.control_strings)
     assert {"<img>", "</img>", "<imgpad>", "<|im_end|>", "<|extra_204|>"} <= strings
+    # Encoding a bare "<img>" raises in Qwen-VL's tokenizer; the ids are still found.
+    with pytest.raises(ValueError, match="Unclosed image token"):
+        qwen.tokenizer.encode("<img>")
     assert qwen.tokenizer.convert_tokens_to_ids("<img>") in qwen.control_token_ids()
 
 
-def test_qwen_refuses_paths_over_256_bytes(qwen):
-    with pytest.raises(ValueError, match="256 bytes"):
-        qwen.render_prompt(GenerationRequest("/" + "a" * 300 + ".png", "q"))
+def test_qwen_generated_lone_image_tag_decodes(qwen):
+    img = qwen.tokenizer.convert_tokens_to_ids("<img>")
+    ids = qwen.tokenizer.encode("total") + [img] + qwen.tokenizer.encode(" 42")
+    with pytest.raises(ValueError, match="Unclosed image token"):
+        qwen.tokenizer.decode(ids, skip_special_tokens=True)
+    assert qwen.decode(ids) == "total 42"
+
+
+def test_qwen_refuses_paths_it_cannot_read_back(qwen):
+    with pytest.raises(ValueError, match="over 254 bytes"):
+        qwen.render_prompt(GenerationRequest("/" + "a" * 250 + ".png", "q"))  # 255 bytes
+    with pytest.raises(ValueError, match="NFC"):
+        qwen.render_prompt(GenerationRequest("/tmp/cafe\u0301.png", "q"))
+
+
+def test_qwen_answers_about_an_image_at_the_longest_path(qwen, images, tmp_path):
+    """254 bytes is the longest path the model reads back from its image span."""
+    import shutil
+
+    room = 254 - len(str(tmp_path).encode()) - len("/.png")
+    assert 0 < room < 250, "pytest's temporary folder leaves room for one file name"
+    path = tmp_path / ("f" * room + ".png")
+    shutil.copy(images[0], path)
+    assert len(str(path).encode()) == 254
+    long_req = GenerationRequest(str(path), "What is it?", 4)
+    assert qwen.generate([long_req]) == qwen.generate([GenerationRequest(images[0], "What is it?", 4)])
+    # One byte more: the tokenizer still takes it, the model cannot find where it ends.
+    longer = str(path)[:-4] + "g.png"
+    ids = qwen.tokenizer(f"<img>{longer}</img>What is it? Answer:", return_tensors="pt")
+    with pytest.raises(ValueError):
+        qwen.model.generate(**ids, max_new_tokens=1)
 
 
 def test_hf_batched_equals_one_by_one(qwen2vl, images):

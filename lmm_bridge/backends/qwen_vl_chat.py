@@ -1,25 +1,42 @@
 """Qwen-VL-Chat through its own remote code (``trust_remote_code=True``).
 
 Only the surface the released remote code documents is used: ``tokenizer(text)``,
-``tokenizer.decode``, ``tokenizer.from_list_format``, ``model.generate``, ``model.chat``
-and ``model.chat_stream``. Precision is chosen with the remote code's own ``bf16`` /
-``fp16`` / ``fp32`` flags.
+``tokenizer.tokenize``, ``tokenizer.convert_tokens_to_ids``, ``tokenizer.decode``,
+``tokenizer.from_list_format``, ``model.generate`` and ``model.chat``. Precision is chosen
+with the remote code's own ``bf16`` / ``fp16`` / ``fp32`` flags.
 
 Two prompt modes:
   ``vqa``  the official evaluation prompt ``<img>{path}</img>{text} Answer:``, batched with
-           left padding by the ``<|endoftext|>`` id, greedy.
+           left padding by the ``<|endoftext|>`` id, greedy, the answer decoded after the
+           input length (as ``eval_mm/evaluate_vqa.py`` does). Generation also stops on
+           ``<|im_end|>``, which the chat model may close an answer with.
   ``chat`` ChatML through ``model.chat`` with greedy settings passed explicitly (the model's
            own generation config samples with ``top_p``), one request at a time.
+
+What the released code does that shapes this module:
+  - ``model.chat_stream`` goes through ``transformers_stream_generator``, which no longer
+    fits the transformers versions this package supports (and, where it runs, always
+    samples). Streaming therefore passes a streamer to ``model.chat`` instead: the same
+    prompt, stop words and greedy settings, token by token.
+  - ``model.chat`` drops the last generated token when an answer reaches
+    ``max_new_tokens`` without closing its turn; the generated ids are collected through
+    the streamer and decoded here, so answers keep every token and equal the stream.
+  - the tokenizer raises on an ``<img>`` without ``</img>``, when encoding and decoding:
+    control ids are removed before decoding generated ids, and control ids are looked up
+    with ``convert_tokens_to_ids`` rather than by encoding the bare tags.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
 from lmm_bridge.backends import register_backend
 from lmm_bridge.backends.base import Backend, GenerationRequest, batches, lstrip_stream
-from lmm_bridge.backends.tokenizer_info import single_token_ids, tokenizer_control_strings
+from lmm_bridge.backends.tokenizer_info import tokenizer_control_strings
 from lmm_bridge.devices import resolve_device
 from lmm_bridge.image_files import MAX_PATH_BYTES
 from lmm_bridge.sanitize import QWEN_VL_CONTROL_STRINGS
@@ -57,8 +74,13 @@ class QwenVLChatBackend(Backend):
             model, device_map=self.device, **{precision[self.dtype]: True}, **common, **kwargs
         ).eval()
         self.pad_id = self._id(ENDOFTEXT)
+        if self.pad_id is None:
+            raise ValueError(f"model {model}: its tokenizer has no {ENDOFTEXT} token")
         # Stop on the ChatML end too: the chat model closes its turn with <|im_end|>.
         self.stop_ids = [self.pad_id] + [i for i in [self._id(IM_END)] if i is not None]
+        # model.chat ends the answer at the first ChatML tag it generates.
+        self.chat_stop_ids = {i for i in (self._id(IM_START), self._id(IM_END)) if i is not None}
+        self._control_ids = self.control_token_ids()
 
     # -- tokenizer facts -------------------------------------------------------------
     def _id(self, token: str) -> int | None:
@@ -66,7 +88,8 @@ class QwenVLChatBackend(Backend):
         return None if value is None else int(value)
 
     def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text)["input_ids"])
+        # tokenize() gives one token per id, without building a model input around them.
+        return len(self.tokenizer.tokenize(text))
 
     def token_ids(self, text: str) -> list[int]:
         return list(self.tokenizer(text)["input_ids"])
@@ -76,7 +99,16 @@ class QwenVLChatBackend(Backend):
         return sorted(set(QWEN_VL_CONTROL_STRINGS) | set(tokenizer_control_strings(self.tokenizer)))
 
     def control_token_ids(self) -> set[int]:
-        return single_token_ids(self.tokenizer, self.control_strings)
+        # Not by encoding each string: the tokenizer raises on a bare "<img>".
+        ids = (self._id(s) for s in self.control_strings)
+        return {i for i in ids if i is not None}
+
+    def decode(self, ids: list[int]) -> str:
+        """Text of generated ids, control tokens left out (as ``skip_special_tokens``
+        does, but without the tokenizer's image-tag pass, which raises on a lone
+        ``<img>``)."""
+        kept = [i for i in ids if i not in self._control_ids]
+        return self.tokenizer.decode(kept, skip_special_tokens=True, errors="replace")
 
     # -- prompts ---------------------------------------------------------------------
     def query(self, request: GenerationRequest) -> str:
@@ -120,43 +152,102 @@ class QwenVLChatBackend(Backend):
                 num_return_sequences=1, use_cache=True,
                 pad_token_id=self.pad_id, eos_token_id=self.stop_ids, **GREEDY,
             )
-        return [self.tokenizer.decode(row[width:].tolist(), skip_special_tokens=True).strip()
-                for row in out]
+        return [self.decode(row[width:].tolist()).strip() for row in out]
 
-    def _chat(self, request: GenerationRequest) -> str:
+    def _run_chat(self, request: GenerationRequest, streamer: "_IdStreamer") -> None:
         import torch
 
         with torch.inference_mode():
-            response, _ = self.model.chat(self.tokenizer, self.query(request), history=None,
-                                          system=self.system,
-                                          max_new_tokens=request.max_new_tokens, **GREEDY)
-        return response.strip()
+            self.model.chat(self.tokenizer, self.query(request), history=None, system=self.system,
+                            max_new_tokens=request.max_new_tokens, streamer=streamer, **GREEDY)
+
+    def _chat_text(self, ids: list[int]) -> str:
+        """The answer in generated ids: up to the first ChatML tag, as ``model.chat`` cuts it."""
+        end = next((k for k, i in enumerate(ids) if i in self.chat_stop_ids), len(ids))
+        return self.decode(ids[:end])
+
+    def _chat(self, request: GenerationRequest) -> str:
+        streamer = _IdStreamer()
+        self._run_chat(request, streamer)
+        return self._chat_text(streamer.ids).strip()
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
-        """New text as ``chat_stream`` produces it (it yields the answer so far each step)."""
+        """New text as ``model.chat`` generates it (vqa mode: the whole answer at once)."""
         if self.mode != "chat":
             yield from super().stream(request)
             return
         yield from lstrip_stream(self._chat_stream(request))
 
     def _chat_stream(self, request: GenerationRequest) -> Iterator[str]:
-        import torch
+        streamer = _IdStreamer(queue.Queue())
+        errors: list[BaseException] = []
 
+        def run() -> None:
+            try:
+                self._run_chat(request, streamer)
+            except BaseException as exc:  # re-raised in the caller's thread
+                errors.append(exc)
+            finally:
+                streamer.close()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
         shown = ""
-        with torch.inference_mode():
-            for so_far in self.model.chat_stream(self.tokenizer, self.query(request), history=None,
-                                                 system=self.system,
-                                                 max_new_tokens=request.max_new_tokens, **GREEDY):
-                if so_far.startswith(shown):
-                    piece, shown = so_far[len(shown):], so_far
-                    yield piece
+        for ids in streamer:
+            text = self._chat_text(ids)
+            # A character split across tokens decodes as U+FFFD until its last byte comes.
+            if text.startswith(shown) and not text.endswith("\ufffd"):
+                yield text[len(shown):]
+                shown = text
+        thread.join()
+        if errors:
+            raise errors[0]
+        text = self._chat_text(streamer.ids)
+        if text.startswith(shown):
+            yield text[len(shown):]
+
+
+class _IdStreamer:
+    """A ``generate`` streamer that keeps the generated ids (the prompt, which
+    ``generate`` puts first, is skipped) and, given a queue, hands over the ids so far
+    after each step for another thread to read by iterating."""
+
+    def __init__(self, channel: "queue.Queue[list[int] | None] | None" = None) -> None:
+        self.ids: list[int] = []
+        self._prompt_seen = False
+        self._channel = channel
+
+    def put(self, value: Any) -> None:
+        if not self._prompt_seen:
+            self._prompt_seen = True
+            return
+        self.ids.extend(int(v) for v in value.reshape(-1).tolist())
+        if self._channel is not None:
+            self._channel.put(list(self.ids))
+
+    def end(self) -> None:
+        """Called by ``generate`` when done; the reader stops at ``close``."""
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.put(None)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        assert self._channel is not None, "iterate only a streamer built with a queue"
+        while (ids := self._channel.get()) is not None:
+            yield ids
 
 
 def _check_path(path: str) -> None:
     if len(path.encode("utf-8")) > MAX_PATH_BYTES:
-        raise ValueError(f"image path is over {MAX_PATH_BYTES} bytes, which Qwen-VL refuses: {path}")
+        raise ValueError(f"image path is over {MAX_PATH_BYTES} bytes, which Qwen-VL cannot "
+                         f"read back from its image span: {path}")
     if any(c in path for c in "<>\n"):
         raise ValueError(f"image path holds characters that would break the <img> tag: {path!r}")
+    if not unicodedata.is_normalized("NFC", path):
+        # The tokenizer NFC-normalises its text: the model would look for another file.
+        raise ValueError(f"image path is not in Unicode NFC form, which Qwen-VL's tokenizer "
+                         f"would change: {path!r}")
 
 
 __all__ = ["DEFAULT_SYSTEM", "QwenVLChatBackend"]

@@ -1,11 +1,19 @@
 """Model of the Qwen-VL-Chat test double: a tiny random-weight causal transformer.
 
-It keeps the released model's surface: images are read from the paths between the
-``<img>`` tags (their 256 token positions get image embeddings), left padding is handled
-through position ids from the attention mask, ``generate`` takes ``stop_words_ids``,
-``chat`` builds a ChatML prompt and returns ``(response, history)``, ``chat_stream``
-yields the response so far. It refuses URLs, so a test sees any fetch attempt. Decoding
-recomputes the whole sequence each step (no cache): slow, but the model is tiny.
+It keeps the released model's surface and its quirks where the bridge meets them:
+  - images are read from the paths between the ``<img>`` tags; like the released code it
+    looks for the ``<imgpad>`` that ends a path among the first 255 positions of the span,
+    so a path of 255 or 256 bytes (which the tokenizer accepts) fails in the model;
+  - left padding is handled through position ids from the attention mask;
+  - ``generate`` takes ``stop_words_ids`` and a ``streamer``;
+  - ``chat`` builds a ChatML prompt, returns ``(response, history)`` and decodes as the
+    released ``decode_tokens`` does (the whole sequence, cut at the first ChatML tag; with
+    none, the last generated token is cut off too);
+  - ``chat_stream`` runs through ``transformers_stream_generator`` exactly as the released
+    code does, so it fails wherever that package does not fit the installed transformers
+    (and samples whatever settings it is given where it does).
+It refuses URLs, so a test sees any fetch attempt. Decoding recomputes the whole sequence
+each step (no cache): slow, but the model is tiny.
 """
 
 import math
@@ -85,18 +93,20 @@ class QWenModel(QWenPreTrainedModel):
         start_id = self.config.visual["image_start_id"]
         end_id, pad_id = start_id + 1, start_id + 2
         x = self.wte(input_ids)
-        spans = []
-        for b, row in enumerate(input_ids.tolist()):
-            for a, tok in enumerate(row):
-                if tok == start_id and a + IMG_TOKEN_SPAN + 1 < len(row) and row[a + IMG_TOKEN_SPAN + 1] == end_id:
-                    ids = row[a + 1:a + 1 + IMG_TOKEN_SPAN]
-                    ids = ids[:ids.index(pad_id)] if pad_id in ids else ids
-                    spans.append((b, a, bytes(ids).decode("utf-8")))
-        if spans:
+        if torch.any(input_ids == start_id):
+            # As the released QWenModel.forward finds image spans and their paths.
+            bos_pos = torch.where(input_ids == start_id)
+            eos_pos = torch.where(input_ids == end_id)
+            assert (bos_pos[0] == eos_pos[0]).all()
+            img_pos = torch.stack((bos_pos[0], bos_pos[1], eos_pos[1]), dim=1)
+            paths = []
+            for i, a, b in img_pos.tolist():
+                ids = input_ids[i][a + 1:b - 1].tolist()
+                paths.append(bytes(ids[:ids.index(pad_id)]).decode("utf-8"))
+            images = self.visual.encode(paths)
             x = x.clone()
-            images = self.visual.encode([path for _, _, path in spans])
-            for (b, a, _), image in zip(spans, images):
-                x[b, a + 1:a + 1 + IMG_TOKEN_SPAN] = image
+            for (i, a, b), image in zip(img_pos.tolist(), images):
+                x[i, a + 1:b] = image
         t = input_ids.shape[1]
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
@@ -112,23 +122,27 @@ class QWenModel(QWenPreTrainedModel):
 
 
 class StopWordsLogitsProcessor(LogitsProcessor):
-    """Force end-of-text right after a stop word, as the released code does."""
+    """Push end-of-text right after a stop word, as the released code does (its score is
+    raised to 2**15; nothing else changes)."""
 
     def __init__(self, stop_words_ids, eos_token_id):
-        self.stop_words_ids = [list(w) for w in stop_words_ids]
-        self.eos_token_id = eos_token_id if isinstance(eos_token_id, int) else list(eos_token_id)[0]
+        if not isinstance(stop_words_ids, list) or not stop_words_ids:
+            raise ValueError(f"`stop_words_ids` has to be a non-emtpy list, but is {stop_words_ids}.")
+        self.stop_words_ids = [w for w in stop_words_ids if w != [eos_token_id]]
+        self.eos_token_id = eos_token_id
 
     def __call__(self, input_ids, scores):
         for i, row in enumerate(input_ids.tolist()):
             if any(row[-len(w):] == w for w in self.stop_words_ids if w):
-                scores[i] = float("-inf")
-                scores[i, self.eos_token_id] = 0.0
+                scores[i, self.eos_token_id] = float(2**15)
         return scores
 
 
 class QWenLMHeadModel(QWenPreTrainedModel, GenerationMixin):
     def __init__(self, config):
         super().__init__(config)
+        assert config.bf16 + config.fp16 + config.fp32 <= 1, \
+            'Only one of "bf16", "fp16", "fp32" can be true'
         if config.bf16 + config.fp16 + config.fp32 == 0:
             config.fp32 = True  # CPU-only double; the released code picks bf16/fp16 on GPUs
         self.transformer = QWenModel(config)
@@ -161,7 +175,8 @@ class QWenLMHeadModel(QWenPreTrainedModel, GenerationMixin):
                 "position_ids": position_ids}
 
     def generate(self, inputs=None, generation_config=None, logits_processor=None,
-                 stopping_criteria=None, **kwargs):
+                 stopping_criteria=None, prefix_allowed_tokens_fn=None, synced_gpus=None,
+                 assistant_model=None, streamer=None, **kwargs):
         generation_config = generation_config if generation_config is not None else self.generation_config
         stop_words_ids = kwargs.pop("stop_words_ids", None)
         if stop_words_ids is None:
@@ -171,7 +186,10 @@ class QWenLMHeadModel(QWenPreTrainedModel, GenerationMixin):
             logits_processor = LogitsProcessorList([processor] + list(logits_processor or []))
         return super().generate(inputs, generation_config=generation_config,
                                 logits_processor=logits_processor,
-                                stopping_criteria=stopping_criteria, **kwargs)
+                                stopping_criteria=stopping_criteria,
+                                prefix_allowed_tokens_fn=prefix_allowed_tokens_fn,
+                                synced_gpus=synced_gpus, assistant_model=assistant_model,
+                                streamer=streamer, **kwargs)
 
     def chat(self, tokenizer, query, history, system="You are a helpful assistant.",
              append_history=True, stream=_SENTINEL, stop_words_ids=None, generation_config=None,
@@ -187,28 +205,36 @@ class QWenLMHeadModel(QWenPreTrainedModel, GenerationMixin):
         outputs = self.generate(input_ids, stop_words_ids=stop_words_ids,
                                 return_dict_in_generate=False, generation_config=generation_config,
                                 **kwargs)
-        response = _decode_response(outputs[0].tolist(), tokenizer, len(context_tokens))
+        response = _decode_response(outputs[0].tolist(), tokenizer, raw_text, len(context_tokens))
         if append_history:
             history.append((query, response))
         return response, history
 
     def chat_stream(self, tokenizer, query, history, system="You are a helpful assistant.",
                     stop_words_ids=None, logits_processor=None, generation_config=None, **kwargs):
-        """Greedy whatever the settings (the double has no sampler); yields the text so far."""
+        """Yields the text so far, through ``transformers_stream_generator`` as released."""
         generation_config = generation_config if generation_config is not None else self.generation_config
-        max_new = kwargs.get("max_new_tokens") or generation_config.max_new_tokens
+        assert generation_config.chat_format == "chatml"
         _, context_tokens = make_context(tokenizer, query, history or [], system)
-        stops = {tokenizer.im_end_id, tokenizer.im_start_id, tokenizer.eod_id}
+        stop_words_ids = ([] if stop_words_ids is None else stop_words_ids) + [
+            [tokenizer.im_end_id], [tokenizer.im_start_id]]
+        processor = StopWordsLogitsProcessor(stop_words_ids, generation_config.eos_token_id)
+        logits_processor = LogitsProcessorList([processor] + list(logits_processor or []))
+        input_ids = torch.tensor([context_tokens]).to(self.device)
+
+        from transformers_stream_generator.main import NewGenerationMixin, StreamGenerationConfig
+
+        self.__class__.generate_stream = NewGenerationMixin.generate
+        self.__class__.sample_stream = NewGenerationMixin.sample_stream
+        stream_config = StreamGenerationConfig(**generation_config.to_dict(), do_stream=True)
 
         def stream_generator():
-            ids, outputs = list(context_tokens), []
-            for _ in range(max_new):
-                with torch.no_grad():
-                    token = int(self(input_ids=torch.tensor([ids], device=self.device)).logits[0, -1].argmax())
-                if token in stops:
-                    break
-                outputs.append(token)
-                ids.append(token)
+            outputs = []
+            for token in self.generate_stream(input_ids, return_dict_in_generate=False,
+                                              generation_config=stream_config,
+                                              logits_processor=logits_processor, seed=-1,
+                                              **kwargs):
+                outputs.append(token.item())
                 yield tokenizer.decode(outputs, skip_special_tokens=True, errors="ignore")
 
         return stream_generator()
@@ -239,8 +265,13 @@ def make_context(tokenizer, query, history, system):
     return raw, tokens
 
 
-def _decode_response(tokens, tokenizer, context_length):
-    stops = {tokenizer.im_end_id, tokenizer.im_start_id, tokenizer.eod_id}
-    new = tokens[context_length:]
-    end = next((i for i, t in enumerate(new) if t in stops), len(new))
-    return tokenizer.decode(new[:end], errors="replace").strip()
+def _decode_response(tokens, tokenizer, raw_text, context_length):
+    """As the released ``decode_tokens`` does for ChatML: decode the whole sequence up to
+    the first ``<|im_start|>``/``<|im_end|>`` after the context (with none, up to the last
+    token, which is left out) and cut the prompt text off by its length."""
+    stops = {tokenizer.im_end_id, tokenizer.im_start_id}
+    end = context_length
+    for end in range(context_length, len(tokens)):
+        if tokens[end] in stops:
+            break
+    return tokenizer.decode(tokens[:end], errors="replace")[len(raw_text):].strip()

@@ -4,7 +4,10 @@ Mirrors the released tokenizer's behaviour on the surface the bridge uses: tikto
 with the same special tokens (``<|endoftext|>``, ``<|im_start|>``, ``<|im_end|>``,
 ``<|extra_0..204|>``, then the image/grounding tags), every special string in the text
 becoming its control id, an image path between ``<img>`` and ``</img>`` encoded byte by
-byte and padded with ``<imgpad>`` to 256 tokens, and ``from_list_format``.
+byte and padded with ``<imgpad>`` to 256 tokens, and ``from_list_format``. Like the
+released code it raises ``ValueError`` on an ``<img>`` left unclosed, when encoding and
+when decoding (the bridge must never let OCR text or generated ids reach it that way), and
+decoding an image span needs its ``<imgpad>`` padding.
 """
 
 import base64
@@ -30,9 +33,13 @@ def _load_tiktoken_bpe(path):
 
 
 def _replace_closed_tag(tokens, start_tag, end_tag, inclusion_replace):
+    """Replace each ``start ... end`` run; a start tag without its end tag is an error,
+    as in the released tokenizer."""
     out, i = [], 0
     while i < len(tokens):
-        if tokens[i] == start_tag and end_tag in tokens[i + 1:]:
+        if tokens[i] == start_tag:
+            if end_tag not in tokens[i + 1:]:
+                raise ValueError("Unclosed image token")
             j = tokens.index(end_tag, i + 1)
             out.extend(inclusion_replace(tokens[i:j + 1]))
             i = j + 1
@@ -62,6 +69,8 @@ class QWenTokenizer(PreTrainedTokenizer):
         self.im_end_id = self.special_tokens[IMEND]
         self.image_start_tag, self.image_end_tag, self.image_pad_tag = "<img>", "</img>", "<imgpad>"
         self.img_start_id = self.special_tokens["<img>"]
+        self.img_end_id = self.special_tokens["</img>"]
+        self.img_pad_id = self.special_tokens["<imgpad>"]
         self.IMAGE_ST = IMAGE_ST
         super().__init__(errors=errors, **kwargs)
 
@@ -116,6 +125,15 @@ class QWenTokenizer(PreTrainedTokenizer):
     def _decode(self, token_ids, skip_special_tokens=False, errors=None, **kwargs):
         if isinstance(token_ids, int):
             token_ids = [token_ids]
+
+        def _decode_imgurl(ids):
+            # The path bytes up to the first <imgpad> (a span with no padding fails here).
+            path_ids = ids[1:-1]
+            path = bytes(path_ids[:path_ids.index(self.img_pad_id)]).decode("utf-8")
+            return [self.img_start_id] + self.tokenizer.encode(path) + [self.img_end_id]
+
+        token_ids = _replace_closed_tag(list(token_ids), self.img_start_id, self.img_end_id,
+                                        _decode_imgurl)
         if skip_special_tokens:
             token_ids = [i for i in token_ids if i < self.eod_id]
         return self.tokenizer.decode(token_ids, errors=errors or self.errors)
