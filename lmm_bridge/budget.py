@@ -25,6 +25,7 @@ class BudgetResult:
     kept: list[Unit]  # in reading order
     dropped: list[tuple[Unit, str]]  # in the order they were dropped
     n_tokens: int  # tokens of the rendered context
+    text: str = ""  # the rendered context, render(kept)
 
 
 def drop_reasons(units: list[Unit], low_score: float, tiny_fraction: float) -> list[str]:
@@ -49,23 +50,33 @@ def drop_reasons(units: list[Unit], low_score: float, tiny_fraction: float) -> l
 
 def fit_budget(units: list[Unit], budget: int | None, render: Callable[[list[Unit]], str],
                render_one: Callable[[Unit], str], count_tokens: Callable[[str], int],
-               low_score: float = 0.5, tiny_fraction: float = 0.5) -> BudgetResult:
+               low_score: float = 0.5, tiny_fraction: float = 0.5,
+               count_tokens_many: Callable[[list[str]], list[int]] | None = None) -> BudgetResult:
     """Keep as many of the most useful units as fit in ``budget`` tokens of ``render(kept)``.
 
-    Per-unit costs give a first cut (one tokenizer call per unit); the rendered block is
-    then counted for real and units keep being dropped until it fits, so the budget holds
-    exactly even where tokenization is not additive.
+    Per-unit costs give a first cut; the rendered block is then counted for real and units
+    keep being dropped until it fits, so the budget holds exactly even where tokenization
+    is not additive. Each distinct unit is counted once, all in one call of
+    ``count_tokens_many`` where given (a batched tokenizer call); it must agree with
+    ``count_tokens`` text by text.
     """
     full = render(units)
     n_full = count_tokens(full) if full else 0
     if budget is None or n_full <= budget:
-        return BudgetResult(list(units), [], n_full)
+        return BudgetResult(list(units), [], n_full, full)
 
     reasons = drop_reasons(units, low_score, tiny_fraction)
     drop_order = sorted(range(len(units)),
                         key=lambda i: (_RANK[reasons[i]], units[i].score, -units[i].order))
-    overhead = count_tokens(render(units[:1])) - count_tokens(render_one(units[0]))
-    costs = [count_tokens(render_one(u)) + 1 for u in units]  # +1: the separator
+    pieces = [render_one(u) for u in units]
+    distinct = list(dict.fromkeys(pieces))  # words repeat: "the", "total", ...
+    counted = (count_tokens_many(distinct) if count_tokens_many is not None
+               else [count_tokens(p) for p in distinct])
+    if len(counted) != len(distinct):
+        raise ValueError(f"count_tokens_many gave {len(counted)} counts for {len(distinct)} texts")
+    n_piece = dict(zip(distinct, counted))
+    overhead = count_tokens(render(units[:1])) - n_piece[pieces[0]]
+    costs = [n_piece[p] + 1 for p in pieces]  # +1: the separator
     total = max(overhead, 0) + sum(costs)
     kept = set(range(len(units)))
     dropped: list[tuple[Unit, str]] = []
@@ -82,15 +93,15 @@ def fit_budget(units: list[Unit], budget: int | None, render: Callable[[list[Uni
     while pos < len(drop_order) and total > budget:  # cheap estimate first
         drop_next()
 
-    def exact(selection: set[int]) -> tuple[list[Unit], int]:
+    def exact(selection: set[int]) -> tuple[list[Unit], str, int]:
         chosen = [units[j] for j in sorted(selection)]
         text = render(chosen)
-        return chosen, count_tokens(text) if text else 0
+        return chosen, text, count_tokens(text) if text else 0
 
-    current, n = exact(kept)
+    current, text, n = exact(kept)
     while n > budget:  # then exact counts; an empty block costs nothing, so this ends
         drop_next()
-        current, n = exact(kept)
+        current, text, n = exact(kept)
     # The estimate may have dropped a little too much: take back the most useful ones while
     # they fit, stopping at the first that does not (a less useful unit never displaces a
     # more useful one).
@@ -98,13 +109,13 @@ def fit_budget(units: list[Unit], budget: int | None, render: Callable[[list[Uni
         if not dropped:
             break
         i = drop_order[len(dropped) - 1]
-        trial, m = exact(kept | {i})
+        trial, trial_text, m = exact(kept | {i})
         if m > budget:
             break
         kept.add(i)
         dropped.pop()
-        current, n = trial, m
-    return BudgetResult(current, dropped, n)
+        current, text, n = trial, trial_text, m
+    return BudgetResult(current, dropped, n, text)
 
 
 __all__ = ["BudgetResult", "DUPLICATE", "LOW_SCORE", "OVER_BUDGET", "TINY", "drop_reasons",

@@ -13,7 +13,7 @@ from ocr_expert.types import OCRResult
 
 from lmm_bridge.budget import fit_budget
 from lmm_bridge.formats import Unit, extract_units, render_items, render_unit
-from lmm_bridge.sanitize import sanitize
+from lmm_bridge.sanitize import sanitizer
 from lmm_bridge.variants import VariantSpec
 
 BELOW_MIN_SCORE = "below_min_score"
@@ -32,15 +32,18 @@ class ContextInfo:
 def build_context(result: OCRResult | None, variant: VariantSpec, *,
                   count_tokens: Callable[[str], int],
                   control_strings: Iterable[str], control_patterns: Iterable[str] = (),
-                  box_style: str = "plain") -> ContextInfo:
+                  box_style: str = "plain",
+                  count_tokens_many: Callable[[list[str]], list[int]] | None = None
+                  ) -> ContextInfo:
     """Render ``result`` as ``variant`` says, within its token budget.
 
     ``box_style`` is the backend's native form for the ``boxes`` format ("qwen-vl" or
     "plain"); a variant's own ``box_style`` other than "auto" overrides it.
+    ``count_tokens_many`` counts a list of texts in one call (see ``fit_budget``).
     """
     if not variant.uses_ocr or result is None:
         return ContextInfo()
-    strings, patterns = tuple(control_strings), tuple(control_patterns)
+    clean = sanitizer(control_strings, control_patterns)
     style = box_style if variant.box_style == "auto" else variant.box_style
     size = (result.width, result.height)
     lowercase = variant.option("lowercase")
@@ -48,7 +51,7 @@ def build_context(result: OCRResult | None, variant: VariantSpec, *,
     units: list[Unit] = []
     dropped: list[tuple[str, str]] = []
     for u in extract_units(result, variant.option("unit")):
-        text = sanitize(u.text.lower() if lowercase else u.text, strings, patterns)
+        text = clean(u.text.lower() if lowercase else u.text)
         if variant.min_score is not None and u.score < variant.min_score:
             dropped.append((text, BELOW_MIN_SCORE))
             continue
@@ -62,9 +65,10 @@ def build_context(result: OCRResult | None, variant: VariantSpec, *,
         return render_unit(variant, unit.text, unit.box, size, style)
 
     fitted = fit_budget(units, variant.budget_tokens, render, render_one, count_tokens,
-                        low_score=variant.low_score, tiny_fraction=variant.tiny_fraction)
+                        low_score=variant.low_score, tiny_fraction=variant.tiny_fraction,
+                        count_tokens_many=count_tokens_many)
     dropped += [(u.text, reason) for u, reason in fitted.dropped]
-    return ContextInfo(render(fitted.kept), fitted.n_tokens, len(fitted.kept), dropped)
+    return ContextInfo(fitted.text, fitted.n_tokens, len(fitted.kept), dropped)
 
 
 def assemble_text(question: str, context: str, variant: VariantSpec,

@@ -12,7 +12,7 @@ text readable for the model.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 #: Qwen-VL-Chat's control strings (its tokenizer's special tokens), ``<|extra_N|>`` aside.
@@ -45,16 +45,27 @@ def sanitize(text: str, control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS
     Repeats until nothing matches, so overlapping or nested strings (``<<img>img>``) are
     handled too.
     """
+    return sanitizer(control_strings, patterns)(text)
+
+
+def sanitizer(control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
+              patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,)) -> Callable[[str], str]:
+    """``sanitize`` with the control strings and patterns fixed: build it once for many
+    texts (a tokenizer has hundreds of control strings to gather and sort)."""
     regex = _compile(tuple(sorted({s for s in control_strings if s}, key=len, reverse=True)),
                      tuple(patterns))
-    if regex is None:
-        return text
-    for _ in range(_MAX_PASSES):
-        new = regex.sub(_break, text)
-        if new == text:
+
+    def clean(text: str) -> str:
+        if regex is None:
             return text
-        text = new
-    raise ValueError(f"could not neutralise control strings in OCR text {text[:80]!r}")
+        for _ in range(_MAX_PASSES):
+            new = regex.sub(_break, text)
+            if new == text:
+                return text
+            text = new
+        raise ValueError(f"could not neutralise control strings in OCR text {text[:80]!r}")
+
+    return clean
 
 
 def find_control_strings(text: str, control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
@@ -78,4 +89,5 @@ def _compile(strings: tuple[str, ...], patterns: tuple[str, ...]) -> re.Pattern[
     return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
 
 
-__all__ = ["PIPE_TOKEN_PATTERN", "QWEN_VL_CONTROL_STRINGS", "find_control_strings", "sanitize"]
+__all__ = ["PIPE_TOKEN_PATTERN", "QWEN_VL_CONTROL_STRINGS", "find_control_strings", "sanitize",
+           "sanitizer"]

@@ -122,7 +122,8 @@ class OCRAugmentedVLM:
         controls, patterns = self._controls
         context = build_context(ocr, spec, count_tokens=self.backend.count_tokens,
                                 control_strings=controls, control_patterns=patterns,
-                                box_style=self.backend.box_style)
+                                box_style=self.backend.box_style,
+                                count_tokens_many=self.backend.count_tokens_many)
         text = assemble_text(question, context.text, spec, instruction)
         request = GenerationRequest(image_path, text, max_new_tokens or self.max_new_tokens)
         return PreparedPrompt(spec.name, image_path, text, self.backend.render_prompt(request),

@@ -95,3 +95,24 @@ def test_least_useful_lines_go_first(backend):
 def test_no_budget_keeps_everything(backend):
     full = info(backend, VariantSpec(name="full", format="llava"))
     assert full.kept == len(page().words) and full.dropped == []
+
+
+@pytest.mark.parametrize("fmt", ["tokens", "lines"])
+@pytest.mark.parametrize("budget", [5, 25, 60])
+def test_batched_counting_keeps_the_same_units(backend, fmt, budget):
+    """Counting every distinct unit in one batched call gives the context that counting
+    them one by one gives, and no text is counted twice for the unit costs."""
+    variant = VariantSpec(name="cut", format=fmt, lowercase=False, budget_tokens=budget)
+    batches = []
+
+    def count_many(texts):
+        batches.append(list(texts))
+        return backend.count_tokens_many(texts)
+
+    batched = build_context(page(), variant, count_tokens=backend.count_tokens,
+                            count_tokens_many=count_many,
+                            control_strings=backend.control_strings,
+                            control_patterns=backend.control_patterns, box_style=backend.box_style)
+    assert batched == info(backend, variant)
+    assert len(batches) == 1 and len(set(batches[0])) == len(batches[0])
+    assert backend.count_tokens_many(batches[0]) == [backend.count_tokens(t) for t in batches[0]]

@@ -43,6 +43,11 @@ class Backend(ABC):
     def count_tokens(self, text: str) -> int:
         """Tokens ``text`` takes with the model's own tokenizer."""
 
+    def count_tokens_many(self, texts: list[str]) -> list[int]:
+        """``count_tokens`` of each text; backends with a batching tokenizer count them
+        in one call."""
+        return [self.count_tokens(t) for t in texts]
+
     @property
     def control_strings(self) -> list[str]:
         """Strings the sanitiser must neutralise in OCR text."""
