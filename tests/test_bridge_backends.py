@@ -170,6 +170,22 @@ def test_hf_stream_yields_the_generated_answer(qwen2vl, images):
     assert "".join(qwen2vl.stream(req)).rstrip() == qwen2vl.generate([req])[0]
 
 
+def test_hf_processor_options_bound_the_image_tokens(qwen2vl, images, tmp_path_factory):
+    from lmm_bridge.backends.hf import HFBackend
+
+    folder = str(cached_model(tmp_path_factory.getbasetemp(), "qwen2vl"))
+    small = HFBackend(folder, processor_options={"max_pixels": 28 * 28 * 4})
+    req = GenerationRequest(images[2], "Total?", 2)  # a 400x520 page
+    pad = qwen2vl.tokenizer.convert_tokens_to_ids("<|image_pad|>")
+
+    def image_tokens(backend):
+        return int((backend._inputs([req])["input_ids"] == pad).sum())
+
+    # At most max_pixels / (28 * 28) image tokens (one per merged 2x2 block of 14 px patches).
+    assert image_tokens(small) <= 4 < image_tokens(qwen2vl)
+    assert isinstance(small.generate([req])[0], str)
+
+
 def test_hf_control_strings_are_read_off_the_tokenizer(qwen2vl):
     assert {"<|image_pad|>", "<|vision_start|>", "<|im_start|>"} <= set(qwen2vl.control_strings)
 

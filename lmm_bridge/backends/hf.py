@@ -19,7 +19,11 @@ class HFBackend(Backend):
 
     def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
                  batch_size: int = 8, system: str | None = None, use_fast: bool | None = None,
-                 revision: str | None = None, **kwargs: Any) -> None:
+                 revision: str | None = None, processor_options: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
+        """``processor_options`` go to ``AutoProcessor.from_pretrained`` (for Qwen2-VL,
+        ``min_pixels`` / ``max_pixels`` bound the image tokens of large pages); other
+        keyword arguments go to the model's ``from_pretrained``."""
         super().__init__(model)
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -28,7 +32,7 @@ class HFBackend(Backend):
 
         self.device, self.dtype = resolve_device(device, dtype)
         self.batch_size, self.system = batch_size, system
-        processor_kwargs: dict[str, Any] = {"revision": revision}
+        processor_kwargs: dict[str, Any] = {"revision": revision, **(processor_options or {})}
         if use_fast is not None:
             processor_kwargs["use_fast"] = use_fast
         self.processor = load_processor(model, **processor_kwargs)
@@ -37,14 +41,23 @@ class HFBackend(Backend):
             raise ValueError(f"model {model}: its processor needs a tokenizer and a chat template")
         # Decoder-only generation continues from the last position: pad on the left.
         self.tokenizer.padding_side = "left"
+        # Weights go straight to the device (not through host memory first); a caller's
+        # device_map ("auto" across GPUs) wins.
+        kwargs.setdefault("device_map", self.device)
         self.model = AutoModelForImageTextToText.from_pretrained(
             model, torch_dtype=self.dtype, revision=revision, **kwargs
-        ).to(self.device).eval()
+        ).eval()
         pad = self.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else self.tokenizer.eos_token_id
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def count_tokens_many(self, texts: list[str]) -> list[int]:
+        # One batched call: the Rust tokenizer encodes the list at once.
+        if not texts:
+            return []
+        return [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
 
     def token_ids(self, text: str) -> list[int]:
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
