@@ -39,8 +39,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.set_defaults(func=_report)
 
 
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors that describe a mistake in the config, the data or the machine, with what to do:
+    shown as one line, not a traceback."""
+    from eval_vqa.config import ConfigError
+    from eval_vqa.data import DataLoadError
+    from eval_vqa.log import LogBusyError
+    from lmm_bridge.backends import BackendError
+    from ocr_expert.engines.base import OCREngineError
+
+    return (ConfigError, DataLoadError, LogBusyError, BackendError, OCREngineError)
+
+
 def _eval(args: argparse.Namespace) -> int:
-    from eval_vqa.config import ConfigError, load_config
+    from eval_vqa.config import load_config
 
     overrides = list(args.overrides)
     config_arg = args.config
@@ -55,15 +67,23 @@ def _eval(args: argparse.Namespace) -> int:
         from eval_vqa.runner import run
 
         summary = run(config, report=not args.no_report)
-    except ConfigError as exc:
+    except _user_errors() as exc:
         print(f"ocrvqa eval: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            "ocrvqa eval: interrupted; every finished sample is in the log: "
+            "run the same command again to go on from there",
+            file=sys.stderr,
+        )
+        return 130
     if summary.report:
         print((summary.run_dir / "table.md").read_text(encoding="utf-8"))
         for name, path in summary.report.items():
             print(f"{name}: {path}")
+    who = f"process {summary.rank} of {summary.world_size}: " if summary.world_size > 1 else ""
     print(
-        f"done in {summary.elapsed_s:.1f} s: {summary.written} samples evaluated, "
+        f"{who}done in {summary.elapsed_s:.1f} s: {summary.written} samples evaluated, "
         f"{summary.skipped} already in the log, {summary.errors} broken",
         file=sys.stderr,
     )

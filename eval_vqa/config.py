@@ -255,12 +255,40 @@ def check_references(config: RunConfig) -> None:
             raise ConfigError(f"benchmarks.{i}.name: {exc.args[0]}") from None
     if len(set(names)) != len(names):
         raise ConfigError(f"benchmarks: a benchmark is listed twice ({', '.join(names)})")
+    if config.backend is not None:
+        from lmm_bridge.backends import BackendError, get_backend_class
+
+        try:
+            get_backend_class(config.backend)
+        except BackendError as exc:
+            raise ConfigError(f"backend: {exc}") from None
+    if config.dtype is not None:
+        check_dtype(config.dtype)
     if config.report.metric not in METRICS:
         raise ConfigError(f"report.metric: unknown metric {config.report.metric!r} (known: {', '.join(METRICS)})")
     variants = parse_variant_specs(config.variants)
     seen = [v.name for v in variants]
     if len(set(seen)) != len(seen):
         raise ConfigError(f"variants: two variants share a name ({', '.join(seen)}); give each a name")
+    # the default baseline may be absent (a run without `none` has no deltas); a chosen one may not
+    if "baseline" in config.report.model_fields_set and config.report.baseline not in seen:
+        raise ConfigError(
+            f"report.baseline: {config.report.baseline!r} is not one of the run's variants ({', '.join(seen)})"
+        )
+
+
+def check_dtype(dtype: str) -> None:
+    """Refuse a precision the model loader does not know, before any model is loaded."""
+    import warnings
+
+    from lmm_bridge.devices import resolve_device
+
+    try:
+        with warnings.catch_warnings():  # only the name is checked here, not the device
+            warnings.simplefilter("ignore")
+            resolve_device("cpu", dtype)
+    except ValueError as exc:
+        raise ConfigError(f"dtype: {exc}") from None
 
 
 def load_plugins(config: RunConfig) -> None:

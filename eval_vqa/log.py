@@ -5,6 +5,12 @@ is the log, so a run resumed with a different number of processes still sees eve
 sample. The main process merges them, in the benchmarks' sample order, into
 ``RUN_DIR/samples.jsonl`` at the end. A line cut short by a kill is dropped on reading and
 cut off before the next append, so nothing is half-counted.
+
+Each process holds a lock on its shard while it writes, so a second run started on the same
+folder (say, while workers of a killed ``accelerate launch`` are still going) is refused
+instead of doing the same samples twice. ``selection.json`` keeps, per benchmark, the keys
+the run's config selected, in order: the report covers those samples, in that order, even
+when the log holds more (an earlier run of the folder with a larger ``limit``).
 """
 
 from __future__ import annotations
@@ -15,8 +21,15 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 LOG_DIR = "log"
 MERGED = "samples.jsonl"
+SELECTION = "selection.json"
+
+
+class LogBusyError(RuntimeError):
+    """Another process is writing this run's log."""
 
 
 def record_key(benchmark: str, question_id: str) -> str:
@@ -58,12 +71,52 @@ def done_keys(run_dir: str | Path) -> set[str]:
     return {rec["key"] for rec in read_records(run_dir)}
 
 
+def _lock_of(path: Path) -> FileLock:
+    return FileLock(str(path) + ".lock", timeout=0)
+
+
+def busy_shards(run_dir: str | Path, ignore: Iterable[int] = ()) -> list[Path]:
+    """Shards of the log that a live process holds open for writing (ranks in ``ignore`` aside)."""
+    skip = {shard_path(run_dir, rank).name for rank in ignore}
+    busy = []
+    for lock_file in sorted((Path(run_dir) / LOG_DIR).glob("rank-*.jsonl.lock")):
+        shard = lock_file.with_suffix("")
+        if shard.name in skip:
+            continue
+        lock = _lock_of(shard)
+        try:
+            lock.acquire()
+        except Timeout:
+            busy.append(shard)
+        else:
+            lock.release()
+    return busy
+
+
+def busy_message(run_dir: str | Path, shards: Iterable[Path]) -> str:
+    names = ", ".join(p.name for p in shards)
+    return (
+        f"{run_dir}: another process is writing this run's log ({names}): a run of this folder is still "
+        "going (workers of a killed `accelerate launch` can outlive it). Wait for it to finish or stop "
+        "it, then start again; or pick another folder with output_dir=..."
+    )
+
+
 class SampleLog:
-    """Append-only jsonl writer that makes each record durable before returning."""
+    """Append-only jsonl writer that makes each record durable before returning.
+
+    Opening it locks the shard for this process (released on close, or by the system when
+    the process dies); a shard another live process holds raises :class:`LogBusyError`.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = _lock_of(self.path)
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise LogBusyError(busy_message(self.path.parent.parent, [self.path])) from None
         _cut_partial_line(self.path)
         self._file = open(self.path, "a", encoding="utf-8")
 
@@ -74,6 +127,7 @@ class SampleLog:
 
     def close(self) -> None:
         self._file.close()
+        self._lock.release()
 
     def __enter__(self) -> "SampleLog":
         return self
@@ -92,11 +146,50 @@ def _cut_partial_line(path: Path) -> None:
             f.truncate(data.rfind(b"\n") + 1)
 
 
-def merge(run_dir: str | Path, order: Iterable[str] = ()) -> Path:
-    """Write all shards into ``samples.jsonl``, sorted by benchmark (in ``order``) then sample index."""
+def read_selection(run_dir: str | Path) -> dict[str, list[str]]:
+    """The keys each benchmark's config selected, in sample order ({} for a run that has none)."""
+    path = Path(run_dir) / SELECTION
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write a file whole or not at all: a process killed mid-way never leaves half a file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def write_selection(run_dir: str | Path, benchmark: str, keys: list[str]) -> None:
+    """Record the keys ``benchmark`` selected in this run (replacing an earlier run's choice)."""
+    selection = read_selection(run_dir)
+    selection[benchmark] = list(keys)
+    write_text_atomic(Path(run_dir) / SELECTION, json.dumps(selection, ensure_ascii=False))
+
+
+def selected_records(run_dir: str | Path, order: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """The run's records in a fixed order: benchmarks in ``order``, then each in its selection's
+    order (sample index where no selection is recorded). Records of samples the current
+    selection left out are not returned. The order never depends on which process wrote what,
+    so statistics computed over it (the bootstrap) do not either."""
     rank = {name: i for i, name in enumerate(order)}
-    records = read_records(run_dir)
-    records.sort(key=lambda r: (rank.get(r["benchmark"], len(rank)), r["benchmark"], r.get("index", 0)))
+    selection = read_selection(run_dir)
+    position = {name: {key: i for i, key in enumerate(keys)} for name, keys in selection.items()}
+    out = []
+    for rec in read_records(run_dir):
+        where = position.get(rec["benchmark"])
+        if where is None:
+            out.append((rec.get("index", 0), rec))
+        elif rec["key"] in where:
+            out.append((where[rec["key"]], rec))
+    out.sort(key=lambda x: (rank.get(x[1]["benchmark"], len(rank)), x[1]["benchmark"], x[0], x[1]["key"]))
+    return [rec for _, rec in out]
+
+
+def merge(run_dir: str | Path, order: Iterable[str] = ()) -> Path:
+    """Write the selected records of all shards into ``samples.jsonl``, in sample order."""
+    records = selected_records(run_dir, order)
     out = Path(run_dir) / MERGED
     tmp = out.with_suffix(".jsonl.tmp")
     with open(tmp, "w", encoding="utf-8") as f:

@@ -11,7 +11,6 @@ main one merges the logs and writes the report.
 from __future__ import annotations
 
 import json
-import os
 import platform
 import time
 from collections.abc import Iterator, Sequence
@@ -21,7 +20,19 @@ from typing import Any
 
 from eval_vqa.benchmarks import get_benchmark
 from eval_vqa.config import ConfigError, RunConfig, load_plugins, parse_variant_specs
-from eval_vqa.log import SampleLog, done_keys, merge, record_key, shard_path
+from eval_vqa.log import (
+    LogBusyError,
+    SampleLog,
+    busy_message,
+    busy_shards,
+    done_keys,
+    merge,
+    read_records,
+    record_key,
+    shard_path,
+    write_selection,
+    write_text_atomic,
+)
 from eval_vqa.ocr_stage import ImageMemo, ReadSample, read_ahead
 from eval_vqa.recall import answer_in_context
 from eval_vqa.sharding import Shard, current_shard
@@ -35,6 +46,8 @@ class RunSummary:
     """What one process did in a run."""
 
     run_dir: Path
+    rank: int = 0
+    world_size: int = 1
     written: int = 0  # samples this process evaluated now
     skipped: int = 0  # samples already in the log (resumed)
     errors: int = 0  # broken samples this process recorded
@@ -49,29 +62,36 @@ def run(config: RunConfig, *, shard: Shard | None = None, vlm: Any = None, repor
     load_plugins(config)
     run_dir = config.run_dir
     variants = parse_variant_specs(config.variants)
-    if shard.is_main:
-        write_run_file(config, run_dir)
-    shard.barrier()
-    done = done_keys(run_dir)  # every process reads the same log before anyone appends to it
-    shard.barrier()
-
-    expert = make_expert(config) if any(v.uses_ocr for v in variants) else None
-    if vlm is None:
-        from lmm_bridge import OCRAugmentedVLM
-
-        from eval_vqa.tiny_model import resolve_model
-
-        vlm = OCRAugmentedVLM(
-            model=resolve_model(config.model),
-            backend=config.backend,
-            ocr=expert,
-            variants=variants,
-            device=config.device or shard.device,
-            dtype=config.dtype,
-            **{"batch_size": config.batch_size, **config.model_kwargs},
-        )
-    summary = RunSummary(run_dir=run_dir)
+    # claim this process's shard first: a second run on the folder stops here, before any work
     with SampleLog(shard_path(run_dir, shard.rank)) as log:
+        shard.barrier()
+        if shard.is_main:
+            busy = busy_shards(run_dir, ignore=range(shard.world_size))
+            if busy:
+                raise LogBusyError(busy_message(run_dir, busy))
+            write_run_file(config, run_dir)
+        shard.barrier()
+        done = done_keys(run_dir)  # every process reads the same log before anyone appends to it
+        shard.barrier()
+
+        expert = make_expert(config) if any(v.uses_ocr for v in variants) else None
+        if vlm is None:
+            from lmm_bridge import OCRAugmentedVLM
+
+            from eval_vqa.tiny_model import resolve_model
+
+            vlm = OCRAugmentedVLM(
+                model=resolve_model(config.model),
+                backend=config.backend,
+                ocr=expert,
+                variants=variants,
+                device=config.device or shard.device,
+                dtype=config.dtype,
+                **{"batch_size": config.batch_size, **config.model_kwargs},
+            )
+        if shard.is_main:
+            record_backend(run_dir, vlm)
+        summary = RunSummary(run_dir=run_dir, rank=shard.rank, world_size=shard.world_size)
         for bench in config.benchmarks:
             _run_benchmark(config, bench, variants, vlm, expert, shard, log, done, summary)
     shard.barrier()
@@ -111,20 +131,11 @@ def _run_benchmark(
 ) -> None:
     from tqdm.auto import tqdm
 
-    from eval_vqa.data import load_samples
-
     spec = get_benchmark(bench.name)
-    samples = load_samples(
-        spec,
-        source=bench.source,
-        image_root=bench.image_root,
-        split=bench.split,
-        limit=bench.limit or config.limit,
-        offset=bench.offset if bench.offset is not None else config.offset,
-        subset=bench.subset or config.subset,
-        seed=config.seed,
-    )
+    samples = load_benchmark(config, bench, spec)
     keyed = list(zip(unique_keys(spec.name, samples), range(len(samples)), samples))
+    if shard.is_main:
+        write_selection(config.run_dir, spec.name, [key for key, _, _ in keyed])
     todo = [item for item in keyed if item[0] not in done]
     summary.skipped += len(keyed) - len(todo)
     mine = shard.split(todo)
@@ -175,6 +186,31 @@ def _run_benchmark(
             bar.set_postfix_str(
                 " ".join(f"{n}={100 * sum(s) / len(s):.1f}" for n, s in running.items() if s), refresh=False
             )
+
+
+def load_benchmark(config: RunConfig, bench: Any, spec: Any) -> list[Any]:
+    """The benchmark's selected samples. Questions without answers stay in, to be logged as
+    broken samples the report counts, rather than dropped where nobody sees it."""
+    from eval_vqa.data import DataLoadError, load_samples
+
+    samples = load_samples(
+        spec,
+        source=bench.source,
+        image_root=bench.image_root,
+        split=bench.split,
+        limit=bench.limit or config.limit,
+        offset=bench.offset if bench.offset is not None else config.offset,
+        subset=bench.subset or config.subset,
+        seed=config.seed,
+        require_answers=False,
+    )
+    if not any(s.answers for s in samples):
+        raise DataLoadError(
+            f"benchmark {spec.name!r} (source={bench.source or spec.default_source or spec.hf_path!r}): none of "
+            f"the {len(samples)} selected questions has a ground-truth answer, so they cannot be scored. "
+            f"{spec.notes or 'Use a split with answers (e.g. validation), or a local copy that has them.'}"
+        )
+    return samples
 
 
 @dataclass
@@ -246,6 +282,8 @@ class _BenchmarkJob:
             rec["status"], rec["error"] = "error", x.error
         elif not sample.answers:
             rec["status"], rec["error"] = "error", {"stage": "data", "reason": "no ground-truth answers"}
+        elif not str(sample.question or "").strip():
+            rec["status"], rec["error"] = "error", {"stage": "data", "reason": "empty question"}
         if x.ocr is not None:
             rec["ocr"] = self._ocr_summary(x)
         return rec
@@ -349,9 +387,7 @@ def save_ocr(run_dir: Path, digest: str, ocr: Any) -> str:
     path = Path(run_dir) / rel
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(ocr.to_json(), encoding="utf-8")
-        os.replace(tmp, path)
+        write_text_atomic(path, ocr.to_json())
     return rel
 
 
@@ -368,12 +404,23 @@ def versions() -> dict[str, str]:
     return out
 
 
+def record_backend(run_dir: Path, vlm: Any) -> None:
+    """Add the backend the model actually runs on (inferred when the config leaves it out) to run.json."""
+    backend = getattr(getattr(vlm, "backend", None), "name", None)
+    if not backend:
+        return
+    path = run_dir / RUN_FILE
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["backend"] = backend
+    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))
+
+
 def write_run_file(config: RunConfig, run_dir: Path) -> None:
     """Record the run's config; refuse to mix a log with one made under different settings."""
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / RUN_FILE
     data = {"config": config.model_dump(mode="json"), "fingerprint": config.fingerprint(), "versions": versions()}
-    if path.is_file():
+    if path.is_file() and read_records(run_dir):  # a folder whose log is empty is free to take
         old = json.loads(path.read_text(encoding="utf-8"))
         if old.get("fingerprint") != data["fingerprint"]:
             changed = sorted(
@@ -384,6 +431,4 @@ def write_run_file(config: RunConfig, run_dir: Path) -> None:
                 f"{run_dir} holds a run made with other settings (changed: {', '.join(changed)}); "
                 f"resume it with the same settings, or pick a new folder with output_dir=... or name=..."
             )
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))

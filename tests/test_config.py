@@ -69,6 +69,9 @@ def test_overrides_leave_the_source_untouched():
         (["limit"], "limit"),
         (["model.name=x"], "model"),
         (["benchmarks.7.limit=1"], "benchmarks.7"),
+        (["report.baseline=nosuchvariant"], "report.baseline: 'nosuchvariant' is not one of the run's variants"),
+        (["backend=nosuchbackend"], "backend: unknown backend 'nosuchbackend'"),
+        (["dtype=fp17"], "dtype: unknown dtype 'fp17'"),
     ],
 )
 def test_bad_settings_raise_errors_naming_the_key(overrides, names):
@@ -125,3 +128,9 @@ def test_output_folder_names_the_model_so_runs_of_two_models_never_mix():
     assert real.run_dir == Path("runs/smoke/Qwen-VL-Chat")
     with pytest.raises(ConfigError, match="output_dir"):
         _ = load_config("smoke", ["output_dir=runs/{nme}"]).run_dir
+
+
+def test_a_run_without_the_default_baseline_is_valid_and_a_chosen_baseline_is_kept():
+    assert load_config(dict(BASE), ["variants=[tokens, lines]"]).report.baseline == "none"  # no deltas, no error
+    assert load_config(dict(BASE), ["report.baseline=tokens"]).report.baseline == "tokens"
+    assert load_config(dict(BASE), ["dtype=bf16", "backend=qwen-vl-chat"]).dtype == "bf16"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,7 @@ def test_report_numbers_are_paired_means_in_percent(tmp_path: Path):
     paths = build_report(_run_dir(tmp_path, records))
     results = json.loads(paths["results"].read_text())
     scene = results["benchmarks"]["mini_scene"]
-    assert scene["counts"] == {"samples": 9, "scored": 8, "errors": {"image": 1}}
+    assert scene["counts"] == {"samples": 9, "scored": 8, "errors": {"image": 1}, "selected": 9}
     assert scene["scores"]["none"]["anls"]["mean"] == pytest.approx(100 * 3 / 8)
     assert scene["scores"]["tokens"]["anls"]["mean"] == pytest.approx(100 * 6 / 8)
     delta = scene["deltas"]["tokens"]["anls"]
@@ -142,3 +143,61 @@ def test_paired_test_separates_a_real_difference_from_noise():
 def test_paired_delta_refuses_unpaired_scores():
     with pytest.raises(ValueError, match="paired"):
         paired_delta([1, 0], [1, 0, 1])
+
+
+def test_arabic_answers_keep_their_direction_on_the_page(tmp_path: Path):
+    rec = _record("1", "mini_scene", {"none": 0.0, "tokens": 1.0})
+    rec["answers"] = ["شارع النيل", "شارع النيل", "النيل"]
+    rec["variants"]["tokens"]["prediction"] = "شارع النيل"
+    page = build_report(_run_dir(tmp_path, [rec]))["html"].read_text(encoding="utf-8")
+    # each answer isolated, so the separator stays between them in right-to-left text
+    assert "<b>GT:</b> <bdi>شارع النيل</bdi> | <bdi>النيل</bdi>" in page
+    assert '<td dir="auto">شارع النيل</td>' in page
+    assert "unicode-bidi:plaintext" in page  # prompt lines of Arabic OCR text read right to left
+
+
+def test_filters_are_links_so_a_filtered_view_can_be_shared(tmp_path: Path):
+    records = [_record("1", "mini_scene", {"none": 0.0, "tokens": 1.0}),
+               _record("2", "mini_scene", {"none": 1.0, "tokens": 0.0})]
+    page = build_report(_run_dir(tmp_path, records))["html"].read_text()
+    assert "show(location.hash.slice(1) || 'all')" in page and "hashchange" in page
+    assert re.findall(r'<button data-tag="(\w+)"', page) == ["all", "helped", "hurt", "error"]
+    assert re.findall(r'class="card" data-tags="(\w*)"', page) == ["helped", "hurt"]
+
+
+def test_a_thumbnail_cut_short_by_a_kill_is_drawn_again(tmp_path: Path, monkeypatch):
+    img = tmp_path / "sign.png"
+    Image.new("RGB", (120, 60), "white").save(img)
+    run_dir = _run_dir(tmp_path, [_record("1", "mini_scene", {"none": 0.0, "tokens": 1.0}, image=str(img))])
+
+    real_save = Image.Image.save
+
+    def dying_save(self, fp, *args, **kwargs):  # half a file, then the process "dies"
+        Path(fp).write_bytes(b"\xff\xd8\xff\xe0 half a jpeg")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Image.Image, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        build_report(run_dir)
+    monkeypatch.setattr(Image.Image, "save", real_save)
+    build_report(run_dir)
+    (thumb,) = (run_dir / "report" / "images").glob("*.jpg")
+    with Image.open(thumb) as im:
+        im.load()  # a whole image, not the half one
+        assert im.size == (120, 60)
+
+
+def test_a_partial_run_says_how_far_it_got(tmp_path: Path):
+    records = [_record(str(i), "mini_scene", {"none": 0.0, "tokens": 1.0}) for i in range(3)]
+    run_dir = _run_dir(tmp_path, records)
+    (run_dir / "selection.json").write_text(json.dumps({"mini_scene": [f"mini_scene/{i}" for i in range(10)]}))
+    paths = build_report(run_dir)
+    results = json.loads(paths["results"].read_text())
+    assert results["benchmarks"]["mini_scene"]["counts"]["selected"] == 10
+    assert "Unfinished run, samples in the log so far: Mini scene text 3 of 10" in paths["table"].read_text()
+
+
+def test_a_run_without_a_baseline_says_so_instead_of_naming_none(tmp_path: Path):
+    records = [_record(str(i), "mini_scene", {"tokens": 1.0, "lines": 0.0}) for i in range(3)]
+    table = build_report(_run_dir(tmp_path, records, variants=("tokens", "lines")))["table"].read_text()
+    assert "No Δ rows" in table and "| Δ" not in table

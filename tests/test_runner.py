@@ -180,7 +180,7 @@ def test_broken_samples_are_recorded_with_reasons_and_excluded(tmp_path: Path):
     assert by_id["q7"]["status"] == "ok" and by_id["q7"]["variants"]["tokens"]["prediction"] == "school"
     results = json.loads((config.run_dir / "results.json").read_text())
     counts = results["benchmarks"]["mini_scene"]["counts"]
-    assert counts == {"samples": 8, "scored": 5, "errors": {"image": 1, "ocr": 1, "generate": 1}}
+    assert counts == {"samples": 8, "scored": 5, "errors": {"image": 1, "ocr": 1, "generate": 1}, "selected": 8}
     for v in ("none", "tokens", "lines"):
         assert results["benchmarks"]["mini_scene"]["scores"][v]["anls"]["n"] == 5
     table = (config.run_dir / "table.md").read_text()
@@ -269,7 +269,8 @@ def _cli(args: list[str], delay_s: float = 0.0) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_killed_cli_run_resumes_to_the_uninterrupted_scores(tmp_path: Path):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_killed_cli_run_resumes_to_the_uninterrupted_scores(tmp_path: Path, sig: signal.Signals):
     source = make_benchmark(tmp_path / "data", n=12, first_token_wrong=(0, 7))
     cfg = tmp_path / "run.yaml"
     cfg.write_text(json.dumps(config_dict(tmp_path, source)))  # JSON is YAML
@@ -282,8 +283,10 @@ def test_killed_cli_run_resumes_to_the_uninterrupted_scores(tmp_path: Path):
     deadline = time.time() + 60
     while time.time() < deadline and (not log.is_file() or len(log.read_text().splitlines()) < 3):
         time.sleep(0.05)
-    slow.send_signal(signal.SIGKILL)
-    slow.wait(30)
+    slow.send_signal(sig)
+    _, err = slow.communicate(timeout=30)
+    if sig == signal.SIGINT:  # Ctrl-C: a short word on how to go on, no traceback
+        assert slow.returncode == 130 and "run the same command again" in err and "Traceback" not in err
     done_before = len(read_records(tmp_path / "run"))
     assert 3 <= done_before < 12, "the run was killed mid-way"
 
@@ -295,6 +298,8 @@ def test_killed_cli_run_resumes_to_the_uninterrupted_scores(tmp_path: Path):
     a = json.loads((tmp_path / "straight" / "results.json").read_text())["benchmarks"]
     b = json.loads((tmp_path / "run" / "results.json").read_text())["benchmarks"]
     assert a == b
+    lines = list(read_jsonl(log))
+    assert len(lines) == len({r["key"] for r in lines}) == 12  # nothing twice, nothing lost
 
 
 def test_cli_reports_config_errors_naming_the_key(tmp_path: Path, capsys):
@@ -316,3 +321,113 @@ def test_cli_flags_select_samples_like_overrides(tmp_path: Path, capsys):
     assert [r["question_id"] for r in read_jsonl(tmp_path / "o" / "samples.jsonl")] == ["q3", "q4"]
     assert main(["report", str(tmp_path / "o")]) == 0
     assert "| Δ tokens − none |" in capsys.readouterr().out
+
+
+def _scramble_into_two_shards(run_dir: Path) -> None:
+    """Rewrite the log as two processes might have left it: later samples in rank 0, in reverse."""
+    records = list(read_jsonl(shard_path(run_dir, 0)))
+    half = len(records) // 2
+    for rank, part in ((0, records[half:][::-1]), (1, records[:half][::-1])):
+        shard_path(run_dir, rank).write_text("".join(json.dumps(r) + "\n" for r in part))
+    (run_dir / "samples.jsonl").unlink()
+
+
+def test_report_does_not_depend_on_which_process_wrote_which_sample(tmp_path: Path):
+    from eval_vqa.report import build_report
+
+    source = make_benchmark(tmp_path / "data", n=12, broken=(4,), first_token_wrong=(0, 1, 2, 7))
+    config = load_config(config_dict(tmp_path, source))
+    run(config, shard=ALONE)
+    before = json.loads((config.run_dir / "results.json").read_text())
+    _scramble_into_two_shards(config.run_dir)
+    build_report(config.run_dir)
+    after = json.loads((config.run_dir / "results.json").read_text())
+    # the bootstrap intervals and the error list included: they follow sample order, not file order
+    assert after["benchmarks"] == before["benchmarks"]
+
+
+def test_a_smaller_selection_on_the_same_folder_reports_only_its_samples(tmp_path: Path):
+    source = make_benchmark(tmp_path / "data", n=6, first_token_wrong=(4, 5))
+    run(load_config(config_dict(tmp_path, source)), shard=ALONE)
+    summary = run(load_config(config_dict(tmp_path, source, limit=3)), shard=ALONE)
+    assert (summary.written, summary.skipped) == (0, 3)
+    results = json.loads((tmp_path / "run" / "results.json").read_text())["benchmarks"]["mini_scene"]
+    assert results["counts"]["samples"] == 3 and results["scores"]["tokens"]["anls"]["n"] == 3
+    assert results["scores"]["tokens"]["anls"]["mean"] == 100.0  # samples 4 and 5 are not counted
+    assert [r["question_id"] for r in read_jsonl(tmp_path / "run" / "samples.jsonl")] == ["q0", "q1", "q2"]
+    # and the log still holds the rest: a larger selection needs no new work
+    summary = run(load_config(config_dict(tmp_path, source)), shard=ALONE)
+    assert (summary.written, summary.skipped) == (0, 6)
+
+
+def test_unanswered_and_empty_questions_are_logged_as_broken_and_counted(tmp_path: Path):
+    source = make_benchmark(tmp_path / "data", n=5)
+    rows = [json.loads(line) for line in source.read_text().splitlines()]
+    rows[1]["answers"], rows[3]["question"] = [], "  "
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    config = load_config(config_dict(tmp_path, source))
+    summary = run(config, shard=ALONE)
+    assert (summary.written, summary.errors) == (5, 2)
+    by_id = {r["question_id"]: r for r in read_records(config.run_dir)}
+    assert by_id["q1"]["error"] == {"stage": "data", "reason": "no ground-truth answers"}
+    assert by_id["q3"]["error"] == {"stage": "data", "reason": "empty question"}
+    assert by_id["q1"]["variants"] == {} and by_id["q3"]["variants"] == {}
+    counts = json.loads((config.run_dir / "results.json").read_text())["benchmarks"]["mini_scene"]["counts"]
+    assert (counts["samples"], counts["scored"], counts["errors"]) == (5, 3, {"data": 2})
+    assert "| Mini scene text | 5 | 3 | 2 data |" in (config.run_dir / "table.md").read_text()
+
+
+def test_a_source_without_any_answers_is_refused_naming_benchmark_and_source(tmp_path: Path):
+    from eval_vqa.data import DataLoadError
+
+    source = make_benchmark(tmp_path / "data", n=3)
+    rows = [dict(json.loads(line), answers=[]) for line in source.read_text().splitlines()]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(DataLoadError, match=r"mini_scene.*bench\.jsonl.*no.* answer|mini_scene.*bench\.jsonl.*answer"):
+        run(load_config(config_dict(tmp_path, source)), shard=ALONE)
+
+
+def test_a_start_that_failed_before_any_sample_leaves_the_folder_free(tmp_path: Path):
+    from eval_vqa.data import DataLoadError
+
+    with pytest.raises(DataLoadError, match="mini_scene"):
+        run(load_config(config_dict(tmp_path, tmp_path / "no-such.jsonl")), shard=ALONE)
+    # the user fixes the source: that changes the settings, but nothing was done under the old ones
+    source = make_benchmark(tmp_path / "data", n=2)
+    summary = run(load_config(config_dict(tmp_path, source)), shard=ALONE)
+    assert summary.written == 2
+
+
+def test_a_second_run_on_a_folder_still_being_written_is_refused(tmp_path: Path):
+    from eval_vqa.log import LogBusyError, SampleLog
+
+    source = make_benchmark(tmp_path / "data", n=3)
+    config = load_config(config_dict(tmp_path, source))
+    for rank in (0, 1):  # rank 1: a worker of an earlier two-process launch still going
+        with SampleLog(shard_path(config.run_dir, rank)), pytest.raises(LogBusyError, match=f"rank-0000{rank}.jsonl"):
+            run(config, shard=ALONE)
+    assert run(config, shard=ALONE).written == 3  # free again once the other writer is gone
+
+
+def test_results_name_the_backend_that_ran(tmp_path: Path):
+    source = make_benchmark(tmp_path / "data", n=2)
+    config = load_config(config_dict(tmp_path, source))
+    run(config, shard=ALONE)
+    results = json.loads((config.run_dir / "results.json").read_text())
+    assert results["run"]["backend"] == "test-echo"
+    assert results["config"]["model"] == "echo" and results["versions"]["python"]
+    assert "ocrvqa" in results["versions"] and "transformers" in results["versions"]
+
+
+def test_cli_reports_data_and_model_errors_in_one_line(tmp_path: Path, capsys):
+    from eval_vqa.console import main
+
+    missing = tmp_path / "nowhere" / "bench.jsonl"
+    assert main(["eval", "smoke", f"benchmarks=[{{name: mini_doc, source: {missing}}}]",
+                 f"output_dir={tmp_path / 'a'}", "progress=false"]) == 2
+    err = capsys.readouterr().err
+    assert "mini_doc" in err and str(missing) in err and "Traceback" not in err
+    assert main(["eval", "smoke", f"model={tmp_path / 'no-model'}", f"output_dir={tmp_path / 'b'}",
+                 "progress=false", "limit=1"]) == 2
+    err = capsys.readouterr().err
+    assert "no-model" in err and "Traceback" not in err

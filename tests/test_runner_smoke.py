@@ -43,3 +43,31 @@ def test_smoke_config_runs_offline_end_to_end(tmp_path: Path):
     assert (out_dir / "chart.png").stat().st_size > 1000
     page = (out_dir / "report" / "index.html").read_text()
     assert page.count('class="card"') == 6 and page.count("<img") == 6
+
+
+@pytest.mark.slow
+def test_smoke_config_runs_the_qwen_vl_chat_backend_on_a_remote_code_model(tmp_path: Path):
+    """``model=<folder>`` of a Qwen-VL-Chat stand-in (remote code, ``model_type: qwen``): the
+    harness infers the qwen-vl-chat backend and sends the official evaluation prompt."""
+    from bridge_fixtures import write_qwen_vl_chat_double
+
+    model = write_qwen_vl_chat_double(tmp_path / "qwen-vl-chat")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", OCRVQA_CACHE=str(tmp_path / "ocr"),
+               HF_MODULES_CACHE=str(tmp_path / "modules"),
+               PYTHONPATH=f"{ROOT / 'tests'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    out_dir = tmp_path / "run"
+    cmd = [sys.executable, "-m", "eval_vqa.console", "eval", "smoke", f"model={model}", "limit=1",
+           "generation.max_new_tokens=4", f"output_dir={out_dir}", "progress=false"]
+    done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads((out_dir / "results.json").read_text())
+    assert results["run"]["backend"] == "qwen-vl-chat" and results["config"]["backend"] is None
+    for bench in results["benchmarks"].values():
+        assert bench["counts"] == {"samples": 1, "scored": 1, "errors": {}, "selected": 1}
+    records = [json.loads(line) for line in (out_dir / "samples.jsonl").read_text().splitlines()]
+    scene = records[0]["variants"]
+    assert all(e["prompt"].startswith("<img>") and e["prompt"].endswith(" Answer:") for e in scene.values())
+    assert "<ref>BAKERY</ref><box>(" in scene["boxes"]["prompt"]  # Qwen-VL's own grounding syntax
+    assert 'OCR_token: ["bakery"' in scene["tokens"]["prompt"]
+    assert all(isinstance(e["prediction"], str) for e in scene.values())
+    assert "| Δ tokens − none |" in (out_dir / "table.md").read_text()

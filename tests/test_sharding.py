@@ -35,8 +35,9 @@ def test_one_process_shard_keeps_everything():
 
 @pytest.mark.slow
 def test_two_cpu_processes_split_the_samples_and_merge_to_the_one_process_scores(tmp_path: Path):
-    source = make_benchmark(tmp_path / "data", n=9, first_token_wrong=(2, 5))
-    data = config_dict(tmp_path, source, output_dir=str(tmp_path / "sharded"))
+    # 7 samples (odd) with a broken image on the second process's share (it takes 4..6)
+    source = make_benchmark(tmp_path / "data", n=9, broken=(5,), first_token_wrong=(2, 6))
+    data = config_dict(tmp_path, source, output_dir=str(tmp_path / "sharded"), limit=7)
     cfg = tmp_path / "run.yaml"
     cfg.write_text(json.dumps(data))
     env = dict(os.environ, PYTHONPATH=f"{TESTS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
@@ -46,19 +47,28 @@ def test_two_cpu_processes_split_the_samples_and_merge_to_the_one_process_scores
            "-m", "eval_vqa.console", "eval", str(cfg)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=TESTS.parent)
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "process 1 of 2: done" in done.stderr and "1 broken" in done.stderr
 
     shards = shard_files(tmp_path / "sharded")
     assert [p.name for p in shards] == ["rank-00000.jsonl", "rank-00001.jsonl"]
     per_rank = [[r["key"] for r in read_jsonl(p)] for p in shards]
-    assert all(per_rank) and not set(per_rank[0]) & set(per_rank[1])
-    merged = [r["key"] for r in read_jsonl(tmp_path / "sharded" / "samples.jsonl")]
-    assert merged == [f"mini_scene/q{i}" for i in range(9)]
-
+    assert [len(keys) for keys in per_rank] == [4, 3] and not set(per_rank[0]) & set(per_rank[1])
+    merged = list(read_jsonl(tmp_path / "sharded" / "samples.jsonl"))
+    assert [r["key"] for r in merged] == [f"mini_scene/q{i}" for i in range(7)]
+    assert merged[5]["status"] == "error" and merged[5]["rank"] == 1
     single = load_config(dict(data, output_dir=str(tmp_path / "single")))
     run(single, shard=ALONE)
-    a = json.loads((tmp_path / "single" / "results.json").read_text())["benchmarks"]
-    b = json.loads((tmp_path / "sharded" / "results.json").read_text())["benchmarks"]
-    assert a == b
+    results = [json.loads((tmp_path / d / "results.json").read_text())["benchmarks"] for d in ("single", "sharded")]
+    assert results[0] == results[1]
+
+    # resumed by one process, with more samples: it finds both shards' work and does the rest once
+    resumed = run(load_config(dict(data, limit=None)), shard=ALONE)
+    assert (resumed.skipped, resumed.written) == (7, 2)
+    keys = [r["key"] for p in shard_files(tmp_path / "sharded") for r in read_jsonl(p)]
+    assert sorted(keys) == sorted(set(keys)) and len(keys) == 9
+    run(load_config(dict(data, limit=None, output_dir=str(tmp_path / "single9"))), shard=ALONE)
+    results = [json.loads((tmp_path / d / "results.json").read_text())["benchmarks"] for d in ("single9", "sharded")]
+    assert results[0] == results[1]
 
 
 def test_split_without_accelerate_state_is_the_identity():

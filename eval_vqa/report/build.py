@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from eval_vqa.log import read_records
+from eval_vqa.log import read_selection, selected_records, write_text_atomic
 from eval_vqa.report.chart import bar_chart
 from eval_vqa.report.html_page import error_page
 from eval_vqa.report.results import aggregate
@@ -26,19 +26,27 @@ def build_report(run_dir: str | Path) -> dict[str, Path]:
     if not run_file.is_file():
         raise FileNotFoundError(f"{run_dir} is not a run folder: it has no run.json (run `ocrvqa eval` first)")
     run = json.loads(run_file.read_text(encoding="utf-8"))
-    records = read_records(run_dir)
+    order = [b["name"] for b in run.get("config", {}).get("benchmarks", [])]
+    records = selected_records(run_dir, _canonical_names(order))
     if not records:
         raise ValueError(f"{run_dir}: the log holds no samples yet")
-    results = aggregate(records, run)
+    selection = {name: len(keys) for name, keys in read_selection(run_dir).items()}
+    results = aggregate(records, run, selection)
     paths = {"results": run_dir / RESULTS, "table": run_dir / TABLE}
-    paths["results"].write_text(json.dumps(_finite(results), indent=2, ensure_ascii=False), encoding="utf-8")
-    paths["table"].write_text(markdown(results), encoding="utf-8")
+    write_text_atomic(paths["results"], json.dumps(_finite(results), indent=2, ensure_ascii=False))
+    write_text_atomic(paths["table"], markdown(results))
     report_cfg = run.get("config", {}).get("report", {})
     if report_cfg.get("chart", True):
         paths["chart"] = bar_chart(results, run_dir / CHART)
     if report_cfg.get("html", True):
         paths["html"] = error_page(results, records, run_dir, run_dir / HTML_DIR)
     return paths
+
+
+def _canonical_names(names: list[str]) -> list[str]:
+    from eval_vqa.report.results import _canonical
+
+    return [_canonical(n) for n in names]
 
 
 def load_results(run_dir: str | Path) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,10 @@ def bar_chart(results: dict[str, Any], path: str | Path) -> Path:
         lows = np.array([b["scores"][v][metric]["ci95"][0] for b in benches.values()])
         highs = np.array([b["scores"][v][metric]["ci95"][1] for b in benches.values()])
         pos = x - 0.4 + width * (i + 0.5)
-        bars = ax.bar(pos, means, width, label=v, yerr=[means - lows, highs - means], capsize=3)
+        # clipped: a percentile interval of a tiny sample can sit just off its mean, and
+        # matplotlib refuses negative error bars
+        errors = np.clip([means - lows, highs - means], 0, None)
+        bars = ax.bar(pos, means, width, label=v, yerr=errors, capsize=3)
         ax.bar_label(bars, labels=[f"{m:.1f}" for m in means], fontsize=7, padding=2)
     ax.set_xticks(x, [b["title"] for b in benches.values()])
     ax.set_ylabel(f"{metric.upper() if metric == 'anls' else metric} (%)")
@@ -35,6 +39,8 @@ def bar_chart(results: dict[str, Any], path: str | Path) -> Path:
     ax.legend(fontsize=8, ncols=min(len(variants), 5), loc="upper left")
     fig.tight_layout()
     path = Path(path)
-    fig.savefig(path)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    fig.savefig(tmp)
     plt.close(fig)
+    os.replace(tmp, path)  # whole or absent, even if the report is killed while drawing
     return path

@@ -6,8 +6,11 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 from pathlib import Path
 from typing import Any
+
+from eval_vqa.log import write_text_atomic
 
 THUMB_SIDE = 640
 
@@ -21,12 +24,16 @@ body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse;margin:.5em 0}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
 .up{background:#e6f4e6}.down{background:#fbe6e6}.err{color:#a00}
-pre{white-space:pre-wrap;font-size:.8em;background:#f8f8f8;padding:.4em;max-height:14em;overflow:auto}
+pre{white-space:pre-wrap;font-size:.8em;background:#f8f8f8;padding:.4em;max-height:14em;overflow:auto;
+unicode-bidi:plaintext}
 .tag{font-size:.75em;padding:.1em .5em;border-radius:.6em;background:#eee;margin-left:.5em}
 """
 
+# The filter lives in the address too (index.html#hurt), so a filtered view can be shared.
 _SCRIPT = """
 function show(tag){
+  const tags = Array.from(document.querySelectorAll('.bar button')).map(b=>b.dataset.tag);
+  if(!tags.includes(tag)) tag = 'all';
   document.querySelectorAll('.bar button').forEach(b=>b.classList.toggle('on',b.dataset.tag===tag));
   let n=0;
   document.querySelectorAll('.card').forEach(c=>{
@@ -34,7 +41,10 @@ function show(tag){
     c.style.display = on ? '' : 'none'; if(on) n++;
   });
   document.getElementById('shown').textContent = n;
+  try { history.replaceState(null, '', tag==='all' ? location.pathname : '#'+tag); } catch(e) {}
 }
+window.addEventListener('hashchange', ()=>show(location.hash.slice(1)));
+show(location.hash.slice(1) || 'all');
 """
 
 
@@ -65,9 +75,7 @@ Showing <span id="shown">{len(chosen)}</span> of {len(records)} samples (at most
 <div class="bar">{buttons}</div>
 {''.join(cards)}
 <script>{_SCRIPT}</script></body></html>"""
-    path = out_dir / "index.html"
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_text_atomic(out_dir / "index.html", page)
 
 
 def sample_tags(record: dict[str, Any], run: dict[str, Any]) -> set[str]:
@@ -107,9 +115,12 @@ def _card(r: dict[str, Any], results: dict[str, Any], run_dir: Path, out_dir: Pa
     img = _thumbnail(r, run_dir, out_dir)
     image_html = f'<img src="{esc(img)}" loading="lazy">' if img else '<div class="err">image unavailable</div>'
     tags = "".join(f'<span class="tag">{t}</span>' for t in sorted(r["_tags"]))
+    # <bdi>: each answer keeps its own direction, so Arabic answers and the separators between
+    # them are not reordered by the bidi algorithm
+    truth = " | ".join(f"<bdi>{esc(a)}</bdi>" for a in dict.fromkeys(r["answers"]))
     body = [
         f'<b>{esc(r["key"])}</b>{tags}',
-        f"<p><b>Q:</b> {esc(r['question'])}<br><b>GT:</b> {esc(' | '.join(dict.fromkeys(r['answers'])))}</p>",
+        f'<p><b>Q:</b> <bdi>{esc(r["question"])}</bdi><br><b>GT:</b> {truth}</p>',
     ]
     if r["status"] == "error":
         body.append(f'<p class="err">excluded: {esc(r["error"]["stage"])}: {esc(r["error"]["reason"])}</p>')
@@ -123,7 +134,7 @@ def _card(r: dict[str, Any], results: dict[str, Any], run_dir: Path, out_dir: Pa
             cls = "" if ref is None or name == base else "up" if score > ref else "down" if score < ref else ""
             recall = {True: "yes", False: "no", None: "–"}[e.get("answer_in_context")]
             rows.append(
-                f'<tr class="{cls}"><td>{esc(name)}</td><td>{esc(e["prediction"])}</td><td>{100 * score:.1f}</td>'
+                f'<tr class="{cls}"><td>{esc(name)}</td><td dir="auto">{esc(e["prediction"])}</td><td>{100 * score:.1f}</td>'
                 f"<td>{recall}</td><td>{e.get('context_tokens', 0)}</td>"
                 f"<td><details><summary>prompt</summary><pre>{esc(e['prompt'])}</pre></details></td></tr>"
             )
@@ -157,7 +168,10 @@ def _thumbnail(r: dict[str, Any], run_dir: Path, out_dir: Path) -> str | None:
                 result = OCRResult.from_dict(json.loads((run_dir / ocr_file).read_text(encoding="utf-8")))
                 image = draw_result(image, result)
             image.thumbnail((THUMB_SIDE, THUMB_SIDE))
-            image.convert("RGB").save(dest, quality=80)
+            # whole or absent: a thumbnail cut short by a kill would be reused as it is
+            tmp = dest.with_name(f".{dest.stem}.{os.getpid()}.tmp.jpg")
+            image.convert("RGB").save(tmp, quality=80)
+            os.replace(tmp, dest)
         except Exception:  # a missing or moved image should not stop the page
             return None
     return f"images/{name}"

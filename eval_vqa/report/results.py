@@ -23,8 +23,11 @@ def benchmark_title(name: str) -> str:
         return name
 
 
-def aggregate(records: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, Any]:
-    """The content of ``results.json`` for the records of one run (``run`` is its ``run.json``)."""
+def aggregate(
+    records: list[dict[str, Any]], run: dict[str, Any], selected: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """The content of ``results.json`` for the records of one run (``run`` is its ``run.json``;
+    ``selected``: how many samples the config selected per benchmark, where known)."""
     config = run.get("config", {})
     report = config.get("report", {})
     variants = [_variant_name(v) for v in config.get("variants", [])]
@@ -41,11 +44,13 @@ def aggregate(records: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, A
         mine = [r for r in records if r["benchmark"] == name]
         if mine:
             benchmarks[name] = _benchmark(mine, variants, baseline if baseline in variants else None, options)
+            benchmarks[name]["counts"]["selected"] = (selected or {}).get(name, len(mine))
     return {
         "run": {
             "name": config.get("name"),
             "model": config.get("model"),
-            "backend": config.get("backend"),
+            # the backend that ran (the config may leave it to be inferred from the model)
+            "backend": run.get("backend") or config.get("backend"),
             "ocr_engine": config.get("ocr", {}).get("engine"),
             "variants": variants,
             "baseline": baseline if baseline in variants else None,

@@ -12,13 +12,19 @@ def markdown(results: dict[str, Any]) -> str:
     benches = results["benchmarks"]
     main = run.get("table_metric", "anls")
     others = sorted({m for b in benches.values() for m in b["metrics"]} - {main})
+    if run.get("baseline") is None:
+        deltas = "No Δ rows: the run has no baseline variant (report.baseline)."
+    else:
+        deltas = (
+            f"Δ rows: paired difference to `{run.get('baseline')}` on the same samples, with a bootstrap "
+            f"95 % interval and the p-value of a paired sign-flip permutation test."
+        )
     parts = [
         f"# {run.get('name') or 'run'}: {run.get('model')}",
         "",
         f"OCR engine: `{run.get('ocr_engine')}`; variants: {', '.join(f'`{v}`' for v in run['variants'])}. "
-        f"Scores in %, mean over the samples every variant answered. "
-        f"Δ rows: paired difference to `{run.get('baseline')}` with a bootstrap 95 % interval "
-        f"and the p-value of a paired sign-flip permutation test.",
+        f"Scores in %, mean over the samples every variant answered; broken samples are left out "
+        f"of every variant (see Samples). {deltas}",
         "",
     ]
     for metric in [main, *others]:
@@ -67,10 +73,16 @@ def _recall_table(results: dict[str, Any]) -> list[str]:
 
 def _count_table(results: dict[str, Any]) -> list[str]:
     lines = ["| benchmark | samples | scored | excluded (errors) |", "|---|---|---|---|"]
+    unfinished = []
     for b in results["benchmarks"].values():
         c = b["counts"]
         errs = ", ".join(f"{n} {stage}" for stage, n in sorted(c["errors"].items())) or "0"
         lines.append(f"| {b['title']} | {c['samples']} | {c['scored']} | {errs} |")
+        if c.get("selected", c["samples"]) > c["samples"]:
+            unfinished.append(f"{b['title']} {c['samples']} of {c['selected']}")
+    if unfinished:
+        lines += ["", f"Unfinished run, samples in the log so far: {'; '.join(unfinished)}. "
+                  "Run the same `ocrvqa eval` command again to finish it."]
     return lines
 
 
