@@ -140,6 +140,29 @@ def test_paired_test_separates_a_real_difference_from_noise():
     assert paired_permutation_p([1, 1, 1, 1, 1], 20000, seed=0) == pytest.approx(2 / 32, abs=0.01)
 
 
+def test_paired_test_matches_scipy_exactly_on_small_samples_and_closely_on_large():
+    scipy_stats = pytest.importorskip("scipy.stats")
+    small = np.array([0.5, 1, -0.2, 0.3, 0.7, 1, 0, -1, 0.4, 0, 0])  # 8 non-zero: all 256 flips
+    exact = scipy_stats.permutation_test((small,), np.mean, permutation_type="samples",
+                                         n_resamples=np.inf, alternative="two-sided").pvalue
+    assert paired_permutation_p(small, 100, seed=3) == pytest.approx(exact, abs=1e-12)
+    assert paired_permutation_p([1, 1, 1, 1, 1]) == 2 / 32
+    rng = np.random.default_rng(5)
+    a, b = rng.choice([0, 0.7, 1], 80, p=[.4, .1, .5]), rng.choice([0, 0.6, 1], 80, p=[.5, .1, .4])
+    theirs = scipy_stats.permutation_test((a - b,), np.mean, permutation_type="samples", n_resamples=20000,
+                                          alternative="two-sided", random_state=0).pvalue
+    assert paired_permutation_p(a - b, 20000, seed=0) == pytest.approx(theirs, abs=0.01)
+
+
+def test_bootstrap_interval_matches_scipy_percentile_bootstrap():
+    scipy_stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(7)
+    d = rng.choice([-1, 0, 0.5, 1], 60, p=[.2, .4, .1, .3])
+    theirs = scipy_stats.bootstrap((d,), np.mean, n_resamples=20000, method="percentile", random_state=0)
+    ours = mean_ci(d, 20000, seed=0)
+    assert ours == pytest.approx(tuple(theirs.confidence_interval), abs=0.01)
+
+
 def test_paired_delta_refuses_unpaired_scores():
     with pytest.raises(ValueError, match="paired"):
         paired_delta([1, 0], [1, 0, 1])
@@ -201,3 +224,14 @@ def test_a_run_without_a_baseline_says_so_instead_of_naming_none(tmp_path: Path)
     records = [_record(str(i), "mini_scene", {"tokens": 1.0, "lines": 0.0}) for i in range(3)]
     table = build_report(_run_dir(tmp_path, records, variants=("tokens", "lines")))["table"].read_text()
     assert "No Δ rows" in table and "| Δ" not in table
+
+
+def test_a_benchmark_whose_samples_all_broke_is_counted_not_scored(tmp_path: Path):
+    records = [_record(str(i), "mini_scene", {"none": 0.0, "tokens": 1.0}) for i in range(3)]
+    records += [_record(str(i), "mini_doc", {}, status="error") for i in range(2)]
+    paths = build_report(_run_dir(tmp_path, records))
+    doc = json.loads(paths["results"].read_text())["benchmarks"]["mini_doc"]
+    assert doc["counts"]["scored"] == 0 and doc["counts"]["errors"] == {"image": 2} and doc["scores"]["none"] == {}
+    table = paths["table"].read_text()
+    assert "| Mini documents | 2 | 0 | 2 image |" in table
+    assert "| none | 0.00 |" in table  # the ANLS table has only the benchmark that was scored

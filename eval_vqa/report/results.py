@@ -57,7 +57,8 @@ def aggregate(
             "table_metric": report.get("metric", "anls"),
             "fingerprint": run.get("fingerprint"),
             "scale": "percent",
-            "test": "two-sided paired sign-flip permutation test of the mean difference",
+            "test": "two-sided paired sign-flip permutation test of the mean difference "
+            "(exact up to 16 differing samples, else permutation_samples random flips)",
             "interval": "percentile bootstrap 95% interval over samples",
             **options,
         },

@@ -32,11 +32,17 @@ def mean_ci(values: Sequence[float], samples: int = 2000, seed: int = 0, level: 
     return (float(low), float(high))
 
 
+#: Up to this many non-zero differences the sign-flip test enumerates every flip (2**16 rows).
+EXACT_MAX = 16
+
+
 def paired_permutation_p(diffs: Sequence[float], samples: int = 10000, seed: int = 0) -> float:
     """Two-sided p-value of a mean paired difference under random sign flips.
 
-    Uses the (count + 1) / (samples + 1) estimate, so it is never exactly 0. All-zero
-    differences give 1.0.
+    Exact (every flip enumerated) when at most ``EXACT_MAX`` differences are non-zero, as
+    on small benchmarks or where few answers change; zeros do not move the mean under a
+    flip, so only the others count. Otherwise ``samples`` random flips with the
+    (count + 1) / (samples + 1) estimate, so it is never exactly 0. All-zero differences give 1.0.
     """
     d = np.asarray(diffs, dtype=np.float64)
     if d.size == 0:
@@ -44,6 +50,11 @@ def paired_permutation_p(diffs: Sequence[float], samples: int = 10000, seed: int
     observed = abs(d.mean())
     if not np.any(d):
         return 1.0
+    nonzero = d[d != 0]
+    if nonzero.size <= EXACT_MAX:
+        flips = ((np.arange(2**nonzero.size)[:, None] >> np.arange(nonzero.size)) & 1) * 2 - 1
+        sums = np.abs(flips @ nonzero) / d.size
+        return float(np.count_nonzero(sums >= observed - 1e-12) / len(sums))
     rng = np.random.default_rng(seed)
     hits = 0
     for i in range(0, samples, _CHUNK):
