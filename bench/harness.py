@@ -29,6 +29,7 @@ from lmm_bridge import Backend, register_backend
 
 ALONE = Shard(rank=0, world_size=1, device="cpu")
 VARIANTS = ["none", "tokens", "llava", "lines", "boxes"]
+BATCH = 8
 
 
 @register_backend("bench-instant")
@@ -64,7 +65,7 @@ def timed_run(tmp: Path, name: str, source: Path, **changes: Any) -> tuple[float
     data = {
         "name": name, "model": "instant", "backend": "bench-instant",
         "benchmarks": [{"name": "mini_scene", "source": str(source)}],
-        "variants": VARIANTS, "batch_size": 8, "progress": False,
+        "variants": VARIANTS, "batch_size": BATCH, "progress": False,
         "output_dir": str(tmp / name), "ocr": {"engine": "ppocr", "cache_dir": str(tmp / "ocr-cache")},
     }
     for key, value in changes.items():
@@ -95,18 +96,21 @@ def main() -> None:
 
         gen = {"seconds_per_batch": args.gen_s}
         no_cache = {"use_cache": False}
-        seq, ovl, ocr = [], [], []
+        seq, ovl, ocr, fill = [], [], [], []
         for k in range(args.rounds):  # alternate, and keep each mode's best: other load on the machine only adds
             t, n = timed_run(tmp, f"sequential{k}", single, model_kwargs=gen, ocr={**no_cache, "overlap": False})
             seq.append(t)
-            ocr.append(sum(r["timings"].get("ocr_s", 0.0) for r in read_records(tmp / f"sequential{k}")))
+            records = sorted(read_records(tmp / f"sequential{k}"), key=lambda r: r["index"])
+            ocr.append(sum(r["timings"].get("ocr_s", 0.0) for r in records))
+            fill.append(sum(r["timings"].get("ocr_s", 0.0) for r in records[:BATCH]))
             ovl.append(timed_run(tmp, f"overlapped{k}", single, model_kwargs=gen, ocr={**no_cache, "overlap": True})[0])
-        seq_s, ovl_s, ocr_total = min(seq), min(ovl), min(ocr)
-        gen_total = args.gen_s * len(VARIANTS) * -(-n // 8)
-        best = (ocr_total + gen_total) / max(ocr_total, gen_total)
+        seq_s, ovl_s, ocr_total, first = min(seq), min(ovl), min(ocr), min(fill)
+        gen_total = args.gen_s * len(VARIANTS) * -(-n // BATCH)
+        # the first batch's OCR has nothing to hide behind; after it, the longer of the two sets the pace
+        best = (ocr_total + gen_total) / (first + max(ocr_total - first, gen_total))
         print(f"OCR + generation on {n} samples (OCR {ocr_total:.1f} s, simulated generation {gen_total:.1f} s): "
               f"sequential {seq_s:.2f} s, overlapped {ovl_s:.2f} s, ratio {seq_s / ovl_s:.2f}x "
-              f"(at best {best:.2f}x, when the shorter of the two hides entirely)")
+              f"(at best {best:.2f}x: the first batch's {first:.1f} s of OCR cannot overlap, the rest can)")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from eval_vqa.log import (
 )
 from eval_vqa.ocr_stage import ImageMemo, ReadSample, read_ahead
 from eval_vqa.recall import answer_in_context
-from eval_vqa.sharding import Shard, current_shard
+from eval_vqa.sharding import Shard, current_shard, process_device
 
 RUN_FILE = "run.json"
 OCR_DIR = "ocr"
@@ -85,7 +85,7 @@ def run(config: RunConfig, *, shard: Shard | None = None, vlm: Any = None, repor
                 backend=config.backend,
                 ocr=expert,
                 variants=variants,
-                device=config.device or shard.device,
+                device=process_device(config.device, shard),
                 dtype=config.dtype,
                 **{"batch_size": config.batch_size, **config.model_kwargs},
             )

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Sequence, TypeVar
 
 T = TypeVar("T")
+
+#: How long a process waits at a barrier: the quick ones wait there for the slowest share and
+#: while the main process writes the report, which can take longer than torch's default.
+BARRIER_TIMEOUT = timedelta(hours=4)
 
 
 @dataclass
@@ -48,7 +53,16 @@ def current_shard() -> Shard:
 
     launched = int(os.environ.get("WORLD_SIZE", "1")) > 1
     if launched and not torch.cuda.is_available():
-        state = PartialState(cpu=True, backend="gloo")
+        state = PartialState(cpu=True, backend="gloo", timeout=BARRIER_TIMEOUT)
     else:
-        state = PartialState()
+        state = PartialState(timeout=BARRIER_TIMEOUT)
     return Shard(rank=state.process_index, world_size=state.num_processes, device=str(state.device), state=state)
+
+
+def process_device(configured: str | None, shard: Shard) -> str:
+    """The device this process runs the model on. A bare ``cuda`` (or none, or ``auto``) in
+    the config means this process's own GPU when several share the machine: on ``cuda`` alone
+    every process would load its copy of the model onto the first GPU."""
+    if configured in (None, "auto") or (configured == "cuda" and shard.world_size > 1):
+        return shard.device
+    return configured

@@ -235,3 +235,10 @@ def test_a_benchmark_whose_samples_all_broke_is_counted_not_scored(tmp_path: Pat
     table = paths["table"].read_text()
     assert "| Mini documents | 2 | 0 | 2 image |" in table
     assert "| none | 0.00 |" in table  # the ANLS table has only the benchmark that was scored
+
+
+def test_an_empty_answer_is_marked_on_the_page(tmp_path: Path):
+    rec = _record("1", "mini_scene", {"none": 0.0, "tokens": 1.0})
+    rec["variants"]["none"]["prediction"] = ""
+    page = build_report(_run_dir(tmp_path, [rec]))["html"].read_text()
+    assert '<td>none</td><td class="empty">(empty)</td>' in page

@@ -73,3 +73,15 @@ def test_two_cpu_processes_split_the_samples_and_merge_to_the_one_process_scores
 
 def test_split_without_accelerate_state_is_the_identity():
     assert Shard(rank=0, world_size=1, device="cpu").split(range(4)) == [0, 1, 2, 3]
+
+
+def test_each_process_gets_its_own_gpu_unless_the_config_names_one():
+    from eval_vqa.sharding import process_device
+
+    second = Shard(rank=1, world_size=2, device="cuda:1")
+    assert process_device(None, second) == "cuda:1"
+    assert process_device("cuda", second) == "cuda:1"  # not every process on the first GPU
+    assert process_device("auto", second) == "cuda:1"
+    assert process_device("cuda:0", second) == "cuda:0"  # named explicitly: kept
+    assert process_device("cpu", second) == "cpu"
+    assert process_device("cuda", Shard(rank=0, world_size=1, device="cuda:0")) == "cuda"

@@ -26,6 +26,7 @@ td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:to
 .up{background:#e6f4e6}.down{background:#fbe6e6}.err{color:#a00}
 pre{white-space:pre-wrap;font-size:.8em;background:#f8f8f8;padding:.4em;max-height:14em;overflow:auto;
 unicode-bidi:plaintext}
+.empty{color:#999;font-style:italic}
 .tag{font-size:.75em;padding:.1em .5em;border-radius:.6em;background:#eee;margin-left:.5em}
 """
 
@@ -133,8 +134,11 @@ def _card(r: dict[str, Any], results: dict[str, Any], run_dir: Path, out_dir: Pa
             score = e["scores"][metric]
             cls = "" if ref is None or name == base else "up" if score > ref else "down" if score < ref else ""
             recall = {True: "yes", False: "no", None: "–"}[e.get("answer_in_context")]
+            # an empty answer is shown as such, not as a blank cell that looks like a page fault
+            answer = f'<td dir="auto">{esc(e["prediction"])}</td>' if e["prediction"].strip() else (
+                '<td class="empty">(empty)</td>')
             rows.append(
-                f'<tr class="{cls}"><td>{esc(name)}</td><td dir="auto">{esc(e["prediction"])}</td><td>{100 * score:.1f}</td>'
+                f'<tr class="{cls}"><td>{esc(name)}</td>{answer}<td>{100 * score:.1f}</td>'
                 f"<td>{recall}</td><td>{e.get('context_tokens', 0)}</td>"
                 f"<td><details><summary>prompt</summary><pre>{esc(e['prompt'])}</pre></details></td></tr>"
             )
