@@ -152,7 +152,10 @@ class OCRExpert:
         except (OCREngineError, ImageInputError):
             raise
         except Exception as exc:  # an engine bug must fail this image, not the caller's run
-            raise OCREngineError(f"{self.engine.name} failed: {type(exc).__name__}: {exc}") from exc
+            detail = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            raise OCREngineError(
+                f"{self.engine.name} failed on a {image.width}x{image.height} image ({used} mode): {detail}"
+            ) from exc
         lines, direction = order_spans(spans, self.direction)
         return OCRResult(
             spans=tuple(spans),

@@ -177,3 +177,18 @@ def test_sample_to_dict_is_json_serialisable(own_layout):
     s = load_samples("docvqa", source=str(own_layout), limit=1)[0]
     d = json.loads(json.dumps(s.to_dict()))
     assert d["question_id"] == "q0" and d["image"].endswith("0.png")
+
+
+def test_a_row_without_an_image_is_kept_for_the_runner_to_fail_alone(tmp_path):
+    _write_images(tmp_path / "images", ["0.png"])
+    path = _jsonl(tmp_path / "val.jsonl", [
+        {"question_id": "q0", "image": "images/0.png", "question": "Q0?", "answers": ["a"]},
+        {"question_id": "q1", "question": "Q1?", "answers": ["b"]},
+    ])
+    with pytest.warns(UserWarning, match="1 question\\(s\\) without an image"):
+        samples = load_samples("docvqa", source=str(path))
+    assert [s.question_id for s in samples] == ["q0", "q1"]
+    assert samples[1].image is None
+    only_missing = _jsonl(tmp_path / "none.jsonl", [{"question_id": "q1", "image": None, "question": "Q?", "answers": ["b"]}])
+    with pytest.raises(DataLoadError, match="no selected question has an image"):
+        load_samples("docvqa", source=str(only_missing))

@@ -129,3 +129,10 @@ def test_the_one_line_entry_point_reuses_its_engine(tmp_path):
     second = ocr_expert.read(image, engine="tesseract", use_cache=False)
     assert first.text == second.text == "Gate 7"
     assert ocr_expert._shared_expert.cache_info().hits >= 1
+
+
+def test_an_engine_failure_names_the_image_size_and_mode(ppocr):
+    from PIL import Image
+
+    with pytest.raises(OCREngineError, match=r"ppocr failed on a 1x5000 image \(page mode\)"):
+        ppocr.read(Image.new("RGB", (1, 5000), "white"))
