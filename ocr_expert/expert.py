@@ -119,7 +119,7 @@ class OCRExpert:
         if loaded is None:
             loaded = load_image(image, max_pixels=self.max_pixels)
         result = self._run(loaded.image, mode)
-        if key is not None:
+        if key is not None and self.cache is not None:
             self.cache.put(key, result)
         return result
 

@@ -45,7 +45,7 @@ class TesseractEngine(OCREngine):
         timeout: float = 0,
         extra_config: str = "",
     ) -> None:
-        self.options = {
+        self.options: dict[str, Any] = {
             "lang": lang,
             "psm": int(psm),
             "crop_psm": int(crop_psm),
@@ -93,7 +93,7 @@ class TesseractEngine(OCREngine):
         for line_words in words.values():
             boxes = _untangle([box for _, box, _ in line_words])
             for (text, _, score), box in zip(line_words, boxes):
-                spans.append(Span(text=text, box=tuple(box), score=score))
+                spans.append(Span(text=text, box=(box[0], box[1], box[2], box[3]), score=score))
         return spans
 
     def read_page(self, image: Image.Image) -> list[Span]:
