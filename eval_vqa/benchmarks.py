@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from eval_vqa.metrics import METRICS
 
@@ -61,7 +62,7 @@ class BenchmarkSpec:
         if self.max_new_tokens < 1:
             raise ValueError(f"benchmark {self.name!r}: max_new_tokens must be >= 1")
 
-    def replace(self, **changes: object) -> BenchmarkSpec:
+    def replace(self, **changes: Any) -> BenchmarkSpec:
         """A copy with some fields changed (for a config that overrides split, metrics...)."""
         return dataclasses.replace(self, **changes)
 

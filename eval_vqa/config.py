@@ -72,6 +72,10 @@ class ReportConfig(_Strict):
     html: bool = True
 
 
+def _default_variants() -> list[str | dict[str, Any]]:
+    return ["none", "tokens"]
+
+
 class RunConfig(_Strict):
     """Everything one ``ocrvqa eval`` run needs."""
 
@@ -84,7 +88,7 @@ class RunConfig(_Strict):
     # modules imported before the run, e.g. one that registers a backend with @register_backend
     plugins: list[str] = Field(default_factory=list)
     benchmarks: list[BenchmarkConfig] = Field(min_length=1)
-    variants: list[str | dict[str, Any]] = Field(default_factory=lambda: ["none", "tokens"], min_length=1)
+    variants: list[str | dict[str, Any]] = Field(default_factory=_default_variants, min_length=1)
     ocr: OCRConfig = Field(default_factory=OCRConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     batch_size: int = Field(default=8, gt=0)

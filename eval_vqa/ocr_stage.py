@@ -69,10 +69,11 @@ class ImageMemo:
             return read_sample(sample, self.expert, self.mode)
         key = str(sample.image)
         with self._lock:
-            fut = self._done.get(key)
-            first = fut is None
-            if first:
-                fut = self._done[key] = Future()
+            existing = self._done.get(key)
+            first = existing is None
+            fut: Future[ReadSample] = Future() if existing is None else existing
+            if existing is None:
+                self._done[key] = fut
         if first:
             try:
                 fut.set_result(read_sample(sample, self.expert, self.mode))

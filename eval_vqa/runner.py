@@ -419,7 +419,9 @@ def write_run_file(config: RunConfig, run_dir: Path) -> None:
     """Record the run's config; refuse to mix a log with one made under different settings."""
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / RUN_FILE
-    data = {"config": config.model_dump(mode="json"), "fingerprint": config.fingerprint(), "versions": versions()}
+    data: dict[str, Any] = {
+        "config": config.model_dump(mode="json"), "fingerprint": config.fingerprint(), "versions": versions()
+    }
     if path.is_file() and read_records(run_dir):  # a folder whose log is empty is free to take
         old = json.loads(path.read_text(encoding="utf-8"))
         if old.get("fingerprint") != data["fingerprint"]:

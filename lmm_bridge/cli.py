@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,7 +52,7 @@ def run_ask(args: argparse.Namespace) -> int:
         if args.budget is not None:
             variant = variant.replace(budget_tokens=args.budget)
         backend = args.backend or infer_backend(args.model)
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if backend == "qwen-vl-chat":
             kwargs["mode"] = args.mode or "chat"
         if args.system is not None:

@@ -216,6 +216,13 @@ def test_unknown_backends_are_named(name, message):
         load_backend(name, None)
 
 
+@pytest.mark.parametrize("name", ["hf", "qwen-vl-chat"])
+def test_backends_that_load_weights_refuse_a_missing_model(name):
+    # Without the check, from_pretrained(None) failed with a hub connection error.
+    with pytest.raises(BackendError, match=f"the '{name}' backend needs a model"):
+        load_backend(name, None, device="cpu")
+
+
 def test_model_folder_without_config_is_named(tmp_path):
     with pytest.raises(BackendError, match="has no config.json"):
         infer_backend(str(tmp_path))

@@ -189,6 +189,9 @@ def test_a_row_without_an_image_is_kept_for_the_runner_to_fail_alone(tmp_path):
         samples = load_samples("docvqa", source=str(path))
     assert [s.question_id for s in samples] == ["q0", "q1"]
     assert samples[1].image is None
+    # the log view of that sample still works: it names the missing image
+    assert samples[1].image_ref == "<no image>"
+    assert json.loads(json.dumps(samples[1].to_dict()))["image"] == "<no image>"
     only_missing = _jsonl(tmp_path / "none.jsonl", [{"question_id": "q1", "image": None, "question": "Q?", "answers": ["b"]}])
     with pytest.raises(DataLoadError, match="no selected question has an image"):
         load_samples("docvqa", source=str(only_missing))

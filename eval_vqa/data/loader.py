@@ -42,8 +42,9 @@ def _keys(table: Table, fields: FieldMap, spec: BenchmarkSpec) -> list[tuple[int
     """(row, question-in-row, id) for every sample, read from text columns only."""
     ids = table.column(fields.question_id) if fields.question_id else [None] * table.num_rows
     if spec.explode:
-        questions = table.column(fields.question)
-        counts = [question_count({fields.question: q}, fields, spec) for q in questions]
+        question_col = fields.question
+        assert question_col is not None, "load_samples checks the question column first"
+        counts = [question_count({question_col: q}, fields, spec) for q in table.column(question_col)]
     else:
         counts = [1] * table.num_rows
     keys = []
@@ -99,9 +100,11 @@ def load_samples(
         config = spec.hf_config
     where = _where(spec, source, config, split)
 
+    def select(keys: list[str]) -> list[int]:
+        return select_positions(keys, subset=subset, seed=seed, offset=offset, limit=limit)
+
     try:
-        positions_args = dict(subset=subset, seed=seed, offset=offset, limit=limit)
-        select_positions([], **positions_args)  # validate before any download
+        select([])  # validate before any download
     except ValueError as e:
         raise DataLoadError(f"{where}: {e}") from None
 
@@ -130,7 +133,7 @@ def load_samples(
         )
 
     keys = _keys(table, fields, spec)
-    chosen = select_positions([k[2] for k in keys], **positions_args)
+    chosen = select([k[2] for k in keys])
     if not chosen:
         raise DataLoadError(
             f"{where}: nothing selected ({len(keys)} samples in the source; "

@@ -128,6 +128,11 @@ def resolve_image(value: Any, roots: Sequence[Path]) -> str | bytes | Image.Imag
     raise TypeError(f"unsupported image cell of type {type(value).__name__}")
 
 
+def _cell(row: dict[str, Any], column: str | None) -> Any:
+    """The row's value in ``column``; None when the source has no such column."""
+    return None if column is None else row.get(column)
+
+
 def row_to_samples(
     row: dict[str, Any],
     position: int,
@@ -149,7 +154,7 @@ def row_to_samples(
     base_id = str(position) if base_id is None or base_id == "" else str(base_id)
 
     if spec.explode:
-        questions = as_text_list(row.get(fields.question))
+        questions = as_text_list(_cell(row, fields.question))
         answers = as_text_list(row.get(fields.answers)) if fields.answers else []
         out = []
         for k, question in enumerate(questions):
@@ -159,16 +164,16 @@ def row_to_samples(
                               {**meta, "sub": k}))
         return out
 
-    question = row.get(fields.question)
-    question = "" if question is None else str(question)
+    cell = _cell(row, fields.question)
+    text = "" if cell is None else str(cell)
     answers = as_text_list(row.get(fields.answers)) if fields.answers else []
     if answers and all(a == "" for a in answers):
         answers = []  # unanswered splits ship empty strings
-    return [Sample(spec.name, base_id, image, question, answers, ocr, meta)]
+    return [Sample(spec.name, base_id, image, text, answers, ocr, meta)]
 
 
 def question_count(row: dict[str, Any], fields: FieldMap, spec: BenchmarkSpec) -> int:
     """How many samples a row yields (one, or the number of questions when exploding)."""
     if not spec.explode:
         return 1
-    return len(as_text_list(row.get(fields.question)))
+    return len(as_text_list(_cell(row, fields.question)))

@@ -21,13 +21,14 @@ class Sample:
     """One question about one image, with its ground-truth answers.
 
     ``image`` is a file path, the encoded bytes of the image file, or a PIL image; every
-    form is accepted by ``ocr_expert.load_image``. ``meta`` keeps the source's other
+    form is accepted by ``ocr_expert.load_image``. It is None for a row without an image,
+    which the runner records as a broken sample. ``meta`` keeps the source's other
     small fields (question types, document ids, the row index...).
     """
 
     benchmark: str
     question_id: str
-    image: ImageRef
+    image: ImageRef | None
     question: str
     answers: list[str]
     ocr_tokens: list[str] | None = None
@@ -36,6 +37,8 @@ class Sample:
     @property
     def image_ref(self) -> str:
         """A short printable name of the image: its path, or a description of the bytes."""
+        if self.image is None:
+            return "<no image>"
         if isinstance(self.image, (str, Path)):
             return str(self.image)
         if isinstance(self.image, (bytes, bytearray)):

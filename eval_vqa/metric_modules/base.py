@@ -19,6 +19,10 @@ Returns:
 """
 
 
+def _score_not_set(prediction: str, answers: list[str], **options: Any) -> float:
+    raise NotImplementedError("a PerSampleModule subclass must set score")
+
+
 class PerSampleModule(evaluate.Metric):
     """An ``evaluate.Metric`` whose score is the mean of a per-question function."""
 
@@ -27,9 +31,9 @@ class PerSampleModule(evaluate.Metric):
     citation: ClassVar[str] = ""
     options: ClassVar[dict[str, str]] = {}  # keyword -> description
 
-    @staticmethod
-    def score(prediction: str, answers: list[str], **options: Any) -> float:
-        raise NotImplementedError
+    # The per-question function, ``score(prediction, answers, **options) -> float``. Each
+    # metric takes its own keyword options (threshold, tolerance...), hence ``...``.
+    score: ClassVar[Callable[..., float]] = staticmethod(_score_not_set)
 
     def _info(self) -> evaluate.MetricInfo:
         option_doc = "\n    ".join(f"{k}: {v}" for k, v in self.options.items())

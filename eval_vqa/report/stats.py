@@ -9,13 +9,29 @@ so it suits ANLS's mix of zeros, ones and values in between).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict, Union
 
 import numpy as np
+import numpy.typing as npt
 
 _CHUNK = 500  # resamples per numpy block: bounds memory on large benchmarks
 
+#: Per-sample scores: a plain sequence, or the array :func:`paired_delta` builds.
+Scores = Union[Sequence[float], npt.NDArray[np.float64]]
 
-def mean_ci(values: Sequence[float], samples: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
+
+class PairedDelta(TypedDict):
+    """What :func:`paired_delta` returns (JSON-able)."""
+
+    delta: float
+    ci95: list[float]
+    p_value: float
+    n: int
+    helped: int
+    hurt: int
+
+
+def mean_ci(values: Scores, samples: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
     """Percentile bootstrap interval of the mean of ``values``."""
     data = np.asarray(values, dtype=np.float64)
     if data.size == 0:
@@ -36,7 +52,7 @@ def mean_ci(values: Sequence[float], samples: int = 2000, seed: int = 0, level: 
 EXACT_MAX = 16
 
 
-def paired_permutation_p(diffs: Sequence[float], samples: int = 10000, seed: int = 0) -> float:
+def paired_permutation_p(diffs: Scores, samples: int = 10000, seed: int = 0) -> float:
     """Two-sided p-value of a mean paired difference under random sign flips.
 
     Exact (every flip enumerated) when at most ``EXACT_MAX`` differences are non-zero, as
@@ -72,7 +88,7 @@ def paired_delta(
     bootstrap_samples: int = 2000,
     permutation_samples: int = 10000,
     seed: int = 0,
-) -> dict[str, float | int | list[float]]:
+) -> PairedDelta:
     """Mean difference, its bootstrap 95 % interval, the paired test and the helped/hurt counts."""
     a = np.asarray(variant, dtype=np.float64)
     b = np.asarray(baseline, dtype=np.float64)

@@ -23,6 +23,14 @@ class BackendError(ValueError):
     """A backend cannot be found or chosen; the message names the backend or model."""
 
 
+def require_model(model: str | None, backend: str) -> str:
+    """``model``, checked: a backend that loads weights cannot start without one (else
+    ``from_pretrained(None)`` fails later with a misleading hub or network error)."""
+    if not model:
+        raise BackendError(f"the {backend!r} backend needs a model: a hub id or a local folder")
+    return model
+
+
 def register_backend(name: str):
     """Class decorator adding a ``Backend`` subclass to the registry under ``name``."""
 

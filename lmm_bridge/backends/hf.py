@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from lmm_bridge.backends import register_backend
+from lmm_bridge.backends import register_backend, require_model
 from lmm_bridge.backends.base import Backend, GenerationRequest, batches, lstrip_stream
 from lmm_bridge.backends.tokenizer_info import single_token_ids, tokenizer_control_strings
 from lmm_bridge.devices import resolve_device
@@ -27,6 +27,7 @@ class HFBackend(Backend):
         super().__init__(model)
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        path = require_model(model, self.name)
         import torch  # noqa: F401  (fail early with a clear import error)
         from transformers import AutoModelForImageTextToText
 
@@ -35,17 +36,18 @@ class HFBackend(Backend):
         processor_kwargs: dict[str, Any] = {"revision": revision, **(processor_options or {})}
         if use_fast is not None:
             processor_kwargs["use_fast"] = use_fast
-        self.processor = load_processor(model, **processor_kwargs)
-        self.tokenizer = getattr(self.processor, "tokenizer", None)
-        if self.tokenizer is None or not getattr(self.processor, "chat_template", None):
+        self.processor = load_processor(path, **processor_kwargs)
+        tokenizer = getattr(self.processor, "tokenizer", None)
+        if tokenizer is None or not getattr(self.processor, "chat_template", None):
             raise ValueError(f"model {model}: its processor needs a tokenizer and a chat template")
+        self.tokenizer: Any = tokenizer
         # Decoder-only generation continues from the last position: pad on the left.
         self.tokenizer.padding_side = "left"
         # Weights go straight to the device (not through host memory first); a caller's
         # device_map ("auto" across GPUs) wins.
         kwargs.setdefault("device_map", self.device)
         self.model = AutoModelForImageTextToText.from_pretrained(
-            model, torch_dtype=self.dtype, revision=revision, **kwargs
+            path, torch_dtype=self.dtype, revision=revision, **kwargs
         ).eval()
         pad = self.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else self.tokenizer.eos_token_id
@@ -152,7 +154,8 @@ def load_processor(model: str, **kwargs: Any) -> Any:
         cls = processor_class_from_name(name) if name else None
         if cls is None or "video_processor" not in getattr(cls, "attributes", []):
             raise
-        images_only = type(cls.__name__, (cls,), {
+        # A class made at run time: its from_pretrained is the processor class's own.
+        images_only: Any = type(cls.__name__, (cls,), {
             "attributes": [a for a in cls.attributes if a != "video_processor"]})
         return images_only.from_pretrained(model, **kwargs)
 

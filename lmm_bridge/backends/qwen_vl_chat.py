@@ -34,7 +34,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from lmm_bridge.backends import register_backend
+from lmm_bridge.backends import register_backend, require_model
 from lmm_bridge.backends.base import Backend, GenerationRequest, batches, lstrip_stream
 from lmm_bridge.backends.tokenizer_info import tokenizer_control_strings
 from lmm_bridge.devices import resolve_device
@@ -60,6 +60,7 @@ class QwenVLChatBackend(Backend):
             raise ValueError(f"qwen-vl-chat mode must be 'vqa' or 'chat', got {mode!r}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        path = require_model(model, self.name)
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -69,9 +70,9 @@ class QwenVLChatBackend(Backend):
         if self.dtype not in precision:
             raise ValueError(f"Qwen-VL-Chat runs in bf16, fp16 or fp32, not {self.dtype}")
         common = {"trust_remote_code": True, "revision": revision}
-        self.tokenizer = AutoTokenizer.from_pretrained(model, **common)
+        self.tokenizer = AutoTokenizer.from_pretrained(path, **common)
         self.model = AutoModelForCausalLM.from_pretrained(
-            model, device_map=self.device, **{precision[self.dtype]: True}, **common, **kwargs
+            path, device_map=self.device, **{precision[self.dtype]: True}, **common, **kwargs
         ).eval()
         self.pad_id = self._id(ENDOFTEXT)
         if self.pad_id is None:
