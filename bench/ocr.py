@@ -61,6 +61,27 @@ def measure(engine: str, paths: list[Path], options: dict) -> tuple[float, float
     return len(paths) / cold, len(paths) / cached
 
 
+def reading_order_ms(n_lines: int, words: int) -> tuple[int, float]:
+    """Milliseconds to order a dense page of word spans (as Tesseract gives), shuffled."""
+    import random
+
+    from ocr_expert.reading_order import order_spans
+    from ocr_expert.types import Span
+
+    rng = random.Random(0)
+    spans = []
+    for line in range(n_lines):
+        x = 10.0
+        for _ in range(words):
+            width = rng.randint(20, 60)
+            spans.append(Span("w", (x, 10 + line * 20, x + width, 24 + line * 20), 0.9))
+            x += width + 6
+    rng.shuffle(spans)
+    start = time.perf_counter()
+    order_spans(spans)
+    return len(spans), 1000 * (time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=8)
@@ -96,6 +117,9 @@ def main() -> None:
     print(f"{'engine':<24}{'images':>7}{'cold img/s':>12}{'cached img/s':>14}{'cached/cold':>13}")
     for name, n, cold, cached, ratio in rows:
         print(f"{name:<24}{n:>7}{cold:>12.2f}{cached:>14.1f}{ratio:>12.0f}x")
+    for n_lines, words in [(50, 12), (150, 15)]:
+        n, ms = reading_order_ms(n_lines, words)
+        print(f"reading order: {n} word spans on {n_lines} lines in {ms:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -106,33 +106,45 @@ def order_spans(
 
 
 def _group_rows(spans: Sequence[Span], indices: list[int]) -> list[_Row]:
-    """Rows of spans, merged until no two rows belong together.
+    """Rows of spans: the connected groups of spans that sit on one line pairwise.
 
-    Each span starts as its own row; rows are merged pairwise, best vertical overlap
-    first, so the result does not depend on which span of a line is met first.
+    Two spans are linked when ``_joinable`` says they share a line; a row is a group
+    linked through such pairs (a line's words chain left to right), so the result does
+    not depend on which span of a line is met first. Only spans whose vertical ranges
+    overlap can be linked, so after sorting by top edge each span is compared with its
+    own band alone: near-linear on a page of lines, not quadratic.
     """
-    rows = [_Row([i], list(spans[i].box)) for i in indices]  # type: ignore[arg-type]
+    order = sorted(indices, key=lambda k: spans[k].box[1])  # type: ignore[index]
+    parent = {i: i for i in order}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for pos, i in enumerate(order):
+        a = list(spans[i].box)  # type: ignore[arg-type]
+        for j in order[pos + 1:]:
+            b = list(spans[j].box)  # type: ignore[arg-type]
+            if b[1] >= a[3]:
+                break  # sorted by top edge: no later span overlaps this one vertically
+            if _joinable(a, b) is not None:
+                parent[find(j)] = find(i)
+
+    groups: dict[int, list[int]] = {}
+    for i in order:
+        groups.setdefault(find(i), []).append(i)
+    rows = []
+    for members in groups.values():
+        boxes = [spans[m].box for m in members]
+        rows.append(_Row(members, [
+            min(b[0] for b in boxes),  # type: ignore[index]
+            min(b[1] for b in boxes),  # type: ignore[index]
+            max(b[2] for b in boxes),  # type: ignore[index]
+            max(b[3] for b in boxes),  # type: ignore[index]
+        ]))
     rows.sort(key=lambda r: r.box[0])
-    merged = True
-    while merged and len(rows) > 1:
-        merged = False
-        best: tuple[float, int, int] | None = None
-        for a in range(len(rows)):
-            for b in range(a + 1, len(rows)):
-                ratio = _joinable(rows[a].box, rows[b].box)
-                if ratio is not None and (best is None or ratio > best[0]):
-                    best = (ratio, a, b)
-        if best is not None:
-            _, a, b = best
-            rows[a].members.extend(rows[b].members)
-            rows[a].box = [
-                min(rows[a].box[0], rows[b].box[0]),
-                min(rows[a].box[1], rows[b].box[1]),
-                max(rows[a].box[2], rows[b].box[2]),
-                max(rows[a].box[3], rows[b].box[3]),
-            ]
-            del rows[b]
-            merged = True
     return rows
 
 
