@@ -12,7 +12,7 @@ from PIL import Image
 
 from ocr_expert.cache import OCRCache, cache_key
 from ocr_expert.engines import get_engine
-from ocr_expert.engines.base import OCREngine, OCREngineError
+from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout
 from ocr_expert.image_io import (
     DEFAULT_MAX_PIXELS,
     ImageInputError,
@@ -20,10 +20,11 @@ from ocr_expert.image_io import (
     load_image,
     source_digest,
 )
-from ocr_expert.reading_order import order_spans
+from ocr_expert.reading_order import lines_from_layout, order_spans
 from ocr_expert.types import Direction, OCRResult
 
-Mode = Literal["auto", "page", "crop"]
+Mode = Literal["auto", "page", "crop", "line", "word"]
+MODES = ("auto", "page", "crop", "line", "word")
 
 #: in ``auto`` mode an image at most this tall is taken for a word or line crop
 CROP_MAX_HEIGHT = 96
@@ -90,14 +91,16 @@ class OCRExpert:
         """Read ``image`` and return its text in reading order.
 
         ``mode``: ``page`` finds text anywhere (detection + recognition); ``crop`` reads a
-        single word or line crop (recognition only); ``auto`` takes images at most
+        single word or line crop (recognition only); ``line`` and ``word`` read a crop known
+        to hold one line or one word (the engine's own line or word mode, where it has
+        one: Tesseract's ``psm`` 7 and 8); ``auto`` takes images at most
         ``CROP_MAX_HEIGHT`` pixels tall for crops, and retries a line-shaped image as a
         crop when detection finds nothing. ``tokens``/``token_boxes`` feed the ``dataset``
         engine. Raises ``ImageInputError`` for unreadable input, ``OCREngineError`` when
         the engine fails.
         """
-        if mode not in ("auto", "page", "crop"):
-            raise ValueError(f"mode must be 'auto', 'page' or 'crop', not {mode!r}")
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if self.engine.name == "dataset" or tokens is not None:
             return self._from_tokens(image, tokens, token_boxes)
         if image is None:
@@ -144,11 +147,23 @@ class OCRExpert:
 
     def _run(self, image: Image.Image, mode: Mode) -> OCRResult:
         start = time.perf_counter()
-        used = "crop" if mode == "crop" or (mode == "auto" and image.height <= CROP_MAX_HEIGHT) else "page"
+        used = "page"
+        if mode in ("crop", "line", "word") or (mode == "auto" and image.height <= CROP_MAX_HEIGHT):
+            used = "crop"
+        layout: PageLayout | None = None
         try:
-            spans = self.engine.read_crop(image) if used == "crop" else self.engine.read_page(image)
+            if mode == "word":
+                spans = self.engine.read_word(image)
+            elif used == "crop":
+                spans = self.engine.read_crop(image)
+            else:
+                page = self.engine.read_page(image)
+                if isinstance(page, PageLayout):
+                    layout, spans = page, list(page.spans)
+                else:
+                    spans = list(page)
             if not spans and mode == "auto" and used == "page" and _line_shaped(image):
-                used, spans = "crop", self.engine.read_crop(image)
+                used, spans, layout = "crop", self.engine.read_crop(image), None
         except (OCREngineError, ImageInputError):
             raise
         except Exception as exc:  # an engine bug must fail this image, not the caller's run
@@ -156,7 +171,10 @@ class OCRExpert:
             raise OCREngineError(
                 f"{self.engine.name} failed on a {image.width}x{image.height} image ({used} mode): {detail}"
             ) from exc
-        lines, direction = order_spans(spans, self.direction)
+        if layout is not None:
+            lines, direction = lines_from_layout(spans, layout.lines, layout.blocks, self.direction)
+        else:
+            lines, direction = order_spans(spans, self.direction)
         return OCRResult(
             spans=tuple(spans),
             lines=tuple(lines),

@@ -1,32 +1,42 @@
-"""Reading order: spans into lines, lines into blocks, right to left where the script is.
+"""Reading order: regions first (columns, blocks), then lines, right to left where the script is.
 
-Spans on one text line are joined when they overlap vertically and sit close enough
-horizontally; a line is right-to-left when most of its strong characters are (Arabic,
-Hebrew, ...), and then its spans are joined from the right. Lines are grouped into
-blocks (columns, paragraphs) by recursive XY-cut, cutting at the widest whitespace gap
-first; columns are read left to right on a left-to-right page and right to left on a
-right-to-left one.
+For engines that give boxes alone (PP-OCR's detector, dataset tokens), the page is cut into
+regions by recursive XY-cut on the spans themselves, before any line is formed: grouping
+boxes into rows first merges the lines of two columns that sit side by side, and the lines
+beside a drop cap. A column cut needs a vertical gutter that runs the region's whole height
+with a tall, wide column on each side; a wide empty band (a section break, a footer) is cut
+first. Inside a region the spans form lines by vertical overlap, a drop cap or other tall
+span joining the first line it stands beside. A tilted scan is straightened first (from the
+slope of the detector's polygons), for ordering only.
+
+A line is right-to-left when most of its strong characters are (Arabic, Hebrew, ...), and
+its spans are then joined from the right; columns are read right to left on a right-to-left
+page. Engines that find the layout themselves (Tesseract) keep theirs: ``lines_from_layout``.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ocr_expert.types import Box, Direction, Line, Span
 
 #: spans join a line when their vertical overlap is at least this share of the smaller height
 LINE_OVERLAP = 0.5
-#: ... and the horizontal gap to the line is at most this many line heights
-LINE_GAP = 1.5
-#: a vertical whitespace gap between columns must be at least this many line heights
-COLUMN_GAP = 1.0
-#: ... and each side must be at least this many line heights wide to count as a column
-COLUMN_WIDTH = 8.0
+#: a vertical whitespace gutter between columns must be at least this many line heights
+COLUMN_GAP = 0.6
+#: ... and each side at least this many line heights wide ...
+COLUMN_WIDTH = 6.0
+#: ... and this many line heights tall (a gap inside one line is no gutter)
+COLUMN_HEIGHT = 1.8
 #: a horizontal whitespace gap of more than this many line heights starts a new block
 PARAGRAPH_GAP = 1.2
+#: a span at least this many times the usual line height is a drop cap or a display line
+TALL_SPAN = 1.7
+#: tilts below this many degrees are left alone
+MIN_SKEW_DEG = 0.3
 
 
 def text_direction(text: str) -> Direction | None:
@@ -44,15 +54,6 @@ def text_direction(text: str) -> Direction | None:
     return "rtl" if rtl > ltr else "ltr"
 
 
-@dataclass
-class _Row:
-    members: list[int]
-    box: list[float]
-
-    def height(self) -> float:
-        return self.box[3] - self.box[1]
-
-
 def order_spans(
     spans: Sequence[Span], direction: Direction | None = None
 ) -> tuple[list[Line], Direction]:
@@ -66,31 +67,12 @@ def order_spans(
     unboxed = [i for i, s in enumerate(spans) if s.box is None and s.text.strip()]
     page_dir = direction or text_direction(" ".join(spans[i].text for i in boxed + unboxed)) or "ltr"
 
-    rows = _group_rows(spans, boxed)
-    blocks = _xy_cut(list(range(len(rows))), [r.box for r in rows], page_dir) if rows else []
+    boxes = _deskewed_boxes(spans, boxed)
+    blocks = _xy_cut(boxed, boxes, page_dir) if boxed else []
     lines: list[Line] = []
     for block_no, block in enumerate(blocks):
-        for row_ids in block:
-            members = [i for r in row_ids for i in rows[r].members]
-            text_dir = text_direction(" ".join(spans[i].text for i in members)) or page_dir
-            # x centres; right-to-left lines read from the right
-            sign = -1.0 if text_dir == "rtl" else 1.0
-            members.sort(key=lambda i: sign * (spans[i].box[0] + spans[i].box[2]))  # type: ignore[index]
-            boxes = [spans[i].box for i in members]
-            lines.append(
-                Line(
-                    text=" ".join(spans[i].text for i in members),
-                    box=(
-                        min(b[0] for b in boxes),  # type: ignore[index]
-                        min(b[1] for b in boxes),  # type: ignore[index]
-                        max(b[2] for b in boxes),  # type: ignore[index]
-                        max(b[3] for b in boxes),  # type: ignore[index]
-                    ),
-                    spans=tuple(members),
-                    direction=text_dir,
-                    block=block_no,
-                )
-            )
+        for members in block:
+            lines.append(_make_line(spans, members, boxes, page_dir, block_no))
     if unboxed:
         text = " ".join(spans[i].text for i in unboxed)
         lines.append(
@@ -105,69 +87,115 @@ def order_spans(
     return lines, page_dir
 
 
-def _group_rows(spans: Sequence[Span], indices: list[int]) -> list[_Row]:
-    """Rows of spans: the connected groups of spans that sit on one line pairwise.
+def lines_from_layout(
+    spans: Sequence[Span],
+    layout_lines: Sequence[Sequence[int]],
+    blocks: Sequence[int],
+    direction: Direction | None = None,
+) -> tuple[list[Line], Direction]:
+    """Lines in the order an engine gave them (its own layout analysis), words as given."""
+    texts = [" ".join(spans[i].text for i in members) for members in layout_lines]
+    page_dir = direction or text_direction(" ".join(texts)) or "ltr"
+    lines = []
+    for members, text, block in zip(layout_lines, texts, blocks):
+        if not text.strip():
+            continue
+        boxes = [spans[i].box for i in members if spans[i].box is not None]
+        lines.append(
+            Line(
+                text=text,
+                box=_union(boxes) if boxes else None,  # type: ignore[arg-type]
+                spans=tuple(members),
+                direction=text_direction(text) or page_dir,
+                block=int(block),
+            )
+        )
+    return lines, page_dir
 
-    Two spans are linked when ``_joinable`` says they share a line; a row is a group
-    linked through such pairs (a line's words chain left to right), so the result does
-    not depend on which span of a line is met first. Only spans whose vertical ranges
-    overlap can be linked, so after sorting by top edge each span is compared with its
-    own band alone: near-linear on a page of lines, not quadratic.
+
+def _union(boxes: Sequence[Box]) -> Box:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _make_line(
+    spans: Sequence[Span], members: list[int], boxes: dict[int, list[float]], page_dir: Direction, block: int
+) -> Line:
+    text_dir = text_direction(" ".join(spans[i].text for i in members)) or page_dir
+    # x centres; right-to-left lines read from the right
+    sign = -1.0 if text_dir == "rtl" else 1.0
+    members = sorted(members, key=lambda i: sign * (boxes[i][0] + boxes[i][2]))
+    heights = [boxes[i][3] - boxes[i][1] for i in members]
+    usual = statistics.median(heights)
+    text = ""
+    for pos, i in enumerate(members):
+        piece = spans[i].text
+        if pos and _is_drop_cap(spans[members[pos - 1]].text, heights[pos - 1], usual) and piece[:1].islower():
+            text += piece  # a drop cap is the first letter of the word beside it
+        else:
+            text += (" " if text else "") + piece
+    return Line(
+        text=text,
+        box=_union([spans[i].box for i in members]),  # type: ignore[misc]
+        spans=tuple(members),
+        direction=text_dir,
+        block=block,
+    )
+
+
+def _is_drop_cap(text: str, height: float, usual: float) -> bool:
+    return len(text) <= 2 and text[:1].isalpha() and text[:1].isupper() and height >= TALL_SPAN * usual
+
+
+def _deskewed_boxes(spans: Sequence[Span], indices: list[int]) -> dict[int, list[float]]:
+    """Each span's box, in the frame of a page turned straight when the detector's polygons
+    show a common tilt (a scan placed askew)."""
+    angles = []
+    for i in indices:
+        poly = spans[i].polygon
+        if poly and len(poly) == 4:
+            (x0, y0), (x1, y1) = poly[0], poly[1]
+            h = math.dist(poly[0], poly[3])
+            if x1 - x0 > 3 * max(h, 1.0):  # long lines give a reliable slope
+                angles.append(math.atan2(y1 - y0, x1 - x0))
+    boxes = {i: list(spans[i].box) for i in indices}  # type: ignore[arg-type]
+    if len(angles) < 3:
+        return boxes
+    angle = statistics.median(angles)
+    if abs(math.degrees(angle)) < MIN_SKEW_DEG or abs(math.degrees(angle)) > 15:
+        return boxes
+    cos, sin = math.cos(-angle), math.sin(-angle)
+    for i in indices:
+        points = spans[i].polygon if spans[i].polygon else _corners(boxes[i])
+        turned = [(x * cos - y * sin, x * sin + y * cos) for x, y in points]
+        xs, ys = [p[0] for p in turned], [p[1] for p in turned]
+        boxes[i] = [min(xs), min(ys), max(xs), max(ys)]
+    return boxes
+
+
+def _corners(box: list[float]) -> list[tuple[float, float]]:
+    return [(box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3])]
+
+
+def _lines_in(members: list[int], boxes: dict[int, list[float]]) -> list[list[int]]:
+    """Spans of one region grouped into lines, top to bottom.
+
+    Spans join a line by vertical overlap. A tall span (a drop cap, a big figure beside small
+    text) would bridge several lines, so it is set aside and joins the first line it stands
+    beside instead.
     """
-    order = sorted(indices, key=lambda k: spans[k].box[1])  # type: ignore[index]
-    parent = {i: i for i in order}
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for pos, i in enumerate(order):
-        a = list(spans[i].box)  # type: ignore[arg-type]
-        for j in order[pos + 1:]:
-            b = list(spans[j].box)  # type: ignore[arg-type]
-            if b[1] >= a[3]:
-                break  # sorted by top edge: no later span overlaps this one vertically
-            if _joinable(a, b) is not None:
-                parent[find(j)] = find(i)
-
-    groups: dict[int, list[int]] = {}
-    for i in order:
-        groups.setdefault(find(i), []).append(i)
-    rows = []
-    for members in groups.values():
-        boxes = [spans[m].box for m in members]
-        rows.append(_Row(members, [
-            min(b[0] for b in boxes),  # type: ignore[index]
-            min(b[1] for b in boxes),  # type: ignore[index]
-            max(b[2] for b in boxes),  # type: ignore[index]
-            max(b[3] for b in boxes),  # type: ignore[index]
-        ]))
-    rows.sort(key=lambda r: r.box[0])
-    return rows
-
-
-def _joinable(a: list[float], b: list[float]) -> float | None:
-    """The vertical overlap ratio of two boxes if they sit on one line, else None."""
-    overlap = min(a[3], b[3]) - max(a[1], b[1])
-    smaller = max(min(a[3] - a[1], b[3] - b[1]), 1e-6)
-    ratio = overlap / smaller
-    gap = max(b[0] - a[2], a[0] - b[2], 0.0)
-    height = max(a[3] - a[1], b[3] - b[1])
-    if ratio >= LINE_OVERLAP and gap <= LINE_GAP * height:
-        return ratio
-    return None
-
-
-def _center_y(box: Box) -> float:
-    return (box[1] + box[3]) / 2
-
-
-def _bands(members: list[int], boxes: list[list[float]]) -> list[list[int]]:
-    """Rows that share a horizontal band, grouped into lines, top to bottom."""
+    height = {m: boxes[m][3] - boxes[m][1] for m in members}
+    usual = statistics.median(height.values())
+    tall = [m for m in members if height[m] >= TALL_SPAN * usual]
+    normal = [m for m in members if height[m] < TALL_SPAN * usual] or tall
+    if normal is tall:
+        tall = []
     bands: list[tuple[list[float], list[int]]] = []
-    for m in sorted(members, key=lambda k: _center_y(boxes[k])):  # type: ignore[arg-type]
+    for m in sorted(normal, key=lambda k: (boxes[k][1] + boxes[k][3]) / 2):
         box = boxes[m]
         for band_box, band in bands:
             overlap = min(box[3], band_box[3]) - max(box[1], band_box[1])
@@ -177,26 +205,39 @@ def _bands(members: list[int], boxes: list[list[float]]) -> list[list[int]]:
                 break
         else:
             bands.append((list(box), [m]))
+    bands.sort(key=lambda b: b[0][1])
+    for m in sorted(tall, key=lambda k: boxes[k][1]):
+        box = boxes[m]
+        for band_box, band in bands:
+            if min(box[3], band_box[3]) - max(box[1], band_box[1]) > 0:
+                band.append(m)
+                break
+        else:
+            bands.append((list(box), [m]))
+            bands.sort(key=lambda b: b[0][1])
     return [band for _, band in bands]
 
 
 def _xy_cut(
-    items: list[int], boxes: list[list[float]], page_dir: Direction
+    items: list[int], boxes: dict[int, list[float]], page_dir: Direction
 ) -> list[list[list[int]]]:
-    """Blocks in reading order; each block a list of lines; each line a list of row indices."""
-    unit = statistics.median(b[3] - b[1] for b in boxes) or 1.0
+    """Blocks in reading order; each block a list of lines; each line a list of span indices."""
+    unit = statistics.median(boxes[m][3] - boxes[m][1] for m in items) or 1.0
     blocks: list[list[list[int]]] = []
 
-    def _is_column(members: list[int]) -> bool:
-        # Prose columns are wide; a narrow strip beside text (prices, values) is not a
-        # column of its own but the end of each row.
-        return max(boxes[m][2] for m in members) - min(boxes[m][0] for m in members) >= COLUMN_WIDTH * unit
+    def is_column(members: list[int]) -> bool:
+        # Prose columns are wide and several lines tall; a narrow strip beside text (prices,
+        # values) is not a column of its own but the end of each row, and a gap between
+        # two words of one line is no gutter.
+        width = max(boxes[m][2] for m in members) - min(boxes[m][0] for m in members)
+        height = max(boxes[m][3] for m in members) - min(boxes[m][1] for m in members)
+        return width >= COLUMN_WIDTH * unit and height >= COLUMN_HEIGHT * unit
 
     def widest_gap(members: list[int], axis: int) -> tuple[float, float]:
         """(gap size, cut position) of the widest empty stretch along an axis."""
-        spans = sorted((boxes[m][axis], boxes[m][axis + 2]) for m in members)
-        best, reach = (0.0, 0.0), spans[0][1]
-        for start, end in spans[1:]:
+        ranges = sorted((boxes[m][axis], boxes[m][axis + 2]) for m in members)
+        best, reach = (0.0, 0.0), ranges[0][1]
+        for start, end in ranges[1:]:
             if start - reach > best[0]:
                 best = (start - reach, (start + reach) / 2)
             reach = max(reach, end)
@@ -210,12 +251,13 @@ def _xy_cut(
             return
         x_gap, x_at = widest_gap(members, 0)
         y_gap, y_at = widest_gap(members, 1)
-        # A wide band of empty rows (a section break, a footer) is cut before columns,
-        # or a full-width footer would be read as part of the first column.
-        section_break = y_gap > PARAGRAPH_GAP * unit and 2 * y_gap >= x_gap
+        # A band of empty rows wider than the gutter (a section break, a footer) is cut
+        # before columns, or a footer would be read as part of the first column; a
+        # paragraph break that happens to line up across columns is narrower than the gutter.
+        section_break = y_gap > PARAGRAPH_GAP * unit and y_gap >= x_gap
         left = [m for m in members if boxes[m][0] < x_at]
         right = [m for m in members if boxes[m][0] >= x_at]
-        if not section_break and x_gap >= COLUMN_GAP * unit and _is_column(left) and _is_column(right):
+        if not section_break and x_gap >= COLUMN_GAP * unit and is_column(left) and is_column(right):
             first, second = (right, left) if page_dir == "rtl" else (left, right)
             cut(first, True)
             cut(second, True)
@@ -224,8 +266,8 @@ def _xy_cut(
             bottom = [m for m in members if boxes[m][1] >= y_at]
             cut(top, False)
             cut(bottom, y_gap > PARAGRAPH_GAP * unit)
-        else:  # rows side by side that no cut separates (a table row, a receipt line)
-            blocks[-1].extend(_bands(members, boxes))
+        else:  # spans side by side that no cut separates (a table row, a receipt line)
+            blocks[-1].extend(_lines_in(members, boxes))
 
     cut(items, True)
     return [b for b in blocks if b]

@@ -106,7 +106,7 @@ def test_unknown_engine_and_bad_options_are_clear_errors():
 def test_engine_config_records_every_output_changing_option():
     a = get_engine("ppocr").config()
     b = get_engine("ppocr", text_score=0.7).config()
-    assert a != b and b["text_score"] == 0.7 and a["model"] == "PP-OCRv4"
+    assert a != b and b["text_score"] == 0.7 and a["model"] == "PP-OCRv6"
 
 
 def test_dataset_engine_keeps_tokens_and_scales_normalised_boxes():

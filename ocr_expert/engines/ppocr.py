@@ -1,12 +1,20 @@
-"""PP-OCRv4 through ``rapidocr_onnxruntime``: the embedded default engine.
+"""PP-OCR, the embedded default engine: PP-OCRv6 through ``rapidocr`` 3.x, PP-OCRv4 on request.
 
-The wheel carries the ONNX models (Chinese+English detection and recognition, and the
-0/180 degree direction classifier), so this engine works offline from a plain install.
+Both wheels carry their ONNX models (detection, recognition and the 0/180 degree direction
+classifier), so the engine works offline from a plain install. ``model="PP-OCRv6"`` (the
+default) uses the maintained ``rapidocr`` package and its small PP-OCRv6 models;
+``model="PP-OCRv4"`` uses the frozen ``rapidocr_onnxruntime`` line.
+
+The recognisers read Chinese and Latin script, not Arabic: a line they read with low
+confidence (or not at all) is offered to an Arabic recogniser (Tesseract ``ara`` by default,
+see ``ocr_expert.engines.script_route``), which keeps it only when it reads Arabic there with
+confidence.
 """
 
 from __future__ import annotations
 
 import threading
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -14,130 +22,288 @@ from PIL import Image
 
 from ocr_expert.engines import register_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError
+from ocr_expert.engines.script_route import ArabicRouter, Candidate
 from ocr_expert.types import Span
+
+MODELS = ("PP-OCRv6", "PP-OCRv4")
+#: default box growth per model. PP-OCRv4 at RapidOCR's own 1.6 crops lines so tightly that its
+#: recogniser drops the spaces between Latin words at 14-28 px text (CER 10 % -> 2 % at 2.4);
+#: PP-OCRv6's recogniser keeps them at its own default.
+DEFAULT_UNCLIP = {"PP-OCRv6": 1.6, "PP-OCRv4": 2.4}
 
 
 @register_engine("ppocr")
 class PPOCREngine(OCREngine):
-    """PP-OCRv4 detection + recognition.
+    """PP-OCR detection + recognition, with Arabic lines routed to an Arabic recogniser.
 
     Options:
+        model: ``"PP-OCRv6"`` (default, ``rapidocr`` 3.x) or ``"PP-OCRv4"`` (``rapidocr_onnxruntime``).
         text_score: drop recognised spans below this confidence (0..1).
         box_thresh: drop detected boxes whose mean text probability is below this.
         det_thresh: pixel threshold of the detector's probability map.
-        unclip_ratio: how far detected boxes are grown around the text. RapidOCR's own
-            default, 1.6, crops lines so tightly that the recogniser drops the spaces
-            between Latin words at common document sizes (14-28 px text); 2.4 keeps them
-            and halves the character error rate on rendered documents.
+        unclip_ratio: how far detected boxes are grown around the text (default per model).
         det_limit_side_len: the detector resizes so the short side is at least this.
         max_side_len: images are shrunk so the long side is at most this.
         use_cls: run the 0/180 degree classifier on each crop (upside-down text).
         word_boxes: split each detected line into word spans with their own boxes.
         threads: ONNX Runtime intra-op threads (-1: all cores).
+        device: ``"cpu"`` or ``"cuda"`` (needs the GPU build of onnxruntime: ``ocrvqa[gpu]``).
+        arabic: who re-reads lines PP-OCR cannot read: ``"tesseract"`` (default), the name of
+            another engine (``"vision-encoder-decoder"`` with ``arabic_options={"model":
+            "UBC-NLP/Qalam"}``), or ``None`` to keep PP-OCR's reading.
+        arabic_options: options for that engine (default for Tesseract: ``lang="ara"``).
     """
 
     language = "ch+en"
 
     def __init__(
         self,
+        model: str = "PP-OCRv6",
         text_score: float = 0.5,
         box_thresh: float = 0.5,
         det_thresh: float = 0.3,
-        unclip_ratio: float = 2.4,
+        unclip_ratio: float | None = None,
         det_limit_side_len: int = 736,
         max_side_len: int = 2000,
         use_cls: bool = True,
         word_boxes: bool = False,
         threads: int = -1,
+        device: str = "cpu",
+        arabic: str | None = "tesseract",
+        arabic_options: dict[str, Any] | None = None,
     ) -> None:
-        try:
-            from rapidocr_onnxruntime import RapidOCR
-        except ImportError as exc:  # pragma: no cover - a base dependency
-            raise OCREngineError(
-                "the ppocr engine needs rapidocr_onnxruntime: pip install rapidocr_onnxruntime"
-            ) from exc
-        self.options = {
+        canonical = {m.lower().replace("-", ""): m for m in MODELS}
+        key = str(model).lower().replace("-", "").replace("_", "")
+        if key not in canonical:
+            raise OCREngineError(f"ppocr model must be one of {', '.join(MODELS)}, not {model!r}")
+        model = canonical[key]
+        if device not in ("cpu", "cuda"):
+            raise OCREngineError(f"ppocr device must be 'cpu' or 'cuda', not {device!r}")
+        self.options: dict[str, Any] = {
+            "model": model,
             "text_score": float(text_score),
             "box_thresh": float(box_thresh),
             "det_thresh": float(det_thresh),
-            "unclip_ratio": float(unclip_ratio),
+            "unclip_ratio": float(DEFAULT_UNCLIP[model] if unclip_ratio is None else unclip_ratio),
             "det_limit_side_len": int(det_limit_side_len),
             "max_side_len": int(max_side_len),
             "use_cls": bool(use_cls),
             "word_boxes": bool(word_boxes),
         }
-        self._ocr = RapidOCR(
-            text_score=self.options["text_score"],
-            det_thresh=self.options["det_thresh"],
-            det_box_thresh=self.options["box_thresh"],
-            det_unclip_ratio=self.options["unclip_ratio"],
-            det_limit_side_len=self.options["det_limit_side_len"],
-            max_side_len=self.options["max_side_len"],
-            use_cls=self.options["use_cls"],
-            intra_op_num_threads=int(threads),
-            print_verbose=False,
-        )
-        # RapidOCR stores per-call thresholds on itself, so calls must not interleave.
+        self.device = device
+        runner_cls = _V6Runner if model == "PP-OCRv6" else _V4Runner
+        self._runner = runner_cls(self.options, int(threads), device)
+        self._router = ArabicRouter.build(arabic, arabic_options) if arabic else None
+        if self._router is not None:
+            self.language = "ch+en+ara"
+        # RapidOCR keeps per-call state on itself, so calls must not interleave.
         self._lock = threading.Lock()
 
     def config(self) -> dict[str, Any]:
-        import rapidocr_onnxruntime
-
-        version = getattr(rapidocr_onnxruntime, "__version__", None)
-        if version is None:
-            from importlib.metadata import version as dist_version
-
-            version = dist_version("rapidocr_onnxruntime")
-        return {"engine": "ppocr", "model": "PP-OCRv4", "rapidocr": version, **self.options}
+        config: dict[str, Any] = {"engine": "ppocr", "rapidocr": self._runner.version, **self.options}
+        config["arabic"] = self._router.config() if self._router is not None else None
+        return config
 
     def detect(self, image: Image.Image) -> list[Span]:
         """Text boxes alone (no recognition), for engines that bring their own recogniser."""
         with self._lock:
-            boxes, _ = self._ocr(
-                np.ascontiguousarray(np.asarray(image)[:, :, ::-1]),
-                use_det=True, use_cls=False, use_rec=False,
-                box_thresh=self.options["box_thresh"],
-                unclip_ratio=self.options["unclip_ratio"],
-                text_score=self.options["text_score"],
-            )
-        return [_span("", polygon, 1.0) for polygon in boxes or []]
-
-    def _call(self, image: Image.Image, use_det: bool) -> list[Any]:
-        # Always pass every per-call option: RapidOCR falls back to its own defaults for any
-        # option left out once a single keyword is given.
-        with self._lock:
-            result, _ = self._ocr(
-                np.ascontiguousarray(np.asarray(image)[:, :, ::-1]),  # RGB -> BGR
-                use_det=use_det,
-                use_cls=self.options["use_cls"],
-                use_rec=True,
-                box_thresh=self.options["box_thresh"],
-                unclip_ratio=self.options["unclip_ratio"],
-                text_score=self.options["text_score"],
-                return_word_box=self.options["word_boxes"] and use_det,
-            )
-        return result or []
+            polygons = self._runner.detect(_bgr(image))
+        return [_span("", polygon, 1.0) for polygon in polygons]
 
     def read_page(self, image: Image.Image) -> list[Span]:
-        spans: list[Span] = []
-        for item in self._call(image, use_det=True):
-            polygon, text, score = item[0], str(item[1]), float(item[2])
-            if not text.strip():
-                continue
-            if self.options["word_boxes"] and len(item) >= 5 and item[3]:
-                spans.extend(_word_spans(item, score))
-            else:
-                spans.append(_span(text, polygon, score))
-        return spans
+        with self._lock:
+            candidates = self._runner.read_page(_bgr(image))
+        return self._finish(image, candidates)
 
     def read_crop(self, image: Image.Image) -> list[Span]:
-        result = self._call(image, use_det=False)
-        spans = []
-        for text, score in result:
-            if str(text).strip() and float(score) >= self.options["text_score"]:
-                box = (0.0, 0.0, float(image.width), float(image.height))
-                spans.append(Span(text=str(text).strip(), box=box, score=float(score)))
+        with self._lock:
+            text, score = self._runner.recognise([_bgr(image)])[0]
+        box = (0.0, 0.0, float(image.width), float(image.height))
+        polygon = ((0.0, 0.0), (box[2], 0.0), (box[2], box[3]), (0.0, box[3]))
+        spans = self._finish(image, [Candidate(polygon, text, score)])
+        # A crop's text always spans the crop: the router's line box is the crop itself.
+        return [Span(text=s.text, box=box, score=s.score) for s in spans]
+
+    def _finish(self, image: Image.Image, candidates: list[Candidate]) -> list[Span]:
+        if self._router is not None:
+            candidates = self._router.reroute(image, candidates)
+        spans: list[Span] = []
+        for cand in candidates:
+            text = cand.text.strip()
+            if not text or (cand.score < self.options["text_score"] and not cand.rerouted):
+                continue
+            if cand.words and not cand.rerouted:
+                spans.extend(Span(text=t, box=b, score=s) for t, b, s in cand.words)
+            else:
+                spans.append(_span(text, cand.polygon, cand.score))
         return spans
+
+
+class _V6Runner:
+    """PP-OCRv6 small through ``rapidocr`` 3.x, detection and recognition called apart so that
+    lines the recogniser leaves empty (Arabic, say) keep their boxes."""
+
+    def __init__(self, options: dict[str, Any], threads: int, device: str) -> None:
+        try:
+            import rapidocr
+            from rapidocr import RapidOCR
+        except ImportError as exc:  # pragma: no cover - a base dependency
+            raise OCREngineError("the ppocr engine needs rapidocr 3.x: pip install 'rapidocr>=3.4'") from exc
+        use_cuda = device == "cuda"
+        if use_cuda:
+            _require_cuda_provider()
+        self.version = _dist_version("rapidocr", rapidocr)
+        self.options = options
+        self._ocr = RapidOCR(
+            params={
+                "Global.log_level": "error",
+                "Global.text_score": 0.0,  # filtered by the engine, after Arabic routing
+                "Global.max_side_len": options["max_side_len"],
+                "Global.use_cls": options["use_cls"],
+                "Det.thresh": options["det_thresh"],
+                "Det.box_thresh": options["box_thresh"],
+                "Det.unclip_ratio": options["unclip_ratio"],
+                "Det.limit_side_len": options["det_limit_side_len"],
+                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                "EngineConfig.onnxruntime.use_cuda": use_cuda,
+            }
+        )
+
+    def detect(self, bgr: np.ndarray) -> list[np.ndarray]:
+        out = self._ocr(bgr, use_det=True, use_cls=False, use_rec=False)
+        boxes = getattr(out, "boxes", None)
+        return [] if boxes is None else [np.asarray(b, dtype=np.float32) for b in boxes]
+
+    def recognise(self, crops: list[np.ndarray], word_boxes: bool = False) -> list[tuple[str, float]]:
+        return [(t, s) for t, s, _ in self._recognise(crops, None)]
+
+    def _recognise(
+        self, crops: list[np.ndarray], polygons: list[np.ndarray] | None
+    ) -> list[tuple[str, float, list[tuple[str, Any, float]]]]:
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        if self.options["use_cls"]:
+            crops, _ = self._ocr.cls_and_rotate(crops)
+        want_words = self.options["word_boxes"] and polygons is not None
+        rec = self._ocr._load_rec_model()(TextRecInput(img=crops, return_word_box=want_words))
+        texts = [_nfkc(t) for t in (rec.txts or ("",) * len(crops))]
+        scores = [float(s) for s in (rec.scores or (0.0,) * len(crops))]
+        words: list[list[tuple[str, Any, float]]] = [[] for _ in crops]
+        if want_words and rec.word_results and all(rec.word_results):
+            try:
+                per_line = self._ocr.cal_rec_boxes(crops, np.array(polygons), rec, False).word_results
+                for i, line in enumerate(per_line):
+                    words[i] = [(_nfkc(t), _poly_box(b), float(s)) for t, s, b in line if b is not None]
+            except Exception:  # word boxes are a refinement: keep whole lines if they fail
+                pass
+        return [(texts[i], scores[i], words[i]) for i in range(len(crops))]
+
+    def read_page(self, bgr: np.ndarray) -> list[Candidate]:
+        from rapidocr.utils.process_img import get_rotate_crop_image
+
+        polygons = self.detect(bgr)
+        if not polygons:
+            return []
+        crops = [get_rotate_crop_image(bgr, p.copy()) for p in polygons]
+        read = self._recognise(crops, polygons)
+        return [
+            Candidate(tuple((float(x), float(y)) for x, y in p), text, score, words=_merge_words(text, w))
+            for p, (text, score, w) in zip(polygons, read)
+        ]
+
+
+class _V4Runner:
+    """PP-OCRv4 through ``rapidocr_onnxruntime`` (the frozen line), called as before."""
+
+    def __init__(self, options: dict[str, Any], threads: int, device: str) -> None:
+        try:
+            import rapidocr_onnxruntime
+            from rapidocr_onnxruntime import RapidOCR
+        except ImportError as exc:
+            raise OCREngineError(
+                "model=PP-OCRv4 needs rapidocr_onnxruntime: pip install rapidocr_onnxruntime"
+            ) from exc
+        if device == "cuda":
+            _require_cuda_provider()
+        self.options = options
+        self.version = _dist_version("rapidocr_onnxruntime", rapidocr_onnxruntime)
+        self._ocr = RapidOCR(
+            text_score=options["text_score"],
+            det_thresh=options["det_thresh"],
+            det_box_thresh=options["box_thresh"],
+            det_unclip_ratio=options["unclip_ratio"],
+            det_limit_side_len=options["det_limit_side_len"],
+            max_side_len=options["max_side_len"],
+            use_cls=options["use_cls"],
+            intra_op_num_threads=threads,
+            det_use_cuda=device == "cuda",
+            rec_use_cuda=device == "cuda",
+            cls_use_cuda=device == "cuda",
+            print_verbose=False,
+        )
+
+    def _call(self, bgr: np.ndarray, **kwargs: Any) -> list[Any]:
+        # Always pass every per-call option: RapidOCR falls back to its own defaults for any
+        # option left out once a single keyword is given.
+        result, _ = self._ocr(
+            bgr,
+            box_thresh=self.options["box_thresh"],
+            unclip_ratio=self.options["unclip_ratio"],
+            text_score=0.0,
+            **kwargs,
+        )
+        return result or []
+
+    def detect(self, bgr: np.ndarray) -> list[np.ndarray]:
+        return [np.asarray(p, dtype=np.float32) for p in self._call(bgr, use_det=True, use_cls=False, use_rec=False)]
+
+    def recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        out = []
+        for crop in crops:
+            result = self._call(crop, use_det=False, use_cls=self.options["use_cls"], use_rec=True)
+            text, score = (str(result[0][0]), float(result[0][1])) if result else ("", 0.0)
+            out.append((_nfkc(text), score))
+        return out
+
+    def read_page(self, bgr: np.ndarray) -> list[Candidate]:
+        word_boxes = self.options["word_boxes"]
+        items = self._call(bgr, use_det=True, use_cls=self.options["use_cls"], use_rec=True,
+                           return_word_box=word_boxes)
+        candidates = []
+        for item in items:
+            polygon = tuple((float(x), float(y)) for x, y in item[0])
+            text, score = _nfkc(str(item[1])), float(item[2])
+            words = _v4_words(item, score) if word_boxes and len(item) >= 5 and item[3] else []
+            candidates.append(Candidate(polygon, text, score, words=words))
+        return candidates
+
+
+def _dist_version(dist: str, module: Any) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:  # pragma: no cover - a vendored copy
+        return str(getattr(module, "__version__", "unknown"))
+
+
+def _require_cuda_provider() -> None:
+    import onnxruntime
+
+    if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
+        raise OCREngineError(
+            "ppocr device='cuda' needs the GPU build of onnxruntime "
+            "(pip install 'ocrvqa[gpu]', which brings onnxruntime-gpu); use device='cpu' otherwise"
+        )
+
+
+def _bgr(image: Image.Image) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+
+
+def _nfkc(text: str) -> str:
+    # The Chinese models emit full-width Latin letters and digits (ＡＢＣ１２): fold them.
+    return unicodedata.normalize("NFKC", str(text))
 
 
 def _span(text: str, polygon: Any, score: float) -> Span:
@@ -146,30 +312,45 @@ def _span(text: str, polygon: Any, score: float) -> Span:
     return Span(text=text.strip(), box=(min(xs), min(ys), max(xs), max(ys)), score=score, polygon=points)
 
 
-def _word_spans(item: list[Any], line_score: float) -> list[Span]:
-    """Word spans from RapidOCR's word-box output.
+def _poly_box(polygon: Any) -> tuple[float, float, float, float]:
+    xs = [float(p[0]) for p in polygon]
+    ys = [float(p[1]) for p in polygon]
+    return (min(xs), min(ys), max(xs), max(ys))
 
-    RapidOCR gives one box per recognised unit (a character for PP-OCRv4's model, whose
-    alphabet has no space); the units are merged back into the line's whitespace-separated
-    words. If they cannot be aligned with the text, the whole line stays one span.
+
+def _merge_words(text: str, units: list[tuple[str, Any, float]]) -> list[tuple[str, Any, float]]:
+    """Units (characters or words, as the model gives them) merged into the line's words.
+
+    Empty when they cannot be aligned with the line's text: the line then stays one span.
     """
-    text, line_poly = str(item[1]), item[0]
-    unit_polys, units = item[3], [str(u) for u in item[4]]
-    confs = item[5] if len(item) > 5 and item[5] else [line_score] * len(units)
+    if not units:
+        return []
     words = text.split()
-    if "".join(units).replace(" ", "") != "".join(words) or len(unit_polys) != len(units):
-        return [_span(text, line_poly, line_score)]
-    spans, k = [], 0
+    if "".join(u for u, _, _ in units).replace(" ", "") != "".join(words):
+        return []
+    out, k = [], 0
     for word in words:
-        taken, points, scores = "", [], []
+        taken, boxes, scores = "", [], []
         while len(taken) < len(word) and k < len(units):
-            taken += units[k].replace(" ", "")
-            points.extend(unit_polys[k])
-            scores.append(float(confs[k]))
+            taken += units[k][0].replace(" ", "")
+            boxes.append(units[k][1])
+            scores.append(units[k][2])
             k += 1
         if taken != word:
-            return [_span(text, line_poly, line_score)]
-        xs, ys = [float(p[0]) for p in points], [float(p[1]) for p in points]
-        box = (min(xs), min(ys), max(xs), max(ys))
-        spans.append(Span(text=word, box=box, score=min(scores), polygon=None))
-    return spans
+            return []
+        box = (min(b[0] for b in boxes), min(b[1] for b in boxes),
+               max(b[2] for b in boxes), max(b[3] for b in boxes))
+        out.append((word, box, min(scores)))
+    return out
+
+
+def _v4_words(item: list[Any], line_score: float) -> list[tuple[str, Any, float]]:
+    """Word boxes from rapidocr_onnxruntime's per-character output."""
+    unit_polys, units = item[3], [_nfkc(str(u)) for u in item[4]]
+    confs = item[5] if len(item) > 5 and item[5] else [line_score] * len(units)
+    if len(unit_polys) != len(units):
+        return []
+    return _merge_words(
+        _nfkc(str(item[1])),
+        [(u, _poly_box(p), float(c)) for u, p, c in zip(units, unit_polys, confs)],
+    )

@@ -9,11 +9,15 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from PIL import Image
+import numpy as np
+from PIL import Image, ImageOps
 
 from ocr_expert.engines import register_engine
-from ocr_expert.engines.base import OCREngine, OCREngineError
+from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout
 from ocr_expert.types import Span
+
+#: text height (pixels) small crops are scaled up to before Tesseract reads them
+CROP_TEXT_HEIGHT = 40
 
 _INSTALL_HINT = (
     "install Tesseract and its language data (Debian/Ubuntu: apt-get install tesseract-ocr "
@@ -23,14 +27,22 @@ _INSTALL_HINT = (
 
 @register_engine("tesseract")
 class TesseractEngine(OCREngine):
-    """Tesseract's LSTM engine, returning word boxes and confidences.
+    """Tesseract's LSTM engine, returning word boxes, confidences and its own page layout.
+
+    A page keeps Tesseract's reading order (blocks, paragraphs, lines from ``image_to_data``):
+    it is right on multi-column pages. A crop is read in Tesseract's single-line mode (``psm``
+    7), a word in its single-word mode (8), after the crop is given the margin and the text
+    height Tesseract reads best at.
 
     Options:
         lang: Tesseract language codes joined by ``+`` (``eng``, ``ara``, ``eng+ara``).
         psm: page segmentation mode for full images (3: automatic; 11: sparse text).
-        crop_psm: mode for single crops (7: one text line; 8: one word).
+        crop_psm: mode for line crops (7: one text line).
+        word_psm: mode for word crops (8: one word).
         oem: OCR engine mode (1: LSTM only).
         min_conf: drop words whose confidence (0..1) is below this.
+        crop_height: crops whose text is shorter than this many pixels are scaled up to it
+            (0: never scale).
         timeout: seconds before Tesseract is stopped on one image (0: no limit).
         extra_config: further command-line configuration passed as is.
     """
@@ -40,8 +52,10 @@ class TesseractEngine(OCREngine):
         lang: str = "eng",
         psm: int = 3,
         crop_psm: int = 7,
+        word_psm: int = 8,
         oem: int = 1,
         min_conf: float = 0.0,
+        crop_height: int = CROP_TEXT_HEIGHT,
         timeout: float = 0,
         extra_config: str = "",
     ) -> None:
@@ -49,8 +63,10 @@ class TesseractEngine(OCREngine):
             "lang": lang,
             "psm": int(psm),
             "crop_psm": int(crop_psm),
+            "word_psm": int(word_psm),
             "oem": int(oem),
             "min_conf": float(min_conf),
+            "crop_height": int(crop_height),
             "timeout": float(timeout),
             "extra_config": extra_config,
         }
@@ -61,12 +77,12 @@ class TesseractEngine(OCREngine):
         options = {k: v for k, v in self.options.items() if k != "timeout"}
         return {"engine": "tesseract", "tesseract": self._version, **options}
 
-    def _run(self, image: Image.Image, psm: int) -> list[Span]:
+    def _data(self, image: Image.Image, psm: int) -> dict[str, list[Any]]:
         import pytesseract
 
         config = f"--oem {self.options['oem']} --psm {psm} {self.options['extra_config']}".strip()
         try:
-            data = pytesseract.image_to_data(
+            return pytesseract.image_to_data(
                 image,
                 lang=self.options["lang"],
                 config=config,
@@ -77,7 +93,10 @@ class TesseractEngine(OCREngine):
             raise OCREngineError(f"tesseract stopped: {exc}") from exc
         except pytesseract.TesseractError as exc:
             raise OCREngineError(f"tesseract failed: {exc}") from exc
-        words: dict[tuple[int, int, int], list[tuple[str, list[float], float]]] = {}
+
+    def _words(self, data: dict[str, list[Any]]) -> list[tuple[tuple[int, int, int], str, list[float], float]]:
+        """(block, paragraph, line), text, box, score of each word, in Tesseract's order."""
+        words = []
         for i, text in enumerate(data["text"]):
             conf = float(data["conf"][i])
             if conf < 0 or not str(text).strip():
@@ -87,20 +106,103 @@ class TesseractEngine(OCREngine):
                 continue
             x, y = float(data["left"][i]), float(data["top"][i])
             box = [x, y, x + float(data["width"][i]), y + float(data["height"][i])]
-            line = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-            words.setdefault(line, []).append((str(text).strip(), box, score))
-        spans = []
-        for line_words in words.values():
+            key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
+            words.append((key, str(text).strip(), box, score))
+        return words
+
+    def read_page(self, image: Image.Image) -> PageLayout:
+        words = self._words(self._data(image, self.options["psm"]))
+        spans: list[Span] = []
+        lines: list[list[int]] = []
+        blocks: list[int] = []
+        line_of: dict[tuple[int, int, int], int] = {}
+        block_of: dict[tuple[int, int], int] = {}
+        for key, _, _, _ in words:
+            if key not in line_of:
+                line_of[key] = len(lines)
+                lines.append([])
+                blocks.append(block_of.setdefault(key[:2], len(block_of)))
+        by_line: dict[tuple[int, int, int], list[tuple[str, list[float], float]]] = {}
+        for key, text, box, score in words:
+            by_line.setdefault(key, []).append((text, box, score))
+        for key, line_words in by_line.items():
             boxes = _untangle([box for _, box, _ in line_words])
             for (text, _, score), box in zip(line_words, boxes):
+                lines[line_of[key]].append(len(spans))
                 spans.append(Span(text=text, box=(box[0], box[1], box[2], box[3]), score=score))
+        return PageLayout(spans=spans, lines=lines, blocks=blocks)
+
+    def _read_one(self, image: Image.Image, psm: int) -> list[Span]:
+        prepared, scale, (dx, dy) = prepare_crop(image, self.options["crop_height"])
+        spans = []
+        for _, text, box, score in self._words(self._data(prepared, psm)):
+            x0, y0 = (box[0] - dx) / scale, (box[1] - dy) / scale
+            x1, y1 = (box[2] - dx) / scale, (box[3] - dy) / scale
+            box_in = (max(0.0, x0), max(0.0, y0), min(float(image.width), x1), min(float(image.height), y1))
+            spans.append(Span(text=text, box=box_in, score=score))
         return spans
 
-    def read_page(self, image: Image.Image) -> list[Span]:
-        return self._run(image, self.options["psm"])
-
     def read_crop(self, image: Image.Image) -> list[Span]:
-        return self._run(image, self.options["crop_psm"])
+        return self._read_one(image, self.options["crop_psm"])
+
+    def read_word(self, image: Image.Image) -> list[Span]:
+        return self._read_one(image, self.options["word_psm"])
+
+    def read_crops(self, images: list[Image.Image]) -> list[list[Span]]:
+        """Line crops stacked into one image and read in one Tesseract call (one process
+        start instead of one per line); each word goes back to the crop it lies in."""
+        if len(images) <= 1:
+            return [self.read_crop(image) for image in images]
+        prepared = [prepare_crop(image, self.options["crop_height"]) for image in images]
+        gap = max(8, self.options["crop_height"] // 2)
+        width = max(p[0].width for p in prepared)
+        height = sum(p[0].height for p in prepared) + gap * (len(prepared) - 1)
+        sheet = Image.new("L", (width, height), 255)
+        ranges, top = [], 0
+        rtl = "ara" in self.options["lang"].split("+")
+        for crop, _, _ in prepared:
+            left = width - crop.width if rtl else 0  # right-aligned, as Arabic text is
+            sheet.paste(crop, (left, top))
+            ranges.append((top, top + crop.height, left))
+            top += crop.height + gap
+        out: list[list[Span]] = [[] for _ in images]
+        for _, text, box, score in self._words(self._data(sheet, 6)):
+            centre = (box[1] + box[3]) / 2
+            for k, (y0, y1, left) in enumerate(ranges):
+                if y0 - gap / 2 <= centre < y1 + gap / 2:
+                    crop, scale, (dx, dy) = prepared[k]
+                    orig = images[k]
+                    bx = (
+                        max(0.0, (box[0] - left - dx) / scale),
+                        max(0.0, (box[1] - y0 - dy) / scale),
+                        min(float(orig.width), (box[2] - left - dx) / scale),
+                        min(float(orig.height), (box[3] - y0 - dy) / scale),
+                    )
+                    out[k].append(Span(text=text, box=bx, score=score))
+                    break
+        return out
+
+
+def prepare_crop(image: Image.Image, text_height: int) -> tuple[Image.Image, float, tuple[int, int]]:
+    """A crop as Tesseract reads it best: grey, dark text on a light ground, scaled up when
+    its text is small, with a margin of its own background around it.
+
+    Returns the prepared image, the scale applied and the offset of the crop inside it.
+    """
+    grey = image.convert("L")
+    arr = np.asarray(grey)
+    edge = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])
+    background = float(np.median(edge))
+    if background < float(np.median(arr)) or background < 100:
+        grey = ImageOps.invert(grey)  # light text on a dark ground
+        background = 255.0 - background
+    scale = 1.0
+    if text_height and 0 < grey.height < text_height:
+        scale = text_height / grey.height
+        grey = grey.resize((max(1, round(grey.width * scale)), text_height), Image.Resampling.LANCZOS)
+    margin = max(6, grey.height // 4)
+    padded = ImageOps.expand(grey, border=margin, fill=int(round(background)))
+    return padded, scale, (margin, margin)
 
 
 def _untangle(boxes: list[list[float]]) -> list[list[float]]:

@@ -1,0 +1,110 @@
+"""Route the lines a Latin/Chinese recogniser cannot read to an Arabic recogniser.
+
+PP-OCR's bundled recognisers have no Arabic alphabet: on an Arabic line they return nothing,
+or a few Latin letters with low confidence, while the detector still finds the line. Every
+such line (empty, low confidence or without a letter) is offered to an Arabic recogniser in
+one call; its reading replaces PP-OCR's only when it is mostly Arabic script and read with
+confidence, so English lines that PP-OCR merely found hard are left alone.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from PIL import Image
+
+from ocr_expert.engines.base import OCREngine, OCREngineError
+from ocr_expert.types import Point
+
+#: a line read with less confidence than this (or with no letter) is offered to the router
+SUSPECT_SCORE = 0.85
+#: the Arabic reading is kept when at least this share of its letters is Arabic script ...
+MIN_ARABIC_SHARE = 0.6
+#: ... and its confidence is at least this
+MIN_CONFIDENCE = 0.55
+#: margin added around a line box before it is re-read, as a share of the box height
+PADDING = 0.15
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One detected line: its polygon, what the first recogniser read, and how sure it was."""
+
+    polygon: tuple[Point, ...]
+    text: str
+    score: float
+    #: the line's words with boxes, where the recogniser gave them: (text, box, score)
+    words: list[tuple[str, Any, float]] = field(default_factory=list)
+    rerouted: bool = False
+
+
+def arabic_share(text: str) -> float:
+    """The share of the letters of ``text`` that are Arabic script."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for ch in letters if "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f"
+               or "\u08a0" <= ch <= "\u08ff" or "\ufb50" <= ch <= "\ufefc") / len(letters)
+
+
+def is_suspect(text: str, score: float) -> bool:
+    """Whether a first reading is weak enough to ask the Arabic recogniser."""
+    return score < SUSPECT_SCORE or not any(ch.isalpha() for ch in text)
+
+
+class ArabicRouter:
+    """Re-reads suspect lines with an Arabic recogniser (any engine with ``read_crops``)."""
+
+    def __init__(self, engine: OCREngine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def build(cls, name: str, options: dict[str, Any] | None) -> "ArabicRouter | None":
+        """The router for engine ``name``; None, with one warning, when that engine cannot run
+        here (the first recogniser's reading is then kept)."""
+        from ocr_expert.engines import get_engine
+
+        opts = dict(options or {})
+        if name == "tesseract":
+            opts.setdefault("lang", "ara")
+        try:
+            return cls(get_engine(name, **opts))
+        except OCREngineError as exc:
+            warnings.warn(f"Arabic lines will not be read: {exc}", stacklevel=3)
+            return None
+
+    def config(self) -> dict[str, Any]:
+        return self.engine.config()
+
+    def reroute(self, image: Image.Image, candidates: list[Candidate]) -> list[Candidate]:
+        """``candidates`` with each suspect line replaced by its Arabic reading where that
+        reading is confident and mostly Arabic."""
+        suspects = [i for i, c in enumerate(candidates) if is_suspect(c.text, c.score)]
+        if not suspects:
+            return candidates
+        crops = [_crop(image, candidates[i].polygon) for i in suspects]
+        readings = self.engine.read_crops(crops)
+        out = list(candidates)
+        for i, spans in zip(suspects, readings):
+            text = " ".join(s.text for s in spans).strip()
+            if not text:
+                continue
+            score = sum(s.score * len(s.text) for s in spans) / max(1, sum(len(s.text) for s in spans))
+            if arabic_share(text) >= MIN_ARABIC_SHARE and score >= max(MIN_CONFIDENCE, candidates[i].score):
+                out[i] = replace(candidates[i], text=text, score=score, words=[], rerouted=True)
+        return out
+
+
+def _crop(image: Image.Image, polygon: tuple[Point, ...]) -> Image.Image:
+    xs = [p[0] for p in polygon]
+    ys = [p[1] for p in polygon]
+    pad = PADDING * (max(ys) - min(ys))
+    box = (
+        max(0, int(min(xs) - pad)),
+        max(0, int(min(ys) - pad)),
+        min(image.width, int(max(xs) + pad + 1)),
+        min(image.height, int(max(ys) + pad + 1)),
+    )
+    return image.crop(box)
