@@ -69,10 +69,11 @@ def order_spans(
 
     boxes = _deskewed_boxes(spans, boxed)
     blocks = _xy_cut(boxed, boxes, page_dir) if boxed else []
+    unit = statistics.median(b[3] - b[1] for b in boxes.values()) if boxes else 1.0
     lines: list[Line] = []
     for block_no, block in enumerate(blocks):
         for members in block:
-            lines.append(_make_line(spans, members, boxes, page_dir, block_no))
+            lines.append(_make_line(spans, members, boxes, page_dir, block_no, unit))
     if unboxed:
         text = " ".join(spans[i].text for i in unboxed)
         lines.append(
@@ -123,14 +124,18 @@ def _union(boxes: Sequence[Box]) -> Box:
 
 
 def _make_line(
-    spans: Sequence[Span], members: list[int], boxes: dict[int, list[float]], page_dir: Direction, block: int
+    spans: Sequence[Span],
+    members: list[int],
+    boxes: dict[int, list[float]],
+    page_dir: Direction,
+    block: int,
+    usual: float,
 ) -> Line:
     text_dir = text_direction(" ".join(spans[i].text for i in members)) or page_dir
     # x centres; right-to-left lines read from the right
     sign = -1.0 if text_dir == "rtl" else 1.0
     members = sorted(members, key=lambda i: sign * (boxes[i][0] + boxes[i][2]))
     heights = [boxes[i][3] - boxes[i][1] for i in members]
-    usual = statistics.median(heights)
     text = ""
     for pos, i in enumerate(members):
         piece = spans[i].text
@@ -254,10 +259,20 @@ def _xy_cut(
         # A band of empty rows wider than the gutter (a section break, a footer) is cut
         # before columns, or a footer would be read as part of the first column; a
         # paragraph break that happens to line up across columns is narrower than the gutter.
-        section_break = y_gap > PARAGRAPH_GAP * unit and y_gap >= x_gap
         left = [m for m in members if boxes[m][0] < x_at]
         right = [m for m in members if boxes[m][0] >= x_at]
-        if not section_break and x_gap >= COLUMN_GAP * unit and is_column(left) and is_column(right):
+        columns = x_gap >= COLUMN_GAP * unit and is_column(left) and is_column(right)
+        section_break = y_gap > PARAGRAPH_GAP * unit and y_gap >= x_gap
+        if columns and section_break:
+            # Columns that go on, tall, on both sides of the empty band: the band is a
+            # paragraph break in each column, not a break across the page.
+            quarters = [
+                [m for m in side if (boxes[m][1] < y_at) == above]
+                for side in (left, right)
+                for above in (True, False)
+            ]
+            section_break = not all(q and is_column(q) for q in quarters)
+        if columns and not section_break:
             first, second = (right, left) if page_dir == "rtl" else (left, right)
             cut(first, True)
             cut(second, True)

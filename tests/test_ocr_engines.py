@@ -136,3 +136,86 @@ def test_an_engine_failure_names_the_image_size_and_mode(ppocr):
 
     with pytest.raises(OCREngineError, match=r"ppocr failed on a 1x5000 image \(page mode\)"):
         ppocr.read(Image.new("RGB", (1, 5000), "white"))
+
+
+def two_column_page() -> tuple["Image.Image", list[str], list[str]]:
+    """A two-column page with a narrow gutter, rows at the same heights in both columns."""
+    from PIL import Image, ImageDraw
+
+    from ocr_expert.draw import _font
+
+    left = ["Revenue grew by twelve", "percent over the year", "and sales in Europe", "led the growth again"]
+    right = ["Costs fell for a third", "year running and the", "margin reached a new", "record for the group"]
+    font = _font(24)
+    image = Image.new("RGB", (760, 260), "white")
+    draw = ImageDraw.Draw(image)
+    for i, (a, b) in enumerate(zip(left, right)):
+        draw.text((20, 30 + 44 * i), a, font=font, fill="black")
+        draw.text((395, 30 + 44 * i), b, font=font, fill="black")
+    return image, left, right
+
+
+def test_tesseract_keeps_its_own_layout_on_a_two_column_page(tesseract):
+    import pytesseract
+
+    image, left, right = two_column_page()
+    result = tesseract.read(image, mode="page")
+    direct = " ".join(pytesseract.image_to_string(image, lang="eng", config="--oem 1 --psm 3").split())
+    assert " ".join(result.text.split()) == direct  # the engine's own reading, word for word
+    assert cer(result.text.replace("\n", " "), " ".join(left + right)) < 0.05, result.text
+
+
+def test_ppocr_reads_a_two_column_page_column_by_column(ppocr):
+    image, left, right = two_column_page()
+    result = ppocr.read(image, mode="page")
+    assert cer(result.text.replace("\n", " "), " ".join(left + right)) < 0.05, result.text
+
+
+def test_the_default_engine_reads_an_arabic_line_through_its_arabic_route(ppocr):
+    result = ppocr.read(render_lines([ARABIC], font_size=40, rtl=True), mode="page")
+    assert cer(result.text, ARABIC) < 0.10, result.text
+    assert result.direction == "rtl"
+    line = render_lines([ARABIC], font_size=30, rtl=True)
+    assert cer(ppocr.read(line, mode="line").text, ARABIC) < 0.10
+
+
+def test_english_and_arabic_lines_on_one_page_each_read_by_the_right_recogniser(ppocr):
+    from PIL import Image
+
+    english = render_lines(["Opening hours 9 to 5"], font_size=36)
+    arabic = render_lines([ARABIC], font_size=36, rtl=True)
+    page = Image.new("RGB", (max(english.width, arabic.width), english.height + arabic.height), "white")
+    page.paste(english, (0, 0))
+    page.paste(arabic, (page.width - arabic.width, english.height))
+    lines = [line.text for line in ppocr.read(page, mode="page").lines]
+    assert len(lines) == 2, lines
+    assert cer(lines[0], "Opening hours 9 to 5") < 0.1 and cer(lines[1], ARABIC) < 0.1, lines
+
+
+def test_the_arabic_route_can_be_switched_off():
+    expert = OCRExpert("ppocr", arabic=None, use_cache=False)
+    assert expert.config()["arabic"] is None
+    text = expert.read(render_lines([ARABIC], font_size=40, rtl=True), mode="page").text
+    assert cer(text, ARABIC) > 0.5  # PP-OCR alone has no Arabic alphabet
+
+
+def test_ppocr_v4_stays_selectable():
+    expert = OCRExpert("ppocr", model="PP-OCRv4", use_cache=False)
+    assert expert.config()["model"] == "PP-OCRv4" and expert.config()["unclip_ratio"] == 2.4
+    result = expert.read(render_lines(ENGLISH[:1], font_size=28), mode="page")
+    assert cer(result.text, ENGLISH[0]) < 0.05, result.text
+    with pytest.raises(OCREngineError, match="model must be one of"):
+        get_engine("ppocr", model="PP-OCRv9")
+
+
+def test_word_and_line_modes_use_the_engines_own_modes(tesseract):
+    word = render_lines(["Harbour"], font_size=20, margin=2)
+    assert tesseract.read(word, mode="word").text == "Harbour"
+    line = render_lines([ENGLISH[1]], font_size=14, margin=2)  # small text is scaled up first
+    assert cer(tesseract.read(line, mode="line").text, ENGLISH[1]) < 0.05
+
+
+def test_full_width_letters_from_the_chinese_models_are_folded():
+    from ocr_expert.engines.ppocr import _nfkc
+
+    assert _nfkc("ＡＢＣ１２３") == "ABC123"

@@ -70,3 +70,85 @@ def test_text_direction_counts_strong_characters():
     assert text_direction("hello") == "ltr"
     assert text_direction("مرحبا 123") == "rtl"
     assert text_direction("12.50") is None
+
+
+def column_page(gutter: float, lines: int = 6, line_h: float = 30, gap: float = 8) -> list[Span]:
+    """Two prose columns, 400 px wide, whose rows sit at the same heights."""
+    spans = []
+    for i in range(lines):
+        y = 100 + i * (line_h + gap)
+        spans.append(span(f"L{i}", 20, y, 420, y + line_h))
+        spans.append(span(f"R{i}", 420 + gutter, y, 820 + gutter, y + line_h))
+    return spans
+
+
+def test_columns_with_a_narrow_gutter_are_not_merged_into_rows():
+    # A gutter of one line height: rows grouping would join L0 and R0 into one line.
+    for gutter in (20, 30, 60):
+        got = texts(column_page(gutter))
+        assert got == [f"L{i}" for i in range(6)] + [f"R{i}" for i in range(6)], gutter
+
+
+def test_a_heading_across_columns_then_both_columns_then_a_page_number():
+    spans = column_page(40) + [span("TITLE ACROSS", 200, 20, 700, 70), span("12", 420, 400, 450, 425)]
+    assert texts(spans) == ["TITLE ACROSS"] + [f"L{i}" for i in range(6)] + [f"R{i}" for i in range(6)] + ["12"]
+
+
+def test_paragraph_breaks_lined_up_across_columns_do_not_interleave_them():
+    spans = []
+    for col, x in (("L", 20), ("R", 470)):
+        for i in range(6):
+            y = 100 + i * 38 + (45 if i >= 3 else 0)  # a blank line after the third row
+            spans.append(span(f"{col}{i}", x, y, x + 400, y + 30))
+    assert texts(spans) == [f"L{i}" for i in range(6)] + [f"R{i}" for i in range(6)]
+
+
+def test_a_drop_cap_joins_its_word_and_does_not_merge_the_lines_beside_it():
+    spans = [
+        span("T", 20, 100, 80, 200),  # three lines tall
+        span("he first line of text", 90, 100, 420, 128),
+        span("the second line here", 90, 136, 420, 164),
+        span("and the third line", 90, 172, 420, 200),
+        span("the fourth line is full width", 20, 208, 420, 236),
+    ]
+    assert texts(spans) == [
+        "The first line of text", "the second line here", "and the third line", "the fourth line is full width",
+    ]
+
+
+def test_a_tilted_scan_keeps_its_columns_and_lines():
+    import math
+
+    angle = math.radians(2.0)
+
+    def tilted(text: str, x0: float, y0: float, x1: float, y1: float) -> Span:
+        pts = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+        rot = [(x * math.cos(angle) - y * math.sin(angle), x * math.sin(angle) + y * math.cos(angle)) for x, y in pts]
+        xs, ys = [p[0] for p in rot], [p[1] for p in rot]
+        return Span(text, (min(xs), min(ys), max(xs), max(ys)), 0.9, polygon=tuple(rot))
+
+    spans = []
+    for i in range(12):
+        y = 100 + i * 36
+        spans.append(tilted(f"L{i}", 20, y, 420, y + 28))
+        spans.append(tilted(f"R{i}", 460, y, 860, y + 28))
+    lines, _ = order_spans(spans)
+    assert [line.text for line in lines] == [f"L{i}" for i in range(12)] + [f"R{i}" for i in range(12)]
+
+
+def test_table_cells_are_read_row_by_row():
+    rows = [("Item", "Qty", "Price"), ("Apples", "3", "4.25"), ("Bread", "1", "2.10")]
+    spans = []
+    for r, cells in enumerate(rows):
+        for c, cell in enumerate(cells):
+            spans.append(span(cell, 20 + 150 * c, 50 + 40 * r, 20 + 150 * c + 20 * len(cell), 80 + 40 * r))
+    assert texts(spans) == ["Item Qty Price", "Apples 3 4.25", "Bread 1 2.10"]
+
+
+def test_an_engine_layout_is_kept_as_given():
+    from ocr_expert.reading_order import lines_from_layout
+
+    spans = [span("b1", 500, 10, 550, 40), span("a1", 10, 10, 60, 40), span("a2", 70, 10, 120, 40)]
+    lines, direction = lines_from_layout(spans, [[1, 2], [0]], [0, 1])
+    assert [line.text for line in lines] == ["a1 a2", "b1"] and [line.block for line in lines] == [0, 1]
+    assert direction == "ltr"

@@ -10,7 +10,7 @@ confidence, so English lines that PP-OCR merely found hard are left alone.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
@@ -84,17 +84,70 @@ class ArabicRouter:
         suspects = [i for i, c in enumerate(candidates) if is_suspect(c.text, c.score)]
         if not suspects:
             return candidates
-        crops = [_crop(image, candidates[i].polygon) for i in suspects]
-        readings = self.engine.read_crops(crops)
-        out = list(candidates)
-        for i, spans in zip(suspects, readings):
+        # The detector often cuts an Arabic line at its wide word gaps: neighbouring suspect
+        # pieces of one line are read as one line, as the Arabic recogniser reads best.
+        groups = _same_line_groups([candidates[i].polygon for i in suspects])
+        polygons = [_union_polygon([candidates[suspects[k]].polygon for k in g]) for g in groups]
+        readings = self.engine.read_crops([_crop(image, p) for p in polygons])
+        replaced: dict[int, Candidate | None] = {}
+        for group, polygon, spans in zip(groups, polygons, readings):
             text = " ".join(s.text for s in spans).strip()
             if not text:
                 continue
             score = sum(s.score * len(s.text) for s in spans) / max(1, sum(len(s.text) for s in spans))
-            if arabic_share(text) >= MIN_ARABIC_SHARE and score >= max(MIN_CONFIDENCE, candidates[i].score):
-                out[i] = replace(candidates[i], text=text, score=score, words=[], rerouted=True)
+            before = max(candidates[suspects[k]].score for k in group)
+            if arabic_share(text) >= MIN_ARABIC_SHARE and score >= max(MIN_CONFIDENCE, before):
+                first = suspects[group[0]]
+                replaced[first] = Candidate(polygon, text, score, rerouted=True)
+                for k in group[1:]:
+                    replaced[suspects[k]] = None
+        out = []
+        for i, cand in enumerate(candidates):
+            new = replaced.get(i, cand)
+            if new is not None:
+                out.append(new)
         return out
+
+
+def _same_line_groups(polygons: list[tuple[Point, ...]]) -> list[list[int]]:
+    """Indices of polygons grouped into lines: pieces that overlap vertically by half their
+    height and are at most two heights apart join one line."""
+    boxes = [_bounds(p) for p in polygons]
+    parent = list(range(len(boxes)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            b = boxes[j]
+            overlap = min(a[3], b[3]) - max(a[1], b[1])
+            height = min(a[3] - a[1], b[3] - b[1])
+            gap = max(b[0] - a[2], a[0] - b[2], 0.0)
+            if overlap >= 0.5 * height and gap <= 2.0 * max(a[3] - a[1], b[3] - b[1]):
+                parent[find(j)] = find(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(boxes)):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def _bounds(polygon: tuple[Point, ...]) -> tuple[float, float, float, float]:
+    xs = [p[0] for p in polygon]
+    ys = [p[1] for p in polygon]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _union_polygon(polygons: list[tuple[Point, ...]]) -> tuple[Point, ...]:
+    if len(polygons) == 1:
+        return polygons[0]
+    boxes = [_bounds(p) for p in polygons]
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
 
 
 def _crop(image: Image.Image, polygon: tuple[Point, ...]) -> Image.Image:
