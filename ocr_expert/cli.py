@@ -101,7 +101,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     score.add_argument("labels", help="LABELS.jsonl")
     score.add_argument("--normalize", default="default",
-                       help="normalisation preset: none, default, arabic, str")
+                       help="normalisation preset: none, default, caseless, arabic, str")
     score.add_argument("--per-sample", metavar="FILE", help="write per-sample scores to a jsonl file")
     score.add_argument("--json", action="store_true", help="print the scores as JSON")
     _add_engine_arguments(score)

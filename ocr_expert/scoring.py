@@ -74,7 +74,7 @@ class Normalization:
 
     @classmethod
     def preset(cls, name: str) -> Normalization:
-        """One of ``PRESETS``: "none", "default", "arabic", "str"."""
+        """One of ``PRESETS``: "none", "default", "caseless", "arabic", "str"."""
         try:
             return PRESETS[name]
         except KeyError:
@@ -104,6 +104,8 @@ PRESETS: dict[str, Normalization] = {
     "none": Normalization(name="none"),
     # Case-sensitive, as OCR CER is usually reported; compatibility forms and spacing folded.
     "default": Normalization(nfkc=True, collapse_whitespace=True, name="default"),
+    # The same, case-folded: English pages and signs, whose capitals engines read either way.
+    "caseless": Normalization(nfkc=True, casefold=True, collapse_whitespace=True, name="caseless"),
     # Arabic OCR (Qalam-style WER/CER): spelling variants a reader treats as the same word.
     "arabic": Normalization(
         nfkc=True,

@@ -1,0 +1,53 @@
+"""The DejaVu faces matplotlib ships, by role, and which of them draw Arabic.
+
+DejaVu Sans, Sans Bold, Sans Mono and Sans Mono Bold carry the Arabic block (with the
+presentation forms raqm shapes into); the serif and oblique faces carry Latin only.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+from PIL import ImageFont
+
+#: face name -> file name under matplotlib's ``fonts/ttf``
+FACES = {
+    "sans": "DejaVuSans.ttf",
+    "sans_bold": "DejaVuSans-Bold.ttf",
+    "sans_oblique": "DejaVuSans-Oblique.ttf",
+    "serif": "DejaVuSerif.ttf",
+    "serif_bold": "DejaVuSerif-Bold.ttf",
+    "serif_italic": "DejaVuSerif-Italic.ttf",
+    "mono": "DejaVuSansMono.ttf",
+    "mono_bold": "DejaVuSansMono-Bold.ttf",
+}
+ARABIC_FACES = ("sans", "sans_bold", "mono", "mono_bold")
+LATIN_FACES = ("sans", "sans_bold", "sans_oblique", "serif", "serif_bold", "serif_italic", "mono", "mono_bold")
+BODY_FACES = ("serif", "sans")
+
+
+@functools.lru_cache(maxsize=None)
+def _font_dir() -> Path:
+    candidates = []
+    try:
+        import matplotlib
+
+        candidates.append(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
+    except ImportError:  # pragma: no cover - matplotlib is a base dependency
+        pass
+    candidates.append(Path("/usr/share/fonts/truetype/dejavu"))
+    for folder in candidates:
+        if (folder / FACES["sans"]).exists():
+            return folder
+    raise FileNotFoundError(
+        "DejaVu fonts not found: install matplotlib (it ships them) to render the synthetic set"
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def font(face: str, size: int) -> ImageFont.FreeTypeFont:
+    """The ``face`` (a key of ``FACES``) at ``size`` pixels."""
+    path = os.path.join(_font_dir(), FACES[face])
+    return ImageFont.truetype(path, max(6, int(size)))
