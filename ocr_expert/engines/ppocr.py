@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from ocr_expert.engines import register_engine
-from ocr_expert.engines.base import OCREngine, OCREngineError
+from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout
 from ocr_expert.engines.script_route import ArabicRouter, Candidate
 from ocr_expert.types import Span
 
@@ -110,23 +110,31 @@ class PPOCREngine(OCREngine):
             polygons = self._runner.detect(_bgr(image))
         return [_span("", polygon, 1.0) for polygon in polygons]
 
-    def read_page(self, image: Image.Image) -> list[Span]:
+    def read_page(self, image: Image.Image) -> list[Span] | PageLayout:
         with self._lock:
             candidates = self._runner.read_page(_bgr(image))
-        return self._finish(image, candidates)
+        if self._router is not None:
+            candidates = self._router.reroute(image, candidates)
+            whole = self._router.page_reader(candidates)
+            if whole is not None:
+                page = whole.read_page(image)
+                if isinstance(page, PageLayout) and page.spans:
+                    return page
+        return self._finish(candidates)
 
     def read_crop(self, image: Image.Image) -> list[Span]:
         with self._lock:
             text, score = self._runner.recognise([_bgr(image)])[0]
         box = (0.0, 0.0, float(image.width), float(image.height))
         polygon = ((0.0, 0.0), (box[2], 0.0), (box[2], box[3]), (0.0, box[3]))
-        spans = self._finish(image, [Candidate(polygon, text, score)])
+        candidates = [Candidate(polygon, text, score)]
+        if self._router is not None:
+            candidates = self._router.reroute(image, candidates)
+        spans = self._finish(candidates)
         # A crop's text always spans the crop: the router's line box is the crop itself.
         return [Span(text=s.text, box=box, score=s.score) for s in spans]
 
-    def _finish(self, image: Image.Image, candidates: list[Candidate]) -> list[Span]:
-        if self._router is not None:
-            candidates = self._router.reroute(image, candidates)
+    def _finish(self, candidates: list[Candidate]) -> list[Span]:
         spans: list[Span] = []
         for cand in candidates:
             text = cand.text.strip()

@@ -24,6 +24,8 @@ SUSPECT_SCORE = 0.85
 MIN_ARABIC_SHARE = 0.6
 #: ... and its confidence is at least this
 MIN_CONFIDENCE = 0.55
+#: a page whose letters are at least this share Arabic is read whole by Tesseract
+ARABIC_PAGE_SHARE = 0.25
 #: margin added around a line box before it is re-read, as a share of the box height
 PADDING = 0.15
 
@@ -59,6 +61,31 @@ class ArabicRouter:
 
     def __init__(self, engine: OCREngine) -> None:
         self.engine = engine
+        self._page_engines: dict[str, OCREngine] = {}
+
+    def page_reader(self, candidates: list[Candidate]) -> OCREngine | None:
+        """For a page that is mostly Arabic, the engine that should read it whole.
+
+        Tesseract's own page layout reads an Arabic page far better than its lines cut out
+        one by one (the detector splits Arabic lines at word gaps and misses diacritics):
+        when at least ``ARABIC_PAGE_SHARE`` of the page's letters came back Arabic, Tesseract
+        reads the whole page (``ara``, or ``ara+eng`` when Latin lines are there too).
+        Other Arabic recognisers (Qalam) read lines only: None.
+        """
+        if self.engine.name != "tesseract" or not any(c.rerouted for c in candidates):
+            return None
+        letters = [ch for c in candidates for ch in c.text if ch.isalpha()]
+        arabic = sum(1 for c in candidates if c.rerouted for ch in c.text if ch.isalpha())
+        if not letters or arabic / len(letters) < ARABIC_PAGE_SHARE:
+            return None
+        lang = "ara" if arabic / len(letters) > 0.9 else "ara+eng"
+        if lang not in self._page_engines:
+            from ocr_expert.engines import get_engine
+
+            options = {k: v for k, v in self.engine.config().items()
+                       if k in ("psm", "oem", "timeout", "extra_config")}
+            self._page_engines[lang] = get_engine("tesseract", lang=lang, **options)
+        return self._page_engines[lang]
 
     @classmethod
     def build(cls, name: str, options: dict[str, Any] | None) -> "ArabicRouter | None":

@@ -16,8 +16,10 @@ from ocr_expert.engines import register_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout
 from ocr_expert.types import Span
 
-#: text height (pixels) small crops are scaled up to before Tesseract reads them
-CROP_TEXT_HEIGHT = 40
+#: crops lower than this (pixels) are scaled up to it when read a second time
+CROP_TEXT_HEIGHT = 32
+#: a crop read with less confidence than this is read a second time, prepared
+RETRY_BELOW = 0.6
 
 _INSTALL_HINT = (
     "install Tesseract and its language data (Debian/Ubuntu: apt-get install tesseract-ocr "
@@ -133,14 +135,19 @@ class TesseractEngine(OCREngine):
         return PageLayout(spans=spans, lines=lines, blocks=blocks)
 
     def _read_one(self, image: Image.Image, psm: int) -> list[Span]:
+        """A crop read as Tesseract alone reads it; when that reading is empty or unsure,
+        read again after ``prepare_crop`` and keep the more confident of the two."""
+        spans = [Span(text=t, box=tuple(b), score=c) for _, t, b, c in self._words(self._data(image, psm))]  # type: ignore[misc]
+        if confidence(spans) >= RETRY_BELOW:
+            return spans
         prepared, scale, (dx, dy) = prepare_crop(image, self.options["crop_height"])
-        spans = []
+        retry = []
         for _, text, box, score in self._words(self._data(prepared, psm)):
             x0, y0 = (box[0] - dx) / scale, (box[1] - dy) / scale
             x1, y1 = (box[2] - dx) / scale, (box[3] - dy) / scale
             box_in = (max(0.0, x0), max(0.0, y0), min(float(image.width), x1), min(float(image.height), y1))
-            spans.append(Span(text=text, box=box_in, score=score))
-        return spans
+            retry.append(Span(text=text, box=box_in, score=score))
+        return retry if confidence(retry) > confidence(spans) else spans
 
     def read_crop(self, image: Image.Image) -> list[Span]:
         return self._read_one(image, self.options["crop_psm"])
@@ -181,6 +188,12 @@ class TesseractEngine(OCREngine):
                     out[k].append(Span(text=text, box=bx, score=score))
                     break
         return out
+
+
+def confidence(spans: list[Span]) -> float:
+    """Character-weighted mean confidence of a reading; 0 for an empty one."""
+    chars = sum(len(s.text) for s in spans)
+    return sum(s.score * len(s.text) for s in spans) / chars if chars else 0.0
 
 
 def prepare_crop(image: Image.Image, text_height: int) -> tuple[Image.Image, float, tuple[int, int]]:
