@@ -100,7 +100,7 @@ class PPOCRv6Direct(Direct):
             out = self._ocr(bgr, use_det=False, use_cls=False, use_rec=True)
         else:
             out = self._ocr(bgr)
-        return "\n".join(t for t in (out.txts or ()) if t)
+        return "\n".join(t for t in (getattr(out, "txts", None) or ()) if t)
 
 
 class PPOCRv4Direct(Direct):
@@ -149,6 +149,8 @@ class EngineConfig:
 
 CONFIGS: dict[str, EngineConfig] = {
     "ppocr": EngineConfig("ppocr (default)", "ppocr", {}, ("eng",), {"eng": None}),
+    "ppocr-v6": EngineConfig("ppocr model=PP-OCRv6", "ppocr", {"model": "PP-OCRv6"}, ("eng",),
+                             {"eng": "ppocr-v6"}),
     "ppocr-v4": EngineConfig("ppocr model=PP-OCRv4", "ppocr", {"model": "PP-OCRv4"}, ("eng",),
                              {"eng": "ppocr-v4"}),
     "tesseract-eng": EngineConfig("tesseract lang=eng", "tesseract", {"lang": "eng"}, ("eng",),
@@ -286,6 +288,12 @@ def _corpus_cer(pairs: Iterable[tuple[str, str]], norm: Normalization) -> float:
     return aggregate([score_sample(p, r, norm) for p, r in pairs], norm).cer
 
 
+def _summary(readings: list[Reading], refs: list[str], norm: Normalization) -> tuple[float, float, int]:
+    """Corpus CER, mean seconds per image, and failed reads of one reader on one group."""
+    cer = _corpus_cer(zip([r.text for r in readings], refs), norm)
+    return cer, sum(r.seconds for r in readings) / max(len(readings), 1), sum(1 for r in readings if r.error)
+
+
 def _warm_up(runner: Runner, direct_keys: Iterable[str], experts: Iterable[OCRExpert]) -> None:
     """One untimed read each, so model loading is not charged to the first image."""
     from ocr_expert.draw import _font
@@ -341,7 +349,8 @@ def measure(
         for (kind, lang) in sorted(groups, key=lambda g: (KIND_ORDER.index(g[0]), g[1])):
             group = groups[(kind, lang)]
             key = direct_for[lang]
-            direct_readings, project_readings = [], []
+            direct_readings: list[Reading] = []
+            project_readings: list[Reading | None] = []
             for item in group:
                 image = load(item.image)
                 d = runner.read_direct(key, image, item.image, kind)
@@ -355,17 +364,15 @@ def measure(
                     bar.update(1)
             norm = NORMALIZATION[lang]
             refs = [i.text for i in group]
-            cer_d = _corpus_cer(zip([r.text for r in direct_readings], refs), norm)
-            cer_p = (_corpus_cer(zip([r.text for r in project_readings], refs), norm)  # type: ignore[union-attr]
-                     if expert else None)
+            cer_d, s_d, _ = _summary(direct_readings, refs, norm)
+            cer_p = s_p = None
+            failed = 0
+            if expert:
+                cer_p, s_p, failed = _summary([r for r in project_readings if r], refs, norm)
             results.rows.append(Row(
                 config=config.label, direct=runner.direct(key).name, kind=kind, lang=lang,
-                n=len(group), cer_direct=cer_d, cer_project=cer_p,
-                s_direct=sum(r.seconds for r in direct_readings) / len(group),
-                s_project=(sum(r.seconds for r in project_readings) / len(group)  # type: ignore[union-attr]
-                           if expert else None),
-                errors_project=sum(1 for r in project_readings if r and r.error),
-                note=why_not or "",
+                n=len(group), cer_direct=cer_d, cer_project=cer_p, s_direct=s_d, s_project=s_p,
+                errors_project=failed, note=why_not or "",
             ))
         if bar:
             bar.close()
@@ -461,7 +468,10 @@ def recall_markdown(results: Results) -> str:
                 "| engine (project) | direct call | questions | recall direct | recall project | no worse |",
                 "|---|---|---|---|---|---|"]
         for x in results.recall:
-            flag = "n/a" if x["recall_project"] is None else ("yes" if x["recall_project"] >= x["recall_direct"] else "**NO**")
+            if x["recall_project"] is None:
+                flag = "n/a"
+            else:
+                flag = "yes" if x["recall_project"] >= x["recall_direct"] else "**NO**"
             out.append(f"| {x['config']} | {x['direct']} | {x['n']} | {_f(x['recall_direct'])} | "
                        f"{_f(x['recall_project'])} | {flag} |")
     return "\n".join(out)
@@ -483,6 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, help="keep the rendered set in this folder")
     parser.add_argument("--engines", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
+    parser.add_argument("--kinds", nargs="+", choices=KIND_ORDER, default=list(KIND_ORDER),
+                        help="measure only these kinds (pages are the slow ones)")
     parser.add_argument("--tolerance", type=float, default=0.002)
     parser.add_argument("--no-recall", action="store_true", help="skip the mini benchmark recall")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
@@ -495,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
             labels = make_page_set(args.out or Path(tmp) / "pages", size=args.size, seed=args.seed)
         if not labels.is_file():
             parser.error(f"labels file not found: {labels} (give a labels.jsonl with image and text)")
-        items = load_items(labels)
+        items = [i for i in load_items(labels) if i.kind in args.kinds]
         results = measure(items, args.engines, tolerance=args.tolerance, progress=True)
     print(f"{len(items)} images from {labels if args.labels else f'the {args.size} set (seed {args.seed})'}\n")
     print(markdown(results), flush=True)
