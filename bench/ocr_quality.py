@@ -336,7 +336,12 @@ def measure(
             continue
         direct_for = {lang: key or (wrapped_ppocr(expert) if expert else "ppocr-v6")
                       for lang, key in config.direct.items()}
-        _warm_up(runner, set(direct_for.values()), [expert] if expert else [])
+        try:
+            _warm_up(runner, set(direct_for.values()), [expert] if expert else [])
+        except ImportError as exc:  # e.g. rapidocr 3.x not installed: say so, measure the rest
+            print(f"skipping {config.label}: {exc} (pip install rapidocr==3.10.0 for PP-OCRv6)",
+                  file=sys.stderr)
+            continue
         groups: dict[tuple[str, str], list[Item]] = {}
         for item in chosen:
             groups.setdefault((item.kind, item.lang), []).append(item)
