@@ -96,10 +96,11 @@ class PPOCRv6Direct(Direct):
 
     def read(self, image: Image.Image, kind: str) -> str:
         bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+        # rapidocr 3.x keeps the step flags of the last call, so every call names all three.
         if kind in ("word", "line"):
             out = self._ocr(bgr, use_det=False, use_cls=False, use_rec=True)
         else:
-            out = self._ocr(bgr)
+            out = self._ocr(bgr, use_det=True, use_cls=True, use_rec=True)
         return "\n".join(t for t in (getattr(out, "txts", None) or ()) if t)
 
 

@@ -85,3 +85,15 @@ def test_a_labels_file_without_kind_or_lang_is_measured_as_english(tmp_path):
     assert [(i.kind, i.lang) for i in items] == [("line", "eng")]
     results = bench.measure(items, ["tesseract-eng"], sign_psms=False)
     assert results.rows[0].cer_direct == pytest.approx(0.0)
+
+
+def test_direct_ppocr_v6_detects_on_a_page_after_reading_a_crop():
+    # rapidocr 3.x keeps the last call's step flags: a page read after a crop must still detect.
+    pytest.importorskip("rapidocr")
+    from conftest import render_lines
+
+    engine = bench.PPOCRv6Direct()
+    assert engine.read(render_lines(["harbour"], font_size=32), "word").strip().lower() == "harbour"
+    page = render_lines(["MARKET STREET", "OPEN DAILY"], font_size=34, spacing=2.4)
+    lines = [line.strip().lower() for line in engine.read(page, "page").splitlines()]
+    assert lines == ["market street", "open daily"]
