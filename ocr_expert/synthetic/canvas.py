@@ -16,13 +16,11 @@ from PIL import Image, ImageDraw, ImageFont
 Color = tuple[int, int, int]
 
 
-def _shaping(rtl: bool) -> dict[str, str]:
-    return {"direction": "rtl", "language": "ar"} if rtl else {}
-
-
 def text_width(text: str, fnt: ImageFont.FreeTypeFont, rtl: bool = False) -> float:
     """Advance width of ``text`` in pixels, shaped as it will be drawn."""
-    return float(fnt.getlength(text, **_shaping(rtl)))
+    if rtl:
+        return float(fnt.getlength(text, direction="rtl", language="ar"))
+    return float(fnt.getlength(text))
 
 
 @dataclass
@@ -78,7 +76,7 @@ class Canvas:
         if rtl:
             x = x1 - offset
             for word, w in zip(words, widths):
-                self.draw.text((x, y), word, font=fnt, fill=fill, anchor=anchor, **_shaping(True))
+                self.draw.text((x, y), word, font=fnt, fill=fill, anchor=anchor, direction="rtl", language="ar")
                 x -= w + gap
         else:
             x = x0 + offset

@@ -61,7 +61,7 @@ def apply(image: Image.Image, d: Degradation, seed: int) -> Image.Image:
     image = image.convert("RGB")
     paper = image.getpixel((0, 0))
     if d.skew:
-        image = image.rotate(d.skew, resample=Image.BICUBIC, expand=True, fillcolor=paper)
+        image = image.rotate(d.skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=paper)
     arr = np.asarray(image, dtype=np.float32)
     if d.contrast != 1.0:
         ref = np.asarray(paper, dtype=np.float32)
@@ -79,9 +79,9 @@ def apply(image: Image.Image, d: Degradation, seed: int) -> Image.Image:
         image = image.filter(ImageFilter.GaussianBlur(d.blur))
     if d.noise:
         rng = np.random.default_rng(seed + 1)
-        arr = np.asarray(image, dtype=np.float32)
-        arr = arr + rng.normal(0.0, d.noise, arr.shape[:2])[..., None]
-        image = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+        clean = np.asarray(image, dtype=np.float32)
+        noisy = clean + rng.normal(0.0, d.noise, clean.shape[:2])[..., None]
+        image = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
     return image
 
 

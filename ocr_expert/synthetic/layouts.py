@@ -45,7 +45,6 @@ def prose_page(
     rtl = lang == "ara"
     face = "sans" if rtl else rng.choice(("serif", "sans"))
     canvas, margin, x0, x1 = _sheet(dpi, 5.5, 7.0)
-    width, height = canvas.width, canvas.height
     body = font(face, _pt(dpi, rng.choice((9, 10, 11))))
     line_h = round(body.size * 1.4)
     y = margin
@@ -65,7 +64,7 @@ def prose_page(
     y += round(title_font.size * 1.9)
 
     # Page number and footnote take the bottom of the page.
-    bottom = height - margin
+    bottom = canvas.height - margin
     number_font = font(face, _pt(dpi, 9))
     number_y = bottom - number_font.size
     body_bottom = number_y - round(0.2 * dpi)
@@ -176,7 +175,7 @@ def table_page(rng: random.Random, dpi: int, *, ruled: bool) -> Canvas:
     face = rng.choice(("serif", "sans"))
     canvas, margin, x0, x1 = _sheet(dpi, 5.5, 4.8)
     body = font(face, _pt(dpi, 10))
-    y = margin
+    y: float = margin
     flow = TextFlow(T.paragraphs(rng, "eng"), body, False)
     y = flow_column(canvas, flow, x0, x1, y, y + 2.9 * body.size * 1.4, round(body.size * 1.4),
                     justify=True, indent=0)
@@ -286,7 +285,7 @@ def poster(rng: random.Random, dpi: int) -> Canvas:
         gap = round(0.2 * dpi)
         shares = [rng.uniform(0.7, 1.3) for _ in range(per_row)]
         total_w = width - 2 * margin - gap * (per_row - 1)
-        x = margin
+        x: float = margin
         for share in shares:
             if k >= len(stats):
                 break
@@ -346,7 +345,7 @@ def bilingual_document(rng: random.Random, dpi: int) -> Canvas:
     body = font("sans", _pt(dpi, 10))
     head = font("sans_bold", _pt(dpi, 14))
     line_h = round(body.size * 1.5)
-    y = margin
+    y: float = margin
     canvas.line("PUBLIC NOTICE", x0, x1, y, head, align="center")
     y += round(head.size * 1.6)
     canvas.line("إعلان عام", x0, x1, y, head, align="center", rtl=True)

@@ -21,10 +21,10 @@ def _luma(c: Color) -> float:
 def _colours(rng: random.Random, min_gap: float = 110) -> tuple[Color, Color]:
     """A background and an ink colour far enough apart in brightness to be read."""
     while True:
-        bg = tuple(rng.randint(0, 255) for _ in range(3))
-        ink = tuple(rng.randint(0, 255) for _ in range(3))
+        bg = (rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255))
+        ink = (rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255))
         if abs(_luma(bg) - _luma(ink)) >= min_gap:
-            return bg, ink  # type: ignore[return-value]
+            return bg, ink
 
 
 def text_crop(rng: random.Random, text: str, *, rtl: bool, word: bool) -> Canvas:
@@ -36,12 +36,13 @@ def text_crop(rng: random.Random, text: str, *, rtl: bool, word: bool) -> Canvas
     else:
         paper = rng.randint(225, 255)
         bg, ink = (paper, paper, paper - rng.randint(0, 12)), (rng.randint(0, 50),) * 3
-    shaping = {"direction": "rtl", "language": "ar"} if rtl else {}
-    left, top, right, bottom = fnt.getbbox(text, anchor="ls", **shaping)
+    direction, language = ("rtl", "ar") if rtl else (None, None)
+    left, top, right, bottom = fnt.getbbox(text, anchor="ls", direction=direction, language=language)
     pad_x = round(fnt.size * rng.uniform(0.08, 0.25 if word else 0.5))
     pad_y = round(fnt.size * rng.uniform(0.08, 0.25))
-    canvas = Canvas(right - left + 2 * pad_x, bottom - top + 2 * pad_y, background=bg)
-    canvas.draw.text((pad_x - left, pad_y - top), text, font=fnt, fill=ink, anchor="ls", **shaping)
+    canvas = Canvas(round(right - left) + 2 * pad_x, round(bottom - top) + 2 * pad_y, background=bg)
+    canvas.draw.text((pad_x - left, pad_y - top), text, font=fnt, fill=ink, anchor="ls",
+                     direction=direction, language=language)
     canvas.lines.append(text)
     return canvas
 
@@ -83,8 +84,8 @@ def sign(rng: random.Random, lang: str) -> Canvas:
     scene.image = Image.fromarray((a * (1 - t) + b * t).repeat(width, axis=1).astype(np.uint8))
     scene.draw = ImageDraw.Draw(scene.image)
     for _ in range(6):
-        x, y, r = rng.randint(0, width), rng.randint(0, height), rng.randint(40, 200)
-        scene.draw.ellipse((x - r, y - r, x + r, y + r), fill=_colours(rng, 0)[0])
+        bx, by, r = rng.randint(0, width), rng.randint(0, height), rng.randint(40, 200)
+        scene.draw.ellipse((bx - r, by - r, bx + r, by + r), fill=_colours(rng, 0)[0])
     panel, ink = _colours(rng, 130)
     size = rng.randint(60, 100) if len(lines) > 1 else rng.randint(90, 140)
     fonts = []
@@ -106,14 +107,14 @@ def sign(rng: random.Random, lang: str) -> Canvas:
         scene.line(line, x0, x0 + box_w, y, fnt, fill=ink, rtl=rtl, align="center")
         y += line_h
     scene.image = _perspective(scene.image, rng, 0.06)
-    scene.image = scene.image.rotate(rng.uniform(-4, 4), resample=Image.BICUBIC)
+    scene.image = scene.image.rotate(rng.uniform(-4, 4), resample=Image.Resampling.BICUBIC)
     # Crop the frame the warp left empty; the sign stays whole in the middle.
     scene.image = scene.image.crop((round(width * 0.1), round(height * 0.1), round(width * 0.9), round(height * 0.9)))
     width, height = scene.image.size
     # Low resolution: the sign's text ends up 12-30 pixels tall.
     scale = rng.uniform(12, 30) / size
     small = (max(64, round(width * scale * 1.3)), max(48, round(height * scale * 1.3)))
-    scene.image = scene.image.resize(small, Image.LANCZOS)
+    scene.image = scene.image.resize(small, Image.Resampling.LANCZOS)
     scene.width, scene.height = scene.image.size
     return scene
 
@@ -130,4 +131,4 @@ def _perspective(image: Image.Image, rng: random.Random, amount: float) -> Image
         rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
         rhs.extend([u, v])
     coeffs = np.linalg.solve(np.array(rows, float), np.array(rhs, float))
-    return image.transform((w, h), Image.PERSPECTIVE, tuple(coeffs), Image.BICUBIC)
+    return image.transform((w, h), Image.Transform.PERSPECTIVE, tuple(coeffs), Image.Resampling.BICUBIC)

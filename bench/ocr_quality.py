@@ -1,0 +1,531 @@
+"""OCR quality: each engine through the project beside the same engine called directly.
+
+    python bench/ocr_quality.py                      # the ci page set (37 images), rendered now
+    python bench/ocr_quality.py --size bench         # the larger set (228 images)
+    python bench/ocr_quality.py --labels real/labels.jsonl --json out.json   # any labelled set
+
+On the same images, for every engine configuration: CER per kind (word, line, page, sign)
+and language, the engine called directly (its own API, its own modes) beside the project's
+``OCRExpert(engine, **options).read(image, mode=...)``, and whether the project is no worse
+(within ``--tolerance``, absolute). Then OCR answer recall on the bundled mini benchmark,
+direct text against project text, and seconds per image of each.
+
+Direct calls: Tesseract ``image_to_string`` with ``--oem 1`` and psm 3 for pages and signs,
+7 for lines, 8 for words (psm 6 and 11 on signs are printed apart); PP-OCRv6 through
+``rapidocr`` 3.x (``"\\n".join(out.txts)`` in its own order, ``use_det=False`` on crops);
+PP-OCRv4 through ``rapidocr_onnxruntime``. The project reads words and lines in ``crop``
+mode and pages and signs in ``page`` mode, without its cache.
+
+CER: ``ocr_expert.scoring`` corpus CER (summed edits over summed reference characters);
+English case-folded and whitespace-collapsed (``caseless``), Arabic with the ``arabic`` preset
+(diacritics removed), mixed pages with both. A page's lines are joined, so reading order counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Tesseract's OpenMP threads slow each other down on a busy machine; one thread per call,
+# for the direct calls and the project alike (both run the same binary).
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from eval_vqa.recall import answer_in_context  # noqa: E402
+from ocr_expert import OCRExpert  # noqa: E402
+from ocr_expert.scoring import Normalization, aggregate, score_sample  # noqa: E402
+
+KIND_ORDER = ("word", "line", "page", "sign")
+TESSERACT_PSM = {"page": 3, "sign": 3, "line": 7, "word": 8}
+PROJECT_MODE = {"page": "page", "sign": "page", "line": "crop", "word": "crop"}
+NORMALIZATION = {
+    "eng": Normalization.preset("caseless"),
+    "ara": Normalization.preset("arabic"),
+    "mix": Normalization.preset("arabic").with_options(casefold=True),
+}
+MINI = Path(__file__).resolve().parents[1] / "eval_vqa" / "data" / "mini"
+
+
+# --- the engines called directly -------------------------------------------------------------
+
+
+class Direct:
+    """An engine through its own API: ``read(image, kind)`` gives the text it returns."""
+
+    name = "direct"
+
+    def read(self, image: Image.Image, kind: str) -> str:
+        raise NotImplementedError
+
+
+class TesseractDirect(Direct):
+    def __init__(self, lang: str, psm: dict[str, int] | None = None) -> None:
+        import pytesseract
+
+        self._tesseract = pytesseract
+        self.lang = lang
+        self.psm = psm or TESSERACT_PSM
+        self.name = f"tesseract {lang}"
+
+    def read(self, image: Image.Image, kind: str) -> str:
+        config = f"--oem 1 --psm {self.psm[kind]}"
+        return self._tesseract.image_to_string(image, lang=self.lang, config=config)
+
+
+class PPOCRv6Direct(Direct):
+    """PP-OCRv6 small detection and recognition, as the ``rapidocr`` 3.x wheel carries them."""
+
+    name = "PP-OCRv6 (rapidocr)"
+
+    def __init__(self) -> None:
+        from rapidocr import RapidOCR
+
+        self._ocr = RapidOCR(params={"Global.log_level": "error"})
+
+    def read(self, image: Image.Image, kind: str) -> str:
+        bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+        # rapidocr 3.x keeps the step flags of the last call, so every call names all three.
+        if kind in ("word", "line"):
+            out = self._ocr(bgr, use_det=False, use_cls=False, use_rec=True)
+        else:
+            out = self._ocr(bgr, use_det=True, use_cls=True, use_rec=True)
+        return "\n".join(t for t in (getattr(out, "txts", None) or ()) if t)
+
+
+class PPOCRv4Direct(Direct):
+    """PP-OCRv4 through ``rapidocr_onnxruntime``, with its own defaults."""
+
+    name = "PP-OCRv4 (rapidocr_onnxruntime)"
+
+    def __init__(self) -> None:
+        from rapidocr_onnxruntime import RapidOCR
+
+        self._ocr = RapidOCR()
+
+    def read(self, image: Image.Image, kind: str) -> str:
+        bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+        if kind in ("word", "line"):
+            result, _ = self._ocr(bgr, use_det=False, use_cls=False, use_rec=True)
+        else:
+            result, _ = self._ocr(bgr)
+        # Items are [box, text, score] with detection, [text, score] without.
+        return "\n".join(str(item[-2]) for item in (result or ()))
+
+
+DIRECT_ENGINES: dict[str, Callable[[], Direct]] = {
+    "ppocr-v6": PPOCRv6Direct,
+    "ppocr-v4": PPOCRv4Direct,
+    "tesseract-eng": lambda: TesseractDirect("eng"),
+    "tesseract-ara": lambda: TesseractDirect("ara"),
+    "tesseract-eng+ara": lambda: TesseractDirect("eng+ara"),
+}
+
+
+# --- the project's configurations ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """One engine configuration through the project, the languages it is measured on, and
+    the direct engine it must be no worse than (``None``: the one the project wraps)."""
+
+    label: str
+    engine: str
+    options: dict[str, Any]
+    langs: tuple[str, ...]
+    direct: dict[str, str | None]  # lang -> key of DIRECT_ENGINES
+
+
+CONFIGS: dict[str, EngineConfig] = {
+    "ppocr": EngineConfig("ppocr (default)", "ppocr", {}, ("eng",), {"eng": None}),
+    "ppocr-v6": EngineConfig("ppocr model=PP-OCRv6", "ppocr", {"model": "PP-OCRv6"}, ("eng",),
+                             {"eng": "ppocr-v6"}),
+    "ppocr-v4": EngineConfig("ppocr model=PP-OCRv4", "ppocr", {"model": "PP-OCRv4"}, ("eng",),
+                             {"eng": "ppocr-v4"}),
+    "tesseract-eng": EngineConfig("tesseract lang=eng", "tesseract", {"lang": "eng"}, ("eng",),
+                                  {"eng": "tesseract-eng"}),
+    "tesseract-ara": EngineConfig("tesseract lang=ara", "tesseract", {"lang": "ara"}, ("ara",),
+                                  {"ara": "tesseract-ara"}),
+    "tesseract-mix": EngineConfig("tesseract lang=eng+ara", "tesseract", {"lang": "eng+ara"},
+                                  ("mix",), {"mix": "tesseract-eng+ara"}),
+    # The default must read Arabic: measured against the Arabic engine it should route to.
+    "default-arabic": EngineConfig("default engine, Arabic", "ppocr", {}, ("ara", "mix"),
+                                   {"ara": "tesseract-ara", "mix": "tesseract-eng+ara"}),
+}
+
+
+def wrapped_ppocr(expert: OCRExpert) -> str:
+    """The direct engine a project ``ppocr`` expert wraps: PP-OCRv6 once it says so, else v4."""
+    model = str(expert.config().get("model", "PP-OCRv4")).lower()
+    return "ppocr-v6" if "v6" in model else "ppocr-v4"
+
+
+def build_expert(config: EngineConfig) -> tuple[OCRExpert | None, str | None]:
+    """The project's expert for ``config``, or None and why (an option not supported yet)."""
+    try:
+        return OCRExpert(config.engine, use_cache=False, **config.options), None
+    except Exception as exc:  # noqa: BLE001 - an unknown option reads as "n/a", not a crash
+        return None, f"{type(exc).__name__}: {exc}".splitlines()[0][:240]
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One labelled image of the set."""
+
+    image: Path
+    text: str
+    kind: str
+    lang: str
+    layout: str
+
+
+def load_items(labels: Path) -> list[Item]:
+    """The labelled images; ``kind`` defaults from the image's height, ``lang`` to eng."""
+    from ocr_expert.scoring import read_labels
+
+    items = []
+    raw = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for labelled, record in zip(read_labels(labels), raw):
+        kind = record.get("kind")
+        if kind not in KIND_ORDER:
+            with Image.open(labelled.image) as image:
+                kind = "line" if image.height <= 96 else "page"
+        items.append(Item(labelled.image, labelled.text, kind, record.get("lang", "eng"),
+                          record.get("layout", "")))
+    return items
+
+
+@dataclass
+class Reading:
+    text: str
+    seconds: float
+    error: str | None = None
+
+
+@dataclass
+class Row:
+    """CER of one configuration on one (kind, lang) group, direct and through the project."""
+
+    config: str
+    direct: str
+    kind: str
+    lang: str
+    n: int
+    cer_direct: float
+    cer_project: float | None
+    s_direct: float
+    s_project: float | None
+    errors_project: int = 0
+    note: str = ""
+
+    def no_worse(self, tolerance: float) -> bool | None:
+        if self.cer_project is None:
+            return None
+        return self.cer_project <= self.cer_direct + tolerance
+
+
+@dataclass
+class Results:
+    rows: list[Row] = field(default_factory=list)
+    layouts: list[dict[str, Any]] = field(default_factory=list)
+    sign_psm: dict[str, float] = field(default_factory=dict)
+    recall: list[dict[str, Any]] = field(default_factory=list)
+    tolerance: float = 0.002
+
+
+class Runner:
+    """Reads images with direct engines and project experts, each image once per reader."""
+
+    def __init__(self) -> None:
+        self._direct: dict[str, Direct] = {}
+        self._readings: dict[tuple[str, str, str], Reading] = {}
+
+    def direct(self, key: str) -> Direct:
+        if key not in self._direct:
+            self._direct[key] = DIRECT_ENGINES[key]()
+        return self._direct[key]
+
+    def read_direct(self, key: str, image: Image.Image, path: Path, kind: str) -> Reading:
+        cache_key = (f"direct:{key}", str(path), kind)
+        if cache_key not in self._readings:
+            engine = self.direct(key)
+            start = time.perf_counter()
+            try:
+                text, error = engine.read(image, kind), None
+            except Exception as exc:  # noqa: BLE001 - a failed image scores as empty
+                text, error = "", f"{type(exc).__name__}: {exc}"
+            self._readings[cache_key] = Reading(text, time.perf_counter() - start, error)
+        return self._readings[cache_key]
+
+    def read_project(self, label: str, expert: OCRExpert, image: Image.Image, path: Path,
+                     mode: str) -> Reading:
+        cache_key = (f"project:{label}", str(path), mode)
+        if cache_key not in self._readings:
+            start = time.perf_counter()
+            try:
+                text, error = expert.read(image, mode=mode).text, None  # type: ignore[arg-type]
+            except Exception as exc:  # noqa: BLE001 - a failed image scores as empty
+                text, error = "", f"{type(exc).__name__}: {exc}"
+            self._readings[cache_key] = Reading(text, time.perf_counter() - start, error)
+        return self._readings[cache_key]
+
+
+def _corpus_cer(pairs: Iterable[tuple[str, str]], norm: Normalization) -> float:
+    return aggregate([score_sample(p, r, norm) for p, r in pairs], norm).cer
+
+
+def _summary(readings: list[Reading], refs: list[str], norm: Normalization) -> tuple[float, float, int]:
+    """Corpus CER, mean seconds per image, and failed reads of one reader on one group."""
+    cer = _corpus_cer(zip([r.text for r in readings], refs), norm)
+    return cer, sum(r.seconds for r in readings) / max(len(readings), 1), sum(1 for r in readings if r.error)
+
+
+def _warm_up(runner: Runner, direct_keys: Iterable[str], experts: Iterable[OCRExpert]) -> None:
+    """One untimed read each, so model loading is not charged to the first image."""
+    from ocr_expert.draw import _font
+
+    image = Image.new("RGB", (220, 48), "white")
+    from PIL import ImageDraw
+
+    ImageDraw.Draw(image).text((10, 8), "warm up", font=_font(26), fill="black")
+    for key in direct_keys:
+        runner.direct(key).read(image, "line")
+    for expert in experts:
+        expert.read(image, mode="crop")
+
+
+def measure(
+    items: list[Item],
+    config_names: Iterable[str] = tuple(CONFIGS),
+    *,
+    tolerance: float = 0.002,
+    sign_psms: bool = True,
+    progress: bool = False,
+) -> Results:
+    """CER per configuration, kind and language, direct beside project, on ``items``."""
+    results = Results(tolerance=tolerance)
+    runner = Runner()
+    configs = [CONFIGS[name] for name in config_names]
+    experts = {c.label: build_expert(c) for c in configs}
+    images: dict[Path, Image.Image] = {}
+
+    def load(path: Path) -> Image.Image:
+        if path not in images:
+            with Image.open(path) as image:
+                images[path] = image.convert("RGB")
+        return images[path]
+
+    for config in configs:
+        expert, why_not = experts[config.label]
+        chosen = [i for i in items if i.lang in config.langs]
+        if not chosen:
+            continue
+        direct_for = {lang: key or (wrapped_ppocr(expert) if expert else "ppocr-v6")
+                      for lang, key in config.direct.items()}
+        try:
+            _warm_up(runner, set(direct_for.values()), [expert] if expert else [])
+        except ImportError as exc:  # e.g. rapidocr 3.x not installed: say so, measure the rest
+            print(f"skipping {config.label}: {exc} (pip install rapidocr==3.10.0 for PP-OCRv6)",
+                  file=sys.stderr)
+            continue
+        groups: dict[tuple[str, str], list[Item]] = {}
+        for item in chosen:
+            groups.setdefault((item.kind, item.lang), []).append(item)
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(chosen), desc=config.label, unit="img", file=sys.stderr)
+        by_layout: dict[str, list[tuple[Item, Reading, Reading | None]]] = {}
+        for (kind, lang) in sorted(groups, key=lambda g: (KIND_ORDER.index(g[0]), g[1])):
+            group = groups[(kind, lang)]
+            key = direct_for[lang]
+            direct_readings: list[Reading] = []
+            project_readings: list[Reading | None] = []
+            for item in group:
+                image = load(item.image)
+                d = runner.read_direct(key, image, item.image, kind)
+                p = (runner.read_project(config.label, expert, image, item.image, PROJECT_MODE[kind])
+                     if expert else None)
+                direct_readings.append(d)
+                project_readings.append(p)
+                if kind == "page":
+                    by_layout.setdefault(f"{item.layout} ({lang})", []).append((item, d, p))
+                if bar:
+                    bar.update(1)
+            norm = NORMALIZATION[lang]
+            refs = [i.text for i in group]
+            cer_d, s_d, _ = _summary(direct_readings, refs, norm)
+            cer_p = s_p = None
+            failed = 0
+            if expert:
+                cer_p, s_p, failed = _summary([r for r in project_readings if r], refs, norm)
+            results.rows.append(Row(
+                config=config.label, direct=runner.direct(key).name, kind=kind, lang=lang,
+                n=len(group), cer_direct=cer_d, cer_project=cer_p, s_direct=s_d, s_project=s_p,
+                errors_project=failed, note=why_not or "",
+            ))
+        if bar:
+            bar.close()
+        for layout, triples in sorted(by_layout.items()):
+            norm = NORMALIZATION[triples[0][0].lang]
+            refs = [t[0].text for t in triples]
+            results.layouts.append({
+                "config": config.label, "layout": layout, "n": len(triples),
+                "cer_direct": _corpus_cer(zip([t[1].text for t in triples], refs), norm),
+                "cer_project": (_corpus_cer(zip([t[2].text for t in triples], refs), norm)  # type: ignore[union-attr]
+                                if expert else None),
+            })
+    if sign_psms:
+        signs = [i for i in items if i.kind == "sign" and i.lang == "eng"]
+        for psm in (3, 6, 11):
+            engine = TesseractDirect("eng", {"sign": psm})
+            texts = [engine.read(load(i.image), "sign") for i in signs]
+            if signs:
+                results.sign_psm[f"psm {psm}"] = _corpus_cer(zip(texts, [i.text for i in signs]),
+                                                             NORMALIZATION["eng"])
+    return results
+
+
+def measure_recall(results: Results, config_names: Iterable[str], mini: Path = MINI) -> None:
+    """OCR answer recall on the mini benchmark: direct text against project text (auto mode)."""
+    questions = []
+    for path in sorted(mini.glob("*.jsonl")):
+        questions += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    runner = Runner()
+    for name in config_names:
+        config = CONFIGS[name]
+        if "eng" not in config.langs:
+            continue
+        expert, why_not = build_expert(config)
+        key = config.direct["eng"] or (wrapped_ppocr(expert) if expert else "ppocr-v6")
+        hits_d, hits_p, seconds_d, seconds_p = [], [], [], []
+        for q in questions:
+            path = mini / q["image"]
+            with Image.open(path) as image:
+                rgb = image.convert("RGB")
+            d = runner.read_direct(key, rgb, path, "page")
+            hits_d.append(answer_in_context(q["answers"], d.text))
+            seconds_d.append(d.seconds)
+            if expert:
+                p = runner.read_project(config.label, expert, rgb, path, "auto")
+                hits_p.append(answer_in_context(q["answers"], p.text))
+                seconds_p.append(p.seconds)
+        results.recall.append({
+            "config": config.label, "direct": runner.direct(key).name, "n": len(questions),
+            "recall_direct": sum(hits_d) / len(hits_d),
+            "recall_project": sum(hits_p) / len(hits_p) if expert else None,
+            "note": why_not or "",
+        })
+
+
+# --- reporting -------------------------------------------------------------------------------
+
+
+def _f(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def markdown(results: Results) -> str:
+    """The tables a person reads: CER per kind and language, layouts, sign psm, recall."""
+    tol = results.tolerance
+    out = [f"CER (lower is better); 'no worse' = project <= direct + {tol}", "",
+           "| engine (project) | direct call | kind | lang | n | CER direct | CER project | no worse | s/img direct | s/img project |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results.rows:
+        flag = {True: "yes", False: "**NO**", None: "n/a"}[r.no_worse(tol)]
+        errors = f" ({r.errors_project} failed)" if r.errors_project else ""
+        out.append(f"| {r.config} | {r.direct} | {r.kind} | {r.lang} | {r.n} | {_f(r.cer_direct)} | "
+                   f"{_f(r.cer_project)}{errors} | {flag} | {_f(r.s_direct, 2)} | {_f(r.s_project, 2)} |")
+    notes = {r.config: r.note for r in results.rows if r.note}
+    for config, note in notes.items():
+        out.append(f"\nn/a for {config}: {note}")
+    if results.layouts:
+        out += ["", "Pages by layout (CER):", "",
+                "| engine (project) | layout | n | CER direct | CER project |", "|---|---|---|---|---|"]
+        out += [f"| {x['config']} | {x['layout']} | {x['n']} | {_f(x['cer_direct'])} | {_f(x['cer_project'])} |"
+                for x in results.layouts]
+    if results.sign_psm:
+        out += ["", "Tesseract eng called directly on English signs: "
+                + ", ".join(f"{k} CER {v:.3f}" for k, v in results.sign_psm.items())]
+    return "\n".join(out)
+
+
+def recall_markdown(results: Results) -> str:
+    """The recall table, direct against project, per engine configuration."""
+    out: list[str] = []
+    if results.recall:
+        out += ["OCR answer recall on the bundled mini benchmark (project in auto mode):", "",
+                "| engine (project) | direct call | questions | recall direct | recall project | no worse |",
+                "|---|---|---|---|---|---|"]
+        for x in results.recall:
+            if x["recall_project"] is None:
+                flag = "n/a"
+            else:
+                flag = "yes" if x["recall_project"] >= x["recall_direct"] else "**NO**"
+            out.append(f"| {x['config']} | {x['direct']} | {x['n']} | {_f(x['recall_direct'])} | "
+                       f"{_f(x['recall_project'])} | {flag} |")
+    return "\n".join(out)
+
+
+def to_json(results: Results) -> dict[str, Any]:
+    data = asdict(results)
+    for row, raw in zip(results.rows, data["rows"]):
+        raw["no_worse"] = row.no_worse(results.tolerance)
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--size", choices=("ci", "bench"), default="ci",
+                        help="which synthetic page set to render and measure (default ci)")
+    source.add_argument("--labels", type=Path, help="a labels.jsonl of your own (image, text[, kind, lang])")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, help="keep the rendered set in this folder")
+    parser.add_argument("--engines", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
+    parser.add_argument("--kinds", nargs="+", choices=KIND_ORDER, default=list(KIND_ORDER),
+                        help="measure only these kinds (pages are the slow ones)")
+    parser.add_argument("--tolerance", type=float, default=0.002)
+    parser.add_argument("--no-recall", action="store_true", help="skip the mini benchmark recall")
+    parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        labels = args.labels
+        if labels is None:
+            from ocr_expert.synthetic import make_page_set
+
+            labels = make_page_set(args.out or Path(tmp) / "pages", size=args.size, seed=args.seed)
+        if not labels.is_file():
+            parser.error(f"labels file not found: {labels} (give a labels.jsonl with image and text)")
+        items = [i for i in load_items(labels) if i.kind in args.kinds]
+        results = measure(items, args.engines, tolerance=args.tolerance, progress=True)
+    print(f"{len(items)} images from {labels if args.labels else f'the {args.size} set (seed {args.seed})'}\n")
+    print(markdown(results), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(to_json(results), indent=1, ensure_ascii=False), encoding="utf-8")
+    if not args.no_recall:
+        measure_recall(results, args.engines)
+        print("\n" + recall_markdown(results))
+        if args.json:
+            args.json.write_text(json.dumps(to_json(results), indent=1, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
