@@ -15,6 +15,9 @@ from ocr_expert.engines import register_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError
 from ocr_expert.types import Span
 
+#: per-image limit: a degenerate image (a 20000x10 strip) can keep Tesseract busy for minutes
+DEFAULT_TIMEOUT_S = 60.0
+
 _INSTALL_HINT = (
     "install Tesseract and its language data (Debian/Ubuntu: apt-get install tesseract-ocr "
     "tesseract-ocr-eng tesseract-ocr-ara) and pytesseract (pip install 'ocrvqa[tesseract]')"
@@ -31,7 +34,7 @@ class TesseractEngine(OCREngine):
         crop_psm: mode for single crops (7: one text line; 8: one word).
         oem: OCR engine mode (1: LSTM only).
         min_conf: drop words whose confidence (0..1) is below this.
-        timeout: seconds before Tesseract is stopped on one image (0: no limit).
+        timeout: seconds before Tesseract is stopped on one image (default 60; 0: no limit).
         extra_config: further command-line configuration passed as is.
     """
 
@@ -42,7 +45,7 @@ class TesseractEngine(OCREngine):
         crop_psm: int = 7,
         oem: int = 1,
         min_conf: float = 0.0,
-        timeout: float = 0,
+        timeout: float = DEFAULT_TIMEOUT_S,
         extra_config: str = "",
     ) -> None:
         self.options: dict[str, Any] = {
