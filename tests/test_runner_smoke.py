@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_tiny_model_answers_are_capped_but_real_models_get_the_benchmark_length():
     doc = get_benchmark("mini_doc")
-    assert default_max_new_tokens(load_config("smoke"), doc) == 8
+    assert default_max_new_tokens(load_config("smoke"), doc) == 1
     assert default_max_new_tokens(load_config("smoke", ["model=Qwen/Qwen-VL-Chat"]), doc) == doc.max_new_tokens
 
 
