@@ -100,7 +100,11 @@ def neutralise_marked(text: str, control_strings: Iterable[str] = QWEN_VL_CONTRO
     characters broken up; control strings made of unmarked text only (the template's
     ``<ref>`` tags) are kept."""
     strings = tuple(sorted({s for s in control_strings if s}, key=len, reverse=True))
-    regex = _compile_overlapping(strings, tuple(patterns))
+    patterns = tuple(patterns)
+    plain_regex = _compile(strings, patterns)
+    if plain_regex is None or plain_regex.search(strip_marks(text)) is None:
+        return strip_marks(text)  # the usual case: no control string anywhere
+    regex = _compile_overlapping(strings, patterns)
     chars: list[str] = []
     from_ocr: list[bool] = []
     depth = 0
