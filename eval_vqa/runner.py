@@ -89,8 +89,9 @@ def run(
             busy = busy_shards(run_dir, ignore=range(shard.world_size))
             if busy:
                 raise LogBusyError(busy_message(run_dir, busy))
-            for path in shard_files(run_dir):  # shards of earlier, wider runs: nobody writes them
-                quarantine_damaged(path)
+            ours = {shard_path(run_dir, rank) for rank in range(shard.world_size)}
+            for path in set(shard_files(run_dir)) - ours:  # shards of earlier, wider runs: nobody writes them
+                quarantine_damaged(path)  # (each process of this run cleans its own on opening it)
             write_run_file(config, run_dir)
         shard.barrier()
         logged = read_records(run_dir)  # every process reads the same log before anyone appends to it

@@ -186,6 +186,19 @@ def test_a_damaged_log_line_is_quarantined_and_its_sample_redone(tmp_path: Path,
     assert sorted(r["question_id"] for r in read_records(config.run_dir)) == [f"q{i}" for i in range(5)]
 
 
+def test_a_damaged_line_in_a_shard_of_an_earlier_wider_run_is_quarantined(tmp_path: Path):
+    source = make_benchmark(tmp_path / "data", n=4)
+    config = load_config(config_dict(tmp_path, source))
+    run(config, shard=ALONE)
+    first, *rest = shard_path(config.run_dir, 0).read_bytes().splitlines(keepends=True)
+    shard_path(config.run_dir, 0).write_bytes(b"".join(rest))
+    old = shard_path(config.run_dir, 1)  # written by the second process of an earlier run
+    old.write_bytes(first + b"\x00\x01 not a record\n")
+    assert run(config, shard=ALONE).written == 0  # the sample in the old shard counts
+    assert old.read_bytes() == first
+    assert b"not a record" in old.with_name(old.name + ".damaged").read_bytes()
+
+
 def test_report_reads_past_a_damaged_line_naming_file_and_line(tmp_path: Path, capsys, caplog):
     source = make_benchmark(tmp_path / "data", n=3)
     config = load_config(config_dict(tmp_path, source))
