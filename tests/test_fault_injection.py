@@ -441,4 +441,5 @@ def test_the_broken_filter_is_the_one_the_readme_names(tmp_path: Path):
     run(config, shard=ALONE)
     page = (config.run_dir / "report" / "index.html").read_text()
     assert 'data-tag="broken"' in page and 'data-tags="broken"' in page
+    assert "excluded (image): image: not an image file" in page
     assert "index.html#broken" in (ROOT / "README.md").read_text()

@@ -10,7 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from eval_vqa.log import write_text_atomic
+from eval_vqa.errors import kind_of
+from eval_vqa.log import attempt_of, write_text_atomic
 
 THUMB_SIDE = 640
 
@@ -125,7 +126,11 @@ def _card(r: dict[str, Any], results: dict[str, Any], run_dir: Path, out_dir: Pa
         f'<p><b>Q:</b> <bdi>{esc(r["question"])}</bdi><br><b>GT:</b> {truth}</p>',
     ]
     if r["status"] == "error":
-        body.append(f'<p class="err">excluded: {esc(r["error"]["stage"])}: {esc(r["error"]["reason"])}</p>')
+        tries = f", after {attempt_of(r)} attempts" if attempt_of(r) > 1 else ""
+        body.append(
+            f'<p class="err">excluded ({esc(kind_of(r["error"]))}{tries}): '
+            f'{esc(r["error"]["stage"])}: {esc(r["error"]["reason"])}</p>'
+        )
     else:
         base = results["run"].get("baseline")
         metric = _main_metric(r, results["run"])
