@@ -29,6 +29,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--subset", type=int, help="a fixed-seed random subset of this size (same as subset=N)")
     p.add_argument("--output-dir", help="the run folder (same as output_dir=PATH)")
     p.add_argument("--no-report", action="store_true", help="write the log only; build the report later")
+    p.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="evaluate again every sample the log holds as broken (a passing out-of-memory, a missing mount)",
+    )
     p.set_defaults(func=_eval)
 
     r = subparsers.add_parser(
@@ -66,7 +71,7 @@ def _eval(args: argparse.Namespace) -> int:
         config = load_config(config_arg, overrides)
         from eval_vqa.runner import run
 
-        summary = run(config, report=not args.no_report)
+        summary = run(config, report=not args.no_report, retry_errors=args.retry_errors)
     except _user_errors() as exc:
         print(f"ocrvqa eval: {exc}", file=sys.stderr)
         return 2
@@ -82,9 +87,15 @@ def _eval(args: argparse.Namespace) -> int:
         for name, path in summary.report.items():
             print(f"{name}: {path}")
     who = f"process {summary.rank} of {summary.world_size}: " if summary.world_size > 1 else ""
+    retried = f", {summary.retried} retried ({summary.recovered} recovered)" if summary.retried else ""
+    old = (
+        f"; {summary.broken_in_log} broken in the log from before (--retry-errors evaluates them again)"
+        if summary.broken_in_log
+        else ""
+    )
     print(
         f"{who}done in {summary.elapsed_s:.1f} s: {summary.written} samples evaluated, "
-        f"{summary.skipped} already in the log, {summary.errors} broken",
+        f"{summary.skipped} already in the log, {summary.errors} broken{retried}{old}",
         file=sys.stderr,
     )
     return 0
@@ -95,7 +106,7 @@ def _report(args: argparse.Namespace) -> int:
 
     try:
         paths = build_report(args.run_dir)
-    except (FileNotFoundError, ValueError) as exc:
+    except (OSError, ValueError) as exc:
         print(f"ocrvqa report: {exc}", file=sys.stderr)
         return 2
     print(paths["table"].read_text(encoding="utf-8"))

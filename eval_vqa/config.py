@@ -266,6 +266,8 @@ def check_references(config: RunConfig) -> None:
             get_backend_class(config.backend)
         except BackendError as exc:
             raise ConfigError(f"backend: {exc}") from None
+    if config.device is not None:
+        check_device(config.device)
     if config.dtype is not None:
         check_dtype(config.dtype)
     if config.report.metric not in METRICS:
@@ -279,6 +281,17 @@ def check_references(config: RunConfig) -> None:
         raise ConfigError(
             f"report.baseline: {config.report.baseline!r} is not one of the run's variants ({', '.join(seen)})"
         )
+
+
+def check_device(device: str) -> None:
+    """Refuse a device the machine lacks (``device: cuda`` without CUDA) before anything loads."""
+    from lmm_bridge.devices import check_device as check
+
+    if device != "auto":
+        try:
+            check(device)
+        except ValueError as exc:
+            raise ConfigError(f"device: {exc}") from None
 
 
 def check_dtype(dtype: str) -> None:

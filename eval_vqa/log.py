@@ -4,7 +4,11 @@ Each process appends to its own shard, ``RUN_DIR/log/rank-<k>.jsonl``; the set o
 is the log, so a run resumed with a different number of processes still sees every finished
 sample. The main process merges them, in the benchmarks' sample order, into
 ``RUN_DIR/samples.jsonl`` at the end. A line cut short by a kill is dropped on reading and
-cut off before the next append, so nothing is half-counted.
+cut off before the next append, so nothing is half-counted. A damaged whole line (a bad
+byte, a record without its key) is skipped with a warning naming the file and line, and
+moved aside to ``rank-<k>.jsonl.damaged`` when its shard is next opened for writing: its
+sample is evaluated again. A sample retried (``--retry-errors``) has several records; the
+one with the highest ``attempt`` counts.
 
 Each process holds a lock on its shard while it writes, so a second run started on the same
 folder (say, while workers of a killed ``accelerate launch`` are still going) is refused
@@ -16,6 +20,7 @@ when the log holds more (an earlier run of the folder with a larger ``limit``).
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -23,7 +28,10 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+logger = logging.getLogger(__name__)
+
 LOG_DIR = "log"
+DAMAGED_SUFFIX = ".damaged"
 MERGED = "samples.jsonl"
 SELECTION = "selection.json"
 
@@ -41,15 +49,88 @@ def shard_path(run_dir: str | Path, rank: int) -> Path:
     return Path(run_dir) / LOG_DIR / f"rank-{rank:05d}.jsonl"
 
 
+def parse_record(raw: bytes) -> tuple[dict[str, Any] | None, str]:
+    """One log line as a record, or None and why it is damaged."""
+    try:
+        rec = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 ({exc.reason} at byte {exc.start})"
+    except json.JSONDecodeError as exc:
+        return None, f"not JSON ({exc.msg} at column {exc.colno})"
+    if not isinstance(rec, dict):
+        return None, f"a JSON {type(rec).__name__}, not a record"
+    if not isinstance(rec.get("key"), str) or not isinstance(rec.get("benchmark"), str):
+        return None, "a record without its key or benchmark"
+    if rec.get("status") not in ("ok", "error") or not isinstance(rec.get("variants"), dict):
+        return None, "a record without a valid status or variants"
+    if rec["status"] == "error" and not isinstance(rec.get("error"), dict):
+        return None, "a broken-sample record without its error"
+    return rec, ""
+
+
+_warned: set[tuple[str, int, bytes]] = set()
+
+
+def _warn_damaged(path: Path, lineno: int, raw: bytes, why: str, moved_to: Path | None = None) -> None:
+    # once per line and process: the log is read several times in one run
+    if (str(path), lineno, raw) in _warned:
+        return
+    _warned.add((str(path), lineno, raw))
+    where = f"moved to {moved_to}" if moved_to else "skipped"
+    logger.warning("%s:%d: damaged log line %s (%s); its sample will be evaluated again", path, lineno, where, why)
+
+
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Records of one jsonl file; a final line cut short by a kill is skipped."""
+    """Records of one jsonl file; a final line cut short by a kill is skipped, and so is a
+    damaged line (with a warning naming the file and line)."""
+    path = Path(path)
     with open(path, "rb") as f:
-        for raw in f:
+        for lineno, raw in enumerate(f, 1):
             if not raw.endswith(b"\n"):
                 return  # the process died while writing this line
-            line = raw.strip()
-            if line:
-                yield json.loads(line)
+            if not raw.strip():
+                continue
+            rec, why = parse_record(raw.strip())
+            if rec is None:
+                _warn_damaged(path, lineno, raw, why)
+                continue
+            yield rec
+
+
+def quarantine_damaged(path: str | Path) -> int:
+    """Move the damaged whole lines of a log file to ``<file>.damaged`` (appended, each
+    after a comment naming its line); returns how many were moved. Only for a file no
+    other process is writing."""
+    path = Path(path)
+    if not path.is_file():
+        return 0
+    with open(path, "rb") as f:
+        lines = f.readlines()
+    keep, bad = [], []
+    for lineno, raw in enumerate(lines, 1):
+        if raw.endswith(b"\n") and raw.strip():
+            rec, why = parse_record(raw.strip())
+            if rec is None:
+                bad.append((lineno, raw, why))
+                continue
+        keep.append(raw)
+    if not bad:
+        return 0
+    aside = path.with_name(path.name + DAMAGED_SUFFIX)
+    with open(aside, "ab") as f:
+        for lineno, raw, why in bad:
+            f.write(f"# {path.name}:{lineno}: {why}\n".encode() + raw)
+        f.flush()
+        os.fsync(f.fileno())
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.writelines(keep)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    for lineno, raw, why in bad:
+        _warn_damaged(path, lineno, raw, why, aside)
+    return len(bad)
 
 
 def shard_files(run_dir: str | Path) -> list[Path]:
@@ -57,18 +138,28 @@ def shard_files(run_dir: str | Path) -> list[Path]:
 
 
 def read_records(run_dir: str | Path) -> list[dict[str, Any]]:
-    """Every finished sample of a run, once each: the shards if present, else the merged log."""
+    """Every finished sample of a run, once each: the shards if present, else the merged log.
+    Of a retried sample's records the latest attempt counts."""
     files = shard_files(run_dir) or [p for p in [Path(run_dir) / MERGED] if p.is_file()]
     seen: dict[str, dict[str, Any]] = {}
     for path in files:
         for rec in read_jsonl(path):
-            seen.setdefault(rec["key"], rec)
+            old = seen.get(rec["key"])
+            if old is None or attempt_of(rec) > attempt_of(old):
+                seen[rec["key"]] = rec
     return list(seen.values())
 
 
-def done_keys(run_dir: str | Path) -> set[str]:
-    """Keys of the samples already in the log (finished or recorded as broken)."""
-    return {rec["key"] for rec in read_records(run_dir)}
+def attempt_of(record: dict[str, Any]) -> int:
+    """How many times the record's sample has been evaluated (1 unless retried)."""
+    value = record.get("attempt", 1)
+    return value if isinstance(value, int) else 1
+
+
+def done_keys(run_dir: str | Path, retry_errors: bool = False) -> set[str]:
+    """Keys of the samples already in the log (finished or recorded as broken); with
+    ``retry_errors``, the broken ones are left out, so they are evaluated again."""
+    return {rec["key"] for rec in read_records(run_dir) if not (retry_errors and rec["status"] == "error")}
 
 
 def _lock_of(path: Path) -> FileLock:
@@ -118,6 +209,7 @@ class SampleLog:
         except Timeout:
             raise LogBusyError(busy_message(self.path.parent.parent, [self.path])) from None
         _cut_partial_line(self.path)
+        quarantine_damaged(self.path)
         self._file = open(self.path, "a", encoding="utf-8")
 
     def write(self, record: dict[str, Any]) -> None:

@@ -4,7 +4,10 @@ For each batch of samples the OCR stage (read ahead on threads, cached on disk) 
 OCR result per image; each variant turns it into a prompt, the model answers the batch,
 and every answer is scored. All variants see the same samples, so their differences are
 paired. Each finished sample is appended to the log at once; a run started again skips
-what the log holds. Several processes (``accelerate launch``) split the samples and the
+what the log holds, broken samples included unless it is asked to retry them
+(``retry_errors``). A broken sample's error has a ``kind`` (data, image, ocr, generation,
+oom); a batch that runs out of memory is halved and tried again before any sample of it
+is given up. Several processes (``accelerate launch``) split the samples and the
 main one merges the logs and writes the report.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import json
 import platform
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,15 +24,18 @@ from typing import Any
 
 from eval_vqa.benchmarks import get_benchmark
 from eval_vqa.config import ConfigError, RunConfig, load_plugins, parse_variant_specs
+from eval_vqa.errors import error_kind, is_out_of_memory
 from eval_vqa.log import (
     LogBusyError,
     SampleLog,
+    attempt_of,
     busy_message,
     busy_shards,
-    done_keys,
     merge,
+    quarantine_damaged,
     read_records,
     record_key,
+    shard_files,
     shard_path,
     write_selection,
     write_text_atomic,
@@ -51,16 +58,29 @@ class RunSummary:
     written: int = 0  # samples this process evaluated now
     skipped: int = 0  # samples already in the log (resumed)
     errors: int = 0  # broken samples this process recorded
+    broken_in_log: int = 0  # broken samples of earlier runs, skipped (not retried)
+    retried: int = 0  # broken samples of earlier runs evaluated again
+    recovered: int = 0  # of those, the ones that are no longer broken
     elapsed_s: float = 0.0
     report: dict[str, Path] = field(default_factory=dict)
 
 
-def run(config: RunConfig, *, shard: Shard | None = None, vlm: Any = None, report: bool = True) -> RunSummary:
-    """Evaluate ``config``; resumes from the log in its run folder. Returns this process's summary."""
+def run(
+    config: RunConfig,
+    *,
+    shard: Shard | None = None,
+    vlm: Any = None,
+    report: bool = True,
+    retry_errors: bool = False,
+) -> RunSummary:
+    """Evaluate ``config``; resumes from the log in its run folder. With ``retry_errors``
+    the samples logged as broken are evaluated again (and only those, besides the ones not
+    done yet). Returns this process's summary."""
     start = time.perf_counter()
     shard = shard or current_shard()
     load_plugins(config)
     run_dir = config.run_dir
+    check_run_dir(run_dir)
     variants = parse_variant_specs(config.variants)
     # claim this process's shard first: a second run on the folder stops here, before any work
     with SampleLog(shard_path(run_dir, shard.rank)) as log:
@@ -69,10 +89,17 @@ def run(config: RunConfig, *, shard: Shard | None = None, vlm: Any = None, repor
             busy = busy_shards(run_dir, ignore=range(shard.world_size))
             if busy:
                 raise LogBusyError(busy_message(run_dir, busy))
+            ours = {shard_path(run_dir, rank) for rank in range(shard.world_size)}
+            for path in set(shard_files(run_dir)) - ours:  # shards of earlier, wider runs: nobody writes them
+                quarantine_damaged(path)  # (each process of this run cleans its own on opening it)
             write_run_file(config, run_dir)
         shard.barrier()
-        done = done_keys(run_dir)  # every process reads the same log before anyone appends to it
+        logged = read_records(run_dir)  # every process reads the same log before anyone appends to it
         shard.barrier()
+        broken = {rec["key"]: attempt_of(rec) for rec in logged if rec["status"] == "error"}
+        done = {rec["key"] for rec in logged if not (retry_errors and rec["key"] in broken)}
+        attempts = broken if retry_errors else {}
+        skipped_broken = set() if retry_errors else set(broken)
 
         expert = make_expert(config) if any(v.uses_ocr for v in variants) else None
         if vlm is None:
@@ -93,7 +120,7 @@ def run(config: RunConfig, *, shard: Shard | None = None, vlm: Any = None, repor
             record_backend(run_dir, vlm)
         summary = RunSummary(run_dir=run_dir, rank=shard.rank, world_size=shard.world_size)
         for bench in config.benchmarks:
-            _run_benchmark(config, bench, variants, vlm, expert, shard, log, done, summary)
+            _run_benchmark(config, bench, variants, vlm, expert, shard, log, done, attempts, skipped_broken, summary)
     shard.barrier()
     if shard.is_main:
         merge(run_dir, [get_benchmark(b.name).name for b in config.benchmarks])
@@ -127,6 +154,8 @@ def _run_benchmark(
     shard: Shard,
     log: SampleLog,
     done: set[str],
+    attempts: dict[str, int],
+    skipped_broken: set[str],
     summary: RunSummary,
 ) -> None:
     from tqdm.auto import tqdm
@@ -138,6 +167,7 @@ def _run_benchmark(
         write_selection(config.run_dir, spec.name, [key for key, _, _ in keyed])
     todo = [item for item in keyed if item[0] not in done]
     summary.skipped += len(keyed) - len(todo)
+    summary.broken_in_log += sum(1 for key, _, _ in keyed if key in skipped_broken)
     mine = shard.split(todo)
     job = _BenchmarkJob(
         spec=spec,
@@ -145,6 +175,7 @@ def _run_benchmark(
         vlm=vlm,
         run_dir=config.run_dir,
         rank=shard.rank,
+        attempts=attempts,
         instruction=bench.instruction if bench.instruction is not None else spec.instruction,
         max_new_tokens=bench.max_new_tokens or config.generation.max_new_tokens or default_max_new_tokens(config, spec),
     )
@@ -177,6 +208,9 @@ def _run_benchmark(
             for record in job.run_batch(batch):
                 log.write(record)
                 summary.written += 1
+                if record.get("attempt", 1) > 1:
+                    summary.retried += 1
+                    summary.recovered += record["status"] == "ok"
                 if record["status"] == "error":
                     summary.errors += 1
                 else:
@@ -224,6 +258,7 @@ class _BenchmarkJob:
     rank: int
     instruction: str | None
     max_new_tokens: int
+    attempts: dict[str, int] = field(default_factory=dict)  # earlier attempts of retried samples
 
     def run_batch(self, batch: Sequence[ReadSample]) -> list[dict[str, Any]]:
         records = {id(x): self._base_record(x) for x in batch}
@@ -276,14 +311,17 @@ class _BenchmarkJob:
             "ocr": None,
             "timings": {k: round(v, 6) for k, v in x.timings.items()},
         }
+        if rec["key"] in self.attempts:
+            rec["attempt"] = self.attempts[rec["key"]] + 1
         if image is not None:
             rec["image"] = str(image)
         if x.error is not None:
-            rec["status"], rec["error"] = "error", x.error
+            error = dict(x.error)
+            rec["status"], rec["error"] = "error", {**error, "kind": error_kind(error["stage"], error["reason"])}
         elif not sample.answers:
-            rec["status"], rec["error"] = "error", {"stage": "data", "reason": "no ground-truth answers"}
+            rec["status"], rec["error"] = "error", _error("data", "no ground-truth answers")
         elif not str(sample.question or "").strip():
-            rec["status"], rec["error"] = "error", {"stage": "data", "reason": "empty question"}
+            rec["status"], rec["error"] = "error", _error("data", "empty question")
         if x.ocr is not None:
             rec["ocr"] = self._ocr_summary(x)
         return rec
@@ -307,23 +345,30 @@ class _BenchmarkJob:
     def _generate(
         self, prompts: list[Any], records: dict[int, dict[str, Any]], live: list[ReadSample]
     ) -> tuple[list[str | None], float]:
-        """Answers for a batch; if the batch fails, each sample alone, so one bad sample breaks only itself."""
+        """Answers for a batch, None for a sample that failed alone (its record says why)."""
         if not prompts:
             return [], 0.0
         start = time.perf_counter()
-        try:
-            answers: list[str | None] = list(self.vlm.generate(prompts, max_new_tokens=self.max_new_tokens))
-            if len(answers) != len(prompts):
-                raise RuntimeError(f"backend returned {len(answers)} answers for {len(prompts)} prompts")
-        except Exception:
-            answers = []
-            for x, prompt in zip(live, prompts):
-                try:
-                    answers.append(self.vlm.generate([prompt], max_new_tokens=self.max_new_tokens)[0])
-                except Exception as exc:
-                    _fail(records[id(x)], "generate", exc)
-                    answers.append(None)
+        answers = self._answer(list(range(len(prompts))), prompts, [records[id(x)] for x in live])
         return answers, (time.perf_counter() - start) / len(prompts)
+
+    def _answer(self, chosen: list[int], prompts: list[Any], records: list[dict[str, Any]]) -> list[str | None]:
+        """Answers for ``prompts[i]``, i in ``chosen``. Out of memory: the two halves one after
+        the other; another failure: each sample alone, so one bad sample breaks only itself."""
+        try:
+            answers = list(self.vlm.generate([prompts[i] for i in chosen], max_new_tokens=self.max_new_tokens))
+            if len(answers) != len(chosen):
+                raise RuntimeError(f"backend returned {len(answers)} answers for {len(chosen)} prompts")
+            return answers
+        except Exception as exc:
+            if len(chosen) == 1:
+                _fail(records[chosen[0]], "generate", exc)
+                return [None]
+            if is_out_of_memory(exc):
+                free_accelerator_memory()
+                half = len(chosen) // 2
+                return self._answer(chosen[:half], prompts, records) + self._answer(chosen[half:], prompts, records)
+            return [a for i in chosen for a in self._answer([i], prompts, records)]
 
     def _variant_entry(self, variant: Any, x: ReadSample, prompt: Any, answer: str, seconds: float) -> dict[str, Any]:
         from eval_vqa.metrics import METRICS
@@ -356,7 +401,38 @@ def default_max_new_tokens(config: RunConfig, spec: Any) -> int:
 def _fail(record: dict[str, Any], stage: str, exc: BaseException) -> None:
     if record["status"] == "ok":
         record["status"] = "error"
-        record["error"] = {"stage": stage, "reason": f"{type(exc).__name__}: {exc}"}
+        record["error"] = _error(stage, f"{type(exc).__name__}: {exc}")
+
+
+def _error(stage: str, reason: str) -> dict[str, str]:
+    return {"stage": stage, "reason": reason, "kind": error_kind(stage, reason)}
+
+
+def free_accelerator_memory() -> None:
+    """Hand cached GPU memory back before a smaller batch is tried."""
+    import gc
+
+    gc.collect()
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def check_run_dir(run_dir: Path) -> None:
+    """Refuse a run folder that cannot be made (a file in its path, no permission) in one line."""
+    for parent in [run_dir, *run_dir.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(
+                    f"output_dir: cannot make {run_dir}: {parent} is a file, not a folder; pick another with output_dir=..."
+                )
+            break
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"output_dir: cannot make {run_dir} ({exc.strerror or exc}); pick another with output_dir=..."
+        ) from None
 
 
 def unique_keys(benchmark: str, samples: Sequence[Any]) -> list[str]:

@@ -2,6 +2,9 @@
 
 ``build_context`` picks units, lower-cases, sanitises, fits the budget and renders;
 ``assemble_text`` places the context relative to the question as the variant says.
+Each unit is sanitised alone, and the rendered block is sanitised again with the OCR text
+marked (``ContextInfo.marked``), so units joined by the template cannot form a control
+string either; the prompt builder repeats that over the whole text after the image.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from ocr_expert.types import OCRResult
 
 from lmm_bridge.budget import fit_budget
 from lmm_bridge.formats import Unit, extract_units, render_items, render_unit
-from lmm_bridge.sanitize import sanitizer
+from lmm_bridge.sanitize import mark_ocr, neutralise_marked, sanitizer
 from lmm_bridge.variants import VariantSpec
 
 BELOW_MIN_SCORE = "below_min_score"
@@ -27,6 +30,8 @@ class ContextInfo:
     n_tokens: int = 0
     kept: int = 0
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (unit text, reason)
+    #: ``text`` before the final pass, OCR text between ``sanitize.OCR_START``/``OCR_END``
+    marked: str = field(default="", repr=False, compare=False)
 
 
 def build_context(result: OCRResult | None, variant: VariantSpec, *,
@@ -43,6 +48,7 @@ def build_context(result: OCRResult | None, variant: VariantSpec, *,
     """
     if not variant.uses_ocr or result is None:
         return ContextInfo()
+    control_strings, control_patterns = tuple(control_strings), tuple(control_patterns)
     clean = sanitizer(control_strings, control_patterns)
     style = box_style if variant.box_style == "auto" else variant.box_style
     size = (result.width, result.height)
@@ -68,7 +74,11 @@ def build_context(result: OCRResult | None, variant: VariantSpec, *,
                         low_score=variant.low_score, tiny_fraction=variant.tiny_fraction,
                         count_tokens_many=count_tokens_many)
     dropped += [(u.text, reason) for u, reason in fitted.dropped]
-    return ContextInfo(fitted.text, fitted.n_tokens, len(fitted.kept), dropped)
+    # the block as the model sees it, checked whole: units joined by the template
+    marked = render([Unit(mark_ocr(u.text), u.score, u.box, u.order) for u in fitted.kept])
+    text = neutralise_marked(marked, control_strings, control_patterns)
+    n_tokens = fitted.n_tokens if text == fitted.text else count_tokens(text)
+    return ContextInfo(text, n_tokens, len(fitted.kept), dropped, marked=marked)
 
 
 def assemble_text(question: str, context: str, variant: VariantSpec,

@@ -19,6 +19,8 @@ def resolve_device(device: str | None = None, dtype: Any = None) -> tuple[str, A
 
     if device is None or device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
+    else:
+        check_device(str(device))
     if dtype is None or dtype == "auto":
         if str(device).startswith("cuda"):
             dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -34,4 +36,20 @@ def resolve_device(device: str | None = None, dtype: Any = None) -> tuple[str, A
     return str(device), dtype
 
 
-__all__ = ["resolve_device"]
+def check_device(device: str) -> None:
+    """Refuse a device this machine does not have, in one line that says what to use."""
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError) as exc:
+        raise ValueError(f"unknown device {device!r} ({exc}): use cpu, cuda, cuda:N or auto") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            why = "this PyTorch is built without CUDA" if torch.version.cuda is None else "no GPU is visible"
+            raise ValueError(f"device {device!r} asked for, but {why}: use device=cpu, or leave the device out")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"device {device!r}: this machine has {torch.cuda.device_count()} GPU(s)")
+
+
+__all__ = ["check_device", "resolve_device"]

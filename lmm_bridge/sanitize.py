@@ -7,11 +7,19 @@ lower-case before matching added tokens) gets a plain space after its first char
 ``<img>`` becomes ``< img>``. A space survives every Unicode normalisation a tokenizer may
 apply (zero-width characters do not: BERT-style cleaners delete them), and it keeps the
 text readable for the model.
+
+Cleaning each OCR item is not enough: items joined without a separator (``<im`` and
+``g>``) can form a control string the items do not hold. So OCR text is marked where it
+sits in the rendered context and in the prompt (``mark_ocr``), and ``neutralise_marked``
+breaks every control string that touches a marked character, wherever the rest of it came
+from (a separator, a label, the question), while leaving the template's own tags alone.
+``check_prompt`` then compares the final prompt with the same prompt without the OCR text.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -68,6 +76,90 @@ def sanitizer(control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
     return clean
 
 
+#: Private-use characters that mark OCR text inside a rendered context until the prompt is
+#: final; they are removed from OCR text first, so an image cannot forge them.
+OCR_START, OCR_END = "\ue000", "\ue001"
+
+
+class PromptInjectionError(ValueError):
+    """OCR text would put a control string into the final prompt."""
+
+
+def mark_ocr(text: str) -> str:
+    """``text`` (OCR output) between marks, any marks it held removed."""
+    return OCR_START + strip_marks(text) + OCR_END
+
+
+def strip_marks(text: str) -> str:
+    return text.replace(OCR_START, "").replace(OCR_END, "")
+
+
+def neutralise_marked(text: str, control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
+                      patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,)) -> str:
+    """``text`` without its marks, with every control string that overlaps marked (OCR)
+    characters broken up; control strings made of unmarked text only (the template's
+    ``<ref>`` tags) are kept."""
+    strings = tuple(sorted({s for s in control_strings if s}, key=len, reverse=True))
+    patterns = tuple(patterns)
+    plain_regex = _compile(strings, patterns)
+    if plain_regex is None or plain_regex.search(strip_marks(text)) is None:
+        return strip_marks(text)  # the usual case: no control string anywhere
+    regex = _compile_overlapping(strings, patterns)
+    chars: list[str] = []
+    from_ocr: list[bool] = []
+    depth = 0
+    for ch in text:
+        if ch == OCR_START:
+            depth += 1
+        elif ch == OCR_END:
+            depth = max(0, depth - 1)
+        else:
+            chars.append(ch)
+            from_ocr.append(depth > 0)
+    plain = "".join(chars)
+    if regex is None or not any(from_ocr):
+        return plain
+    for _ in range(len(plain) + _MAX_PASSES):  # each pass breaks at least one string
+        hits = []
+        last_end = -1
+        # every match at every start (lookahead), so a template tag cannot hide an overlapping one
+        for m in regex.finditer(plain):
+            start, end = m.start(1), m.end(1)
+            if start >= last_end and any(from_ocr[start:end]):
+                hits.append((start, end))
+                last_end = end
+        if not hits:
+            return plain
+        out: list[str] = []
+        mask: list[bool] = []
+        pos = 0
+        for start, end in hits:
+            broken = _break_text(plain[start:end])
+            out.append(plain[pos:start])
+            mask += from_ocr[pos:start]
+            out.append(broken)
+            mask += [True] * len(broken)
+            pos = end
+        out.append(plain[pos:])
+        mask += from_ocr[pos:]
+        plain, from_ocr = "".join(out), mask
+    raise ValueError(f"could not neutralise control strings in OCR text {plain[:80]!r}")
+
+
+def check_prompt(prompt: str, reference: str, control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
+                 patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,)) -> None:
+    """Raise ``PromptInjectionError`` when ``prompt`` holds a control string that
+    ``reference`` (the same prompt with the OCR text left out) does not."""
+    strings, pats = list(control_strings), list(patterns)
+    extra = Counter(m.lower() for m in find_control_strings(prompt, strings, pats))
+    extra -= Counter(m.lower() for m in find_control_strings(reference, strings, pats))
+    if extra:
+        raise PromptInjectionError(
+            f"OCR text would put control string(s) {', '.join(sorted(extra))} into the prompt; "
+            "the sample is refused rather than sent (check the variant's templates and separators)"
+        )
+
+
 def find_control_strings(text: str, control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
                          patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,)) -> list[str]:
     """The control strings present in ``text`` (for checks and error messages)."""
@@ -77,8 +169,19 @@ def find_control_strings(text: str, control_strings: Iterable[str] = QWEN_VL_CON
 
 
 def _break(match: re.Match[str]) -> str:
-    token = match.group(0)
+    return _break_text(match.group(0))
+
+
+def _break_text(token: str) -> str:
     return token[0] + _SEPARATOR + token[1:] if len(token) > 1 else _SEPARATOR
+
+
+@lru_cache(maxsize=64)
+def _compile_overlapping(strings: tuple[str, ...], patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    parts = [re.escape(s) for s in strings] + list(patterns)
+    if not parts:
+        return None
+    return re.compile("(?=(" + "|".join(f"(?:{p})" for p in parts) + "))", re.IGNORECASE)
 
 
 @lru_cache(maxsize=64)
@@ -89,5 +192,6 @@ def _compile(strings: tuple[str, ...], patterns: tuple[str, ...]) -> re.Pattern[
     return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
 
 
-__all__ = ["PIPE_TOKEN_PATTERN", "QWEN_VL_CONTROL_STRINGS", "find_control_strings", "sanitize",
-           "sanitizer"]
+__all__ = ["OCR_END", "OCR_START", "PIPE_TOKEN_PATTERN", "PromptInjectionError", "QWEN_VL_CONTROL_STRINGS",
+           "check_prompt", "find_control_strings", "mark_ocr", "neutralise_marked", "sanitize",
+           "sanitizer", "strip_marks"]

@@ -3,6 +3,7 @@ the OCR expert's transcription in the prompt."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -15,9 +16,11 @@ from ocr_expert.types import OCRResult
 from lmm_bridge.backends import Backend, GenerationRequest, load_backend
 from lmm_bridge.context import ContextInfo, assemble_text, build_context
 from lmm_bridge.image_files import image_path_for
+from lmm_bridge.sanitize import OCR_END, OCR_START, check_prompt, neutralise_marked
 from lmm_bridge.variants import BUILTIN_VARIANTS, VariantSpec, get_variant, parse_variants
 
 DEFAULT_MODEL = "Qwen/Qwen-VL-Chat"
+_OCR_SPAN = re.compile(f"{OCR_START}[^{OCR_END}]*{OCR_END}")
 DEFAULT_VARIANTS = ("none", "tokens")
 
 
@@ -124,10 +127,17 @@ class OCRAugmentedVLM:
                                 control_strings=controls, control_patterns=patterns,
                                 box_style=self.backend.box_style,
                                 count_tokens_many=self.backend.count_tokens_many)
-        text = assemble_text(question, context.text, spec, instruction)
-        request = GenerationRequest(image_path, text, max_new_tokens or self.max_new_tokens)
-        return PreparedPrompt(spec.name, image_path, text, self.backend.render_prompt(request),
-                              context)
+        marked = assemble_text(question, context.marked or context.text, spec, instruction)
+        # again over the whole text: OCR text next to the lead-in, question or label
+        text = neutralise_marked(marked, controls, patterns)
+        n = max_new_tokens or self.max_new_tokens
+        full_prompt = self.backend.render_prompt(GenerationRequest(image_path, text, n))
+        if context.marked:
+            # the final prompt may hold no control string that the same prompt without OCR lacks
+            reference = assemble_text(question, _OCR_SPAN.sub("", context.marked), spec, instruction)
+            check_prompt(full_prompt, self.backend.render_prompt(GenerationRequest(image_path, reference, n)),
+                         controls, patterns)
+        return PreparedPrompt(spec.name, image_path, text, full_prompt, context)
 
     def generate(self, prepared: Sequence[PreparedPrompt],
                  max_new_tokens: int | None = None) -> list[str]:

@@ -2,7 +2,10 @@
 
 One JSON file per entry, written to a temporary file and renamed into place, so several
 processes (one per GPU in a sharded run) can fill the same cache at once: a reader sees a
-whole entry or none. An entry that fails to parse is treated as missing and rewritten.
+whole entry or none. Each entry also records what it was computed from (``"cache"``: the
+image's hash, the engine configuration, the mode); on reading, an entry that is not UTF-8,
+not JSON, not a well-typed result, or recorded for another image or configuration than its
+key says is recomputed, with one warning.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ocr_expert.types import OCRResult
 
@@ -32,12 +37,86 @@ def default_cache_dir() -> Path:
 
 
 def cache_key(image_digest: str, engine_config: dict[str, Any], mode: str) -> str:
-    payload = json.dumps(
-        {"v": CACHE_VERSION, "image": image_digest, "engine": engine_config, "mode": mode},
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return hashlib.sha256(_canonical(key_fields(image_digest, engine_config, mode)).encode()).hexdigest()
+
+
+def key_fields(image_digest: str, engine_config: dict[str, Any], mode: str) -> dict[str, Any]:
+    """What a cache key is made of; stored inside the entry so a read can check it."""
+    return {"v": CACHE_VERSION, "image": image_digest, "engine": engine_config, "mode": mode}
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+class CacheEntryError(ValueError):
+    """A cache entry that cannot be trusted (the message says why)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+
+class _SpanRecord(_Strict):
+    text: str
+    box: Optional[Annotated[list[float], Field(min_length=4, max_length=4)]] = None
+    score: float
+    polygon: Optional[list[Annotated[list[float], Field(min_length=2, max_length=2)]]] = None
+
+
+class _LineRecord(_Strict):
+    text: str
+    box: Optional[Annotated[list[float], Field(min_length=4, max_length=4)]] = None
+    spans: list[int]
+    direction: Literal["ltr", "rtl"] = "ltr"
+    block: int = 0
+
+
+class _ResultRecord(BaseModel):
+    """The stored form of an ``OCRResult`` (JSON types: lists for tuples)."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+    spans: list[_SpanRecord]
+    lines: list[_LineRecord]
+    width: int = Field(ge=0)
+    height: int = Field(ge=0)
+    engine: str
+    config: dict[str, Any] = {}
+    language: Optional[str] = None
+    direction: Literal["ltr", "rtl"] = "ltr"
+    mode: Literal["page", "crop", "tokens"] = "page"
+    elapsed_s: float = 0.0
+    notes: list[str] = []
+
+
+def parse_entry(raw: bytes, expect: dict[str, Any] | None = None) -> OCRResult:
+    """An entry's result after checking it whole: UTF-8, JSON, types, and (given
+    ``expect``, the key's fields) that it was stored for this image and configuration."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CacheEntryError(f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise CacheEntryError(f"not JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise CacheEntryError(f"a JSON {type(data).__name__}, not a result")
+    try:
+        record = _ResultRecord.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise CacheEntryError(f"{where}: {first['msg']}") from None
+    n_spans = len(record.spans)
+    if any(not 0 <= i < n_spans for line in record.lines for i in line.spans):
+        raise CacheEntryError("a line refers to a span the entry does not hold")
+    if expect is not None:
+        stored = data.get("cache")
+        if not isinstance(stored, dict):
+            raise CacheEntryError("it does not record the image and configuration it was made from")
+        for field in ("image", "engine", "mode", "v"):
+            if _canonical(stored.get(field)) != _canonical(expect.get(field)):
+                raise CacheEntryError(f"it was stored for another {'configuration' if field == 'engine' else field}")
+    return OCRResult.from_dict(data)
 
 
 class OCRCache:
@@ -49,19 +128,23 @@ class OCRCache:
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
 
-    def get(self, key: str) -> OCRResult | None:
-        """The stored result, or None when absent or damaged (a damaged file is removed)."""
+    def get(self, key: str, expect: dict[str, Any] | None = None) -> OCRResult | None:
+        """The stored result, or None when absent or damaged (a damaged file is removed).
+
+        ``expect``: the key's fields (``key_fields``); an entry stored for another image,
+        configuration or mode is damaged too.
+        """
         path = self.path(key)
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
             log.warning("OCR cache entry %s unreadable (%s); recomputing", path, exc)
             return None
         try:
-            return OCRResult.from_json(text)
-        except (ValueError, KeyError, TypeError) as exc:
+            return parse_entry(raw, expect)
+        except (CacheEntryError, ValueError, KeyError, TypeError) as exc:
             log.warning("OCR cache entry %s is damaged (%s); recomputing", path, exc)
             try:
                 path.unlink()
@@ -69,15 +152,19 @@ class OCRCache:
                 pass
             return None
 
-    def put(self, key: str, result: OCRResult) -> None:
-        """Store atomically; a failure to write (full disk, read-only folder) only logs."""
+    def put(self, key: str, result: OCRResult, fields: dict[str, Any] | None = None) -> None:
+        """Store atomically, with the key's ``fields`` inside so reads can check them; a
+        failure to write (full disk, read-only folder) only logs."""
         path = self.path(key)
+        data = result.to_dict()
+        if fields is not None:
+            data["cache"] = fields
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:8]}.", suffix=".tmp")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    f.write(result.to_json())
+                    f.write(json.dumps(data, ensure_ascii=False, default=str))
                 os.replace(tmp, path)
             except BaseException:
                 if os.path.exists(tmp):

@@ -33,6 +33,17 @@ def expand_images(paths: list[str]) -> list[Path]:
     return images
 
 
+def overlay_name(path: Path, taken: set[str]) -> str:
+    """``<stem>.ocr.png``, or ``<stem>-2.ocr.png``... when another input of this call had the
+    same name (``a/page.png`` and ``b/page.png``), so no overlay overwrites another."""
+    name, n = f"{path.stem}.ocr.png", 1
+    while name.lower() in taken:
+        n += 1
+        name = f"{path.stem}-{n}.ocr.png"
+    taken.add(name.lower())
+    return name
+
+
 def parse_options(items: list[str]) -> dict[str, Any]:
     """``key=value`` pairs, values read as YAML scalars (``0.6``, ``true``, ``eng+ara``)."""
     import yaml
@@ -127,6 +138,7 @@ def run_ocr(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     failures = 0
+    overlay_names: set[str] = set()
     bar = tqdm(images, desc="OCR", unit="img", disable=len(images) < 4, file=sys.stderr)
     for path in bar:
         try:
@@ -139,12 +151,13 @@ def run_ocr(args: argparse.Namespace) -> int:
             record = {"image": str(path), **result.to_dict()}
             bar.write(json.dumps(record, ensure_ascii=False))
         else:
-            header = f"== {path} ({result.engine}, {len(result.lines)} lines, {result.direction})"
+            notes = "".join(f", {n}" for n in result.notes)
+            header = f"== {path} ({result.engine}, {len(result.lines)} lines, {result.direction}{notes})"
             bar.write(header + "\n" + result.text)
         if draw_dir:
             from ocr_expert.draw import draw_result
 
-            out = draw_dir / f"{path.stem}.ocr.png"
+            out = draw_dir / overlay_name(path, overlay_names)
             draw_result(load_image(path).image, result).save(out)
     if draw_dir:
         print(f"overlays written to {draw_dir}", file=sys.stderr)

@@ -5,18 +5,20 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
 from PIL import Image
 
-from ocr_expert.cache import OCRCache, cache_key
+from ocr_expert.cache import OCRCache, cache_key, key_fields
 from ocr_expert.engines import get_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout
 from ocr_expert.image_io import (
     DEFAULT_MAX_PIXELS,
     ImageInputError,
     ImageSource,
+    check_readable_shape,
     load_image,
     source_digest,
 )
@@ -106,24 +108,28 @@ class OCRExpert:
         if image is None:
             raise ImageInputError("no image given")
 
-        key, loaded = None, None
+        key, fields, loaded = None, None, None
         if self.cache is not None:
             # Files and bytes hash without decoding, so a cache hit costs no decode at all.
             digest = source_digest(image)
             if digest is None:
                 loaded = load_image(image, max_pixels=self.max_pixels)
                 digest = loaded.digest
+            fields = key_fields(digest, self.config(), mode)
             key = cache_key(digest, self.config(), mode)
-            cached = self.cache.get(key)
+            cached = self.cache.get(key, fields)
             if cached is not None:
                 self._count("hits")
                 return cached
         self._count("misses")
         if loaded is None:
             loaded = load_image(image, max_pixels=self.max_pixels)
+        check_readable_shape(loaded.image, loaded.name)
         result = self._run(loaded.image, mode)
+        if loaded.frames > 1:  # an animated GIF or a multi-page TIFF: say what was read
+            result = replace(result, notes=result.notes + (f"read frame 1 of {loaded.frames}",))
         if key is not None and self.cache is not None:
-            self.cache.put(key, result)
+            self.cache.put(key, result, fields)
         return result
 
     def read_many(

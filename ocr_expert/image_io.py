@@ -22,6 +22,10 @@ ImageSource = Union[str, Path, bytes, Image.Image, np.ndarray]
 #: Pillow's own default ceiling (about 89.5 megapixels, a 9459 x 9459 image).
 DEFAULT_MAX_PIXELS = 89_478_485
 
+#: Longest side over shortest side beyond which OCR engines fail or crawl (PP-OCR's resize
+#: breaks on a 3000x10 strip; Tesseract spends minutes on a 20000x10 one).
+MAX_ASPECT_RATIO = 150
+
 
 class ImageInputError(ValueError):
     """The input is not a readable image. The message names the input."""
@@ -32,6 +36,7 @@ class LoadedImage:
     image: Image.Image  # RGB, orientation applied
     digest: str  # sha256 of the file bytes, or of the decoded pixels for in-memory images
     name: str  # how to name the input in messages and logs
+    frames: int = 1  # frames in the file (animated GIF, multi-page TIFF); the first is read
 
 
 def describe(source: Any) -> str:
@@ -98,6 +103,7 @@ def load_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> 
             )
         if image.width == 0 or image.height == 0:
             raise ImageInputError(f"image has no pixels: {name}")
+        frames = int(getattr(image, "n_frames", 1) or 1)
         image = ImageOps.exif_transpose(image) if hasattr(image, "getexif") else image
         rgb = to_rgb(image)
     except ImageInputError:
@@ -107,7 +113,28 @@ def load_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> 
         raise ImageInputError(f"cannot read image {name}: {exc}") from exc
     if digest is None:
         digest = pixel_digest(rgb)
-    return LoadedImage(image=rgb, digest=digest, name=name)
+    return LoadedImage(image=rgb, digest=digest, name=name, frames=frames)
+
+
+def check_readable_shape(image: Image.Image, name: str, max_ratio: float = MAX_ASPECT_RATIO) -> None:
+    """Refuse a strip too thin for any OCR engine (a 20000x10 image), naming the input,
+    before an engine fails on it with an error that names nothing."""
+    long_side, short_side = max(image.size), min(image.size)
+    if long_side > max_ratio * short_side:
+        raise ImageInputError(
+            f"image {name} is {image.width}x{image.height} pixels, a strip {long_side / short_side:.0f} times "
+            f"longer than wide: OCR engines read at most {max_ratio:.0f}:1; crop it or cut it into pieces first"
+        )
+
+
+def with_min_side(image: Image.Image, min_side: int = 8) -> Image.Image:
+    """``image`` scaled up (nearest neighbour, aspect kept) so that no side is below
+    ``min_side``: image processors misread a 1x1 or 3x3 image's channels."""
+    short_side = min(image.size)
+    if short_side >= min_side:
+        return image
+    factor = -(-min_side // short_side)  # ceiling division
+    return image.resize((image.width * factor, image.height * factor), Image.Resampling.NEAREST)
 
 
 def pixel_digest(image: Image.Image) -> str:

@@ -63,6 +63,8 @@ class OCRResult:
     direction: Direction = "ltr"
     mode: Literal["page", "crop", "tokens"] = "page"
     elapsed_s: float = 0.0
+    #: what a reader of the result should know about how it was read (e.g. "frame 1 of 12")
+    notes: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -116,6 +118,7 @@ class OCRResult:
             direction=data.get("direction", "ltr"),
             mode=data.get("mode", "page"),
             elapsed_s=float(data.get("elapsed_s", 0.0)),
+            notes=tuple(str(n) for n in data.get("notes", ())),
         )
 
     @classmethod

@@ -131,11 +131,16 @@ def test_the_one_line_entry_point_reuses_its_engine(tmp_path):
     assert ocr_expert._shared_expert.cache_info().hits >= 1
 
 
-def test_an_engine_failure_names_the_image_size_and_mode(ppocr):
+def test_an_engine_failure_names_the_image_size_and_mode(ppocr, monkeypatch):
     from PIL import Image
 
-    with pytest.raises(OCREngineError, match=r"ppocr failed on a 1x5000 image \(page mode\)"):
-        ppocr.read(Image.new("RGB", (1, 5000), "white"))
+    def broken(image):
+        raise RuntimeError("inside the engine")
+
+    monkeypatch.setattr(ppocr.engine, "read_page", broken)
+    with pytest.raises(OCREngineError, match=r"ppocr failed on a 300x200 image \(page mode\): RuntimeError: inside"):
+        ppocr.read(Image.new("RGB", (300, 200), (3, 1, 4)), mode="page")
+
 
 
 def two_column_page() -> tuple["Image.Image", list[str], list[str]]:

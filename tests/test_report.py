@@ -60,7 +60,7 @@ def test_report_numbers_are_paired_means_in_percent(tmp_path: Path):
     paths = build_report(_run_dir(tmp_path, records))
     results = json.loads(paths["results"].read_text())
     scene = results["benchmarks"]["mini_scene"]
-    assert scene["counts"] == {"samples": 9, "scored": 8, "errors": {"image": 1}, "selected": 9}
+    assert scene["counts"] == {"samples": 9, "scored": 8, "errors": {"image": 1}, "retried": 0, "recovered": 0, "selected": 9}
     assert scene["scores"]["none"]["anls"]["mean"] == pytest.approx(100 * 3 / 8)
     assert scene["scores"]["tokens"]["anls"]["mean"] == pytest.approx(100 * 6 / 8)
     delta = scene["deltas"]["tokens"]["anls"]
@@ -184,7 +184,7 @@ def test_filters_are_links_so_a_filtered_view_can_be_shared(tmp_path: Path):
                _record("2", "mini_scene", {"none": 1.0, "tokens": 0.0})]
     page = build_report(_run_dir(tmp_path, records))["html"].read_text()
     assert "show(location.hash.slice(1) || 'all')" in page and "hashchange" in page
-    assert re.findall(r'<button data-tag="(\w+)"', page) == ["all", "helped", "hurt", "error"]
+    assert re.findall(r'<button data-tag="(\w+)"', page) == ["all", "helped", "hurt", "broken"]
     assert re.findall(r'class="card" data-tags="(\w*)"', page) == ["helped", "hurt"]
 
 

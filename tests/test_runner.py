@@ -173,18 +173,23 @@ def test_broken_samples_are_recorded_with_reasons_and_excluded(tmp_path: Path):
     assert summary.written == 8 and summary.errors == 3
     by_id = {r["question_id"]: r for r in read_records(config.run_dir)}
     assert by_id["q2"]["error"]["stage"] == "image" and "img_2.png" in by_id["q2"]["error"]["reason"]
-    assert by_id["q5"]["error"] == {"stage": "ocr", "reason": "OCREngineError: the engine crashed on this image"}
+    assert by_id["q5"]["error"] == {
+        "stage": "ocr", "reason": "OCREngineError: the engine crashed on this image", "kind": "ocr"
+    }
     assert by_id["q6"]["error"]["stage"] == "generate" and "choked" in by_id["q6"]["error"]["reason"]
     assert all(by_id[q]["variants"] == {} for q in ("q2", "q5", "q6"))
     # the samples batched with the failing one still got their answers
     assert by_id["q7"]["status"] == "ok" and by_id["q7"]["variants"]["tokens"]["prediction"] == "school"
     results = json.loads((config.run_dir / "results.json").read_text())
     counts = results["benchmarks"]["mini_scene"]["counts"]
-    assert counts == {"samples": 8, "scored": 5, "errors": {"image": 1, "ocr": 1, "generate": 1}, "selected": 8}
+    assert counts == {
+        "samples": 8, "scored": 5, "errors": {"image": 1, "ocr": 1, "generation": 1}, "retried": 0, "recovered": 0,
+        "selected": 8,
+    }
     for v in ("none", "tokens", "lines"):
         assert results["benchmarks"]["mini_scene"]["scores"][v]["anls"]["n"] == 5
     table = (config.run_dir / "table.md").read_text()
-    assert "| Mini scene text | 8 | 5 | 1 generate, 1 image, 1 ocr |" in table
+    assert "| Mini scene text | 8 | 5 | 1 generation, 1 image, 1 ocr | 0 (0) |" in table
 
 
 def test_resume_after_a_crash_loses_nothing_and_repeats_nothing(tmp_path: Path):
@@ -369,12 +374,12 @@ def test_unanswered_and_empty_questions_are_logged_as_broken_and_counted(tmp_pat
     summary = run(config, shard=ALONE)
     assert (summary.written, summary.errors) == (5, 2)
     by_id = {r["question_id"]: r for r in read_records(config.run_dir)}
-    assert by_id["q1"]["error"] == {"stage": "data", "reason": "no ground-truth answers"}
-    assert by_id["q3"]["error"] == {"stage": "data", "reason": "empty question"}
+    assert by_id["q1"]["error"] == {"stage": "data", "reason": "no ground-truth answers", "kind": "data"}
+    assert by_id["q3"]["error"] == {"stage": "data", "reason": "empty question", "kind": "data"}
     assert by_id["q1"]["variants"] == {} and by_id["q3"]["variants"] == {}
     counts = json.loads((config.run_dir / "results.json").read_text())["benchmarks"]["mini_scene"]["counts"]
     assert (counts["samples"], counts["scored"], counts["errors"]) == (5, 3, {"data": 2})
-    assert "| Mini scene text | 5 | 3 | 2 data |" in (config.run_dir / "table.md").read_text()
+    assert "| Mini scene text | 5 | 3 | 2 data | 0 (0) |" in (config.run_dir / "table.md").read_text()
 
 
 def test_a_source_without_any_answers_is_refused_naming_benchmark_and_source(tmp_path: Path):

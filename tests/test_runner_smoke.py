@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_tiny_model_answers_are_capped_but_real_models_get_the_benchmark_length():
     doc = get_benchmark("mini_doc")
-    assert default_max_new_tokens(load_config("smoke"), doc) == 8
+    assert default_max_new_tokens(load_config("smoke"), doc) == 1
     assert default_max_new_tokens(load_config("smoke", ["model=Qwen/Qwen-VL-Chat"]), doc) == doc.max_new_tokens
 
 
@@ -63,7 +63,7 @@ def test_smoke_config_runs_the_qwen_vl_chat_backend_on_a_remote_code_model(tmp_p
     results = json.loads((out_dir / "results.json").read_text())
     assert results["run"]["backend"] == "qwen-vl-chat" and results["config"]["backend"] is None
     for bench in results["benchmarks"].values():
-        assert bench["counts"] == {"samples": 1, "scored": 1, "errors": {}, "selected": 1}
+        assert bench["counts"] == {"samples": 1, "scored": 1, "errors": {}, "retried": 0, "recovered": 0, "selected": 1}
     records = [json.loads(line) for line in (out_dir / "samples.jsonl").read_text().splitlines()]
     scene = records[0]["variants"]
     assert all(e["prompt"].startswith("<img>") and e["prompt"].endswith(" Answer:") for e in scene.values())

@@ -10,7 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from eval_vqa.log import write_text_atomic
+from eval_vqa.errors import kind_of
+from eval_vqa.log import attempt_of, write_text_atomic
 
 THUMB_SIDE = 640
 
@@ -56,7 +57,7 @@ def error_page(results: dict[str, Any], records: list[dict[str, Any]], run_dir: 
     run = results["run"]
     limit = int(results.get("config", {}).get("report", {}).get("html_samples", 300))
     chosen = pick_samples(records, run, limit)
-    counts = {t: sum(1 for r in chosen if t in r["_tags"]) for t in ("helped", "hurt", "error")}
+    counts = {t: sum(1 for r in chosen if t in r["_tags"]) for t in ("helped", "hurt", "broken")}
     cards = [_card(r, results, run_dir, out_dir) for r in chosen]
     buttons = "".join(
         f'<button data-tag="{t}" onclick="show(\'{t}\')">{label} ({n})</button>'
@@ -64,7 +65,7 @@ def error_page(results: dict[str, Any], records: list[dict[str, Any]], run_dir: 
             ("all", "all", len(chosen)),
             ("helped", "OCR helped", counts["helped"]),
             ("hurt", "OCR hurt", counts["hurt"]),
-            ("error", "broken samples", counts["error"]),
+            ("broken", "broken samples", counts["broken"]),
         ]
     )
     page = f"""<!doctype html><html><head><meta charset="utf-8">
@@ -80,9 +81,10 @@ Showing <span id="shown">{len(chosen)}</span> of {len(records)} samples (at most
 
 
 def sample_tags(record: dict[str, Any], run: dict[str, Any]) -> set[str]:
-    """``helped`` / ``hurt`` when an OCR variant beats / trails the baseline on the main metric; ``error``."""
+    """``helped`` / ``hurt`` when an OCR variant beats / trails the baseline on the main metric;
+    ``broken`` for a sample left out (the README's ``#broken`` link)."""
     if record["status"] == "error":
-        return {"error"}
+        return {"broken"}
     base = run.get("baseline")
     entries = record["variants"]
     if base not in entries:
@@ -101,7 +103,7 @@ def pick_samples(records: list[dict[str, Any]], run: dict[str, Any], limit: int)
     """Samples for the page: those where the variants disagree, then broken ones, then the rest."""
     for r in records:
         r["_tags"] = sample_tags(r, run)
-    rank = lambda r: 0 if r["_tags"] & {"helped", "hurt"} else 1 if "error" in r["_tags"] else 2  # noqa: E731
+    rank = lambda r: 0 if r["_tags"] & {"helped", "hurt"} else 1 if "broken" in r["_tags"] else 2  # noqa: E731
     return sorted(records, key=rank)[:limit]
 
 
@@ -124,7 +126,11 @@ def _card(r: dict[str, Any], results: dict[str, Any], run_dir: Path, out_dir: Pa
         f'<p><b>Q:</b> <bdi>{esc(r["question"])}</bdi><br><b>GT:</b> {truth}</p>',
     ]
     if r["status"] == "error":
-        body.append(f'<p class="err">excluded: {esc(r["error"]["stage"])}: {esc(r["error"]["reason"])}</p>')
+        tries = f", after {attempt_of(r)} attempts" if attempt_of(r) > 1 else ""
+        body.append(
+            f'<p class="err">excluded ({esc(kind_of(r["error"]))}{tries}): '
+            f'{esc(r["error"]["stage"])}: {esc(r["error"]["reason"])}</p>'
+        )
     else:
         base = results["run"].get("baseline")
         metric = _main_metric(r, results["run"])

@@ -1,8 +1,9 @@
 """From the per-sample log to ``results.json``: scores, paired deltas, recall, counts.
 
 Scores and deltas are percentages (0..100), as in the seed paper's tables. A broken
-sample (unreadable image, OCR or generation failure) counts under ``errors`` and is left
-out of every variant's score, so all variants are scored on the same samples.
+sample (unreadable image, OCR or generation failure) counts under ``errors``, by kind, and
+is left out of every variant's score, so all variants are scored on the same samples.
+``retried`` / ``recovered`` count broken samples evaluated again and those that now answer.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from eval_vqa.errors import kind_of
+from eval_vqa.log import attempt_of
 from eval_vqa.recall import recall
 from eval_vqa.report.stats import mean_ci, paired_delta
 
@@ -83,7 +86,8 @@ def _variant_name(item: Any) -> str:
 
 def _benchmark(records: list[dict[str, Any]], variants: list[str], baseline: str | None, opts: dict) -> dict:
     ok = [r for r in records if r["status"] == "ok"]
-    errors = Counter(r["error"]["stage"] for r in records if r["status"] == "error")
+    errors = Counter(kind_of(r["error"]) for r in records if r["status"] == "error")
+    retried = [r for r in records if attempt_of(r) > 1]
     metrics = list(ok[0]["variants"][variants[0]]["scores"]) if ok and variants else []
     scores: dict[str, dict[str, Any]] = {}
     deltas: dict[str, dict[str, Any]] = {}
@@ -114,7 +118,14 @@ def _benchmark(records: list[dict[str, Any]], variants: list[str], baseline: str
     return {
         "title": benchmark_title(records[0]["benchmark"]),
         "metrics": metrics,
-        "counts": {"samples": len(records), "scored": len(ok), "errors": dict(errors)},
+        "counts": {
+            "samples": len(records),
+            "scored": len(ok),
+            "errors": dict(errors),  # by kind: data, image, ocr, generation, oom
+            # broken samples evaluated again (--retry-errors), and those that now have answers
+            "retried": len(retried),
+            "recovered": sum(1 for r in retried if r["status"] == "ok"),
+        },
         "scores": scores,
         "deltas": deltas,
         # share of questions whose answer is in the context each variant injected (after the budget)

@@ -72,12 +72,13 @@ def _recall_table(results: dict[str, Any]) -> list[str]:
 
 
 def _count_table(results: dict[str, Any]) -> list[str]:
-    lines = ["| benchmark | samples | scored | excluded (errors) |", "|---|---|---|---|"]
+    lines = ["| benchmark | samples | scored | excluded (errors) | retried (recovered) |", "|---|---|---|---|---|"]
     unfinished = []
     for b in results["benchmarks"].values():
         c = b["counts"]
-        errs = ", ".join(f"{n} {stage}" for stage, n in sorted(c["errors"].items())) or "0"
-        lines.append(f"| {b['title']} | {c['samples']} | {c['scored']} | {errs} |")
+        errs = ", ".join(f"{n} {kind}" for kind, n in sorted(c["errors"].items())) or "0"
+        retried = f"{c.get('retried', 0)} ({c.get('recovered', 0)})"
+        lines.append(f"| {b['title']} | {c['samples']} | {c['scored']} | {errs} | {retried} |")
         if c.get("selected", c["samples"]) > c["samples"]:
             unfinished.append(f"{b['title']} {c['samples']} of {c['selected']}")
     if unfinished:

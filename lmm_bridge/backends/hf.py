@@ -82,10 +82,11 @@ class HFBackend(Backend):
                                                   add_generation_prompt=True)
 
     def _inputs(self, requests: list[GenerationRequest]) -> Any:
-        from ocr_expert.image_io import load_image
+        from ocr_expert.image_io import load_image, with_min_side
 
         texts = [self.render_prompt(r) for r in requests]
-        images = [load_image(r.image_path).image for r in requests]
+        # a 1x1 image is still a question to answer; processors misread the channels of tiny ones
+        images = [with_min_side(load_image(r.image_path).image) for r in requests]
         return self.processor(text=texts, images=images, padding=True,
                               return_tensors="pt").to(self.model.device)
 

@@ -20,6 +20,8 @@ from ocr_expert.types import Span
 CROP_TEXT_HEIGHT = 32
 #: a crop read with less confidence than this is read a second time, prepared
 RETRY_BELOW = 0.6
+#: per-image limit: a degenerate image (a 20000x10 strip) can keep Tesseract busy for minutes
+DEFAULT_TIMEOUT_S = 60.0
 
 _INSTALL_HINT = (
     "install Tesseract and its language data (Debian/Ubuntu: apt-get install tesseract-ocr "
@@ -45,7 +47,7 @@ class TesseractEngine(OCREngine):
         min_conf: drop words whose confidence (0..1) is below this.
         crop_height: crops whose text is shorter than this many pixels are scaled up to it
             (0: never scale).
-        timeout: seconds before Tesseract is stopped on one image (0: no limit).
+        timeout: seconds before Tesseract is stopped on one image (default 60; 0: no limit).
         extra_config: further command-line configuration passed as is.
     """
 
@@ -58,7 +60,7 @@ class TesseractEngine(OCREngine):
         oem: int = 1,
         min_conf: float = 0.0,
         crop_height: int = CROP_TEXT_HEIGHT,
-        timeout: float = 0,
+        timeout: float = DEFAULT_TIMEOUT_S,
         extra_config: str = "",
     ) -> None:
         self.options: dict[str, Any] = {
