@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from PIL import Image
@@ -28,6 +29,10 @@ class OCREngine(ABC):
     cacheable: ClassVar[bool] = True
     #: language code(s) the engine reads, recorded in the result
     language: str | None = None
+    #: spans without boxes are whole lines, already in reading order (models that write text out)
+    lines_in_order: ClassVar[bool] = False
+    #: images worth gathering for one ``read_batch`` call
+    batch_size: int = 1
 
     @abstractmethod
     def config(self) -> dict[str, Any]:
@@ -41,3 +46,8 @@ class OCREngine(ABC):
     @abstractmethod
     def read_crop(self, image: Image.Image) -> list[Span]:
         """Recognise the text of an RGB crop holding one word or line (no detection)."""
+
+    def read_batch(self, images: Sequence[Image.Image], crop: bool = False) -> list[list[Span]]:
+        """``read_crop`` (``crop``) or ``read_page`` of each image; engines that run a model
+        on several images at once override it."""
+        return [self.read_crop(i) if crop else self.read_page(i) for i in images]
