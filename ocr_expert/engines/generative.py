@@ -98,7 +98,7 @@ class GenerativeOCREngine(OCREngine):
         self.crop_padding = float(crop_padding)
         self.language = language
         # A few small files now: a wrong path fails at once, and the weights key the cache.
-        self._model_identity = model_identity(self.model_name, revision)
+        self._model_identity = model_identity(self.model_name, revision, engine=self.name)
         self._model: Any = None
         self._tokenizer: Any = None
         self._load_lock = threading.Lock()

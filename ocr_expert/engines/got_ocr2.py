@@ -94,20 +94,29 @@ class GotOcr2Engine(GenerativeOCREngine):
 
     def _load_model(self) -> tuple[Any, Any]:
         import torch
-        from transformers import AutoProcessor, GotOcr2ForConditionalGeneration
+        from transformers import AutoConfig, AutoProcessor, GotOcr2ForConditionalGeneration
 
         hub = {"revision": self.revision} if self.revision else {}
+        try:
+            model_type = AutoConfig.from_pretrained(self.model_name, **hub).model_type
+        except Exception as exc:
+            raise OCREngineError(_cannot_load(self.model_name, "GOT-OCR2 model", exc, ENGINE_NAME)) from exc
+        if model_type != "got_ocr2":
+            raise OCREngineError(
+                f"{ENGINE_NAME}: {self.model_name!r} is a {model_type!r} model, not GOT-OCR2 (got_ocr2); "
+                f"give a GOT-OCR2 folder or {DEFAULT_MODEL}, or use the vlm-ocr engine for other models"
+            )
         try:
             model = GotOcr2ForConditionalGeneration.from_pretrained(
                 self.model_name, torch_dtype=getattr(torch, self.dtype), **hub
             )
         except Exception as exc:  # OSError, ValueError (another model type), ...
-            raise OCREngineError(_cannot_load(self.model_name, "GOT-OCR2 model", exc)) from exc
+            raise OCREngineError(_cannot_load(self.model_name, "GOT-OCR2 model", exc, ENGINE_NAME)) from exc
         try:
             # the PIL image processor: the fast one needs torchvision, which CPU installs often lack
             processor = AutoProcessor.from_pretrained(self.model_name, use_fast=False, **hub)
         except Exception as exc:
-            raise OCREngineError(_cannot_load(self.model_name, "GOT-OCR2 processor", exc)) from exc
+            raise OCREngineError(_cannot_load(self.model_name, "GOT-OCR2 processor", exc, ENGINE_NAME)) from exc
         if not hasattr(processor, "image_processor") or not hasattr(processor, "tokenizer"):
             raise OCREngineError(
                 f"{ENGINE_NAME}: {self.model_name!r} has no GOT-OCR2 processor (image processor + "

@@ -90,11 +90,11 @@ class VLMOCREngine(GenerativeOCREngine):
                 self.model_name, torch_dtype=getattr(torch, self.dtype), **hub
             )
         except Exception as exc:
-            raise OCREngineError(_cannot_load(self.model_name, "image-text-to-text model", exc)) from exc
+            raise OCREngineError(_cannot_load(self.model_name, "image-text-to-text model", exc, ENGINE_NAME)) from exc
         try:
             processor = load_processor(self.model_name, **hub, **self.processor_options)
         except Exception as exc:
-            raise OCREngineError(_cannot_load(self.model_name, "processor", exc)) from exc
+            raise OCREngineError(_cannot_load(self.model_name, "processor", exc, ENGINE_NAME)) from exc
         tokenizer = getattr(processor, "tokenizer", None)
         if tokenizer is None or not getattr(processor, "chat_template", None):
             raise OCREngineError(
