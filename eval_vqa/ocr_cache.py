@@ -33,6 +33,7 @@ class CacheSummary:
     read: int = 0  # read now and cached
     failed: int = 0
     seconds: float = 0.0
+    startup_s: float = 0.0  # loading the samples and starting the workers (engines built, models loaded)
     workers: int = 1
     threads: int = 1
     errors: list[str] = field(default_factory=list)  # "image: reason", first few
@@ -41,12 +42,19 @@ class CacheSummary:
     def images_per_s(self) -> float:
         return self.images / self.seconds if self.seconds else 0.0
 
+    @property
+    def steady_images_per_s(self) -> float:
+        """Images per second once the workers are up (what more images would cost)."""
+        busy = self.seconds - self.startup_s
+        return self.images / busy if busy > 0 else 0.0
+
     def line(self) -> str:
+        plural = lambda n, word: f"{n} {word}{'s' if n != 1 else ''}"  # noqa: E731
         return (
             f"{self.images} images: {self.cached} cached already, {self.read} read, {self.failed} failed, "
-            f"in {self.seconds:.1f} s ({self.images_per_s:.2f} img/s, "
-            f"{self.workers} worker{'s' if self.workers > 1 else ''} x {self.threads} thread"
-            f"{'s' if self.threads > 1 else ''})"
+            f"in {self.seconds:.1f} s ({self.images_per_s:.2f} img/s; {self.steady_images_per_s:.2f} img/s "
+            f"after {self.startup_s:.1f} s of start-up; "
+            f"{plural(self.workers, 'worker')} x {plural(self.threads, 'thread')})"
         )
 
 
@@ -100,7 +108,9 @@ def fill_cache(
     summary = CacheSummary(images=len(images), workers=workers, threads=threads)
     bar = tqdm(total=len(images), desc="OCR cache", unit="img", disable=not progress, dynamic_ncols=True)
     with bar:
-        for n, cached, failures in _run_chunks(config, images, workers, threads):
+        for n, cached, failures, busy_s in _run_chunks(config, images, workers, threads):
+            if not summary.startup_s:  # the first chunk back: its worker was ready this long before
+                summary.startup_s = max(0.0, time.perf_counter() - start - busy_s)
             summary.cached += cached
             summary.failed += len(failures)
             summary.read += n - cached - len(failures)
@@ -111,7 +121,7 @@ def fill_cache(
     return summary
 
 
-def _run_chunks(config: RunConfig, images: list[Any], workers: int, threads: int) -> Iterator[tuple[int, int, list[str]]]:
+def _run_chunks(config: RunConfig, images: list[Any], workers: int, threads: int) -> Iterator[tuple[int, int, list[str], float]]:
     chunk = _chunk_size(config, len(images), workers)
     chunks = [images[i : i + chunk] for i in range(0, len(images), chunk)]
     # Worker processes even for one: the thread limits stay out of the caller's process.
@@ -157,8 +167,9 @@ def _init_worker(config_data: dict[str, Any], threads: int) -> None:
     _MODE = config.ocr.mode
 
 
-def _read_chunk(images: Sequence[Any]) -> tuple[int, int, list[str]]:
-    """(images, of which found cached, "image: reason" of each failure)."""
+def _read_chunk(images: Sequence[Any]) -> tuple[int, int, list[str], float]:
+    """(images, of which found cached, "image: reason" of each failure, seconds spent)."""
+    start = time.perf_counter()
     hits = _EXPERT.stats["hits"]
     results = _EXPERT.read_many(list(images), mode=_MODE)
     failures = [
@@ -166,7 +177,7 @@ def _read_chunk(images: Sequence[Any]) -> tuple[int, int, list[str]]:
         for image, result in zip(images, results)
         if isinstance(result, Exception)
     ]
-    return len(images), _EXPERT.stats["hits"] - hits, failures
+    return len(images), _EXPERT.stats["hits"] - hits, failures, time.perf_counter() - start
 
 
 def _engine_uses_torch(engine: str) -> bool:

@@ -171,6 +171,7 @@ def _run_benchmark(
         overlap=config.ocr.overlap,
         workers=config.ocr.workers,
         window=config.ocr.lookahead * config.batch_size,
+        batch_size=config.batch_size,
     )
     with bar:
         for batch in batched(stream, config.batch_size):

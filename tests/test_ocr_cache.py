@@ -53,7 +53,7 @@ def test_pre_pass_fills_what_the_evaluation_reads(tmp_path):
     done = _command(str(path), "--workers", "2")
     assert done.returncode == 0, done.stderr[-2000:]
     assert "5 images: 0 cached already, 5 read, 0 failed" in done.stdout
-    assert "2 workers x 1 thread" in done.stdout
+    assert "2 workers x 1 thread)" in done.stdout
 
     # the evaluation's own OCR stage now runs no engine at all
     expert = make_expert(config)
