@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ocr_expert.types import OCRResult
 
@@ -17,6 +17,8 @@ from lmm_bridge.sanitize import sanitizer
 from lmm_bridge.variants import VariantSpec
 
 BELOW_MIN_SCORE = "below_min_score"
+#: ``ContextInfo.note`` when a ``boxes`` variant had no boxes to show
+NO_BOXES_NOTE = "no boxes in the OCR result: the boxes format fell back to lines"
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class ContextInfo:
     n_tokens: int = 0
     kept: int = 0
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (unit text, reason)
+    note: str | None = None  # what the format had to change, e.g. boxes rendered as lines
 
 
 def build_context(result: OCRResult | None, variant: VariantSpec, *,
@@ -48,9 +51,15 @@ def build_context(result: OCRResult | None, variant: VariantSpec, *,
     size = (result.width, result.height)
     lowercase = variant.option("lowercase")
 
+    note = None
+    extracted = extract_units(result, variant.option("unit"))
+    if variant.format == "boxes" and extracted and all(u.box is None for u in extracted):
+        # An engine that writes text out (got-ocr2, vlm-ocr on whole pages) gives no positions:
+        # lines under a "with positions" label would mislead the model.
+        variant, note = replace(variant, format="lines"), NO_BOXES_NOTE
     units: list[Unit] = []
     dropped: list[tuple[str, str]] = []
-    for u in extract_units(result, variant.option("unit")):
+    for u in extracted:
         text = clean(u.text.lower() if lowercase else u.text)
         if variant.min_score is not None and u.score < variant.min_score:
             dropped.append((text, BELOW_MIN_SCORE))
@@ -68,7 +77,7 @@ def build_context(result: OCRResult | None, variant: VariantSpec, *,
                         low_score=variant.low_score, tiny_fraction=variant.tiny_fraction,
                         count_tokens_many=count_tokens_many)
     dropped += [(u.text, reason) for u, reason in fitted.dropped]
-    return ContextInfo(fitted.text, fitted.n_tokens, len(fitted.kept), dropped)
+    return ContextInfo(fitted.text, fitted.n_tokens, len(fitted.kept), dropped, note)
 
 
 def assemble_text(question: str, context: str, variant: VariantSpec,
@@ -87,4 +96,4 @@ def assemble_text(question: str, context: str, variant: VariantSpec,
     return text
 
 
-__all__ = ["BELOW_MIN_SCORE", "ContextInfo", "assemble_text", "build_context"]
+__all__ = ["BELOW_MIN_SCORE", "NO_BOXES_NOTE", "ContextInfo", "assemble_text", "build_context"]

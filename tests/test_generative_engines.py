@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from conftest import render_lines
+from lmm_bridge.context import NO_BOXES_NOTE
 from ocr_expert import OCRExpert
 from ocr_expert.engines import get_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError
@@ -331,5 +332,10 @@ def test_eval_smoke_run_with_a_generative_ocr_engine(engine, got_dir, qwen2vl_di
     assert {r["ocr"]["engine"] for r in records} == {engine}
     for record in records:
         assert set(record["variants"]) == {"none", "tokens", "llava", "lines", "boxes"}
+        boxes = record["variants"]["boxes"]
+        # a page written out has no boxes: the boxes variant shows lines and the log says so
+        assert boxes["context_note"] == (NO_BOXES_NOTE if record["ocr"]["n_lines"] else None)
+        assert "OCR text with positions" not in boxes["prompt"]
+    assert any(r["ocr"]["n_lines"] for r in records)
     results = json.loads((out_dir / "results.json").read_text())
     assert all(b["counts"]["scored"] == 2 for b in results["benchmarks"].values())
