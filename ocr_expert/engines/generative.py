@@ -92,7 +92,8 @@ class GenerativeOCREngine(OCREngine):
         self.batch_size = int(batch_size)
         self.max_new_tokens = int(max_new_tokens)
         self.device = _resolve_device(device)
-        self.dtype = _resolve_dtype(dtype, self.device)
+        # bf16 where the GPU has it: fp16 activations of long generations can overflow
+        self.dtype = _resolve_dtype(dtype if dtype not in (None, "auto") else _gpu_half(self.device), self.device)
         self.detector = None if detector is None else _build_detector(detector, detector_options or {})
         self.region_mode = region_mode
         self.crop_padding = float(crop_padding)
@@ -242,6 +243,14 @@ class GenerativeOCREngine(OCREngine):
         if crop and len(lines) == 1:  # a word or line crop: the line is the whole image
             return [Span(text=lines[0], box=_full_box(image), score=read.score)]
         return [Span(text=line, box=None, score=read.score) for line in lines]
+
+
+def _gpu_half(device: str) -> str | None:
+    if device.startswith("cpu"):
+        return None
+    import torch
+
+    return "bfloat16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "float16"
 
 
 def _full_box(image: Image.Image) -> Box:
