@@ -112,13 +112,23 @@ def prepass(folder: Path, n_images: int, engine: str) -> None:
                             "benchmarks": [{"name": "mini_doc", "source": str(data)}],
                             "ocr": {"engine": engine, "cache_dir": str(folder / cache)}})
 
+    import resource
+
+    def child_cpu_s() -> float:  # CPU time of the finished (joined) worker processes
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
     speeds = {}
     for workers in (1, 2):
+        cpu = child_cpu_s()
         summary = fill_cache(config(f"cache-w{workers}"), workers=workers, threads=1, progress=False)
         speeds[workers] = summary
+        # CPU seconds per image show whether the workers cost more each; wall time also
+        # depends on what else the machine runs
         print(f"ocr-cache {engine}, {n_images} pages, {workers} worker(s) x 1 thread: "
               f"{summary.steady_images_per_s:.2f} img/s after {summary.startup_s:.1f} s start-up "
-              f"({summary.images_per_s:.2f} img/s with it)")
+              f"({summary.images_per_s:.2f} img/s with it; {(child_cpu_s() - cpu) / n_images:.2f} CPU s "
+              f"per image, start-up included; load average {os.getloadavg()[0]:.1f})")
     print(f"2 workers / 1 worker: {speeds[2].steady_images_per_s / speeds[1].steady_images_per_s:.2f}x "
           f"after start-up ({speeds[2].images_per_s / speeds[1].images_per_s:.2f}x with it) on {os.cpu_count()} cores")
 
