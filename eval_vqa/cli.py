@@ -1,4 +1,4 @@
-"""Subcommands of this package: ``ocrvqa eval`` and ``ocrvqa report``."""
+"""Subcommands of this package: ``ocrvqa eval``, ``ocrvqa ocr-cache`` and ``ocrvqa report``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``eval`` and ``report`` to the ``ocrvqa`` parser."""
+    """Add ``eval``, ``ocr-cache`` and ``report`` to the ``ocrvqa`` parser."""
     p = subparsers.add_parser(
         "eval",
         help="score a model on VQA benchmarks with and without OCR context",
@@ -35,6 +35,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="evaluate again every sample the log holds as broken (a passing out-of-memory, a missing mount)",
     )
     p.set_defaults(func=_eval)
+
+    c = subparsers.add_parser(
+        "ocr-cache",
+        help="OCR every image of a run's benchmarks into the shared cache, before the evaluation",
+        description=(
+            "Read every image of CONFIG's benchmarks (as its limit/subset select them) through its OCR "
+            "engine in N worker processes into the shared OCR cache, so that `ocrvqa eval CONFIG` finds "
+            "every OCR result cached. Prints a summary: images, cached already, read, failed, img/s."
+        ),
+    )
+    c.add_argument("config", help="a YAML run config, or a shipped one by name")
+    c.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, as for `ocrvqa eval`")
+    c.add_argument("--workers", type=int, help="worker processes (default: one per core; one for an engine on a GPU)")
+    c.add_argument("--threads", type=int, help="engine threads per worker (default: the cores split between workers)")
+    c.set_defaults(func=_ocr_cache)
 
     r = subparsers.add_parser(
         "report",
@@ -99,6 +114,25 @@ def _eval(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _ocr_cache(args: argparse.Namespace) -> int:
+    from eval_vqa.config import load_config
+    from eval_vqa.ocr_cache import fill_cache
+
+    if (args.workers is not None and args.workers < 1) or (args.threads is not None and args.threads < 1):
+        print("ocrvqa ocr-cache: --workers and --threads must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        config = load_config(args.config, list(args.overrides))
+        summary = fill_cache(config, workers=args.workers, threads=args.threads, progress=config.progress)
+    except _user_errors() as exc:
+        print(f"ocrvqa ocr-cache: {exc}", file=sys.stderr)
+        return 2
+    for error in summary.errors:
+        print(f"failed: {error}", file=sys.stderr)
+    print(f"ocrvqa ocr-cache: {summary.line()}")
+    return 1 if summary.failed else 0
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -93,11 +93,17 @@ def read_ahead(
     overlap: bool = True,
     workers: int = 1,
     window: int = 8,
+    batch_size: int = 1,
+    max_window: int | None = None,
 ) -> Iterator[ReadSample]:
-    """Yield ``read(sample)`` in order, keeping up to ``window`` samples in flight on a thread pool.
+    """Yield ``read(sample)`` in order, reading ahead on a pool of ``workers`` threads.
 
-    With ``overlap=False`` each sample is read only when asked for (OCR, then generation,
-    one after the other), the baseline the overlap is measured against.
+    The read-ahead is sized from what the run measures: while the consumer works on a batch
+    (the model generating), the OCR threads must have enough samples in flight to stay busy,
+    that is a batch plus ``workers * batch seconds / OCR seconds per image``. It starts at
+    ``window`` and moves within ``[window, max_window]`` (default: 8 batches) as the two
+    speeds are measured. With ``overlap=False`` each sample is read only when asked for
+    (OCR, then generation, one after the other), the baseline the overlap is measured against.
     """
     if not overlap:
         for sample in samples:
@@ -105,22 +111,64 @@ def read_ahead(
             item.timings["ocr_wait_s"] = item.timings.get("ocr_s", 0.0)
             yield item
         return
+    pace = Pace(batch_size=max(1, batch_size), workers=max(1, workers), floor=max(1, window),
+                cap=max(window, max_window or 8 * max(1, batch_size)))
     it = iter(samples)
     pending: deque[Future[ReadSample]] = deque()
+    exhausted = False
+
+    def top_up() -> None:
+        nonlocal exhausted
+        while not exhausted and len(pending) < pace.window():
+            nxt = next(it, _END)
+            if nxt is _END:
+                exhausted = True
+            else:
+                pending.append(pool.submit(read, nxt))
+
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr") as pool:
         try:
-            for sample in it:
-                pending.append(pool.submit(read, sample))
-                if len(pending) >= window:
-                    break
+            top_up()
             while pending:
                 wait_start = time.perf_counter()
                 item = pending.popleft().result()
                 item.timings["ocr_wait_s"] = time.perf_counter() - wait_start
-                nxt = next(it, None)
-                if nxt is not None:
-                    pending.append(pool.submit(read, nxt))
+                pace.ocr_done(item.timings.get("ocr_s", 0.0))
+                top_up()
+                handed = time.perf_counter()
                 yield item
+                pace.consumer_done(time.perf_counter() - handed)
         finally:
             for fut in pending:  # the consumer stopped early: do not OCR what nobody will read
                 fut.cancel()
+
+
+_END = object()
+
+
+class Pace:
+    """The read-ahead a run needs, from its measured OCR and consumer (generation) speeds."""
+
+    def __init__(self, *, batch_size: int, workers: int, floor: int, cap: int) -> None:
+        self.batch_size, self.workers, self.floor, self.cap = batch_size, workers, floor, cap
+        self.ocr_s = self.consumer_s = 0.0
+        self.ocr_n = self.consumer_n = 0
+
+    def ocr_done(self, seconds: float) -> None:
+        self.ocr_s += seconds
+        self.ocr_n += 1
+
+    def consumer_done(self, seconds: float) -> None:
+        self.consumer_s += seconds
+        self.consumer_n += 1
+
+    def window(self) -> int:
+        """Samples to keep in flight."""
+        if not self.consumer_n or not self.ocr_n:
+            return self.floor
+        per_ocr = self.ocr_s / self.ocr_n
+        per_batch = self.batch_size * self.consumer_s / self.consumer_n
+        if per_ocr <= 0:  # all cached: any read-ahead keeps up
+            return self.floor
+        needed = self.batch_size + int(self.workers * per_batch / per_ocr + 0.999)
+        return max(self.floor, min(self.cap, needed))

@@ -202,6 +202,7 @@ def _run_benchmark(
         overlap=config.ocr.overlap,
         workers=config.ocr.workers,
         window=config.ocr.lookahead * config.batch_size,
+        batch_size=config.batch_size,
     )
     with bar:
         for batch in batched(stream, config.batch_size):
@@ -383,6 +384,7 @@ class _BenchmarkJob:
             "context_tokens": context.n_tokens if context is not None else 0,
             "context_kept": context.kept if context is not None else 0,
             "context_dropped": len(context.dropped) if context is not None else 0,
+            "context_note": getattr(context, "note", None),
             # None for a variant without OCR: recall is not defined there (an empty context is a miss)
             "answer_in_context": answer_in_context(answers, injected) if variant.uses_ocr else None,
             "generate_s": round(seconds, 6),

@@ -10,7 +10,7 @@ string either; the prompt builder repeats that over the whole text after the ima
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ocr_expert.types import OCRResult
 
@@ -20,6 +20,8 @@ from lmm_bridge.sanitize import mark_ocr, neutralise_marked, sanitizer
 from lmm_bridge.variants import VariantSpec
 
 BELOW_MIN_SCORE = "below_min_score"
+#: ``ContextInfo.note`` when a ``boxes`` variant had no boxes to show
+NO_BOXES_NOTE = "no boxes in the OCR result: the boxes format fell back to lines"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class ContextInfo:
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (unit text, reason)
     #: ``text`` before the final pass, OCR text between ``sanitize.OCR_START``/``OCR_END``
     marked: str = field(default="", repr=False, compare=False)
+    note: str | None = None  # what the format had to change, e.g. boxes rendered as lines
 
 
 def build_context(result: OCRResult | None, variant: VariantSpec, *,
@@ -54,9 +57,15 @@ def build_context(result: OCRResult | None, variant: VariantSpec, *,
     size = (result.width, result.height)
     lowercase = variant.option("lowercase")
 
+    note = None
+    extracted = extract_units(result, variant.option("unit"))
+    if variant.format == "boxes" and extracted and all(u.box is None for u in extracted):
+        # An engine that writes text out (got-ocr2, vlm-ocr on whole pages) gives no positions:
+        # lines under a "with positions" label would mislead the model.
+        variant, note = replace(variant, format="lines"), NO_BOXES_NOTE
     units: list[Unit] = []
     dropped: list[tuple[str, str]] = []
-    for u in extract_units(result, variant.option("unit")):
+    for u in extracted:
         text = clean(u.text.lower() if lowercase else u.text)
         if variant.min_score is not None and u.score < variant.min_score:
             dropped.append((text, BELOW_MIN_SCORE))
@@ -78,7 +87,7 @@ def build_context(result: OCRResult | None, variant: VariantSpec, *,
     marked = render([Unit(mark_ocr(u.text), u.score, u.box, u.order) for u in fitted.kept])
     text = neutralise_marked(marked, control_strings, control_patterns)
     n_tokens = fitted.n_tokens if text == fitted.text else count_tokens(text)
-    return ContextInfo(text, n_tokens, len(fitted.kept), dropped, marked=marked)
+    return ContextInfo(text, n_tokens, len(fitted.kept), dropped, marked=marked, note=note)
 
 
 def assemble_text(question: str, context: str, variant: VariantSpec,
@@ -97,4 +106,4 @@ def assemble_text(question: str, context: str, variant: VariantSpec,
     return text
 
 
-__all__ = ["BELOW_MIN_SCORE", "ContextInfo", "assemble_text", "build_context"]
+__all__ = ["BELOW_MIN_SCORE", "NO_BOXES_NOTE", "ContextInfo", "assemble_text", "build_context"]

@@ -22,8 +22,8 @@ from ocr_expert.image_io import (
     load_image,
     source_digest,
 )
-from ocr_expert.reading_order import lines_from_layout, order_spans
-from ocr_expert.types import Direction, OCRResult
+from ocr_expert.reading_order import lines_from_layout, order_spans, text_direction
+from ocr_expert.types import Direction, Line, OCRResult, Span
 
 Mode = Literal["auto", "page", "crop", "line", "word"]
 MODES = ("auto", "page", "crop", "line", "word")
@@ -108,6 +108,17 @@ class OCRExpert:
         if image is None:
             raise ImageInputError("no image given")
 
+        key, fields, loaded, cached = self._lookup(image, mode)
+        if cached is not None:
+            return cached
+        result = self._run(loaded.image, mode)
+        result = _noted(result, loaded)
+        if key is not None and self.cache is not None:
+            self.cache.put(key, result, fields)
+        return result
+
+    def _lookup(self, image: ImageSource, mode: Mode) -> tuple[str | None, Any, Any, OCRResult | None]:
+        """(cache key, its fields, loaded image or None on a hit, cached result or None on a miss)."""
         key, fields, loaded = None, None, None
         if self.cache is not None:
             # Files and bytes hash without decoding, so a cache hit costs no decode at all.
@@ -120,56 +131,111 @@ class OCRExpert:
             cached = self.cache.get(key, fields)
             if cached is not None:
                 self._count("hits")
-                return cached
+                return key, fields, None, cached
         self._count("misses")
         if loaded is None:
             loaded = load_image(image, max_pixels=self.max_pixels)
         check_readable_shape(loaded.image, loaded.name)
-        result = self._run(loaded.image, mode)
-        if loaded.frames > 1:  # an animated GIF or a multi-page TIFF: say what was read
-            result = replace(result, notes=result.notes + (f"read frame 1 of {loaded.frames}",))
-        if key is not None and self.cache is not None:
-            self.cache.put(key, result, fields)
-        return result
+        return key, fields, loaded, None
 
     def read_many(
         self, images: Iterable[ImageSource], *, mode: Mode = "auto", progress: bool = False
     ) -> list[OCRResult | Exception]:
-        """Read several images; a bad image yields its exception in place of a result."""
+        """Read several images; a bad image yields its exception in place of a result.
+
+        Engines that read several images at once (``batch_size`` above 1: GOT-OCR2, VLM
+        transcribers) get the images that are not cached yet in batches of that size.
+        """
         items = list(images)
+        bar: Any = None
         if progress:
             from tqdm.auto import tqdm
 
-            items_iter: Iterable[ImageSource] = tqdm(items, desc="OCR", unit="img")
-        else:
-            items_iter = items
+            bar = tqdm(total=len(items), desc="OCR", unit="img")
+        size = max(1, int(getattr(self.engine, "batch_size", 1)))
         results: list[OCRResult | Exception] = []
-        for item in items_iter:
-            try:
-                results.append(self.read(item, mode=mode))
-            except (ImageInputError, OCREngineError) as exc:
-                results.append(exc)
+        for start in range(0, len(items), size):
+            results.extend(self._read_chunk(items[start : start + size], mode))
+            if bar is not None:
+                bar.update(min(size, len(items) - start))
+        if bar is not None:
+            bar.close()
         return results
+
+    def _read_chunk(self, items: list[ImageSource], mode: Mode) -> list[OCRResult | Exception]:
+        if len(items) == 1 or self.engine.name == "dataset":
+            out: list[OCRResult | Exception] = []
+            for item in items:
+                try:
+                    out.append(self.read(item, mode=mode))
+                except (ImageInputError, OCREngineError) as exc:
+                    out.append(exc)
+            return out
+        results: list[OCRResult | Exception | None] = [None] * len(items)
+        todo: list[tuple[int, str | None, Any, Any]] = []
+        for i, item in enumerate(items):
+            try:
+                key, fields, loaded, cached = self._lookup(item, mode)
+            except ImageInputError as exc:
+                results[i] = exc
+                continue
+            if cached is not None:
+                results[i] = cached
+            else:
+                todo.append((i, key, fields, loaded))
+        for (i, key, fields, loaded), result in zip(todo, self._run_many([t[3].image for t in todo], mode)):
+            if isinstance(result, OCRResult):
+                result = _noted(result, loaded)
+            results[i] = result
+            if key is not None and self.cache is not None and isinstance(result, OCRResult):
+                self.cache.put(key, result, fields)
+        return [r for r in results if r is not None]
+
+    def _run_many(self, images: list[Image.Image], mode: Mode) -> list[OCRResult | Exception]:
+        """``_run`` of each image, with the engine called once per batch (page and crop apart)."""
+        if not images:
+            return []
+        start = time.perf_counter()
+        used = [_used_mode(image, mode) for image in images]
+        spans: list[list[Span] | PageLayout] = [[] for _ in images]
+        try:
+            for crop in (False, True):
+                idx = [i for i, u in enumerate(used) if (u == "crop") == crop]
+                if idx and crop and mode == "word":
+                    read = [self.engine.read_word(images[i]) for i in idx]
+                elif idx:
+                    read = self.engine.read_batch([images[i] for i in idx], crop=crop)
+                for i, found in zip(idx, read if idx else []):
+                    spans[i] = found
+            retry = [i for i, image in enumerate(images)
+                     if _empty(spans[i]) and mode == "auto" and used[i] == "page" and _line_shaped(image)]
+            if retry:
+                for i, found in zip(retry, self.engine.read_batch([images[i] for i in retry], crop=True)):
+                    used[i], spans[i] = "crop", found
+        except Exception:  # one bad image must fail alone: read them one at a time
+            out: list[OCRResult | Exception] = []
+            for image in images:
+                try:
+                    out.append(self._run(image, mode))
+                except OCREngineError as exc:
+                    out.append(exc)
+            return out
+        each = (time.perf_counter() - start) / len(images)
+        return [self._result(image, found, u, each) for image, found, u in zip(images, spans, used)]
 
     def _run(self, image: Image.Image, mode: Mode) -> OCRResult:
         start = time.perf_counter()
-        used = "page"
-        if mode in ("crop", "line", "word") or (mode == "auto" and image.height <= CROP_MAX_HEIGHT):
-            used = "crop"
-        layout: PageLayout | None = None
+        used = _used_mode(image, mode)
         try:
+            spans: list[Span] | PageLayout
             if mode == "word":
                 spans = self.engine.read_word(image)
             elif used == "crop":
                 spans = self.engine.read_crop(image)
             else:
-                page = self.engine.read_page(image)
-                if isinstance(page, PageLayout):
-                    layout, spans = page, list(page.spans)
-                else:
-                    spans = list(page)
-            if not spans and mode == "auto" and used == "page" and _line_shaped(image):
-                used, spans, layout = "crop", self.engine.read_crop(image), None
+                spans = self.engine.read_page(image)
+            if _empty(spans) and mode == "auto" and used == "page" and _line_shaped(image):
+                used, spans = "crop", self.engine.read_crop(image)
         except (OCREngineError, ImageInputError):
             raise
         except Exception as exc:  # an engine bug must fail this image, not the caller's run
@@ -177,9 +243,19 @@ class OCRExpert:
             raise OCREngineError(
                 f"{self.engine.name} failed on a {image.width}x{image.height} image ({used} mode): {detail}"
             ) from exc
-        if layout is not None:
-            lines, direction = lines_from_layout(spans, layout.lines, layout.blocks, self.direction)
+        return self._result(image, spans, used, time.perf_counter() - start)
+
+    def _result(
+        self, image: Image.Image, found: list[Span] | PageLayout, used: str, elapsed: float
+    ) -> OCRResult:
+        if isinstance(found, PageLayout):  # the engine's own reading order, kept
+            spans = list(found.spans)
+            lines, direction = lines_from_layout(spans, found.lines, found.blocks, self.direction)
+        elif self.engine.lines_in_order and found and all(s.box is None for s in found):
+            spans = list(found)
+            lines, direction = _given_lines(spans, self.direction)
         else:
+            spans = list(found)
             lines, direction = order_spans(spans, self.direction)
         return OCRResult(
             spans=tuple(spans),
@@ -191,7 +267,7 @@ class OCRExpert:
             language=self.engine.language,
             direction=direction,
             mode=used,  # type: ignore[arg-type]
-            elapsed_s=time.perf_counter() - start,
+            elapsed_s=elapsed,
         )
 
     def _from_tokens(
@@ -232,6 +308,33 @@ class OCRExpert:
     def _count(self, what: str) -> None:
         with self._stats_lock:
             self.stats[what] += 1
+
+
+def _used_mode(image: Image.Image, mode: Mode) -> str:
+    if mode in ("crop", "line", "word") or (mode == "auto" and image.height <= CROP_MAX_HEIGHT):
+        return "crop"
+    return "page"
+
+
+def _empty(found: list[Span] | PageLayout) -> bool:
+    return not (found.spans if isinstance(found, PageLayout) else found)
+
+
+def _noted(result: OCRResult, loaded: Any) -> OCRResult:
+    if getattr(loaded, "frames", 1) > 1:  # an animated GIF or a multi-page TIFF: say what was read
+        return replace(result, notes=result.notes + (f"read frame 1 of {loaded.frames}",))
+    return result
+
+
+def _given_lines(spans: list[Span], direction: Direction | None) -> tuple[list[Line], Direction]:
+    """One line per span, in the engine's order: a model that writes a page out gives its
+    lines in reading order but no boxes to order them by."""
+    page = direction or text_direction(" ".join(s.text for s in spans)) or "ltr"
+    lines = [
+        Line(text=s.text, box=None, spans=(i,), direction=text_direction(s.text) or page)
+        for i, s in enumerate(spans)
+    ]
+    return lines, page
 
 
 def _line_shaped(image: Image.Image) -> bool:

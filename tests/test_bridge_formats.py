@@ -129,3 +129,17 @@ def test_parse_variants_from_config_items():
 def test_bad_variants_are_named_in_the_error(item, message):
     with pytest.raises(VariantError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_variants(item if isinstance(item, list) else [item])
+
+
+def test_boxes_fall_back_to_lines_when_the_engine_gives_no_boxes_and_say_so(sign):
+    from lmm_bridge.context import NO_BOXES_NOTE
+
+    written = make_ocr_result([[("Annual report", None, 0.9)], [("Total 3.50", None, 0.8)]])
+    info = build_context(written, get_variant("boxes"), count_tokens=words, control_strings=[],
+                         box_style="qwen-vl")
+    assert info.text == "OCR text:\nAnnual report\nTotal 3.50"  # what the lines format gives
+    assert info.note == NO_BOXES_NOTE
+    boxed = build_context(sign, get_variant("boxes"), count_tokens=words, control_strings=[])
+    assert boxed.note is None and "[" in boxed.text
+    plain = build_context(written, get_variant("lines"), count_tokens=words, control_strings=[])
+    assert plain.note is None

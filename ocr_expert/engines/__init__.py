@@ -20,6 +20,8 @@ _BUILTIN_MODULES = {
     "tesseract": "ocr_expert.engines.tesseract",
     "vision-encoder-decoder": "ocr_expert.engines.vision_encoder_decoder",
     "dataset": "ocr_expert.engines.dataset",
+    "got-ocr2": "ocr_expert.engines.got_ocr2",
+    "vlm-ocr": "ocr_expert.engines.vlm_ocr",
 }
 
 

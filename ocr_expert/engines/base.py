@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -44,6 +45,10 @@ class OCREngine(ABC):
     cacheable: ClassVar[bool] = True
     #: language code(s) the engine reads, recorded in the result
     language: str | None = None
+    #: spans without boxes are whole lines, already in reading order (models that write text out)
+    lines_in_order: ClassVar[bool] = False
+    #: images worth gathering for one ``read_batch`` call
+    batch_size: int = 1
 
     @abstractmethod
     def config(self) -> dict[str, Any]:
@@ -65,3 +70,8 @@ class OCREngine(ABC):
     def read_crops(self, images: list[Image.Image]) -> list[list[Span]]:
         """Recognise several line crops; engines that batch override this."""
         return [self.read_crop(image) for image in images]
+
+    def read_batch(self, images: Sequence[Image.Image], crop: bool = False) -> list[list[Span]]:
+        """``read_crop`` (``crop``) or ``read_page`` of each image; engines that run a model
+        on several images at once override it."""
+        return [self.read_crop(i) if crop else self.read_page(i) for i in images]

@@ -265,7 +265,7 @@ def decoder_token_limit(model: Any) -> int:
 
 
 def model_identity(
-    model: str, revision: str | None = None, key_file: str = "config.json"
+    model: str, revision: str | None = None, key_file: str = "config.json", engine: str = ENGINE_NAME
 ) -> dict[str, Any]:
     """What identifies a model's weights (or a processor's files), for the cache key,
     without loading them.
@@ -299,7 +299,7 @@ def model_identity(
 
         config_file = hf_hub_download(model, key_file, revision=revision)
     except Exception as exc:  # network, missing repo, bad id, offline without a cached copy
-        raise OCREngineError(_cannot_load(model, what, exc)) from exc
+        raise OCREngineError(_cannot_load(model, what, exc, engine)) from exc
     # The Hub cache keeps files under snapshots/<commit>/, so the folder name is the commit.
     return {
         "hub_id": model,
@@ -308,10 +308,11 @@ def model_identity(
     }
 
 
-def _cannot_load(model: str, what: str, exc: Exception) -> str:
+def _cannot_load(model: str, what: str, exc: Exception, engine: str = ENGINE_NAME) -> str:
+    detail = " ".join(str(exc).split()).rstrip(".")  # one line, whatever the library wrote
     return (
-        f"cannot load the {what} {model!r} for the {ENGINE_NAME} engine: "
-        f"{type(exc).__name__}: {str(exc).rstrip('.')}. Weights are downloaded from the "
+        f"cannot load the {what} {model!r} for the {engine} engine: "
+        f"{type(exc).__name__}: {detail}. Weights are downloaded from the "
         "Hugging Face Hub on first use (this needs network access once); a local folder "
         "holding config.json, the weights and the processor files can be given as model= instead."
     )

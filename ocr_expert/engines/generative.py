@@ -1,0 +1,325 @@
+"""What engines whose model *writes* the text out share (GOT-OCR2, VLM transcribers).
+
+Such a model reads a whole page (or a detector's region of it) and answers with text, so:
+images are read in batches (``read_batch``, which ``OCRExpert.read_many`` uses across
+images); the answer is parsed into lines that are already in reading order and carry no
+boxes; and with a ``detector`` the model reads each detected region instead, which gives
+every line a box (what the ``boxes`` context format needs). A line's score is the mean
+probability of the tokens generated for it, recorded step by step during greedy decoding
+(keeping ``output_scores`` for thousands of steps over a 150k vocabulary would not fit).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from abc import abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from ocr_expert.engines.base import OCREngine, OCREngineError
+from ocr_expert.engines.vision_encoder_decoder import (
+    _build_detector,
+    _resolve_device,
+    _resolve_dtype,
+    crop_region,
+    model_identity,
+)
+from ocr_expert.types import Box, Span
+
+#: how a detected region is read: "crop" cuts it out of the page; "box" (GOT-OCR2 only)
+#: shows the whole page with the region's coordinates in the prompt
+REGION_MODES = ("crop", "box")
+
+
+@dataclass(frozen=True)
+class Query:
+    """One generation: an image; ``box``, a region of it named in the prompt (GOT-OCR2's
+    box-conditioned OCR); ``region``, where on the page the answer's text lies."""
+
+    image: Image.Image
+    box: Box | None = None
+    region: Box | None = None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    score: float  # mean probability of the generated tokens, end token included
+
+
+class GenerativeOCREngine(OCREngine):
+    """Base of engines that generate a transcription with a transformers model.
+
+    Subclasses load the model (``_load_model``), turn queries into model inputs
+    (``_inputs``) and, if their output has markup, override ``parse``.
+    """
+
+    #: spans without boxes are lines already in reading order (see ``OCRExpert``)
+    lines_in_order = True
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        revision: str | None = None,
+        batch_size: int = 4,
+        max_new_tokens: int = 1024,
+        device: str | None = None,
+        dtype: str | None = None,
+        detector: str | OCREngine | None = None,
+        detector_options: dict[str, Any] | None = None,
+        region_mode: str = "crop",
+        crop_padding: float = 0.1,
+        language: str | None = None,
+    ) -> None:
+        if int(batch_size) < 1 or int(max_new_tokens) < 1:
+            raise OCREngineError(
+                f"{self.name}: batch_size and max_new_tokens must be at least 1 "
+                f"(got {batch_size}, {max_new_tokens})"
+            )
+        if region_mode not in REGION_MODES:
+            raise OCREngineError(
+                f"{self.name}: region_mode must be one of {', '.join(REGION_MODES)}, not {region_mode!r}"
+            )
+        if detector is None and detector_options:
+            raise OCREngineError(f"{self.name}: detector_options need a detector (e.g. detector=ppocr)")
+        self.model_name = str(model)
+        self.revision = revision
+        self.batch_size = int(batch_size)
+        self.max_new_tokens = int(max_new_tokens)
+        self.device = _resolve_device(device)
+        # bf16 where the GPU has it: fp16 activations of long generations can overflow
+        self.dtype = _resolve_dtype(dtype if dtype not in (None, "auto") else _gpu_half(self.device), self.device)
+        self.detector = None if detector is None else _build_detector(detector, detector_options or {})
+        self.region_mode = region_mode
+        self.crop_padding = float(crop_padding)
+        self.language = language
+        # A few small files now: a wrong path fails at once, and the weights key the cache.
+        self._model_identity = model_identity(self.model_name, revision, engine=self.name)
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._load_lock = threading.Lock()
+        self._run_lock = threading.Lock()  # one generate at a time per engine: memory stays bounded
+
+    # --- what subclasses provide ----------------------------------------------------------
+
+    @abstractmethod
+    def _load_model(self) -> tuple[Any, Any]:
+        """(model on ``self.device`` in eval mode, tokenizer) for ``self.model_name``."""
+
+    @abstractmethod
+    def _inputs(self, queries: Sequence[Query]) -> Any:
+        """The batch of model inputs (left-padded) for ``queries``."""
+
+    def _settings(self) -> dict[str, Any]:
+        """The subclass's options that change the output (they key the cache)."""
+        return {}
+
+    def parse(self, text: str) -> list[str]:
+        """The lines of a transcription, without markup."""
+        return plain_lines(text)
+
+    # --- OCREngine ----------------------------------------------------------------------
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "engine": self.name,
+            "model": self._model_identity,
+            "dtype": self.dtype,
+            "max_new_tokens": self.max_new_tokens,
+            **self._settings(),
+            "detector": None if self.detector is None else self.detector.config(),
+            "region_mode": None if self.detector is None else self.region_mode,
+            "crop_padding": None if self.detector is None else self.crop_padding,
+            "language": self.language,
+        }
+
+    def read_page(self, image: Image.Image) -> list[Span]:
+        return self.read_batch([image], crop=False)[0]
+
+    def read_crop(self, image: Image.Image) -> list[Span]:
+        return self.read_batch([image], crop=True)[0]
+
+    def read_batch(self, images: Sequence[Image.Image], crop: bool = False) -> list[list[Span]]:
+        """Spans of each image; the model reads them (or their regions) ``batch_size`` at a time."""
+        if crop or self.detector is None:
+            # a crop's text lies in the whole crop; a page's lines have no box of their own
+            reads = self.transcribe([Query(image, region=_full_box(image) if crop else None) for image in images])
+            return [self._whole_image_spans(image, read, crop) for image, read in zip(images, reads)]
+        queries: list[Query] = []
+        owners: list[int] = []
+        for k, image in enumerate(images):
+            for region in self._detect(image):
+                query = self._region_query(image, region)
+                if query is not None:
+                    queries.append(query)
+                    owners.append(k)
+        out: list[list[Span]] = [[] for _ in images]
+        for k, query, read in zip(owners, queries, self.transcribe(queries)):
+            text = " ".join(self.parse(read.text))
+            if text:
+                out[k].append(Span(text=text, box=query.region, score=read.score))
+        return out
+
+    # --- generation ---------------------------------------------------------------------
+
+    def transcribe(self, queries: Sequence[Query]) -> list[Transcript]:
+        """The model's raw text for each query, in order, in batches of ``batch_size``."""
+        if not queries:
+            return []
+        import torch
+        from transformers import LogitsProcessorList
+
+        self._load()
+        results: list[Transcript] = []
+        with self._run_lock:
+            for start in range(0, len(queries), self.batch_size):
+                inputs = self._inputs(queries[start : start + self.batch_size]).to(self._model.device)
+                inputs.pop("token_type_ids", None)  # some tokenizers add them; decoder-only models refuse them
+                if "pixel_values" in inputs and torch.is_floating_point(inputs["pixel_values"]):
+                    inputs["pixel_values"] = inputs["pixel_values"].to(self._model.dtype)
+                confidence = StepConfidence()
+                with torch.inference_mode():
+                    out = self._model.generate(
+                        **inputs,
+                        max_new_tokens=self.max_new_tokens,
+                        do_sample=False,
+                        num_beams=1,
+                        top_p=None,
+                        top_k=None,
+                        temperature=None,
+                        eos_token_id=sorted(self._eos_ids),
+                        pad_token_id=self._pad_id,
+                        logits_processor=LogitsProcessorList([confidence]),
+                    )
+                new = out[:, inputs["input_ids"].shape[1] :]
+                texts = self._tokenizer.batch_decode(new, skip_special_tokens=True)
+                scores = confidence.sequence_scores(new.cpu().tolist(), self._eos_ids)
+                results.extend(Transcript(t.strip(), s) for t, s in zip(texts, scores))
+        return results
+
+    def _load(self) -> None:
+        with self._load_lock:
+            if self._model is not None:
+                return
+            model, tokenizer = self._load_model()
+            tokenizer.padding_side = "left"  # decoder-only: generation continues from the last position
+            eos = model.generation_config.eos_token_id
+            eos_ids = set(eos if isinstance(eos, list) else [] if eos is None else [eos])
+            # Chat-trained models end their turn with <|im_end|> even where the config names another end token.
+            for token in ("<|im_end|>", tokenizer.eos_token):
+                token_id = tokenizer.convert_tokens_to_ids(token) if token else None
+                if isinstance(token_id, int) and token_id != tokenizer.unk_token_id:
+                    eos_ids.add(token_id)
+            if not eos_ids:
+                raise OCREngineError(f"{self.name}: model {self.model_name!r} names no end-of-text token")
+            pad = tokenizer.pad_token_id
+            if pad is None:
+                tokenizer.pad_token_id = pad = min(eos_ids)
+            self._eos_ids, self._pad_id = eos_ids, pad
+            self._tokenizer, self._model = tokenizer, model
+
+    # --- regions ------------------------------------------------------------------------
+
+    def _detect(self, image: Image.Image) -> list[Span]:
+        assert self.detector is not None
+        detect = getattr(self.detector, "detect", None)
+        return list(detect(image) if callable(detect) else self.detector.read_page(image))
+
+    def _region_query(self, image: Image.Image, region: Span) -> Query | None:
+        if region.box is None:
+            return None
+        if self.region_mode == "box":
+            return Query(image, region.box, region.box)
+        crop = crop_region(image, region, self.crop_padding)
+        return None if crop is None else Query(crop, None, region.box)
+
+    def _whole_image_spans(self, image: Image.Image, read: Transcript, crop: bool) -> list[Span]:
+        lines = self.parse(read.text)
+        if crop and len(lines) == 1:  # a word or line crop: the line is the whole image
+            return [Span(text=lines[0], box=_full_box(image), score=read.score)]
+        return [Span(text=line, box=None, score=read.score) for line in lines]
+
+
+def _gpu_half(device: str) -> str | None:
+    if device.startswith("cpu"):
+        return None
+    import torch
+
+    return "bfloat16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "float16"
+
+
+def _full_box(image: Image.Image) -> Box:
+    return (0.0, 0.0, float(image.width), float(image.height))
+
+
+class StepConfidence:
+    """A logits processor that records, at each greedy step, the probability of the token
+    about to be chosen (the largest), and changes nothing."""
+
+    def __init__(self) -> None:
+        self.steps: list[Any] = []
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        self.steps.append(scores.float().softmax(-1).amax(-1).cpu())
+        return scores
+
+    def sequence_scores(self, generated: list[list[int]], eos_ids: set[int]) -> list[float]:
+        """Mean recorded probability of each sequence, up to and including its first end token."""
+        if not self.steps:
+            return [0.0] * len(generated)
+        import torch
+
+        probs = torch.stack(self.steps, dim=1)
+        scores = []
+        for row, tokens in zip(probs, generated):
+            length = next((i + 1 for i, t in enumerate(tokens) if t in eos_ids), len(tokens))
+            length = min(length, row.shape[0])
+            scores.append(round(float(row[:length].mean()), 6) if length else 0.0)
+        return scores
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+_FENCE = re.compile(r"^\s*```[\w-]*\s*$")
+_TAG = re.compile(r"<[^<>\n]{1,200}>")
+_MD_PREFIX = re.compile(r"^\s*(?:#{1,6}\s+|>\s*|[-*+]\s+(?=\S)|\d+[.)]\s+(?=\S))")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_LINE_BREAK_TAGS = re.compile(r"<\s*(br|/p|/div|/tr|/h\d|/li|/title|/text|/section_header|/caption)\s*/?>", re.I)
+
+
+def plain_lines(text: str) -> list[str]:
+    """The text lines of a transcription written as plain text, Markdown, HTML or DocTags.
+
+    Code fences, Markdown heading/list/quote markers and emphasis, table rules and tags
+    go; table rows keep their cells, separated by `` | ``; blank lines go.
+    """
+    text = _LINE_BREAK_TAGS.sub("\n", text)
+    lines: list[str] = []
+    for raw in text.splitlines():
+        if _FENCE.match(raw) or _TABLE_RULE.match(raw):
+            continue
+        line = _TAG.sub(" ", raw)
+        line = _MD_PREFIX.sub("", line)
+        line = _MD_EMPHASIS.sub(r"\2", line)
+        if line.strip().startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            line = " | ".join(c for c in cells if c)
+        line = " ".join(line.split())
+        if line:
+            lines.append(line)
+    return lines
+
+
+__all__ = [
+    "GenerativeOCREngine",
+    "Query",
+    "StepConfidence",
+    "Transcript",
+    "plain_lines",
+]

@@ -1,0 +1,120 @@
+"""Any transformers image-text-to-text model as the OCR expert, asked to transcribe.
+
+Document-OCR VLMs (olmOCR, Nanonets-OCR, SmolDocling, Qwen2.5-VL itself) read a page when
+asked in their chat template; their answer (plain text, Markdown, HTML tables or DocTags)
+is parsed into plain lines in the order written. The prompt is an option, since each of
+these models was trained on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ocr_expert.engines import register_engine
+from ocr_expert.engines.base import OCREngine, OCREngineError
+from ocr_expert.engines.generative import GenerativeOCREngine, Query
+from ocr_expert.engines.vision_encoder_decoder import _cannot_load
+
+ENGINE_NAME = "vlm-ocr"
+DEFAULT_PROMPT = (
+    "Transcribe all the text in this image, line by line, in reading order. "
+    "Write only the text, as plain text."
+)
+
+
+@register_engine(ENGINE_NAME)
+class VLMOCREngine(GenerativeOCREngine):
+    """A vision-language model that writes out the text it sees.
+
+    Options:
+        model: a Hub id or a local folder of an image-text-to-text model whose processor has a
+            chat template (loaded with ``AutoModelForImageTextToText``/``AutoProcessor``).
+        prompt: the instruction sent with each image; ``system``: an optional system message.
+        processor_options: passed to ``AutoProcessor.from_pretrained`` (for Qwen2-VL models,
+            ``min_pixels``/``max_pixels`` bound a page's image tokens).
+        detector, detector_options, crop_padding: read each region a detector engine finds,
+            cut out (every line then has a box).
+        batch_size, max_new_tokens, revision, device, dtype, language: as for ``got-ocr2``.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        prompt: str = DEFAULT_PROMPT,
+        system: str | None = None,
+        processor_options: dict[str, Any] | None = None,
+        batch_size: int = 4,
+        max_new_tokens: int = 1024,
+        revision: str | None = None,
+        device: str | None = None,
+        dtype: str | None = None,
+        detector: str | OCREngine | None = None,
+        detector_options: dict[str, Any] | None = None,
+        crop_padding: float = 0.1,
+        language: str | None = None,
+    ) -> None:
+        if not str(prompt).strip():
+            raise OCREngineError(f"{ENGINE_NAME}: prompt is empty; give the instruction the model reads")
+        self.prompt = str(prompt)
+        self.system = system
+        self.processor_options = dict(processor_options or {})
+        super().__init__(
+            model,
+            revision=revision,
+            batch_size=batch_size,
+            max_new_tokens=max_new_tokens,
+            device=device,
+            dtype=dtype,
+            detector=detector,
+            detector_options=detector_options,
+            region_mode="crop",
+            crop_padding=crop_padding,
+            language=language,
+        )
+        self._processor: Any = None
+
+    def _settings(self) -> dict[str, Any]:
+        return {"prompt": self.prompt, "system": self.system, "processor_options": self.processor_options}
+
+    def _load_model(self) -> tuple[Any, Any]:
+        import torch
+        from transformers import AutoModelForImageTextToText
+
+        from lmm_bridge.backends.hf import load_processor
+
+        hub = {"revision": self.revision} if self.revision else {}
+        try:
+            model = AutoModelForImageTextToText.from_pretrained(
+                self.model_name, torch_dtype=getattr(torch, self.dtype), **hub
+            )
+        except Exception as exc:
+            raise OCREngineError(_cannot_load(self.model_name, "image-text-to-text model", exc, ENGINE_NAME)) from exc
+        try:
+            processor = load_processor(self.model_name, **hub, **self.processor_options)
+        except Exception as exc:
+            raise OCREngineError(_cannot_load(self.model_name, "processor", exc, ENGINE_NAME)) from exc
+        tokenizer = getattr(processor, "tokenizer", None)
+        if tokenizer is None or not getattr(processor, "chat_template", None):
+            raise OCREngineError(
+                f"{ENGINE_NAME}: the processor of {self.model_name!r} needs a tokenizer and a chat template"
+            )
+        self._processor = processor
+        return model.to(self.device).eval(), tokenizer
+
+    def _inputs(self, queries: Sequence[Query]) -> Any:
+        system = [] if self.system is None else [{"role": "system", "content": self.system}]
+        messages = system + [
+            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": self.prompt}]}
+        ]
+        text = self._processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return self._processor(
+            text=[text] * len(queries),
+            images=[q.image.convert("RGB") for q in queries],
+            padding=True,
+            return_tensors="pt",
+        )
+
+
+__all__ = ["DEFAULT_PROMPT", "VLMOCREngine"]
