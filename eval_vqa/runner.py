@@ -89,11 +89,12 @@ def run(config: RunConfig, *, shard: Shard | None = None, vlm: Any = None, repor
                 dtype=config.dtype,
                 **{"batch_size": config.batch_size, **config.model_kwargs},
             )
+        profile = resolve_run_profile(config, vlm)
         if shard.is_main:
-            record_backend(run_dir, vlm)
+            record_backend(run_dir, vlm, profile)
         summary = RunSummary(run_dir=run_dir, rank=shard.rank, world_size=shard.world_size)
         for bench in config.benchmarks:
-            _run_benchmark(config, bench, variants, vlm, expert, shard, log, done, summary)
+            _run_benchmark(config, bench, variants, vlm, expert, shard, log, done, summary, profile)
     shard.barrier()
     if shard.is_main:
         merge(run_dir, [get_benchmark(b.name).name for b in config.benchmarks])
@@ -128,6 +129,7 @@ def _run_benchmark(
     log: SampleLog,
     done: set[str],
     summary: RunSummary,
+    profile: Any,
 ) -> None:
     from tqdm.auto import tqdm
 
@@ -145,7 +147,7 @@ def _run_benchmark(
         vlm=vlm,
         run_dir=config.run_dir,
         rank=shard.rank,
-        instruction=bench.instruction if bench.instruction is not None else spec.instruction,
+        instruction=profile.instruction(spec.instruction, bench.instruction),
         max_new_tokens=bench.max_new_tokens or config.generation.max_new_tokens or default_max_new_tokens(config, spec),
     )
     bar = tqdm(
@@ -404,14 +406,28 @@ def versions() -> dict[str, str]:
     return out
 
 
-def record_backend(run_dir: Path, vlm: Any) -> None:
-    """Add the backend the model actually runs on (inferred when the config leaves it out) to run.json."""
+def resolve_run_profile(config: RunConfig, vlm: Any) -> Any:
+    """The run's prompt profile: the config's, or with ``auto`` the model backend's own."""
+    from lmm_bridge.profiles import resolve_profile
+
+    try:
+        return resolve_profile(config.prompt_profile, getattr(vlm, "backend", None))
+    except ValueError as exc:
+        raise ConfigError(f"prompt_profile: {exc}") from None
+
+
+def record_backend(run_dir: Path, vlm: Any, profile: Any = None) -> None:
+    """Add the backend the model actually runs on (inferred when the config leaves it out)
+    and the prompt profile it was given to run.json."""
     backend = getattr(getattr(vlm, "backend", None), "name", None)
-    if not backend:
+    if not backend and profile is None:
         return
     path = run_dir / RUN_FILE
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["backend"] = backend
+    if backend:
+        data["backend"] = backend
+    if profile is not None:
+        data["prompt_profile"] = profile.to_dict()
     write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))
 
 

@@ -51,6 +51,8 @@ def aggregate(
             "model": config.get("model"),
             # the backend that ran (the config may leave it to be inferred from the model)
             "backend": run.get("backend") or config.get("backend"),
+            # what surrounded question and context (the official prompt of the model family)
+            "prompt_profile": run.get("prompt_profile"),
             "ocr_engine": config.get("ocr", {}).get("engine"),
             "variants": variants,
             "baseline": baseline if baseline in variants else None,
