@@ -36,6 +36,7 @@ class BenchmarkConfig(_Strict):
     name: str
     source: str | None = None  # None: the benchmark's Hugging Face copy; else an HF id or a local file/folder
     image_root: str | None = None
+    config: str | None = None  # the dataset's config (subset) name; None: the benchmark's own
     split: str | None = None
     limit: int | None = Field(default=None, gt=0)
     offset: int | None = Field(default=None, ge=0)

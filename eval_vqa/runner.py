@@ -74,6 +74,8 @@ def run(config: RunConfig, *, shard: Shard | None = None, vlm: Any = None, repor
         done = done_keys(run_dir)  # every process reads the same log before anyone appends to it
         shard.barrier()
 
+        # every benchmark opened and checked before the model loads: data mistakes cost seconds
+        opened = [open_checked(config, bench, shard) for bench in config.benchmarks]
         expert = make_expert(config) if any(v.uses_ocr for v in variants) else None
         if vlm is None:
             from lmm_bridge import OCRAugmentedVLM
@@ -93,8 +95,8 @@ def run(config: RunConfig, *, shard: Shard | None = None, vlm: Any = None, repor
         if shard.is_main:
             record_backend(run_dir, vlm, profile)
         summary = RunSummary(run_dir=run_dir, rank=shard.rank, world_size=shard.world_size)
-        for bench in config.benchmarks:
-            _run_benchmark(config, bench, variants, vlm, expert, shard, log, done, summary, profile)
+        for bench, data in zip(config.benchmarks, opened):
+            _run_benchmark(config, bench, data, variants, vlm, expert, shard, log, done, summary, profile)
     shard.barrier()
     if shard.is_main:
         merge(run_dir, [get_benchmark(b.name).name for b in config.benchmarks])
@@ -122,6 +124,7 @@ def make_expert(config: RunConfig) -> Any:
 def _run_benchmark(
     config: RunConfig,
     bench: Any,
+    data: Any,
     variants: list[Any],
     vlm: Any,
     expert: Any,
@@ -133,11 +136,11 @@ def _run_benchmark(
 ) -> None:
     from tqdm.auto import tqdm
 
-    spec = get_benchmark(bench.name)
-    samples = load_benchmark(config, bench, spec)
-    keyed = list(zip(unique_keys(spec.name, samples), range(len(samples)), samples))
+    spec = data.spec
+    # (log key, position): samples are read from the table only once this process has its share
+    keyed = [(record_key(spec.name, qid), i) for i, qid in enumerate(data.ids)]
     if shard.is_main:
-        write_selection(config.run_dir, spec.name, [key for key, _, _ in keyed])
+        write_selection(config.run_dir, spec.name, [key for key, _ in keyed])
     todo = [item for item in keyed if item[0] not in done]
     summary.skipped += len(keyed) - len(todo)
     mine = shard.split(todo)
@@ -162,9 +165,9 @@ def _run_benchmark(
 
     memo = ImageMemo(expert, config.ocr.mode)
 
-    def read(item: tuple[str, int, Any]) -> ReadSample:
-        out = memo(item[2])
-        out.tag = item[:2]
+    def read(item: tuple[str, int]) -> ReadSample:
+        out = memo(data[item[1]])  # the row, and its image, read here: per batch, in this process
+        out.tag = item
         return out
 
     stream = read_ahead(
@@ -190,13 +193,15 @@ def _run_benchmark(
             )
 
 
-def load_benchmark(config: RunConfig, bench: Any, spec: Any) -> list[Any]:
-    """The benchmark's selected samples. Questions without answers stay in, to be logged as
+def open_checked(config: RunConfig, bench: Any, shard: Shard) -> Any:
+    """The benchmark's selected samples as a lazy table, checked before any model loads
+    (see :mod:`eval_vqa.preflight`). Questions without answers stay in, to be logged as
     broken samples the report counts, rather than dropped where nobody sees it."""
-    from eval_vqa.data import DataLoadError, load_samples
+    from eval_vqa.data import open_benchmark
+    from eval_vqa.preflight import check_benchmark
 
-    samples = load_samples(
-        spec,
+    data = open_benchmark(
+        bench.name,
         source=bench.source,
         image_root=bench.image_root,
         split=bench.split,
@@ -204,15 +209,11 @@ def load_benchmark(config: RunConfig, bench: Any, spec: Any) -> list[Any]:
         offset=bench.offset if bench.offset is not None else config.offset,
         subset=bench.subset or config.subset,
         seed=config.seed,
+        config=bench.config,
         require_answers=False,
     )
-    if not any(s.answers for s in samples):
-        raise DataLoadError(
-            f"benchmark {spec.name!r} (source={bench.source or spec.default_source or spec.hf_path!r}): none of "
-            f"the {len(samples)} selected questions has a ground-truth answer, so they cannot be scored. "
-            f"{spec.notes or 'Use a split with answers (e.g. validation), or a local copy that has them.'}"
-        )
-    return samples
+    check_benchmark(data, config, shard)
+    return data
 
 
 @dataclass
@@ -271,6 +272,7 @@ class _BenchmarkJob:
             "question_id": str(sample.question_id),
             "question": sample.question,
             "answers": list(sample.answers),
+            "part": _part(self.spec, sample),
             "status": "ok",
             "error": None,
             "rank": self.rank,
@@ -355,21 +357,18 @@ def default_max_new_tokens(config: RunConfig, spec: Any) -> int:
     return spec.max_new_tokens
 
 
+def _part(spec: Any, sample: Any) -> str | None:
+    """The part of the benchmark a sample belongs to (ChartQA: human / augmented), if any."""
+    if not spec.part_field:
+        return None
+    value = sample.meta.get(spec.part_field)
+    return None if value is None else str(value)
+
+
 def _fail(record: dict[str, Any], stage: str, exc: BaseException) -> None:
     if record["status"] == "ok":
         record["status"] = "error"
         record["error"] = {"stage": stage, "reason": f"{type(exc).__name__}: {exc}"}
-
-
-def unique_keys(benchmark: str, samples: Sequence[Any]) -> list[str]:
-    """Log keys of the samples; a question id seen twice gets ``#2``, ``#3``... so none is lost."""
-    seen: dict[str, int] = {}
-    keys = []
-    for sample in samples:
-        qid = str(sample.question_id)
-        seen[qid] = seen.get(qid, 0) + 1
-        keys.append(record_key(benchmark, qid if seen[qid] == 1 else f"{qid}#{seen[qid]}"))
-    return keys
 
 
 def batched(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
