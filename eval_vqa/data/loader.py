@@ -156,9 +156,22 @@ def open_benchmark(
 ) -> BenchmarkData:
     """Open a benchmark's source and select its samples without reading any image.
 
-    Arguments as :func:`load_samples`. Raises :class:`DataLoadError` naming the benchmark,
-    the source and the fix when the source cannot be opened, its columns do not map, or
-    (with ``require_answers``) it has no answers column.
+    ``source``: None for the benchmark's own source (its Hugging Face copy, tried under
+    its older ids when the current one cannot be loaded, or the bundled files of the mini
+    benchmarks); a Hugging Face dataset id; a local ``.jsonl``, ``.json``, ``.tsv`` or
+    ``.parquet`` file, a ``save_to_disk`` folder, or a local clone of a dataset
+    repository; or a ``datasets.Dataset`` / ``IterableDataset`` object. Relative image
+    paths are looked up under ``image_root`` and then next to the source file.
+
+    ``split`` defaults to the benchmark's split (``config`` to its ``hf_config`` for its own
+    source and for local dataset folders); a split the benchmark derives (ST-VQA's
+    ``val``) is its fixed draw from another split. Selection is deterministic: ``subset``
+    samples chosen by ``seed`` (see :func:`eval_vqa.data.select.select_positions`), then
+    ``offset`` and ``limit``, in source order.
+
+    Raises :class:`DataLoadError` naming the benchmark, the source and the fix when the
+    source cannot be opened, its columns do not map, or (with ``require_answers``) it has
+    no answers column.
     """
     try:
         spec = get_benchmark(benchmark)
@@ -249,41 +262,16 @@ def source_label(source: Any) -> str:
     return f"<{type(source).__name__} object>"
 
 
-def load_samples(
-    benchmark: BenchmarkSpec | str,
-    source: Any = None,
-    image_root: str | Path | None = None,
-    split: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-    subset: int | None = None,
-    seed: int = 0,
-    *,
-    config: str | None = None,
-    require_answers: bool = True,
-) -> list[Sample]:
-    """Load a benchmark's samples.
-
-    ``source``: None for the benchmark's own source (its Hugging Face copy, tried under
-    its older ids when the current one cannot be loaded, or the bundled files of the mini
-    benchmarks); a Hugging Face dataset id; a local ``.jsonl``, ``.json``, ``.tsv`` or
-    ``.parquet`` file, a ``save_to_disk`` folder, or a local clone of a dataset
-    repository; or a ``datasets.Dataset`` / ``IterableDataset`` object. Relative image
-    paths are looked up under ``image_root`` and then next to the source file.
-
-    ``split`` defaults to the benchmark's split (``config`` to its ``hf_config`` for its own
-    source and for local dataset folders); a split the benchmark derives (ST-VQA's
-    ``val``) is its fixed draw from another split. Selection is deterministic: ``subset``
-    samples chosen by ``seed`` (see :func:`eval_vqa.data.select.select_positions`), then
-    ``offset`` and ``limit``, in source order.
+def load_samples(benchmark: BenchmarkSpec | str, *args: Any, **kwargs: Any) -> list[Sample]:
+    """A benchmark's selected samples as a list (arguments as :func:`open_benchmark`,
+    which reads rows only when asked).
 
     Questions without answers are dropped with a warning; a source with no answers at all
     raises :class:`DataLoadError` unless ``require_answers=False``. Every failure raises
-    :class:`DataLoadError` naming the benchmark, the source and what to do. For a lazy
-    view that reads rows only when asked, use :func:`open_benchmark`.
+    :class:`DataLoadError` naming the benchmark, the source and what to do.
     """
-    data = open_benchmark(benchmark, source, image_root, split, limit, offset, subset, seed,
-                          config=config, require_answers=require_answers)
+    data = open_benchmark(benchmark, *args, **kwargs)
+    require_answers = kwargs.get("require_answers", True)
     spec, where = data.spec, data.where
     samples = list(data)
 
