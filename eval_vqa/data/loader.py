@@ -94,7 +94,7 @@ class BenchmarkData(Sequence[Sample]):
         return self.samples([index])[0]
 
     def __iter__(self) -> Iterator[Sample]:
-        step = 64  # rows read together: few reads, little held
+        step = 16  # rows read together: few reads, little held
         for start in range(0, len(self), step):
             yield from self.samples(list(range(start, min(start + step, len(self)))))
 

@@ -1,9 +1,9 @@
 """Opening a data source as a table of rows, whatever it is.
 
 - a Hugging Face dataset id (``lmms-lab/textvqa``): ``datasets.load_dataset``;
-- a local clone of such a repository, or a folder of parquet files: ``load_dataset(folder)``;
+- a local clone of such a repository, or a folder of parquet files: the split's own files;
 - a folder written by ``Dataset.save_to_disk``: ``datasets.load_from_disk``;
-- a ``.parquet`` file: ``load_dataset("parquet", data_files=...)`` (keeps image features);
+- a ``.parquet`` file, read as it is (no Arrow copy), row group by row group;
 - a ``.jsonl`` file (one object per line; Qwen-VL's evaluation files name images from
   their evaluation folder, which is found by walking up from the file) or a ``.json``
   file (a list, an object with a ``data`` list as in the official TextVQA, DocVQA and
@@ -216,25 +216,61 @@ def tsv_table(path: Path, roots: list[Path]) -> Table:
 
 
 def dataset_table(ds: Any, kind: str, roots: list[Path]) -> Table:
-    """A :class:`Table` over a ``datasets.Dataset``. Image columns are read undecoded, so
-    samples carry the original encoded bytes and nothing is decoded twice."""
-    import datasets
-
-    for name, feature in ds.features.items():
-        if isinstance(feature, datasets.Image) and feature.decode:
-            ds = ds.cast_column(name, datasets.Image(decode=False))
+    """A :class:`Table` over a ``datasets.Dataset``. Rows are read in Arrow form, so image
+    columns are not decoded: samples carry the original encoded bytes and nothing is
+    decoded twice (nor all at once)."""
+    raw = ds.with_format("arrow")
 
     def rows(idx: list[int]) -> list[dict[str, Any]]:
-        return [dict(r) for r in ds.select(idx)] if idx else []
+        return raw[idx].to_pylist() if idx else []
 
     return Table(
         kind=kind,
         columns=list(ds.column_names),
         num_rows=len(ds),
-        column=lambda name: list(ds[name]),
+        column=lambda name: raw[name].to_pylist(),
         rows=rows,
         roots=roots,
     )
+
+
+def parquet_table(files: list[str], kind: str, roots: list[Path]) -> Table:
+    """A :class:`Table` read straight from parquet files, with no Arrow copy prepared:
+    a column is read alone for selection, and rows are read by row group (the hub's image
+    datasets hold about a hundred rows per group), keeping only the last group read."""
+    import pyarrow.parquet as pq
+
+    handles = [pq.ParquetFile(f) for f in files]
+    groups: list[tuple[int, int, int]] = []  # (file, row group, first global row)
+    total = 0
+    for n, handle in enumerate(handles):
+        for g in range(handle.metadata.num_row_groups):
+            groups.append((n, g, total))
+            total += handle.metadata.row_group(g).num_rows
+    starts = [g[2] for g in groups]
+    columns = list(handles[0].schema_arrow.names) if handles else []
+    held: dict[int, list[dict[str, Any]]] = {}
+
+    def group_rows(k: int) -> list[dict[str, Any]]:
+        if k not in held:
+            held.clear()  # one group held at a time
+            n, g, _ = groups[k]
+            held[k] = handles[n].read_row_group(g).to_pylist()
+        return held[k]
+
+    def rows(idx: list[int]) -> list[dict[str, Any]]:
+        import bisect
+
+        out = []
+        for i in idx:
+            k = bisect.bisect_right(starts, i) - 1
+            out.append(group_rows(k)[i - starts[k]])
+        return out
+
+    def column(name: str) -> list[Any]:
+        return [v for h in handles for v in h.read(columns=[name]).column(name).to_pylist()]
+
+    return Table(kind=kind, columns=columns, num_rows=total, column=column, rows=rows, roots=roots)
 
 
 def object_table(source: Any, split: str, roots: list[Path]) -> Table:
@@ -287,20 +323,25 @@ def split_files(source: str, config: str | None, split: str) -> tuple[str, list[
     return builder.name, [str(f) for f in files[split]], builder.info.features
 
 
-def load_hub(source: str, config: str | None, split: str) -> Any:
+def hub_table(source: str, config: str | None, split: str, kind: str, roots: list[Path]) -> Table:
     """One split of a hub id or a local dataset folder.
 
     ``load_dataset(source, config, split=...)`` downloads and prepares every split of the
-    config (TextVQA: about 13 GB of Arrow for its 5,000 validation questions); reading
-    the split's own data files downloads and prepares that split alone.
+    config (TextVQA: about 13 GB of Arrow for its 5,000 validation questions). When the
+    splits are parquet files, only the split's own files are downloaded and read as they
+    are, with no Arrow copy; other data files are prepared for that split alone.
     """
     import datasets
 
     found = split_files(source, config, split)
-    if found is not None:
-        builder, files, features = found
-        return datasets.load_dataset(builder, data_files={split: files}, split=split, features=features)
-    return datasets.load_dataset(source, config, split=split)
+    if found is None:
+        return dataset_table(datasets.load_dataset(source, config, split=split), kind, roots)
+    builder, files, features = found
+    if builder == "parquet":
+        local = datasets.DownloadManager().download(files)  # the hub's cache; paths stay paths
+        return parquet_table([str(f) for f in local], kind, roots)
+    ds = datasets.load_dataset(builder, data_files={split: files}, split=split, features=features)
+    return dataset_table(ds, kind, roots)
 
 
 def open_source(source: Any, *, split: str, config: str | None,
@@ -314,8 +355,7 @@ def open_source(source: Any, *, split: str, config: str | None,
         return object_table(source, split, extra_roots)
     source = str(source)
     if not looks_like_path(source):
-        ds = load_hub(source, config, split)
-        return dataset_table(ds, "hub", extra_roots)
+        return hub_table(source, config, split, "hub", extra_roots)
 
     path = Path(source).expanduser()
     if not path.exists():
@@ -332,8 +372,7 @@ def open_source(source: Any, *, split: str, config: str | None,
         if suffix == ".tsv":
             return tsv_table(path, roots)
         if suffix == ".parquet":
-            ds = datasets.load_dataset("parquet", data_files=str(path), split="train")
-            return dataset_table(ds, "parquet", roots)
+            return parquet_table([str(path)], "parquet", roots)
         raise ValueError(f"unsupported file type {suffix!r} (use .jsonl, .json, .tsv or .parquet)")
 
     if any((path / m).exists() for m in _DISK_MARKERS):
@@ -351,5 +390,4 @@ def open_source(source: Any, *, split: str, config: str | None,
             )
         return open_source(str(named[0]), split=split, config=config, image_root=image_root)
 
-    ds = load_hub(str(path), config, split)
-    return dataset_table(ds, "hf-folder", roots)
+    return hub_table(str(path), config, split, "hf-folder", roots)
