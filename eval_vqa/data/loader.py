@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -134,11 +133,6 @@ class BenchmarkData(Sequence[Sample]):
             else:
                 out.append(bool(answers))
         return out
-
-    def keep(self, mask: Sequence[bool]) -> BenchmarkData:
-        """The same table with only the selected samples where ``mask`` is true."""
-        chosen = [pos for pos, k in zip(self.chosen, mask) if k]
-        return dataclasses.replace(self, chosen=chosen, ids=[])
 
 
 def open_benchmark(
