@@ -152,7 +152,8 @@ class _OffsetLines:
     """The lines of a binary file as text, remembering where each one starts."""
 
     def __init__(self, f: Any) -> None:
-        self.f, self.starts = f, []
+        self.f = f
+        self.starts: list[int] = []
 
     def __iter__(self) -> Iterator[str]:
         while True:
