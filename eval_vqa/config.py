@@ -36,11 +36,12 @@ class BenchmarkConfig(_Strict):
     name: str
     source: str | None = None  # None: the benchmark's Hugging Face copy; else an HF id or a local file/folder
     image_root: str | None = None
+    config: str | None = None  # the dataset's config (subset) name; None: the benchmark's own
     split: str | None = None
     limit: int | None = Field(default=None, gt=0)
     offset: int | None = Field(default=None, ge=0)
     subset: int | None = Field(default=None, gt=0)
-    instruction: str | None = None  # replaces the benchmark's default answer instruction
+    instruction: str | None = None  # replaces the profile's answer instruction ("": none)
     max_new_tokens: int | None = Field(default=None, gt=0)
 
 
@@ -84,6 +85,9 @@ class RunConfig(_Strict):
     backend: str | None = None  # None: inferred from the model's config
     device: str | None = None  # None: the accelerate process's device
     dtype: str | None = None
+    # what surrounds question and context: auto (the model family's official prompt),
+    # qwen-vl-vqa, short-answer or plain (see lmm_bridge.profiles)
+    prompt_profile: str = "auto"
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     # modules imported before the run, e.g. one that registers a backend with @register_backend
     plugins: list[str] = Field(default_factory=list)
@@ -128,7 +132,7 @@ class RunConfig(_Strict):
 
     def fingerprint(self) -> str:
         """Hash of every setting that changes a sample's record: a resumed run must match it."""
-        keys = ("model", "backend", "dtype", "model_kwargs", "variants", "ocr", "generation", "benchmarks")
+        keys = ("model", "backend", "dtype", "prompt_profile", "model_kwargs", "variants", "ocr", "generation", "benchmarks")
         data = self.model_dump(include=set(keys))
         for bench in data["benchmarks"]:
             for key in ("limit", "offset", "subset"):
@@ -270,6 +274,13 @@ def check_references(config: RunConfig) -> None:
         check_device(config.device)
     if config.dtype is not None:
         check_dtype(config.dtype)
+    if config.prompt_profile != "auto":
+        from lmm_bridge.profiles import resolve_profile
+
+        try:
+            resolve_profile(config.prompt_profile)
+        except ValueError as exc:
+            raise ConfigError(f"prompt_profile: {exc}") from None
     if config.report.metric not in METRICS:
         raise ConfigError(f"report.metric: unknown metric {config.report.metric!r} (known: {', '.join(METRICS)})")
     variants = parse_variant_specs(config.variants)

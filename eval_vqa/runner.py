@@ -101,6 +101,8 @@ def run(
         attempts = broken if retry_errors else {}
         skipped_broken = set() if retry_errors else set(broken)
 
+        # every benchmark opened and checked before the model loads: data mistakes cost seconds
+        opened = [open_checked(config, bench, shard) for bench in config.benchmarks]
         expert = make_expert(config) if any(v.uses_ocr for v in variants) else None
         if vlm is None:
             from lmm_bridge import OCRAugmentedVLM
@@ -116,11 +118,13 @@ def run(
                 dtype=config.dtype,
                 **{"batch_size": config.batch_size, **config.model_kwargs},
             )
+        profile = resolve_run_profile(config, vlm)
         if shard.is_main:
-            record_backend(run_dir, vlm)
+            record_backend(run_dir, vlm, profile)
         summary = RunSummary(run_dir=run_dir, rank=shard.rank, world_size=shard.world_size)
-        for bench in config.benchmarks:
-            _run_benchmark(config, bench, variants, vlm, expert, shard, log, done, attempts, skipped_broken, summary)
+        for bench, data in zip(config.benchmarks, opened):
+            _run_benchmark(config, bench, data, variants, vlm, expert, shard, log, done, attempts,
+                           skipped_broken, summary, profile)
     shard.barrier()
     if shard.is_main:
         merge(run_dir, [get_benchmark(b.name).name for b in config.benchmarks])
@@ -148,6 +152,7 @@ def make_expert(config: RunConfig) -> Any:
 def _run_benchmark(
     config: RunConfig,
     bench: Any,
+    data: Any,
     variants: list[Any],
     vlm: Any,
     expert: Any,
@@ -157,17 +162,18 @@ def _run_benchmark(
     attempts: dict[str, int],
     skipped_broken: set[str],
     summary: RunSummary,
+    profile: Any,
 ) -> None:
     from tqdm.auto import tqdm
 
-    spec = get_benchmark(bench.name)
-    samples = load_benchmark(config, bench, spec)
-    keyed = list(zip(unique_keys(spec.name, samples), range(len(samples)), samples))
+    spec = data.spec
+    # (log key, position): samples are read from the table only once this process has its share
+    keyed = [(record_key(spec.name, qid), i) for i, qid in enumerate(data.ids)]
     if shard.is_main:
-        write_selection(config.run_dir, spec.name, [key for key, _, _ in keyed])
+        write_selection(config.run_dir, spec.name, [key for key, _ in keyed])
     todo = [item for item in keyed if item[0] not in done]
     summary.skipped += len(keyed) - len(todo)
-    summary.broken_in_log += sum(1 for key, _, _ in keyed if key in skipped_broken)
+    summary.broken_in_log += sum(1 for key, _ in keyed if key in skipped_broken)
     mine = shard.split(todo)
     job = _BenchmarkJob(
         spec=spec,
@@ -176,7 +182,7 @@ def _run_benchmark(
         run_dir=config.run_dir,
         rank=shard.rank,
         attempts=attempts,
-        instruction=bench.instruction if bench.instruction is not None else spec.instruction,
+        instruction=profile.instruction(spec.instruction, bench.instruction),
         max_new_tokens=bench.max_new_tokens or config.generation.max_new_tokens or default_max_new_tokens(config, spec),
     )
     bar = tqdm(
@@ -191,9 +197,9 @@ def _run_benchmark(
 
     memo = ImageMemo(expert, config.ocr.mode)
 
-    def read(item: tuple[str, int, Any]) -> ReadSample:
-        out = memo(item[2])
-        out.tag = item[:2]
+    def read(item: tuple[str, int]) -> ReadSample:
+        out = memo(data[item[1]])  # the row, and its image, read here: per batch, in this process
+        out.tag = item
         return out
 
     stream = read_ahead(
@@ -223,13 +229,15 @@ def _run_benchmark(
             )
 
 
-def load_benchmark(config: RunConfig, bench: Any, spec: Any) -> list[Any]:
-    """The benchmark's selected samples. Questions without answers stay in, to be logged as
+def open_checked(config: RunConfig, bench: Any, shard: Shard) -> Any:
+    """The benchmark's selected samples as a lazy table, checked before any model loads
+    (see :mod:`eval_vqa.preflight`). Questions without answers stay in, to be logged as
     broken samples the report counts, rather than dropped where nobody sees it."""
-    from eval_vqa.data import DataLoadError, load_samples
+    from eval_vqa.data import open_benchmark
+    from eval_vqa.preflight import check_benchmark
 
-    samples = load_samples(
-        spec,
+    data = open_benchmark(
+        bench.name,
         source=bench.source,
         image_root=bench.image_root,
         split=bench.split,
@@ -237,15 +245,11 @@ def load_benchmark(config: RunConfig, bench: Any, spec: Any) -> list[Any]:
         offset=bench.offset if bench.offset is not None else config.offset,
         subset=bench.subset or config.subset,
         seed=config.seed,
+        config=bench.config,
         require_answers=False,
     )
-    if not any(s.answers for s in samples):
-        raise DataLoadError(
-            f"benchmark {spec.name!r} (source={bench.source or spec.default_source or spec.hf_path!r}): none of "
-            f"the {len(samples)} selected questions has a ground-truth answer, so they cannot be scored. "
-            f"{spec.notes or 'Use a split with answers (e.g. validation), or a local copy that has them.'}"
-        )
-    return samples
+    check_benchmark(data, config, shard)
+    return data
 
 
 @dataclass
@@ -305,6 +309,7 @@ class _BenchmarkJob:
             "question_id": str(sample.question_id),
             "question": sample.question,
             "answers": list(sample.answers),
+            "part": _part(self.spec, sample),
             "status": "ok",
             "error": None,
             "rank": self.rank,
@@ -400,6 +405,14 @@ def default_max_new_tokens(config: RunConfig, spec: Any) -> int:
     return spec.max_new_tokens
 
 
+def _part(spec: Any, sample: Any) -> str | None:
+    """The part of the benchmark a sample belongs to (ChartQA: human / augmented), if any."""
+    if not spec.part_field:
+        return None
+    value = sample.meta.get(spec.part_field)
+    return None if value is None else str(value)
+
+
 def _fail(record: dict[str, Any], stage: str, exc: BaseException) -> None:
     if record["status"] == "ok":
         record["status"] = "error"
@@ -437,17 +450,6 @@ def check_run_dir(run_dir: Path) -> None:
         ) from None
 
 
-def unique_keys(benchmark: str, samples: Sequence[Any]) -> list[str]:
-    """Log keys of the samples; a question id seen twice gets ``#2``, ``#3``... so none is lost."""
-    seen: dict[str, int] = {}
-    keys = []
-    for sample in samples:
-        qid = str(sample.question_id)
-        seen[qid] = seen.get(qid, 0) + 1
-        keys.append(record_key(benchmark, qid if seen[qid] == 1 else f"{qid}#{seen[qid]}"))
-    return keys
-
-
 def batched(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
     batch: list[Any] = []
     for item in items:
@@ -482,14 +484,28 @@ def versions() -> dict[str, str]:
     return out
 
 
-def record_backend(run_dir: Path, vlm: Any) -> None:
-    """Add the backend the model actually runs on (inferred when the config leaves it out) to run.json."""
+def resolve_run_profile(config: RunConfig, vlm: Any) -> Any:
+    """The run's prompt profile: the config's, or with ``auto`` the model backend's own."""
+    from lmm_bridge.profiles import resolve_profile
+
+    try:
+        return resolve_profile(config.prompt_profile, getattr(vlm, "backend", None))
+    except ValueError as exc:
+        raise ConfigError(f"prompt_profile: {exc}") from None
+
+
+def record_backend(run_dir: Path, vlm: Any, profile: Any = None) -> None:
+    """Add the backend the model actually runs on (inferred when the config leaves it out)
+    and the prompt profile it was given to run.json."""
     backend = getattr(getattr(vlm, "backend", None), "name", None)
-    if not backend:
+    if not backend and profile is None:
         return
     path = run_dir / RUN_FILE
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["backend"] = backend
+    if backend:
+        data["backend"] = backend
+    if profile is not None:
+        data["prompt_profile"] = profile.to_dict()
     write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))
 
 

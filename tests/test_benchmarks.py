@@ -21,11 +21,11 @@ def test_all_six_benchmarks_are_defined_and_report_anls():
 
 
 @pytest.mark.parametrize("name, hf, config, split, primary, tokens", [
-    ("textvqa", "lmms-lab/textvqa", None, "validation", "vqa_accuracy", 10),
-    ("docvqa", "lmms-lab/DocVQA", "DocVQA", "validation", "anls", 100),
-    ("infovqa", "lmms-lab/DocVQA", "InfographicVQA", "validation", "anls", 100),
-    ("stvqa", "lmms-lab/ST-VQA", None, "test", "anls", 10),
-    ("chartqa", "lmms-lab/ChartQA", None, "test", "relaxed_accuracy", 100),
+    ("textvqa", "lmms-lab-encoder/textvqa", None, "validation", "vqa_accuracy", 10),
+    ("docvqa", "lmms-lab-encoder/DocVQA", "DocVQA", "validation", "anls", 100),
+    ("infovqa", "lmms-lab-encoder/DocVQA", "InfographicVQA", "validation", "anls", 100),
+    ("stvqa", "lmms-lab-encoder/ST-VQA", None, "test", "anls", 10),
+    ("chartqa", "lmms-lab-encoder/ChartQA", None, "test", "relaxed_accuracy", 100),
     ("ocrvqa", "howard-hou/OCR-VQA", None, "test", "exact_match", 100),
 ])
 def test_sources_and_defaults(name, hf, config, split, primary, tokens):

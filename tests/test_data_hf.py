@@ -232,8 +232,31 @@ def test_hub_call_receives_the_benchmark_path_config_and_split(monkeypatch):
 
     monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
     samples = load_samples("infovqa")
-    assert calls == [("lmms-lab/DocVQA", "InfographicVQA", "validation")]
+    assert calls == [("lmms-lab-encoder/DocVQA", "InfographicVQA", "validation")]
     assert samples[0].question_id == "a"
+
+
+def test_hub_ids_of_today_fall_back_to_the_older_copies(monkeypatch):
+    """lmms-eval reads lmms-lab-encoder/*; where that copy cannot be loaded the older
+    lmms-lab/* id is tried, with a warning naming what was loaded."""
+    calls = []
+
+    def fake_load_dataset(path, name=None, split=None, **kw):
+        calls.append(path)
+        if path.startswith("lmms-lab-encoder/"):
+            raise datasets.exceptions.DatasetNotFoundError(f"Dataset '{path}' doesn't exist on the Hub")
+        return _dataset(textvqa_columns(2))
+
+    monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
+    with pytest.warns(UserWarning, match="older copy lmms-lab/textvqa"):
+        samples = load_samples("textvqa")
+    assert calls == ["lmms-lab-encoder/textvqa", "lmms-lab/textvqa"]
+    assert [s.question_id for s in samples] == ["100", "101"]
+    assert samples[0].meta["source"] == "lmms-lab/textvqa"
+    calls.clear()
+    with pytest.raises(DataLoadError, match="lmms-lab-encoder/textvqa: DatasetNotFoundError"):
+        load_samples("textvqa", source="lmms-lab-encoder/textvqa")  # a chosen id: no fallback
+    assert calls == ["lmms-lab-encoder/textvqa"]
 
 
 def test_bytes_images_round_trip_through_parquet(tmp_path):

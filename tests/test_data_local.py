@@ -134,7 +134,8 @@ def test_broken_json_line_is_reported_with_file_and_line(tmp_path):
 
 
 def test_wrong_image_root_is_reported_once_not_per_sample(tmp_path, own_layout):
-    moved = tmp_path / "elsewhere" / "q.jsonl"
+    # not below the images' folder: walking up from the file finds no images either
+    moved = tmp_path.parent / f"{tmp_path.name}-elsewhere" / "q.jsonl"
     moved.parent.mkdir()
     moved.write_text(own_layout.read_text())
     with pytest.raises(DataLoadError, match="none of the 20 image files exists.*image_root"):

@@ -5,7 +5,7 @@ The bundled mini benchmark lives in ``mini/`` next to this file (see ``MINI_DIR`
 """
 
 from eval_vqa.benchmarks import MINI_DIR
-from eval_vqa.data.loader import load_samples
+from eval_vqa.data.loader import BenchmarkData, load_samples, open_benchmark
 from eval_vqa.data.types import DataLoadError, Sample
 
-__all__ = ["MINI_DIR", "DataLoadError", "Sample", "load_samples"]
+__all__ = ["MINI_DIR", "BenchmarkData", "DataLoadError", "Sample", "load_samples", "open_benchmark"]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, overload
 
 from eval_vqa.benchmarks import BenchmarkSpec, get_benchmark
-from eval_vqa.data.rows import FieldMap, question_count, resolve_fields, row_to_samples
+from eval_vqa.data.rows import FieldMap, as_text_list, question_count, resolve_fields, row_to_samples
 from eval_vqa.data.select import select_positions
 from eval_vqa.data.sources import Table, looks_like_path, open_source
 from eval_vqa.data.types import DataLoadError, Sample
@@ -27,17 +30,6 @@ def _where(spec: BenchmarkSpec, source: str, config: str | None, split: str) -> 
     return f"benchmark {spec.name!r} ({', '.join(parts)})"
 
 
-def _unique_ids(samples: list[Sample]) -> None:
-    """Make question ids unique in place: resuming a run keys on them."""
-    seen: dict[str, int] = {}
-    for s in samples:
-        n = seen.get(s.question_id, 0) + 1
-        seen[s.question_id] = n
-        if n > 1:
-            s.meta["original_question_id"] = s.question_id
-            s.question_id = f"{s.question_id}#{n}"
-
-
 def _keys(table: Table, fields: FieldMap, spec: BenchmarkSpec) -> list[tuple[int, int, str]]:
     """(row, question-in-row, id) for every sample, read from text columns only."""
     ids = table.column(fields.question_id) if fields.question_id else [None] * table.num_rows
@@ -55,9 +47,97 @@ def _keys(table: Table, fields: FieldMap, spec: BenchmarkSpec) -> list[tuple[int
     return keys
 
 
-def load_samples(
+@dataclass
+class BenchmarkData(Sequence[Sample]):
+    """The selected samples of a benchmark as a lazily indexed table.
+
+    Selection reads text columns only (ids, questions); a sample's row, and with it its
+    image bytes, is read when the sample is asked for, so a process holds only the rows it
+    is working on and ``limit``/``subset`` touch only the rows they select.
+    """
+
+    spec: BenchmarkSpec
+    source: str
+    split: str
+    config: str | None
+    where: str
+    table: Table
+    fields: FieldMap
+    keys: list[tuple[int, int, str]]  # (row, question-in-row, id) of every sample in the source
+    chosen: list[int]  # positions into keys, in source order
+    ids: list[str] = field(default_factory=list)  # unique question id of each chosen sample
+
+    def __post_init__(self) -> None:
+        seen: dict[str, int] = {}
+        self.ids = []
+        for pos in self.chosen:
+            qid = self.keys[pos][2]
+            seen[qid] = seen.get(qid, 0) + 1
+            self.ids.append(qid if seen[qid] == 1 else f"{qid}#{seen[qid]}")
+
+    def __len__(self) -> int:
+        return len(self.chosen)
+
+    @overload
+    def __getitem__(self, index: int) -> Sample: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Sample]: ...
+
+    def __getitem__(self, index: int | slice) -> Sample | list[Sample]:
+        if isinstance(index, slice):
+            return self.samples(list(range(len(self)))[index])
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"sample {index} of {len(self)}")
+        return self.samples([index])[0]
+
+    def __iter__(self) -> Iterator[Sample]:
+        step = 16  # rows read together: few reads, little held
+        for start in range(0, len(self), step):
+            yield from self.samples(list(range(start, min(start + step, len(self)))))
+
+    def samples(self, indices: Sequence[int]) -> list[Sample]:
+        """The samples at ``indices`` (positions in this selection), reading only their rows."""
+        want = [(self.keys[self.chosen[i]], i) for i in indices]
+        rows = sorted({k[0] for k, _ in want})
+        by_row = dict(zip(rows, self.table.rows(rows)))
+        cache: dict[int, list[Sample]] = {}
+        out = []
+        for (row, sub, _), i in want:
+            if row not in cache:
+                cache[row] = row_to_samples(by_row[row], row, self.fields, self.spec, self.table.roots)
+            made = cache[row][sub] if self.spec.explode else cache[row][0]
+            sample = Sample(made.benchmark, made.question_id, made.image, made.question,
+                            list(made.answers), made.ocr_tokens, dict(made.meta))
+            sample.meta.update(source=self.source, split=self.split)
+            if self.ids[i] != sample.question_id:
+                sample.meta["original_question_id"] = sample.question_id
+                sample.question_id = self.ids[i]
+            out.append(sample)
+        return out
+
+    def answered(self) -> list[bool]:
+        """Whether each selected question has a ground-truth answer (read from the answers
+        column alone)."""
+        if self.fields.answers is None:
+            return [False] * len(self)
+        column = self.table.column(self.fields.answers)
+        out = []
+        for pos in self.chosen:
+            row, sub, _ = self.keys[pos]
+            answers = [a for a in as_text_list(column[row]) if a != ""]
+            if self.spec.explode:
+                answers = as_text_list(column[row])
+                out.append(sub < len(answers) and answers[sub] != "")
+            else:
+                out.append(bool(answers))
+        return out
+
+
+def open_benchmark(
     benchmark: BenchmarkSpec | str,
-    source: str | Path | None = None,
+    source: Any = None,
     image_root: str | Path | None = None,
     split: str | None = None,
     limit: int | None = None,
@@ -67,56 +147,73 @@ def load_samples(
     *,
     config: str | None = None,
     require_answers: bool = True,
-) -> list[Sample]:
-    """Load a benchmark's samples.
+) -> BenchmarkData:
+    """Open a benchmark's source and select its samples without reading any image.
 
-    ``source``: None for the benchmark's own source (its Hugging Face copy, or the bundled
-    files of the mini benchmarks); a Hugging Face dataset id; or a local ``.jsonl``,
-    ``.json`` or ``.parquet`` file, a ``save_to_disk`` folder, or a local clone of a dataset
-    repository. Relative image paths are looked up under ``image_root`` and then next to
-    the source file.
+    ``source``: None for the benchmark's own source (its Hugging Face copy, tried under
+    its older ids when the current one cannot be loaded, or the bundled files of the mini
+    benchmarks); a Hugging Face dataset id; a local ``.jsonl``, ``.json``, ``.tsv`` or
+    ``.parquet`` file, a ``save_to_disk`` folder, or a local clone of a dataset
+    repository; or a ``datasets.Dataset`` / ``IterableDataset`` object. Relative image
+    paths are looked up under ``image_root`` and then next to the source file.
 
     ``split`` defaults to the benchmark's split (``config`` to its ``hf_config`` for its own
-    source and for local dataset folders). Selection is deterministic: ``subset`` samples
-    chosen by ``seed`` (see :func:`eval_vqa.data.select.select_positions`), then ``offset``
-    and ``limit``, in source order.
+    source and for local dataset folders); a split the benchmark derives (ST-VQA's
+    ``val``) is its fixed draw from another split. Selection is deterministic: ``subset``
+    samples chosen by ``seed`` (see :func:`eval_vqa.data.select.select_positions`), then
+    ``offset`` and ``limit``, in source order.
 
-    Questions without answers are dropped with a warning; a source with no answers at all
-    raises :class:`DataLoadError` unless ``require_answers=False``. Every failure raises
-    :class:`DataLoadError` naming the benchmark, the source and what to do.
+    Raises :class:`DataLoadError` naming the benchmark, the source and the fix when the
+    source cannot be opened, its columns do not map, or (with ``require_answers``) it has
+    no answers column.
     """
     try:
         spec = get_benchmark(benchmark)
     except KeyError as e:
         raise DataLoadError(str(e.args[0])) from None
 
-    if source is None:
+    own = source is None
+    if own:
         source = spec.default_source or spec.hf_path
         if source is None:
             raise DataLoadError(f"benchmark {spec.name!r} has no default source; pass source=...")
-    source = str(source)
+    label = source_label(source)
     split = split or spec.split
-    if config is None and (source == spec.hf_path or Path(source).expanduser().is_dir()):
+    derived = spec.derived_splits.get(split)
+    load_split = derived.base if derived else split
+    if config is None and isinstance(source, (str, Path)) and (
+            str(source) == spec.hf_path or Path(str(source)).expanduser().is_dir()):
         config = spec.hf_config
-    where = _where(spec, source, config, split)
-
-    def select(keys: list[str]) -> list[int]:
-        return select_positions(keys, subset=subset, seed=seed, offset=offset, limit=limit)
+    where = _where(spec, label, config, split)
 
     try:
-        select([])  # validate before any download
+        select_positions([], subset=subset, seed=seed, offset=offset, limit=limit)  # before any download
     except ValueError as e:
         raise DataLoadError(f"{where}: {e}") from None
 
-    try:
-        table = open_source(source, split=split, config=config, image_root=image_root)
-    except FileNotFoundError as e:
-        raise DataLoadError(f"{where}: {e}. Check the path, or pass a Hugging Face id.") from None
-    except Exception as e:  # datasets raises many types: network, config, split, schema
-        detail = f"{type(e).__name__}: {str(e)[:600]}"
-        hint = "" if looks_like_path(source) else " " + _OFFLINE_HINT
+    candidates: list[Any] = [source]
+    if own and spec.hf_path and source == spec.hf_path:
+        candidates += list(spec.hf_fallbacks)  # older copies of the same data
+    failures: list[str] = []
+    table = None
+    for candidate in candidates:
+        try:
+            table = open_source(candidate, split=load_split, config=config, image_root=image_root)
+            break
+        except FileNotFoundError as e:
+            if isinstance(candidate, (str, Path)) and looks_like_path(str(candidate)):
+                raise DataLoadError(f"{where}: {e}. Check the path, or pass a Hugging Face id.") from None
+            failures.append(f"{source_label(candidate)}: {type(e).__name__}: {str(e)[:600]}")
+        except Exception as e:  # datasets raises many types: network, config, split, schema
+            failures.append(f"{source_label(candidate)}: {type(e).__name__}: {str(e)[:600]}")
+    if table is None:
+        detail = "; ".join(failures)
+        hint = "" if not isinstance(source, str) or looks_like_path(source) else " " + _OFFLINE_HINT
         notes = f" Note: {spec.notes}" if spec.notes else ""
-        raise DataLoadError(f"{where}: could not load it: {detail}.{hint}{notes}") from e
+        raise DataLoadError(f"{where}: could not load it: {detail}.{hint}{notes}")
+    if failures:
+        warnings.warn(f"{where}: loaded the older copy {source_label(candidate)} ({failures[0]})", stacklevel=2)
+        label = source_label(candidate)
 
     fields = resolve_fields(table.columns, spec)
     missing = [n for n in ("image", "question") if getattr(fields, n) is None]
@@ -133,20 +230,44 @@ def load_samples(
         )
 
     keys = _keys(table, fields, spec)
-    chosen = select([k[2] for k in keys])
+    ids = [k[2] for k in keys]
+    base = list(range(len(keys)))
+    if derived is not None:
+        if len(keys) < derived.size:
+            raise DataLoadError(
+                f"{where}: split {split!r} is {derived.size} questions drawn from split "
+                f"{derived.base!r}, which holds only {len(keys)}: use a complete copy of it"
+            )
+        base = select_positions(ids, subset=derived.size, seed=derived.seed)
+    picked = select_positions([ids[p] for p in base], subset=subset, seed=seed, offset=offset, limit=limit)
+    chosen = [base[i] for i in picked]
     if not chosen:
         raise DataLoadError(
-            f"{where}: nothing selected ({len(keys)} samples in the source; "
+            f"{where}: nothing selected ({len(base)} samples in the source; "
             f"subset={subset}, offset={offset}, limit={limit})"
         )
-    wanted = {(keys[i][0], keys[i][1]) for i in chosen}
-    row_ids = sorted({keys[i][0] for i in chosen})
-    samples: list[Sample] = []
-    for row_index, row in zip(row_ids, table.rows(row_ids)):
-        for s in row_to_samples(row, row_index, fields, spec, table.roots):
-            if (row_index, s.meta.get("sub", 0)) in wanted:
-                s.meta.update(source=source, split=split)
-                samples.append(s)
+    return BenchmarkData(spec, label, split, config, where, table, fields, keys, chosen)
+
+
+def source_label(source: Any) -> str:
+    """How messages and records name a source: its path or id, or the type of an object."""
+    if isinstance(source, (str, Path)):
+        return str(source)
+    return f"<{type(source).__name__} object>"
+
+
+def load_samples(benchmark: BenchmarkSpec | str, *args: Any, **kwargs: Any) -> list[Sample]:
+    """A benchmark's selected samples as a list (arguments as :func:`open_benchmark`,
+    which reads rows only when asked).
+
+    Questions without answers are dropped with a warning; a source with no answers at all
+    raises :class:`DataLoadError` unless ``require_answers=False``. Every failure raises
+    :class:`DataLoadError` naming the benchmark, the source and what to do.
+    """
+    data = open_benchmark(benchmark, *args, **kwargs)
+    require_answers = kwargs.get("require_answers", True)
+    spec, where = data.spec, data.where
+    samples = list(data)
 
     unanswered = [s for s in samples if not s.answers]
     if unanswered and require_answers:
@@ -178,5 +299,4 @@ def load_samples(
             f"(e.g. {missing_image[0]}); they will be recorded as broken samples",
             stacklevel=2,
         )
-    _unique_ids(samples)
     return samples

@@ -27,9 +27,9 @@ from eval_vqa.data.types import Sample
 #: Column names tried, in order, for each of our fields when the benchmark's own
 #: ``fields`` entry is absent from a source.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
-    "question_id": ("question_id", "questionId", "qid", "id", "image_id"),
+    "question_id": ("question_id", "questionId", "qid", "id", "image_id", "index"),
     "image": ("image", "image_path", "img", "file_path", "path", "imgname", "file_name",
-              "filename", "image_id"),
+              "filename", "image_local_name", "image_id"),
     "question": ("question", "query", "questions"),
     "answers": ("answers", "answer", "annotation", "label", "labels", "gt_answers"),
     "ocr_tokens": ("ocr_tokens",),

@@ -48,12 +48,22 @@ def aggregate(
         if mine:
             benchmarks[name] = _benchmark(mine, variants, baseline if baseline in variants else None, options)
             benchmarks[name]["counts"]["selected"] = (selected or {}).get(name, len(mine))
+            # parts reported on their own (ChartQA human / augmented), right after the whole
+            for part, title in _parts(name, mine):
+                entry = _benchmark([r for r in mine if r.get("part") == part], variants,
+                                   baseline if baseline in variants else None, options)
+                entry["title"] = f"{benchmarks[name]['title']} ({title})"
+                entry["part_of"], entry["part"] = name, part
+                entry["counts"]["selected"] = entry["counts"]["samples"]
+                benchmarks[f"{name}:{part}"] = entry
     return {
         "run": {
             "name": config.get("name"),
             "model": config.get("model"),
             # the backend that ran (the config may leave it to be inferred from the model)
             "backend": run.get("backend") or config.get("backend"),
+            # what surrounded question and context (the official prompt of the model family)
+            "prompt_profile": run.get("prompt_profile"),
             "ocr_engine": config.get("ocr", {}).get("engine"),
             "variants": variants,
             "baseline": baseline if baseline in variants else None,
@@ -78,6 +88,18 @@ def _canonical(name: str) -> str:
         return get_benchmark(name).name
     except KeyError:
         return name
+
+
+def _parts(name: str, records: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(value, title) of each part of a benchmark that reports its parts, in first-seen order."""
+    from eval_vqa.benchmarks import get_benchmark
+
+    try:
+        titles = get_benchmark(name).part_titles
+    except KeyError:
+        titles = {}
+    seen = list(dict.fromkeys(r["part"] for r in records if r.get("part") is not None))
+    return [(p, titles.get(p, p)) for p in seen] if len(seen) > 1 or titles else []
 
 
 def _variant_name(item: Any) -> str:

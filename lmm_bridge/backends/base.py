@@ -30,6 +30,8 @@ class Backend(ABC):
     model_types: ClassVar[tuple[str, ...]] = ()
     #: native form of the ``boxes`` format: "qwen-vl" (<ref>/<box> tags) or "plain"
     box_style: ClassVar[str] = "plain"
+    #: the prompt profile (``lmm_bridge.profiles``) this family was evaluated with
+    prompt_profile: str = "short-answer"
 
     def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
                  **kwargs: Any) -> None:

@@ -66,6 +66,8 @@ class QwenVLChatBackend(Backend):
 
         self.device, self.dtype = resolve_device(device, dtype)
         self.mode, self.system, self.batch_size = mode, system, batch_size
+        # vqa mode is eval_mm's prompt, to which the official numbers belong: nothing added
+        self.prompt_profile = "qwen-vl-vqa" if mode == "vqa" else "short-answer"
         precision = {torch.bfloat16: "bf16", torch.float16: "fp16", torch.float32: "fp32"}
         if self.dtype not in precision:
             raise ValueError(f"Qwen-VL-Chat runs in bf16, fp16 or fp32, not {self.dtype}")
