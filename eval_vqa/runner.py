@@ -229,14 +229,13 @@ def _run_benchmark(
             )
 
 
-def open_checked(config: RunConfig, bench: Any, shard: Shard) -> Any:
-    """The benchmark's selected samples as a lazy table, checked before any model loads
-    (see :mod:`eval_vqa.preflight`). Questions without answers stay in, to be logged as
-    broken samples the report counts, rather than dropped where nobody sees it."""
+def open_selected(config: RunConfig, bench: Any) -> Any:
+    """The benchmark's selected samples as a lazy table (no image read yet). Questions without
+    answers stay in, to be logged as broken samples the report counts, rather than dropped
+    where nobody sees it."""
     from eval_vqa.data import open_benchmark
-    from eval_vqa.preflight import check_benchmark
 
-    data = open_benchmark(
+    return open_benchmark(
         bench.name,
         source=bench.source,
         image_root=bench.image_root,
@@ -248,8 +247,22 @@ def open_checked(config: RunConfig, bench: Any, shard: Shard) -> Any:
         config=bench.config,
         require_answers=False,
     )
+
+
+def open_checked(config: RunConfig, bench: Any, shard: Shard) -> Any:
+    """``open_selected``, checked before any model loads (see :mod:`eval_vqa.preflight`)."""
+    from eval_vqa.preflight import check_benchmark
+
+    data = open_selected(config, bench)
     check_benchmark(data, config, shard)
     return data
+
+
+def load_benchmark(config: RunConfig, bench: Any, spec: Any = None) -> list[Any]:
+    """The benchmark's selected samples, each read (image included): for the OCR pre-pass
+    and the benchmarks, which need every image anyway."""
+    data = open_selected(config, bench)
+    return [data[i] for i in range(len(data.ids))]
 
 
 @dataclass

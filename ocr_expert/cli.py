@@ -60,14 +60,16 @@ def parse_options(items: list[str]) -> dict[str, Any]:
 def _add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", default="ppocr", help="OCR engine (default: ppocr)")
     parser.add_argument("--lang", help="language(s) for engines that take one, e.g. eng, ara, eng+ara")
-    parser.add_argument("--model", help="model id or folder for the vision-encoder-decoder engine")
+    parser.add_argument("--model", help="model: PP-OCRv6 (default) or PP-OCRv4 for ppocr; a hub id or folder for "
+                             "the model engines (vision-encoder-decoder, got-ocr2, vlm-ocr)")
     parser.add_argument("--detector", help="detector engine for the vision-encoder-decoder engine")
     parser.add_argument(
         "--opt", action="append", default=[], metavar="KEY=VALUE",
         help="further engine option, repeatable (e.g. --opt text_score=0.6)",
     )
-    parser.add_argument("--mode", choices=["auto", "page", "crop"], default="auto",
-                        help="page: find text anywhere; crop: one word/line, no detection")
+    parser.add_argument("--mode", choices=["auto", "page", "crop", "line", "word"], default="auto",
+                        help="page: find text anywhere; crop: one word or line, no detection; "
+                             "line, word: a crop known to hold one line or one word")
     parser.add_argument("--direction", choices=["ltr", "rtl"], help="force the reading direction")
     parser.add_argument("--cache-dir", help="OCR cache folder (default: ~/.cache/ocrvqa/ocr)")
     parser.add_argument("--no-cache", action="store_true", help="always run the engine")

@@ -39,15 +39,8 @@ def handful(tmp_path_factory):
     return bench.measure(pick, ["tesseract-eng"], sign_psms=False)
 
 
-_KNOWN = "issue 7: the project reads words with psm 7 and re-orders Tesseract's page layout"
 
-
-@pytest.mark.parametrize("kind", [
-    pytest.param("word", marks=pytest.mark.xfail(reason=_KNOWN, strict=False)),
-    "line",
-    pytest.param("page", marks=pytest.mark.xfail(reason=_KNOWN, strict=False)),
-    "sign",
-])
+@pytest.mark.parametrize("kind", ["word", "line", "page", "sign"])
 def test_tesseract_through_the_project_is_no_worse_than_tesseract_alone(handful, kind):
     rows = [r for r in handful.rows if r.kind == kind]
     assert len(rows) == 1 and rows[0].n >= 1

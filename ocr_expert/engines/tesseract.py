@@ -18,6 +18,8 @@ from ocr_expert.types import Span
 
 #: crops lower than this (pixels) are scaled up to it when read a second time
 CROP_TEXT_HEIGHT = 32
+#: a crop at most this many times as wide as it is tall is also read in word mode
+WORD_SHAPE = 5.0
 #: a crop read with less confidence than this is read a second time, prepared
 RETRY_BELOW = 0.6
 #: per-image limit: a degenerate image (a 20000x10 strip) can keep Tesseract busy for minutes
@@ -152,7 +154,15 @@ class TesseractEngine(OCREngine):
         return retry if confidence(retry) > confidence(spans) else spans
 
     def read_crop(self, image: Image.Image) -> list[Span]:
-        return self._read_one(image, self.options["crop_psm"])
+        spans = self._read_one(image, self.options["crop_psm"])
+        if image.width <= WORD_SHAPE * image.height or "ara" in self.options["lang"].split("+"):
+            # Shaped like a single word: Tesseract's word mode reads some words its line mode
+            # misses (Arabic above all, whose lines it often reads better too), and the other
+            # way round: keep the surer reading.
+            word = self._read_one(image, self.options["word_psm"])
+            if confidence(word) > confidence(spans):
+                return word
+        return spans
 
     def read_word(self, image: Image.Image) -> list[Span]:
         return self._read_one(image, self.options["word_psm"])
