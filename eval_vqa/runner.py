@@ -489,7 +489,7 @@ def versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for pkg in ("ocrvqa", "torch", "transformers", "accelerate", "datasets", "rapidocr_onnxruntime", "pytesseract"):
+    for pkg in ("ocrvqa", "torch", "transformers", "accelerate", "datasets", "rapidocr", "rapidocr_onnxruntime", "pytesseract"):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
