@@ -25,7 +25,7 @@ from ocr_expert.types import OCRResult
 log = logging.getLogger(__name__)
 
 #: bump when the stored format or the reading-order logic changes what is stored
-CACHE_VERSION = 3
+CACHE_VERSION = 5
 
 
 def default_cache_dir() -> Path:

@@ -35,6 +35,10 @@ COLUMN_HEIGHT = 1.8
 PARAGRAPH_GAP = 1.2
 #: a span at least this many times the usual line height is a drop cap or a display line
 TALL_SPAN = 1.7
+#: two sides whose items pair up row by row this often ...
+GRID_PAIRED = 0.8
+#: ... and whose typical item takes less than this share of its side's width are a table or form
+GRID_FILL = 0.7
 #: tilts below this many degrees are left alone
 MIN_SKEW_DEG = 0.3
 
@@ -68,7 +72,8 @@ def order_spans(
     page_dir = direction or text_direction(" ".join(spans[i].text for i in boxed + unboxed)) or "ltr"
 
     boxes = _deskewed_boxes(spans, boxed)
-    blocks = _xy_cut(boxed, boxes, page_dir) if boxed else []
+    texts = {i: spans[i].text for i in boxed}
+    blocks = _xy_cut(boxed, boxes, page_dir, texts) if boxed else []
     unit = statistics.median(b[3] - b[1] for b in boxes.values()) if boxes else 1.0
     lines: list[Line] = []
     for block_no, block in enumerate(blocks):
@@ -223,8 +228,13 @@ def _lines_in(members: list[int], boxes: dict[int, list[float]]) -> list[list[in
     return [band for _, band in bands]
 
 
+def _v_overlap(a: list[float], b: list[float]) -> float:
+    """Vertical overlap of two boxes as a share of the lower one's height."""
+    return (min(a[3], b[3]) - max(a[1], b[1])) / max(min(a[3] - a[1], b[3] - b[1]), 1e-6)
+
+
 def _xy_cut(
-    items: list[int], boxes: dict[int, list[float]], page_dir: Direction
+    items: list[int], boxes: dict[int, list[float]], page_dir: Direction, texts: dict[int, str] | None = None
 ) -> list[list[list[int]]]:
     """Blocks in reading order; each block a list of lines; each line a list of span indices."""
     unit = statistics.median(boxes[m][3] - boxes[m][1] for m in items) or 1.0
@@ -237,6 +247,32 @@ def _xy_cut(
         width = max(boxes[m][2] for m in members) - min(boxes[m][0] for m in members)
         height = max(boxes[m][3] for m in members) - min(boxes[m][1] for m in members)
         return width >= COLUMN_WIDTH * unit and height >= COLUMN_HEIGHT * unit
+
+    def fill(side: list[int]) -> float:
+        """How much of its side's width a typical line takes: prose lines fill their column."""
+        extent = max(boxes[m][2] for m in side) - min(boxes[m][0] for m in side)
+        return statistics.median(boxes[m][2] - boxes[m][0] for m in side) / max(extent, 1e-6)
+
+    def is_grid(left: list[int], right: list[int]) -> bool:
+        # A form or a table: short items on both sides that pair up row by row are read a
+        # row at a time; prose columns fill their width even when their rows line up.
+        def paired(a: list[int], b: list[int]) -> float:
+            hits = sum(1 for m in a if any(_v_overlap(boxes[m], boxes[n]) >= LINE_OVERLAP for n in b))
+            return hits / len(a)
+
+        def cell_like(side: list[int]) -> bool:
+            # Table cells hold a word or two a row; a form's labels end in a colon. Narrow
+            # ragged prose columns also leave their width unfilled, but hold phrases.
+            if texts is None:
+                return True
+            rows = _lines_in(side, boxes)
+            words = statistics.median(sum(len(texts[m].split()) for m in row) for row in rows)
+            colons = sum(1 for m in side if ":" in texts[m]) / len(side)
+            return words <= 2 or colons >= 0.5
+
+        rows_pair = min(paired(left, right), paired(right, left)) >= GRID_PAIRED
+        return (rows_pair and max(fill(left), fill(right)) < GRID_FILL
+                and (cell_like(left) or cell_like(right)))
 
     def widest_gap(members: list[int], axis: int) -> tuple[float, float]:
         """(gap size, cut position) of the widest empty stretch along an axis."""
@@ -261,7 +297,8 @@ def _xy_cut(
         # paragraph break that happens to line up across columns is narrower than the gutter.
         left = [m for m in members if boxes[m][0] < x_at]
         right = [m for m in members if boxes[m][0] >= x_at]
-        columns = x_gap >= COLUMN_GAP * unit and is_column(left) and is_column(right)
+        columns = (x_gap >= COLUMN_GAP * unit and is_column(left) and is_column(right)
+                   and not is_grid(left, right))
         section_break = y_gap > PARAGRAPH_GAP * unit and y_gap >= x_gap
         if columns and section_break:
             # Columns that go on, tall, on both sides of the empty band: the band is a

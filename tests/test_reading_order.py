@@ -152,3 +152,24 @@ def test_an_engine_layout_is_kept_as_given():
     lines, direction = lines_from_layout(spans, [[1, 2], [0]], [0, 1])
     assert [line.text for line in lines] == ["a1 a2", "b1"] and [line.block for line in lines] == [0, 1]
     assert direction == "ltr"
+
+
+def test_a_form_of_label_value_fields_in_two_columns_is_read_row_by_row():
+    fields = [("Name:", "Ann Lee", "City:", "Leeds"), ("Phone:", "555-0134", "Email:", "a@b.net"),
+              ("Date:", "12/03/1987", "Member:", "B-118")]
+    spans = []
+    for r, (l1, v1, l2, v2) in enumerate(fields):
+        y = 50 + 40 * r
+        spans += [span(l1, 20, y, 100, y + 28), span(v1, 110, y, 260, y + 28),
+                  span(l2, 420, y, 520, y + 28), span(v2, 530, y, 680, y + 28)]
+    assert texts(spans) == [" ".join(f) for f in fields]
+
+
+def test_narrow_ragged_prose_columns_are_still_columns():
+    left = ["The council", "agreed to repair", "the bridge before", "the winter floods.", "The price of a"]
+    right = ["Rainfall was", "lower than usual,", "and the reservoir", "fell to half its", "capacity. The"]
+    spans = []
+    for i, (a, b) in enumerate(zip(left, right)):
+        y = 50 + 34 * i
+        spans += [span(a, 20, y, 20 + 11 * len(a), y + 30), span(b, 240, y, 240 + 11 * len(b), y + 30)]
+    assert texts(spans) == left + right
