@@ -22,6 +22,8 @@ CROP_TEXT_HEIGHT = 32
 WORD_SHAPE = 5.0
 #: a crop read with less confidence than this is read a second time, prepared
 RETRY_BELOW = 0.6
+#: ... and that second reading kept only when it is surer by this much
+RETRY_MARGIN = 0.2
 #: per-image limit: a degenerate image (a 20000x10 strip) can keep Tesseract busy for minutes
 DEFAULT_TIMEOUT_S = 60.0
 
@@ -151,7 +153,8 @@ class TesseractEngine(OCREngine):
             x1, y1 = (box[2] - dx) / scale, (box[3] - dy) / scale
             box_in = (max(0.0, x0), max(0.0, y0), min(float(image.width), x1), min(float(image.height), y1))
             retry.append(Span(text=text, box=box_in, score=score))
-        return retry if confidence(retry) > confidence(spans) else spans
+        # a clear margin: a scaled-up crop can turn faint strokes into confident nonsense
+        return retry if confidence(retry) > confidence(spans) + RETRY_MARGIN else spans
 
     def read_crop(self, image: Image.Image) -> list[Span]:
         spans = self._read_one(image, self.options["crop_psm"])
