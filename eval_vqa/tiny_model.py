@@ -48,6 +48,10 @@ _CHAT_TEMPLATE = (
 )
 
 
+#: bumped whenever the recipe changes what a tiny model answers
+BUILD_VERSION = 2
+
+
 def models_dir() -> Path:
     """Where built models are kept."""
     if os.environ.get("OCRVQA_MODELS"):
@@ -62,9 +66,13 @@ def resolve_model(model: str) -> str:
         return model
     folder = models_dir() / model
     folder.parent.mkdir(parents=True, exist_ok=True)
+    stamp = folder / "ocrvqa-build.json"
     with FileLock(str(folder) + ".lock"):  # several processes of a sharded run build it once
-        if not (folder / "model.safetensors").is_file():
+        built = stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None
+        # a model built by an older version of this recipe is rebuilt, not reused
+        if not (folder / "model.safetensors").is_file() or built != str(BUILD_VERSION):
             TINY_MODELS[model](folder)
+            stamp.write_text(str(BUILD_VERSION), encoding="utf-8")
     return str(folder)
 
 
