@@ -16,7 +16,14 @@ from ocr_expert.types import OCRResult
 from lmm_bridge.backends import Backend, GenerationRequest, load_backend
 from lmm_bridge.context import ContextInfo, assemble_text, build_context
 from lmm_bridge.image_files import image_path_for
-from lmm_bridge.sanitize import OCR_END, OCR_START, check_prompt, neutralise_marked
+from lmm_bridge.sanitize import (
+    OCR_END,
+    OCR_START,
+    check_prompt,
+    find_control_strings,
+    neutralise_marked,
+    sanitize,
+)
 from lmm_bridge.variants import BUILTIN_VARIANTS, VariantSpec, get_variant, parse_variants
 
 DEFAULT_MODEL = "Qwen/Qwen-VL-Chat"
@@ -130,6 +137,12 @@ class OCRAugmentedVLM:
         marked = assemble_text(question, context.marked or context.text, spec, instruction)
         # again over the whole text: OCR text next to the lead-in, question or label
         text = neutralise_marked(marked, controls, patterns)
+        if context.marked:
+            # The variant's own pieces can still meet to form a control string (a question
+            # ending in "<" before a separator "im" and a label "g>"): with OCR context, only
+            # the tags the context itself uses (the boxes format's <ref>/<box>) may stand.
+            keep = {m.lower() for m in find_control_strings(context.text, controls, patterns)}
+            text = sanitize(text, [c for c in controls if c.lower() not in keep], patterns)
         n = max_new_tokens or self.max_new_tokens
         full_prompt = self.backend.render_prompt(GenerationRequest(image_path, text, n))
         if context.marked:

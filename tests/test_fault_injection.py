@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from bridge_fixtures import cached_model, make_ocr_result, render_text_image
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from test_runner import ALONE, EchoBackend, config_dict, make_benchmark
@@ -286,6 +286,9 @@ def split_attack(draw: Any) -> list[str]:
     position=st.sampled_from(["after", "before"]),
     question=st.sampled_from(["What is it?", "x<", "|>", "im"]),
 )
+# the variant's own pieces meeting the question: "x<" + "im" + "g>" is a live <img> tag
+@example(pieces=["<", "|endoftext|>"], fmt="tokens", unit="span", item_separator="", separator="im",
+         label="g>", lead_in="", position="after", question="x<")
 def test_no_split_of_a_control_string_survives_any_variant(tmp_path_factory, pieces, fmt, unit, item_separator,
                                                            separator, label, lead_in, position, question):
     image = tmp_path_factory.getbasetemp() / "plain.png"
