@@ -182,7 +182,7 @@ class _V6Runner:
         boxes = getattr(out, "boxes", None)
         return [] if boxes is None else [np.asarray(b, dtype=np.float32) for b in boxes]
 
-    def recognise(self, crops: list[np.ndarray], word_boxes: bool = False) -> list[tuple[str, float]]:
+    def recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         return [(t, s) for t, s, _ in self._recognise(crops, None)]
 
     def _recognise(

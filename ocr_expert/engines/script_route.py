@@ -82,7 +82,7 @@ class ArabicRouter:
         if lang not in self._page_engines:
             from ocr_expert.engines import get_engine
 
-            options = {k: v for k, v in self.engine.config().items()
+            options = {k: v for k, v in getattr(self.engine, "options", {}).items()
                        if k in ("psm", "oem", "timeout", "extra_config")}
             self._page_engines[lang] = get_engine("tesseract", lang=lang, **options)
         return self._page_engines[lang]

@@ -14,7 +14,7 @@ from PIL import Image, ImageOps
 
 from ocr_expert.engines import register_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout
-from ocr_expert.types import Span
+from ocr_expert.types import Box, Span
 
 #: crops lower than this (pixels) are scaled up to it when read a second time
 CROP_TEXT_HEIGHT = 32
@@ -38,9 +38,10 @@ class TesseractEngine(OCREngine):
     """Tesseract's LSTM engine, returning word boxes, confidences and its own page layout.
 
     A page keeps Tesseract's reading order (blocks, paragraphs, lines from ``image_to_data``):
-    it is right on multi-column pages. A crop is read in Tesseract's single-line mode (``psm``
-    7), a word in its single-word mode (8), after the crop is given the margin and the text
-    height Tesseract reads best at.
+    it is right on multi-column pages. A crop is read as Tesseract alone reads it, in its
+    single-line mode (``psm`` 7) and, for a word-shaped crop or an Arabic line, also its
+    single-word mode (8); an unsure reading is read again after ``prepare_crop`` (scaled up,
+    with a margin), and the surer reading kept.
 
     Options:
         lang: Tesseract language codes joined by ``+`` (``eng``, ``ara``, ``eng+ara``).
@@ -147,12 +148,8 @@ class TesseractEngine(OCREngine):
         if confidence(spans) >= RETRY_BELOW:
             return spans
         prepared, scale, (dx, dy) = prepare_crop(image, self.options["crop_height"])
-        retry = []
-        for _, text, box, score in self._words(self._data(prepared, psm)):
-            x0, y0 = (box[0] - dx) / scale, (box[1] - dy) / scale
-            x1, y1 = (box[2] - dx) / scale, (box[3] - dy) / scale
-            box_in = (max(0.0, x0), max(0.0, y0), min(float(image.width), x1), min(float(image.height), y1))
-            retry.append(Span(text=text, box=box_in, score=score))
+        retry = [Span(text=text, box=_back_in(box, scale, dx, dy, image), score=score)
+                 for _, text, box, score in self._words(self._data(prepared, psm))]
         # a clear margin: a scaled-up crop can turn faint strokes into confident nonsense
         return retry if confidence(retry) > confidence(spans) + RETRY_MARGIN else spans
 
@@ -192,17 +189,21 @@ class TesseractEngine(OCREngine):
             centre = (box[1] + box[3]) / 2
             for k, (y0, y1, left) in enumerate(ranges):
                 if y0 - gap / 2 <= centre < y1 + gap / 2:
-                    crop, scale, (dx, dy) = prepared[k]
-                    orig = images[k]
-                    bx = (
-                        max(0.0, (box[0] - left - dx) / scale),
-                        max(0.0, (box[1] - y0 - dy) / scale),
-                        min(float(orig.width), (box[2] - left - dx) / scale),
-                        min(float(orig.height), (box[3] - y0 - dy) / scale),
-                    )
+                    _, scale, (dx, dy) = prepared[k]
+                    bx = _back_in(box, scale, left + dx, y0 + dy, images[k])
                     out[k].append(Span(text=text, box=bx, score=score))
                     break
         return out
+
+
+def _back_in(box: list[float], scale: float, dx: float, dy: float, image: Image.Image) -> Box:
+    """A box found on a prepared (offset, scaled) crop, in the original crop's pixels."""
+    return (
+        max(0.0, (box[0] - dx) / scale),
+        max(0.0, (box[1] - dy) / scale),
+        min(float(image.width), (box[2] - dx) / scale),
+        min(float(image.height), (box[3] - dy) / scale),
+    )
 
 
 def confidence(spans: list[Span]) -> float:
