@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ocrvqa.errors import OcrvqaError
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``eval``, ``ocr-cache`` and ``report`` to the ``ocrvqa`` parser."""
@@ -61,14 +63,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors that describe a mistake in the config, the data or the machine, with what to do:
-    shown as one line, not a traceback."""
-    from eval_vqa.config import ConfigError
-    from eval_vqa.data import DataLoadError
-    from eval_vqa.log import LogBusyError
-    from lmm_bridge.backends import BackendError
-    from ocr_expert.engines.base import OCREngineError
-
-    return (ConfigError, DataLoadError, LogBusyError, BackendError, OCREngineError)
+    shown as one line, not a traceback (the project's whole error family)."""
+    return (OcrvqaError,)
 
 
 def _eval(args: argparse.Namespace) -> int:

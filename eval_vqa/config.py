@@ -18,11 +18,13 @@ from typing import Any, Literal, Sequence
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ocrvqa.errors import OcrvqaError
+
 #: Folder of the configs shipped with the project (``configs/`` at the repository root).
 CONFIGS_DIR = Path(__file__).resolve().parents[1] / "configs"
 
 
-class ConfigError(ValueError):
+class ConfigError(OcrvqaError, ValueError):
     """A run config that cannot be used; the message names the key and what to do."""
 
 
@@ -296,7 +298,7 @@ def check_references(config: RunConfig) -> None:
 
 def check_device(device: str) -> None:
     """Refuse a device the machine lacks (``device: cuda`` without CUDA) before anything loads."""
-    from lmm_bridge.devices import check_device as check
+    from ocrvqa.devices import check_device as check
 
     if device != "auto":
         try:
@@ -309,7 +311,7 @@ def check_dtype(dtype: str) -> None:
     """Refuse a precision the model loader does not know, before any model is loaded."""
     import warnings
 
-    from lmm_bridge.devices import resolve_device
+    from ocrvqa.devices import resolve_device
 
     try:
         with warnings.catch_warnings():  # only the name is checked here, not the device

@@ -7,6 +7,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from ocrvqa.errors import OcrvqaError
+
 
 def build_parser() -> argparse.ArgumentParser:
     from eval_vqa import cli as eval_cli
@@ -44,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
         print(f"ocrvqa {args.command}: output closed early (broken pipe); stopped", file=sys.stderr)
+        return 2
+    except OcrvqaError as exc:  # any mistake the project recognises, with its fix
+        print(f"ocrvqa {args.command}: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a path that cannot be read or written, a full disk
         print(f"ocrvqa {args.command}: {exc}", file=sys.stderr)

@@ -28,6 +28,10 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from ocrvqa.errors import OcrvqaError
+from ocrvqa.files import parse_json_object, write_atomic
+from ocrvqa.files import read_jsonl as read_json_lines
+
 logger = logging.getLogger(__name__)
 
 LOG_DIR = "log"
@@ -36,7 +40,7 @@ MERGED = "samples.jsonl"
 SELECTION = "selection.json"
 
 
-class LogBusyError(RuntimeError):
+class LogBusyError(OcrvqaError, RuntimeError):
     """Another process is writing this run's log."""
 
 
@@ -49,23 +53,23 @@ def shard_path(run_dir: str | Path, rank: int) -> Path:
     return Path(run_dir) / LOG_DIR / f"rank-{rank:05d}.jsonl"
 
 
+def record_problem(rec: dict[str, Any]) -> str:
+    """Why a parsed log line is not a sample record, or ""."""
+    if not isinstance(rec.get("key"), str) or not isinstance(rec.get("benchmark"), str):
+        return "a record without its key or benchmark"
+    if rec.get("status") not in ("ok", "error") or not isinstance(rec.get("variants"), dict):
+        return "a record without a valid status or variants"
+    if rec["status"] == "error" and not isinstance(rec.get("error"), dict):
+        return "a broken-sample record without its error"
+    return ""
+
+
 def parse_record(raw: bytes) -> tuple[dict[str, Any] | None, str]:
     """One log line as a record, or None and why it is damaged."""
-    try:
-        rec = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        return None, f"not UTF-8 ({exc.reason} at byte {exc.start})"
-    except json.JSONDecodeError as exc:
-        return None, f"not JSON ({exc.msg} at column {exc.colno})"
-    if not isinstance(rec, dict):
-        return None, f"a JSON {type(rec).__name__}, not a record"
-    if not isinstance(rec.get("key"), str) or not isinstance(rec.get("benchmark"), str):
-        return None, "a record without its key or benchmark"
-    if rec.get("status") not in ("ok", "error") or not isinstance(rec.get("variants"), dict):
-        return None, "a record without a valid status or variants"
-    if rec["status"] == "error" and not isinstance(rec.get("error"), dict):
-        return None, "a broken-sample record without its error"
-    return rec, ""
+    rec, why = parse_json_object(raw)
+    if rec is not None:
+        why = record_problem(rec)
+    return (None, why) if why else (rec, "")
 
 
 _warned: set[tuple[str, int, bytes]] = set()
@@ -84,17 +88,11 @@ def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
     """Records of one jsonl file; a final line cut short by a kill is skipped, and so is a
     damaged line (with a warning naming the file and line)."""
     path = Path(path)
-    with open(path, "rb") as f:
-        for lineno, raw in enumerate(f, 1):
-            if not raw.endswith(b"\n"):
-                return  # the process died while writing this line
-            if not raw.strip():
-                continue
-            rec, why = parse_record(raw.strip())
-            if rec is None:
-                _warn_damaged(path, lineno, raw, why)
-                continue
-            yield rec
+    for _, rec in read_json_lines(
+        path, check=record_problem, skip_cut_last_line=True,
+        on_damaged=lambda lineno, raw, why: _warn_damaged(path, lineno, raw, why),
+    ):
+        yield rec
 
 
 def quarantine_damaged(path: str | Path) -> int:
@@ -122,12 +120,7 @@ def quarantine_damaged(path: str | Path) -> int:
             f.write(f"# {path.name}:{lineno}: {why}\n".encode() + raw)
         f.flush()
         os.fsync(f.fileno())
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.writelines(keep)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomic(path, b"".join(keep), durable=True)
     for lineno, raw, why in bad:
         _warn_damaged(path, lineno, raw, why, aside)
     return len(bad)
@@ -246,11 +239,7 @@ def read_selection(run_dir: str | Path) -> dict[str, list[str]]:
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write a file whole or not at all: a process killed mid-way never leaves half a file."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, text)
 
 
 def write_selection(run_dir: str | Path, benchmark: str, keys: list[str]) -> None:
@@ -282,13 +271,8 @@ def selected_records(run_dir: str | Path, order: Iterable[str] = ()) -> list[dic
 def merge(run_dir: str | Path, order: Iterable[str] = ()) -> Path:
     """Write the selected records of all shards into ``samples.jsonl``, in sample order."""
     records = selected_records(run_dir, order)
-    out = Path(run_dir) / MERGED
-    tmp = out.with_suffix(".jsonl.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for rec in records:
-            f.write(json.dumps(rec, ensure_ascii=False, default=_jsonable) + "\n")
-    os.replace(tmp, out)  # atomic: a reader never sees half a merge
-    return out
+    text = "".join(json.dumps(rec, ensure_ascii=False, default=_jsonable) + "\n" for rec in records)
+    return write_atomic(Path(run_dir) / MERGED, text)  # a reader never sees half a merge
 
 
 def _jsonable(value: Any) -> Any:

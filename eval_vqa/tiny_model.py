@@ -31,6 +31,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from ocrvqa.files import cache_dir, read_jsonl
 
 _SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<image>"]
 
@@ -54,10 +55,7 @@ BUILD_VERSION = 2
 
 def models_dir() -> Path:
     """Where built models are kept."""
-    if os.environ.get("OCRVQA_MODELS"):
-        return Path(os.environ["OCRVQA_MODELS"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "ocrvqa" / "models"
+    return cache_dir("models", "OCRVQA_MODELS")
 
 
 def resolve_model(model: str) -> str:
@@ -81,8 +79,9 @@ def _mini_benchmark_text() -> list[str]:
     folder = resources.files("eval_vqa") / "data" / "mini"
     texts = []
     for name in ("scene.jsonl", "doc.jsonl"):
-        for line in (folder / name).read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
+        with resources.as_file(folder / name) as path:
+            rows = [row for _, row in read_jsonl(path)]
+        for row in rows:
             text = " ".join([row["question"], *row["answers"], *row.get("ocr_tokens", [])])
             tokens = row.get("ocr_tokens", [])
             # as the context formats write them: quoted in a list, after commas, one a line

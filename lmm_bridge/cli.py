@@ -8,6 +8,8 @@ import sys
 import time
 from typing import Any
 
+from ocrvqa.errors import OcrvqaError
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to the ``ocrvqa`` parser."""
@@ -41,10 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_ask(args: argparse.Namespace) -> int:
     """Run ``ocrvqa ask``; returns the exit status."""
-    from ocr_expert import ImageInputError, OCREngineError
 
-    from lmm_bridge.backends import BackendError, infer_backend
-    from lmm_bridge.variants import VariantError, get_variant
+    from lmm_bridge.backends import infer_backend
+    from lmm_bridge.variants import get_variant
     from lmm_bridge.vlm import OCRAugmentedVLM
 
     try:
@@ -74,8 +75,7 @@ def run_ask(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         answer = vlm.generate([prepared])[0]
         timings["generate"] = time.perf_counter() - start
-    except (ImageInputError, OCREngineError, BackendError, VariantError, FileNotFoundError,
-            ValueError) as exc:
+    except (OcrvqaError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:

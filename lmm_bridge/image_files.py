@@ -14,14 +14,13 @@ once to a content-addressed PNG and reused from then on.
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
 import unicodedata
 from pathlib import Path
 
 from PIL import Image
 
 from ocr_expert.image_io import ImageSource, load_image, source_digest
+from ocrvqa.files import cache_dir, write_atomic
 
 #: Longest image path Qwen-VL-Chat reads back from its image span (see the module notes).
 MAX_PATH_BYTES = 254
@@ -29,8 +28,8 @@ _EXIF_ORIENTATION = 0x0112
 
 
 def default_image_dir() -> Path:
-    """``$OCRVQA_IMAGE_DIR``, else ``~/.cache/ocrvqa/images``."""
-    return Path(os.environ.get("OCRVQA_IMAGE_DIR") or Path.home() / ".cache" / "ocrvqa" / "images")
+    """``$OCRVQA_IMAGE_DIR``, else ``$XDG_CACHE_HOME/ocrvqa/images``, else ``~/.cache/ocrvqa/images``."""
+    return cache_dir("images", "OCRVQA_IMAGE_DIR")
 
 
 def image_path_for(source: ImageSource, image_dir: str | Path | None = None) -> str:
@@ -60,14 +59,7 @@ def image_path_for(source: ImageSource, image_dir: str | Path | None = None) -> 
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
         # Write then rename, so a concurrent reader never sees half a file.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                loaded.image.save(f, format="PNG")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, lambda f: loaded.image.save(f, format="PNG"))
     return str(path)
 
 

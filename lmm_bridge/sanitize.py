@@ -23,6 +23,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
+from ocrvqa.errors import OcrvqaError
+
 #: Qwen-VL-Chat's control strings (its tokenizer's special tokens), ``<|extra_N|>`` aside.
 QWEN_VL_CONTROL_STRINGS: tuple[str, ...] = (
     "<|endoftext|>",
@@ -81,7 +83,7 @@ def sanitizer(control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
 OCR_START, OCR_END = "\ue000", "\ue001"
 
 
-class PromptInjectionError(ValueError):
+class PromptInjectionError(OcrvqaError, ValueError):
     """OCR text would put a control string into the final prompt."""
 
 

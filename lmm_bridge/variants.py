@@ -10,6 +10,8 @@ import dataclasses
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+from ocrvqa.errors import OcrvqaError
+
 Format = Literal["none", "tokens", "llava", "lines", "boxes"]
 Unit = Literal["word", "line", "span"]
 FORMATS: tuple[str, ...] = ("none", "tokens", "llava", "lines", "boxes")
@@ -28,7 +30,7 @@ FORMAT_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-class VariantError(ValueError):
+class VariantError(OcrvqaError, ValueError):
     """A variant definition is malformed; the message names the variant and the field."""
 
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ocr_expert.types import OCRResult
+from ocrvqa.errors import OcrvqaError
+from ocrvqa.files import cache_dir, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +30,7 @@ CACHE_VERSION = 5
 
 def default_cache_dir() -> Path:
     """``$OCRVQA_CACHE``, else ``$XDG_CACHE_HOME/ocrvqa/ocr``, else ``~/.cache/ocrvqa/ocr``."""
-    if os.environ.get("OCRVQA_CACHE"):
-        return Path(os.environ["OCRVQA_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "ocrvqa" / "ocr"
+    return cache_dir("ocr", "OCRVQA_CACHE")
 
 
 def cache_key(image_digest: str, engine_config: dict[str, Any], mode: str) -> str:
@@ -49,7 +46,7 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-class CacheEntryError(ValueError):
+class CacheEntryError(OcrvqaError, ValueError):
     """A cache entry that cannot be trusted (the message says why)."""
 
 
@@ -161,14 +158,6 @@ class OCRCache:
             data["cache"] = fields
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:8]}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    f.write(json.dumps(data, ensure_ascii=False, default=str))
-                os.replace(tmp, path)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
+            write_atomic(path, json.dumps(data, ensure_ascii=False, default=str))
         except OSError as exc:
             log.warning("could not write OCR cache entry %s: %s", path, exc)

@@ -9,6 +9,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ocrvqa.errors import OcrvqaError
+
 SAMPLE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 IMAGE_SUFFIXES = SAMPLE_SUFFIXES + (".gif", ".bmp", ".tif", ".tiff")
 
@@ -123,7 +125,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_ocr(args: argparse.Namespace) -> int:
     from ocr_expert.engines.base import OCREngineError
-    from ocr_expert.image_io import ImageInputError, load_image
+    from ocr_expert.image_io import load_image
 
     images = expand_images(args.images) + (sample_images() if args.samples else [])
     if not images:
@@ -145,7 +147,7 @@ def run_ocr(args: argparse.Namespace) -> int:
     for path in bar:
         try:
             result = expert.read(path, mode=args.mode)
-        except (ImageInputError, OCREngineError) as exc:
+        except OcrvqaError as exc:
             failures += 1
             bar.write(f"error: {exc}", file=sys.stderr)
             continue
@@ -167,7 +169,6 @@ def run_ocr(args: argparse.Namespace) -> int:
 
 
 def run_score(args: argparse.Namespace) -> int:
-    from ocr_expert.engines.base import OCREngineError
     from ocr_expert.scoring import score_labels
 
     try:
@@ -175,7 +176,7 @@ def run_score(args: argparse.Namespace) -> int:
         report = score_labels(
             args.labels, expert, mode=args.mode, normalization=args.normalize, progress=True
         )
-    except (OCREngineError, FileNotFoundError, ValueError, KeyError) as exc:
+    except (OcrvqaError, FileNotFoundError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:

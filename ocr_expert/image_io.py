@@ -17,6 +17,8 @@ from typing import Any, Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ocrvqa.errors import OcrvqaError
+
 ImageSource = Union[str, Path, bytes, Image.Image, np.ndarray]
 
 #: Pillow's own default ceiling (about 89.5 megapixels, a 9459 x 9459 image).
@@ -27,7 +29,7 @@ DEFAULT_MAX_PIXELS = 89_478_485
 MAX_ASPECT_RATIO = 150
 
 
-class ImageInputError(ValueError):
+class ImageInputError(OcrvqaError, ValueError):
     """The input is not a readable image. The message names the input."""
 
 

@@ -18,7 +18,6 @@ level its insertions still count as edits.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -27,6 +26,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rapidfuzz.distance import Levenshtein
+
+from ocrvqa.files import read_jsonl
 
 # --- Arabic character classes -------------------------------------------------------------
 # Harakat (fathatan .. sukun), the other combining marks of the Arabic block (maddah, hamza
@@ -336,23 +337,10 @@ def read_labels(labels_jsonl_path: str | Path) -> list[LabelledImage]:
     path = Path(labels_jsonl_path)
     if not path.is_file():
         raise ValueError(f"labels file not found: {path}")
-    items: list[LabelledImage] = []
-    with path.open(encoding="utf-8") as f:
-        for number, raw in enumerate(f, start=1):
-            if not raw.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{where}: not valid JSON ({exc.msg})") from None
-            problem = _label_problem(record)
-            if problem:
-                raise ValueError(f"{where}: {problem}")
-            items.append(
-                LabelledImage(image=path.parent / record["image"], text=record["text"], line=number)
-            )
-    return items
+    return [
+        LabelledImage(image=path.parent / record["image"], text=record["text"], line=number)
+        for number, record in read_jsonl(path, check=lambda r: _label_problem(r) or "")
+    ]
 
 
 def _label_problem(record: Any) -> str | None:

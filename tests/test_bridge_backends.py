@@ -8,7 +8,7 @@ from bridge_fixtures import cached_model, render_text_image
 
 from lmm_bridge import BACKENDS, Backend, BackendError, GenerationRequest, load_backend, register_backend
 from lmm_bridge.backends import get_backend_class, infer_backend
-from lmm_bridge.devices import resolve_device
+from ocrvqa.devices import resolve_device
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

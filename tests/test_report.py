@@ -196,7 +196,8 @@ def test_a_thumbnail_cut_short_by_a_kill_is_drawn_again(tmp_path: Path, monkeypa
     real_save = Image.Image.save
 
     def dying_save(self, fp, *args, **kwargs):  # half a file, then the process "dies"
-        Path(fp).write_bytes(b"\xff\xd8\xff\xe0 half a jpeg")
+        half = b"\xff\xd8\xff\xe0 half a jpeg"
+        fp.write(half) if hasattr(fp, "write") else Path(fp).write_bytes(half)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Image.Image, "save", dying_save)

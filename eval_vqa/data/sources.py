@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ocrvqa.files import read_jsonl
+
 _DISK_MARKERS = ("state.json", "dataset_dict.json", "dataset_info.json")
 
 
@@ -58,19 +60,7 @@ def looks_like_path(source: str) -> bool:
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{n}: not valid JSON ({e.msg})") from None
-            if not isinstance(row, dict):
-                raise ValueError(f"{path}:{n}: each line must be a JSON object")
-            rows.append(row)
-    return rows
+    return [row for _, row in read_jsonl(path)]
 
 
 #: OCR-VQA's dataset.json marks each book's split with a number

@@ -8,10 +8,12 @@ from typing import Any, Union
 
 from PIL import Image
 
+from ocrvqa.errors import OcrvqaError
+
 ImageRef = Union[str, Path, bytes, Image.Image]
 
 
-class DataLoadError(RuntimeError):
+class DataLoadError(OcrvqaError, RuntimeError):
     """A benchmark's data could not be loaded. The message names the benchmark, the
     source and what to do about it."""
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
+
+from ocrvqa.files import write_atomic
 
 
 def bar_chart(results: dict[str, Any], path: str | Path) -> Path:
@@ -44,8 +45,7 @@ def bar_chart(results: dict[str, Any], path: str | Path) -> Path:
               frameon=False)
     fig.tight_layout()
     path = Path(path)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    fig.savefig(tmp)
+    # whole or absent, even if the report is killed while drawing
+    write_atomic(path, lambda f: fig.savefig(f, format=path.suffix.lstrip(".") or "png"))
     plt.close(fig)
-    os.replace(tmp, path)  # whole or absent, even if the report is killed while drawing
     return path

@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from eval_vqa.errors import kind_of
 from eval_vqa.log import attempt_of, write_text_atomic
+from ocrvqa.files import write_atomic
 
 THUMB_SIDE = 640
 
@@ -179,9 +179,8 @@ def _thumbnail(r: dict[str, Any], run_dir: Path, out_dir: Path) -> str | None:
                 image = draw_result(image, result)
             image.thumbnail((THUMB_SIDE, THUMB_SIDE))
             # whole or absent: a thumbnail cut short by a kill would be reused as it is
-            tmp = dest.with_name(f".{dest.stem}.{os.getpid()}.tmp.jpg")
-            image.convert("RGB").save(tmp, quality=80)
-            os.replace(tmp, dest)
+            rgb = image.convert("RGB")
+            write_atomic(dest, lambda f: rgb.save(f, format="JPEG", quality=80))
         except Exception:  # a missing or moved image should not stop the page
             return None
     return f"images/{name}"

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from lmm_bridge.backends.base import Backend, GenerationRequest
+from ocrvqa.errors import OcrvqaError
 
 BACKENDS: dict[str, type[Backend]] = {}
 #: backend used for models whose type no backend claims (transformers-native VLMs)
 DEFAULT_BACKEND = "hf"
 
 
-class BackendError(ValueError):
+class BackendError(OcrvqaError, ValueError):
     """A backend cannot be found or chosen; the message names the backend or model."""
 
 

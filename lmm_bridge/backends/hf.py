@@ -10,7 +10,7 @@ from typing import Any
 from lmm_bridge.backends import register_backend, require_model
 from lmm_bridge.backends.base import Backend, GenerationRequest, batches, lstrip_stream
 from lmm_bridge.backends.tokenizer_info import single_token_ids, tokenizer_control_strings
-from lmm_bridge.devices import resolve_device
+from ocrvqa.devices import resolve_device
 
 
 @register_backend("hf")

@@ -37,7 +37,7 @@ from typing import Any
 from lmm_bridge.backends import register_backend, require_model
 from lmm_bridge.backends.base import Backend, GenerationRequest, batches, lstrip_stream
 from lmm_bridge.backends.tokenizer_info import tokenizer_control_strings
-from lmm_bridge.devices import resolve_device
+from ocrvqa.devices import resolve_device
 from lmm_bridge.image_files import MAX_PATH_BYTES
 from lmm_bridge.sanitize import QWEN_VL_CONTROL_STRINGS
 

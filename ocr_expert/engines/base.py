@@ -10,9 +10,10 @@ from typing import Any, ClassVar
 from PIL import Image
 
 from ocr_expert.types import Span
+from ocrvqa.errors import OcrvqaError
 
 
-class OCREngineError(RuntimeError):
+class OCREngineError(OcrvqaError, RuntimeError):
     """An engine could not run (missing binary, missing model, bad option)."""
 
 

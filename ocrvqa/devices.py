@@ -1,4 +1,5 @@
-"""Choosing device and precision from what the machine has."""
+"""Choosing device and precision from what the machine has: one resolver for OCR engines and
+model backends alike (torch is imported only when asked)."""
 
 from __future__ import annotations
 
