@@ -18,6 +18,7 @@ from typing import Any, Literal, Sequence
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from eval_vqa.validation import format_validation_error
 from ocrvqa.errors import OcrvqaError
 
 #: Folder of the configs shipped with the project (``configs/`` at the repository root).
@@ -227,25 +228,6 @@ def load_config(source: str | Path | dict[str, Any], overrides: Sequence[str] = 
         raise ConfigError(format_validation_error(exc, where)) from None
     check_references(config)
     return config
-
-
-def format_validation_error(exc: ValidationError, where: str = "config") -> str:
-    """One line per problem, each naming the dotted key."""
-    lines = [f"{where}: invalid run config"]
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
-        # pydantic adds the union branch tried ("str", "dict[str,any]") to the location: drop it
-        loc = [p for p in loc if not p.startswith(("str", "dict[", "function-"))]
-        key = ".".join(loc) or "(top level)"
-        if err["type"] == "extra_forbidden":
-            lines.append(f"  {key}: unknown key")
-        elif err["type"] == "missing":
-            lines.append(f"  {key}: required key is missing")
-        else:
-            got = err.get("input")
-            shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
-            lines.append(f"  {key}: {err['msg']}{shown}")
-    return "\n".join(lines)
 
 
 def check_references(config: RunConfig) -> None:
