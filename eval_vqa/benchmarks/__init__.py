@@ -17,11 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval_vqa.benchmarks.files import BenchmarkFileError, parse_benchmark_file
+from eval_vqa.benchmarks.files import BENCHMARKS_DIR, BenchmarkFileError, parse_benchmark_file
 from eval_vqa.benchmarks.spec import BenchmarkSpec, DerivedSplit
-
-#: The folder of the benchmark definitions shipped with the package.
-BENCHMARKS_DIR = Path(__file__).resolve().parent
 
 #: The folder of the bundled mini benchmark (rendered images with questions and answers).
 MINI_DIR = BENCHMARKS_DIR.parent / "data" / "mini"

@@ -1,8 +1,9 @@
 """Benchmark definitions read from YAML files, with ``include:`` of shared templates.
 
 A file holds the keys of a :class:`BenchmarkSpec`, plus an optional ``include:`` naming
-another YAML file (relative to the including file) whose keys it starts from; includes
-may chain, and a key of the including file wins over the included one. A relative
+another YAML file whose keys it starts from: relative to the including file, else one
+shipped here (``include: _default.yaml`` works from any folder); includes may chain, and a
+key of the including file wins over the included one. A relative
 ``default_source`` is read relative to the file that writes it, so a definition can point
 at data shipped beside it.
 """
@@ -18,6 +19,9 @@ from pydantic import ValidationError
 from eval_vqa.benchmarks.spec import BenchmarkSpec
 from eval_vqa.validation import format_validation_error
 from ocrvqa.errors import OcrvqaError
+
+#: The folder of the benchmark definitions shipped with the package.
+BENCHMARKS_DIR = Path(__file__).resolve().parent
 
 
 class BenchmarkFileError(OcrvqaError, ValueError):
@@ -42,9 +46,10 @@ def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         return data
     if not isinstance(include, str):
         raise BenchmarkFileError(f"{path}: include: expected the name of one YAML file (got {include!r})")
-    target = (path.parent / include).resolve()
+    beside = (path.parent / include).resolve()
+    target = beside if beside.is_file() else (BENCHMARKS_DIR / include).resolve()
     if not target.is_file():
-        raise BenchmarkFileError(f"{path}: include: no such file {include!r} (looked for {target})")
+        raise BenchmarkFileError(f"{path}: include: no such file {include!r} (looked for {beside}, {target})")
     return {**_read(target, (*chain, path)), **data}
 
 
