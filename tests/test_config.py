@@ -31,6 +31,13 @@ def test_every_shipped_config_validates_by_name_from_any_folder(tmp_path, monkey
         load_config("nosuch")
 
 
+def test_the_repository_configs_folder_is_the_shipped_one(monkeypatch):
+    repo = Path(__file__).resolve().parents[1]
+    assert (repo / "configs").resolve() == (repo / "eval_vqa" / "configs").resolve()
+    monkeypatch.chdir(repo)
+    assert load_config("configs/smoke.yaml").name == "smoke"
+
+
 def test_a_configs_folder_in_the_current_folder_comes_first(tmp_path, monkeypatch):
     (tmp_path / "configs").mkdir()
     (tmp_path / "configs" / "smoke.yaml").write_text(yaml.safe_dump(dict(BASE, name="mine")))
