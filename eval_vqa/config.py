@@ -12,16 +12,18 @@ import hashlib
 import importlib
 import json
 import re
+from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from eval_vqa.validation import format_validation_error
 from ocrvqa.errors import OcrvqaError
 
-#: Folder of the configs shipped with the project (``configs/`` at the repository root).
-CONFIGS_DIR = Path(__file__).resolve().parents[1] / "configs"
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 
 class ConfigError(OcrvqaError, ValueError):
@@ -129,9 +131,6 @@ class RunConfig(_Strict):
         except (KeyError, IndexError, ValueError) as exc:
             raise ConfigError(f"output_dir: {self.output_dir!r} may use {{name}} and {{model}} only ({exc})") from None
 
-    def variant_names(self) -> list[str]:
-        return [v if isinstance(v, str) else str(v.get("name", "")) for v in self.variants]
-
     def fingerprint(self) -> str:
         """Hash of every setting that changes a sample's record: a resumed run must match it."""
         keys = ("model", "backend", "dtype", "prompt_profile", "model_kwargs", "variants", "ocr", "generation", "benchmarks")
@@ -194,16 +193,27 @@ def _index(node: list, part: str, where: str) -> int:
     return int(part)
 
 
-def resolve_config_path(name: str | Path) -> Path:
-    """A config path as given, or a shipped config by name (``smoke`` -> ``configs/smoke.yaml``)."""
+def shipped_configs() -> dict[str, Traversable]:
+    """The run configs shipped in the package (``eval_vqa/configs/*.yaml``), by name."""
+    folder = resources.files("eval_vqa") / "configs"
+    entries = folder.iterdir() if folder.is_dir() else ()
+    return {e.name.removesuffix(".yaml"): e for e in sorted(entries, key=lambda e: e.name)
+            if e.name.endswith(".yaml") and e.is_file()}
+
+
+def resolve_config_path(name: str | Path) -> Path | Traversable:
+    """A config path as given, one in ``./configs``, or a shipped config by name
+    (``smoke`` or ``smoke.yaml``), found wherever the package is installed."""
     path = Path(name)
     if path.is_file():
         return path
-    for folder in (Path.cwd() / "configs", CONFIGS_DIR):
-        for candidate in (folder / path, folder / f"{path}.yaml"):
-            if candidate.is_file():
-                return candidate
-    shipped = sorted(p.stem for p in CONFIGS_DIR.glob("*.yaml")) if CONFIGS_DIR.is_dir() else []
+    for candidate in (Path.cwd() / "configs" / path, Path.cwd() / "configs" / f"{path}.yaml"):
+        if candidate.is_file():
+            return candidate
+    shipped = shipped_configs()
+    found = shipped.get(str(name).removesuffix(".yaml"))
+    if found is not None:
+        return found
     raise ConfigError(f"config not found: {name} (pass a YAML file or one of: {', '.join(shipped) or 'none'})")
 
 
@@ -229,42 +239,15 @@ def load_config(source: str | Path | dict[str, Any], overrides: Sequence[str] = 
     return config
 
 
-def format_validation_error(exc: ValidationError, where: str = "config") -> str:
-    """One line per problem, each naming the dotted key."""
-    lines = [f"{where}: invalid run config"]
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
-        # pydantic adds the union branch tried ("str", "dict[str,any]") to the location: drop it
-        loc = [p for p in loc if not p.startswith(("str", "dict[", "function-"))]
-        key = ".".join(loc) or "(top level)"
-        if err["type"] == "extra_forbidden":
-            lines.append(f"  {key}: unknown key")
-        elif err["type"] == "missing":
-            lines.append(f"  {key}: required key is missing")
-        else:
-            got = err.get("input")
-            shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
-            lines.append(f"  {key}: {err['msg']}{shown}")
-    return "\n".join(lines)
-
-
 def check_references(config: RunConfig) -> None:
     """Names that refer to registries elsewhere: benchmarks, variants, metrics, the baseline."""
-    from eval_vqa.benchmarks import get_benchmark
     from eval_vqa.metrics import METRICS
     from ocr_expert.engines import engine_names
 
     load_plugins(config)
     if config.ocr.engine not in engine_names():
         raise ConfigError(f"ocr.engine: unknown OCR engine {config.ocr.engine!r} (known: {', '.join(engine_names())})")
-    names = []
-    for i, bench in enumerate(config.benchmarks):
-        try:
-            names.append(get_benchmark(bench.name).name)
-        except KeyError as exc:
-            raise ConfigError(f"benchmarks.{i}.name: {exc.args[0]}") from None
-    if len(set(names)) != len(names):
-        raise ConfigError(f"benchmarks: a benchmark is listed twice ({', '.join(names)})")
+    check_benchmarks(config)
     if config.backend is not None:
         from lmm_bridge.backends import BackendError, get_backend_class
 
@@ -285,15 +268,34 @@ def check_references(config: RunConfig) -> None:
             raise ConfigError(f"prompt_profile: {exc}") from None
     if config.report.metric not in METRICS:
         raise ConfigError(f"report.metric: unknown metric {config.report.metric!r} (known: {', '.join(METRICS)})")
-    variants = parse_variant_specs(config.variants)
-    seen = [v.name for v in variants]
-    if len(set(seen)) != len(seen):
-        raise ConfigError(f"variants: two variants share a name ({', '.join(seen)}); give each a name")
+    seen = [v.name for v in parse_variant_specs(config.variants)]
     # the default baseline may be absent (a run without `none` has no deltas); a chosen one may not
     if "baseline" in config.report.model_fields_set and config.report.baseline not in seen:
         raise ConfigError(
             f"report.baseline: {config.report.baseline!r} is not one of the run's variants ({', '.join(seen)})"
         )
+
+
+def check_benchmarks(config: RunConfig) -> None:
+    """Check every benchmark entry against the registry (after the plugins registered theirs).
+
+    An entry named by a YAML file (``name: my_bench.yaml``, relative to the current folder)
+    is read and registered first, and the entry then carries the name the file defines.
+    """
+    from eval_vqa.benchmarks import BenchmarkFileError, get_benchmark, load_benchmark_file
+
+    names = []
+    for i, bench in enumerate(config.benchmarks):
+        try:
+            if bench.name.endswith((".yaml", ".yml")):
+                bench.name = load_benchmark_file(bench.name).name
+            names.append(get_benchmark(bench.name).name)
+        except KeyError as exc:
+            raise ConfigError(f"benchmarks.{i}.name: {exc.args[0]}") from None
+        except BenchmarkFileError as exc:
+            raise ConfigError(f"benchmarks.{i}.name: {exc}") from None
+    if len(set(names)) != len(names):
+        raise ConfigError(f"benchmarks: a benchmark is listed twice ({', '.join(names)})")
 
 
 def check_device(device: str) -> None:
@@ -332,9 +334,13 @@ def load_plugins(config: RunConfig) -> None:
 
 def parse_variant_specs(items: list[str | dict[str, Any]]) -> list[Any]:
     """The bridge's ``VariantSpec`` list, with its errors reported under the ``variants`` key."""
-    from lmm_bridge.variants import parse_variants
+    from lmm_bridge.variants import get_variant
 
     try:
-        return parse_variants(list(items))
+        variants = [get_variant(item) for item in items]
     except (ValueError, TypeError, KeyError) as exc:
         raise ConfigError(f"variants: {exc}") from exc
+    names = [v.name for v in variants]
+    if len(set(names)) != len(names):  # results are keyed by variant name
+        raise ConfigError(f"variants: two variants share a name ({', '.join(names)}); give each a name")
+    return variants

@@ -7,17 +7,42 @@ from pathlib import Path
 import pytest
 import yaml
 
-from eval_vqa.config import CONFIGS_DIR, ConfigError, apply_overrides, load_config
+from eval_vqa.config import (
+    ConfigError,
+    apply_overrides,
+    load_config,
+    resolve_config_path,
+    shipped_configs,
+)
 
 BASE = {"name": "t", "model": "some/model", "benchmarks": ["mini_scene"], "variants": ["none", "tokens"]}
 
 
-def test_every_shipped_config_validates():
-    names = sorted(p.stem for p in CONFIGS_DIR.glob("*.yaml"))
+def test_every_shipped_config_validates_by_name_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no configs/ here: the names resolve inside the package
+    names = list(shipped_configs())
     assert {"smoke", "seed_table5"} <= set(names)
     for name in names:
+        assert Path(str(resolve_config_path(name))).parent.parts[-2:] == ("eval_vqa", "configs")
         config = load_config(name)
         assert config.benchmarks and config.variants
+    assert load_config("smoke.yaml").name == "smoke"
+    with pytest.raises(ConfigError, match="config not found: nosuch .*one of: .*seed_table5.*smoke"):
+        load_config("nosuch")
+
+
+def test_the_repository_configs_folder_is_the_shipped_one(monkeypatch):
+    repo = Path(__file__).resolve().parents[1]
+    assert (repo / "configs").resolve() == (repo / "eval_vqa" / "configs").resolve()
+    monkeypatch.chdir(repo)
+    assert load_config("configs/smoke.yaml").name == "smoke"
+
+
+def test_a_configs_folder_in_the_current_folder_comes_first(tmp_path, monkeypatch):
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "smoke.yaml").write_text(yaml.safe_dump(dict(BASE, name="mine")))
+    monkeypatch.chdir(tmp_path)
+    assert load_config("smoke").name == "mine"
 
 
 def test_seed_config_is_the_papers_setup():
@@ -86,8 +111,28 @@ def test_missing_model_is_named():
 
 
 def test_duplicate_variant_names_are_refused():
-    with pytest.raises(ConfigError, match="variants"):
+    with pytest.raises(ConfigError, match=r"variants: two variants share a name \(tokens, tokens\); give each a name"):
         load_config(dict(BASE, variants=["tokens", {"name": "tokens", "format": "lines"}]))
+
+
+def test_a_benchmark_named_by_its_yaml_file_is_registered(tmp_path, monkeypatch):
+    from eval_vqa.benchmarks import BENCHMARKS
+
+    (tmp_path / "defs").mkdir()
+    (tmp_path / "defs" / "signs.yaml").write_text(yaml.safe_dump({
+        "include": "_default.yaml",  # not beside it: the shipped template
+        "name": "my_signs", "split": "test", "default_source": "signs.jsonl"}))
+    monkeypatch.chdir(tmp_path)  # a relative file name is read from the current folder
+    try:
+        config = load_config(dict(BASE, benchmarks=["mini_doc", {"name": "defs/signs.yaml", "limit": 3}]))
+        assert [b.name for b in config.benchmarks] == ["mini_doc", "my_signs"]
+        assert BENCHMARKS["my_signs"].default_source == str(tmp_path / "defs" / "signs.jsonl")
+        with pytest.raises(ConfigError, match="benchmarks: a benchmark is listed twice"):
+            load_config(dict(BASE, benchmarks=["my_signs", "defs/signs.yaml"]))
+    finally:
+        BENCHMARKS.pop("my_signs", None)
+    with pytest.raises(ConfigError, match="benchmarks.1.name: .*nosuch.yaml: cannot read the benchmark file"):
+        load_config(dict(BASE, benchmarks=["mini_doc", "nosuch.yaml"]))
 
 
 def test_yaml_file_errors_name_the_file(tmp_path: Path):

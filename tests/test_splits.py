@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-
-from eval_vqa.benchmarks import STVQA_VAL, get_benchmark
+from eval_vqa.benchmarks import get_benchmark
 from eval_vqa.config import load_config
 from eval_vqa.data import DataLoadError, open_benchmark
 
@@ -27,8 +26,9 @@ def stvqa_train(path: Path, n: int, order_seed: int | None = None) -> Path:
 def test_stvqa_val_is_a_fixed_draw_from_the_train_split(tmp_path):
     source = stvqa_train(tmp_path / "train.jsonl", 26074)
     val = open_benchmark("stvqa", source=str(source), split="val")
-    assert len(val) == STVQA_VAL.size == 2600
-    assert val.split == "val" and STVQA_VAL.base == "train"
+    derived = get_benchmark("stvqa").derived_splits["val"]
+    assert len(val) == derived.size == 2600
+    assert val.split == "val" and derived.base == "train"
     # the same questions from a copy in another order: the draw depends on the ids only
     shuffled = open_benchmark("stvqa", source=str(stvqa_train(tmp_path / "s.jsonl", 26074, 3)), split="val")
     assert set(shuffled.ids) == set(val.ids)

@@ -8,8 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
-from eval_vqa.benchmarks import BenchmarkSpec, get_benchmark
-from eval_vqa.data.rows import FieldMap, as_text_list, question_count, resolve_fields, row_to_samples
+from eval_vqa.benchmarks import BenchmarkSpec, DerivedSplit, get_benchmark
+from eval_vqa.data.rows import (
+    FieldMap,
+    as_text_list,
+    question_count,
+    resolve_fields,
+    row_to_samples,
+)
 from eval_vqa.data.select import select_positions
 from eval_vqa.data.sources import Table, looks_like_path, open_source
 from eval_vqa.data.types import DataLoadError, Sample
@@ -167,54 +173,87 @@ def open_benchmark(
     source cannot be opened, its columns do not map, or (with ``require_answers``) it has
     no answers column.
     """
+    where_from = _resolve(benchmark, source, split, config)
+    spec, where = where_from.spec, where_from.where
+    try:
+        select_positions([], subset=subset, seed=seed, offset=offset, limit=limit)  # before any download
+    except ValueError as e:
+        raise DataLoadError(f"{where}: {e}") from None
+    table, label = _open_table(where_from, image_root)
+    fields = _check_columns(table, where_from, require_answers)
+    keys = _keys(table, fields, spec)
+    chosen = _select(keys, where_from, subset=subset, seed=seed, offset=offset, limit=limit)
+    return BenchmarkData(spec, label, where_from.split, where_from.config, where, table, fields, keys, chosen)
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Where a benchmark's data comes from: the source, the split asked for and the split read
+    (a derived split's base), the dataset config, and how messages name it all."""
+
+    spec: BenchmarkSpec
+    source: Any
+    own: bool  # the benchmark's own source (its hub copy, tried under older ids, or bundled files)
+    split: str
+    derived: DerivedSplit | None
+    config: str | None
+    where: str
+
+    @property
+    def load_split(self) -> str:
+        return self.derived.base if self.derived else self.split
+
+
+def _resolve(benchmark: BenchmarkSpec | str, source: Any, split: str | None, config: str | None) -> _Origin:
+    """The benchmark's spec and where its data comes from, before anything is opened."""
     try:
         spec = get_benchmark(benchmark)
     except KeyError as e:
         raise DataLoadError(str(e.args[0])) from None
-
     own = source is None
     if own:
         source = spec.default_source or spec.hf_path
         if source is None:
             raise DataLoadError(f"benchmark {spec.name!r} has no default source; pass source=...")
-    label = source_label(source)
     split = split or spec.split
-    derived = spec.derived_splits.get(split)
-    load_split = derived.base if derived else split
     if config is None and isinstance(source, (str, Path)) and (
             str(source) == spec.hf_path or Path(str(source)).expanduser().is_dir()):
         config = spec.hf_config
-    where = _where(spec, label, config, split)
+    where = _where(spec, source_label(source), config, split)
+    return _Origin(spec, source, own, split, spec.derived_splits.get(split), config, where)
 
-    try:
-        select_positions([], subset=subset, seed=seed, offset=offset, limit=limit)  # before any download
-    except ValueError as e:
-        raise DataLoadError(f"{where}: {e}") from None
 
+def _open_table(origin: _Origin, image_root: str | Path | None) -> tuple[Table, str]:
+    """The source's table and its label, trying the benchmark's older hub ids after its own."""
+    spec, source, where = origin.spec, origin.source, origin.where
     candidates: list[Any] = [source]
-    if own and spec.hf_path and source == spec.hf_path:
+    if origin.own and spec.hf_path and source == spec.hf_path:
         candidates += list(spec.hf_fallbacks)  # older copies of the same data
     failures: list[str] = []
-    table = None
     for candidate in candidates:
         try:
-            table = open_source(candidate, split=load_split, config=config, image_root=image_root)
-            break
+            table = open_source(candidate, split=origin.load_split, config=origin.config, image_root=image_root)
         except FileNotFoundError as e:
             if isinstance(candidate, (str, Path)) and looks_like_path(str(candidate)):
                 raise DataLoadError(f"{where}: {e}. Check the path, or pass a Hugging Face id.") from None
             failures.append(f"{source_label(candidate)}: {type(e).__name__}: {str(e)[:600]}")
         except Exception as e:  # datasets raises many types: network, config, split, schema
             failures.append(f"{source_label(candidate)}: {type(e).__name__}: {str(e)[:600]}")
-    if table is None:
-        detail = "; ".join(failures)
-        hint = "" if not isinstance(source, str) or looks_like_path(source) else " " + _OFFLINE_HINT
-        notes = f" Note: {spec.notes}" if spec.notes else ""
-        raise DataLoadError(f"{where}: could not load it: {detail}.{hint}{notes}")
-    if failures:
-        warnings.warn(f"{where}: loaded the older copy {source_label(candidate)} ({failures[0]})", stacklevel=2)
-        label = source_label(candidate)
+        else:
+            if failures:
+                # stacklevel: the caller of open_benchmark
+                warnings.warn(f"{where}: loaded the older copy {source_label(candidate)} ({failures[0]})", stacklevel=3)
+            return table, source_label(candidate)
+    detail = "; ".join(failures)
+    hint = "" if not isinstance(source, str) or looks_like_path(source) else " " + _OFFLINE_HINT
+    notes = f" Note: {spec.notes}" if spec.notes else ""
+    raise DataLoadError(f"{where}: could not load it: {detail}.{hint}{notes}")
 
+
+def _check_columns(table: Table, origin: _Origin, require_answers: bool) -> FieldMap:
+    """The source's columns for our fields; an image and a question column are required, and
+    an answers column too unless ``require_answers`` is false."""
+    spec, where = origin.spec, origin.where
     fields = resolve_fields(table.columns, spec)
     missing = [n for n in ("image", "question") if getattr(fields, n) is None]
     if missing:
@@ -228,14 +267,22 @@ def open_benchmark(
             f"{where}: the source has no answers column (columns: {table.columns}), so "
             f"it cannot be scored. {spec.notes or 'Use a split with ground truth.'}"
         )
+    return fields
 
-    keys = _keys(table, fields, spec)
+
+def _select(
+    keys: list[tuple[int, int, str]], origin: _Origin, *, subset: int | None, seed: int, offset: int,
+    limit: int | None,
+) -> list[int]:
+    """Positions into ``keys`` of the chosen samples: the derived split's draw, then the run's
+    subset, offset and limit, in source order."""
     ids = [k[2] for k in keys]
     base = list(range(len(keys)))
+    derived, where = origin.derived, origin.where
     if derived is not None:
         if len(keys) < derived.size:
             raise DataLoadError(
-                f"{where}: split {split!r} is {derived.size} questions drawn from split "
+                f"{where}: split {origin.split!r} is {derived.size} questions drawn from split "
                 f"{derived.base!r}, which holds only {len(keys)}: use a complete copy of it"
             )
         base = select_positions(ids, subset=derived.size, seed=derived.seed)
@@ -246,7 +293,7 @@ def open_benchmark(
             f"{where}: nothing selected ({len(base)} samples in the source; "
             f"subset={subset}, offset={offset}, limit={limit})"
         )
-    return BenchmarkData(spec, label, split, config, where, table, fields, keys, chosen)
+    return chosen
 
 
 def source_label(source: Any) -> str:
@@ -265,24 +312,33 @@ def load_samples(benchmark: BenchmarkSpec | str, *args: Any, **kwargs: Any) -> l
     :class:`DataLoadError` naming the benchmark, the source and what to do.
     """
     data = open_benchmark(benchmark, *args, **kwargs)
-    require_answers = kwargs.get("require_answers", True)
-    spec, where = data.spec, data.where
     samples = list(data)
+    if kwargs.get("require_answers", True):
+        samples = _drop_unanswered(samples, data)
+    _check_images(samples, data.where)
+    return samples
 
+
+def _drop_unanswered(samples: list[Sample], data: BenchmarkData) -> list[Sample]:
+    """The samples with answers; the others are dropped with a warning, and none at all raises."""
     unanswered = [s for s in samples if not s.answers]
-    if unanswered and require_answers:
-        if len(unanswered) == len(samples):
-            raise DataLoadError(
-                f"{where}: none of the {len(samples)} selected questions has an answer, so "
-                f"they cannot be scored. {spec.notes or 'Use a split with ground truth.'}"
-            )
-        warnings.warn(
-            f"{where}: dropping {len(unanswered)} of {len(samples)} questions without "
-            f"answers (e.g. {unanswered[0].question_id})",
-            stacklevel=2,
+    if not unanswered:
+        return samples
+    if len(unanswered) == len(samples):
+        raise DataLoadError(
+            f"{data.where}: none of the {len(samples)} selected questions has an answer, so "
+            f"they cannot be scored. {data.spec.notes or 'Use a split with ground truth.'}"
         )
-        samples = [s for s in samples if s.answers]
+    warnings.warn(
+        f"{data.where}: dropping {len(unanswered)} of {len(samples)} questions without "
+        f"answers (e.g. {unanswered[0].question_id})",
+        stacklevel=3,  # the caller of load_samples
+    )
+    return [s for s in samples if s.answers]
 
+
+def _check_images(samples: list[Sample], where: str) -> None:
+    """Raise when no image file exists or no sample has an image; warn when some lack one."""
     paths = [s.image for s in samples if isinstance(s.image, str)]
     if paths and not any(Path(p).exists() for p in paths):
         raise DataLoadError(
@@ -297,6 +353,5 @@ def load_samples(benchmark: BenchmarkSpec | str, *args: Any, **kwargs: Any) -> l
         warnings.warn(
             f"{where}: {len(missing_image)} question(s) without an image "
             f"(e.g. {missing_image[0]}); they will be recorded as broken samples",
-            stacklevel=2,
+            stacklevel=3,  # the caller of load_samples
         )
-    return samples
