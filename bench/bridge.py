@@ -1,6 +1,6 @@
 """Bridge overheads, measured in one run on this machine.
 
-1. Prompt building per sample (format + sanitise + token budget + image file + template)
+1. Prompt building per sample (format + sanitise + token budget + template)
    for each context format, on a 60-line OCR page with the tiny Qwen2-VL tokenizer.
 2. Throughput of the ``hf`` backend on the tiny Qwen2-VL model: one batched call versus
    the same requests one by one (greedy, identical answers checked).
@@ -44,8 +44,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         model = build_tiny_qwen2vl(Path(tmp) / "qwen2vl")
-        vlm = OCRAugmentedVLM(str(model), ocr=None, image_dir=Path(tmp) / "images",
-                              batch_size=args.batch, max_new_tokens=args.max_new_tokens)
+        vlm = OCRAugmentedVLM(str(model), ocr=None, batch_size=args.batch,
+                              max_new_tokens=args.max_new_tokens)
         image = render_text_image(["INVOICE 42"], Path(tmp) / "page.png")
         result = page()
         print(f"prompt building, {args.samples} samples of a {len(result.lines)}-line page "
@@ -54,7 +54,7 @@ def main() -> None:
                         {"name": "tokens@64", "format": "tokens", "budget_tokens": 64},
                         {"name": "lines@128", "format": "lines", "budget_tokens": 128}]:
             spec = vlm.variant(variant)
-            vlm.prepare(image, "What is the total?", result, spec)  # warm: image file written
+            vlm.prepare(image, "What is the total?", result, spec)  # warm
             t0 = time.perf_counter()
             for _ in range(args.samples):
                 prepared = vlm.prepare(image, "What is the total?", result, spec)
@@ -67,8 +67,8 @@ def main() -> None:
             p = Path(tmp) / f"img{i}.png"
             render_text_image([f"SHOP {i}", "open"], p, size=(200 + 20 * (i % 4), 120))
             paths.append(str(p))
-        reqs = [GenerationRequest(p, f"What does sign {i} say?" + " please" * (i % 3),
-                                  args.max_new_tokens) for i, p in enumerate(paths)]
+        reqs = [GenerationRequest.one_image(p, f"What does sign {i} say?" + " please" * (i % 3),
+                                            args.max_new_tokens) for i, p in enumerate(paths)]
         backend = vlm.backend
         backend.generate(reqs[:2])  # warm up
         t0 = time.perf_counter()

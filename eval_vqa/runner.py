@@ -301,7 +301,6 @@ class _BenchmarkJob:
                     continue
                 rec = records[id(x)]
                 rec["variants"][variant.name] = self._variant_entry(variant, x, prompt, answer, seconds)
-                rec.setdefault("image", prompt.image_path)
                 kept.append(x)
             live = kept
         out = []

@@ -9,11 +9,15 @@ from lmm_bridge.backends import (
     BACKENDS,
     Backend,
     BackendError,
-    GenerationRequest,
+    BackendOptions,
+    PretrainedBackend,
+    PretrainedOptions,
     load_backend,
     register_backend,
 )
+from lmm_bridge.config import BridgeConfig
 from lmm_bridge.context import ContextInfo
+from lmm_bridge.messages import GenerationRequest, ImagePart, Message, TextPart
 from lmm_bridge.sanitize import sanitize
 from lmm_bridge.variants import VariantError, VariantSpec, parse_variants
 from lmm_bridge.vlm import Answer, OCRAugmentedVLM, PreparedPrompt
@@ -23,10 +27,17 @@ __all__ = [
     "Answer",
     "Backend",
     "BackendError",
+    "BackendOptions",
+    "BridgeConfig",
     "ContextInfo",
     "GenerationRequest",
+    "ImagePart",
+    "Message",
     "OCRAugmentedVLM",
     "PreparedPrompt",
+    "PretrainedBackend",
+    "PretrainedOptions",
+    "TextPart",
     "VariantError",
     "VariantSpec",
     "load_backend",

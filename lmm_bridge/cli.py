@@ -81,7 +81,7 @@ def run_ask(args: argparse.Namespace) -> int:
     if args.json:
         timings["total"] = sum(timings.values())
         print(json.dumps({
-            "answer": answer, "variant": prepared.variant, "image_path": prepared.image_path,
+            "answer": answer, "variant": prepared.variant,
             "ocr_text": None if result is None else result.text,
             "prompt": prepared.full_prompt, "context_tokens": prepared.context.n_tokens,
             "dropped": prepared.context.dropped, "timings": timings,

@@ -10,14 +10,13 @@ string either; the prompt builder repeats that over the whole text after the ima
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
-
-from ocr_expert.types import OCRResult
+from dataclasses import dataclass, field
 
 from lmm_bridge.budget import fit_budget
 from lmm_bridge.formats import Unit, extract_units, render_items, render_unit
 from lmm_bridge.sanitize import mark_ocr, neutralise_marked, sanitizer
 from lmm_bridge.variants import VariantSpec
+from ocr_expert.types import OCRResult
 
 BELOW_MIN_SCORE = "below_min_score"
 #: ``ContextInfo.note`` when a ``boxes`` variant had no boxes to show
@@ -62,7 +61,7 @@ def build_context(result: OCRResult | None, variant: VariantSpec, *,
     if variant.format == "boxes" and extracted and all(u.box is None for u in extracted):
         # An engine that writes text out (got-ocr2, vlm-ocr on whole pages) gives no positions:
         # lines under a "with positions" label would mislead the model.
-        variant, note = replace(variant, format="lines"), NO_BOXES_NOTE
+        variant, note = variant.replace(format="lines"), NO_BOXES_NOTE
     units: list[Unit] = []
     dropped: list[tuple[str, str]] = []
     for u in extracted:

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from lmm_bridge.variants import UnitKind, VariantSpec
 from ocr_expert.types import Box, OCRResult
-
-from lmm_bridge.variants import VariantSpec
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,7 @@ class Unit:
     order: int
 
 
-def extract_units(result: OCRResult, unit: str) -> list[Unit]:
+def extract_units(result: OCRResult, kind: UnitKind) -> list[Unit]:
     """Units of the requested kind in reading order.
 
     ``word``: whitespace-separated words of each line (a word inherits the score and box of
@@ -35,11 +34,11 @@ def extract_units(result: OCRResult, unit: str) -> list[Unit]:
     for line in result.lines:
         spans = [result.spans[i] for i in line.spans if 0 <= i < len(result.spans)]
         line_score = min((s.score for s in spans), default=1.0)
-        if unit == "line":
+        if kind == "line":
             if line.text.strip():
                 units.append(Unit(line.text.strip(), line_score, line.box, len(units)))
             continue
-        if unit == "span" and spans:
+        if kind == "span" and spans:
             for s in spans:
                 if s.text.strip():
                     units.append(Unit(s.text.strip(), s.score, s.box, len(units)))

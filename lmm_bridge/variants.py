@@ -6,14 +6,16 @@ field here, so run configs can set it; the code only holds the defaults of each 
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
 from ocrvqa.errors import OcrvqaError
+from ocrvqa.validation import error_lines
 
 Format = Literal["none", "tokens", "llava", "lines", "boxes"]
-Unit = Literal["word", "line", "span"]
+#: what one item of OCR context is (a ``formats.Unit`` of this kind)
+UnitKind = Literal["word", "line", "span"]
 FORMATS: tuple[str, ...] = ("none", "tokens", "llava", "lines", "boxes")
 
 #: What each format does unless a variant says otherwise.
@@ -34,8 +36,7 @@ class VariantError(OcrvqaError, ValueError):
     """A variant definition is malformed; the message names the variant and the field."""
 
 
-@dataclass(frozen=True)
-class VariantSpec:
+class VariantSpec(BaseModel):
     """One prompt variant.
 
     ``format`` picks how OCR text is rendered; ``None`` in an option means "the format's
@@ -43,15 +44,21 @@ class VariantSpec:
     ``lead_in + question + separator + context`` (``position="after"``) or
     ``lead_in + context + separator + question`` (``position="before"``), then
     ``instruction_separator + instruction`` when the benchmark gives one.
+
+    Validating takes what a config writes: a built-in variant's name, or a mapping. A
+    mapping named after a built-in (or with ``base: <built-in>``) changes only the options
+    it gives; a new variant needs a ``format``. Unknown options are refused.
     """
 
-    name: str
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
     format: Format = "none"
-    budget_tokens: int | None = None
+    budget_tokens: int | None = Field(default=None, ge=0, strict=True)
     lead_in: str = ""
     label: str | None = None
     lowercase: bool | None = None
-    unit: Unit | None = None
+    unit: UnitKind | None = None
     position: Literal["after", "before"] = "after"
     separator: str = "\n"
     item_separator: str | None = None
@@ -65,26 +72,33 @@ class VariantSpec:
     #: when set, spans scoring below this are never shown, budget or not
     min_score: float | None = None
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise VariantError(f"variant name must be a non-empty string, got {self.name!r}")
-        if self.format not in FORMATS:
-            raise VariantError(
-                f"variant {self.name!r}: unknown format {self.format!r} (choose from {', '.join(FORMATS)})"
-            )
-        if self.budget_tokens is not None and (
-            not isinstance(self.budget_tokens, int) or self.budget_tokens < 0
-        ):
-            raise VariantError(
-                f"variant {self.name!r}: budget_tokens must be a non-negative integer or null, "
-                f"got {self.budget_tokens!r}"
-            )
-        if self.position not in ("after", "before"):
-            raise VariantError(f"variant {self.name!r}: position must be 'after' or 'before'")
-        if self.unit is not None and self.unit not in ("word", "line", "span"):
-            raise VariantError(f"variant {self.name!r}: unit must be 'word', 'line' or 'span'")
-        if self.box_style not in ("auto", "qwen-vl", "plain"):
-            raise VariantError(f"variant {self.name!r}: box_style must be auto, qwen-vl or plain")
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise _variant_error(data, exc) from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_config_item(cls, item: Any) -> Any:
+        """A built-in's name, or a mapping extending a built-in: the full set of options."""
+        if isinstance(item, str):
+            if item not in BUILTIN_VARIANTS:
+                raise ValueError(
+                    f"unknown variant {item!r}: built-in variants are {', '.join(BUILTIN_VARIANTS)}; "
+                    "define others as a mapping with name and format"
+                )
+            return BUILTIN_VARIANTS[item].model_dump()
+        if not isinstance(item, dict):
+            return item  # pydantic refuses it, naming the type
+        data = dict(item)
+        name = data.get("name")
+        base = BUILTIN_VARIANTS.get(data.pop("base", None) or (name if isinstance(name, str) else ""))
+        if base is not None:
+            return {**base.model_dump(), **data}
+        if "format" not in data:
+            raise ValueError(f"variant {name!r}: a new variant needs a format")
+        return data
 
     @property
     def uses_ocr(self) -> bool:
@@ -96,54 +110,40 @@ class VariantSpec:
         return FORMAT_DEFAULTS[self.format][key] if value is None else value
 
     def replace(self, **changes: Any) -> "VariantSpec":
-        return dataclasses.replace(self, **changes)
+        """A copy with ``changes`` applied, validated as a new variant is."""
+        return get_variant({**self.model_dump(), **changes})
 
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+def _variant_error(item: Any, exc: ValidationError) -> VariantError:
+    """One line naming the variant and each field at fault."""
+    name = item.get("name") if isinstance(item, dict) else item
+    lines = error_lines(exc)
+    if not any(err["loc"] for err in exc.errors()):
+        return VariantError("; ".join(lines))  # the item as a whole: the message names it
+    return VariantError(f"variant {name!r}: " + "; ".join(lines))
 
 
 #: The variants a bare name refers to.
-BUILTIN_VARIANTS: dict[str, VariantSpec] = {
-    name: VariantSpec(name=name, format=name) for name in FORMATS  # type: ignore[arg-type]
-}
+BUILTIN_VARIANTS: dict[str, VariantSpec] = {}
+BUILTIN_VARIANTS.update(
+    {name: VariantSpec(name=name, format=name) for name in FORMATS}  # type: ignore[arg-type]
+)
 BUILTIN_VARIANTS["tokens-lead-in"] = VariantSpec(
     name="tokens-lead-in",
     format="tokens",
     lead_in="Please answer the following questions based on OCR token and Pictures, ",
 )
 
-_FIELD_NAMES = {f.name for f in fields(VariantSpec)}
-
-
 def get_variant(item: "str | dict[str, Any] | VariantSpec") -> VariantSpec:
     """One variant from a built-in name, a mapping (as in YAML) or a ``VariantSpec``."""
     if isinstance(item, VariantSpec):
         return item
-    if isinstance(item, str):
-        if item not in BUILTIN_VARIANTS:
-            raise VariantError(
-                f"unknown variant {item!r}: built-in variants are {', '.join(BUILTIN_VARIANTS)}; "
-                "define others as a mapping with name and format"
-            )
-        return BUILTIN_VARIANTS[item]
-    if isinstance(item, dict):
-        data = dict(item)
-        name = data.get("name")
-        # A mapping may extend a built-in: {"name": "tokens", "budget_tokens": 200}
-        base = BUILTIN_VARIANTS.get(data.get("base") or name or "")
-        data.pop("base", None)
-        unknown = sorted(set(data) - _FIELD_NAMES)
-        if unknown:
-            raise VariantError(
-                f"variant {name!r}: unknown option(s) {', '.join(unknown)} "
-                f"(known: {', '.join(sorted(_FIELD_NAMES))})"
-            )
-        if base is not None:
-            return base.replace(**data)
-        if "format" not in data:
-            raise VariantError(f"variant {name!r}: a new variant needs a format")
-        return VariantSpec(**data)
-    raise VariantError(f"a variant must be a name, a mapping or a VariantSpec, got {item!r}")
+    if not isinstance(item, (str, dict)):
+        raise VariantError(f"a variant must be a name, a mapping or a VariantSpec, got {item!r}")
+    try:
+        return VariantSpec.model_validate(item)
+    except ValidationError as exc:
+        raise _variant_error(item, exc) from None
 
 
 def parse_variants(items: "list[str | dict[str, Any] | VariantSpec]") -> list[VariantSpec]:
@@ -164,6 +164,7 @@ __all__ = [
     "FORMATS",
     "FORMAT_DEFAULTS",
     "VariantError",
+    "UnitKind",
     "VariantSpec",
     "get_variant",
     "parse_variants",

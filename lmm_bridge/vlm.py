@@ -10,12 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ocr_expert.image_io import ImageSource
-from ocr_expert.types import OCRResult
-
-from lmm_bridge.backends import Backend, GenerationRequest, load_backend
+from lmm_bridge.backends import Backend, BackendError, load_backend
+from lmm_bridge.config import DEFAULT_MODEL, DEFAULT_VARIANTS, BridgeConfig
 from lmm_bridge.context import ContextInfo, assemble_text, build_context
-from lmm_bridge.image_files import image_path_for
+from lmm_bridge.messages import GenerationRequest, Message, message_text
 from lmm_bridge.sanitize import (
     OCR_END,
     OCR_START,
@@ -25,21 +23,27 @@ from lmm_bridge.sanitize import (
     sanitize,
 )
 from lmm_bridge.variants import BUILTIN_VARIANTS, VariantSpec, get_variant, parse_variants
+from ocr_expert.image_io import ImageSource
+from ocr_expert.types import OCRResult
 
-DEFAULT_MODEL = "Qwen/Qwen-VL-Chat"
 _OCR_SPAN = re.compile(f"{OCR_START}[^{OCR_END}]*{OCR_END}")
-DEFAULT_VARIANTS = ("none", "tokens")
 
 
 @dataclass(frozen=True)
 class PreparedPrompt:
-    """Everything about one prompt: what follows the image, and the exact model input."""
+    """Everything about one prompt: the message the backend is given, and the exact
+    model input."""
 
     variant: str
-    image_path: str
-    text: str  # question, OCR context and instruction: what follows the image
+    #: the image (as the backend takes it, see ``Backend.prepare_image``), then the text
+    message: Message
     full_prompt: str  # the exact string the model is given (image as its path or placeholder)
     context: ContextInfo = field(default_factory=ContextInfo)
+
+    @property
+    def text(self) -> str:
+        """Question, OCR context and instruction: what follows the image."""
+        return message_text(self.message)
 
 
 @dataclass
@@ -58,21 +62,27 @@ class OCRAugmentedVLM:
     instance, or None to follow the model's ``config.json`` (``model_type: qwen`` is
     Qwen-VL-Chat's remote code, anything else the transformers-native backend).
     ``ocr`` is an engine name, an ``OCRExpert``, or None for no OCR. ``variants`` are the
-    prompt variants this instance knows by name (built-ins are always known).
+    prompt variants this instance knows by name (built-ins are always known). Other
+    keyword arguments are the backend's options (its ``options_model``: ``batch_size``,
+    Qwen-VL-Chat's ``mode`` and ``image_dir``, ``model_options`` for the model's
+    ``from_pretrained``, ...), checked when the backend is built.
     """
 
     def __init__(self, model: str | None = DEFAULT_MODEL, backend: str | Backend | None = None,
                  ocr: Any = "ppocr", variants: Sequence[Any] | None = None,
-                 device: str | None = None, dtype: Any = None,
-                 image_dir: str | Path | None = None, max_new_tokens: int = 64,
-                 ocr_options: dict[str, Any] | None = None, **backend_kwargs: Any) -> None:
+                 device: str | None = None, dtype: Any = None, max_new_tokens: int = 64,
+                 ocr_options: dict[str, Any] | None = None, **backend_options: Any) -> None:
         if isinstance(backend, Backend):
+            given = {**backend_options, **{k: v for k, v in (("device", device), ("dtype", dtype))
+                                           if v is not None}}
+            if given:
+                raise BackendError(f"backend options {', '.join(sorted(given))} given with a "
+                                   "backend instance: set them when building the backend")
             self.backend = backend
         else:
             self.backend = load_backend(backend, model, device=device, dtype=dtype,
-                                        **backend_kwargs)
+                                        **backend_options)
         self.variants = parse_variants(list(variants or DEFAULT_VARIANTS))
-        self.image_dir = image_dir
         self.max_new_tokens = max_new_tokens
         self._ocr_spec, self._ocr_options = ocr, dict(ocr_options or {})
         self._ocr_expert: Any = None if isinstance(ocr, str) or ocr is None else ocr
@@ -81,18 +91,11 @@ class OCRAugmentedVLM:
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | str | Path, **overrides: Any) -> "OCRAugmentedVLM":
-        """Build from a mapping or a YAML file with the keyword arguments as keys
-        (``backend_options`` and ``ocr_options`` are mappings)."""
-        if not isinstance(config, dict):
-            import yaml
-
-            path = Path(config)
-            if not path.is_file():
-                raise FileNotFoundError(f"bridge config not found: {path}")
-            config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        data = {**config, **overrides}
-        backend_options = data.pop("backend_options", None) or {}
-        return cls(**data, **backend_options)
+        """Build from a ``BridgeConfig``: a mapping or a YAML file (``overrides`` are keys
+        of it). Unknown keys are refused; ``backend_options`` are the backend's own."""
+        checked = BridgeConfig.load(config, **overrides)
+        return cls(**checked.model_dump(exclude={"backend_options", "variants"}),
+                   variants=checked.variants, **checked.backend_options)
 
     # -- pieces ----------------------------------------------------------------------
     @property
@@ -125,10 +128,10 @@ class OCRAugmentedVLM:
     def prepare(self, image: ImageSource, question: str, ocr: OCRResult | None,
                 variant: VariantSpec | str = "none", instruction: str | None = None,
                 max_new_tokens: int | None = None) -> PreparedPrompt:
-        """Build the prompt for one sample: image file, sanitised and budgeted OCR context,
-        and the exact string the model will see."""
+        """Build the prompt for one sample: the image as the backend takes it, sanitised
+        and budgeted OCR context, and the exact string the model will see."""
         spec = self.variant(variant)
-        image_path = image_path_for(image, self.image_dir)
+        image = self.backend.prepare_image(image)
         controls, patterns = self._controls
         context = build_context(ocr, spec, count_tokens=self.backend.count_tokens,
                                 control_strings=controls, control_patterns=patterns,
@@ -144,24 +147,26 @@ class OCRAugmentedVLM:
             keep = {m.lower() for m in find_control_strings(context.text, controls, patterns)}
             text = sanitize(text, [c for c in controls if c.lower() not in keep], patterns)
         n = max_new_tokens or self.max_new_tokens
-        full_prompt = self.backend.render_prompt(GenerationRequest(image_path, text, n))
+        request = GenerationRequest.one_image(image, text, n)
+        full_prompt = self.backend.render_prompt(request)
         if context.marked:
             # the final prompt may hold no control string that the same prompt without OCR lacks
             reference = assemble_text(question, _OCR_SPAN.sub("", context.marked), spec, instruction)
-            check_prompt(full_prompt, self.backend.render_prompt(GenerationRequest(image_path, reference, n)),
+            check_prompt(full_prompt,
+                         self.backend.render_prompt(GenerationRequest.one_image(image, reference, n)),
                          controls, patterns)
-        return PreparedPrompt(spec.name, image_path, text, full_prompt, context)
+        return PreparedPrompt(spec.name, request.message, full_prompt, context)
 
     def generate(self, prepared: Sequence[PreparedPrompt],
                  max_new_tokens: int | None = None) -> list[str]:
         """Greedy answers for prepared prompts, in one batched backend call."""
         n = max_new_tokens or self.max_new_tokens
-        return self.backend.generate([GenerationRequest(p.image_path, p.text, n) for p in prepared])
+        return self.backend.generate([GenerationRequest(p.message, n) for p in prepared])
 
     def stream(self, prepared: PreparedPrompt, max_new_tokens: int | None = None) -> Iterator[str]:
         """Pieces of the answer as the model produces them."""
         n = max_new_tokens or self.max_new_tokens
-        yield from self.backend.stream(GenerationRequest(prepared.image_path, prepared.text, n))
+        yield from self.backend.stream(GenerationRequest(prepared.message, n))
 
     # -- one call --------------------------------------------------------------------
     def prepare_ask(self, image: ImageSource, question: str, ocr: Any = True,

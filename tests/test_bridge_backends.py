@@ -5,8 +5,18 @@ import os
 
 import pytest
 from bridge_fixtures import cached_model, render_text_image
+from PIL import Image
 
-from lmm_bridge import BACKENDS, Backend, BackendError, GenerationRequest, load_backend, register_backend
+from lmm_bridge import (
+    BACKENDS,
+    Backend,
+    BackendError,
+    GenerationRequest,
+    ImagePart,
+    TextPart,
+    load_backend,
+    register_backend,
+)
 from lmm_bridge.backends import get_backend_class, infer_backend
 from ocrvqa.devices import resolve_device
 
@@ -28,13 +38,13 @@ def images(tmp_path_factory):
 def requests(images, max_new_tokens=6):
     texts = ["What is it?", "What does the sign say about the long text here, please?",
              "Total?"]
-    return [GenerationRequest(p, t, max_new_tokens) for p, t in zip(images, texts)]
+    return [GenerationRequest.one_image(p, t, max_new_tokens) for p, t in zip(images, texts)]
 
 
 @pytest.fixture(scope="module")
 def qwen(tmp_path_factory):
     return load_backend(None, str(cached_model(tmp_path_factory.getbasetemp(), "qwen-vl-chat")),
-                        batch_size=2)
+                        batch_size=2, image_dir=tmp_path_factory.mktemp("qwen-images"))
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +70,7 @@ def test_qwen_vl_chat_precision_flag_follows_the_device(qwen):
 
 
 def test_qwen_vqa_prompt_is_the_official_one(qwen, images):
-    req = GenerationRequest(images[0], "What is it?")
+    req = GenerationRequest.one_image(images[0], "What is it?")
     assert qwen.render_prompt(req) == f"<img>{images[0]}</img>What is it? Answer:"
 
 
@@ -73,7 +83,7 @@ def test_qwen_vqa_batched_equals_one_by_one(qwen, images):
 
 
 def test_qwen_chat_mode_uses_chatml_and_matches_its_stream(qwen, images):
-    req = GenerationRequest(images[1], "Read the sign.", 6)
+    req = GenerationRequest.one_image(images[1], "Read the sign.", 6)
     qwen.mode = "chat"
     try:
         prompt = qwen.render_prompt(req)
@@ -91,7 +101,7 @@ def test_qwen_chat_mode_uses_chatml_and_matches_its_stream(qwen, images):
 def test_qwen_chat_answer_is_model_chat_with_every_token(qwen, images):
     """model.chat leaves out the last token of an answer cut at max_new_tokens; the
     backend runs model.chat and keeps it."""
-    req = GenerationRequest(images[0], "Read it.", 5)
+    req = GenerationRequest.one_image(images[0], "Read it.", 5)
     qwen.mode = "chat"
     try:
         answer = qwen.generate([req])[0]
@@ -119,11 +129,32 @@ def test_qwen_generated_lone_image_tag_decodes(qwen):
     assert qwen.decode(ids) == "total 42"
 
 
-def test_qwen_refuses_paths_it_cannot_read_back(qwen):
-    with pytest.raises(ValueError, match="over 254 bytes"):
-        qwen.render_prompt(GenerationRequest("/" + "a" * 250 + ".png", "q"))  # 255 bytes
-    with pytest.raises(ValueError, match="NFC"):
-        qwen.render_prompt(GenerationRequest("/tmp/cafe\u0301.png", "q"))
+def test_qwen_writes_a_readable_copy_of_paths_it_cannot_read_back(qwen, images, tmp_path):
+    import shutil
+
+    room = 255 - len(str(tmp_path).encode()) - len("/.png")
+    too_long = tmp_path / ("f" * room + ".png")  # 255 bytes: the model cannot find its end
+    decomposed = tmp_path / "cafe\u0301.png"  # the tokenizer would NFC-normalise the path
+    for path in (too_long, decomposed):
+        shutil.copy(images[0], path)
+        prompt = qwen.render_prompt(GenerationRequest.one_image(str(path), "q"))
+        stored = prompt.removeprefix("<img>").split("</img>")[0]
+        assert stored != str(path) and stored.endswith(".png") and len(stored.encode()) <= 254
+        assert Image.open(stored).tobytes() == Image.open(images[0]).convert("RGB").tobytes()
+
+
+def test_qwen_takes_images_in_memory_and_several_per_message(qwen, images):
+    pil = Image.open(images[0])
+    from_memory = GenerationRequest.one_image(pil, "What is it?", 4)
+    assert qwen.generate([from_memory]) == qwen.generate([GenerationRequest.one_image(images[0], "What is it?", 4)])
+    two = GenerationRequest((ImagePart(images[0]), TextPart("and"), ImagePart(images[1]), TextPart(" Same?")))
+    assert qwen.render_prompt(two) == f"<img>{images[0]}</img>and<img>{images[1]}</img> Same? Answer:"
+    qwen.mode = "chat"
+    try:
+        assert (f"Picture 1: <img>{images[0]}</img>\nandPicture 2: <img>{images[1]}</img>\n Same?"
+                in qwen.render_prompt(two))
+    finally:
+        qwen.mode = "vqa"
 
 
 def test_qwen_answers_about_an_image_at_the_longest_path(qwen, images, tmp_path):
@@ -135,8 +166,8 @@ def test_qwen_answers_about_an_image_at_the_longest_path(qwen, images, tmp_path)
     path = tmp_path / ("f" * room + ".png")
     shutil.copy(images[0], path)
     assert len(str(path).encode()) == 254
-    long_req = GenerationRequest(str(path), "What is it?", 4)
-    assert qwen.generate([long_req]) == qwen.generate([GenerationRequest(images[0], "What is it?", 4)])
+    long_req = GenerationRequest.one_image(str(path), "What is it?", 4)
+    assert qwen.generate([long_req]) == qwen.generate([GenerationRequest.one_image(images[0], "What is it?", 4)])
     # One byte more: the tokenizer still takes it, the model cannot find where it ends.
     longer = str(path)[:-4] + "g.png"
     ids = qwen.tokenizer(f"<img>{longer}</img>What is it? Answer:", return_tensors="pt")
@@ -153,20 +184,20 @@ def test_hf_batched_equals_one_by_one(qwen2vl, images):
 
 
 def test_hf_mixed_answer_lengths_in_one_call(qwen2vl, images):
-    reqs = [GenerationRequest(images[0], "Q", 2), GenerationRequest(images[1], "Q", 6)]
+    reqs = [GenerationRequest.one_image(images[0], "Q", 2), GenerationRequest.one_image(images[1], "Q", 6)]
     answers = qwen2vl.generate(reqs)
     assert answers == [qwen2vl.generate([r])[0] for r in reqs]
 
 
 def test_hf_prompt_comes_from_the_chat_template(qwen2vl, images):
-    prompt = qwen2vl.render_prompt(GenerationRequest(images[0], "What is it?"))
+    prompt = qwen2vl.render_prompt(GenerationRequest.one_image(images[0], "What is it?"))
     assert prompt.endswith("<|vision_start|><|image_pad|><|vision_end|>What is it?<|im_end|>\n"
                            "<|im_start|>assistant\n")
     assert qwen2vl.tokenizer.padding_side == "left"
 
 
 def test_hf_stream_yields_the_generated_answer(qwen2vl, images):
-    req = GenerationRequest(images[2], "Total?", 6)
+    req = GenerationRequest.one_image(images[2], "Total?", 6)
     assert "".join(qwen2vl.stream(req)).rstrip() == qwen2vl.generate([req])[0]
 
 
@@ -175,7 +206,7 @@ def test_hf_processor_options_bound_the_image_tokens(qwen2vl, images, tmp_path_f
 
     folder = str(cached_model(tmp_path_factory.getbasetemp(), "qwen2vl"))
     small = HFBackend(folder, processor_options={"max_pixels": 28 * 28 * 4})
-    req = GenerationRequest(images[2], "Total?", 2)  # a 400x520 page
+    req = GenerationRequest.one_image(images[2], "Total?", 2)  # a 400x520 page
     pad = qwen2vl.tokenizer.convert_tokens_to_ids("<|image_pad|>")
 
     def image_tokens(backend):
@@ -184,6 +215,27 @@ def test_hf_processor_options_bound_the_image_tokens(qwen2vl, images, tmp_path_f
     # At most max_pixels / (28 * 28) image tokens (one per merged 2x2 block of 14 px patches).
     assert image_tokens(small) <= 4 < image_tokens(qwen2vl)
     assert isinstance(small.generate([req])[0], str)
+
+
+def test_hf_decodes_images_given_in_memory_as_it_reads_files(qwen2vl, images):
+    with open(images[2], "rb") as f:
+        raw = f.read()
+    answers = [qwen2vl.generate([GenerationRequest.one_image(image, "Total?", 4)])[0]
+               for image in (images[2], raw, Image.open(images[2]))]
+    assert answers[0] == answers[1] == answers[2]
+
+
+def test_hf_message_parts_keep_their_order(qwen2vl, images):
+    two = GenerationRequest((TextPart("Compare"), ImagePart(images[0]), ImagePart(images[1]),
+                             TextPart("Same?")), 2)
+    prompt = qwen2vl.render_prompt(two)
+    vision = "<|vision_start|><|image_pad|><|vision_end|>"
+    assert f"Compare{vision}{vision}Same?<|im_end|>" in prompt
+    pad = qwen2vl.tokenizer.convert_tokens_to_ids("<|image_pad|>")
+    one = qwen2vl._inputs([GenerationRequest.one_image(images[0], "Q")])
+    both = qwen2vl._inputs([two])
+    assert int((both["input_ids"] == pad).sum()) > int((one["input_ids"] == pad).sum())
+    assert isinstance(qwen2vl.generate([two])[0], str)
 
 
 def test_hf_control_strings_are_read_off_the_tokenizer(qwen2vl):
@@ -200,7 +252,7 @@ def test_registry_takes_new_backends_and_module_paths(tmp_path):
             return len(text.split())
 
     try:
-        assert load_backend("echo-test", None).generate([GenerationRequest("x", "hi")]) == ["hi"]
+        assert load_backend("echo-test", None).generate([GenerationRequest.one_image("x", "hi")]) == ["hi"]
         assert get_backend_class("lmm_bridge.backends.hf:HFBackend") is BACKENDS["hf"]
     finally:
         BACKENDS.pop("echo-test")
@@ -221,6 +273,34 @@ def test_backends_that_load_weights_refuse_a_missing_model(name):
     # Without the check, from_pretrained(None) failed with a hub connection error.
     with pytest.raises(BackendError, match=f"the '{name}' backend needs a model"):
         load_backend(name, None, device="cpu")
+
+
+@pytest.mark.parametrize("name, options, message", [
+    ("hf", {"attn_implementation": "sdpa"}, "hf backend options: attn_implementation: unknown key"),
+    ("hf", {"batch_size": 0}, "batch_size: Input should be greater than or equal to 1"),
+    ("qwen-vl-chat", {"mode": "talk"}, "mode: Input should be 'vqa' or 'chat'"),
+    ("qwen-vl-chat", {"processor_options": {}}, "processor_options: unknown key"),
+])
+def test_backend_options_are_checked_before_loading(name, options, message):
+    with pytest.raises(BackendError, match=message):
+        load_backend(name, "/no/such/model", device="cpu", **options)
+
+
+def test_model_options_reach_from_pretrained_and_win(tmp_path_factory, monkeypatch):
+    from transformers import AutoModelForImageTextToText
+
+    seen = {}
+    real = AutoModelForImageTextToText.from_pretrained
+
+    def spy(path, **kwargs):
+        seen.update(kwargs)
+        return real(path, **{**kwargs, "attn_implementation": "eager"})
+
+    monkeypatch.setattr(AutoModelForImageTextToText, "from_pretrained", spy)
+    folder = str(cached_model(tmp_path_factory.getbasetemp(), "qwen2vl"))
+    backend = load_backend("hf", folder, model_options={"attn_implementation": "eager", "device_map": None})
+    assert seen["attn_implementation"] == "eager" and seen["device_map"] is None
+    assert seen["torch_dtype"] == backend.dtype
 
 
 def test_model_folder_without_config_is_named(tmp_path):

@@ -74,7 +74,9 @@ def test_no_ocr_leaves_the_question_alone(qwen, sign, capsys):
     assert ocrvqa("ask", sign, "What shop is this?", "--model", model, "--no-ocr", "--json",
                   "--max-new-tokens", "3") == 0
     data = json.loads(capsys.readouterr().out)
-    assert "OCR" not in data["prompt"].replace(data["image_path"], "")
+    assert "image_path" not in data  # the prompt holds the path Qwen-VL-Chat was given
+    assert f"<img>{sign}</img>\nWhat shop is this?<|im_end|>" in data["prompt"]
+    assert "OCR" not in data["prompt"]
     assert data["ocr_text"] is None
 
 

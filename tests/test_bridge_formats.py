@@ -120,15 +120,33 @@ def test_parse_variants_from_config_items():
 
 @pytest.mark.parametrize("item, message", [
     ("nope", "unknown variant 'nope'"),
-    ({"name": "x"}, "needs a format"),
-    ({"name": "x", "format": "html"}, "unknown format 'html'"),
-    ({"name": "x", "format": "lines", "colour": "red"}, "unknown option(s) colour"),
-    ({"name": "x", "format": "lines", "budget_tokens": -1}, "budget_tokens"),
+    ({"name": "x"}, "variant 'x': a new variant needs a format"),
+    ({"name": "x", "format": "html"}, "variant 'x': format: Input should be 'none', 'tokens', "
+                                      "'llava', 'lines' or 'boxes' (got 'html')"),
+    ({"name": "x", "format": "lines", "colour": "red"}, "variant 'x': colour: unknown key"),
+    ({"name": "x", "format": "lines", "budget_tokens": -1}, "variant 'x': budget_tokens: "),
+    ({"name": "x", "format": "lines", "budget_tokens": "5"}, "budget_tokens: Input should be a valid integer"),
+    ({"format": "lines"}, "name: required key is missing"),
+    (7, "a variant must be a name, a mapping or a VariantSpec, got 7"),
     (["none", "none"], "used twice"),
 ])
 def test_bad_variants_are_named_in_the_error(item, message):
     with pytest.raises(VariantError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_variants(item if isinstance(item, list) else [item])
+
+
+def test_variants_are_checked_when_built_or_changed_too():
+    with pytest.raises(VariantError, match="variant 'y': unit: Input should be 'word', 'line' or 'span'"):
+        VariantSpec(name="y", format="lines", unit="page")
+    with pytest.raises(VariantError, match="variant 'tokens': budget_tokens"):
+        get_variant("tokens").replace(budget_tokens=-5)
+    assert get_variant("tokens").replace(budget_tokens=5) == get_variant({"name": "tokens", "budget_tokens": 5})
+
+
+def test_a_mapping_extends_a_builtin_by_name_or_base():
+    lead = get_variant({"name": "mine", "base": "tokens-lead-in", "budget_tokens": 9})
+    assert lead.format == "tokens" and lead.lead_in.startswith("Please answer")
+    assert (lead.name, lead.budget_tokens) == ("mine", 9)
 
 
 def test_boxes_fall_back_to_lines_when_the_engine_gives_no_boxes_and_say_so(sign):

@@ -255,7 +255,7 @@ class PlainBackend(Backend):
         return list(QWEN_VL_CONTROL_STRINGS)
 
     def render_prompt(self, request: Any) -> str:
-        return f"<img>{request.image_path}</img>{request.text} Answer:"
+        return f"<img>{request.images[0]}</img>{request.text} Answer:"
 
 
 CONTROLS = list(QWEN_VL_CONTROL_STRINGS) + ["<|extra_12|>"]
@@ -296,8 +296,7 @@ def test_no_split_of_a_control_string_survives_any_variant(tmp_path_factory, pie
         Image.new("RGB", (60, 40), "white").save(image)
     variant = {"name": "v", "format": fmt, "unit": unit, "item_separator": item_separator, "separator": separator,
                "label": label, "lead_in": lead_in, "position": position, "box_style": "plain", "lowercase": False}
-    vlm = OCRAugmentedVLM(backend=PlainBackend(None), ocr=None, variants=[variant],
-                          image_dir=tmp_path_factory.getbasetemp() / "images")
+    vlm = OCRAugmentedVLM(backend=PlainBackend(None), ocr=None, variants=[variant])
     # one span per piece on one line (span and line units), and one piece per line (word unit)
     lines = [[(p, (10 + 40 * i, 10, 48 + 40 * i, 30), 0.9) for i, p in enumerate(pieces)]]
     if unit == "word":

@@ -12,24 +12,19 @@ import os
 from pathlib import Path
 from typing import Any
 
-from lmm_bridge.backends.base import Backend, GenerationRequest
-from ocrvqa.errors import OcrvqaError
+from lmm_bridge.backends.base import (
+    Backend,
+    BackendError,
+    BackendOptions,
+    GenerationRequest,
+    PretrainedBackend,
+    PretrainedOptions,
+    require_model,
+)
 
 BACKENDS: dict[str, type[Backend]] = {}
 #: backend used for models whose type no backend claims (transformers-native VLMs)
 DEFAULT_BACKEND = "hf"
-
-
-class BackendError(OcrvqaError, ValueError):
-    """A backend cannot be found or chosen; the message names the backend or model."""
-
-
-def require_model(model: str | None, backend: str) -> str:
-    """``model``, checked: a backend that loads weights cannot start without one (else
-    ``from_pretrained(None)`` fails later with a misleading hub or network error)."""
-    if not model:
-        raise BackendError(f"the {backend!r} backend needs a model: a hub id or a local folder")
-    return model
 
 
 def register_backend(name: str):
@@ -112,10 +107,14 @@ __all__ = [
     "BACKENDS",
     "Backend",
     "BackendError",
+    "BackendOptions",
     "GenerationRequest",
+    "PretrainedBackend",
+    "PretrainedOptions",
     "get_backend_class",
     "infer_backend",
     "load_backend",
     "model_type_of",
     "register_backend",
+    "require_model",
 ]

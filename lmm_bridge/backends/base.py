@@ -1,22 +1,52 @@
-"""The interface every model backend implements."""
+"""The interface every model backend implements, and the constructor they share."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lmm_bridge.messages import GenerationRequest
 from lmm_bridge.sanitize import PIPE_TOKEN_PATTERN
+from ocr_expert.image_io import ImageSource
+from ocrvqa.devices import resolve_device
+from ocrvqa.errors import OcrvqaError
+from ocrvqa.validation import error_lines
 
 
-@dataclass(frozen=True)
-class GenerationRequest:
-    """One image and the text that follows it; the backend wraps it in its own template."""
+class BackendError(OcrvqaError, ValueError):
+    """A backend cannot be found, chosen or set up; the message names the backend or model."""
 
-    image_path: str
-    text: str
-    max_new_tokens: int = 32
+
+class BackendOptions(BaseModel):
+    """The options a backend takes besides model, device and dtype. A backend declares its
+    own as a subclass (``Backend.options_model``); unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: requests per generate call (the evaluation passes its batch size to every backend)
+    batch_size: int = Field(default=8, ge=1)
+
+
+class PretrainedOptions(BackendOptions):
+    """Options of a backend that loads a checkpoint with ``from_pretrained``."""
+
+    model_config = ConfigDict(protected_namespaces=())
+
+    revision: str | None = None
+    #: keyword arguments for the model's ``from_pretrained`` (``attn_implementation``,
+    #: ``device_map="auto"`` across GPUs, ...); they win over the backend's own
+    model_options: dict[str, Any] = Field(default_factory=dict)
+
+
+def require_model(model: str | None, backend: str) -> str:
+    """``model``, checked: a backend that loads weights cannot start without one (else
+    ``from_pretrained(None)`` fails later with a misleading hub or network error)."""
+    if not model:
+        raise BackendError(f"the {backend!r} backend needs a model: a hub id or a local folder")
+    return model
 
 
 class Backend(ABC):
@@ -24,18 +54,33 @@ class Backend(ABC):
 
     Subclasses register with ``@register_backend("name")``; ``model_types`` lists the
     ``config.json`` ``model_type`` values for which the backend is picked automatically.
+    Options besides model, device and dtype are checked against ``options_model`` once,
+    here, and kept as ``self.options``.
     """
 
     name: ClassVar[str] = ""
     model_types: ClassVar[tuple[str, ...]] = ()
     #: native form of the ``boxes`` format: "qwen-vl" (<ref>/<box> tags) or "plain"
     box_style: ClassVar[str] = "plain"
+    #: what this backend's options are
+    options_model: ClassVar[type[BackendOptions]] = BackendOptions
     #: the prompt profile (``lmm_bridge.profiles``) this family was evaluated with
     prompt_profile: str = "short-answer"
 
     def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
-                 **kwargs: Any) -> None:
+                 **options: Any) -> None:
         self.model_name = model
+        try:
+            self.options: Any = self.options_model(**options)
+        except ValidationError as exc:
+            raise BackendError(f"{self.name or type(self).__name__} backend options: "
+                               + "; ".join(error_lines(exc))) from None
+        self.batch_size = self.options.batch_size
+
+    def prepare_image(self, image: ImageSource) -> ImageSource:
+        """The image as this backend takes it, made once per prompt: as given by default
+        (a backend that needs a file writes one here)."""
+        return image
 
     @abstractmethod
     def generate(self, requests: list[GenerationRequest]) -> list[str]:
@@ -77,6 +122,30 @@ class Backend(ABC):
         raise NotImplementedError
 
 
+class PretrainedBackend(Backend):
+    """A backend that loads weights: the model is required, device and precision are
+    resolved once (``ocrvqa.devices.resolve_device``), and ``from_pretrained`` keyword
+    arguments come from ``hub_kwargs``/``pretrained_kwargs``."""
+
+    options_model: ClassVar[type[BackendOptions]] = PretrainedOptions
+
+    def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
+                 **options: Any) -> None:
+        super().__init__(model, **options)
+        self.model_path = require_model(model, self.name)
+        self.device, self.dtype = resolve_device(device, dtype)
+
+    def hub_kwargs(self, **extra: Any) -> dict[str, Any]:
+        """Keyword arguments of a tokenizer's or processor's ``from_pretrained``."""
+        return {"revision": self.options.revision, **extra}
+
+    def pretrained_kwargs(self, **defaults: Any) -> dict[str, Any]:
+        """Keyword arguments of the model's ``from_pretrained``: the backend's ``defaults``
+        (weights straight to the device, its precision), then the caller's
+        ``model_options``, which win."""
+        return {**self.hub_kwargs(**defaults), **self.options.model_options}
+
+
 def batches(requests: list[GenerationRequest], batch_size: int) -> Iterator[tuple[int, list[int]]]:
     """``(max_new_tokens, indices)`` chunks of at most ``batch_size`` requests sharing a
     length limit (benchmarks differ in answer length, one generate call has one limit)."""
@@ -99,4 +168,5 @@ def lstrip_stream(pieces: Iterator[str]) -> Iterator[str]:
             yield piece
 
 
-__all__ = ["Backend", "GenerationRequest", "batches", "lstrip_stream"]
+__all__ = ["Backend", "BackendError", "BackendOptions", "GenerationRequest", "PretrainedBackend",
+           "PretrainedOptions", "batches", "lstrip_stream", "require_model"]

@@ -7,47 +7,59 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from lmm_bridge.backends import register_backend, require_model
-from lmm_bridge.backends.base import Backend, GenerationRequest, batches, lstrip_stream
+from pydantic import Field
+
+from lmm_bridge.backends import register_backend
+from lmm_bridge.backends.base import (
+    BackendError,
+    GenerationRequest,
+    PretrainedBackend,
+    PretrainedOptions,
+    batches,
+    lstrip_stream,
+)
 from lmm_bridge.backends.tokenizer_info import single_token_ids, tokenizer_control_strings
-from ocrvqa.devices import resolve_device
+from lmm_bridge.messages import ImagePart
+
+
+class HFOptions(PretrainedOptions):
+    """Options of the ``hf`` backend."""
+
+    system: str | None = None
+    use_fast: bool | None = None
+    #: keyword arguments for ``AutoProcessor.from_pretrained`` (for Qwen2-VL, ``min_pixels``
+    #: / ``max_pixels`` bound the image tokens of large pages)
+    processor_options: dict[str, Any] = Field(default_factory=dict)
 
 
 @register_backend("hf")
-class HFBackend(Backend):
+class HFBackend(PretrainedBackend):
     box_style = "plain"
+    options_model = HFOptions
 
     def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
-                 batch_size: int = 8, system: str | None = None, use_fast: bool | None = None,
-                 revision: str | None = None, processor_options: dict[str, Any] | None = None,
-                 **kwargs: Any) -> None:
-        """``processor_options`` go to ``AutoProcessor.from_pretrained`` (for Qwen2-VL,
-        ``min_pixels`` / ``max_pixels`` bound the image tokens of large pages); other
-        keyword arguments go to the model's ``from_pretrained``."""
-        super().__init__(model)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        path = require_model(model, self.name)
+                 **options: Any) -> None:
+        """``options`` are ``HFOptions``."""
+        super().__init__(model, device, dtype, **options)
         import torch  # noqa: F401  (fail early with a clear import error)
         from transformers import AutoModelForImageTextToText
 
-        self.device, self.dtype = resolve_device(device, dtype)
-        self.batch_size, self.system = batch_size, system
-        processor_kwargs: dict[str, Any] = {"revision": revision, **(processor_options or {})}
-        if use_fast is not None:
-            processor_kwargs["use_fast"] = use_fast
-        self.processor = load_processor(path, **processor_kwargs)
+        opts: HFOptions = self.options
+        self.system = opts.system
+        processor_kwargs = self.hub_kwargs(**opts.processor_options)
+        if opts.use_fast is not None:
+            processor_kwargs["use_fast"] = opts.use_fast
+        self.processor = load_processor(self.model_path, **processor_kwargs)
         tokenizer = getattr(self.processor, "tokenizer", None)
         if tokenizer is None or not getattr(self.processor, "chat_template", None):
-            raise ValueError(f"model {model}: its processor needs a tokenizer and a chat template")
+            raise BackendError(f"model {model}: its processor needs a tokenizer and a chat template")
         self.tokenizer: Any = tokenizer
         # Decoder-only generation continues from the last position: pad on the left.
         self.tokenizer.padding_side = "left"
         # Weights go straight to the device (not through host memory first); a caller's
         # device_map ("auto" across GPUs) wins.
-        kwargs.setdefault("device_map", self.device)
         self.model = AutoModelForImageTextToText.from_pretrained(
-            path, torch_dtype=self.dtype, revision=revision, **kwargs
+            self.model_path, **self.pretrained_kwargs(torch_dtype=self.dtype, device_map=self.device)
         ).eval()
         pad = self.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else self.tokenizer.eos_token_id
@@ -73,7 +85,10 @@ class HFBackend(Backend):
         return single_token_ids(self.tokenizer, self.control_strings)
 
     def messages(self, request: GenerationRequest) -> list[dict[str, Any]]:
-        content = [{"type": "image"}, {"type": "text", "text": request.text}]
+        """The chat-template messages of ``request``: its parts in order, images as
+        placeholders (the processor is given the images themselves)."""
+        content = [{"type": "image"} if isinstance(part, ImagePart)
+                   else {"type": "text", "text": part.text} for part in request.message]
         system = [] if self.system is None else [{"role": "system", "content": self.system}]
         return system + [{"role": "user", "content": content}]
 
@@ -85,9 +100,10 @@ class HFBackend(Backend):
         from ocr_expert.image_io import load_image, with_min_side
 
         texts = [self.render_prompt(r) for r in requests]
-        # a 1x1 image is still a question to answer; processors misread the channels of tiny ones
-        images = [with_min_side(load_image(r.image_path).image) for r in requests]
-        return self.processor(text=texts, images=images, padding=True,
+        # decoded once, here; EXIF orientation applied as for OCR. A 1x1 image is still a
+        # question to answer; processors misread the channels of tiny ones.
+        images = [with_min_side(load_image(image).image) for r in requests for image in r.images]
+        return self.processor(text=texts, images=images or None, padding=True,
                               return_tensors="pt").to(self.model.device)
 
     def _generate_kwargs(self, max_new_tokens: int) -> dict[str, Any]:
@@ -147,8 +163,10 @@ def load_processor(model: str, **kwargs: Any) -> Any:
     except ImportError as exc:
         if "torchvision" not in str(exc).lower():
             raise
-        from transformers.models.auto.processing_auto import (PROCESSOR_MAPPING_NAMES,
-                                                              processor_class_from_name)
+        from transformers.models.auto.processing_auto import (
+            PROCESSOR_MAPPING_NAMES,
+            processor_class_from_name,
+        )
 
         model_type = AutoConfig.from_pretrained(model, revision=kwargs.get("revision")).model_type
         name = PROCESSOR_MAPPING_NAMES.get(model_type)
@@ -161,4 +179,4 @@ def load_processor(model: str, **kwargs: Any) -> Any:
         return images_only.from_pretrained(model, **kwargs)
 
 
-__all__ = ["HFBackend", "load_processor"]
+__all__ = ["HFBackend", "HFOptions", "load_processor"]

@@ -13,6 +13,10 @@ Two prompt modes:
   ``chat`` ChatML through ``model.chat`` with greedy settings passed explicitly (the model's
            own generation config samples with ``top_p``), one request at a time.
 
+The model opens its images itself, by the path in ``<img>...</img>``: ``prepare_image``
+gives each image a path it can read back (``lmm_bridge.image_files``), writing a file
+where the image is not one already.
+
 What the released code does that shapes this module:
   - ``model.chat_stream`` goes through ``transformers_stream_generator``, which no longer
     fits the transformers versions this package supports (and, where it runs, always
@@ -30,16 +34,24 @@ from __future__ import annotations
 
 import queue
 import threading
-import unicodedata
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-from lmm_bridge.backends import register_backend, require_model
-from lmm_bridge.backends.base import Backend, GenerationRequest, batches, lstrip_stream
+from lmm_bridge.backends import register_backend
+from lmm_bridge.backends.base import (
+    BackendError,
+    GenerationRequest,
+    PretrainedBackend,
+    PretrainedOptions,
+    batches,
+    lstrip_stream,
+)
 from lmm_bridge.backends.tokenizer_info import tokenizer_control_strings
-from ocrvqa.devices import resolve_device
-from lmm_bridge.image_files import MAX_PATH_BYTES
+from lmm_bridge.image_files import image_path_for
+from lmm_bridge.messages import ImagePart
 from lmm_bridge.sanitize import QWEN_VL_CONTROL_STRINGS
+from ocr_expert.image_io import ImageSource
 
 DEFAULT_SYSTEM = "You are a helpful assistant."
 ENDOFTEXT, IM_START, IM_END = "<|endoftext|>", "<|im_start|>", "<|im_end|>"
@@ -47,38 +59,44 @@ ENDOFTEXT, IM_START, IM_END = "<|endoftext|>", "<|im_start|>", "<|im_end|>"
 GREEDY = {"do_sample": False, "num_beams": 1, "top_p": None, "top_k": None}
 
 
+class QwenVLChatOptions(PretrainedOptions):
+    """Options of the ``qwen-vl-chat`` backend."""
+
+    mode: Literal["vqa", "chat"] = "vqa"
+    system: str = DEFAULT_SYSTEM
+    #: where images that cannot be given as they are get written (``lmm_bridge.image_files``)
+    image_dir: Path | None = None
+
+
 @register_backend("qwen-vl-chat")
-class QwenVLChatBackend(Backend):
+class QwenVLChatBackend(PretrainedBackend):
     model_types = ("qwen",)
     box_style = "qwen-vl"
+    options_model = QwenVLChatOptions
 
-    def __init__(self, model: str | None = "Qwen/Qwen-VL-Chat", device: str | None = None,
-                 dtype: Any = None, mode: str = "vqa", system: str = DEFAULT_SYSTEM,
-                 batch_size: int = 8, revision: str | None = None, **kwargs: Any) -> None:
-        super().__init__(model)
-        if mode not in ("vqa", "chat"):
-            raise ValueError(f"qwen-vl-chat mode must be 'vqa' or 'chat', got {mode!r}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        path = require_model(model, self.name)
+    def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
+                 **options: Any) -> None:
+        """``options`` are ``QwenVLChatOptions``."""
+        super().__init__(model, device, dtype, **options)
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        self.device, self.dtype = resolve_device(device, dtype)
-        self.mode, self.system, self.batch_size = mode, system, batch_size
+        opts: QwenVLChatOptions = self.options
+        self.mode, self.system, self.image_dir = opts.mode, opts.system, opts.image_dir
         # vqa mode is eval_mm's prompt, to which the official numbers belong: nothing added
-        self.prompt_profile = "qwen-vl-vqa" if mode == "vqa" else "short-answer"
+        self.prompt_profile = "qwen-vl-vqa" if self.mode == "vqa" else "short-answer"
         precision = {torch.bfloat16: "bf16", torch.float16: "fp16", torch.float32: "fp32"}
         if self.dtype not in precision:
-            raise ValueError(f"Qwen-VL-Chat runs in bf16, fp16 or fp32, not {self.dtype}")
-        common = {"trust_remote_code": True, "revision": revision}
-        self.tokenizer = AutoTokenizer.from_pretrained(path, **common)
+            raise BackendError(f"Qwen-VL-Chat runs in bf16, fp16 or fp32, not {self.dtype}")
+        self.tokenizer = AutoTokenizer.from_pretrained(
+            self.model_path, **self.hub_kwargs(trust_remote_code=True))
         self.model = AutoModelForCausalLM.from_pretrained(
-            path, device_map=self.device, **{precision[self.dtype]: True}, **common, **kwargs
+            self.model_path, **self.pretrained_kwargs(
+                device_map=self.device, trust_remote_code=True, **{precision[self.dtype]: True})
         ).eval()
         self.pad_id = self._id(ENDOFTEXT)
         if self.pad_id is None:
-            raise ValueError(f"model {model}: its tokenizer has no {ENDOFTEXT} token")
+            raise BackendError(f"model {model}: its tokenizer has no {ENDOFTEXT} token")
         # Stop on the ChatML end too: the chat model closes its turn with <|im_end|>.
         self.stop_ids = [self.pad_id] + [i for i in [self._id(IM_END)] if i is not None]
         # model.chat ends the answer at the first ChatML tag it generates.
@@ -114,13 +132,20 @@ class QwenVLChatBackend(Backend):
         return self.tokenizer.decode(kept, skip_special_tokens=True, errors="replace")
 
     # -- prompts ---------------------------------------------------------------------
+    def prepare_image(self, image: ImageSource) -> str:
+        """A path the model can open itself (see ``lmm_bridge.image_files``)."""
+        return image_path_for(image, self.image_dir)
+
     def query(self, request: GenerationRequest) -> str:
         """What goes into the user turn (chat) or before `` Answer:`` (vqa)."""
-        _check_path(request.image_path)
+        # a path prepare_image gave comes back unchanged (a cached check, no decoding)
+        parts = [{"image": self.prepare_image(p.image)} if isinstance(p, ImagePart)
+                 else {"text": p.text} for p in request.message]
         if self.mode == "chat":
-            return self.tokenizer.from_list_format([{"image": request.image_path},
-                                                    {"text": request.text}])
-        return f"<img>{request.image_path}</img>{request.text} Answer:"
+            return self.tokenizer.from_list_format(parts)
+        # eval_mm's "<img>{}</img>{} Answer:", its parts in order
+        return "".join(f"<img>{p['image']}</img>" if "image" in p else p["text"]
+                       for p in parts) + " Answer:"
 
     def render_prompt(self, request: GenerationRequest) -> str:
         query = self.query(request)
@@ -241,16 +266,4 @@ class _IdStreamer:
             yield ids
 
 
-def _check_path(path: str) -> None:
-    if len(path.encode("utf-8")) > MAX_PATH_BYTES:
-        raise ValueError(f"image path is over {MAX_PATH_BYTES} bytes, which Qwen-VL cannot "
-                         f"read back from its image span: {path}")
-    if any(c in path for c in "<>\n"):
-        raise ValueError(f"image path holds characters that would break the <img> tag: {path!r}")
-    if not unicodedata.is_normalized("NFC", path):
-        # The tokenizer NFC-normalises its text: the model would look for another file.
-        raise ValueError(f"image path is not in Unicode NFC form, which Qwen-VL's tokenizer "
-                         f"would change: {path!r}")
-
-
-__all__ = ["DEFAULT_SYSTEM", "QwenVLChatBackend"]
+__all__ = ["DEFAULT_SYSTEM", "QwenVLChatBackend", "QwenVLChatOptions"]
