@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from eval_vqa.validation import format_validation_error
+from lmm_bridge.variants import VariantSpec, get_variant
 from ocrvqa.errors import OcrvqaError
+from ocrvqa.validation import format_validation_error
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -77,8 +78,8 @@ class ReportConfig(_Strict):
     html: bool = True
 
 
-def _default_variants() -> list[str | dict[str, Any]]:
-    return ["none", "tokens"]
+def _default_variants() -> list[VariantSpec]:
+    return [get_variant("none"), get_variant("tokens")]
 
 
 class RunConfig(_Strict):
@@ -96,7 +97,8 @@ class RunConfig(_Strict):
     # modules imported before the run, e.g. one that registers a backend with @register_backend
     plugins: list[str] = Field(default_factory=list)
     benchmarks: list[BenchmarkConfig] = Field(min_length=1)
-    variants: list[str | dict[str, Any]] = Field(default_factory=_default_variants, min_length=1)
+    # each a built-in variant's name or a mapping (see lmm_bridge.variants), validated here
+    variants: list[VariantSpec] = Field(default_factory=_default_variants, min_length=1)
     ocr: OCRConfig = Field(default_factory=OCRConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     batch_size: int = Field(default=8, gt=0)
@@ -122,6 +124,14 @@ class RunConfig(_Strict):
     @classmethod
     def _variant_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, (str, dict)) else value
+
+    @field_validator("variants")
+    @classmethod
+    def _unique_variant_names(cls, value: list[VariantSpec]) -> list[VariantSpec]:
+        names = [v.name for v in value]
+        if len(set(names)) != len(names):  # results are keyed by variant name
+            raise ValueError(f"two variants share a name ({', '.join(names)}); give each a name")
+        return value
 
     @property
     def run_dir(self) -> Path:
@@ -268,7 +278,7 @@ def check_references(config: RunConfig) -> None:
             raise ConfigError(f"prompt_profile: {exc}") from None
     if config.report.metric not in METRICS:
         raise ConfigError(f"report.metric: unknown metric {config.report.metric!r} (known: {', '.join(METRICS)})")
-    seen = [v.name for v in parse_variant_specs(config.variants)]
+    seen = [v.name for v in config.variants]
     # the default baseline may be absent (a run without `none` has no deltas); a chosen one may not
     if "baseline" in config.report.model_fields_set and config.report.baseline not in seen:
         raise ConfigError(
@@ -330,17 +340,3 @@ def load_plugins(config: RunConfig) -> None:
             importlib.import_module(module)
         except ImportError as exc:
             raise ConfigError(f"plugins.{i}: cannot import {module!r}: {exc}") from exc
-
-
-def parse_variant_specs(items: list[str | dict[str, Any]]) -> list[Any]:
-    """The bridge's ``VariantSpec`` list, with its errors reported under the ``variants`` key."""
-    from lmm_bridge.variants import get_variant
-
-    try:
-        variants = [get_variant(item) for item in items]
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ConfigError(f"variants: {exc}") from exc
-    names = [v.name for v in variants]
-    if len(set(names)) != len(names):  # results are keyed by variant name
-        raise ConfigError(f"variants: two variants share a name ({', '.join(names)}); give each a name")
-    return variants

@@ -70,10 +70,8 @@ def check_first_images(data: BenchmarkData, indices: list[int]) -> None:
 
 def check_benchmark(data: BenchmarkData, config: Any, shard: Any = None) -> None:
     """Every check above for one benchmark of a run; images from this process's share."""
-    from eval_vqa.config import parse_variant_specs
-
     check_answers(data)
-    uses_ocr = any(v.uses_ocr for v in parse_variant_specs(config.variants))
+    uses_ocr = any(v.uses_ocr for v in config.variants)
     check_ocr_source(data, config.ocr.engine, uses_ocr)
     positions = list(range(len(data)))
     mine = shard.split(positions) if shard is not None else positions

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from eval_vqa.benchmarks import get_benchmark
-from eval_vqa.config import ConfigError, RunConfig, load_plugins, parse_variant_specs
+from eval_vqa.config import ConfigError, RunConfig, load_plugins
 from eval_vqa.errors import error_kind, is_out_of_memory
 from eval_vqa.log import (
     LogBusyError,
@@ -81,7 +81,7 @@ def run(
     load_plugins(config)
     run_dir = config.run_dir
     check_run_dir(run_dir)
-    variants = parse_variant_specs(config.variants)
+    variants = config.variants
     # claim this process's shard first: a second run on the folder stops here, before any work
     with SampleLog(shard_path(run_dir, shard.rank)) as log:
         shard.barrier()
@@ -105,9 +105,8 @@ def run(
         opened = [open_checked(config, bench, shard) for bench in config.benchmarks]
         expert = make_expert(config) if any(v.uses_ocr for v in variants) else None
         if vlm is None:
-            from lmm_bridge import OCRAugmentedVLM
-
             from eval_vqa.tiny_model import resolve_model
+            from lmm_bridge import OCRAugmentedVLM
 
             vlm = OCRAugmentedVLM(
                 model=resolve_model(config.model),

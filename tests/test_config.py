@@ -49,7 +49,7 @@ def test_seed_config_is_the_papers_setup():
     config = load_config("seed_table5")
     assert config.model == "Qwen/Qwen-VL-Chat"
     assert [b.name for b in config.benchmarks] == ["stvqa", "textvqa", "docvqa", "infovqa"]
-    assert config.variants == ["none", "tokens"]
+    assert [v.name for v in config.variants] == ["none", "tokens"]
     assert config.report.metric == "anls"
 
 
@@ -66,7 +66,7 @@ def test_overrides_are_dotted_and_yaml_typed():
 def test_override_replaces_a_list_and_a_bare_name_means_a_benchmark():
     config = load_config(dict(BASE), ["benchmarks=[mini_doc, docvqa]", "variants=lines"])
     assert [b.name for b in config.benchmarks] == ["mini_doc", "docvqa"]
-    assert config.variants == ["lines"]
+    assert [v.name for v in config.variants] == ["lines"]
 
 
 def test_overrides_leave_the_source_untouched():
@@ -179,3 +179,13 @@ def test_a_run_without_the_default_baseline_is_valid_and_a_chosen_baseline_is_ke
     assert load_config(dict(BASE), ["variants=[tokens, lines]"]).report.baseline == "none"  # no deltas, no error
     assert load_config(dict(BASE), ["report.baseline=tokens"]).report.baseline == "tokens"
     assert load_config(dict(BASE), ["dtype=bf16", "backend=qwen-vl-chat"]).dtype == "bf16"
+
+
+def test_a_variant_option_is_checked_when_the_config_loads():
+    # the variant model is nested in the run config: its mistakes are named before anything runs
+    with pytest.raises(ConfigError, match=r"variants\.1: variant 't2': budget_tokens: .*greater than or equal to 0"):
+        load_config(dict(BASE, variants=["tokens", {"name": "t2", "format": "lines", "budget_tokens": -1}]))
+    with pytest.raises(ConfigError, match=r"variants\.1: variant 't2': colour: unknown key"):
+        load_config(dict(BASE, variants=["tokens", {"name": "t2", "format": "lines", "colour": "red"}]))
+    config = load_config(dict(BASE, variants=["tokens", {"name": "short", "base": "lines", "budget_tokens": 64}]))
+    assert config.variants[1].format == "lines" and config.variants[1].budget_tokens == 64

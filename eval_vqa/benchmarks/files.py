@@ -17,8 +17,8 @@ import yaml
 from pydantic import ValidationError
 
 from eval_vqa.benchmarks.spec import BenchmarkSpec
-from eval_vqa.validation import format_validation_error
 from ocrvqa.errors import OcrvqaError
+from ocrvqa.validation import format_validation_error
 
 #: The folder of the benchmark definitions shipped with the package.
 BENCHMARKS_DIR = Path(__file__).resolve().parent
