@@ -105,7 +105,7 @@ def gpu_speed(tmp: Path, source: Path, answers_per_s: float, rounds: int) -> Non
         seconds, n = timed_run(tmp, f"gpu-cold{k}", source, model_kwargs=gen, variants=with_ocr,
                                ocr={"use_cache": False})
         cold.append(seconds)
-        waited.append(sum(r["timings"].get("ocr_wait_s", 0.0) for r in read_records(tmp / f"gpu-cold{k}")))
+        waited.append(sum(r.timings.get("ocr_wait_s", 0.0) for r in read_records(tmp / f"gpu-cold{k}")))
     answers = n * len(with_ocr)
     print(f"GPU-speed generator, {n} samples x {len(with_ocr)} variants = {answers} answers "
           f"({answers / answers_per_s:.1f} s of generation): no OCR {min(bare):.2f} s; "
@@ -140,9 +140,9 @@ def main() -> None:
         for k in range(args.rounds):  # alternate, and keep each mode's best: other load on the machine only adds
             t, n = timed_run(tmp, f"sequential{k}", single, model_kwargs=gen, ocr={**no_cache, "overlap": False})
             seq.append(t)
-            records = sorted(read_records(tmp / f"sequential{k}"), key=lambda r: r["index"])
-            ocr.append(sum(r["timings"].get("ocr_s", 0.0) for r in records))
-            fill.append(sum(r["timings"].get("ocr_s", 0.0) for r in records[:BATCH]))
+            records = sorted(read_records(tmp / f"sequential{k}"), key=lambda r: r.index)
+            ocr.append(sum(r.timings.get("ocr_s", 0.0) for r in records))
+            fill.append(sum(r.timings.get("ocr_s", 0.0) for r in records[:BATCH]))
             ovl.append(timed_run(tmp, f"overlapped{k}", single, model_kwargs=gen, ocr={**no_cache, "overlap": True})[0])
         seq_s, ovl_s, ocr_total, first = min(seq), min(ovl), min(ocr), min(fill)
         gen_total = args.gen_s * len(VARIANTS) * -(-n // BATCH)

@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Literal, cast, get_args
 
 #: the kinds of a broken sample's error
-ERROR_KINDS = ("data", "image", "ocr", "generation", "oom")
+ErrorKind = Literal["data", "image", "ocr", "generation", "oom"]
+ERROR_KINDS: tuple[str, ...] = get_args(ErrorKind)
 
 _OOM_TEXT = re.compile(r"out of memory|OutOfMemoryError", re.IGNORECASE)
 
 
-def error_kind(stage: str, reason: str) -> str:
+def error_kind(stage: str, reason: str) -> ErrorKind:
     """The kind of a sample's failure: ``oom`` wherever memory ran out, else by stage
     (``prompt`` and ``generate`` are both ``generation``)."""
     if _OOM_TEXT.search(reason):
         return "oom"
-    return stage if stage in ("data", "image", "ocr") else "generation"
-
-
-def kind_of(error: dict[str, Any]) -> str:
-    """The kind of a logged error (logs written before kinds existed have only the stage)."""
-    kind = error.get("kind")
-    return kind if kind in ERROR_KINDS else error_kind(str(error.get("stage", "")), str(error.get("reason", "")))
+    return cast(ErrorKind, stage) if stage in ("data", "image", "ocr") else "generation"
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

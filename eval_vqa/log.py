@@ -28,6 +28,8 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from eval_vqa.records import SampleRecord
+from eval_vqa.records import parse_record as record_of
 from ocrvqa.errors import OcrvqaError
 from ocrvqa.files import parse_json_object, write_atomic
 from ocrvqa.files import read_jsonl as read_json_lines
@@ -53,23 +55,10 @@ def shard_path(run_dir: str | Path, rank: int) -> Path:
     return Path(run_dir) / LOG_DIR / f"rank-{rank:05d}.jsonl"
 
 
-def record_problem(rec: dict[str, Any]) -> str:
-    """Why a parsed log line is not a sample record, or ""."""
-    if not isinstance(rec.get("key"), str) or not isinstance(rec.get("benchmark"), str):
-        return "a record without its key or benchmark"
-    if rec.get("status") not in ("ok", "error") or not isinstance(rec.get("variants"), dict):
-        return "a record without a valid status or variants"
-    if rec["status"] == "error" and not isinstance(rec.get("error"), dict):
-        return "a broken-sample record without its error"
-    return ""
-
-
-def parse_record(raw: bytes) -> tuple[dict[str, Any] | None, str]:
+def parse_record(raw: bytes) -> tuple[SampleRecord | None, str]:
     """One log line as a record, or None and why it is damaged."""
-    rec, why = parse_json_object(raw)
-    if rec is not None:
-        why = record_problem(rec)
-    return (None, why) if why else (rec, "")
+    obj, why = parse_json_object(raw)
+    return (None, why) if obj is None else record_of(obj)
 
 
 _warned: set[tuple[str, int, bytes]] = set()
@@ -84,15 +73,24 @@ def _warn_damaged(path: Path, lineno: int, raw: bytes, why: str, moved_to: Path 
     logger.warning("%s:%d: damaged log line %s (%s); its sample will be evaluated again", path, lineno, where, why)
 
 
-def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+def read_jsonl(path: str | Path) -> Iterator[SampleRecord]:
     """Records of one jsonl file; a final line cut short by a kill is skipped, and so is a
     damaged line (with a warning naming the file and line)."""
     path = Path(path)
-    for _, rec in read_json_lines(
-        path, check=record_problem, skip_cut_last_line=True,
+    valid: list[SampleRecord] = []
+
+    def check(obj: dict[str, Any]) -> str:
+        # validated once: the reader yields the line right after this check passes
+        rec, why = record_of(obj)
+        if rec is not None:
+            valid.append(rec)
+        return why
+
+    for _ in read_json_lines(
+        path, check=check, skip_cut_last_line=True,
         on_damaged=lambda lineno, raw, why: _warn_damaged(path, lineno, raw, why),
     ):
-        yield rec
+        yield valid.pop()
 
 
 def quarantine_damaged(path: str | Path) -> int:
@@ -130,29 +128,17 @@ def shard_files(run_dir: str | Path) -> list[Path]:
     return sorted((Path(run_dir) / LOG_DIR).glob("rank-*.jsonl"))
 
 
-def read_records(run_dir: str | Path) -> list[dict[str, Any]]:
+def read_records(run_dir: str | Path) -> list[SampleRecord]:
     """Every finished sample of a run, once each: the shards if present, else the merged log.
     Of a retried sample's records the latest attempt counts."""
     files = shard_files(run_dir) or [p for p in [Path(run_dir) / MERGED] if p.is_file()]
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[str, SampleRecord] = {}
     for path in files:
         for rec in read_jsonl(path):
-            old = seen.get(rec["key"])
-            if old is None or attempt_of(rec) > attempt_of(old):
-                seen[rec["key"]] = rec
+            old = seen.get(rec.key)
+            if old is None or rec.attempt > old.attempt:
+                seen[rec.key] = rec
     return list(seen.values())
-
-
-def attempt_of(record: dict[str, Any]) -> int:
-    """How many times the record's sample has been evaluated (1 unless retried)."""
-    value = record.get("attempt", 1)
-    return value if isinstance(value, int) else 1
-
-
-def done_keys(run_dir: str | Path, retry_errors: bool = False) -> set[str]:
-    """Keys of the samples already in the log (finished or recorded as broken); with
-    ``retry_errors``, the broken ones are left out, so they are evaluated again."""
-    return {rec["key"] for rec in read_records(run_dir) if not (retry_errors and rec["status"] == "error")}
 
 
 def _lock_of(path: Path) -> FileLock:
@@ -205,8 +191,8 @@ class SampleLog:
         quarantine_damaged(self.path)
         self._file = open(self.path, "a", encoding="utf-8")
 
-    def write(self, record: dict[str, Any]) -> None:
-        self._file.write(json.dumps(record, ensure_ascii=False, default=_jsonable) + "\n")
+    def write(self, record: SampleRecord) -> None:
+        self._file.write(record.to_json() + "\n")
         self._file.flush()
         os.fsync(self._file.fileno())
 
@@ -237,19 +223,14 @@ def read_selection(run_dir: str | Path) -> dict[str, list[str]]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write a file whole or not at all: a process killed mid-way never leaves half a file."""
-    return write_atomic(path, text)
-
-
 def write_selection(run_dir: str | Path, benchmark: str, keys: list[str]) -> None:
     """Record the keys ``benchmark`` selected in this run (replacing an earlier run's choice)."""
     selection = read_selection(run_dir)
     selection[benchmark] = list(keys)
-    write_text_atomic(Path(run_dir) / SELECTION, json.dumps(selection, ensure_ascii=False))
+    write_atomic(Path(run_dir) / SELECTION, json.dumps(selection, ensure_ascii=False))
 
 
-def selected_records(run_dir: str | Path, order: Iterable[str] = ()) -> list[dict[str, Any]]:
+def selected_records(run_dir: str | Path, order: Iterable[str] = ()) -> list[SampleRecord]:
     """The run's records in a fixed order: benchmarks in ``order``, then each in its selection's
     order (sample index where no selection is recorded). Records of samples the current
     selection left out are not returned. The order never depends on which process wrote what,
@@ -259,25 +240,18 @@ def selected_records(run_dir: str | Path, order: Iterable[str] = ()) -> list[dic
     position = {name: {key: i for i, key in enumerate(keys)} for name, keys in selection.items()}
     out = []
     for rec in read_records(run_dir):
-        where = position.get(rec["benchmark"])
+        where = position.get(rec.benchmark)
         if where is None:
-            out.append((rec.get("index", 0), rec))
-        elif rec["key"] in where:
-            out.append((where[rec["key"]], rec))
-    out.sort(key=lambda x: (rank.get(x[1]["benchmark"], len(rank)), x[1]["benchmark"], x[0], x[1]["key"]))
+            out.append((rec.index, rec))
+        elif rec.key in where:
+            out.append((where[rec.key], rec))
+    out.sort(key=lambda x: (rank.get(x[1].benchmark, len(rank)), x[1].benchmark, x[0], x[1].key))
     return [rec for _, rec in out]
 
 
 def merge(run_dir: str | Path, order: Iterable[str] = ()) -> Path:
     """Write the selected records of all shards into ``samples.jsonl``, in sample order."""
     records = selected_records(run_dir, order)
-    text = "".join(json.dumps(rec, ensure_ascii=False, default=_jsonable) + "\n" for rec in records)
+    text = "".join(rec.to_json() + "\n" for rec in records)
     return write_atomic(Path(run_dir) / MERGED, text)  # a reader never sees half a merge
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "tolist"):  # numpy scalars and arrays
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} to the sample log")

@@ -20,15 +20,14 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
-from eval_vqa.benchmarks import get_benchmark
-from eval_vqa.config import ConfigError, RunConfig, load_plugins
-from eval_vqa.errors import error_kind, is_out_of_memory
+from eval_vqa.benchmarks import BenchmarkSpec, get_benchmark
+from eval_vqa.config import BenchmarkConfig, ConfigError, RunConfig, load_plugins
+from eval_vqa.errors import is_out_of_memory
 from eval_vqa.log import (
     LogBusyError,
     SampleLog,
-    attempt_of,
     busy_message,
     busy_shards,
     merge,
@@ -38,14 +37,87 @@ from eval_vqa.log import (
     shard_files,
     shard_path,
     write_selection,
-    write_text_atomic,
 )
 from eval_vqa.ocr_stage import ImageMemo, ReadSample, read_ahead
 from eval_vqa.recall import answer_in_context
+from eval_vqa.records import OcrSummary, SampleError, SampleRecord, VariantResult
+from eval_vqa.report.html_page import THUMB_SIDE  # the copy is no larger than the page shows it
 from eval_vqa.sharding import Shard, current_shard, process_device
+from ocrvqa.files import write_atomic
+
+if TYPE_CHECKING:
+    from eval_vqa.data.types import Sample
+    from lmm_bridge import Backend
+    from lmm_bridge.context import ContextInfo
+    from lmm_bridge.profiles import PromptProfile
+    from ocr_expert import OCRResult
+    from ocr_expert.image_io import ImageSource
 
 RUN_FILE = "run.json"
 OCR_DIR = "ocr"
+IMAGE_DIR = "images"
+
+T = TypeVar("T")
+
+
+class VariantLike(Protocol):
+    """A prompt variant as the runner uses it (the bridge's ``VariantSpec``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def uses_ocr(self) -> bool: ...
+
+
+class PromptLike(Protocol):
+    """A prepared prompt as the runner logs it."""
+
+    @property
+    def full_prompt(self) -> str: ...
+
+    @property
+    def context(self) -> ContextInfo | None: ...
+
+
+class ModelLike(Protocol):
+    """What the runner calls on the model (``lmm_bridge.OCRAugmentedVLM``)."""
+
+    backend: Backend  # named in run.json; the prompt profile follows it
+
+    def prepare(self, image: ImageSource, question: str, *, ocr: OCRResult | None, variant: VariantLike,
+                instruction: str | None) -> PromptLike: ...
+
+    def generate(self, prompts: Sequence[Any], *, max_new_tokens: int | None) -> Sequence[str]: ...
+
+
+class OcrReaderLike(Protocol):
+    """The OCR expert as the run's OCR stage uses it (``ocr_expert.OCRExpert``)."""
+
+    @property
+    def engine_name(self) -> str: ...
+
+    def read(self, image: ImageSource, *, mode: str, tokens: list[str] | None) -> OCRResult: ...
+
+
+class BenchmarkTable(Protocol):
+    """An opened benchmark: its spec, the selected question ids, samples read by position."""
+
+    @property
+    def spec(self) -> BenchmarkSpec: ...
+
+    @property
+    def ids(self) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int) -> Sample: ...
+
+
+class SampleTag(NamedTuple):
+    """What the runner keeps with a sample through the OCR stage."""
+
+    key: str  # its log key
+    index: int  # its position in the benchmark's selection
+    image: str | None  # the image file, or the run folder's copy of an in-memory image
 
 
 @dataclass
@@ -69,7 +141,7 @@ def run(
     config: RunConfig,
     *,
     shard: Shard | None = None,
-    vlm: Any = None,
+    vlm: ModelLike | None = None,
     report: bool = True,
     retry_errors: bool = False,
 ) -> RunSummary:
@@ -96,8 +168,8 @@ def run(
         shard.barrier()
         logged = read_records(run_dir)  # every process reads the same log before anyone appends to it
         shard.barrier()
-        broken = {rec["key"]: attempt_of(rec) for rec in logged if rec["status"] == "error"}
-        done = {rec["key"] for rec in logged if not (retry_errors and rec["key"] in broken)}
+        broken = {rec.key: rec.attempt for rec in logged if rec.broken}
+        done = {rec.key for rec in logged if not (retry_errors and rec.key in broken)}
         attempts = broken if retry_errors else {}
         skipped_broken = set() if retry_errors else set(broken)
 
@@ -136,7 +208,7 @@ def run(
     return summary
 
 
-def make_expert(config: RunConfig) -> Any:
+def make_expert(config: RunConfig) -> OcrReaderLike:
     """The OCR expert of the run: one engine, its disk cache shared by every variant."""
     from ocr_expert import OCRExpert
 
@@ -150,18 +222,18 @@ def make_expert(config: RunConfig) -> Any:
 
 def _run_benchmark(
     config: RunConfig,
-    bench: Any,
-    data: Any,
-    variants: list[Any],
-    vlm: Any,
-    expert: Any,
+    bench: BenchmarkConfig,
+    data: BenchmarkTable,
+    variants: list[VariantLike],
+    vlm: ModelLike,
+    expert: OcrReaderLike | None,
     shard: Shard,
     log: SampleLog,
     done: set[str],
     attempts: dict[str, int],
     skipped_broken: set[str],
     summary: RunSummary,
-    profile: Any,
+    profile: PromptProfile,
 ) -> None:
     from tqdm.auto import tqdm
 
@@ -198,7 +270,8 @@ def _run_benchmark(
 
     def read(item: tuple[str, int]) -> ReadSample:
         out = memo(data[item[1]])  # the row, and its image, read here: per batch, in this process
-        out.tag = item
+        # on the read-ahead threads too: copying an in-memory image hides behind generation
+        out.tag = SampleTag(item[0], item[1], image_reference(config.run_dir, out))
         return out
 
     stream = read_ahead(
@@ -214,21 +287,21 @@ def _run_benchmark(
             for record in job.run_batch(batch):
                 log.write(record)
                 summary.written += 1
-                if record.get("attempt", 1) > 1:
+                if record.attempt > 1:
                     summary.retried += 1
-                    summary.recovered += record["status"] == "ok"
-                if record["status"] == "error":
+                    summary.recovered += not record.broken
+                if record.broken:
                     summary.errors += 1
                 else:
-                    for name, out in record["variants"].items():
-                        running[name].append(out["scores"].get(metric, 0.0))
+                    for name, out in record.variants.items():
+                        running[name].append(out.scores.get(metric, 0.0))
                 bar.update(1)
             bar.set_postfix_str(
                 " ".join(f"{n}={100 * sum(s) / len(s):.1f}" for n, s in running.items() if s), refresh=False
             )
 
 
-def open_selected(config: RunConfig, bench: Any) -> Any:
+def open_selected(config: RunConfig, bench: BenchmarkConfig) -> BenchmarkTable:
     """The benchmark's selected samples as a lazy table (no image read yet). Questions without
     answers stay in, to be logged as broken samples the report counts, rather than dropped
     where nobody sees it."""
@@ -248,7 +321,7 @@ def open_selected(config: RunConfig, bench: Any) -> Any:
     )
 
 
-def open_checked(config: RunConfig, bench: Any, shard: Shard) -> Any:
+def open_checked(config: RunConfig, bench: BenchmarkConfig, shard: Shard) -> BenchmarkTable:
     """``open_selected``, checked before any model loads (see :mod:`eval_vqa.preflight`)."""
     from eval_vqa.preflight import check_benchmark
 
@@ -257,7 +330,7 @@ def open_checked(config: RunConfig, bench: Any, shard: Shard) -> Any:
     return data
 
 
-def load_benchmark(config: RunConfig, bench: Any, spec: Any = None) -> list[Any]:
+def load_benchmark(config: RunConfig, bench: BenchmarkConfig, spec: Any = None) -> list[Sample]:
     """The benchmark's selected samples, each read (image included): for the OCR pre-pass
     and the benchmarks, which need every image anyway."""
     data = open_selected(config, bench)
@@ -268,18 +341,18 @@ def load_benchmark(config: RunConfig, bench: Any, spec: Any = None) -> list[Any]
 class _BenchmarkJob:
     """Turns batches of read samples into log records for one benchmark."""
 
-    spec: Any
-    variants: list[Any]
-    vlm: Any
+    spec: BenchmarkSpec
+    variants: list[VariantLike]
+    vlm: ModelLike
     run_dir: Path
     rank: int
     instruction: str | None
     max_new_tokens: int
     attempts: dict[str, int] = field(default_factory=dict)  # earlier attempts of retried samples
 
-    def run_batch(self, batch: Sequence[ReadSample]) -> list[dict[str, Any]]:
+    def run_batch(self, batch: Sequence[ReadSample]) -> list[SampleRecord]:
         records = {id(x): self._base_record(x) for x in batch}
-        live = [x for x in batch if records[id(x)]["status"] == "ok"]
+        live = [x for x in batch if not records[id(x)].broken]
         for variant in self.variants:
             prompts, ready = [], []
             for x in live:
@@ -291,95 +364,83 @@ class _BenchmarkJob:
                     )
                     ready.append(x)
                 except Exception as exc:  # e.g. the image cannot be written for the model
-                    _fail(records[id(x)], "prompt", exc)
+                    records[id(x)].fail(_error_of("prompt", exc))
             live = ready
-            answers, seconds = self._generate(prompts, records, live)
+            answers, seconds = self._generate(prompts, [records[id(x)] for x in live])
             kept = []
             for x, prompt, answer in zip(live, prompts, answers):
                 if answer is None:
                     continue
-                rec = records[id(x)]
-                rec["variants"][variant.name] = self._variant_entry(variant, x, prompt, answer, seconds)
+                records[id(x)].variants[variant.name] = self._variant_result(variant, x, prompt, answer, seconds)
                 kept.append(x)
             live = kept
         out = []
         for x in batch:
             rec = records[id(x)]
-            if rec["status"] == "error":
-                rec["variants"] = {}  # a broken sample is excluded from every variant, keeping pairs intact
+            if rec.broken:
+                rec.variants = {}  # a broken sample is excluded from every variant, keeping pairs intact
             out.append(rec)
         return out
 
-    def _base_record(self, x: ReadSample) -> dict[str, Any]:
-        sample = x.sample
-        image = sample.image if isinstance(sample.image, (str, Path)) else None
-        rec: dict[str, Any] = {
-            "key": x.tag[0],
-            "index": x.tag[1],
-            "benchmark": self.spec.name,
-            "question_id": str(sample.question_id),
-            "question": sample.question,
-            "answers": list(sample.answers),
-            "part": _part(self.spec, sample),
-            "status": "ok",
-            "error": None,
-            "rank": self.rank,
-            "variants": {},
-            "ocr": None,
-            "timings": {k: round(v, 6) for k, v in x.timings.items()},
-        }
-        if rec["key"] in self.attempts:
-            rec["attempt"] = self.attempts[rec["key"]] + 1
-        if image is not None:
-            rec["image"] = str(image)
+    def _base_record(self, x: ReadSample) -> SampleRecord:
+        sample, tag = x.sample, x.tag
+        rec = SampleRecord(
+            key=tag.key,
+            index=tag.index,
+            benchmark=self.spec.name,
+            question_id=str(sample.question_id),
+            question=sample.question,
+            answers=list(sample.answers),
+            part=_part(self.spec, sample),
+            status="ok",
+            rank=self.rank,
+            variants={},
+            ocr=self._ocr_summary(x) if x.ocr is not None else None,
+            timings={k: round(v, 6) for k, v in x.timings.items()},
+            attempt=self.attempts.get(tag.key, 0) + 1,
+            image=tag.image,
+        )
         if x.error is not None:
-            error = dict(x.error)
-            rec["status"], rec["error"] = "error", {**error, "kind": error_kind(error["stage"], error["reason"])}
+            rec.fail(SampleError.of(x.error["stage"], x.error["reason"]))
         elif not sample.answers:
-            rec["status"], rec["error"] = "error", _error("data", "no ground-truth answers")
+            rec.fail(SampleError.of("data", "no ground-truth answers"))
         elif not str(sample.question or "").strip():
-            rec["status"], rec["error"] = "error", _error("data", "empty question")
-        if x.ocr is not None:
-            rec["ocr"] = self._ocr_summary(x)
+            rec.fail(SampleError.of("data", "empty question"))
         return rec
 
-    def _ocr_summary(self, x: ReadSample) -> dict[str, Any]:
+    def _ocr_summary(self, x: ReadSample) -> OcrSummary:
         ocr = x.ocr
-        path = save_ocr(self.run_dir, x.digest, ocr) if x.digest else None
-        return {
-            "engine": ocr.engine,
-            "n_spans": len(ocr.spans),
-            "n_lines": len(ocr.lines),
-            "n_words": len(ocr.words),
-            "mean_score": round(ocr.mean_score, 4),
-            "language": ocr.language,
-            "elapsed_s": round(ocr.elapsed_s, 4),
-            "file": path,
-            # recall of everything OCR read, before any format or budget cut it down
-            "answer_in_ocr": answer_in_context(x.sample.answers, ocr.text),
-        }
+        return OcrSummary(
+            engine=ocr.engine,
+            n_spans=len(ocr.spans),
+            n_lines=len(ocr.lines),
+            n_words=len(ocr.words),
+            mean_score=round(ocr.mean_score, 4),
+            language=ocr.language,
+            elapsed_s=round(ocr.elapsed_s, 4),
+            file=save_ocr(self.run_dir, x.digest, ocr) if x.digest else None,
+            answer_in_ocr=answer_in_context(x.sample.answers, ocr.text),
+        )
 
-    def _generate(
-        self, prompts: list[Any], records: dict[int, dict[str, Any]], live: list[ReadSample]
-    ) -> tuple[list[str | None], float]:
+    def _generate(self, prompts: list[PromptLike], records: list[SampleRecord]) -> tuple[list[str | None], float]:
         """Answers for a batch, None for a sample that failed alone (its record says why)."""
         if not prompts:
             return [], 0.0
         start = time.perf_counter()
-        answers = self._answer(list(range(len(prompts))), prompts, [records[id(x)] for x in live])
+        answers = self._answer(list(range(len(prompts))), prompts, records)
         return answers, (time.perf_counter() - start) / len(prompts)
 
-    def _answer(self, chosen: list[int], prompts: list[Any], records: list[dict[str, Any]]) -> list[str | None]:
+    def _answer(self, chosen: list[int], prompts: list[PromptLike], records: list[SampleRecord]) -> list[str | None]:
         """Answers for ``prompts[i]``, i in ``chosen``. Out of memory: the two halves one after
         the other; another failure: each sample alone, so one bad sample breaks only itself."""
         try:
             answers = list(self.vlm.generate([prompts[i] for i in chosen], max_new_tokens=self.max_new_tokens))
             if len(answers) != len(chosen):
                 raise RuntimeError(f"backend returned {len(answers)} answers for {len(chosen)} prompts")
-            return answers
+            return list(answers)
         except Exception as exc:
             if len(chosen) == 1:
-                _fail(records[chosen[0]], "generate", exc)
+                records[chosen[0]].fail(_error_of("generate", exc))
                 return [None]
             if is_out_of_memory(exc):
                 free_accelerator_memory()
@@ -387,27 +448,28 @@ class _BenchmarkJob:
                 return self._answer(chosen[:half], prompts, records) + self._answer(chosen[half:], prompts, records)
             return [a for i in chosen for a in self._answer([i], prompts, records)]
 
-    def _variant_entry(self, variant: Any, x: ReadSample, prompt: Any, answer: str, seconds: float) -> dict[str, Any]:
+    def _variant_result(
+        self, variant: VariantLike, x: ReadSample, prompt: PromptLike, answer: str, seconds: float
+    ) -> VariantResult:
         from eval_vqa.metrics import METRICS
 
         answers = list(x.sample.answers)
         context = prompt.context
         injected = context.text if context is not None else ""
-        return {
-            "prompt": prompt.full_prompt,
-            "prediction": answer,
-            "scores": {m: float(METRICS[m](answer, answers)) for m in self.spec.metrics},
-            "context_tokens": context.n_tokens if context is not None else 0,
-            "context_kept": context.kept if context is not None else 0,
-            "context_dropped": len(context.dropped) if context is not None else 0,
-            "context_note": getattr(context, "note", None),
-            # None for a variant without OCR: recall is not defined there (an empty context is a miss)
-            "answer_in_context": answer_in_context(answers, injected) if variant.uses_ocr else None,
-            "generate_s": round(seconds, 6),
-        }
+        return VariantResult(
+            prompt=prompt.full_prompt,
+            prediction=answer,
+            scores={m: float(METRICS[m](answer, answers)) for m in self.spec.metrics},
+            context_tokens=context.n_tokens if context is not None else 0,
+            context_kept=context.kept if context is not None else 0,
+            context_dropped=len(context.dropped) if context is not None else 0,
+            context_note=getattr(context, "note", None),
+            answer_in_context=answer_in_context(answers, injected) if variant.uses_ocr else None,
+            generate_s=round(seconds, 6),
+        )
 
 
-def default_max_new_tokens(config: RunConfig, spec: Any) -> int:
+def default_max_new_tokens(config: RunConfig, spec: BenchmarkSpec) -> int:
     """The benchmark's answer length; capped for the random-weight tiny models, whose long answers are noise."""
     from eval_vqa.tiny_model import TINY_MAX_NEW_TOKENS, TINY_MODELS
 
@@ -416,7 +478,7 @@ def default_max_new_tokens(config: RunConfig, spec: Any) -> int:
     return spec.max_new_tokens
 
 
-def _part(spec: Any, sample: Any) -> str | None:
+def _part(spec: BenchmarkSpec, sample: Sample) -> str | None:
     """The part of the benchmark a sample belongs to (ChartQA: human / augmented), if any."""
     if not spec.part_field:
         return None
@@ -424,14 +486,8 @@ def _part(spec: Any, sample: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _fail(record: dict[str, Any], stage: str, exc: BaseException) -> None:
-    if record["status"] == "ok":
-        record["status"] = "error"
-        record["error"] = _error(stage, f"{type(exc).__name__}: {exc}")
-
-
-def _error(stage: str, reason: str) -> dict[str, str]:
-    return {"stage": stage, "reason": reason, "kind": error_kind(stage, reason)}
+def _error_of(stage: str, exc: BaseException) -> SampleError:
+    return SampleError.of(stage, f"{type(exc).__name__}: {exc}")
 
 
 def free_accelerator_memory() -> None:
@@ -461,8 +517,9 @@ def check_run_dir(run_dir: Path) -> None:
         ) from None
 
 
-def batched(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
+def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of ``size`` items (the last one shorter)."""
+    batch: list[T] = []
     for item in items:
         batch.append(item)
         if len(batch) == size:
@@ -472,13 +529,38 @@ def batched(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def save_ocr(run_dir: Path, digest: str, ocr: Any) -> str:
+def save_ocr(run_dir: Path, digest: str, ocr: OCRResult) -> str:
     """Keep the OCR result in the run folder (content-addressed) so reports need no OCR engine."""
     rel = f"{OCR_DIR}/{digest}.json"
     path = Path(run_dir) / rel
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(path, ocr.to_json())
+        write_atomic(path, ocr.to_json())
+    return rel
+
+
+def image_reference(run_dir: Path, x: ReadSample) -> str | None:
+    """What the record names as the sample's image: its file, or for an image held in memory
+    (dataset bytes, a PIL image) a small JPEG copy kept in the run folder (content-addressed),
+    so the report page can show every sample. None when the image cannot be read."""
+    image = x.sample.image
+    if isinstance(image, (str, Path)):
+        return str(image)
+    if image is None or x.digest is None or (x.error or {}).get("stage") == "image":
+        return None
+    rel = f"{IMAGE_DIR}/{x.digest}.jpg"
+    path = Path(run_dir) / rel
+    if not path.is_file():
+        from ocr_expert.image_io import ImageInputError, load_image
+
+        try:
+            thumb = load_image(image).image
+        except ImageInputError:  # the sample is logged as broken; it has no image to show
+            return None
+        thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # whole or absent: a copy cut short by a kill would be shown as it is
+        write_atomic(path, lambda f: thumb.save(f, format="JPEG", quality=80))
     return rel
 
 
@@ -495,7 +577,7 @@ def versions() -> dict[str, str]:
     return out
 
 
-def resolve_run_profile(config: RunConfig, vlm: Any) -> Any:
+def resolve_run_profile(config: RunConfig, vlm: ModelLike) -> PromptProfile:
     """The run's prompt profile: the config's, or with ``auto`` the model backend's own."""
     from lmm_bridge.profiles import resolve_profile
 
@@ -505,7 +587,7 @@ def resolve_run_profile(config: RunConfig, vlm: Any) -> Any:
         raise ConfigError(f"prompt_profile: {exc}") from None
 
 
-def record_backend(run_dir: Path, vlm: Any, profile: Any = None) -> None:
+def record_backend(run_dir: Path, vlm: ModelLike, profile: PromptProfile | None = None) -> None:
     """Add the backend the model actually runs on (inferred when the config leaves it out)
     and the prompt profile it was given to run.json."""
     backend = getattr(getattr(vlm, "backend", None), "name", None)
@@ -517,7 +599,7 @@ def record_backend(run_dir: Path, vlm: Any, profile: Any = None) -> None:
         data["backend"] = backend
     if profile is not None:
         data["prompt_profile"] = profile.to_dict()
-    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def write_run_file(config: RunConfig, run_dir: Path) -> None:
@@ -538,4 +620,4 @@ def write_run_file(config: RunConfig, run_dir: Path) -> None:
                 f"{run_dir} holds a run made with other settings (changed: {', '.join(changed)}); "
                 f"resume it with the same settings, or pick a new folder with output_dir=... or name=..."
             )
-    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from bridge_fixtures import cached_model, make_ocr_result, render_text_image
-from hypothesis import example, HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from test_runner import ALONE, EchoBackend, config_dict, make_benchmark
@@ -50,15 +50,15 @@ def test_retry_errors_evaluates_again_only_the_broken_samples(tmp_path: Path):
     retry = run(config, shard=ALONE, retry_errors=True)
     assert (retry.written, retry.retried, retry.recovered, retry.errors) == (1, 1, 1, 0)
     assert EchoBackend.calls == 3  # one sample, three variants: nothing else evaluated again
-    by_id = {r["question_id"]: r for r in read_records(config.run_dir)}
-    assert by_id["q2"]["status"] == "ok" and by_id["q2"]["attempt"] == 2
+    by_id = {r.question_id: r for r in read_records(config.run_dir)}
+    assert by_id["q2"].status == "ok" and by_id["q2"].attempt == 2
     results = json.loads((config.run_dir / "results.json").read_text())
     counts = results["benchmarks"]["mini_scene"]["counts"]
     assert (counts["scored"], counts["retried"], counts["recovered"], counts["errors"]) == (6, 1, 1, {})
     assert "| 6 | 6 | 0 | 1 (1) |" in (config.run_dir / "table.md").read_text()
     # a later plain resume keeps the recovered record (the latest attempt counts)
     assert run(config, shard=ALONE).written == 0
-    assert {r["key"]: r["status"] for r in read_records(config.run_dir)}["mini_scene/q2"] == "ok"
+    assert {r.key: r.status for r in read_records(config.run_dir)}["mini_scene/q2"] == "ok"
 
 
 def test_the_cli_retries_and_says_how_many_broken_samples_it_skipped(tmp_path: Path, capsys):
@@ -106,9 +106,9 @@ def test_out_of_memory_halves_the_batch_before_giving_up(tmp_path: Path):
     # halved, not one by one: 8 -> 4 -> 2 + 2, then the other 4 -> 2 (holds sample 5) -> 1 + 1, and 2
     assert OOMBackend.sizes == [8, 4, 2, 2, 4, 2, 1, 1, 2]
     assert (summary.written, summary.errors) == (8, 1)
-    by_id = {r["question_id"]: r for r in read_records(config.run_dir)}
-    assert by_id["q5"]["error"]["kind"] == "oom"
-    assert all(by_id[f"q{i}"]["status"] == "ok" for i in range(8) if i != 5)
+    by_id = {r.question_id: r for r in read_records(config.run_dir)}
+    assert by_id["q5"].error.kind == "oom"
+    assert all(by_id[f"q{i}"].status == "ok" for i in range(8) if i != 5)
     results = json.loads((config.run_dir / "results.json").read_text())
     assert results["benchmarks"]["mini_scene"]["counts"]["errors"] == {"oom": 1}
 
@@ -183,7 +183,7 @@ def test_a_damaged_log_line_is_quarantined_and_its_sample_redone(tmp_path: Path,
     assert any(f"{shard}:4: damaged log line moved to" in m for m in messages)
     aside = shard.with_name(shard.name + ".damaged").read_bytes()
     assert b"\xff" in aside and b'{"key": 3}' in aside
-    assert sorted(r["question_id"] for r in read_records(config.run_dir)) == [f"q{i}" for i in range(5)]
+    assert sorted(r.question_id for r in read_records(config.run_dir)) == [f"q{i}" for i in range(5)]
 
 
 def test_a_damaged_line_in_a_shard_of_an_earlier_wider_run_is_quarantined(tmp_path: Path):
@@ -341,7 +341,7 @@ def test_flags_may_come_before_overrides(tmp_path: Path):
     path.write_text(json.dumps(config_dict(tmp_path, source)))
     assert main(["eval", str(path), "--limit", "2", "variants=[none]", "--no-report"]) == 0
     records = read_records(tmp_path / "run")
-    assert len(records) == 2 and all(set(r["variants"]) == {"none"} for r in records)
+    assert len(records) == 2 and all(set(r.variants) == {"none"} for r in records)
     with pytest.raises(SystemExit) as exc:
         main(["eval", str(path), "--limit", "2", "--bogus"])
     assert exc.value.code == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -11,11 +12,18 @@ import pytest
 from PIL import Image, ImageDraw
 
 from eval_vqa.log import SampleLog, shard_path
+from eval_vqa.records import SampleRecord
 from eval_vqa.report import build_report
 from eval_vqa.report.stats import mean_ci, paired_delta, paired_permutation_p
 
 
-def _record(key: str, bench: str, scores: dict[str, float], image: str | None = None, status: str = "ok"):
+def _record(key: str, bench: str, scores: dict[str, float], image: str | None = None,
+            status: str = "ok") -> SampleRecord:
+    return SampleRecord.model_validate(_line(key, bench, scores, image, status))
+
+
+def _line(key: str, bench: str, scores: dict[str, float], image: str | None = None, status: str = "ok") -> dict:
+    """A log line as the runner has always written it (the fields a record needs, few defaults)."""
     rec = {
         "key": f"{bench}/{key}", "index": int(key), "benchmark": bench, "question_id": key,
         "question": f"what is {key}?", "answers": ["a"], "status": status, "error": None, "rank": 0,
@@ -140,27 +148,63 @@ def test_paired_test_separates_a_real_difference_from_noise():
     assert paired_permutation_p([1, 1, 1, 1, 1], 20000, seed=0) == pytest.approx(2 / 32, abs=0.01)
 
 
-def test_paired_test_matches_scipy_exactly_on_small_samples_and_closely_on_large():
-    scipy_stats = pytest.importorskip("scipy.stats")
-    small = np.array([0.5, 1, -0.2, 0.3, 0.7, 1, 0, -1, 0.4, 0, 0])  # 8 non-zero: all 256 flips
-    exact = scipy_stats.permutation_test((small,), np.mean, permutation_type="samples",
-                                         n_resamples=np.inf, alternative="two-sided").pvalue
-    assert paired_permutation_p(small, 100, seed=3) == pytest.approx(exact, abs=1e-12)
-    assert paired_permutation_p([1, 1, 1, 1, 1]) == 2 / 32
+def _all_flips_p(d: np.ndarray) -> float:
+    """Brute force: the two-sided p over every sign flip of every difference, zeros included."""
+    flips = np.array(list(itertools.product([1, -1], repeat=d.size)))
+    means = np.abs(flips @ d) / d.size
+    return float(np.count_nonzero(means >= abs(d.mean()) - 1e-12) / len(means))
+
+
+def test_paired_test_is_exact_against_brute_force_on_small_samples():
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        n = int(rng.integers(2, 12))
+        d = rng.choice([-1, -0.5, 0, 0, 0.3, 1], n)
+        assert paired_permutation_p(d, 100, seed=3) == pytest.approx(_all_flips_p(d), abs=1e-12), d
+    assert paired_permutation_p([0.5, 0, 0, 0]) == 1.0  # one non-zero difference: both signs tie
+    assert np.isnan(paired_permutation_p([]))  # no samples: undefined
+
+
+def test_paired_test_samples_flips_beyond_the_exact_limit():
     rng = np.random.default_rng(5)
-    a, b = rng.choice([0, 0.7, 1], 80, p=[.4, .1, .5]), rng.choice([0, 0.6, 1], 80, p=[.5, .1, .4])
-    theirs = scipy_stats.permutation_test((a - b,), np.mean, permutation_type="samples", n_resamples=20000,
-                                          alternative="two-sided", random_state=0).pvalue
-    assert paired_permutation_p(a - b, 20000, seed=0) == pytest.approx(theirs, abs=0.01)
+    d = rng.choice([-1, 0.4, 1], 20, p=[.3, .2, .5])
+    d[:2] = 0  # 18 non-zero: random flips, not all 2**18
+    p = paired_permutation_p(d, 20000, seed=0)
+    assert p == pytest.approx(_all_flips_p(d), abs=0.01)
+    assert p == paired_permutation_p(d, 20000, seed=0)  # seeded: the same every time
+    assert 1 / 20001 <= p <= 1
 
 
-def test_bootstrap_interval_matches_scipy_percentile_bootstrap():
-    scipy_stats = pytest.importorskip("scipy.stats")
+def test_bootstrap_interval_is_the_percentile_interval_of_seeded_resamples():
+    """Brute force: resample indices of shape (samples, n) from numpy's Generator seeded with
+    ``seed``, take each resample's mean and the 2.5 / 97.5 percentiles, as the report always has."""
     rng = np.random.default_rng(7)
-    d = rng.choice([-1, 0, 0.5, 1], 60, p=[.2, .4, .1, .3])
-    theirs = scipy_stats.bootstrap((d,), np.mean, n_resamples=20000, method="percentile", random_state=0)
-    ours = mean_ci(d, 20000, seed=0)
-    assert ours == pytest.approx(tuple(theirs.confidence_interval), abs=0.01)
+    for n, samples, seed in [(2, 300, 0), (7, 1000, 1), (60, 2000, 0), (33, 1234, 4)]:
+        d = rng.choice([-1, 0, 0.5, 1], n, p=[.2, .4, .1, .3])
+        draws = np.random.default_rng(seed).integers(0, n, size=(samples, n))
+        means = [sum(d[i] for i in row) / n for row in draws]
+        expected = np.quantile(means, [0.025, 0.975])
+        assert mean_ci(d, samples, seed) == pytest.approx(tuple(expected), abs=1e-12)
+    assert mean_ci([0.25], 500) == (0.25, 0.25)  # one sample: every resample is that sample
+
+
+def test_bootstrap_memory_is_bounded_on_large_benchmarks(monkeypatch):
+    from scipy import stats as scipy_stats
+
+    from eval_vqa.report import stats
+
+    batches = []
+    real = scipy_stats.bootstrap
+
+    def spy(*args, **kwargs):
+        batches.append(kwargs["batch"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stats.stats, "bootstrap", spy)
+    big = np.random.default_rng(0).choice([0.0, 1.0], 40_000)
+    low, high = stats.mean_ci(big, 100, seed=0)
+    assert low < big.mean() < high
+    assert batches == [stats.BATCH_VALUES // big.size]
 
 
 def test_paired_delta_refuses_unpaired_scores():
@@ -170,8 +214,8 @@ def test_paired_delta_refuses_unpaired_scores():
 
 def test_arabic_answers_keep_their_direction_on_the_page(tmp_path: Path):
     rec = _record("1", "mini_scene", {"none": 0.0, "tokens": 1.0})
-    rec["answers"] = ["شارع النيل", "شارع النيل", "النيل"]
-    rec["variants"]["tokens"]["prediction"] = "شارع النيل"
+    rec.answers = ["شارع النيل", "شارع النيل", "النيل"]
+    rec.variants["tokens"].prediction = "شارع النيل"
     page = build_report(_run_dir(tmp_path, [rec]))["html"].read_text(encoding="utf-8")
     # each answer isolated, so the separator stays between them in right-to-left text
     assert "<b>GT:</b> <bdi>شارع النيل</bdi> | <bdi>النيل</bdi>" in page
@@ -240,6 +284,70 @@ def test_a_benchmark_whose_samples_all_broke_is_counted_not_scored(tmp_path: Pat
 
 def test_an_empty_answer_is_marked_on_the_page(tmp_path: Path):
     rec = _record("1", "mini_scene", {"none": 0.0, "tokens": 1.0})
-    rec["variants"]["none"]["prediction"] = ""
+    rec.variants["none"].prediction = ""
     page = build_report(_run_dir(tmp_path, [rec]))["html"].read_text()
     assert '<td>none</td><td class="empty">(empty)</td>' in page
+
+
+# a line as the runner wrote it before records were typed (from a smoke run's log), and an
+# older broken-sample line without the error's kind
+OLD_LINE = (
+    '{"key": "mini_scene/scene-01", "index": 0, "benchmark": "mini_scene", "question_id": "scene-01", '
+    '"question": "What kind of shop is this?", "answers": ["bakery", "the bakery"], "part": null, '
+    '"status": "ok", "error": null, "rank": 0, "variants": {"none": {"prompt": "<image>\\nWhat kind of shop '
+    'is this?", "prediction": "What", "scores": {"anls": 0.0, "vqa_accuracy": 0.0}, "context_tokens": 0, '
+    '"context_kept": 0, "context_dropped": 0, "context_note": null, "answer_in_context": null, '
+    '"generate_s": 0.036054}, "tokens": {"prompt": "<image>\\nWhat kind of shop is this?\\nOCR_token: '
+    '[\\"bakery\\"]", "prediction": "bakery", "scores": {"anls": 1.0, "vqa_accuracy": 1.0}, '
+    '"context_tokens": 18, "context_kept": 4, "context_dropped": 0, "context_note": null, '
+    '"answer_in_context": true, "generate_s": 0.031942}}, "ocr": {"engine": "ppocr", "n_spans": 2, '
+    '"n_lines": 2, "n_words": 4, "mean_score": 0.9991, "language": "ch+en+ara", "elapsed_s": 0.728, '
+    '"file": "ocr/1c9b.json", "answer_in_ocr": true}, "timings": {"ocr_s": 0.001014, "ocr_wait_s": 0.001546}, '
+    '"attempt": 2, "image": "/data/mini/images/scene_01.png"}'
+)
+OLD_BROKEN_LINE = (
+    '{"key": "mini_scene/scene-02", "index": 1, "benchmark": "mini_scene", "question_id": "scene-02", '
+    '"question": "Which street?", "answers": ["nile"], "status": "error", '
+    '"error": {"stage": "image", "reason": "cannot read image"}, "rank": 0, "variants": {}, "ocr": null, '
+    '"timings": {}}'
+)
+
+
+def test_a_log_written_before_records_were_typed_reads_and_writes_back_unchanged(tmp_path: Path):
+    from eval_vqa.log import read_records
+
+    run_dir = _run_dir(tmp_path, [])
+    shard_path(run_dir, 0).write_text(OLD_LINE + "\n" + OLD_BROKEN_LINE + "\n", encoding="utf-8")
+    ok, broken = sorted(read_records(run_dir), key=lambda r: r.index)
+    assert ok.to_json() == OLD_LINE  # same fields, same values, same order
+    assert ok.attempt == 2 and ok.variants["tokens"].scores["anls"] == 1.0 and ok.ocr.answer_in_ocr is True
+    assert broken.broken and broken.error.kind == "image"  # derived from the stage, as before kinds
+    assert broken.part is None and not {"attempt", "image"} & set(json.loads(broken.to_json()))
+    scene = json.loads(build_report(run_dir)["results"].read_text())["benchmarks"]["mini_scene"]
+    assert scene["counts"]["errors"] == {"image": 1} and scene["counts"]["retried"] == 1
+    assert scene["scores"]["tokens"]["anls"]["mean"] == 100.0
+
+
+@pytest.mark.parametrize("line, why", [
+    ('{"key": "b/1", "benchmark": "b", "status": "error", "variants": {}}', "without its error"),
+    ('{"key": "b/1", "benchmark": "b", "status": "done", "variants": {}}', "status"),
+    ('{"key": "b/1", "benchmark": "b", "status": "ok", "variants": {"none": {"prompt": "p"}}}', "variants.none"),
+    ('{"benchmark": "b", "status": "ok", "variants": {}}', "key"),
+])
+def test_a_line_that_is_not_a_record_is_damaged_and_says_why(line: str, why: str):
+    from eval_vqa.log import parse_record
+
+    rec, problem = parse_record(line.encode())
+    assert rec is None and why in problem
+
+
+def test_the_page_leaves_the_records_as_they_are(tmp_path: Path):
+    records = [_record("1", "mini_scene", {"none": 0.0, "tokens": 1.0}),
+               _record("2", "mini_scene", {}, status="error")]
+    before = [r.model_copy(deep=True) for r in records]
+    from eval_vqa.report.html_page import error_page
+
+    results = {"run": {"name": "t", "baseline": "none", "table_metric": "anls"}, "config": {}}
+    page = error_page(results, records, tmp_path, tmp_path / "report").read_text()
+    assert records == before
+    assert re.findall(r'class="card" data-tags="(\w*)"', page) == ["helped", "broken"]

@@ -147,14 +147,14 @@ def test_every_variant_is_scored_on_the_same_samples(tmp_path: Path):
     summary = run(config, shard=ALONE)
     assert (summary.written, summary.skipped, summary.errors) == (7, 0, 0)
     records = list(read_jsonl(config.run_dir / "samples.jsonl"))
-    assert [r["question_id"] for r in records] == [f"q{i}" for i in range(7)]  # source order
+    assert [r.question_id for r in records] == [f"q{i}" for i in range(7)]  # source order
     for r in records:
-        assert set(r["variants"]) == {"none", "tokens", "lines"}
-        assert r["variants"]["none"]["prediction"] == "unknown"
-        assert r["variants"]["none"]["answer_in_context"] is None
-        assert "OCR_token" in r["variants"]["tokens"]["prompt"]
-        assert r["ocr"]["engine"] == "dataset" and r["ocr"]["answer_in_ocr"] is True
-        assert r["variants"]["tokens"]["answer_in_context"] is True
+        assert set(r.variants) == {"none", "tokens", "lines"}
+        assert r.variants["none"].prediction == "unknown"
+        assert r.variants["none"].answer_in_context is None
+        assert "OCR_token" in r.variants["tokens"].prompt
+        assert r.ocr.engine == "dataset" and r.ocr.answer_in_ocr is True
+        assert r.variants["tokens"].answer_in_context is True
     results = json.loads((config.run_dir / "results.json").read_text())
     scene = results["benchmarks"]["mini_scene"]
     assert scene["scores"]["none"]["anls"]["mean"] == 0.0
@@ -171,15 +171,15 @@ def test_broken_samples_are_recorded_with_reasons_and_excluded(tmp_path: Path):
                                      ocr={"engine": "test-picky", "use_cache": False}))
     summary = run(config, shard=ALONE)
     assert summary.written == 8 and summary.errors == 3
-    by_id = {r["question_id"]: r for r in read_records(config.run_dir)}
-    assert by_id["q2"]["error"]["stage"] == "image" and "img_2.png" in by_id["q2"]["error"]["reason"]
-    assert by_id["q5"]["error"] == {
+    by_id = {r.question_id: r for r in read_records(config.run_dir)}
+    assert by_id["q2"].error.stage == "image" and "img_2.png" in by_id["q2"].error.reason
+    assert by_id["q5"].error.model_dump() == {
         "stage": "ocr", "reason": "OCREngineError: the engine crashed on this image", "kind": "ocr"
     }
-    assert by_id["q6"]["error"]["stage"] == "generate" and "choked" in by_id["q6"]["error"]["reason"]
-    assert all(by_id[q]["variants"] == {} for q in ("q2", "q5", "q6"))
+    assert by_id["q6"].error.stage == "generate" and "choked" in by_id["q6"].error.reason
+    assert all(by_id[q].variants == {} for q in ("q2", "q5", "q6"))
     # the samples batched with the failing one still got their answers
-    assert by_id["q7"]["status"] == "ok" and by_id["q7"]["variants"]["tokens"]["prediction"] == "school"
+    assert by_id["q7"].status == "ok" and by_id["q7"].variants["tokens"].prediction == "school"
     results = json.loads((config.run_dir / "results.json").read_text())
     counts = results["benchmarks"]["mini_scene"]["counts"]
     assert counts == {
@@ -208,7 +208,7 @@ def test_resume_after_a_crash_loses_nothing_and_repeats_nothing(tmp_path: Path):
     resumed = run(crashing, shard=ALONE)
     assert resumed.skipped == len(partial) and resumed.written == 10 - len(partial)
     lines = list(read_jsonl(shard_path(crashing.run_dir, 0)))
-    assert sorted(r["key"] for r in lines) == sorted({r["key"] for r in lines})  # nothing twice
+    assert sorted(r.key for r in lines) == sorted({r.key for r in lines})  # nothing twice
     a = json.loads((straight.run_dir / "results.json").read_text())["benchmarks"]
     b = json.loads((crashing.run_dir / "results.json").read_text())["benchmarks"]
     assert a == b
@@ -245,7 +245,7 @@ def test_sequential_and_overlapped_ocr_give_the_same_records(tmp_path: Path):
         config = load_config(config_dict(tmp_path / str(overlap), source, ocr={
             "engine": "dataset", "use_cache": False, "overlap": overlap, "workers": 2, "lookahead": 1}))
         run(config, shard=ALONE, report=False)
-        outs.append([(r["key"], {v: e["prediction"] for v, e in r["variants"].items()})
+        outs.append([(r.key, {v: e.prediction for v, e in r.variants.items()})
                      for r in read_jsonl(config.run_dir / "samples.jsonl")])
     assert outs[0] == outs[1]
 
@@ -262,8 +262,8 @@ def test_ocr_runs_once_per_image_for_all_variants_and_questions(tmp_path: Path):
     summary = run(config, shard=ALONE, report=False)
     assert summary.written == 7 and summary.errors == 0
     assert PickyEngine.calls == 4
-    extra = [r for r in read_records(config.run_dir) if r["question_id"].startswith("extra")]
-    assert all(r["variants"]["tokens"]["prediction"] == "bakery" for r in extra)
+    extra = [r for r in read_records(config.run_dir) if r.question_id.startswith("extra")]
+    assert all(r.variants["tokens"].prediction == "bakery" for r in extra)
 
 
 def _cli(args: list[str], delay_s: float = 0.0) -> subprocess.Popen:
@@ -304,7 +304,7 @@ def test_killed_cli_run_resumes_to_the_uninterrupted_scores(tmp_path: Path, sig:
     b = json.loads((tmp_path / "run" / "results.json").read_text())["benchmarks"]
     assert a == b
     lines = list(read_jsonl(log))
-    assert len(lines) == len({r["key"] for r in lines}) == 12  # nothing twice, nothing lost
+    assert len(lines) == len({r.key for r in lines}) == 12  # nothing twice, nothing lost
 
 
 def test_cli_reports_config_errors_naming_the_key(tmp_path: Path, capsys):
@@ -323,7 +323,7 @@ def test_cli_flags_select_samples_like_overrides(tmp_path: Path, capsys):
     cfg = tmp_path / "run.yaml"
     cfg.write_text(json.dumps(config_dict(tmp_path, source)))
     assert main(["eval", str(cfg), "--limit", "2", "--offset", "3", "--output-dir", str(tmp_path / "o")]) == 0
-    assert [r["question_id"] for r in read_jsonl(tmp_path / "o" / "samples.jsonl")] == ["q3", "q4"]
+    assert [r.question_id for r in read_jsonl(tmp_path / "o" / "samples.jsonl")] == ["q3", "q4"]
     assert main(["report", str(tmp_path / "o")]) == 0
     assert "| Δ tokens − none |" in capsys.readouterr().out
 
@@ -333,7 +333,7 @@ def _scramble_into_two_shards(run_dir: Path) -> None:
     records = list(read_jsonl(shard_path(run_dir, 0)))
     half = len(records) // 2
     for rank, part in ((0, records[half:][::-1]), (1, records[:half][::-1])):
-        shard_path(run_dir, rank).write_text("".join(json.dumps(r) + "\n" for r in part))
+        shard_path(run_dir, rank).write_text("".join(r.to_json() + "\n" for r in part))
     (run_dir / "samples.jsonl").unlink()
 
 
@@ -359,7 +359,7 @@ def test_a_smaller_selection_on_the_same_folder_reports_only_its_samples(tmp_pat
     results = json.loads((tmp_path / "run" / "results.json").read_text())["benchmarks"]["mini_scene"]
     assert results["counts"]["samples"] == 3 and results["scores"]["tokens"]["anls"]["n"] == 3
     assert results["scores"]["tokens"]["anls"]["mean"] == 100.0  # samples 4 and 5 are not counted
-    assert [r["question_id"] for r in read_jsonl(tmp_path / "run" / "samples.jsonl")] == ["q0", "q1", "q2"]
+    assert [r.question_id for r in read_jsonl(tmp_path / "run" / "samples.jsonl")] == ["q0", "q1", "q2"]
     # and the log still holds the rest: a larger selection needs no new work
     summary = run(load_config(config_dict(tmp_path, source)), shard=ALONE)
     assert (summary.written, summary.skipped) == (0, 6)
@@ -373,10 +373,10 @@ def test_unanswered_and_empty_questions_are_logged_as_broken_and_counted(tmp_pat
     config = load_config(config_dict(tmp_path, source))
     summary = run(config, shard=ALONE)
     assert (summary.written, summary.errors) == (5, 2)
-    by_id = {r["question_id"]: r for r in read_records(config.run_dir)}
-    assert by_id["q1"]["error"] == {"stage": "data", "reason": "no ground-truth answers", "kind": "data"}
-    assert by_id["q3"]["error"] == {"stage": "data", "reason": "empty question", "kind": "data"}
-    assert by_id["q1"]["variants"] == {} and by_id["q3"]["variants"] == {}
+    by_id = {r.question_id: r for r in read_records(config.run_dir)}
+    assert by_id["q1"].error.model_dump() == {"stage": "data", "reason": "no ground-truth answers", "kind": "data"}
+    assert by_id["q3"].error.model_dump() == {"stage": "data", "reason": "empty question", "kind": "data"}
+    assert by_id["q1"].variants == {} and by_id["q3"].variants == {}
     counts = json.loads((config.run_dir / "results.json").read_text())["benchmarks"]["mini_scene"]["counts"]
     assert (counts["samples"], counts["scored"], counts["errors"]) == (5, 3, {"data": 2})
     assert "| Mini scene text | 5 | 3 | 2 data | 0 (0) |" in (config.run_dir / "table.md").read_text()
@@ -436,3 +436,37 @@ def test_cli_reports_data_and_model_errors_in_one_line(tmp_path: Path, capsys):
                  "progress=false", "limit=1"]) == 2
     err = capsys.readouterr().err
     assert "no-model" in err and "Traceback" not in err
+
+
+def test_an_image_held_in_memory_is_kept_small_in_the_run_folder_and_shown(tmp_path: Path):
+    import io
+
+    import datasets
+
+    def png(i: int) -> bytes:
+        canvas = Image.new("RGB", (1600 + 10 * i, 900), "white")  # larger than the page shows
+        ImageDraw.Draw(canvas).text((40, 40), WORDS[i].upper(), fill="black")
+        buf = io.BytesIO()
+        canvas.save(buf, format="PNG")
+        return buf.getvalue()
+
+    rows = datasets.Dataset.from_dict(
+        {"questionId": ["q0", "q1", "q2"], "question": ["What is written?"] * 3,
+         "answers": [[WORDS[i]] for i in range(3)],
+         "image": [{"bytes": png(i), "path": None} for i in (0, 1, 0)]},  # q2 shares q0's image
+        features=datasets.Features({
+            "questionId": datasets.Value("string"), "question": datasets.Value("string"),
+            "answers": datasets.Sequence(datasets.Value("string")), "image": datasets.Image()}))
+    source = tmp_path / "val.parquet"
+    rows.to_parquet(str(source))
+    config = load_config(config_dict(tmp_path, source, variants=["none"],
+                                     benchmarks=[{"name": "docvqa", "source": str(source)}]))
+    run(config, shard=ALONE)
+    by_id = {r.question_id: r for r in read_records(config.run_dir)}
+    assert by_id["q0"].image == by_id["q2"].image != by_id["q1"].image  # content-addressed
+    for rec in by_id.values():
+        assert re.fullmatch(r"images/[0-9a-f]{64}\.jpg", rec.image)
+        with Image.open(config.run_dir / rec.image) as kept:
+            assert max(kept.size) == 640 and kept.format == "JPEG"
+    page = (config.run_dir / "report" / "index.html").read_text()
+    assert page.count('<img src="images/') == 3 and "image unavailable" not in page

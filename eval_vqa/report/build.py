@@ -7,11 +7,12 @@ import math
 from pathlib import Path
 from typing import Any
 
-from eval_vqa.log import read_selection, selected_records, write_text_atomic
+from eval_vqa.log import read_selection, selected_records
 from eval_vqa.report.chart import bar_chart
 from eval_vqa.report.html_page import error_page
 from eval_vqa.report.results import aggregate
 from eval_vqa.report.table import markdown
+from ocrvqa.files import write_atomic
 
 RESULTS = "results.json"
 TABLE = "table.md"
@@ -33,8 +34,8 @@ def build_report(run_dir: str | Path) -> dict[str, Path]:
     selection = {name: len(keys) for name, keys in read_selection(run_dir).items()}
     results = aggregate(records, run, selection)
     paths = {"results": run_dir / RESULTS, "table": run_dir / TABLE}
-    write_text_atomic(paths["results"], json.dumps(_finite(results), indent=2, ensure_ascii=False))
-    write_text_atomic(paths["table"], markdown(results))
+    write_atomic(paths["results"], json.dumps(_finite(results), indent=2, ensure_ascii=False))
+    write_atomic(paths["table"], markdown(results))
     report_cfg = run.get("config", {}).get("report", {})
     if report_cfg.get("chart", True):
         paths["chart"] = bar_chart(results, run_dir / CHART)

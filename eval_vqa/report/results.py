@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from eval_vqa.errors import kind_of
-from eval_vqa.log import attempt_of
 from eval_vqa.recall import recall
+from eval_vqa.records import SampleRecord
 from eval_vqa.report.stats import mean_ci, paired_delta
+
 
 def benchmark_title(name: str) -> str:
     """How tables name a benchmark ("ST-VQA" for ``stvqa``)."""
@@ -27,7 +27,7 @@ def benchmark_title(name: str) -> str:
 
 
 def aggregate(
-    records: list[dict[str, Any]], run: dict[str, Any], selected: dict[str, int] | None = None
+    records: list[SampleRecord], run: dict[str, Any], selected: dict[str, int] | None = None
 ) -> dict[str, Any]:
     """The content of ``results.json`` for the records of one run (``run`` is its ``run.json``;
     ``selected``: how many samples the config selected per benchmark, where known)."""
@@ -41,16 +41,16 @@ def aggregate(
         "permutation_samples": int(report.get("permutation_samples", 10000)),
         "seed": int(report.get("seed", 0)),
     }
-    names = order + sorted({r["benchmark"] for r in records} - set(order))
+    names = order + sorted({r.benchmark for r in records} - set(order))
     benchmarks = {}
     for name in names:
-        mine = [r for r in records if r["benchmark"] == name]
+        mine = [r for r in records if r.benchmark == name]
         if mine:
             benchmarks[name] = _benchmark(mine, variants, baseline if baseline in variants else None, options)
             benchmarks[name]["counts"]["selected"] = (selected or {}).get(name, len(mine))
             # parts reported on their own (ChartQA human / augmented), right after the whole
             for part, title in _parts(name, mine):
-                entry = _benchmark([r for r in mine if r.get("part") == part], variants,
+                entry = _benchmark([r for r in mine if r.part == part], variants,
                                    baseline if baseline in variants else None, options)
                 entry["title"] = f"{benchmarks[name]['title']} ({title})"
                 entry["part_of"], entry["part"] = name, part
@@ -90,7 +90,7 @@ def _canonical(name: str) -> str:
         return name
 
 
-def _parts(name: str, records: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def _parts(name: str, records: list[SampleRecord]) -> list[tuple[str, str]]:
     """(value, title) of each part of a benchmark that reports its parts, in first-seen order."""
     from eval_vqa.benchmarks import get_benchmark
 
@@ -98,7 +98,7 @@ def _parts(name: str, records: list[dict[str, Any]]) -> list[tuple[str, str]]:
         titles = get_benchmark(name).part_titles
     except KeyError:
         titles = {}
-    seen = list(dict.fromkeys(r["part"] for r in records if r.get("part") is not None))
+    seen = list(dict.fromkeys(r.part for r in records if r.part is not None))
     return [(p, titles.get(p, p)) for p in seen] if len(seen) > 1 or titles else []
 
 
@@ -106,11 +106,12 @@ def _variant_name(item: Any) -> str:
     return item if isinstance(item, str) else str(item.get("name"))
 
 
-def _benchmark(records: list[dict[str, Any]], variants: list[str], baseline: str | None, opts: dict) -> dict:
-    ok = [r for r in records if r["status"] == "ok"]
-    errors = Counter(kind_of(r["error"]) for r in records if r["status"] == "error")
-    retried = [r for r in records if attempt_of(r) > 1]
-    metrics = list(ok[0]["variants"][variants[0]]["scores"]) if ok and variants else []
+def _benchmark(records: list[SampleRecord], variants: list[str], baseline: str | None, opts: dict) -> dict:
+    ok = [r for r in records if not r.broken]
+    broken = [(r.key, r.error) for r in records if r.error is not None and r.broken]
+    errors = Counter(error.kind for _, error in broken)
+    retried = [r for r in records if r.attempt > 1]
+    metrics = list(ok[0].variants[variants[0]].scores) if ok and variants else []
     scores: dict[str, dict[str, Any]] = {}
     deltas: dict[str, dict[str, Any]] = {}
     recalls: dict[str, Any] = {}
@@ -118,17 +119,17 @@ def _benchmark(records: list[dict[str, Any]], variants: list[str], baseline: str
     for v in variants:
         scores[v] = {}
         for m in metrics:
-            values = [r["variants"][v]["scores"][m] for r in ok]
+            values = [r.variants[v].scores[m] for r in ok]
             low, high = mean_ci(values, opts["bootstrap_samples"], seed)
             scores[v][m] = {"mean": _pct(sum(values) / len(values)), "ci95": [_pct(low), _pct(high)], "n": len(values)}
-        share = recall(r["variants"][v].get("answer_in_context") for r in ok)
+        share = recall(r.variants[v].answer_in_context for r in ok)
         recalls[v] = None if share is None else _pct(share)
         if baseline is not None and v != baseline:
             deltas[v] = {}
             for m in metrics:
                 res = paired_delta(
-                    [r["variants"][v]["scores"][m] for r in ok],
-                    [r["variants"][baseline]["scores"][m] for r in ok],
+                    [r.variants[v].scores[m] for r in ok],
+                    [r.variants[baseline].scores[m] for r in ok],
                     bootstrap_samples=opts["bootstrap_samples"],
                     permutation_samples=opts["permutation_samples"],
                     seed=seed,
@@ -136,9 +137,9 @@ def _benchmark(records: list[dict[str, Any]], variants: list[str], baseline: str
                 res["delta"] = _pct(res["delta"])
                 res["ci95"] = [_pct(x) for x in res["ci95"]]
                 deltas[v][m] = res
-    ocr_share = recall((r.get("ocr") or {}).get("answer_in_ocr") for r in ok)
+    ocr_share = recall(r.ocr.answer_in_ocr if r.ocr else None for r in ok)
     return {
-        "title": benchmark_title(records[0]["benchmark"]),
+        "title": benchmark_title(records[0].benchmark),
         "metrics": metrics,
         "counts": {
             "samples": len(records),
@@ -146,7 +147,7 @@ def _benchmark(records: list[dict[str, Any]], variants: list[str], baseline: str
             "errors": dict(errors),  # by kind: data, image, ocr, generation, oom
             # broken samples evaluated again (--retry-errors), and those that now have answers
             "retried": len(retried),
-            "recovered": sum(1 for r in retried if r["status"] == "ok"),
+            "recovered": sum(1 for r in retried if not r.broken),
         },
         "scores": scores,
         "deltas": deltas,
@@ -154,9 +155,7 @@ def _benchmark(records: list[dict[str, Any]], variants: list[str], baseline: str
         "answer_recall": recalls,
         # the same for all the text OCR read, before formatting and budget
         "ocr_answer_recall": None if ocr_share is None else _pct(ocr_share),
-        "error_examples": [
-            {"key": r["key"], **r["error"]} for r in records if r["status"] == "error"
-        ][:20],
+        "error_examples": [{"key": key, **error.model_dump()} for key, error in broken][:20],
     }
 
 

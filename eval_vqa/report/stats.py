@@ -1,9 +1,10 @@
 """Paired statistics for variant-versus-baseline score differences.
 
 Both work on the per-sample differences ``d_i = score_variant_i - score_baseline_i`` of the
-same samples: a percentile bootstrap interval for the mean difference, and a two-sided
-paired sign-flip permutation test of "no difference" (exact in distribution-free terms,
-so it suits ANLS's mix of zeros, ones and values in between).
+same samples: a percentile bootstrap interval for the mean difference
+(:func:`scipy.stats.bootstrap`), and a two-sided paired sign-flip permutation test of "no
+difference" (:func:`scipy.stats.permutation_test` with ``permutation_type="samples"``,
+distribution-free, so it suits ANLS's mix of zeros, ones and values in between).
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from typing import TypedDict, Union
 
 import numpy as np
 import numpy.typing as npt
+from scipy import stats
 
-_CHUNK = 500  # resamples per numpy block: bounds memory on large benchmarks
+#: Values scipy holds per resampling batch (indices and resampled scores): bounds memory on
+#: large benchmarks. The random draws do not depend on it, so neither do the numbers.
+BATCH_VALUES = 1 << 20
 
 #: Per-sample scores: a plain sequence, or the array :func:`paired_delta` builds.
 Scores = Union[Sequence[float], npt.NDArray[np.float64]]
@@ -31,54 +35,57 @@ class PairedDelta(TypedDict):
     hurt: int
 
 
+def _batch(n: int) -> int:
+    """Resamples per batch for samples of size ``n``."""
+    return max(1, BATCH_VALUES // max(1, n))
+
+
 def mean_ci(values: Scores, samples: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean of ``values``."""
+    """Percentile bootstrap interval of the mean of ``values`` (``samples`` resamples drawn
+    by ``numpy.random.default_rng(seed)``)."""
     data = np.asarray(values, dtype=np.float64)
     if data.size == 0:
         return (float("nan"), float("nan"))
-    rng = np.random.default_rng(seed)
-    means = np.concatenate(
-        [
-            data[rng.integers(0, data.size, size=(min(_CHUNK, samples - i), data.size))].mean(axis=1)
-            for i in range(0, samples, _CHUNK)
-        ]
+    if data.size == 1:  # every resample is the one value (scipy needs two to resample)
+        return (float(data[0]), float(data[0]))
+    result = stats.bootstrap(
+        (data,), np.mean, n_resamples=samples, batch=_batch(data.size), vectorized=True,
+        confidence_level=level, method="percentile", rng=np.random.default_rng(seed),
     )
-    alpha = (1.0 - level) / 2.0
-    low, high = np.quantile(means, [alpha, 1.0 - alpha])
-    return (float(low), float(high))
+    interval = result.confidence_interval
+    return (float(interval.low), float(interval.high))
 
 
-#: Up to this many non-zero differences the sign-flip test enumerates every flip (2**16 rows).
+#: Up to this many non-zero differences the sign-flip test enumerates every flip (2**16).
 EXACT_MAX = 16
 
 
 def paired_permutation_p(diffs: Scores, samples: int = 10000, seed: int = 0) -> float:
     """Two-sided p-value of a mean paired difference under random sign flips.
 
-    Exact (every flip enumerated) when at most ``EXACT_MAX`` differences are non-zero, as
-    on small benchmarks or where few answers change; zeros do not move the mean under a
-    flip, so only the others count. Otherwise ``samples`` random flips with the
-    (count + 1) / (samples + 1) estimate, so it is never exactly 0. All-zero differences give 1.0.
+    Zeros do not move the mean under a flip, so only the non-zero differences are flipped.
+    Exact (every flip enumerated) when at most ``EXACT_MAX`` are non-zero, as on small
+    benchmarks or where few answers change; otherwise ``samples`` random flips with
+    scipy's (count + 1) / (samples + 1) estimate, so it is never exactly 0. All-zero
+    differences, or a single non-zero one (both signs give the same |mean|), give 1.0.
     """
     d = np.asarray(diffs, dtype=np.float64)
     if d.size == 0:
         return float("nan")
-    observed = abs(d.mean())
-    if not np.any(d):
-        return 1.0
     nonzero = d[d != 0]
-    if nonzero.size <= EXACT_MAX:
-        flips = ((np.arange(2**nonzero.size)[:, None] >> np.arange(nonzero.size)) & 1) * 2 - 1
-        sums = np.abs(flips @ nonzero) / d.size
-        return float(np.count_nonzero(sums >= observed - 1e-12) / len(sums))
-    rng = np.random.default_rng(seed)
-    hits = 0
-    for i in range(0, samples, _CHUNK):
-        n = min(_CHUNK, samples - i)
-        signs = rng.integers(0, 2, size=(n, d.size)) * 2 - 1
-        flipped = np.abs((signs * d).mean(axis=1))
-        hits += int(np.count_nonzero(flipped >= observed - 1e-12))
-    return (hits + 1) / (samples + 1)
+    if nonzero.size <= 1:
+        return 1.0
+    n = d.size
+
+    def mean_of_all(x: npt.NDArray[np.float64], axis: int = -1) -> npt.NDArray[np.float64]:
+        return np.sum(x, axis=axis) / n  # the mean over every sample, zeros included
+
+    result = stats.permutation_test(
+        (nonzero,), mean_of_all, permutation_type="samples", vectorized=True,
+        n_resamples=np.inf if nonzero.size <= EXACT_MAX else samples,
+        batch=_batch(nonzero.size), alternative="two-sided", rng=np.random.default_rng(seed),
+    )
+    return float(result.pvalue)
 
 
 def paired_delta(
