@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
-from lmm_bridge.variants import VariantSpec, get_variant
+from lmm_bridge.variants import BUILTIN_VARIANTS, VariantSpec, get_variant
 from ocrvqa.errors import OcrvqaError
 from ocrvqa.validation import format_validation_error
 
@@ -124,6 +124,12 @@ class RunConfig(_Strict):
     @classmethod
     def _variant_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, (str, dict)) else value
+
+    @field_serializer("variants")
+    def _variants_as_written(self, value: list[VariantSpec]) -> list[str | dict[str, Any]]:
+        # a built-in variant is recorded by its name, as configs write it: run.json stays
+        # readable and the fingerprint of a run does not depend on how it was spelt
+        return [v.name if BUILTIN_VARIANTS.get(v.name) == v else v.model_dump() for v in value]
 
     @field_validator("variants")
     @classmethod

@@ -189,3 +189,13 @@ def test_a_variant_option_is_checked_when_the_config_loads():
         load_config(dict(BASE, variants=["tokens", {"name": "t2", "format": "lines", "colour": "red"}]))
     config = load_config(dict(BASE, variants=["tokens", {"name": "short", "base": "lines", "budget_tokens": 64}]))
     assert config.variants[1].format == "lines" and config.variants[1].budget_tokens == 64
+
+
+def test_run_json_records_builtin_variants_by_name():
+    # what run.json and the resume fingerprint see: built-ins as written, others in full
+    config = load_config(dict(BASE, variants=["none", {"name": "short", "base": "lines", "budget_tokens": 64}]))
+    dumped = config.model_dump(mode="json")["variants"]
+    assert dumped[0] == "none"
+    assert dumped[1]["name"] == "short" and dumped[1]["format"] == "lines" and dumped[1]["budget_tokens"] == 64
+    assert load_config(dict(BASE, variants=[{"name": "none"}])).fingerprint() == load_config(
+        dict(BASE, variants=["none"])).fingerprint()
