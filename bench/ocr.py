@@ -1,7 +1,7 @@
 """Images per second of each OCR engine on rendered pages, cold and from the cache; and the
 ``ocrvqa ocr-cache`` pre-pass with 1 and 2 workers against the evaluation's own OCR stage.
 
-    python bench/ocr.py [--images 8] [--engines ppocr tesseract] [--prepass-images 32]
+    python bench/ocr.py [--images 8] [--engines ppocr tesseract two-stage] [--prepass-images 32]
 
 Both columns are measured in this one run on the same images: "cold" runs the engine
 (and writes the cache), "cached" reads the same images again through a fresh expert.
@@ -184,6 +184,8 @@ def main() -> None:
             "ppocr-arabic": ("ppocr", {}, True),  # the default on Arabic pages (Tesseract reads them)
             "tesseract": ("tesseract", {"lang": "eng"}, False),
             "tesseract-ara": ("tesseract", {"lang": "ara"}, True),
+            # PP-OCR's boxes, each line read by Tesseract: one detector with another's recognizer
+            "two-stage": ("two-stage", {"detector": "ppocr", "recognizer": "tesseract"}, False),
             "vision-encoder-decoder": ("vision-encoder-decoder", {"model": ved_model}, False),
             "got-ocr2": ("got-ocr2", {"model": got_model, **generative}, False),
             "vlm-ocr": ("vlm-ocr", {"model": vlm_model, **generative}, False),

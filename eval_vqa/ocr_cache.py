@@ -9,7 +9,6 @@ once get them in batches.
 
 from __future__ import annotations
 
-import inspect
 import multiprocessing
 import os
 import time
@@ -60,8 +59,11 @@ class CacheSummary:
 
 def default_workers(config: RunConfig) -> int:
     """One worker per core for CPU engines; one for an engine on a GPU (a model copy each)."""
+    from ocr_expert.engines import get_engine_class
+
     device = str(config.ocr.options.get("device") or "")
-    if device.startswith("cuda") or (not device and _engine_uses_torch(config.ocr.engine) and _gpu()):
+    uses_torch = get_engine_class(config.ocr.engine).uses_torch_for(config.ocr.options)
+    if device.startswith("cuda") or (not device and uses_torch and _gpu()):
         return 1
     return max(1, os.cpu_count() or 1)
 
@@ -97,7 +99,8 @@ def fill_cache(
     from ocr_expert.engines import get_engine_class
     from ocr_expert.engines.base import OCREngineError
 
-    if config.ocr.engine == "dataset" or not get_engine_class(config.ocr.engine).cacheable:
+    engine = get_engine_class(config.ocr.engine)
+    if engine.takes_tokens or not engine.cacheable:
         raise OCREngineError(f"the {config.ocr.engine} engine does no OCR, so there is nothing to cache")
     if not config.ocr.use_cache:
         raise OCREngineError("ocr.use_cache is false in this config: the evaluation would not read the cache")
@@ -158,10 +161,10 @@ def _init_worker(config_data: dict[str, Any], threads: int) -> None:
     from eval_vqa.runner import make_expert
 
     options = dict(config.ocr.options)
-    from ocr_expert.engines import get_engine_class
+    from ocr_expert.engines import EngineOptions, get_engine_class
 
     # ONNX Runtime ignores the OpenMP variables: engines with a threads option get it directly.
-    if "threads" in inspect.signature(get_engine_class(config.ocr.engine).__init__).parameters:
+    if "threads" in (get_engine_class(config.ocr.engine).Options or EngineOptions).model_fields:
         options.setdefault("threads", threads)
     _EXPERT = make_expert(config.model_copy(update={"ocr": config.ocr.model_copy(update={"options": options})}))
     _MODE = config.ocr.mode
@@ -178,10 +181,6 @@ def _read_chunk(images: Sequence[Any]) -> tuple[int, int, list[str], float]:
         if isinstance(result, Exception)
     ]
     return len(images), _EXPERT.stats["hits"] - hits, failures, time.perf_counter() - start
-
-
-def _engine_uses_torch(engine: str) -> bool:
-    return engine in ("got-ocr2", "vlm-ocr", "vision-encoder-decoder")
 
 
 def _gpu() -> bool:

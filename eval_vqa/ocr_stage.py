@@ -43,7 +43,7 @@ def read_sample(sample: Any, expert: Any | None, mode: str = "auto") -> ReadSamp
             out.digest = loaded.digest
         else:
             out.digest = source_digest(image) if isinstance(image, (str, Path, bytes)) else None
-            tokens = sample.ocr_tokens if expert.engine_name == "dataset" else None
+            tokens = sample.ocr_tokens if expert.engine.takes_tokens else None
             out.ocr = expert.read(image, mode=mode, tokens=tokens)
             if out.digest is None:
                 out.digest = pixel_digest(load_image(image).image)

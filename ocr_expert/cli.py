@@ -64,7 +64,10 @@ def _add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", help="language(s) for engines that take one, e.g. eng, ara, eng+ara")
     parser.add_argument("--model", help="model: PP-OCRv6 (default) or PP-OCRv4 for ppocr; a hub id or folder for "
                              "the model engines (vision-encoder-decoder, got-ocr2, vlm-ocr)")
-    parser.add_argument("--detector", help="detector engine for the vision-encoder-decoder engine")
+    parser.add_argument("--detector", help="detector engine (ppocr) for the two-stage, vision-encoder-decoder, "
+                             "got-ocr2 and vlm-ocr engines")
+    parser.add_argument("--recognizer", help="recognizer engine (ppocr, tesseract, vision-encoder-decoder) "
+                             "for the two-stage engine")
     parser.add_argument(
         "--opt", action="append", default=[], metavar="KEY=VALUE",
         help="further engine option, repeatable (e.g. --opt text_score=0.6)",
@@ -87,6 +90,8 @@ def build_expert(args: argparse.Namespace):
         options["model"] = args.model
     if args.detector:
         options["detector"] = args.detector
+    if args.recognizer:
+        options["recognizer"] = args.recognizer
     return OCRExpert(
         args.engine,
         cache_dir=args.cache_dir,
@@ -115,8 +120,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(paths relative to the jsonl's folder).",
     )
     score.add_argument("labels", help="LABELS.jsonl")
-    score.add_argument("--normalize", default="default",
-                       help="normalisation preset: none, default, caseless, arabic, str")
+    score.add_argument("--normalization", default="default",
+                       help="normalization preset: none, default, caseless, arabic, str")
     score.add_argument("--per-sample", metavar="FILE", help="write per-sample scores to a jsonl file")
     score.add_argument("--json", action="store_true", help="print the scores as JSON")
     _add_engine_arguments(score)
@@ -174,7 +179,7 @@ def run_score(args: argparse.Namespace) -> int:
     try:
         expert = build_expert(args)
         report = score_labels(
-            args.labels, expert, mode=args.mode, normalization=args.normalize, progress=True
+            args.labels, expert, mode=args.mode, normalization=args.normalization, progress=True
         )
     except (OcrvqaError, FileNotFoundError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -13,7 +13,7 @@ from PIL import Image
 
 from ocr_expert.cache import OCRCache, cache_key, key_fields
 from ocr_expert.engines import get_engine
-from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout
+from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
 from ocr_expert.image_io import (
     DEFAULT_MAX_PIXELS,
     ImageInputError,
@@ -39,14 +39,19 @@ class OCRExpert:
     >>> expert.read("sign.jpg").text                     # doctest: +SKIP
     'SALE\\n50% OFF'
 
+    A detector and a recognizer of different engines are combined by the ``two-stage``
+    engine: ``OCRExpert("two-stage", detector="ppocr", recognizer="tesseract")``.
+
     Args:
-        engine: an engine name (``ppocr``, ``tesseract``, ``vision-encoder-decoder``,
-            ``dataset``) or an engine instance.
+        engine: an engine name (``ppocr``, ``tesseract``, ``two-stage``,
+            ``vision-encoder-decoder``, ``got-ocr2``, ``vlm-ocr``, ``dataset``) or an engine
+            instance.
         cache_dir: where results are cached (default: ``ocr_expert.cache.default_cache_dir()``).
         use_cache: set False to always run the engine.
         direction: force the reading direction (``"rtl"`` for Arabic pages); default: from the text.
         max_pixels: refuse larger images (decompression-bomb guard).
-        **options: the engine's own options, e.g. ``lang="ara"`` for Tesseract.
+        **options: the engine's own options, e.g. ``lang="ara"`` for Tesseract; checked
+            before anything loads (``ocr_expert.engines.check_options``).
     """
 
     def __init__(
@@ -103,7 +108,7 @@ class OCRExpert:
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        if self.engine.name == "dataset" or tokens is not None:
+        if self.engine.takes_tokens or tokens is not None:
             return self._from_tokens(image, tokens, token_boxes)
         if image is None:
             raise ImageInputError("no image given")
@@ -163,7 +168,7 @@ class OCRExpert:
         return results
 
     def _read_chunk(self, items: list[ImageSource], mode: Mode) -> list[OCRResult | Exception]:
-        if len(items) == 1 or self.engine.name == "dataset":
+        if len(items) == 1 or self.engine.takes_tokens:
             out: list[OCRResult | Exception] = []
             for item in items:
                 try:
@@ -192,25 +197,21 @@ class OCRExpert:
         return [r for r in results if r is not None]
 
     def _run_many(self, images: list[Image.Image], mode: Mode) -> list[OCRResult | Exception]:
-        """``_run`` of each image, with the engine called once per batch (page and crop apart)."""
+        """``_run`` of each image, with the engine called once per batch (pages and crops apart)."""
         if not images:
             return []
         start = time.perf_counter()
         used = [_used_mode(image, mode) for image in images]
         spans: list[list[Span] | PageLayout] = [[] for _ in images]
         try:
-            for crop in (False, True):
-                idx = [i for i, u in enumerate(used) if (u == "crop") == crop]
-                if idx and crop and mode == "word":
-                    read = [self.engine.read_word(images[i]) for i in idx]
-                elif idx:
-                    read = self.engine.read_batch([images[i] for i in idx], crop=crop)
-                for i, found in zip(idx, read if idx else []):
-                    spans[i] = found
-            retry = [i for i, image in enumerate(images)
-                     if _empty(spans[i]) and mode == "auto" and used[i] == "page" and _line_shaped(image)]
+            for read_mode in ("page", _crop_mode(mode)):
+                idx = [i for i, u in enumerate(used) if (u == "page") == (read_mode == "page")]
+                if idx:
+                    for i, found in zip(idx, self.engine.read_batch([images[i] for i in idx], mode=read_mode)):
+                        spans[i] = found
+            retry = [i for i, image in enumerate(images) if _retry_as_crop(spans[i], mode, used[i], image)]
             if retry:
-                for i, found in zip(retry, self.engine.read_batch([images[i] for i in retry], crop=True)):
+                for i, found in zip(retry, self.engine.read_batch([images[i] for i in retry], mode="crop")):
                     used[i], spans[i] = "crop", found
         except Exception:  # one bad image must fail alone: read them one at a time
             out: list[OCRResult | Exception] = []
@@ -227,15 +228,9 @@ class OCRExpert:
         start = time.perf_counter()
         used = _used_mode(image, mode)
         try:
-            spans: list[Span] | PageLayout
-            if mode == "word":
-                spans = self.engine.read_word(image)
-            elif used == "crop":
-                spans = self.engine.read_crop(image)
-            else:
-                spans = self.engine.read_page(image)
-            if _empty(spans) and mode == "auto" and used == "page" and _line_shaped(image):
-                used, spans = "crop", self.engine.read_crop(image)
+            (spans,) = self.engine.read_batch([image], mode=_crop_mode(mode) if used == "crop" else "page")
+            if _retry_as_crop(spans, mode, used, image):
+                used, (spans,) = "crop", self.engine.read_batch([image], mode="crop")
         except (OCREngineError, ImageInputError):
             raise
         except Exception as exc:  # an engine bug must fail this image, not the caller's run
@@ -316,8 +311,15 @@ def _used_mode(image: Image.Image, mode: Mode) -> str:
     return "page"
 
 
-def _empty(found: list[Span] | PageLayout) -> bool:
-    return not (found.spans if isinstance(found, PageLayout) else found)
+def _crop_mode(mode: Mode) -> ReadMode:
+    """How the engine reads an image taken for a crop: its word mode when asked for words."""
+    return "word" if mode == "word" else "crop"
+
+
+def _retry_as_crop(found: list[Span] | PageLayout, mode: Mode, used: str, image: Image.Image) -> bool:
+    """In ``auto`` mode, a line-shaped page where detection found nothing is read again as a crop."""
+    empty = not (found.spans if isinstance(found, PageLayout) else found)
+    return empty and mode == "auto" and used == "page" and _line_shaped(image)
 
 
 def _noted(result: OCRResult, loaded: Any) -> OCRResult:

@@ -5,7 +5,7 @@ Definitions (the ones OCR papers and toolkits use):
 - CER: character edit distance (Levenshtein) divided by the reference's length in characters.
 - WER: the same on whitespace-separated words.
 - Word accuracy: the share of samples whose prediction equals the reference exactly, after
-  normalisation. With the ``"str"`` preset this is the scene-text-recognition benchmarks'
+  normalization. With the ``"str"`` preset this is the scene-text-recognition benchmarks'
   word accuracy (IIIT5K, SVT, IC13, IC15, SVTP, CUTE80 as scored by PARSeq and the works that
   follow it): whitespace removed, Unicode folded to ASCII, lower-cased, everything outside
   ``0-9a-z`` dropped, then exact match.
@@ -80,7 +80,7 @@ class Normalization:
             return PRESETS[name]
         except KeyError:
             raise ValueError(
-                f"unknown normalisation preset {name!r}: choose one of {', '.join(PRESETS)}"
+                f"unknown normalization preset {name!r}: choose one of {', '.join(PRESETS)}"
             ) from None
 
     def with_options(self, **options: bool) -> Normalization:
@@ -89,7 +89,7 @@ class Normalization:
         unknown = set(options) - known
         if unknown:
             raise ValueError(
-                f"unknown normalisation option(s) {sorted(unknown)}: choose from {sorted(known)}"
+                f"unknown normalization option(s) {sorted(unknown)}: choose from {sorted(known)}"
             )
         return replace(self, name="custom", **options)
 
@@ -124,15 +124,15 @@ PRESETS: dict[str, Normalization] = {
 NormalizationLike = Normalization | str | None
 
 
-def resolve_normalization(normalize: NormalizationLike) -> Normalization:
+def resolve_normalization(normalization: NormalizationLike) -> Normalization:
     """A ``Normalization`` from an instance, a preset name, or None (the "default" preset)."""
-    if normalize is None:
+    if normalization is None:
         return PRESETS["default"]
-    if isinstance(normalize, Normalization):
-        return normalize
-    if isinstance(normalize, str):
-        return Normalization.preset(normalize)
-    raise TypeError(f"normalize must be a Normalization or a preset name, not {normalize!r}")
+    if isinstance(normalization, Normalization):
+        return normalization
+    if isinstance(normalization, str):
+        return Normalization.preset(normalization)
+    raise TypeError(f"normalization must be a Normalization or a preset name, not {normalization!r}")
 
 
 def normalize_text(text: str, norm: Normalization) -> str:
@@ -173,22 +173,22 @@ def _rate(edits: int, length: int) -> float:
     return 0.0 if edits == 0 else 1.0
 
 
-def cer(prediction: str, reference: str, normalize: NormalizationLike = None) -> float:
+def cer(prediction: str, reference: str, normalization: NormalizationLike = None) -> float:
     """Character error rate of one prediction (0 is perfect; can exceed 1 on insertions)."""
-    return score_sample(prediction, reference, normalize).cer
+    return score_sample(prediction, reference, normalization).cer
 
 
-def wer(prediction: str, reference: str, normalize: NormalizationLike = None) -> float:
+def wer(prediction: str, reference: str, normalization: NormalizationLike = None) -> float:
     """Word error rate of one prediction (0 is perfect; can exceed 1 on insertions)."""
-    return score_sample(prediction, reference, normalize).wer
+    return score_sample(prediction, reference, normalization).wer
 
 
-def word_accuracy(prediction: str, reference: str, normalize: NormalizationLike = "str") -> float:
-    """1.0 when the prediction equals the reference after normalisation, else 0.0.
+def word_accuracy(prediction: str, reference: str, normalization: NormalizationLike = "str") -> float:
+    """1.0 when the prediction equals the reference after normalization, else 0.0.
 
     The default, ``"str"``, is the scene-text recognition benchmarks' definition.
     """
-    norm = resolve_normalization(normalize)
+    norm = resolve_normalization(normalization)
     return float(norm(prediction) == norm(reference))
 
 
@@ -255,7 +255,7 @@ class ScoreReport:
         text = (
             f"CER {100 * self.cer:.2f}%  WER {100 * self.wer:.2f}%  "
             f"word accuracy {100 * self.word_accuracy:.2f}%  "
-            f"(n={self.n}, normalisation={self.normalization.name})"
+            f"(n={self.n}, normalization={self.normalization.name})"
         )
         if self.n_errors:
             text += f"  [{self.n_errors} sample(s) failed and are not scored]"
@@ -265,12 +265,12 @@ class ScoreReport:
 def score_sample(
     prediction: str,
     reference: str,
-    normalize: NormalizationLike = None,
+    normalization: NormalizationLike = None,
     index: int = 0,
     image: str | None = None,
 ) -> SampleScore:
     """Edits and exact match of one (prediction, reference) pair."""
-    norm = resolve_normalization(normalize)
+    norm = resolve_normalization(normalization)
     pred, ref = norm(prediction), norm(reference)
     pred_words, ref_words = pred.split(), ref.split()
     return SampleScore(
@@ -286,7 +286,7 @@ def score_sample(
     )
 
 
-def aggregate(samples: Iterable[SampleScore], normalize: NormalizationLike = None) -> ScoreReport:
+def aggregate(samples: Iterable[SampleScore], normalization: NormalizationLike = None) -> ScoreReport:
     """Corpus-level CER/WER (summed edits over summed lengths) and word accuracy."""
     samples = tuple(samples)
     scored = [s for s in samples if s.error is None]
@@ -298,7 +298,7 @@ def aggregate(samples: Iterable[SampleScore], normalize: NormalizationLike = Non
         n=n,
         per_sample=samples,
         n_errors=len(samples) - n,
-        normalization=resolve_normalization(normalize),
+        normalization=resolve_normalization(normalization),
     )
 
 

@@ -13,9 +13,13 @@ _DTYPES = {
 }
 
 
-def resolve_device(device: str | None = None, dtype: Any = None) -> tuple[str, Any]:
+def resolve_device(device: str | None = None, dtype: Any = None, *, gpu_dtype: str | None = None) -> tuple[str, Any]:
     """``(device, torch dtype)``: CUDA with bf16 (fp16 where bf16 is unsupported) when a
-    GPU is present, else CPU with fp32. Explicit values are checked, not second-guessed."""
+    GPU is present, else CPU with fp32. Explicit values are checked, not second-guessed.
+
+    ``gpu_dtype``: the dtype a model prefers on a GPU when none is asked for (fp16 for
+    models trained in it); CPU stays fp32 whatever it says.
+    """
     import torch
 
     if device is None or device == "auto":
@@ -23,7 +27,9 @@ def resolve_device(device: str | None = None, dtype: Any = None) -> tuple[str, A
     else:
         check_device(str(device))
     if dtype is None or dtype == "auto":
-        if str(device).startswith("cuda"):
+        if str(device).startswith("cuda") and gpu_dtype is not None:
+            dtype = getattr(torch, _DTYPES[gpu_dtype])
+        elif str(device).startswith("cuda"):
             dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         else:
             dtype = torch.float32

@@ -52,7 +52,18 @@ def test_engine_options_pass_through_and_bad_ones_are_reported(tmp_path, capsys)
     render_lines(["abc"]).save(path)
     assert main(["ocr", str(path), "--engine", "tesseract", "--opt", "psm=6", "--no-cache"]) == 0
     assert main(["ocr", str(path), "--engine", "tesseract", "--opt", "colour=red"]) == 2
-    assert "bad options" in capsys.readouterr().err
+    assert "option 'colour': unknown option (known options: lang, psm," in capsys.readouterr().err
+
+
+def test_a_detector_and_a_recognizer_of_two_engines(tmp_path, capsys):
+    path = tmp_path / "x.png"
+    render_lines(["Harbour Street 12", "Invoice 4521"]).save(path)
+    code = main(["ocr", str(path), "--engine", "two-stage", "--detector", "ppocr", "--recognizer", "tesseract",
+                 "--no-cache", "--json"])
+    assert code == 0
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert record["config"]["recognizer"]["engine"] == "tesseract"
+    assert [line["text"] for line in record["lines"]] == ["Harbour Street 12", "Invoice 4521"]
 
 
 def test_ocr_score_reports_cer_wer_and_word_accuracy(tmp_path, capsys):
@@ -64,12 +75,13 @@ def test_ocr_score_reports_cer_wer_and_word_accuracy(tmp_path, capsys):
     labels = tmp_path / "labels.jsonl"
     labels.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     code = main(["ocr-score", str(labels), "--engine", "tesseract", "--no-cache", "--json",
-                 "--per-sample", str(tmp_path / "per.jsonl")])
+                 "--normalization", "caseless", "--per-sample", str(tmp_path / "per.jsonl")])
     captured = capsys.readouterr()
     assert code == 0
     report = json.loads(captured.out.strip().splitlines()[-1])
     assert report["n"] == 2 and report["n_errors"] == 1
     assert report["cer"] < 0.05 and report["word_accuracy"] == 1.0
+    assert report["normalization"]["name"] == "caseless"
     assert "missing.png" in captured.err
     assert len((tmp_path / "per.jsonl").read_text().splitlines()) == 3
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import render_lines
+from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
 from ocr_expert import OCRExpert
@@ -96,7 +97,7 @@ def test_ppocr_detection_alone_gives_boxes_without_text():
 def test_unknown_engine_and_bad_options_are_clear_errors():
     with pytest.raises(OCREngineError, match="unknown OCR engine 'nope'.*ppocr"):
         OCRExpert("nope")
-    with pytest.raises(OCREngineError, match="bad options for OCR engine 'ppocr'"):
+    with pytest.raises(OCREngineError, match=r"OCR engine 'ppocr', option 'lang': unknown option \(known options: model, "):
         OCRExpert("ppocr", lang="eng")
     with pytest.raises(OCREngineError, match="tesseract-ocr-xyz"):
         OCRExpert("tesseract", lang="xyz")

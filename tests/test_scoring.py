@@ -69,7 +69,7 @@ def test_corpus_rates_sum_edits_over_summed_lengths_not_mean_of_rates():
     assert report.word_accuracy == 0.0
 
 
-def test_corpus_word_accuracy_is_share_of_exact_matches_after_normalisation():
+def test_corpus_word_accuracy_is_share_of_exact_matches_after_normalization():
     pairs = [("Hello", "HELLO"), ("world!", "world"), ("w0rld", "world"), ("", "x")]
     report = score_corpus(pairs, "str")
     assert report.word_accuracy == pytest.approx(2 / 4)
@@ -87,7 +87,7 @@ def test_str_word_accuracy_lowercases_and_keeps_only_ascii_alphanumerics():
     assert normalize_text("Don't-STOP 24/7", Normalization.preset("str")) == "dontstop247"
 
 
-# --- Arabic normalisation -----------------------------------------------------------------
+# --- Arabic normalization -----------------------------------------------------------------
 
 
 def test_arabic_diacritics_are_removed():
@@ -159,7 +159,7 @@ def test_punctuation_stripping_covers_arabic_punctuation():
 
 
 def test_unknown_preset_or_option_is_a_clear_error():
-    with pytest.raises(ValueError, match="unknown normalisation preset 'latin'.*arabic"):
+    with pytest.raises(ValueError, match="unknown normalization preset 'latin'.*arabic"):
         cer("a", "a", "latin")
     with pytest.raises(ValueError, match="remove_vowels"):
         Normalization().with_options(remove_vowels=True)
@@ -238,7 +238,6 @@ def test_score_labels_with_the_real_expert_on_rendered_lines(tmp_path):
     from PIL import ImageDraw, ImageFont
 
     from ocr_expert import OCRExpert
-
     from ocr_expert.draw import font_path
 
     font = ImageFont.truetype(font_path(), 32)

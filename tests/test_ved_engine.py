@@ -22,7 +22,8 @@ from PIL import Image, ImageDraw
 
 from ocr_expert.engines import get_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError
-from ocr_expert.engines.vision_encoder_decoder import VisionEncoderDecoderEngine, crop_region
+from ocr_expert.engines.crops import crop_region
+from ocr_expert.engines.vision_encoder_decoder import VisionEncoderDecoderEngine, torch_device
 from ocr_expert.types import Span
 
 WHITE = (255, 255, 255)
@@ -262,7 +263,7 @@ def test_score_counts_tokens_up_to_the_end_token_and_empty_reads_are_dropped(tmp
     # the end token wins at once (probability e^10 / (e^10 + e^9) = 0.731): nothing is read
     folder = _build_model(tmp_path / "mute", rig={"</s>": 10.0, "\u0120world": 9.0})
     engine = _engine(folder)
-    (read,) = engine.recognise([Image.new("RGB", (40, 20), WHITE)])
+    (read,) = engine.recognize([Image.new("RGB", (40, 20), WHITE)])
     assert read.text == ""
     assert read.score == pytest.approx(math.exp(10) / (math.exp(10) + math.exp(9)), abs=1e-4)
     assert engine.read_crop(Image.new("RGB", (40, 20), WHITE)) == []
@@ -336,7 +337,7 @@ def test_processor_can_come_from_another_folder(model_dir, tmp_path):
     engine = _engine(weights_only, processor=str(model_dir))
     assert engine.config()["processor"]["path"] == str(model_dir.resolve())
     crop = Image.new("RGB", (40, 20), WHITE)
-    assert engine.recognise([crop]) == _engine(model_dir).recognise([crop])
+    assert engine.recognize([crop]) == _engine(model_dir).recognize([crop])
     with pytest.raises(OCREngineError, match="has no preprocessor_config.json"):
         _engine(model_dir, processor=str(weights_only))
 
@@ -385,9 +386,13 @@ def test_a_model_that_cannot_be_loaded_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_bad_options_are_refused():
-    with pytest.raises(OCREngineError, match="float16 does not run on CPU"):
-        VisionEncoderDecoderEngine(model="x", detector=_detector(), device="cpu", dtype="float16")
-    with pytest.raises(OCREngineError, match="batch_size"):
+    # one resolver for device and precision: float16 on CPU is allowed, with a warning
+    with pytest.warns(UserWarning, match="float16 on CPU"):
+        assert torch_device("cpu", "float16", gpu_dtype="float16") == ("cpu", "float16")
+    assert torch_device("cpu", None, gpu_dtype="float16") == ("cpu", "float32")
+    with pytest.raises(OCREngineError, match="unknown dtype 'float8'"):
+        torch_device("cpu", "float8")
+    with pytest.raises(OCREngineError, match="option 'batch_size'"):
         VisionEncoderDecoderEngine(model="x", detector=_detector(), batch_size=0)
-    with pytest.raises(OCREngineError, match="its own detector"):
+    with pytest.raises(OCREngineError, match="'vision-encoder-decoder' cannot be a detector"):
         VisionEncoderDecoderEngine(model="x", detector="vision-encoder-decoder")

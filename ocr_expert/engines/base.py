@@ -5,9 +5,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from PIL import Image
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ocr_expert.types import Span
 from ocrvqa.errors import OcrvqaError
@@ -15,6 +16,18 @@ from ocrvqa.errors import OcrvqaError
 
 class OCREngineError(OcrvqaError, RuntimeError):
     """An engine could not run (missing binary, missing model, bad option)."""
+
+
+#: how an engine is asked to read one image: find text anywhere, read a crop holding one line
+#: (or word), or read a crop known to hold a single word
+ReadMode = Literal["page", "crop", "word"]
+
+
+class EngineOptions(BaseModel):
+    """An engine's options, validated before anything loads: each engine subclasses this
+    with its own fields (``ocr_expert.engines.check_options`` reports a wrong or unknown key)."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True)
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,8 @@ class OCREngine(ABC):
     """
 
     name: ClassVar[str]
+    #: the options the engine takes (``None``: not declared, passed to the constructor unchecked)
+    Options: ClassVar[type[EngineOptions] | None] = None
     #: whether results are worth caching on disk (false for engines that do no work)
     cacheable: ClassVar[bool] = True
     #: language code(s) the engine reads, recorded in the result
@@ -50,6 +65,33 @@ class OCREngine(ABC):
     lines_in_order: ClassVar[bool] = False
     #: images worth gathering for one ``read_batch`` call
     batch_size: int = 1
+    #: reads a dataset's own OCR tokens instead of images (``OCRExpert.read(..., tokens=)``)
+    takes_tokens: ClassVar[bool] = False
+    #: runs a torch model (on the GPU when there is one): one engine copy per GPU, not per core
+    uses_torch: ClassVar[bool] = False
+
+    @classmethod
+    def parse_options(cls, options: dict[str, Any]) -> Any:
+        """``options`` validated by the engine's ``Options`` model; a wrong or unknown key
+        raises ``OCREngineError`` in one line naming it and the options there are."""
+        assert cls.Options is not None, f"{cls.__name__} declares no Options"
+        try:
+            return cls.Options.model_validate(options)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            key = ".".join(str(part) for part in error["loc"])
+            problem = "unknown option" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
+            where = f", option {key!r}" if key else ""
+            known = ", ".join(cls.Options.model_fields)
+            raise OCREngineError(
+                f"OCR engine {cls.name!r}{where}: {problem.rstrip('.')} (known options: {known})"
+            ) from None
+
+    @classmethod
+    def uses_torch_for(cls, options: dict[str, Any]) -> bool:
+        """Whether the engine built with ``options`` runs a torch model (engines composed of
+        others look at their parts)."""
+        return cls.uses_torch
 
     @abstractmethod
     def config(self) -> dict[str, Any]:
@@ -68,11 +110,13 @@ class OCREngine(ABC):
         """Recognise a crop known to hold a single word (engines with a word mode override)."""
         return self.read_crop(image)
 
-    def read_crops(self, images: list[Image.Image]) -> list[list[Span]]:
-        """Recognise several line crops; engines that batch override this."""
-        return [self.read_crop(image) for image in images]
+    def for_language(self, lang: str) -> OCREngine | None:
+        """The same engine reading ``lang`` whole pages (Tesseract), or None where the engine
+        cannot be asked for another language."""
+        return None
 
-    def read_batch(self, images: Sequence[Image.Image], crop: bool = False) -> list[list[Span]]:
-        """``read_crop`` (``crop``) or ``read_page`` of each image; engines that run a model
-        on several images at once override it."""
-        return [self.read_crop(i) if crop else self.read_page(i) for i in images]
+    def read_batch(self, images: Sequence[Image.Image], mode: ReadMode = "page") -> list[list[Span] | PageLayout]:
+        """``read_page``, ``read_crop`` or ``read_word`` of each image, as ``mode`` says;
+        engines that run a model on several images at once override it."""
+        read = {"page": self.read_page, "crop": self.read_crop, "word": self.read_word}[mode]
+        return [read(image) for image in images]

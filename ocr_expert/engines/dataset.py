@@ -13,18 +13,26 @@ from typing import Any
 from PIL import Image
 
 from ocr_expert.engines import register_engine
-from ocr_expert.engines.base import OCREngine, OCREngineError
+from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError
 from ocr_expert.types import Box, Span
+
+
+class DatasetOptions(EngineOptions):
+    """``source``: a free label recorded in the result (e.g. ``"rosetta-en"``)."""
+
+    source: str = "dataset"
 
 
 @register_engine("dataset")
 class DatasetTokensEngine(OCREngine):
     """Options: ``source``, a free label recorded in the result (e.g. ``"rosetta-en"``)."""
 
+    Options = DatasetOptions
     cacheable = False
+    takes_tokens = True
 
-    def __init__(self, source: str = "dataset") -> None:
-        self.source = source
+    def __init__(self, **options: Any) -> None:
+        self.source = self.parse_options(options).source
 
     def config(self) -> dict[str, Any]:
         return {"engine": "dataset", "source": self.source}

@@ -19,20 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
+from pydantic import Field
 
-from ocr_expert.engines.base import OCREngine, OCREngineError
-from ocr_expert.engines.vision_encoder_decoder import (
-    _build_detector,
-    _resolve_device,
-    _resolve_dtype,
-    crop_region,
-    model_identity,
-)
+from ocr_expert.engines import build_detector
+from ocr_expert.engines.base import OCREngine, OCREngineError, ReadMode
+from ocr_expert.engines.crops import crop_region
+from ocr_expert.engines.roles import TextDetector
+from ocr_expert.engines.two_stage import RegionOptions
+from ocr_expert.engines.vision_encoder_decoder import PathText, model_identity, torch_device
 from ocr_expert.types import Box, Span
-
-#: how a detected region is read: "crop" cuts it out of the page; "box" (GOT-OCR2 only)
-#: shows the whole page with the region's coordinates in the prompt
-REGION_MODES = ("crop", "box")
 
 
 @dataclass(frozen=True)
@@ -51,6 +46,27 @@ class Transcript:
     score: float  # mean probability of the generated tokens, end token included
 
 
+class GenerativeOptions(RegionOptions):
+    """Options every generative engine takes (``got-ocr2`` and ``vlm-ocr`` add their own).
+
+    ``model``: a Hub id or a local folder; ``revision``: a Hub branch, tag or commit;
+    ``batch_size``: pages (or regions) per generate call; ``max_new_tokens``: the longest
+    transcription; ``device``, ``dtype``: ``cuda`` and bfloat16/float16 when a GPU is present,
+    else CPU float32; ``detector``, ``detector_options``, ``crop_padding``: read each region a
+    detector engine (``ppocr``) finds, cut out, so every line has a box; ``language``: what
+    the model reads, recorded in the result.
+    """
+
+    model: PathText
+    revision: str | None = None
+    batch_size: int = Field(4, ge=1)
+    max_new_tokens: int = Field(1024, ge=1)
+    device: str | None = None
+    dtype: str | None = None
+    detector: str | TextDetector | OCREngine | None = None
+    language: str | None = None
+
+
 class GenerativeOCREngine(OCREngine):
     """Base of engines that generate a transcription with a transformers model.
 
@@ -60,48 +76,26 @@ class GenerativeOCREngine(OCREngine):
 
     #: spans without boxes are lines already in reading order (see ``OCRExpert``)
     lines_in_order = True
+    uses_torch = True
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        revision: str | None = None,
-        batch_size: int = 4,
-        max_new_tokens: int = 1024,
-        device: str | None = None,
-        dtype: str | None = None,
-        detector: str | OCREngine | None = None,
-        detector_options: dict[str, Any] | None = None,
-        region_mode: str = "crop",
-        crop_padding: float = 0.1,
-        language: str | None = None,
-    ) -> None:
-        if int(batch_size) < 1 or int(max_new_tokens) < 1:
-            raise OCREngineError(
-                f"{self.name}: batch_size and max_new_tokens must be at least 1 "
-                f"(got {batch_size}, {max_new_tokens})"
-            )
-        if region_mode not in REGION_MODES:
-            raise OCREngineError(
-                f"{self.name}: region_mode must be one of {', '.join(REGION_MODES)}, not {region_mode!r}"
-            )
-        if detector is None and detector_options:
-            raise OCREngineError(f"{self.name}: detector_options need a detector (e.g. detector=ppocr)")
-        self.model_name = str(model)
-        self.revision = revision
-        self.batch_size = int(batch_size)
-        self.max_new_tokens = int(max_new_tokens)
-        self.device = _resolve_device(device)
+    def __init__(self, **options: Any) -> None:
+        opts: GenerativeOptions = self.parse_options(options)
+        self.opts = opts
+        self.model_name = opts.model
+        self.revision = opts.revision
+        self.batch_size = opts.batch_size
+        self.max_new_tokens = opts.max_new_tokens
         # bf16 where the GPU has it: fp16 activations of long generations can overflow
-        self.dtype = _resolve_dtype(dtype if dtype not in (None, "auto") else _gpu_half(self.device), self.device)
-        self.detector = None if detector is None else _build_detector(detector, detector_options or {})
-        self.region_mode = region_mode
-        self.crop_padding = float(crop_padding)
-        self.language = language
+        self.device, self.dtype = torch_device(opts.device, opts.dtype)
+        self.detector = None if opts.detector is None else build_detector(opts.detector, opts.detector_options)
+        self.region_mode = getattr(opts, "region_mode", "crop")  # only got-ocr2 has another
+        self.crop_padding = opts.crop_padding
+        self.language = opts.language
         # A few small files now: a wrong path fails at once, and the weights key the cache.
-        self._model_identity = model_identity(self.model_name, revision, engine=self.name)
+        self._model_identity = model_identity(self.model_name, self.revision, engine=self.name)
         self._model: Any = None
         self._tokenizer: Any = None
+        self._processor: Any = None  # a subclass's processor, loaded with the model
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()  # one generate at a time per engine: memory stays bounded
 
@@ -139,13 +133,15 @@ class GenerativeOCREngine(OCREngine):
         }
 
     def read_page(self, image: Image.Image) -> list[Span]:
-        return self.read_batch([image], crop=False)[0]
+        return self.read_batch([image], mode="page")[0]
 
     def read_crop(self, image: Image.Image) -> list[Span]:
-        return self.read_batch([image], crop=True)[0]
+        return self.read_batch([image], mode="crop")[0]
 
-    def read_batch(self, images: Sequence[Image.Image], crop: bool = False) -> list[list[Span]]:
-        """Spans of each image; the model reads them (or their regions) ``batch_size`` at a time."""
+    def read_batch(self, images: Sequence[Image.Image], mode: ReadMode = "page") -> list[list[Span]]:  # type: ignore[override]
+        """Spans of each image; the model reads them (or their regions) ``batch_size`` at a
+        time. A word crop is read as any crop: the model has no word mode."""
+        crop = mode != "page"
         if crop or self.detector is None:
             # a crop's text lies in the whole crop; a page's lines have no box of their own
             reads = self.transcribe([Query(image, region=_full_box(image) if crop else None) for image in images])
@@ -153,7 +149,7 @@ class GenerativeOCREngine(OCREngine):
         queries: list[Query] = []
         owners: list[int] = []
         for k, image in enumerate(images):
-            for region in self._detect(image):
+            for region in self.detector.detect(image):
                 query = self._region_query(image, region)
                 if query is not None:
                     queries.append(query)
@@ -225,11 +221,6 @@ class GenerativeOCREngine(OCREngine):
 
     # --- regions ------------------------------------------------------------------------
 
-    def _detect(self, image: Image.Image) -> list[Span]:
-        assert self.detector is not None
-        detect = getattr(self.detector, "detect", None)
-        return list(detect(image) if callable(detect) else self.detector.read_page(image))
-
     def _region_query(self, image: Image.Image, region: Span) -> Query | None:
         if region.box is None:
             return None
@@ -243,14 +234,6 @@ class GenerativeOCREngine(OCREngine):
         if crop and len(lines) == 1:  # a word or line crop: the line is the whole image
             return [Span(text=lines[0], box=_full_box(image), score=read.score)]
         return [Span(text=line, box=None, score=read.score) for line in lines]
-
-
-def _gpu_half(device: str) -> str | None:
-    if device.startswith("cpu"):
-        return None
-    import torch
-
-    return "bfloat16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "float16"
 
 
 def _full_box(image: Image.Image) -> Box:
@@ -318,6 +301,7 @@ def plain_lines(text: str) -> list[str]:
 
 __all__ = [
     "GenerativeOCREngine",
+    "GenerativeOptions",
     "Query",
     "StepConfidence",
     "Transcript",

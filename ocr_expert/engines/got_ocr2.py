@@ -12,15 +12,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from ocr_expert.engines import register_engine
-from ocr_expert.engines.base import OCREngine, OCREngineError
-from ocr_expert.engines.generative import GenerativeOCREngine, Query, plain_lines
-from ocr_expert.engines.vision_encoder_decoder import _cannot_load
+from ocr_expert.engines.base import OCREngineError
+from ocr_expert.engines.generative import GenerativeOCREngine, GenerativeOptions, Query, plain_lines
+from ocr_expert.engines.vision_encoder_decoder import PathText, _cannot_load
 
 ENGINE_NAME = "got-ocr2"
 DEFAULT_MODEL = "stepfun-ai/GOT-OCR-2.0-hf"
+
+
+class GotOcr2Options(GenerativeOptions):
+    """The ``got-ocr2`` engine's options (see ``GotOcr2Engine``)."""
+
+    model: PathText = DEFAULT_MODEL
+    format: bool = False
+    patches: bool = False
+    max_patches: int = Field(6, ge=1)
+    max_new_tokens: int = Field(4096, ge=1)
+    language: str | None = "ch+en"
+    #: "crop" cuts a detected region out; "box" shows the whole page with its coordinates in the prompt
+    region_mode: Literal["crop", "box"] = "crop"
 
 
 @register_engine(ENGINE_NAME)
@@ -34,63 +49,29 @@ class GotOcr2Engine(GenerativeOCREngine):
             (LaTeX/Markdown markup removed, table cells joined with `` | ``).
         patches: read a page as up to ``max_patches`` tiles plus a thumbnail (dense or very
             large pages); word and line crops are always read whole.
-        detector, detector_options, region_mode, crop_padding: read each region a detector
-            engine (``ppocr``) finds; ``crop`` cuts it out, ``box`` puts its coordinates in
-            the prompt over the whole page.
-        batch_size: pages (or regions) per generate call.
+        region_mode: with a detector, ``crop`` cuts each region out, ``box`` puts its
+            coordinates in the prompt over the whole page.
         max_new_tokens: the longest transcription (GOT's own limit is 4096).
-        device, dtype: ``cuda`` and bfloat16/float16 when a GPU is present, else CPU float32.
+        detector, detector_options, crop_padding, batch_size, revision, device, dtype,
+            language: as every generative engine takes them (``GenerativeOptions``).
     """
 
-    def __init__(
-        self,
-        model: str = DEFAULT_MODEL,
-        *,
-        format: bool = False,
-        patches: bool = False,
-        max_patches: int = 6,
-        batch_size: int = 4,
-        max_new_tokens: int = 4096,
-        revision: str | None = None,
-        device: str | None = None,
-        dtype: str | None = None,
-        detector: str | OCREngine | None = None,
-        detector_options: dict[str, Any] | None = None,
-        region_mode: str = "crop",
-        crop_padding: float = 0.1,
-        language: str | None = "ch+en",
-    ) -> None:
-        if int(max_patches) < 1:
-            raise OCREngineError(f"{ENGINE_NAME}: max_patches must be at least 1, not {max_patches}")
-        self.format = bool(format)
-        self.patches = bool(patches)
-        self.max_patches = int(max_patches)
-        super().__init__(
-            model,
-            revision=revision,
-            batch_size=batch_size,
-            max_new_tokens=max_new_tokens,
-            device=device,
-            dtype=dtype,
-            detector=detector,
-            detector_options=detector_options,
-            region_mode=region_mode,
-            crop_padding=crop_padding,
-            language=language,
-        )
-        self._processor: Any = None
-        self._image_side = 1024
-        self._image_tokens = 256
+    Options = GotOcr2Options
+
+    opts: GotOcr2Options
+    # the encoder's input side and the image tokens per picture, from the model's config on load
+    _image_side = 1024
+    _image_tokens = 256
 
     def _settings(self) -> dict[str, Any]:
         return {
-            "format": self.format,
-            "patches": self.patches,
-            "max_patches": self.max_patches if self.patches else None,
+            "format": self.opts.format,
+            "patches": self.opts.patches,
+            "max_patches": self.opts.max_patches if self.opts.patches else None,
         }
 
     def parse(self, text: str) -> list[str]:
-        return formatted_lines(text) if self.format else plain_lines(text)
+        return formatted_lines(text) if self.opts.format else plain_lines(text)
 
     def _load_model(self) -> tuple[Any, Any]:
         import torch
@@ -133,13 +114,13 @@ class GotOcr2Engine(GenerativeOCREngine):
 
     def _inputs(self, queries: Sequence[Query]) -> Any:
         # Tiles only for whole pages: a word or line crop, or a region, is read whole.
-        patches = self.patches and all(q.region is None and q.box is None for q in queries)
-        extra = {"crop_to_patches": True, "max_patches": self.max_patches} if patches else {}
+        patches = self.opts.patches and all(q.region is None and q.box is None for q in queries)
+        extra = {"crop_to_patches": True, "max_patches": self.opts.max_patches} if patches else {}
         return self._processor(
             images=[q.image.convert("RGB") for q in queries],
             # the processor scales each [x0, y0, x1, y1] to 0..1000 of its image, in place
             box=[list(q.box) if q.box is not None else [None] for q in queries],
-            format=self.format,
+            format=self.opts.format,
             num_image_tokens=self._image_tokens,
             size={"height": self._image_side, "width": self._image_side},
             padding=True,

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import threading
 import unicodedata
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
 from PIL import Image
+from pydantic import field_validator, model_validator
 
-from ocr_expert.engines import register_engine
-from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout
+from ocr_expert.engines import check_role, register_engine
+from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError, PageLayout
+from ocr_expert.engines.roles import Recognition
 from ocr_expert.engines.script_route import ArabicRouter, Candidate
 from ocr_expert.types import Span
 
@@ -30,6 +33,39 @@ MODELS = ("PP-OCRv6", "PP-OCRv4")
 #: recogniser drops the spaces between Latin words at 14-28 px text (CER 10 % -> 2 % at 2.4);
 #: PP-OCRv6's recogniser keeps them at its own default.
 DEFAULT_UNCLIP = {"PP-OCRv6": 1.6, "PP-OCRv4": 2.4}
+
+
+class PPOCROptions(EngineOptions):
+    """The ``ppocr`` engine's options (see ``PPOCREngine``)."""
+
+    model: str = "PP-OCRv6"
+    text_score: float = 0.5
+    box_thresh: float = 0.5
+    det_thresh: float = 0.3
+    unclip_ratio: float | None = None
+    det_limit_side_len: int = 736
+    max_side_len: int = 2000
+    use_cls: bool = True
+    word_boxes: bool = False
+    threads: int = -1
+    device: Literal["cpu", "cuda"] = "cpu"
+    arabic: str | None = "tesseract"
+    arabic_options: dict[str, Any] | None = None
+
+    @field_validator("model")
+    @classmethod
+    def _canonical_model(cls, model: str) -> str:
+        canonical = {m.lower().replace("-", ""): m for m in MODELS}
+        key = str(model).lower().replace("-", "").replace("_", "")
+        if key not in canonical:
+            raise ValueError(f"ppocr model must be one of {', '.join(MODELS)}, not {model!r}")
+        return canonical[key]
+
+    @model_validator(mode="after")
+    def _check_arabic(self) -> PPOCROptions:
+        if self.arabic:
+            check_role("recognizer", self.arabic, self.arabic_options or {})
+        return self
 
 
 @register_engine("ppocr")
@@ -56,44 +92,26 @@ class PPOCREngine(OCREngine):
 
     language = "ch+en"
 
-    def __init__(
-        self,
-        model: str = "PP-OCRv6",
-        text_score: float = 0.5,
-        box_thresh: float = 0.5,
-        det_thresh: float = 0.3,
-        unclip_ratio: float | None = None,
-        det_limit_side_len: int = 736,
-        max_side_len: int = 2000,
-        use_cls: bool = True,
-        word_boxes: bool = False,
-        threads: int = -1,
-        device: str = "cpu",
-        arabic: str | None = "tesseract",
-        arabic_options: dict[str, Any] | None = None,
-    ) -> None:
-        canonical = {m.lower().replace("-", ""): m for m in MODELS}
-        key = str(model).lower().replace("-", "").replace("_", "")
-        if key not in canonical:
-            raise OCREngineError(f"ppocr model must be one of {', '.join(MODELS)}, not {model!r}")
-        model = canonical[key]
-        if device not in ("cpu", "cuda"):
-            raise OCREngineError(f"ppocr device must be 'cpu' or 'cuda', not {device!r}")
+    Options = PPOCROptions
+
+    def __init__(self, **options: Any) -> None:
+        opts: PPOCROptions = self.parse_options(options)
+        model = opts.model
         self.options: dict[str, Any] = {
             "model": model,
-            "text_score": float(text_score),
-            "box_thresh": float(box_thresh),
-            "det_thresh": float(det_thresh),
-            "unclip_ratio": float(DEFAULT_UNCLIP[model] if unclip_ratio is None else unclip_ratio),
-            "det_limit_side_len": int(det_limit_side_len),
-            "max_side_len": int(max_side_len),
-            "use_cls": bool(use_cls),
-            "word_boxes": bool(word_boxes),
+            "text_score": opts.text_score,
+            "box_thresh": opts.box_thresh,
+            "det_thresh": opts.det_thresh,
+            "unclip_ratio": DEFAULT_UNCLIP[model] if opts.unclip_ratio is None else opts.unclip_ratio,
+            "det_limit_side_len": opts.det_limit_side_len,
+            "max_side_len": opts.max_side_len,
+            "use_cls": opts.use_cls,
+            "word_boxes": opts.word_boxes,
         }
-        self.device = device
+        self.device = opts.device
         runner_cls = _V6Runner if model == "PP-OCRv6" else _V4Runner
-        self._runner = runner_cls(self.options, int(threads), device)
-        self._router = ArabicRouter.build(arabic, arabic_options) if arabic else None
+        self._runner = runner_cls(self.options, opts.threads, opts.device)
+        self._router = ArabicRouter.build(opts.arabic, opts.arabic_options) if opts.arabic else None
         if self._router is not None:
             self.language = "ch+en+ara"
         # RapidOCR keeps per-call state on itself, so calls must not interleave.
@@ -110,6 +128,13 @@ class PPOCREngine(OCREngine):
             polygons = self._runner.detect(_bgr(image))
         return [_span("", polygon, 1.0) for polygon in polygons]
 
+    def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
+        """Each crop read by the PP-OCR recogniser alone (the recognizer role): no Arabic
+        routing; a reading below ``text_score`` comes back empty, as the engine drops it."""
+        with self._lock:
+            read = self._runner.recognize([_bgr(crop) for crop in crops])
+        return [Recognition(text.strip() if score >= self.options["text_score"] else "", score) for text, score in read]
+
     def read_page(self, image: Image.Image) -> list[Span] | PageLayout:
         with self._lock:
             candidates = self._runner.read_page(_bgr(image))
@@ -124,7 +149,7 @@ class PPOCREngine(OCREngine):
 
     def read_crop(self, image: Image.Image) -> list[Span]:
         with self._lock:
-            text, score = self._runner.recognise([_bgr(image)])[0]
+            text, score = self._runner.recognize([_bgr(image)])[0]
         box = (0.0, 0.0, float(image.width), float(image.height))
         polygon = ((0.0, 0.0), (box[2], 0.0), (box[2], box[3]), (0.0, box[3]))
         candidates = [Candidate(polygon, text, score)]
@@ -182,7 +207,7 @@ class _V6Runner:
         boxes = getattr(out, "boxes", None)
         return [] if boxes is None else [np.asarray(b, dtype=np.float32) for b in boxes]
 
-    def recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         return [(t, s) for t, s, _ in self._recognise(crops, None)]
 
     def _recognise(
@@ -265,7 +290,7 @@ class _V4Runner:
     def detect(self, bgr: np.ndarray) -> list[np.ndarray]:
         return [np.asarray(p, dtype=np.float32) for p in self._call(bgr, use_det=True, use_cls=False, use_rec=False)]
 
-    def recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         out = []
         for crop in crops:
             result = self._call(crop, use_det=False, use_cls=self.options["use_cls"], use_rec=True)

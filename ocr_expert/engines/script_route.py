@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image
 
 from ocr_expert.engines.base import OCREngine, OCREngineError
+from ocr_expert.engines.roles import TextRecognizer
 from ocr_expert.types import Point
 
 #: a line read with less confidence than this (or with no letter) is offered to the router
@@ -57,22 +58,25 @@ def is_suspect(text: str, score: float) -> bool:
 
 
 class ArabicRouter:
-    """Re-reads suspect lines with an Arabic recogniser (any engine with ``read_crops``)."""
+    """Re-reads suspect lines with an Arabic recognizer (any ``TextRecognizer``): a
+    recognizer-side step between a detector's lines and the spans an engine returns."""
 
-    def __init__(self, engine: OCREngine) -> None:
-        self.engine = engine
-        self._page_engines: dict[str, OCREngine] = {}
+    def __init__(self, recognizer: TextRecognizer) -> None:
+        self.recognizer = recognizer
+        self._page_engines: dict[str, OCREngine | None] = {}
 
     def page_reader(self, candidates: list[Candidate]) -> OCREngine | None:
         """For a page that is mostly Arabic, the engine that should read it whole.
 
         Tesseract's own page layout reads an Arabic page far better than its lines cut out
         one by one (the detector splits Arabic lines at word gaps and misses diacritics):
-        when at least ``ARABIC_PAGE_SHARE`` of the page's letters came back Arabic, Tesseract
+        when at least ``ARABIC_PAGE_SHARE`` of the page's letters came back Arabic, a
+        recognizer that reads whole pages in another language (``for_language``: Tesseract)
         reads the whole page (``ara``, or ``ara+eng`` when Latin lines are there too).
-        Other Arabic recognisers (Qalam) read lines only: None.
+        Other Arabic recognizers (Qalam) read lines only: None.
         """
-        if self.engine.name != "tesseract" or not any(c.rerouted for c in candidates):
+        for_language = getattr(self.recognizer, "for_language", None)
+        if for_language is None or not any(c.rerouted for c in candidates):
             return None
         letters = [ch for c in candidates for ch in c.text if ch.isalpha()]
         arabic = sum(1 for c in candidates if c.rerouted for ch in c.text if ch.isalpha())
@@ -80,30 +84,26 @@ class ArabicRouter:
             return None
         lang = "ara" if arabic / len(letters) > 0.9 else "ara+eng"
         if lang not in self._page_engines:
-            from ocr_expert.engines import get_engine
-
-            options = {k: v for k, v in getattr(self.engine, "options", {}).items()
-                       if k in ("psm", "oem", "timeout", "extra_config")}
-            self._page_engines[lang] = get_engine("tesseract", lang=lang, **options)
+            self._page_engines[lang] = for_language(lang)
         return self._page_engines[lang]
 
     @classmethod
     def build(cls, name: str, options: dict[str, Any] | None) -> "ArabicRouter | None":
-        """The router for engine ``name``; None, with one warning, when that engine cannot run
-        here (the first recogniser's reading is then kept)."""
-        from ocr_expert.engines import get_engine
+        """The router for recognizer engine ``name``; None, with one warning, when that engine
+        cannot run here (the first recogniser's reading is then kept)."""
+        from ocr_expert.engines import build_recognizer
 
         opts = dict(options or {})
         if name == "tesseract":
             opts.setdefault("lang", "ara")
         try:
-            return cls(get_engine(name, **opts))
+            return cls(build_recognizer(name, opts))
         except OCREngineError as exc:
             warnings.warn(f"Arabic lines will not be read: {exc}", stacklevel=3)
             return None
 
     def config(self) -> dict[str, Any]:
-        return self.engine.config()
+        return self.recognizer.config()
 
     def reroute(self, image: Image.Image, candidates: list[Candidate]) -> list[Candidate]:
         """``candidates`` with each suspect line replaced by its Arabic reading where that
@@ -115,13 +115,12 @@ class ArabicRouter:
         # pieces of one line are read as one line, as the Arabic recogniser reads best.
         groups = _same_line_groups([candidates[i].polygon for i in suspects])
         polygons = [_union_polygon([candidates[suspects[k]].polygon for k in g]) for g in groups]
-        readings = self.engine.read_crops([_crop(image, p) for p in polygons])
+        readings = self.recognizer.recognize([_crop(image, p) for p in polygons])
         replaced: dict[int, Candidate | None] = {}
-        for group, polygon, spans in zip(groups, polygons, readings):
-            text = " ".join(s.text for s in spans).strip()
+        for group, polygon, read in zip(groups, polygons, readings):
+            text, score = read.text, read.score
             if not text:
                 continue
-            score = sum(s.score * len(s.text) for s in spans) / max(1, sum(len(s.text) for s in spans))
             before = max(candidates[suspects[k]].score for k in group)
             if arabic_share(text) >= MIN_ARABIC_SHARE and score >= max(MIN_CONFIDENCE, before):
                 first = suspects[group[0]]

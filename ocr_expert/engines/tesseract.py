@@ -7,13 +7,15 @@ Needs the ``tesseract`` binary and its language data, e.g. on Debian/Ubuntu:
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps
 
 from ocr_expert.engines import register_engine
-from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout
+from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError, PageLayout
+from ocr_expert.engines.roles import Recognition
 from ocr_expert.types import Box, Span
 
 #: crops lower than this (pixels) are scaled up to it when read a second time
@@ -31,6 +33,20 @@ _INSTALL_HINT = (
     "install Tesseract and its language data (Debian/Ubuntu: apt-get install tesseract-ocr "
     "tesseract-ocr-eng tesseract-ocr-ara) and pytesseract (pip install 'ocrvqa[tesseract]')"
 )
+
+
+class TesseractOptions(EngineOptions):
+    """The ``tesseract`` engine's options (see ``TesseractEngine``)."""
+
+    lang: str = "eng"
+    psm: int = 3
+    crop_psm: int = 7
+    word_psm: int = 8
+    oem: int = 1
+    min_conf: float = 0.0
+    crop_height: int = CROP_TEXT_HEIGHT
+    timeout: float = DEFAULT_TIMEOUT_S
+    extra_config: str = ""
 
 
 @register_engine("tesseract")
@@ -56,31 +72,13 @@ class TesseractEngine(OCREngine):
         extra_config: further command-line configuration passed as is.
     """
 
-    def __init__(
-        self,
-        lang: str = "eng",
-        psm: int = 3,
-        crop_psm: int = 7,
-        word_psm: int = 8,
-        oem: int = 1,
-        min_conf: float = 0.0,
-        crop_height: int = CROP_TEXT_HEIGHT,
-        timeout: float = DEFAULT_TIMEOUT_S,
-        extra_config: str = "",
-    ) -> None:
-        self.options: dict[str, Any] = {
-            "lang": lang,
-            "psm": int(psm),
-            "crop_psm": int(crop_psm),
-            "word_psm": int(word_psm),
-            "oem": int(oem),
-            "min_conf": float(min_conf),
-            "crop_height": int(crop_height),
-            "timeout": float(timeout),
-            "extra_config": extra_config,
-        }
-        self.language = lang
-        self._version = _check_installation(lang)
+    Options = TesseractOptions
+
+    def __init__(self, **options: Any) -> None:
+        opts: TesseractOptions = self.parse_options(options)
+        self.options: dict[str, Any] = opts.model_dump()
+        self.language = opts.lang
+        self._version = _check_installation(opts.lang)
 
     def config(self) -> dict[str, Any]:
         options = {k: v for k, v in self.options.items() if k != "timeout"}
@@ -166,6 +164,17 @@ class TesseractEngine(OCREngine):
 
     def read_word(self, image: Image.Image) -> list[Span]:
         return self._read_one(image, self.options["word_psm"])
+
+    def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
+        """Each line crop's words joined, with their character-weighted confidence (the
+        recognizer role), read as ``read_crops`` reads them."""
+        readings = self.read_crops(list(crops))
+        return [Recognition(" ".join(s.text for s in spans).strip(), confidence(spans)) for spans in readings]
+
+    def for_language(self, lang: str) -> TesseractEngine:
+        """This engine's page settings with other languages (an Arabic page read whole)."""
+        keep = ("psm", "oem", "timeout", "extra_config")
+        return TesseractEngine(lang=lang, **{k: v for k, v in self.options.items() if k in keep})
 
     def read_crops(self, images: list[Image.Image]) -> list[list[Span]]:
         """Line crops stacked into one image and read in one Tesseract call (one process

@@ -9,99 +9,86 @@ boxes, and this model reads the crops in batches. A crop (a word or a line) is r
 from __future__ import annotations
 
 import hashlib
-import math
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from PIL import Image
+from pydantic import BeforeValidator, Field
 
-from ocr_expert.engines import get_engine, register_engine
-from ocr_expert.engines.base import OCREngine, OCREngineError
-from ocr_expert.types import Span
+from ocr_expert.engines import build_detector, register_engine
+from ocr_expert.engines.base import OCREngineError
+from ocr_expert.engines.roles import Recognition
+from ocr_expert.engines.two_stage import RegionOptions, RegionReader
 
 ENGINE_NAME = "vision-encoder-decoder"
 DEFAULT_MODEL = "microsoft/trocr-base-printed"
 PROCESSOR_FILE = "preprocessor_config.json"
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
-_DTYPES = {
-    "float32": "float32",
-    "fp32": "float32",
-    "float": "float32",
-    "float16": "float16",
-    "fp16": "float16",
-    "half": "float16",
-    "bfloat16": "bfloat16",
-    "bf16": "bfloat16",
-}
-#: a polygon whose top edge leans more than this (degrees) is straightened before reading
-_MAX_TILT_DEG = 2.0
+
+#: a model given as a path is kept as text
+PathText = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, Path) else v)]
 
 
-@dataclass(frozen=True)
-class Recognised:
-    text: str
-    score: float  # mean probability of the generated tokens, end-of-sequence included
+class VisionEncoderDecoderOptions(RegionOptions):
+    """The ``vision-encoder-decoder`` engine's options (see ``VisionEncoderDecoderEngine``)."""
+
+    model: PathText = DEFAULT_MODEL
+    processor: PathText | None = None
+    revision: str | None = None
+    batch_size: int = Field(16, ge=1)
+    max_new_tokens: int = Field(64, ge=1)
+    num_beams: int = Field(1, ge=1)
+    device: str | None = None
+    dtype: str | None = None
+    language: str | None = None
 
 
 @register_engine(ENGINE_NAME)
-class VisionEncoderDecoderEngine(OCREngine):
+class VisionEncoderDecoderEngine(RegionReader):
     """Detector boxes read by a transformers encoder-decoder recogniser (TrOCR, Qalam).
+
+    The engine is a two-stage reader whose recognizer is itself (``recognize``): it can also
+    be the recognizer of the ``two-stage`` engine or of PP-OCR's Arabic lines.
 
     Options:
         model: a Hugging Face Hub id or a local folder with config.json, the weights and the
             processor files (image processor + tokenizer).
         processor: where to load the image processor and tokenizer from, if not ``model``.
         revision: a Hub branch, tag or commit of ``model``.
-        detector: the engine that finds text boxes: a name (``"ppocr"``, ``"tesseract"``) or
-            an ``OCREngine``; ``detector_options`` are passed to it when built by name.
+        detector: the engine that finds text boxes: a name (``"ppocr"``) or a detector
+            object; ``detector_options`` are passed to it when built by name.
         batch_size: crops per forward pass.
         max_new_tokens, num_beams: generation settings (decoding is always greedy/beam,
             never sampled).
         device: ``"cuda"`` when available, else ``"cpu"``.
         dtype: ``"float32"``, ``"float16"`` or ``"bfloat16"``; default float16 on GPU,
-            float32 on CPU.
+            float32 on CPU (``ocrvqa.devices.resolve_device``).
         language: what the model reads (``"ara"`` for Qalam, ``"eng"`` for TrOCR); guessed
             from the model name when not given.
         crop_padding: margin added around each box, as a fraction of the box height.
     """
 
-    def __init__(
-        self,
-        model: str = DEFAULT_MODEL,
-        detector: str | OCREngine = "ppocr",
-        detector_options: dict[str, Any] | None = None,
-        processor: str | None = None,
-        revision: str | None = None,
-        batch_size: int = 16,
-        max_new_tokens: int = 64,
-        num_beams: int = 1,
-        device: str | None = None,
-        dtype: str | None = None,
-        language: str | None = None,
-        crop_padding: float = 0.1,
-    ) -> None:
-        if int(batch_size) < 1 or int(max_new_tokens) < 1 or int(num_beams) < 1:
-            raise OCREngineError(
-                f"batch_size, max_new_tokens and num_beams must be at least 1 "
-                f"(got {batch_size}, {max_new_tokens}, {num_beams})"
-            )
-        if not 0.0 <= float(crop_padding) <= 2.0:
-            raise OCREngineError(f"crop_padding must be between 0 and 2, not {crop_padding}")
-        self.model_name = str(model)
-        self.processor_name = str(processor) if processor else None
-        self.revision = revision
-        self.batch_size = int(batch_size)
-        self.max_new_tokens = int(max_new_tokens)
-        self.num_beams = int(num_beams)
-        self.crop_padding = float(crop_padding)
-        self.device = _resolve_device(device)
-        self.dtype = _resolve_dtype(dtype, self.device)
-        self.language = language or _guess_language(self.model_name)
-        self.detector = _build_detector(detector, detector_options or {})
+    Options = VisionEncoderDecoderOptions
+    uses_torch = True
+
+    def __init__(self, **options: Any) -> None:
+        opts: VisionEncoderDecoderOptions = self.parse_options(options)
+        self.model_name = opts.model
+        self.processor_name = opts.processor or None
+        self.revision = opts.revision
+        self.batch_size = opts.batch_size
+        self.max_new_tokens = opts.max_new_tokens
+        self.num_beams = opts.num_beams
+        self.crop_padding = opts.crop_padding
+        # TrOCR and Qalam were trained in float16 on GPUs: that is their GPU default
+        self.device, self.dtype = torch_device(opts.device, opts.dtype, gpu_dtype="float16")
+        self.language = opts.language or _guess_language(self.model_name)
+        self.detector = build_detector(opts.detector, opts.detector_options)
+        self.recognizer = self
         # Resolving the model now (a few small files) fails early and fingerprints it for the cache.
-        self._model_identity = model_identity(self.model_name, revision)
+        self._model_identity = model_identity(self.model_name, self.revision)
         self._processor_identity = (
             model_identity(self.processor_name, None, PROCESSOR_FILE)
             if self.processor_name
@@ -128,45 +115,16 @@ class VisionEncoderDecoderEngine(OCREngine):
             "detector": self.detector.config(),
         }
 
-    def read_page(self, image: Image.Image) -> list[Span]:
-        regions = self._detect(image)
-        kept: list[Span] = []
-        crops: list[Image.Image] = []
-        for region in regions:
-            crop = crop_region(image, region, self.crop_padding)
-            if crop is not None:
-                kept.append(region)
-                crops.append(crop)
-        spans = []
-        for region, read in zip(kept, self.recognise(crops)):
-            if read.text:
-                spans.append(
-                    Span(text=read.text, box=region.box, score=read.score, polygon=region.polygon)
-                )
-        return spans
-
-    def read_crop(self, image: Image.Image) -> list[Span]:
-        (read,) = self.recognise([image])
-        if not read.text:
-            return []
-        return [
-            Span(
-                text=read.text,
-                box=(0.0, 0.0, float(image.width), float(image.height)),
-                score=read.score,
-            )
-        ]
-
     # --- recognition --------------------------------------------------------------------
 
-    def recognise(self, crops: list[Image.Image]) -> list[Recognised]:
+    def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
         """Read each crop (one line or word) in batches of ``batch_size``, in order."""
         if not crops:
             return []
         import torch
 
         self._load()
-        results: list[Recognised] = []
+        results: list[Recognition] = []
         for start in range(0, len(crops), self.batch_size):
             batch = [c.convert("RGB") for c in crops[start : start + self.batch_size]]
             pixels = self._image_processor(images=batch, return_tensors="pt").pixel_values
@@ -182,7 +140,7 @@ class VisionEncoderDecoderEngine(OCREngine):
                 )
                 scores = self._sequence_scores(out)
             texts = self._tokenizer.batch_decode(out.sequences, skip_special_tokens=True)
-            results.extend(Recognised(" ".join(t.split()), s) for t, s in zip(texts, scores))
+            results.extend(Recognition(" ".join(t.split()), s) for t, s in zip(texts, scores))
         return results
 
     def _sequence_scores(self, out: Any) -> list[float]:
@@ -201,11 +159,6 @@ class VisionEncoderDecoderEngine(OCREngine):
             length = next((i + 1 for i, t in enumerate(tokens) if t in eos_ids), len(tokens))
             scores.append(float(row[:length].mean()) if length else 0.0)
         return scores
-
-    def _detect(self, image: Image.Image) -> list[Span]:
-        # A detector may offer detection alone (no recognition to throw away); else read the page.
-        detect = getattr(self.detector, "detect", None)
-        return list(detect(image) if callable(detect) else self.detector.read_page(image))
 
     def _load(self) -> None:
         with self._lock:
@@ -318,27 +271,16 @@ def _cannot_load(model: str, what: str, exc: Exception, engine: str = ENGINE_NAM
     )
 
 
-def _resolve_device(device: str | None) -> str:
-    if device:
-        return str(device)
-    import torch
+def torch_device(device: str | None, dtype: str | None, gpu_dtype: str | None = None) -> tuple[str, str]:
+    """(device, dtype name) from ``ocrvqa.devices.resolve_device``: the GPU when there is one,
+    ``gpu_dtype`` there by default (bf16 where supported, else fp16), float32 on CPU."""
+    from ocrvqa.devices import resolve_device
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def _resolve_dtype(dtype: str | None, device: str) -> str:
-    on_gpu = not device.startswith("cpu")
-    if dtype in (None, "auto"):
-        return "float16" if on_gpu else "float32"
     try:
-        resolved = _DTYPES[str(dtype).lower()]
-    except KeyError:
-        raise OCREngineError(
-            f"unknown dtype {dtype!r}: choose float32, float16 or bfloat16"
-        ) from None
-    if resolved == "float16" and not on_gpu:
-        raise OCREngineError("dtype float16 does not run on CPU: use float32 or bfloat16")
-    return resolved
+        resolved, torch_dtype = resolve_device(device, dtype, gpu_dtype=gpu_dtype)
+    except ValueError as exc:
+        raise OCREngineError(str(exc)) from None
+    return resolved, str(torch_dtype).removeprefix("torch.")
 
 
 def _guess_language(model: str) -> str | None:
@@ -348,74 +290,3 @@ def _guess_language(model: str) -> str | None:
     if "trocr" in name:
         return "eng"
     return None
-
-
-def _build_detector(detector: str | OCREngine, options: dict[str, Any]) -> OCREngine:
-    if isinstance(detector, OCREngine):
-        if options:
-            raise OCREngineError("detector_options apply only when the detector is given by name")
-        return detector
-    if detector == ENGINE_NAME:
-        raise OCREngineError(f"the {ENGINE_NAME} engine cannot be its own detector")
-    return get_engine(str(detector), **options)
-
-
-# --- cropping ---------------------------------------------------------------------------
-
-
-def crop_region(image: Image.Image, region: Span, padding: float) -> Image.Image | None:
-    """The part of ``image`` a detected span covers, with a margin, kept within the image.
-
-    A tilted four-point polygon is straightened (perspective transform) so the recogniser
-    sees horizontal text; anything else is cut along its axis-aligned box. No box: the whole
-    image. A box with no area inside the image gives None.
-    """
-    if (
-        region.polygon is not None
-        and len(region.polygon) == 4
-        and _tilt_deg(region.polygon) > _MAX_TILT_DEG
-    ):
-        return _quad_crop(image, region.polygon, padding)
-    if region.box is None:
-        return image
-    x0, y0, x1, y1 = region.box
-    pad = padding * max(y1 - y0, 1.0)
-    left, top = max(0, math.floor(x0 - pad)), max(0, math.floor(y0 - pad))
-    right, bottom = min(image.width, math.ceil(x1 + pad)), min(image.height, math.ceil(y1 + pad))
-    if right <= left or bottom <= top:
-        return None
-    return image.crop((left, top, right, bottom))
-
-
-def _tilt_deg(polygon: tuple[tuple[float, float], ...]) -> float:
-    (x0, y0), (x1, y1) = polygon[0], polygon[1]
-    return abs(math.degrees(math.atan2(y1 - y0, x1 - x0)))
-
-
-def _quad_crop(
-    image: Image.Image, polygon: tuple[tuple[float, float], ...], padding: float
-) -> Image.Image | None:
-    """Warp a quadrilateral (corners clockwise from top-left) to an upright rectangle."""
-    tl, tr, br, bl = polygon
-    width = max(math.dist(tl, tr), math.dist(bl, br))
-    height = max(math.dist(tl, bl), math.dist(tr, br))
-    if width < 1 or height < 1:
-        return None
-    pad = padding * height
-    u = ((tr[0] - tl[0]) / math.dist(tl, tr), (tr[1] - tl[1]) / math.dist(tl, tr))  # along the text
-    v = ((bl[0] - tl[0]) / math.dist(tl, bl), (bl[1] - tl[1]) / math.dist(tl, bl))  # down the text
-
-    def moved(p: tuple[float, float], su: float, sv: float) -> tuple[float, float]:
-        x = p[0] + pad * (su * u[0] + sv * v[0])
-        y = p[1] + pad * (su * u[1] + sv * v[1])
-        return (min(max(x, 0.0), image.width), min(max(y, 0.0), image.height))
-
-    # PIL's QUAD takes the source corners as upper-left, lower-left, lower-right, upper-right.
-    corners = (moved(tl, -1, -1), moved(bl, -1, 1), moved(br, 1, 1), moved(tr, 1, -1))
-    size = (max(1, round(width + 2 * pad)), max(1, round(height + 2 * pad)))
-    return image.transform(
-        size,
-        Image.Transform.QUAD,
-        [c for p in corners for c in p],
-        resample=Image.Resampling.BILINEAR,
-    )

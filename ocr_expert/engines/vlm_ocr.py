@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import Field, field_validator
+
 from ocr_expert.engines import register_engine
-from ocr_expert.engines.base import OCREngine, OCREngineError
-from ocr_expert.engines.generative import GenerativeOCREngine, Query
+from ocr_expert.engines.base import OCREngineError
+from ocr_expert.engines.generative import GenerativeOCREngine, GenerativeOptions, Query
 from ocr_expert.engines.vision_encoder_decoder import _cannot_load
 
 ENGINE_NAME = "vlm-ocr"
@@ -21,6 +23,21 @@ DEFAULT_PROMPT = (
     "Transcribe all the text in this image, line by line, in reading order. "
     "Write only the text, as plain text."
 )
+
+
+class VLMOCROptions(GenerativeOptions):
+    """The ``vlm-ocr`` engine's options (see ``VLMOCREngine``)."""
+
+    prompt: str = DEFAULT_PROMPT
+    system: str | None = None
+    processor_options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("prompt")
+    @classmethod
+    def _instruction(cls, prompt: str) -> str:
+        if not prompt.strip():
+            raise ValueError("prompt is empty; give the instruction the model reads")
+        return prompt
 
 
 @register_engine(ENGINE_NAME)
@@ -33,50 +50,16 @@ class VLMOCREngine(GenerativeOCREngine):
         prompt: the instruction sent with each image; ``system``: an optional system message.
         processor_options: passed to ``AutoProcessor.from_pretrained`` (for Qwen2-VL models,
             ``min_pixels``/``max_pixels`` bound a page's image tokens).
-        detector, detector_options, crop_padding: read each region a detector engine finds,
-            cut out (every line then has a box).
-        batch_size, max_new_tokens, revision, device, dtype, language: as for ``got-ocr2``.
+        detector, detector_options, crop_padding, batch_size, max_new_tokens, revision,
+            device, dtype, language: as every generative engine takes them (``GenerativeOptions``).
     """
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        prompt: str = DEFAULT_PROMPT,
-        system: str | None = None,
-        processor_options: dict[str, Any] | None = None,
-        batch_size: int = 4,
-        max_new_tokens: int = 1024,
-        revision: str | None = None,
-        device: str | None = None,
-        dtype: str | None = None,
-        detector: str | OCREngine | None = None,
-        detector_options: dict[str, Any] | None = None,
-        crop_padding: float = 0.1,
-        language: str | None = None,
-    ) -> None:
-        if not str(prompt).strip():
-            raise OCREngineError(f"{ENGINE_NAME}: prompt is empty; give the instruction the model reads")
-        self.prompt = str(prompt)
-        self.system = system
-        self.processor_options = dict(processor_options or {})
-        super().__init__(
-            model,
-            revision=revision,
-            batch_size=batch_size,
-            max_new_tokens=max_new_tokens,
-            device=device,
-            dtype=dtype,
-            detector=detector,
-            detector_options=detector_options,
-            region_mode="crop",
-            crop_padding=crop_padding,
-            language=language,
-        )
-        self._processor: Any = None
+    Options = VLMOCROptions
+
+    opts: VLMOCROptions
 
     def _settings(self) -> dict[str, Any]:
-        return {"prompt": self.prompt, "system": self.system, "processor_options": self.processor_options}
+        return {"prompt": self.opts.prompt, "system": self.opts.system, "processor_options": self.opts.processor_options}
 
     def _load_model(self) -> tuple[Any, Any]:
         import torch
@@ -92,7 +75,7 @@ class VLMOCREngine(GenerativeOCREngine):
         except Exception as exc:
             raise OCREngineError(_cannot_load(self.model_name, "image-text-to-text model", exc, ENGINE_NAME)) from exc
         try:
-            processor = load_processor(self.model_name, **hub, **self.processor_options)
+            processor = load_processor(self.model_name, **hub, **self.opts.processor_options)
         except Exception as exc:
             raise OCREngineError(_cannot_load(self.model_name, "processor", exc, ENGINE_NAME)) from exc
         tokenizer = getattr(processor, "tokenizer", None)
@@ -104,9 +87,9 @@ class VLMOCREngine(GenerativeOCREngine):
         return model.to(self.device).eval(), tokenizer
 
     def _inputs(self, queries: Sequence[Query]) -> Any:
-        system = [] if self.system is None else [{"role": "system", "content": self.system}]
+        system = [] if self.opts.system is None else [{"role": "system", "content": self.opts.system}]
         messages = system + [
-            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": self.prompt}]}
+            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": self.opts.prompt}]}
         ]
         text = self._processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return self._processor(

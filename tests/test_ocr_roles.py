@@ -1,0 +1,242 @@
+"""Detector and recognizer as separate roles: the two-stage engine, engine options checked up
+front, the Arabic route as a recognizer-side step, and engine capabilities instead of names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from conftest import render_lines
+from PIL import Image
+from rapidfuzz.distance import Levenshtein
+
+from ocr_expert import OCRExpert
+from ocr_expert.engines import build_recognizer, check_options, get_engine
+from ocr_expert.engines.base import OCREngine, OCREngineError, ReadMode
+from ocr_expert.engines.roles import Recognition, TextDetector, TextRecognizer
+from ocr_expert.engines.script_route import ArabicRouter, Candidate
+from ocr_expert.types import Span
+
+BOXES = [(120.0, 10.0, 190.0, 30.0), (10.0, 10.0, 100.0, 30.0), (10.0, 60.0, 60.0, 80.0)]
+
+
+class Boxes:
+    """A detector double: fixed boxes in a given (not reading) order."""
+
+    def config(self) -> dict[str, Any]:
+        return {"detector": "boxes"}
+
+    def detect(self, image: Image.Image) -> list[Span]:
+        return [Span(text="", box=b, score=1.0) for b in BOXES]
+
+
+class Sizes:
+    """A recognizer double: reads each crop as its size; a crop narrower than 40 px as nothing."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[tuple[int, int]]] = []
+
+    def config(self) -> dict[str, Any]:
+        return {"recognizer": "sizes"}
+
+    def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
+        self.calls.append([c.size for c in crops])
+        return [Recognition(f"{c.width}x{c.height}" if c.width >= 40 else "", 0.75) for c in crops]
+
+
+def test_the_doubles_take_the_roles():
+    assert isinstance(Boxes(), TextDetector) and isinstance(Sizes(), TextRecognizer)
+    assert not isinstance(Boxes(), TextRecognizer)
+
+
+def test_two_stage_reads_each_region_with_the_recognizer_in_one_call():
+    recognizer = Sizes()
+    engine = get_engine("two-stage", detector=Boxes(), recognizer=recognizer, crop_padding=0.5)
+    spans = engine.read_page(Image.new("RGB", (200, 100), "white"))
+    # 20 px tall regions get 10 px of padding on each side, clipped at the page's edges
+    assert recognizer.calls == [[(90, 40), (110, 40), (70, 40)]]
+    assert [(s.text, s.box, s.score) for s in spans] == [
+        ("90x40", BOXES[0], 0.75), ("110x40", BOXES[1], 0.75), ("70x40", BOXES[2], 0.75)
+    ]
+    (crop,) = engine.read_crop(Image.new("RGB", (64, 20), "white"))
+    assert (crop.text, crop.box) == ("64x20", (0.0, 0.0, 64.0, 20.0))
+    assert engine.read_crop(Image.new("RGB", (30, 20), "white")) == []  # nothing read, no span
+    assert engine.config() == {
+        "engine": "two-stage", "detector": {"detector": "boxes"}, "recognizer": {"recognizer": "sizes"},
+        "crop_padding": 0.5,
+    }
+
+
+def test_the_expert_puts_two_stage_spans_into_reading_order():
+    expert = OCRExpert("two-stage", detector=Boxes(), recognizer=Sizes(), crop_padding=0.0, use_cache=False)
+    result = expert.read(Image.new("RGB", (200, 100), "white"), mode="page")
+    assert [line.text for line in result.lines] == ["90x20 70x20", "50x20"]
+
+
+def test_ppocr_boxes_read_by_tesseract_lines():
+    lines = ["The quick brown fox jumps over", "Invoice No. 4521 dated 12/03/2024"]
+    expert = OCRExpert("two-stage", detector="ppocr", recognizer="tesseract", use_cache=False)
+    result = expert.read(render_lines(lines), mode="page")
+    assert Levenshtein.distance(result.text, "\n".join(lines)) / len("\n".join(lines)) < 0.05, result.text
+    assert result.config["detector"]["engine"] == "ppocr"
+    assert result.config["recognizer"]["engine"] == "tesseract"
+    assert all(s.polygon is not None for s in result.spans)  # each line keeps its detected polygon
+
+
+def test_ppocr_recognizes_crops_alone():
+    (read,) = get_engine("ppocr").recognize([render_lines(["Baker Street 42"], margin=4)])
+    assert read.text == "Baker Street 42" and 0.5 < read.score <= 1.0
+
+
+# --- options, checked before anything loads ---------------------------------------------
+
+
+def test_check_options_names_the_wrong_key_and_the_known_ones(monkeypatch):
+    from ocr_expert.engines import ppocr
+
+    def no_loading(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a model was loaded")
+
+    monkeypatch.setattr(ppocr._V6Runner, "__init__", no_loading)
+    check_options("ppocr", {"text_score": 0.6, "model": "pp-ocrv4"})
+    with pytest.raises(OCREngineError) as err:
+        check_options("ppocr", {"txt_score": 0.6})
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith("OCR engine 'ppocr', option 'txt_score': unknown option (known options: model, text_score,")
+    with pytest.raises(OCREngineError, match="option 'text_score': Input should be a valid number"):
+        check_options("ppocr", {"text_score": "high"})
+    with pytest.raises(OCREngineError, match="option 'model': ppocr model must be one of PP-OCRv6, PP-OCRv4"):
+        check_options("ppocr", {"model": "PP-OCRv9"})
+    with pytest.raises(OCREngineError, match="unknown OCR engine 'nope'"):
+        check_options("nope", {})
+
+
+def test_check_options_looks_into_the_roles_options():
+    check_options("two-stage", {"detector": "ppocr", "recognizer": "tesseract", "recognizer_options": {"lang": "ara"}})
+    with pytest.raises(OCREngineError, match="OCR engine 'tesseract', option 'psn': unknown option"):
+        check_options("two-stage", {"recognizer": "tesseract", "recognizer_options": {"psn": 7}})
+    with pytest.raises(OCREngineError, match="OCR engine 'ppocr', option 'lang'"):
+        check_options("vision-encoder-decoder", {"detector_options": {"lang": "eng"}})
+    with pytest.raises(OCREngineError, match="'tesseract' cannot be a detector; detectors: ppocr"):
+        check_options("two-stage", {"detector": "tesseract"})
+    with pytest.raises(OCREngineError, match="'got-ocr2' cannot be a recognizer"):
+        check_options("ppocr", {"arabic": "got-ocr2"})
+    with pytest.raises(OCREngineError, match="recognizer_options apply only when the recognizer is given by name"):
+        check_options("two-stage", {"recognizer": Sizes(), "recognizer_options": {"lang": "eng"}})
+
+
+def test_generative_engines_share_one_options_model():
+    from ocr_expert.engines.generative import GenerativeOptions
+    from ocr_expert.engines.got_ocr2 import GotOcr2Options
+    from ocr_expert.engines.vlm_ocr import VLMOCROptions
+
+    shared = set(GenerativeOptions.model_fields)
+    assert shared <= set(GotOcr2Options.model_fields) and shared <= set(VLMOCROptions.model_fields)
+    assert GotOcr2Options().max_new_tokens == 4096 and VLMOCROptions(model="m").max_new_tokens == 1024
+    check_options("got-ocr2", {"region_mode": "box", "detector": "ppocr"})
+    with pytest.raises(OCREngineError, match="'vlm-ocr', option 'region_mode': unknown option"):
+        check_options("vlm-ocr", {"model": "m", "region_mode": "box"})
+    with pytest.raises(OCREngineError, match="option 'batch_size': Input should be greater than or equal to 1"):
+        check_options("vlm-ocr", {"model": "m", "batch_size": 0})
+    with pytest.raises(OCREngineError, match="detector_options need a detector"):
+        check_options("got-ocr2", {"detector_options": {"text_score": 0.6}})
+
+
+# --- the Arabic route, a recognizer-side step --------------------------------------------
+
+
+def test_the_arabic_route_takes_any_recognizer():
+    class Arabic:
+        def config(self) -> dict[str, Any]:
+            return {"recognizer": "arabic"}
+
+        def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
+            return [Recognition("مرحبا", 0.9) for _ in crops]
+
+    router = ArabicRouter(Arabic())
+    square = ((0.0, 0.0), (50.0, 0.0), (50.0, 20.0), (0.0, 20.0))
+    below = tuple((x, y + 40.0) for x, y in square)
+    out = router.reroute(Image.new("RGB", (100, 100), "white"), [
+        Candidate(square, "Hello", 0.99), Candidate(below, "~~", 0.2)
+    ])
+    assert [(c.text, c.rerouted) for c in out] == [("Hello", False), ("مرحبا", True)]
+    assert router.page_reader(out) is None  # no whole-page reading without for_language
+    assert router.config() == {"recognizer": "arabic"}
+
+
+def test_tesseract_as_the_arabic_recognizer_reads_whole_pages_in_another_language():
+    tesseract = build_recognizer("tesseract", {"lang": "ara", "psm": 6})
+    page = tesseract.for_language("ara+eng")
+    assert page.options["lang"] == "ara+eng" and page.options["psm"] == 6
+
+
+# --- capabilities instead of engine names -------------------------------------------------
+
+
+class ModeRecorder(OCREngine):
+    """Records how it is asked to read: one call per batch, with its mode."""
+
+    name = "mode-recorder"
+    batch_size = 4
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, ReadMode]] = []
+
+    def config(self) -> dict[str, Any]:
+        return {"engine": self.name}
+
+    def read_batch(self, images: Sequence[Image.Image], mode: ReadMode = "page") -> list[list[Span]]:  # type: ignore[override]
+        self.calls.append((len(images), mode))
+        return [[Span(text=mode, box=None, score=1.0)] for _ in images]
+
+    def read_page(self, image: Image.Image) -> list[Span]:
+        raise AssertionError("read_batch is the way in")
+
+    read_crop = read_page
+
+
+@pytest.mark.parametrize(("mode", "engine_mode"), [("word", "word"), ("line", "crop"), ("crop", "crop"), ("page", "page")])
+def test_the_expert_asks_the_engine_for_its_mode_one_batch_at_a_time(mode, engine_mode):
+    engine = ModeRecorder()
+    images = [Image.new("RGB", (60, 20), "white") for _ in range(3)]
+    results = OCRExpert(engine, use_cache=False).read_many(images, mode=mode)
+    assert engine.calls == [(3, engine_mode)]
+    assert [r.text for r in results] == [engine_mode] * 3
+    one = ModeRecorder()
+    assert OCRExpert(one, use_cache=False).read(images[0], mode=mode).text == engine_mode
+    assert one.calls == [(1, engine_mode)]
+
+
+def test_an_engine_that_takes_tokens_gets_the_samples_tokens():
+    from types import SimpleNamespace
+
+    from eval_vqa.ocr_stage import read_sample
+
+    class Tokens(OCREngine):
+        name = "my-tokens"
+        takes_tokens = True
+        cacheable = False
+
+        def config(self) -> dict[str, Any]:
+            return {"engine": self.name}
+
+        def read_page(self, image: Image.Image) -> list[Span]:
+            raise AssertionError("an engine that takes tokens reads no image")
+
+        read_crop = read_page
+
+    sample = SimpleNamespace(image=Image.new("RGB", (40, 40), "white"), ocr_tokens=["a", "b"])
+    out = read_sample(sample, OCRExpert(Tokens(), use_cache=False))
+    assert out.error is None and out.ocr.words == ["a", "b"]
+
+
+def test_engines_declare_whether_they_run_torch():
+    from ocr_expert.engines import get_engine_class
+
+    assert not get_engine_class("ppocr").uses_torch_for({})
+    assert get_engine_class("got-ocr2").uses_torch_for({})
+    two_stage = get_engine_class("two-stage")
+    assert not two_stage.uses_torch_for({"recognizer": "tesseract"})
+    assert two_stage.uses_torch_for({"recognizer": "vision-encoder-decoder"})
