@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
 
 from lmm_bridge.variants import BUILTIN_VARIANTS, VariantSpec, get_variant
 from ocrvqa.errors import OcrvqaError
@@ -264,13 +271,8 @@ def check_references(config: RunConfig) -> None:
     if config.ocr.engine not in engine_names():
         raise ConfigError(f"ocr.engine: unknown OCR engine {config.ocr.engine!r} (known: {', '.join(engine_names())})")
     check_benchmarks(config)
-    if config.backend is not None:
-        from lmm_bridge.backends import BackendError, get_backend_class
-
-        try:
-            get_backend_class(config.backend)
-        except BackendError as exc:
-            raise ConfigError(f"backend: {exc}") from None
+    check_ocr_options(config)
+    check_backend_options(config)
     if config.device is not None:
         check_device(config.device)
     if config.dtype is not None:
@@ -312,6 +314,44 @@ def check_benchmarks(config: RunConfig) -> None:
             raise ConfigError(f"benchmarks.{i}.name: {exc}") from None
     if len(set(names)) != len(names):
         raise ConfigError(f"benchmarks: a benchmark is listed twice ({', '.join(names)})")
+
+
+def check_ocr_options(config: RunConfig) -> None:
+    """``ocr.options`` against what the engine declares (a misspelt option fails here, not
+    after the benchmarks are opened)."""
+    from ocr_expert.engines import OCREngineError, check_options
+
+    try:
+        check_options(config.ocr.engine, config.ocr.options)
+    except OCREngineError as exc:
+        raise ConfigError(f"ocr.options: {exc}") from None
+
+
+def check_backend_options(config: RunConfig) -> None:
+    """``backend`` names a known backend, and ``batch_size`` with ``model_kwargs`` are options
+    that backend takes. The backend is the named one, or the one a local model folder's
+    config (or a bundled tiny model) implies; a hub model's is known only once it loads."""
+    from pydantic import ValidationError as OptionsError
+
+    from eval_vqa.tiny_model import TINY_MODELS
+    from lmm_bridge.backends import DEFAULT_BACKEND, BackendError, get_backend_class, infer_backend
+    from ocrvqa.validation import error_lines
+
+    try:
+        if config.backend is not None:
+            cls = get_backend_class(config.backend)
+        elif config.model in TINY_MODELS:
+            cls = get_backend_class(DEFAULT_BACKEND)
+        elif Path(config.model).is_dir():
+            cls = get_backend_class(infer_backend(config.model))
+        else:
+            return
+    except BackendError as exc:
+        raise ConfigError(f"backend: {exc}") from None
+    try:
+        cls.options_model(**{"batch_size": config.batch_size, **config.model_kwargs})
+    except OptionsError as exc:
+        raise ConfigError(f"model_kwargs: {cls.name} backend: " + "; ".join(error_lines(exc))) from None
 
 
 def check_device(device: str) -> None:

@@ -37,10 +37,13 @@ def check_answers(data: BenchmarkData) -> None:
 
 
 def check_ocr_source(data: BenchmarkData, engine: str, uses_ocr: bool) -> None:
-    """``ocr.engine=dataset`` replays the source's own OCR tokens: the source must have them."""
-    if uses_ocr and engine == "dataset" and data.fields.ocr_tokens is None:
+    """An engine that replays the source's own OCR tokens (``ocr.engine=dataset``) needs a
+    source that has them."""
+    from ocr_expert.engines import get_engine_class
+
+    if uses_ocr and get_engine_class(engine).takes_tokens and data.fields.ocr_tokens is None:
         raise DataLoadError(
-            f"{data.where}: ocr.engine=dataset reads the OCR tokens a source ships, and this one "
+            f"{data.where}: ocr.engine={engine} reads the OCR tokens a source ships, and this one "
             f"has no ocr_tokens column (columns: {', '.join(data.table.columns)}); use "
             "ocr.engine=ppocr or tesseract, or a source that ships tokens (TextVQA's)"
         )

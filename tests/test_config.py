@@ -199,3 +199,14 @@ def test_run_json_records_builtin_variants_by_name():
     assert dumped[1]["name"] == "short" and dumped[1]["format"] == "lines" and dumped[1]["budget_tokens"] == 64
     assert load_config(dict(BASE, variants=[{"name": "none"}])).fingerprint() == load_config(
         dict(BASE, variants=["none"])).fingerprint()
+
+
+def test_engine_and_backend_options_are_checked_when_the_config_loads():
+    # a misspelt option is named before any benchmark opens or model loads
+    with pytest.raises(ConfigError, match=r"ocr\.options: .*'txt_score': unknown option \(known options: .*text_score"):
+        load_config("smoke", ["ocr.options.txt_score=0.5"])
+    with pytest.raises(ConfigError, match=r"model_kwargs: hf backend: attn_implementation: unknown key"):
+        load_config("smoke", ["model_kwargs.attn_implementation=eager"])
+    config = load_config("smoke", ["model_kwargs.model_options.attn_implementation=eager", "ocr.options.text_score=0.4"])
+    assert config.model_kwargs["model_options"] == {"attn_implementation": "eager"}
+    assert config.ocr.options == {"text_score": 0.4}
