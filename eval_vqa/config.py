@@ -335,6 +335,7 @@ def check_backend_options(config: RunConfig) -> None:
 
     from eval_vqa.tiny_model import TINY_MODELS
     from lmm_bridge.backends import DEFAULT_BACKEND, BackendError, get_backend_class, infer_backend
+    from lmm_bridge.backends.base import BackendOptions
     from ocrvqa.validation import error_lines
 
     try:
@@ -348,6 +349,8 @@ def check_backend_options(config: RunConfig) -> None:
             return
     except BackendError as exc:
         raise ConfigError(f"backend: {exc}") from None
+    if cls.options_model is BackendOptions:
+        return  # a backend that declares no options of its own checks its arguments itself
     try:
         cls.options_model(**{"batch_size": config.batch_size, **config.model_kwargs})
     except OptionsError as exc:

@@ -24,7 +24,8 @@ def _config_file(tmp_path: Path, rows: list[dict], engine: str = "tesseract") ->
     config = {
         "name": "pre", "model": "tiny-random-llava", "benchmarks": [{"name": "mini_scene", "source": str(data)}],
         "variants": ["none", "lines"], "progress": False,
-        "ocr": {"engine": engine, "cache_dir": str(tmp_path / "cache"), "options": {"lang": "eng"}},
+        "ocr": {"engine": engine, "cache_dir": str(tmp_path / "cache"),
+                "options": {"lang": "eng"} if engine == "tesseract" else {}},
     }
     path = tmp_path / "run.yaml"
     path.write_text(yaml.safe_dump(config))
