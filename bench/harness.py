@@ -30,6 +30,7 @@ from eval_vqa.log import read_records
 from eval_vqa.runner import run
 from eval_vqa.sharding import Shard
 from lmm_bridge import Backend, register_backend
+from ocrvqa.files import read_jsonl
 
 ALONE = Shard(rank=0, world_size=1, device="cpu")
 VARIANTS = ["none", "tokens", "llava", "lines", "boxes"]
@@ -57,7 +58,7 @@ class InstantBackend(Backend):
 
 def replicated_benchmark(folder: Path, repeat: int) -> Path:
     """The bundled scene questions, ``repeat`` times over with distinct ids (same images)."""
-    rows = [json.loads(line) for line in (MINI_DIR / "scene.jsonl").read_text().splitlines() if line.strip()]
+    rows = [row for _, row in read_jsonl(MINI_DIR / "scene.jsonl")]
     out = folder / "scene_x.jsonl"
     with out.open("w") as f:
         for k in range(repeat):

@@ -46,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from eval_vqa.recall import answer_in_context  # noqa: E402
 from ocr_expert import OCRExpert  # noqa: E402
 from ocr_expert.scoring import Normalization, aggregate, score_sample  # noqa: E402
+from ocrvqa.files import read_jsonl  # noqa: E402
 
 KIND_ORDER = ("word", "line", "page", "sign")
 TESSERACT_PSM = {"page": 3, "sign": 3, "line": 7, "word": 8}
@@ -199,7 +200,7 @@ def load_items(labels: Path) -> list[Item]:
     from ocr_expert.scoring import read_labels
 
     items = []
-    raw = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines() if line.strip()]
+    raw = [row for _, row in read_jsonl(labels)]
     for labelled, record in zip(read_labels(labels), raw):
         kind = record.get("kind")
         if kind not in KIND_ORDER:
@@ -406,7 +407,7 @@ def measure_recall(results: Results, config_names: Iterable[str], mini: Path = M
     """OCR answer recall on the mini benchmark: direct text against project text (auto mode)."""
     questions = []
     for path in sorted(mini.glob("*.jsonl")):
-        questions += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        questions += [row for _, row in read_jsonl(path)]
     runner = Runner()
     for name in config_names:
         config = CONFIGS[name]
