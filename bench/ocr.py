@@ -93,7 +93,6 @@ def prepass(folder: Path, n_images: int, engine: str) -> None:
     import json
     import os
 
-    from eval_vqa.benchmarks import get_benchmark
     from eval_vqa.config import load_config
     from eval_vqa.ocr_cache import default_workers, fill_cache
     from eval_vqa.ocr_stage import ImageMemo, read_ahead
@@ -133,7 +132,7 @@ def prepass(folder: Path, n_images: int, engine: str) -> None:
           f"after start-up ({speeds[2].images_per_s / speeds[1].images_per_s:.2f}x with it) on {os.cpu_count()} cores")
 
     cfg = config("cache-eval")
-    samples = load_benchmark(cfg, cfg.benchmarks[0], get_benchmark("mini_doc"))
+    samples = load_benchmark(cfg, cfg.benchmarks[0])
     start = time.perf_counter()
     expert = make_expert(cfg)
     items = list(read_ahead(samples, ImageMemo(expert, cfg.ocr.mode), workers=cfg.ocr.workers,

@@ -70,14 +70,13 @@ def default_workers(config: RunConfig) -> int:
 
 def unique_images(config: RunConfig) -> list[Any]:
     """Every distinct image of the samples the config selects, benchmark after benchmark."""
-    from eval_vqa.benchmarks import get_benchmark
     from eval_vqa.runner import load_benchmark
     from ocr_expert.image_io import source_digest
 
     seen: set[str] = set()
     images: list[Any] = []
     for bench in config.benchmarks:
-        for sample in load_benchmark(config, bench, get_benchmark(bench.name)):
+        for sample in load_benchmark(config, bench):
             image = sample.image
             if image is None:
                 continue

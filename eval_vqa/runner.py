@@ -330,7 +330,7 @@ def open_checked(config: RunConfig, bench: BenchmarkConfig, shard: Shard) -> Ben
     return data
 
 
-def load_benchmark(config: RunConfig, bench: BenchmarkConfig, spec: Any = None) -> list[Sample]:
+def load_benchmark(config: RunConfig, bench: BenchmarkConfig) -> list[Sample]:
     """The benchmark's selected samples, each read (image included): for the OCR pre-pass
     and the benchmarks, which need every image anyway."""
     data = open_selected(config, bench)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from eval_vqa.benchmarks import MINI_DIR, get_benchmark
+from eval_vqa.benchmarks import MINI_DIR
 from eval_vqa.config import load_config
 from eval_vqa.ocr_cache import fill_cache, unique_images
 from eval_vqa.ocr_stage import ImageMemo, read_ahead
@@ -58,7 +58,7 @@ def test_pre_pass_fills_what_the_evaluation_reads(tmp_path):
 
     # the evaluation's own OCR stage now runs no engine at all
     expert = make_expert(config)
-    samples = load_benchmark(config, config.benchmarks[0], get_benchmark("mini_scene"))
+    samples = load_benchmark(config, config.benchmarks[0])
     items = list(read_ahead(samples, ImageMemo(expert, config.ocr.mode)))
     assert all(item.error is None and item.ocr is not None for item in items)
     assert expert.stats == {"hits": 5, "misses": 0}
