@@ -609,8 +609,17 @@ def write_run_file(config: RunConfig, run_dir: Path) -> None:
     data: dict[str, Any] = {
         "config": config.model_dump(mode="json"), "fingerprint": config.fingerprint(), "versions": versions()
     }
+    build = model_build(config.model)
+    if build is not None:
+        data["model_build"] = build
     if path.is_file() and read_records(run_dir):  # a folder whose log is empty is free to take
         old = json.loads(path.read_text(encoding="utf-8"))
+        if old.get("model_build", build) != build:  # folders from before the stamp existed pass
+            raise ConfigError(
+                f"{run_dir} holds answers of {config.model} as an older recipe built it "
+                f"(build {old['model_build']}, now {build}), and they differ from today's; "
+                "delete the folder to run again, or pick a new one with output_dir=..."
+            )
         if old.get("fingerprint") != data["fingerprint"]:
             changed = sorted(
                 k for k in set(old.get("config", {})) | set(data["config"])
@@ -621,3 +630,11 @@ def write_run_file(config: RunConfig, run_dir: Path) -> None:
                 f"resume it with the same settings, or pick a new folder with output_dir=... or name=..."
             )
     write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def model_build(model: str) -> str | None:
+    """The recipe version of a bundled tiny model (rebuilt when the recipe changes, and then
+    answering differently); None for any other model."""
+    from eval_vqa.tiny_model import BUILD_VERSION, TINY_MODELS
+
+    return str(BUILD_VERSION) if model in TINY_MODELS else None

@@ -238,6 +238,26 @@ def test_resuming_with_other_settings_is_refused(tmp_path: Path):
     assert (summary.skipped, summary.written) == (2, 2)
 
 
+def test_a_run_of_a_rebuilt_tiny_model_is_not_resumed(tmp_path: Path, monkeypatch):
+    # a bundled tiny model rebuilt by a newer recipe answers differently: its old answers
+    # must not be mixed with new ones (the build stamp is recorded in run.json)
+    import eval_vqa.runner as runner
+
+    source = make_benchmark(tmp_path / "data", n=2)
+    monkeypatch.setattr(runner, "model_build", lambda model: "2")
+    run(load_config(config_dict(tmp_path, source)), shard=ALONE)
+    config = load_config(config_dict(tmp_path, source))
+    assert json.loads((config.run_dir / "run.json").read_text())["model_build"] == "2"
+    monkeypatch.setattr(runner, "model_build", lambda model: "3")
+    with pytest.raises(ConfigError, match=r"older recipe built it \(build 2, now 3\).*delete the folder"):
+        run(config, shard=ALONE)
+    # a folder written before the stamp existed resumes as before
+    data = json.loads((config.run_dir / "run.json").read_text())
+    del data["model_build"]
+    (config.run_dir / "run.json").write_text(json.dumps(data))
+    assert run(config, shard=ALONE).skipped == 2
+
+
 def test_sequential_and_overlapped_ocr_give_the_same_records(tmp_path: Path):
     source = make_benchmark(tmp_path / "data", n=6, first_token_wrong=(2,))
     outs = []
