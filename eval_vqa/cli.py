@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ocrvqa.errors import OcrvqaError
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``eval``, ``ocr-cache`` and ``report`` to the ``ocrvqa`` parser."""
@@ -61,12 +59,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.set_defaults(func=_report)
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
-    """Errors that describe a mistake in the config, the data or the machine, with what to do:
-    shown as one line, not a traceback (the project's whole error family)."""
-    return (OcrvqaError,)
-
-
 def _eval(args: argparse.Namespace) -> int:
     from eval_vqa.config import load_config
 
@@ -83,10 +75,7 @@ def _eval(args: argparse.Namespace) -> int:
         from eval_vqa.runner import run
 
         summary = run(config, report=not args.no_report, retry_errors=args.retry_errors)
-    except _user_errors() as exc:
-        print(f"ocrvqa eval: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # (a mistake, an OcrvqaError, is printed by the console in one line)
         print(
             "ocrvqa eval: interrupted; every finished sample is in the log: "
             "run the same command again to go on from there",
@@ -119,12 +108,8 @@ def _ocr_cache(args: argparse.Namespace) -> int:
     if (args.workers is not None and args.workers < 1) or (args.threads is not None and args.threads < 1):
         print("ocrvqa ocr-cache: --workers and --threads must be at least 1", file=sys.stderr)
         return 2
-    try:
-        config = load_config(args.config, list(args.overrides))
-        summary = fill_cache(config, workers=args.workers, threads=args.threads, progress=config.progress)
-    except _user_errors() as exc:
-        print(f"ocrvqa ocr-cache: {exc}", file=sys.stderr)
-        return 2
+    config = load_config(args.config, list(args.overrides))
+    summary = fill_cache(config, workers=args.workers, threads=args.threads, progress=config.progress)
     for error in summary.errors:
         print(f"failed: {error}", file=sys.stderr)
     print(f"ocrvqa ocr-cache: {summary.line()}")

@@ -28,7 +28,7 @@ from pydantic import (
 
 from lmm_bridge.variants import BUILTIN_VARIANTS, VariantSpec, get_variant
 from ocrvqa.errors import OcrvqaError
-from ocrvqa.validation import format_validation_error
+from ocrvqa.validation import error_lines, format_validation_error
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -331,12 +331,9 @@ def check_backend_options(config: RunConfig) -> None:
     """``backend`` names a known backend, and ``batch_size`` with ``model_kwargs`` are options
     that backend takes. The backend is the named one, or the one a local model folder's
     config (or a bundled tiny model) implies; a hub model's is known only once it loads."""
-    from pydantic import ValidationError as OptionsError
-
     from eval_vqa.tiny_model import TINY_MODELS
     from lmm_bridge.backends import DEFAULT_BACKEND, BackendError, get_backend_class, infer_backend
     from lmm_bridge.backends.base import BackendOptions
-    from ocrvqa.validation import error_lines
 
     try:
         if config.backend is not None:
@@ -353,7 +350,7 @@ def check_backend_options(config: RunConfig) -> None:
         return  # a backend that declares no options of its own checks its arguments itself
     try:
         cls.options_model(**{"batch_size": config.batch_size, **config.model_kwargs})
-    except OptionsError as exc:
+    except ValidationError as exc:
         raise ConfigError(f"model_kwargs: {cls.name} backend: " + "; ".join(error_lines(exc))) from None
 
 
@@ -361,11 +358,10 @@ def check_device(device: str) -> None:
     """Refuse a device the machine lacks (``device: cuda`` without CUDA) before anything loads."""
     from ocrvqa.devices import check_device as check
 
-    if device != "auto":
-        try:
-            check(device)
-        except ValueError as exc:
-            raise ConfigError(f"device: {exc}") from None
+    try:
+        check(device)
+    except ValueError as exc:
+        raise ConfigError(f"device: {exc}") from None
 
 
 def check_dtype(dtype: str) -> None:

@@ -47,10 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
         print(f"ocrvqa {args.command}: output closed early (broken pipe); stopped", file=sys.stderr)
         return 2
-    except OcrvqaError as exc:  # any mistake the project recognises, with its fix
-        print(f"ocrvqa {args.command}: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # a path that cannot be read or written, a full disk
+    # any mistake the project recognises (with its fix), a path that cannot be read or
+    # written, a full disk: one line
+    except (OcrvqaError, OSError) as exc:
         print(f"ocrvqa {args.command}: {exc}", file=sys.stderr)
         return 2
 

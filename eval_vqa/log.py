@@ -24,12 +24,10 @@ import logging
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 from filelock import FileLock, Timeout
 
-from eval_vqa.records import SampleRecord
-from eval_vqa.records import parse_record as record_of
+from eval_vqa.records import SampleRecord, validate_record
 from ocrvqa.errors import OcrvqaError
 from ocrvqa.files import parse_json_object, write_atomic
 from ocrvqa.files import read_jsonl as read_json_lines
@@ -58,17 +56,17 @@ def shard_path(run_dir: str | Path, rank: int) -> Path:
 def parse_record(raw: bytes) -> tuple[SampleRecord | None, str]:
     """One log line as a record, or None and why it is damaged."""
     obj, why = parse_json_object(raw)
-    return (None, why) if obj is None else record_of(obj)
+    return (None, why) if obj is None else validate_record(obj)
 
 
-_warned: set[tuple[str, int, bytes]] = set()
+_warned: set[tuple[str, int, str]] = set()
 
 
-def _warn_damaged(path: Path, lineno: int, raw: bytes, why: str, moved_to: Path | None = None) -> None:
+def _warn_damaged(path: Path, lineno: int, why: str, moved_to: Path | None = None) -> None:
     # once per line and process: the log is read several times in one run
-    if (str(path), lineno, raw) in _warned:
+    if (str(path), lineno, why) in _warned:
         return
-    _warned.add((str(path), lineno, raw))
+    _warned.add((str(path), lineno, why))
     where = f"moved to {moved_to}" if moved_to else "skipped"
     logger.warning("%s:%d: damaged log line %s (%s); its sample will be evaluated again", path, lineno, where, why)
 
@@ -77,20 +75,14 @@ def read_jsonl(path: str | Path) -> Iterator[SampleRecord]:
     """Records of one jsonl file; a final line cut short by a kill is skipped, and so is a
     damaged line (with a warning naming the file and line)."""
     path = Path(path)
-    valid: list[SampleRecord] = []
-
-    def check(obj: dict[str, Any]) -> str:
-        # validated once: the reader yields the line right after this check passes
-        rec, why = record_of(obj)
-        if rec is not None:
-            valid.append(rec)
-        return why
-
-    for _ in read_json_lines(
-        path, check=check, skip_cut_last_line=True,
-        on_damaged=lambda lineno, raw, why: _warn_damaged(path, lineno, raw, why),
+    for lineno, obj in read_json_lines(
+        path, skip_cut_last_line=True, on_damaged=lambda lineno, _, why: _warn_damaged(path, lineno, why)
     ):
-        yield valid.pop()
+        rec, why = validate_record(obj)
+        if rec is None:
+            _warn_damaged(path, lineno, why)
+        else:
+            yield rec
 
 
 def quarantine_damaged(path: str | Path) -> int:
@@ -120,7 +112,7 @@ def quarantine_damaged(path: str | Path) -> int:
         os.fsync(f.fileno())
     write_atomic(path, b"".join(keep), durable=True)
     for lineno, raw, why in bad:
-        _warn_damaged(path, lineno, raw, why, aside)
+        _warn_damaged(path, lineno, why, aside)
     return len(bad)
 
 

@@ -16,6 +16,10 @@ from pydantic import BaseModel, ValidationError, model_serializer, model_validat
 
 from eval_vqa.errors import ERROR_KINDS, ErrorKind, error_kind
 
+#: Longest side of the image copies a run folder keeps for the report page (``image``), and
+#: of the thumbnails the page shows.
+THUMB_SIDE = 640
+
 
 class SampleError(BaseModel):
     """Why a sample is broken: the stage that failed, the reason, and its kind."""
@@ -118,7 +122,7 @@ class SampleRecord(BaseModel):
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False)
 
 
-def parse_record(obj: dict[str, Any]) -> tuple[SampleRecord | None, str]:
+def validate_record(obj: dict[str, Any]) -> tuple[SampleRecord | None, str]:
     """A parsed log line as a record, or None and why it is not one."""
     try:
         return SampleRecord.model_validate(obj), ""

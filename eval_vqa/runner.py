@@ -40,8 +40,7 @@ from eval_vqa.log import (
 )
 from eval_vqa.ocr_stage import ImageMemo, ReadSample, read_ahead
 from eval_vqa.recall import answer_in_context
-from eval_vqa.records import OcrSummary, SampleError, SampleRecord, VariantResult
-from eval_vqa.report.html_page import THUMB_SIDE  # the copy is no larger than the page shows it
+from eval_vqa.records import THUMB_SIDE, OcrSummary, SampleError, SampleRecord, VariantResult
 from eval_vqa.sharding import Shard, current_shard, process_device
 from ocrvqa.files import write_atomic
 
@@ -111,6 +110,8 @@ class BenchmarkTable(Protocol):
 
     def __getitem__(self, index: int) -> Sample: ...
 
+    def __iter__(self) -> Iterator[Sample]: ...
+
 
 class SampleTag(NamedTuple):
     """What the runner keeps with a sample through the OCR stage."""
@@ -137,6 +138,24 @@ class RunSummary:
     report: dict[str, Path] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ResumeState:
+    """What the log already holds, as a run started again on the folder uses it."""
+
+    done: set[str]  # keys not to evaluate again
+    attempts: dict[str, int]  # earlier attempts of the broken samples evaluated again
+    skipped_broken: set[str]  # broken samples left as they are (no retry asked)
+
+    @classmethod
+    def of(cls, logged: Sequence[SampleRecord], retry_errors: bool) -> ResumeState:
+        broken = {rec.key: rec.attempt for rec in logged if rec.broken}
+        return cls(
+            done={rec.key for rec in logged if not (retry_errors and rec.key in broken)},
+            attempts=broken if retry_errors else {},
+            skipped_broken=set() if retry_errors else set(broken),
+        )
+
+
 def run(
     config: RunConfig,
     *,
@@ -153,7 +172,6 @@ def run(
     load_plugins(config)
     run_dir = config.run_dir
     check_run_dir(run_dir)
-    variants = config.variants
     # claim this process's shard first: a second run on the folder stops here, before any work
     with SampleLog(shard_path(run_dir, shard.rank)) as log:
         shard.barrier()
@@ -164,18 +182,16 @@ def run(
             ours = {shard_path(run_dir, rank) for rank in range(shard.world_size)}
             for path in set(shard_files(run_dir)) - ours:  # shards of earlier, wider runs: nobody writes them
                 quarantine_damaged(path)  # (each process of this run cleans its own on opening it)
-            write_run_file(config, run_dir)
         shard.barrier()
         logged = read_records(run_dir)  # every process reads the same log before anyone appends to it
+        if shard.is_main:
+            write_run_file(config, run_dir, has_log=bool(logged))
         shard.barrier()
-        broken = {rec.key: rec.attempt for rec in logged if rec.broken}
-        done = {rec.key for rec in logged if not (retry_errors and rec.key in broken)}
-        attempts = broken if retry_errors else {}
-        skipped_broken = set() if retry_errors else set(broken)
+        resume = ResumeState.of(logged, retry_errors)
 
         # every benchmark opened and checked before the model loads: data mistakes cost seconds
         opened = [open_checked(config, bench, shard) for bench in config.benchmarks]
-        expert = make_expert(config) if any(v.uses_ocr for v in variants) else None
+        expert = make_expert(config) if any(v.uses_ocr for v in config.variants) else None
         if vlm is None:
             from eval_vqa.tiny_model import resolve_model
             from lmm_bridge import OCRAugmentedVLM
@@ -184,7 +200,7 @@ def run(
                 model=resolve_model(config.model),
                 backend=config.backend,
                 ocr=expert,
-                variants=variants,
+                variants=config.variants,
                 device=process_device(config.device, shard),
                 dtype=config.dtype,
                 **{"batch_size": config.batch_size, **config.model_kwargs},
@@ -194,8 +210,7 @@ def run(
             record_backend(run_dir, vlm, profile)
         summary = RunSummary(run_dir=run_dir, rank=shard.rank, world_size=shard.world_size)
         for bench, data in zip(config.benchmarks, opened):
-            _run_benchmark(config, bench, data, variants, vlm, expert, shard, log, done, attempts,
-                           skipped_broken, summary, profile)
+            _run_benchmark(config, bench, data, vlm, expert, shard, log, resume, summary, profile)
     shard.barrier()
     if shard.is_main:
         merge(run_dir, [get_benchmark(b.name).name for b in config.benchmarks])
@@ -224,14 +239,11 @@ def _run_benchmark(
     config: RunConfig,
     bench: BenchmarkConfig,
     data: BenchmarkTable,
-    variants: list[VariantLike],
     vlm: ModelLike,
     expert: OcrReaderLike | None,
     shard: Shard,
     log: SampleLog,
-    done: set[str],
-    attempts: dict[str, int],
-    skipped_broken: set[str],
+    resume: ResumeState,
     summary: RunSummary,
     profile: PromptProfile,
 ) -> None:
@@ -242,17 +254,17 @@ def _run_benchmark(
     keyed = [(record_key(spec.name, qid), i) for i, qid in enumerate(data.ids)]
     if shard.is_main:
         write_selection(config.run_dir, spec.name, [key for key, _ in keyed])
-    todo = [item for item in keyed if item[0] not in done]
+    todo = [item for item in keyed if item[0] not in resume.done]
     summary.skipped += len(keyed) - len(todo)
-    summary.broken_in_log += sum(1 for key, _ in keyed if key in skipped_broken)
+    summary.broken_in_log += sum(1 for key, _ in keyed if key in resume.skipped_broken)
     mine = shard.split(todo)
     job = _BenchmarkJob(
         spec=spec,
-        variants=variants,
+        variants=config.variants,
         vlm=vlm,
         run_dir=config.run_dir,
         rank=shard.rank,
-        attempts=attempts,
+        attempts=resume.attempts,
         instruction=profile.instruction(spec.instruction, bench.instruction),
         max_new_tokens=bench.max_new_tokens or config.generation.max_new_tokens or default_max_new_tokens(config, spec),
     )
@@ -263,7 +275,7 @@ def _run_benchmark(
         disable=not (config.progress and shard.is_main),
         dynamic_ncols=True,
     )
-    running: dict[str, list[float]] = {v.name: [] for v in variants}
+    running: dict[str, list[float]] = {v.name: [] for v in config.variants}
     metric = spec.primary_metric
 
     memo = ImageMemo(expert, config.ocr.mode)
@@ -333,8 +345,7 @@ def open_checked(config: RunConfig, bench: BenchmarkConfig, shard: Shard) -> Ben
 def load_benchmark(config: RunConfig, bench: BenchmarkConfig) -> list[Sample]:
     """The benchmark's selected samples, each read (image included): for the OCR pre-pass
     and the benchmarks, which need every image anyway."""
-    data = open_selected(config, bench)
-    return [data[i] for i in range(len(data.ids))]
+    return list(open_selected(config, bench))  # rows read in groups, not one by one
 
 
 @dataclass
@@ -437,7 +448,7 @@ class _BenchmarkJob:
             answers = list(self.vlm.generate([prompts[i] for i in chosen], max_new_tokens=self.max_new_tokens))
             if len(answers) != len(chosen):
                 raise RuntimeError(f"backend returned {len(answers)} answers for {len(chosen)} prompts")
-            return list(answers)
+            return answers
         except Exception as exc:
             if len(chosen) == 1:
                 records[chosen[0]].fail(_error_of("generate", exc))
@@ -587,23 +598,21 @@ def resolve_run_profile(config: RunConfig, vlm: ModelLike) -> PromptProfile:
         raise ConfigError(f"prompt_profile: {exc}") from None
 
 
-def record_backend(run_dir: Path, vlm: ModelLike, profile: PromptProfile | None = None) -> None:
+def record_backend(run_dir: Path, vlm: ModelLike, profile: PromptProfile) -> None:
     """Add the backend the model actually runs on (inferred when the config leaves it out)
     and the prompt profile it was given to run.json."""
     backend = getattr(getattr(vlm, "backend", None), "name", None)
-    if not backend and profile is None:
-        return
     path = run_dir / RUN_FILE
     data = json.loads(path.read_text(encoding="utf-8"))
     if backend:
         data["backend"] = backend
-    if profile is not None:
-        data["prompt_profile"] = profile.to_dict()
+    data["prompt_profile"] = profile.to_dict()
     write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def write_run_file(config: RunConfig, run_dir: Path) -> None:
-    """Record the run's config; refuse to mix a log with one made under different settings."""
+def write_run_file(config: RunConfig, run_dir: Path, has_log: bool) -> None:
+    """Record the run's config; refuse to mix a log (``has_log``: the folder holds finished
+    samples) with one made under different settings."""
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / RUN_FILE
     data: dict[str, Any] = {
@@ -612,7 +621,7 @@ def write_run_file(config: RunConfig, run_dir: Path) -> None:
     build = model_build(config.model)
     if build is not None:
         data["model_build"] = build
-    if path.is_file() and read_records(run_dir):  # a folder whose log is empty is free to take
+    if path.is_file() and has_log:  # a folder whose log is empty is free to take
         old = json.loads(path.read_text(encoding="utf-8"))
         if old.get("model_build", build) != build:  # folders from before the stamp existed pass
             raise ConfigError(

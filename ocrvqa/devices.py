@@ -44,7 +44,10 @@ def resolve_device(device: str | None = None, dtype: Any = None, *, gpu_dtype: s
 
 
 def check_device(device: str) -> None:
-    """Refuse a device this machine does not have, in one line that says what to use."""
+    """Refuse a device this machine does not have, in one line that says what to use
+    (``auto``, whatever the machine has, is always fine)."""
+    if device == "auto":
+        return
     import torch
 
     try:

@@ -71,7 +71,7 @@ class BenchmarkData(Sequence[Sample]):
     fields: FieldMap
     keys: list[tuple[int, int, str]]  # (row, question-in-row, id) of every sample in the source
     chosen: list[int]  # positions into keys, in source order
-    ids: list[str] = field(default_factory=list)  # unique question id of each chosen sample
+    ids: list[str] = field(init=False)  # unique question id of each chosen sample
 
     def __post_init__(self) -> None:
         seen: dict[str, int] = {}
@@ -132,12 +132,11 @@ class BenchmarkData(Sequence[Sample]):
         out = []
         for pos in self.chosen:
             row, sub, _ = self.keys[pos]
-            answers = [a for a in as_text_list(column[row]) if a != ""]
-            if self.spec.explode:
-                answers = as_text_list(column[row])
+            answers = as_text_list(column[row])
+            if self.spec.explode:  # one answer per question of the row
                 out.append(sub < len(answers) and answers[sub] != "")
             else:
-                out.append(bool(answers))
+                out.append(any(a != "" for a in answers))
         return out
 
 

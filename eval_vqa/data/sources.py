@@ -339,8 +339,6 @@ def open_source(source: Any, *, split: str, config: str | None,
                 image_root: str | Path | None) -> Table:
     """Open ``source`` (see the module docstring). Raises ``FileNotFoundError`` for a
     missing path and lets the library's errors through; the caller words them."""
-    import datasets
-
     extra_roots = [Path(image_root).expanduser()] if image_root else []
     if not isinstance(source, (str, Path)):
         return object_table(source, split, extra_roots)
@@ -367,6 +365,8 @@ def open_source(source: Any, *, split: str, config: str | None,
         raise ValueError(f"unsupported file type {suffix!r} (use .jsonl, .json, .tsv or .parquet)")
 
     if any((path / m).exists() for m in _DISK_MARKERS):
+        import datasets  # here: every other source opens without it (seconds of import)
+
         loaded = datasets.load_from_disk(str(path))
         ds = _pick_split(loaded, split) if isinstance(loaded, datasets.DatasetDict) else loaded
         return dataset_table(ds, "hf-disk", roots)

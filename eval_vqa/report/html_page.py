@@ -16,10 +16,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, Template
 
-from eval_vqa.records import SampleError, SampleRecord
+from eval_vqa.records import THUMB_SIDE, SampleError, SampleRecord
 from ocrvqa.files import write_atomic
-
-THUMB_SIDE = 640
 
 #: the page's filters, in button order: (tag, button label)
 FILTERS = (("all", "all"), ("helped", "OCR helped"), ("hurt", "OCR hurt"), ("broken", "broken samples"))

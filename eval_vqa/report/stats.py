@@ -14,7 +14,6 @@ from typing import TypedDict, Union
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 #: Values scipy holds per resampling batch (indices and resampled scores): bounds memory on
 #: large benchmarks. The random draws do not depend on it, so neither do the numbers.
@@ -48,6 +47,8 @@ def mean_ci(values: Scores, samples: int = 2000, seed: int = 0, level: float = 0
         return (float("nan"), float("nan"))
     if data.size == 1:  # every resample is the one value (scipy needs two to resample)
         return (float(data[0]), float(data[0]))
+    from scipy import stats  # here, not at import: the runner's processes never need it
+
     result = stats.bootstrap(
         (data,), np.mean, n_resamples=samples, batch=_batch(data.size), vectorized=True,
         confidence_level=level, method="percentile", rng=np.random.default_rng(seed),
@@ -79,6 +80,8 @@ def paired_permutation_p(diffs: Scores, samples: int = 10000, seed: int = 0) -> 
 
     def mean_of_all(x: npt.NDArray[np.float64], axis: int = -1) -> npt.NDArray[np.float64]:
         return np.sum(x, axis=axis) / n  # the mean over every sample, zeros included
+
+    from scipy import stats
 
     result = stats.permutation_test(
         (nonzero,), mean_of_all, permutation_type="samples", vectorized=True,
