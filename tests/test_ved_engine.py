@@ -23,7 +23,8 @@ from PIL import Image, ImageDraw
 from ocr_expert.engines import get_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError
 from ocr_expert.engines.crops import crop_region
-from ocr_expert.engines.vision_encoder_decoder import VisionEncoderDecoderEngine, torch_device
+from ocr_expert.engines.hf_models import torch_device
+from ocr_expert.engines.vision_encoder_decoder import VisionEncoderDecoderEngine
 from ocr_expert.types import Span
 
 WHITE = (255, 255, 255)

@@ -24,9 +24,9 @@ from pydantic import Field
 from ocr_expert.engines import build_detector
 from ocr_expert.engines.base import OCREngine, OCREngineError, ReadMode
 from ocr_expert.engines.crops import crop_region
+from ocr_expert.engines.hf_models import PathText, model_identity, torch_device
 from ocr_expert.engines.roles import TextDetector
 from ocr_expert.engines.two_stage import RegionOptions
-from ocr_expert.engines.vision_encoder_decoder import PathText, model_identity, torch_device
 from ocr_expert.types import Box, Span
 
 
