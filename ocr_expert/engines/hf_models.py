@@ -8,6 +8,7 @@ word a failed load the same way; the end-of-text bookkeeping of their generation
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -88,6 +89,20 @@ def torch_device(device: str | None, dtype: str | None, gpu_dtype: str | None = 
     return resolved, str(torch_dtype).removeprefix("torch.")
 
 
+def end_token_ids(generation_config: Any) -> set[int]:
+    """The end-of-text token ids a generation config names (one id, a list, or none)."""
+    eos = generation_config.eos_token_id
+    return set(eos if isinstance(eos, list) else [] if eos is None else [eos])
+
+
+def mean_until_end(probs: Any, tokens: Sequence[int], eos_ids: set[int]) -> float:
+    """Mean of a sequence's token probabilities up to and including its first end token
+    (all of them when it has none); 0.0 for an empty sequence."""
+    length = next((i + 1 for i, t in enumerate(tokens) if t in eos_ids), len(tokens))
+    length = min(length, probs.shape[0])
+    return float(probs[:length].mean()) if length else 0.0
+
+
 def load_processor(model: str, **kwargs: Any) -> Any:
     """``AutoProcessor.from_pretrained``; where that fails only because the video processor
     needs torchvision (CPU machines often lack it), the same processor class without its
@@ -115,4 +130,12 @@ def load_processor(model: str, **kwargs: Any) -> Any:
         return images_only.from_pretrained(model, **kwargs)
 
 
-__all__ = ["PathText", "cannot_load", "load_processor", "model_identity", "torch_device"]
+__all__ = [
+    "PathText",
+    "cannot_load",
+    "end_token_ids",
+    "load_processor",
+    "mean_until_end",
+    "model_identity",
+    "torch_device",
+]

@@ -18,7 +18,14 @@ from pydantic import Field
 
 from ocr_expert.engines import build_detector, register_engine
 from ocr_expert.engines.base import OCREngineError
-from ocr_expert.engines.hf_models import PathText, cannot_load, model_identity, torch_device
+from ocr_expert.engines.hf_models import (
+    PathText,
+    cannot_load,
+    end_token_ids,
+    mean_until_end,
+    model_identity,
+    torch_device,
+)
 from ocr_expert.engines.roles import Recognition
 from ocr_expert.engines.two_stage import RegionOptions, RegionReader
 
@@ -147,13 +154,8 @@ class VisionEncoderDecoderEngine(RegionReader):
         )
         probs = transition.float().exp().cpu()
         generated = out.sequences[:, -probs.shape[1] :].cpu().tolist()
-        eos = self._model.generation_config.eos_token_id
-        eos_ids = set(eos if isinstance(eos, list) else [] if eos is None else [eos])
-        scores = []
-        for row, tokens in zip(probs, generated):
-            length = next((i + 1 for i, t in enumerate(tokens) if t in eos_ids), len(tokens))
-            scores.append(float(row[:length].mean()) if length else 0.0)
-        return scores
+        eos_ids = end_token_ids(self._model.generation_config)
+        return [mean_until_end(row, tokens, eos_ids) for row, tokens in zip(probs, generated)]
 
     def _load(self) -> None:
         with self._lock:
