@@ -80,7 +80,8 @@ class VisionEncoderDecoderEngine(RegionReader):
         self.model_name = opts.model
         self.processor_name = opts.processor or None
         self.revision = opts.revision
-        self.batch_size = opts.batch_size
+        # crops per forward pass; the engine reads one image per call (``OCREngine.batch_size``)
+        self.crop_batch_size = opts.batch_size
         self.max_new_tokens = opts.max_new_tokens
         self.num_beams = opts.num_beams
         self.crop_padding = opts.crop_padding
@@ -120,15 +121,15 @@ class VisionEncoderDecoderEngine(RegionReader):
     # --- recognition --------------------------------------------------------------------
 
     def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
-        """Read each crop (one line or word) in batches of ``batch_size``, in order."""
+        """Read each crop (one line or word) in batches of ``crop_batch_size``, in order."""
         if not crops:
             return []
         import torch
 
         self._load()
         results: list[Recognition] = []
-        for start in range(0, len(crops), self.batch_size):
-            batch = [c.convert("RGB") for c in crops[start : start + self.batch_size]]
+        for start in range(0, len(crops), self.crop_batch_size):
+            batch = [c.convert("RGB") for c in crops[start : start + self.crop_batch_size]]
             pixels = self._image_processor(images=batch, return_tensors="pt").pixel_values
             pixels = pixels.to(self.device, dtype=getattr(torch, self.dtype))
             with torch.inference_mode():
