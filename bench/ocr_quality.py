@@ -45,10 +45,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval_vqa.recall import answer_in_context  # noqa: E402
 from ocr_expert import OCRExpert  # noqa: E402
-from ocr_expert.scoring import Normalization, aggregate, score_sample  # noqa: E402
+from ocr_expert.expert import CROP_MAX_HEIGHT  # noqa: E402
+from ocr_expert.scoring import Normalization, score_corpus  # noqa: E402
+from ocr_expert.synthetic import KINDS  # noqa: E402
 from ocrvqa.files import read_jsonl  # noqa: E402
 
-KIND_ORDER = ("word", "line", "page", "sign")
 TESSERACT_PSM = {"page": 3, "sign": 3, "line": 7, "word": 8}
 PROJECT_MODE = {"page": "page", "sign": "page", "line": "crop", "word": "crop"}
 NORMALIZATION = {
@@ -200,12 +201,12 @@ def load_items(labels: Path) -> list[Item]:
     from ocr_expert.scoring import read_labels
 
     items = []
-    raw = [row for _, row in read_jsonl(labels)]
-    for labelled, record in zip(read_labels(labels), raw):
+    for labelled in read_labels(labels):
+        record = labelled.record
         kind = record.get("kind")
-        if kind not in KIND_ORDER:
+        if kind not in KINDS:
             with Image.open(labelled.image) as image:
-                kind = "line" if image.height <= 96 else "page"
+                kind = "line" if image.height <= CROP_MAX_HEIGHT else "page"
         items.append(Item(labelled.image, labelled.text, kind, record.get("lang", "eng"),
                           record.get("layout", "")))
     return items
@@ -286,13 +287,9 @@ class Runner:
         return self._readings[cache_key]
 
 
-def _corpus_cer(pairs: Iterable[tuple[str, str]], norm: Normalization) -> float:
-    return aggregate([score_sample(p, r, norm) for p, r in pairs], norm).cer
-
-
 def _summary(readings: list[Reading], refs: list[str], norm: Normalization) -> tuple[float, float, int]:
     """Corpus CER, mean seconds per image, and failed reads of one reader on one group."""
-    cer = _corpus_cer(zip([r.text for r in readings], refs), norm)
+    cer = score_corpus(zip([r.text for r in readings], refs), norm).cer
     return cer, sum(r.seconds for r in readings) / max(len(readings), 1), sum(1 for r in readings if r.error)
 
 
@@ -353,7 +350,7 @@ def measure(
 
             bar = tqdm(total=len(chosen), desc=config.label, unit="img", file=sys.stderr)
         by_layout: dict[str, list[tuple[Item, Reading, Reading | None]]] = {}
-        for (kind, lang) in sorted(groups, key=lambda g: (KIND_ORDER.index(g[0]), g[1])):
+        for (kind, lang) in sorted(groups, key=lambda g: (KINDS.index(g[0]), g[1])):
             group = groups[(kind, lang)]
             key = direct_for[lang]
             direct_readings: list[Reading] = []
@@ -388,8 +385,8 @@ def measure(
             refs = [t[0].text for t in triples]
             results.layouts.append({
                 "config": config.label, "layout": layout, "n": len(triples),
-                "cer_direct": _corpus_cer(zip([t[1].text for t in triples], refs), norm),
-                "cer_project": (_corpus_cer(zip([t[2].text for t in triples], refs), norm)  # type: ignore[union-attr]
+                "cer_direct": score_corpus(zip([t[1].text for t in triples], refs), norm).cer,
+                "cer_project": (score_corpus(zip([t[2].text for t in triples], refs), norm).cer  # type: ignore[union-attr]
                                 if expert else None),
             })
     if sign_psms:
@@ -398,8 +395,8 @@ def measure(
             engine = TesseractDirect("eng", {"sign": psm})
             texts = [engine.read(load(i.image), "sign") for i in signs]
             if signs:
-                results.sign_psm[f"psm {psm}"] = _corpus_cer(zip(texts, [i.text for i in signs]),
-                                                             NORMALIZATION["eng"])
+                results.sign_psm[f"psm {psm}"] = score_corpus(zip(texts, [i.text for i in signs]),
+                                                              NORMALIZATION["eng"]).cer
     return results
 
 
@@ -500,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, help="keep the rendered set in this folder")
     parser.add_argument("--engines", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
-    parser.add_argument("--kinds", nargs="+", choices=KIND_ORDER, default=list(KIND_ORDER),
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS),
                         help="measure only these kinds (pages are the slow ones)")
     parser.add_argument("--tolerance", type=float, default=0.002)
     parser.add_argument("--no-recall", action="store_true", help="skip the mini benchmark recall")

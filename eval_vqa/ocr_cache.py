@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from eval_vqa.config import RunConfig
+from ocr_expert.engines import check_options
+from ocr_expert.engines.generative import GenerativeOptions
 
 #: environment variables that bound the threads of OpenMP (Tesseract, PyTorch) and BLAS
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OMP_THREAD_LIMIT", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -134,8 +136,11 @@ def _run_chunks(config: RunConfig, images: list[Any], workers: int, threads: int
 
 
 def _chunk_size(config: RunConfig, n_images: int, workers: int) -> int:
-    """Images per task: the engine's batch, or small pieces so the workers finish together."""
-    batch = int(config.ocr.options.get("batch_size") or 1)
+    """Images per task: the engine's batch of images, or small pieces so the workers finish together."""
+    options = check_options(config.ocr.engine, config.ocr.options)
+    # Only generative engines read several images per call (their default batch included); the
+    # vision-encoder-decoder engine's batch_size counts crops of one image.
+    batch = options.batch_size if isinstance(options, GenerativeOptions) else 1
     return max(1, batch, min(8, n_images // (4 * workers) or 1))
 
 

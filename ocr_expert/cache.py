@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ocr_expert.types import OCRResult
 from ocrvqa.errors import OcrvqaError
-from ocrvqa.files import cache_dir, write_atomic
+from ocrvqa.files import cache_dir, parse_json_object, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,9 @@ def default_cache_dir() -> Path:
     return cache_dir("ocr", "OCRVQA_CACHE")
 
 
-def cache_key(image_digest: str, engine_config: dict[str, Any], mode: str) -> str:
-    return hashlib.sha256(_canonical(key_fields(image_digest, engine_config, mode)).encode()).hexdigest()
+def cache_key(fields: dict[str, Any]) -> str:
+    """The key of an entry made of ``fields`` (``key_fields``): a hash of their canonical JSON."""
+    return hashlib.sha256(_canonical(fields).encode()).hexdigest()
 
 
 def key_fields(image_digest: str, engine_config: dict[str, Any], mode: str) -> dict[str, Any]:
@@ -89,14 +90,9 @@ class _ResultRecord(BaseModel):
 def parse_entry(raw: bytes, expect: dict[str, Any] | None = None) -> OCRResult:
     """An entry's result after checking it whole: UTF-8, JSON, types, and (given
     ``expect``, the key's fields) that it was stored for this image and configuration."""
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise CacheEntryError(f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise CacheEntryError(f"not JSON ({exc.msg})") from None
-    if not isinstance(data, dict):
-        raise CacheEntryError(f"a JSON {type(data).__name__}, not a result")
+    data, why = parse_json_object(raw)
+    if data is None:
+        raise CacheEntryError(why)
     try:
         record = _ResultRecord.model_validate(data)
     except ValidationError as exc:

@@ -132,7 +132,7 @@ class OCRExpert:
                 loaded = load_image(image, max_pixels=self.max_pixels)
                 digest = loaded.digest
             fields = key_fields(digest, self.config(), mode)
-            key = cache_key(digest, self.config(), mode)
+            key = cache_key(fields)
             cached = self.cache.get(key, fields)
             if cached is not None:
                 self._count("hits")

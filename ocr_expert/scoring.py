@@ -326,6 +326,8 @@ class LabelledImage:
     image: Path
     text: str
     line: int
+    #: the whole line as parsed, for fields a caller adds to the labels (``kind``, ``lang``)
+    record: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def read_labels(labels_jsonl_path: str | Path) -> list[LabelledImage]:
@@ -338,7 +340,7 @@ def read_labels(labels_jsonl_path: str | Path) -> list[LabelledImage]:
     if not path.is_file():
         raise ValueError(f"labels file not found: {path}")
     return [
-        LabelledImage(image=path.parent / record["image"], text=record["text"], line=number)
+        LabelledImage(image=path.parent / record["image"], text=record["text"], line=number, record=record)
         for number, record in read_jsonl(path, check=lambda r: _label_problem(r) or "")
     ]
 

@@ -13,7 +13,7 @@ import yaml
 
 from eval_vqa.benchmarks import MINI_DIR
 from eval_vqa.config import load_config
-from eval_vqa.ocr_cache import fill_cache, unique_images
+from eval_vqa.ocr_cache import _chunk_size, fill_cache, unique_images
 from eval_vqa.ocr_stage import ImageMemo, read_ahead
 from eval_vqa.runner import load_benchmark, make_expert
 
@@ -92,3 +92,13 @@ def test_summary_arithmetic(tmp_path, workers):
     summary = fill_cache(load_config(str(path)), workers=workers, threads=1, progress=False)
     assert summary.cached + summary.read + summary.failed == summary.images == 3
     assert summary.workers == workers and summary.images_per_s > 0
+
+
+def test_a_task_holds_a_generative_engines_default_batch_of_images(tmp_path):
+    config = load_config(_config_file(tmp_path, _rows(2), engine="got-ocr2"))
+    assert _chunk_size(config, n_images=4, workers=1) == 4  # got-ocr2's batch_size default
+    config.ocr.options["batch_size"] = 6
+    assert _chunk_size(config, n_images=4, workers=1) == 6
+    # the vision-encoder-decoder engine's batch_size counts crops, not images
+    config.ocr.engine, config.ocr.options = "vision-encoder-decoder", {"batch_size": 16}
+    assert _chunk_size(config, n_images=4, workers=1) == 1

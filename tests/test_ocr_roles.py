@@ -123,6 +123,13 @@ def test_check_options_looks_into_the_roles_options():
         check_options("two-stage", {"detector": "tesseract"})
     with pytest.raises(OCREngineError, match="'got-ocr2' cannot be a recognizer"):
         check_options("ppocr", {"arabic": "got-ocr2"})
+
+
+def test_check_options_names_a_union_option_without_the_branch_pydantic_tried():
+    with pytest.raises(OCREngineError) as err:
+        check_options("two-stage", {"detector": 5})
+    assert "option 'detector': " in str(err.value)
+    assert "detector.str" not in str(err.value)
     with pytest.raises(OCREngineError, match="recognizer_options apply only when the recognizer is given by name"):
         check_options("two-stage", {"recognizer": Sizes(), "recognizer_options": {"lang": "eng"}})
 

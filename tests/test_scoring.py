@@ -254,3 +254,11 @@ def test_score_labels_with_the_real_expert_on_rendered_lines(tmp_path):
     assert report.n == 2 and report.n_errors == 1
     assert report.cer < 0.05
     assert report.per_sample[2].error and "gone.png" in report.per_sample[2].error
+
+
+def test_labels_keep_the_fields_a_labels_file_adds(tmp_path):
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text('{"image": "a.png", "text": "x", "kind": "word", "lang": "ara"}\n', encoding="utf-8")
+    (item,) = read_labels(labels)
+    assert (item.image, item.text, item.line) == (tmp_path / "a.png", "x", 1)
+    assert item.record["kind"] == "word" and item.record["lang"] == "ara"

@@ -23,7 +23,8 @@ from PIL import Image, ImageDraw
 from ocr_expert.engines import get_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError
 from ocr_expert.engines.crops import crop_region
-from ocr_expert.engines.vision_encoder_decoder import VisionEncoderDecoderEngine, torch_device
+from ocr_expert.engines.hf_models import torch_device
+from ocr_expert.engines.vision_encoder_decoder import VisionEncoderDecoderEngine
 from ocr_expert.types import Span
 
 WHITE = (255, 255, 255)
@@ -219,6 +220,9 @@ def test_batches_read_the_same_as_one_at_a_time_and_spans_keep_detector_order(
 
     assert spy_one.batches == [1, 1, 1, 1, 1]
     assert spy_two.batches == [2, 2, 1]
+    # batch_size counts crops; OCRExpert.read_many still hands the engine one image at a time
+    assert (one.crop_batch_size, two.crop_batch_size) == (1, 2)
+    assert one.batch_size == two.batch_size == 1
     assert [s.text for s in pairs] == [s.text for s in singles]
     assert [s.score for s in pairs] == pytest.approx([s.score for s in singles], abs=1e-5)
     # spans come back in the detector's order, with its boxes and the recogniser's text

@@ -20,6 +20,7 @@ from lmm_bridge.backends.base import (
 )
 from lmm_bridge.backends.tokenizer_info import single_token_ids, tokenizer_control_strings
 from lmm_bridge.messages import ImagePart
+from ocr_expert.engines.hf_models import load_processor
 
 
 class HFOptions(PretrainedOptions):
@@ -150,33 +151,6 @@ class HFBackend(PretrainedBackend):
         thread.join()
         if errors:
             raise errors[0]
-
-
-def load_processor(model: str, **kwargs: Any) -> Any:
-    """``AutoProcessor.from_pretrained``; where that fails only because the video processor
-    needs torchvision (CPU machines often lack it), the same processor class without its
-    video part, which image questions never use."""
-    from transformers import AutoConfig, AutoProcessor
-
-    try:
-        return AutoProcessor.from_pretrained(model, **kwargs)
-    except ImportError as exc:
-        if "torchvision" not in str(exc).lower():
-            raise
-        from transformers.models.auto.processing_auto import (
-            PROCESSOR_MAPPING_NAMES,
-            processor_class_from_name,
-        )
-
-        model_type = AutoConfig.from_pretrained(model, revision=kwargs.get("revision")).model_type
-        name = PROCESSOR_MAPPING_NAMES.get(model_type)
-        cls = processor_class_from_name(name) if name else None
-        if cls is None or "video_processor" not in getattr(cls, "attributes", []):
-            raise
-        # A class made at run time: its from_pretrained is the processor class's own.
-        images_only: Any = type(cls.__name__, (cls,), {
-            "attributes": [a for a in cls.attributes if a != "video_processor"]})
-        return images_only.from_pretrained(model, **kwargs)
 
 
 __all__ = ["HFBackend", "HFOptions", "load_processor"]

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ocr_expert.types import Span
 from ocrvqa.errors import OcrvqaError
+from ocrvqa.validation import error_key_problem
 
 
 class OCREngineError(OcrvqaError, RuntimeError):
@@ -78,9 +79,7 @@ class OCREngine(ABC):
         try:
             return cls.Options.model_validate(options)
         except ValidationError as exc:
-            error = exc.errors()[0]
-            key = ".".join(str(part) for part in error["loc"])
-            problem = "unknown option" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
+            key, problem = error_key_problem(exc.errors()[0], unknown="unknown option")
             where = f", option {key!r}" if key else ""
             known = ", ".join(cls.Options.model_fields)
             raise OCREngineError(

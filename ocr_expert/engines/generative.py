@@ -24,9 +24,15 @@ from pydantic import Field
 from ocr_expert.engines import build_detector
 from ocr_expert.engines.base import OCREngine, OCREngineError, ReadMode
 from ocr_expert.engines.crops import crop_region
+from ocr_expert.engines.hf_models import (
+    PathText,
+    end_token_ids,
+    mean_until_end,
+    model_identity,
+    torch_device,
+)
 from ocr_expert.engines.roles import TextDetector
 from ocr_expert.engines.two_stage import RegionOptions
-from ocr_expert.engines.vision_encoder_decoder import PathText, model_identity, torch_device
 from ocr_expert.types import Box, Span
 
 
@@ -204,8 +210,7 @@ class GenerativeOCREngine(OCREngine):
                 return
             model, tokenizer = self._load_model()
             tokenizer.padding_side = "left"  # decoder-only: generation continues from the last position
-            eos = model.generation_config.eos_token_id
-            eos_ids = set(eos if isinstance(eos, list) else [] if eos is None else [eos])
+            eos_ids = end_token_ids(model.generation_config)
             # Chat-trained models end their turn with <|im_end|> even where the config names another end token.
             for token in ("<|im_end|>", tokenizer.eos_token):
                 token_id = tokenizer.convert_tokens_to_ids(token) if token else None
@@ -258,12 +263,7 @@ class StepConfidence:
         import torch
 
         probs = torch.stack(self.steps, dim=1)
-        scores = []
-        for row, tokens in zip(probs, generated):
-            length = next((i + 1 for i, t in enumerate(tokens) if t in eos_ids), len(tokens))
-            length = min(length, row.shape[0])
-            scores.append(round(float(row[:length].mean()), 6) if length else 0.0)
-        return scores
+        return [round(mean_until_end(row, tokens, eos_ids), 6) for row, tokens in zip(probs, generated)]
 
 
 # --- parsing ------------------------------------------------------------------------------

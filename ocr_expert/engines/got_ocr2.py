@@ -19,7 +19,7 @@ from pydantic import Field
 from ocr_expert.engines import register_engine
 from ocr_expert.engines.base import OCREngineError
 from ocr_expert.engines.generative import GenerativeOCREngine, GenerativeOptions, Query, plain_lines
-from ocr_expert.engines.vision_encoder_decoder import PathText, _cannot_load
+from ocr_expert.engines.hf_models import PathText, cannot_load
 
 ENGINE_NAME = "got-ocr2"
 DEFAULT_MODEL = "stepfun-ai/GOT-OCR-2.0-hf"
@@ -81,7 +81,7 @@ class GotOcr2Engine(GenerativeOCREngine):
         try:
             model_type = AutoConfig.from_pretrained(self.model_name, **hub).model_type
         except Exception as exc:
-            raise OCREngineError(_cannot_load(self.model_name, "GOT-OCR2 model", exc, ENGINE_NAME)) from exc
+            raise OCREngineError(cannot_load(self.model_name, "GOT-OCR2 model", exc, ENGINE_NAME)) from exc
         if model_type != "got_ocr2":
             raise OCREngineError(
                 f"{ENGINE_NAME}: {self.model_name!r} is a {model_type!r} model, not GOT-OCR2 (got_ocr2); "
@@ -92,12 +92,12 @@ class GotOcr2Engine(GenerativeOCREngine):
                 self.model_name, torch_dtype=getattr(torch, self.dtype), **hub
             )
         except Exception as exc:  # OSError, ValueError (another model type), ...
-            raise OCREngineError(_cannot_load(self.model_name, "GOT-OCR2 model", exc, ENGINE_NAME)) from exc
+            raise OCREngineError(cannot_load(self.model_name, "GOT-OCR2 model", exc, ENGINE_NAME)) from exc
         try:
             # the PIL image processor: the fast one needs torchvision, which CPU installs often lack
             processor = AutoProcessor.from_pretrained(self.model_name, use_fast=False, **hub)
         except Exception as exc:
-            raise OCREngineError(_cannot_load(self.model_name, "GOT-OCR2 processor", exc, ENGINE_NAME)) from exc
+            raise OCREngineError(cannot_load(self.model_name, "GOT-OCR2 processor", exc, ENGINE_NAME)) from exc
         if not hasattr(processor, "image_processor") or not hasattr(processor, "tokenizer"):
             raise OCREngineError(
                 f"{ENGINE_NAME}: {self.model_name!r} has no GOT-OCR2 processor (image processor + "

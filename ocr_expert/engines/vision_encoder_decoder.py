@@ -8,28 +8,30 @@ boxes, and this model reads the crops in batches. A crop (a word or a line) is r
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from PIL import Image
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
 from ocr_expert.engines import build_detector, register_engine
 from ocr_expert.engines.base import OCREngineError
+from ocr_expert.engines.hf_models import (
+    PathText,
+    cannot_load,
+    end_token_ids,
+    mean_until_end,
+    model_identity,
+    torch_device,
+)
 from ocr_expert.engines.roles import Recognition
 from ocr_expert.engines.two_stage import RegionOptions, RegionReader
 
 ENGINE_NAME = "vision-encoder-decoder"
 DEFAULT_MODEL = "microsoft/trocr-base-printed"
 PROCESSOR_FILE = "preprocessor_config.json"
-_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
-
-#: a model given as a path is kept as text
-PathText = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, Path) else v)]
-
 
 class VisionEncoderDecoderOptions(RegionOptions):
     """The ``vision-encoder-decoder`` engine's options (see ``VisionEncoderDecoderEngine``)."""
@@ -78,7 +80,8 @@ class VisionEncoderDecoderEngine(RegionReader):
         self.model_name = opts.model
         self.processor_name = opts.processor or None
         self.revision = opts.revision
-        self.batch_size = opts.batch_size
+        # crops per forward pass; the engine reads one image per call (``OCREngine.batch_size``)
+        self.crop_batch_size = opts.batch_size
         self.max_new_tokens = opts.max_new_tokens
         self.num_beams = opts.num_beams
         self.crop_padding = opts.crop_padding
@@ -88,9 +91,9 @@ class VisionEncoderDecoderEngine(RegionReader):
         self.detector = build_detector(opts.detector, opts.detector_options)
         self.recognizer = self
         # Resolving the model now (a few small files) fails early and fingerprints it for the cache.
-        self._model_identity = model_identity(self.model_name, self.revision)
+        self._model_identity = model_identity(self.model_name, self.revision, engine=ENGINE_NAME)
         self._processor_identity = (
-            model_identity(self.processor_name, None, PROCESSOR_FILE)
+            model_identity(self.processor_name, None, PROCESSOR_FILE, engine=ENGINE_NAME)
             if self.processor_name
             else None
         )
@@ -118,15 +121,15 @@ class VisionEncoderDecoderEngine(RegionReader):
     # --- recognition --------------------------------------------------------------------
 
     def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
-        """Read each crop (one line or word) in batches of ``batch_size``, in order."""
+        """Read each crop (one line or word) in batches of ``crop_batch_size``, in order."""
         if not crops:
             return []
         import torch
 
         self._load()
         results: list[Recognition] = []
-        for start in range(0, len(crops), self.batch_size):
-            batch = [c.convert("RGB") for c in crops[start : start + self.batch_size]]
+        for start in range(0, len(crops), self.crop_batch_size):
+            batch = [c.convert("RGB") for c in crops[start : start + self.crop_batch_size]]
             pixels = self._image_processor(images=batch, return_tensors="pt").pixel_values
             pixels = pixels.to(self.device, dtype=getattr(torch, self.dtype))
             with torch.inference_mode():
@@ -152,13 +155,8 @@ class VisionEncoderDecoderEngine(RegionReader):
         )
         probs = transition.float().exp().cpu()
         generated = out.sequences[:, -probs.shape[1] :].cpu().tolist()
-        eos = self._model.generation_config.eos_token_id
-        eos_ids = set(eos if isinstance(eos, list) else [] if eos is None else [eos])
-        scores = []
-        for row, tokens in zip(probs, generated):
-            length = next((i + 1 for i, t in enumerate(tokens) if t in eos_ids), len(tokens))
-            scores.append(float(row[:length].mean()) if length else 0.0)
-        return scores
+        eos_ids = end_token_ids(self._model.generation_config)
+        return [mean_until_end(row, tokens, eos_ids) for row, tokens in zip(probs, generated)]
 
     def _load(self) -> None:
         with self._lock:
@@ -194,13 +192,13 @@ def load_recogniser(
             model, torch_dtype=getattr(torch, dtype), **hub
         )
     except Exception as exc:  # transformers raises OSError, ValueError, KeyError, ...
-        raise OCREngineError(_cannot_load(model, "model", exc)) from exc
+        raise OCREngineError(cannot_load(model, "model", exc, ENGINE_NAME)) from exc
     try:
         image_processor = AutoImageProcessor.from_pretrained(source, use_fast=False, **source_hub)
         tokenizer = AutoTokenizer.from_pretrained(source, **source_hub)
     except Exception as exc:
         raise OCREngineError(
-            _cannot_load(source, "image processor and tokenizer", exc)
+            cannot_load(source, "image processor and tokenizer", exc, ENGINE_NAME)
             + " If the model folder has no processor files, pass processor=<hub id or folder>."
         ) from exc
     net.to(device).eval()
@@ -215,72 +213,6 @@ def decoder_token_limit(model: Any) -> int:
     """
     positions = getattr(model.config.decoder, "max_position_embeddings", None)
     return max(1, int(positions) - 3) if positions else 1 << 30
-
-
-def model_identity(
-    model: str, revision: str | None = None, key_file: str = "config.json", engine: str = ENGINE_NAME
-) -> dict[str, Any]:
-    """What identifies a model's weights (or a processor's files), for the cache key,
-    without loading them.
-
-    A local folder: its path, a hash of its JSON configuration files and each weight file's
-    size and modification time. A Hub id: the commit its files resolve to. ``key_file`` is
-    the file that must be there (``preprocessor_config.json`` for a processor).
-    """
-    what = "model" if key_file == "config.json" else "image processor and tokenizer"
-    path = Path(model).expanduser()
-    if path.is_dir():
-        if not (path / key_file).is_file():
-            raise OCREngineError(
-                f"{what} folder {model!r} has no {key_file}: it is not a saved transformers {what}"
-            )
-        configs = hashlib.sha256()
-        for name in sorted(p.name for p in path.glob("*.json")):
-            configs.update(name.encode() + b"\0" + (path / name).read_bytes())
-        weights = [
-            {"file": p.name, "size": p.stat().st_size, "mtime_ns": p.stat().st_mtime_ns}
-            for p in sorted(path.iterdir())
-            if p.suffix in _WEIGHT_SUFFIXES
-        ]
-        return {
-            "path": str(path.resolve()),
-            "configs_sha256": configs.hexdigest(),
-            "weights": weights,
-        }
-    try:
-        from huggingface_hub import hf_hub_download
-
-        config_file = hf_hub_download(model, key_file, revision=revision)
-    except Exception as exc:  # network, missing repo, bad id, offline without a cached copy
-        raise OCREngineError(_cannot_load(model, what, exc, engine)) from exc
-    # The Hub cache keeps files under snapshots/<commit>/, so the folder name is the commit.
-    return {
-        "hub_id": model,
-        "revision": revision or "main",
-        "commit": Path(config_file).parent.name,
-    }
-
-
-def _cannot_load(model: str, what: str, exc: Exception, engine: str = ENGINE_NAME) -> str:
-    detail = " ".join(str(exc).split()).rstrip(".")  # one line, whatever the library wrote
-    return (
-        f"cannot load the {what} {model!r} for the {engine} engine: "
-        f"{type(exc).__name__}: {detail}. Weights are downloaded from the "
-        "Hugging Face Hub on first use (this needs network access once); a local folder "
-        "holding config.json, the weights and the processor files can be given as model= instead."
-    )
-
-
-def torch_device(device: str | None, dtype: str | None, gpu_dtype: str | None = None) -> tuple[str, str]:
-    """(device, dtype name) from ``ocrvqa.devices.resolve_device``: the GPU when there is one,
-    ``gpu_dtype`` there by default (bf16 where supported, else fp16), float32 on CPU."""
-    from ocrvqa.devices import resolve_device
-
-    try:
-        resolved, torch_dtype = resolve_device(device, dtype, gpu_dtype=gpu_dtype)
-    except ValueError as exc:
-        raise OCREngineError(str(exc)) from None
-    return resolved, str(torch_dtype).removeprefix("torch.")
 
 
 def _guess_language(model: str) -> str | None:

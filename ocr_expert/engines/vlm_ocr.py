@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 from ocr_expert.engines import register_engine
 from ocr_expert.engines.base import OCREngineError
 from ocr_expert.engines.generative import GenerativeOCREngine, GenerativeOptions, Query
-from ocr_expert.engines.vision_encoder_decoder import _cannot_load
+from ocr_expert.engines.hf_models import cannot_load, load_processor
 
 ENGINE_NAME = "vlm-ocr"
 DEFAULT_PROMPT = (
@@ -65,19 +65,17 @@ class VLMOCREngine(GenerativeOCREngine):
         import torch
         from transformers import AutoModelForImageTextToText
 
-        from lmm_bridge.backends.hf import load_processor
-
         hub = {"revision": self.revision} if self.revision else {}
         try:
             model = AutoModelForImageTextToText.from_pretrained(
                 self.model_name, torch_dtype=getattr(torch, self.dtype), **hub
             )
         except Exception as exc:
-            raise OCREngineError(_cannot_load(self.model_name, "image-text-to-text model", exc, ENGINE_NAME)) from exc
+            raise OCREngineError(cannot_load(self.model_name, "image-text-to-text model", exc, ENGINE_NAME)) from exc
         try:
             processor = load_processor(self.model_name, **hub, **self.opts.processor_options)
         except Exception as exc:
-            raise OCREngineError(_cannot_load(self.model_name, "processor", exc, ENGINE_NAME)) from exc
+            raise OCREngineError(cannot_load(self.model_name, "processor", exc, ENGINE_NAME)) from exc
         tokenizer = getattr(processor, "tokenizer", None)
         if tokenizer is None or not getattr(processor, "chat_template", None):
             raise OCREngineError(

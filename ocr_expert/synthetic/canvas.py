@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageFont
 
-
 Color = tuple[int, int, int]
 
 
@@ -89,15 +88,6 @@ class Canvas:
     def line(self, text: str, x0: float, x1: float, y: float, fnt: ImageFont.FreeTypeFont, **kw) -> None:
         """``words`` for a string."""
         self.words(text.split(), x0, x1, y, fnt, **kw)
-
-
-@dataclass
-class LineSlot:
-    """A place for one line of flowing text."""
-
-    x0: float
-    x1: float
-    y: float
 
 
 class TextFlow:

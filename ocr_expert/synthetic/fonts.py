@@ -12,6 +12,8 @@ from pathlib import Path
 
 from PIL import ImageFont
 
+from ocr_expert.draw import font_path
+
 #: face name -> file name under matplotlib's ``fonts/ttf``
 FACES = {
     "sans": "DejaVuSans.ttf",
@@ -25,25 +27,16 @@ FACES = {
 }
 ARABIC_FACES = ("sans", "sans_bold", "mono", "mono_bold")
 LATIN_FACES = ("sans", "sans_bold", "sans_oblique", "serif", "serif_bold", "serif_italic", "mono", "mono_bold")
-BODY_FACES = ("serif", "sans")
 
 
-@functools.lru_cache(maxsize=None)
 def _font_dir() -> Path:
-    candidates = []
-    try:
-        import matplotlib
-
-        candidates.append(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
-    except ImportError:  # pragma: no cover - matplotlib is a base dependency
-        pass
-    candidates.append(Path("/usr/share/fonts/truetype/dejavu"))
-    for folder in candidates:
-        if (folder / FACES["sans"]).exists():
-            return folder
-    raise FileNotFoundError(
-        "DejaVu fonts not found: install matplotlib (it ships them) to render the synthetic set"
-    )
+    """The folder of the DejaVu faces: where ``ocr_expert.draw.font_path`` finds DejaVu Sans."""
+    path = font_path()
+    if path is None:
+        raise FileNotFoundError(
+            "DejaVu fonts not found: install matplotlib (it ships them) to render the synthetic set"
+        )
+    return Path(path).parent
 
 
 @functools.lru_cache(maxsize=256)
