@@ -31,7 +31,7 @@ DEFAULT_TIMEOUT_S = 60.0
 
 _INSTALL_HINT = (
     "install Tesseract and its language data (Debian/Ubuntu: apt-get install tesseract-ocr "
-    "tesseract-ocr-eng tesseract-ocr-ara) and pytesseract (pip install 'ocrvqa[tesseract]')"
+    "tesseract-ocr-eng tesseract-ocr-ara)"
 )
 
 
@@ -272,7 +272,10 @@ def _check_installation(lang: str) -> str:
     try:
         import pytesseract
     except ImportError as exc:
-        raise OCREngineError(f"the tesseract engine needs pytesseract: {_INSTALL_HINT}") from exc
+        raise OCREngineError(
+            "the tesseract engine needs pytesseract, a dependency of this package: reinstall it "
+            "(pip install pytesseract)"
+        ) from exc
     try:
         version = str(pytesseract.get_tesseract_version())
         installed = set(pytesseract.get_languages(config=""))
