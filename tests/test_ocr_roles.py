@@ -247,3 +247,24 @@ def test_engines_declare_whether_they_run_torch():
     two_stage = get_engine_class("two-stage")
     assert not two_stage.uses_torch_for({"recognizer": "tesseract"})
     assert two_stage.uses_torch_for({"recognizer": "vision-encoder-decoder"})
+
+
+def test_a_long_line_tilted_by_little_is_straightened_before_it_is_read():
+    # a 600-pixel line leaning 1.5 degrees climbs 16 pixels, most of its 20-pixel height:
+    # its upright box would also hold the lines above and below, so it is cut along its polygon
+    import math
+
+    from PIL import Image
+
+    from ocr_expert.engines.crops import crop_region
+    from ocr_expert.types import Span
+
+    rise = 600 * math.tan(math.radians(1.5))
+    polygon = ((100.0, 100.0 + rise), (700.0, 100.0), (700.0, 120.0), (100.0, 120.0 + rise))
+    box = (100.0, 100.0, 700.0, 120.0 + rise)
+    crop = crop_region(Image.new("RGB", (800, 300), "white"), Span("x", box, 1.0, polygon), 0.0)
+    assert crop is not None and crop.height <= 21 and crop.width >= 599
+    # a short word leaning as much stays an upright cut: its box holds nothing else
+    short = ((100.0, 100.5), (130.0, 100.0), (130.0, 120.0), (100.0, 120.5))
+    crop = crop_region(Image.new("RGB", (800, 300), "white"), Span("x", (100.0, 100.0, 130.0, 120.5), 1.0, short), 0.0)
+    assert crop is not None and crop.size == (30, 21)

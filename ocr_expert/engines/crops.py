@@ -8,8 +8,10 @@ from PIL import Image
 
 from ocr_expert.types import Span
 
-#: a polygon whose top edge leans more than this (degrees) is straightened before reading
-_MAX_TILT_DEG = 2.0
+#: a polygon whose top edge climbs, over the region's length, more than this share of its
+#: height is straightened before reading (an upright box of a long tilted line would also
+#: hold parts of the lines above and below it)
+_MAX_DRIFT = 0.25
 
 
 def crop_region(image: Image.Image, region: Span, padding: float) -> Image.Image | None:
@@ -22,7 +24,7 @@ def crop_region(image: Image.Image, region: Span, padding: float) -> Image.Image
     if (
         region.polygon is not None
         and len(region.polygon) == 4
-        and _tilt_deg(region.polygon) > _MAX_TILT_DEG
+        and _drift(region.polygon) > _MAX_DRIFT
     ):
         return _quad_crop(image, region.polygon, padding)
     if region.box is None:
@@ -36,9 +38,10 @@ def crop_region(image: Image.Image, region: Span, padding: float) -> Image.Image
     return image.crop((left, top, right, bottom))
 
 
-def _tilt_deg(polygon: tuple[tuple[float, float], ...]) -> float:
-    (x0, y0), (x1, y1) = polygon[0], polygon[1]
-    return abs(math.degrees(math.atan2(y1 - y0, x1 - x0)))
+def _drift(polygon: tuple[tuple[float, float], ...]) -> float:
+    """How far the top edge climbs or falls across the region, in region heights."""
+    tl, tr, _, bl = polygon
+    return abs(tr[1] - tl[1]) / max(math.dist(tl, bl), 1.0)
 
 
 def _quad_crop(
