@@ -4,10 +4,12 @@ For engines that give boxes alone (PP-OCR's detector, dataset tokens), the page 
 regions by recursive XY-cut on the spans themselves, before any line is formed: grouping
 boxes into rows first merges the lines of two columns that sit side by side, and the lines
 beside a drop cap. A column cut needs a vertical gutter that runs the region's whole height
-with a tall, wide column on each side; a wide empty band (a section break, a footer) is cut
-first. Inside a region the spans form lines by vertical overlap, a drop cap or other tall
+with a tall, wide column of running text on each side (rows of several words, as closely
+spaced as a paragraph's lines): labels beside their values, table columns and receipt fields
+are read a row at a time. A wide empty band (a section break, a footer) is cut first. Inside a region the spans form lines by vertical overlap, a drop cap or other tall
 span joining the first line it stands beside. A tilted scan is straightened first (from the
-slope of the detector's polygons), for ordering only.
+slope of the detector's polygons), for ordering only, and each line is taken at its own
+polygon's height, so a line tilted on its own does not swallow its neighbours.
 
 A line is right-to-left when most of its strong characters are (Arabic, Hebrew, ...), and
 its spans are then joined from the right; columns are read right to left on a right-to-left
@@ -41,6 +43,13 @@ GRID_PAIRED = 0.8
 GRID_FILL = 0.7
 #: tilts below this many degrees are left alone
 MIN_SKEW_DEG = 0.3
+#: a side of a column cut reads as running text when it has at least this many rows, ...
+TEXT_ROWS = 3
+#: ... at least this many words on a typical row ...
+TEXT_WORDS = 3
+#: ... and rows closer than this many line heights (a form's fields and a table's rows sit
+#: further apart than the lines of a paragraph)
+TEXT_LEADING = 1.6
 
 
 def text_direction(text: str) -> Direction | None:
@@ -174,16 +183,33 @@ def _deskewed_boxes(spans: Sequence[Span], indices: list[int]) -> dict[int, list
                 angles.append(math.atan2(y1 - y0, x1 - x0))
     boxes = {i: list(spans[i].box) for i in indices}  # type: ignore[arg-type]
     if len(angles) < 3:
-        return boxes
+        return _own_heights(spans, boxes)
     angle = statistics.median(angles)
     if abs(math.degrees(angle)) < MIN_SKEW_DEG or abs(math.degrees(angle)) > 15:
-        return boxes
+        return _own_heights(spans, boxes)
     cos, sin = math.cos(-angle), math.sin(-angle)
     for i in indices:
         points = spans[i].polygon if spans[i].polygon else _corners(boxes[i])
         turned = [(x * cos - y * sin, x * sin + y * cos) for x, y in points]
         xs, ys = [p[0] for p in turned], [p[1] for p in turned]
         boxes[i] = [min(xs), min(ys), max(xs), max(ys)]
+    return _own_heights(spans, boxes)
+
+
+def _own_heights(spans: Sequence[Span], boxes: dict[int, list[float]]) -> dict[int, list[float]]:
+    """Each box cut to its polygon's own height around its centre.
+
+    A line tilted on its own (a curled receipt, a photographed page) has an upright box
+    taller than its text, and would swallow the lines above and below it when lines are
+    formed by vertical overlap.
+    """
+    for i, box in boxes.items():
+        poly = spans[i].polygon
+        if poly and len(poly) == 4:
+            height = (math.dist(poly[0], poly[3]) + math.dist(poly[1], poly[2])) / 2
+            if 0 < height < box[3] - box[1]:
+                centre = (box[1] + box[3]) / 2
+                boxes[i] = [box[0], centre - height / 2, box[2], centre + height / 2]
     return boxes
 
 
@@ -274,6 +300,20 @@ def _xy_cut(
         return (rows_pair and max(fill(left), fill(right)) < GRID_FILL
                 and (cell_like(left) or cell_like(right)))
 
+    def is_running_text(side: list[int]) -> bool:
+        # Columns of running text are what a reader follows top to bottom before moving
+        # across; labels beside their values, table columns and receipt fields are read a
+        # row at a time, so a gutter between them is no column break.
+        if texts is None:
+            return True
+        rows = _lines_in(side, boxes)
+        if len(rows) < TEXT_ROWS:
+            return False
+        words = statistics.median(sum(len(texts[m].split()) for m in row) for row in rows)
+        centres = sorted((min(boxes[m][1] for m in row) + max(boxes[m][3] for m in row)) / 2 for row in rows)
+        leading = statistics.median(b - a for a, b in zip(centres, centres[1:])) / unit
+        return words >= TEXT_WORDS and leading <= TEXT_LEADING
+
     def widest_gap(members: list[int], axis: int) -> tuple[float, float]:
         """(gap size, cut position) of the widest empty stretch along an axis."""
         ranges = sorted((boxes[m][axis], boxes[m][axis + 2]) for m in members)
@@ -298,7 +338,7 @@ def _xy_cut(
         left = [m for m in members if boxes[m][0] < x_at]
         right = [m for m in members if boxes[m][0] >= x_at]
         columns = (x_gap >= COLUMN_GAP * unit and is_column(left) and is_column(right)
-                   and not is_grid(left, right))
+                   and not is_grid(left, right) and is_running_text(left) and is_running_text(right))
         section_break = y_gap > PARAGRAPH_GAP * unit and y_gap >= x_gap
         if columns and section_break:
             # Columns that go on, tall, on both sides of the empty band: the band is a

@@ -49,9 +49,9 @@ def test_arabic_lines_read_right_to_left_and_columns_from_the_right():
     lines, direction = order_spans(list(reversed(words)))
     assert direction == "rtl"
     assert lines[0].text == "مرحبا بكم في" and lines[0].direction == "rtl"
-    right_col = [span("العمود الأيمن", 450, 10 + 40 * i, 740, 40 + 40 * i) for i in range(2)]
-    left_col = [span("العمود الأيسر", 10, 10 + 40 * i, 300, 40 + 40 * i) for i in range(2)]
-    assert texts(left_col + right_col) == ["العمود الأيمن"] * 2 + ["العمود الأيسر"] * 2
+    right_col = [span("العمود الأيمن من الصفحة", 450, 10 + 40 * i, 740, 40 + 40 * i) for i in range(3)]
+    left_col = [span("العمود الأيسر من الصفحة", 10, 10 + 40 * i, 300, 40 + 40 * i) for i in range(3)]
+    assert texts(left_col + right_col) == ["العمود الأيمن من الصفحة"] * 3 + ["العمود الأيسر من الصفحة"] * 3
 
 
 def test_a_latin_line_on_an_arabic_page_keeps_left_to_right():
@@ -72,26 +72,35 @@ def test_text_direction_counts_strong_characters():
     assert text_direction("12.50") is None
 
 
+def prose(side: str, i: int) -> str:
+    """A row of running text, labelled by its column and row."""
+    return f"{side}{i} and the words that follow"
+
+
 def column_page(gutter: float, lines: int = 6, line_h: float = 30, gap: float = 8) -> list[Span]:
     """Two prose columns, 400 px wide, whose rows sit at the same heights."""
     spans = []
     for i in range(lines):
         y = 100 + i * (line_h + gap)
-        spans.append(span(f"L{i}", 20, y, 420, y + line_h))
-        spans.append(span(f"R{i}", 420 + gutter, y, 820 + gutter, y + line_h))
+        spans.append(span(prose("L", i), 20, y, 420, y + line_h))
+        spans.append(span(prose("R", i), 420 + gutter, y, 820 + gutter, y + line_h))
     return spans
+
+
+def column_rows(n: int = 6) -> list[str]:
+    return [prose("L", i) for i in range(n)] + [prose("R", i) for i in range(n)]
 
 
 def test_columns_with_a_narrow_gutter_are_not_merged_into_rows():
     # A gutter of one line height: rows grouping would join L0 and R0 into one line.
     for gutter in (20, 30, 60):
         got = texts(column_page(gutter))
-        assert got == [f"L{i}" for i in range(6)] + [f"R{i}" for i in range(6)], gutter
+        assert got == column_rows(), gutter
 
 
 def test_a_heading_across_columns_then_both_columns_then_a_page_number():
     spans = column_page(40) + [span("TITLE ACROSS", 200, 20, 700, 70), span("12", 420, 400, 450, 425)]
-    assert texts(spans) == ["TITLE ACROSS"] + [f"L{i}" for i in range(6)] + [f"R{i}" for i in range(6)] + ["12"]
+    assert texts(spans) == ["TITLE ACROSS"] + column_rows() + ["12"]
 
 
 def test_paragraph_breaks_lined_up_across_columns_do_not_interleave_them():
@@ -99,8 +108,8 @@ def test_paragraph_breaks_lined_up_across_columns_do_not_interleave_them():
     for col, x in (("L", 20), ("R", 470)):
         for i in range(6):
             y = 100 + i * 38 + (45 if i >= 3 else 0)  # a blank line after the third row
-            spans.append(span(f"{col}{i}", x, y, x + 400, y + 30))
-    assert texts(spans) == [f"L{i}" for i in range(6)] + [f"R{i}" for i in range(6)]
+            spans.append(span(prose(col, i), x, y, x + 400, y + 30))
+    assert texts(spans) == column_rows()
 
 
 def test_a_drop_cap_joins_its_word_and_does_not_merge_the_lines_beside_it():
@@ -130,10 +139,10 @@ def test_a_tilted_scan_keeps_its_columns_and_lines():
     spans = []
     for i in range(12):
         y = 100 + i * 36
-        spans.append(tilted(f"L{i}", 20, y, 420, y + 28))
-        spans.append(tilted(f"R{i}", 460, y, 860, y + 28))
+        spans.append(tilted(prose("L", i), 20, y, 420, y + 28))
+        spans.append(tilted(prose("R", i), 460, y, 860, y + 28))
     lines, _ = order_spans(spans)
-    assert [line.text for line in lines] == [f"L{i}" for i in range(12)] + [f"R{i}" for i in range(12)]
+    assert [line.text for line in lines] == column_rows(12)
 
 
 def test_table_cells_are_read_row_by_row():
@@ -173,3 +182,36 @@ def test_narrow_ragged_prose_columns_are_still_columns():
         y = 50 + 34 * i
         spans += [span(a, 20, y, 20 + 11 * len(a), y + 30), span(b, 240, y, 240 + 11 * len(b), y + 30)]
     assert texts(spans) == left + right
+
+
+def test_labels_beside_their_values_are_read_a_row_at_a_time_even_when_some_have_none():
+    # A registration form: a column of labels, values beside some of them, rows spaced wider
+    # than a paragraph's lines. A gutter runs the whole height, but it is no column break.
+    fields = [("MEDIA TYPE", "DIRECT MAIL"), ("MEDIA NAME", None), ("FREQUENCY", None), ("SPACE/COLOR", None),
+              ("ISSUE DATE", "10/4/99"), ("EXPIRATION DATE", "3/31/00"), ("CIRCULATION", "201,500"),
+              ("AREA(S)", "DISCOUNT SMOKERS GROUPS I AND II"), ("TITLE", None), ("COUPON VALUE", "$1.00 OFF")]
+    spans = []
+    for r, (label, value) in enumerate(fields):
+        y = 50 + 64 * r
+        spans.append(span(label, 20, y, 20 + 14 * len(label), y + 28))
+        if value:
+            spans.append(span(value, 400, y, 400 + 14 * len(value), y + 28))
+    assert texts(spans) == [" ".join(x for x in f if x) for f in fields]
+
+
+def test_a_line_tilted_on_its_own_does_not_swallow_its_neighbours():
+    import math
+
+    def tilted(text: str, x0: float, y0: float, x1: float, y1: float, degrees: float) -> Span:
+        a = math.radians(degrees)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        pts = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+        rot = [(cx + (x - cx) * math.cos(a) - (y - cy) * math.sin(a),
+                cy + (x - cx) * math.sin(a) + (y - cy) * math.cos(a)) for x, y in pts]
+        xs, ys = [p[0] for p in rot], [p[1] for p in rot]
+        return Span(text, (min(xs), min(ys), max(xs), max(ys)), 0.9, polygon=tuple(rot))
+
+    # A curled receipt: the header's long lines tilt by 4 degrees, the rest of it is straight.
+    header = [tilted(f"HEADER LINE {i}", 40, 20 + 32 * i, 640, 46 + 32 * i, -4.0) for i in range(4)]
+    body = [tilted(f"item {i} 1.00", 40, 200 + 32 * i, 300, 226 + 32 * i, 0.0) for i in range(8)]
+    assert texts(body + header) == [f"HEADER LINE {i}" for i in range(4)] + [f"item {i} 1.00" for i in range(8)]
