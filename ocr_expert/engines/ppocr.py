@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import threading
 import unicodedata
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 from PIL import Image
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ocr_expert.engines import check_role, register_engine
 from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError, PageLayout
+from ocr_expert.engines.page_fusion import MIN_CONFIDENCE, fuse_page
 from ocr_expert.engines.roles import Recognition
 from ocr_expert.engines.script_route import ArabicRouter, Candidate
 from ocr_expert.types import Span
@@ -51,6 +54,8 @@ class PPOCROptions(EngineOptions):
     device: Literal["cpu", "cuda"] = "cpu"
     arabic: str | None = "tesseract"
     arabic_options: dict[str, Any] | None = None
+    refine: Literal["tesseract"] | None = "tesseract"
+    refine_confidence: float = Field(MIN_CONFIDENCE, ge=0.0, le=1.0)
 
     @field_validator("model")
     @classmethod
@@ -88,6 +93,13 @@ class PPOCREngine(OCREngine):
             another engine (``"vision-encoder-decoder"`` with ``arabic_options={"model":
             "UBC-NLP/Qalam"}``), or ``None`` to keep PP-OCR's reading.
         arabic_options: options for that engine (default for Tesseract: ``lang="ara"``).
+        refine: a second reader of the whole page, ``"tesseract"`` (default) or ``None``:
+            each detected line takes Tesseract's words that lie on it when they are read with
+            ``refine_confidence`` or more and cover it, and confident lines of Tesseract's that
+            the detector missed are added (``ocr_expert.engines.page_fusion``). Tesseract
+            reads printed lines more exactly; PP-OCR finds the lines of forms, receipts and
+            photos. Without a Tesseract install the engine warns once and reads alone.
+        refine_confidence: the confidence (0..1) Tesseract's words need to be taken.
     """
 
     language = "ch+en"
@@ -114,12 +126,17 @@ class PPOCREngine(OCREngine):
         self._router = ArabicRouter.build(opts.arabic, opts.arabic_options) if opts.arabic else None
         if self._router is not None:
             self.language = "ch+en+ara"
+        self._refiner = _refiner(opts.refine)
+        self._refine_confidence = opts.refine_confidence
         # RapidOCR keeps per-call state on itself, so calls must not interleave.
         self._lock = threading.Lock()
 
     def config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"engine": "ppocr", "rapidocr": self._runner.version, **self.options}
         config["arabic"] = self._router.config() if self._router is not None else None
+        config["refine"] = None
+        if self._refiner is not None:
+            config["refine"] = {**self._refiner.config(), "confidence": self._refine_confidence}
         return config
 
     def detect(self, image: Image.Image) -> list[Span]:
@@ -136,6 +153,10 @@ class PPOCREngine(OCREngine):
         return [Recognition(text.strip() if score >= self.options["text_score"] else "", score) for text, score in read]
 
     def read_page(self, image: Image.Image) -> list[Span] | PageLayout:
+        second = None
+        if self._refiner is not None:
+            # Tesseract runs in its own process: it reads while PP-OCR does.
+            second = _POOL.submit(self._refiner.read_page, image)
         with self._lock:
             candidates = self._runner.read_page(_bgr(image))
         if self._router is not None:
@@ -145,6 +166,15 @@ class PPOCREngine(OCREngine):
                 page = whole.read_page(image)
                 if isinstance(page, PageLayout) and page.spans:
                     return page
+        if second is not None:
+            page = second.result()
+            if isinstance(page, PageLayout):
+                candidates = fuse_page(
+                    candidates,
+                    page,
+                    min_confidence=self._refine_confidence,
+                    keep_words=self.options["word_boxes"],
+                )
         return self._finish(candidates)
 
     def read_crop(self, image: Image.Image) -> list[Span]:
@@ -309,6 +339,24 @@ class _V4Runner:
             words = _v4_words(item, score) if word_boxes and len(item) >= 5 and item[3] else []
             candidates.append(Candidate(polygon, text, score, words=words))
         return candidates
+
+
+#: threads for second readings of pages, shared by every engine in the process
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ocr-refine")
+
+
+def _refiner(name: str | None) -> OCREngine | None:
+    """The second page reader (Tesseract, English, its own layout), or None when not asked
+    for or not installed (PP-OCR then reads alone, with one warning)."""
+    if name is None:
+        return None
+    from ocr_expert.engines.tesseract import TesseractEngine
+
+    try:
+        return TesseractEngine(lang="eng", psm=3)
+    except OCREngineError as exc:
+        warnings.warn(f"ppocr reads without its Tesseract second reading: {exc}", stacklevel=3)
+        return None
 
 
 def _dist_version(dist: str, module: Any) -> str:

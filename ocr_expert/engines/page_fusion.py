@@ -1,0 +1,132 @@
+"""Two readings of one page combined: a detector's lines re-read from a page reader's words.
+
+Measured on real scans (book pages, a court filing, journal pages, forms, receipts), neither
+reader is best everywhere. PP-OCR's detector finds the lines of forms, receipts and photos
+that Tesseract's page layout misses or garbles; Tesseract's recogniser reads printed lines
+more exactly (spaces, punctuation, long lines that PP-OCR's small recogniser squeezes), and
+on dense prose it finds lines the detector merged away. So the detector's lines keep their
+place, and each line takes the page reader's words that lie on it when they were read with
+confidence and cover the line's text; a line of the page reader's that no detected line holds
+is added when it was read with confidence. Lines another recogniser already re-read (Arabic
+lines routed to an Arabic reader) are left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ocr_expert.engines.base import PageLayout
+from ocr_expert.engines.script_route import Candidate
+from ocr_expert.types import Box
+
+#: a page reader's words replace a line's reading when their confidence is at least this ...
+MIN_CONFIDENCE = 0.9
+#: ... and they hold at least this share of the line's characters (a reading that covers only
+#: part of the line would drop the rest)
+MIN_COVER = 0.8
+#: a word belongs to a line when its centre lies within this share of the line's height from
+#: the line's centre; further off, it sits on a line the detector missed
+CENTRE_BAND = 0.3
+#: a missed line is added when it has at least this many letters or digits (not a speck)
+MIN_CHARACTERS = 3
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str
+    box: Box
+    score: float
+    line: int  # the page reader's line number
+
+
+def _words(page: PageLayout) -> list[_Word]:
+    words = []
+    for line_no, members in enumerate(page.lines):
+        for i in members:
+            span = page.spans[i]
+            if span.box is not None and span.text.strip():
+                words.append(_Word(span.text.strip(), span.box, span.score, line_no))
+    return words
+
+
+def _bounds(candidate: Candidate) -> Box:
+    xs = [p[0] for p in candidate.polygon]
+    ys = [p[1] for p in candidate.polygon]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _home(word: _Word, boxes: list[Box | None]) -> int | None:
+    """The detected line ``word`` lies on: its centre inside the line's box and near the
+    line's centre (the nearest such line), or None."""
+    cx, cy = (word.box[0] + word.box[2]) / 2, (word.box[1] + word.box[3]) / 2
+    best, best_off = None, 0.0
+    for i, box in enumerate(boxes):
+        if box is None or not (box[0] <= cx <= box[2] and box[1] <= cy <= box[3]):
+            continue
+        off = abs((box[1] + box[3]) / 2 - cy)
+        if off <= CENTRE_BAND * (box[3] - box[1]) and (best is None or off < best_off):
+            best, best_off = i, off
+    return best
+
+
+def confidence(words: list[_Word]) -> float:
+    """Character-weighted mean confidence of some words; 0 for none."""
+    chars = sum(len(w.text) for w in words)
+    return sum(w.score * len(w.text) for w in words) / chars if chars else 0.0
+
+
+def fuse_page(
+    candidates: list[Candidate],
+    page: PageLayout,
+    *,
+    min_confidence: float = MIN_CONFIDENCE,
+    keep_words: bool = False,
+) -> list[Candidate]:
+    """``candidates`` (a detector's lines as its recogniser read them) with the words of a
+    second reading of the same page (``page``: Tesseract's words and lines).
+
+    Each line whose words from ``page`` are read with at least ``min_confidence`` and hold at
+    least ``MIN_COVER`` of its characters takes them as its text (with their boxes as its
+    words when ``keep_words``); lines of ``page`` whose words lie on no detected line are added
+    after the others when read with that confidence. Rerouted candidates are left as they are,
+    and nothing is added on a page that has any (the second reader may not read that script).
+    """
+    usable = [not c.rerouted for c in candidates]
+    boxes: list[Box | None] = [_bounds(c) if ok else None for c, ok in zip(candidates, usable)]
+    on_line: dict[int, list[_Word]] = {}
+    missed: dict[int, list[_Word]] = {}
+    for word in _words(page):
+        home = _home(word, boxes)
+        if home is not None:
+            on_line.setdefault(home, []).append(word)
+        else:
+            missed.setdefault(word.line, []).append(word)
+    fused = []
+    for i, cand in enumerate(candidates):
+        words = sorted(on_line.get(i, []), key=lambda w: w.box[0])
+        text = " ".join(w.text for w in words)
+        score = confidence(words)
+        if words and score >= min_confidence and len(text) >= MIN_COVER * len(cand.text.strip()):
+            cand = replace(
+                cand,
+                text=text,
+                score=score,
+                words=[(w.text, w.box, w.score) for w in words] if keep_words else [],
+            )
+        fused.append(cand)
+    if all(usable):
+        for words in missed.values():
+            text = " ".join(w.text for w in words)
+            score = confidence(words)
+            if score >= min_confidence and sum(ch.isalnum() for ch in text) >= MIN_CHARACTERS:
+                x0 = min(w.box[0] for w in words)
+                y0 = min(w.box[1] for w in words)
+                x1 = max(w.box[2] for w in words)
+                y1 = max(w.box[3] for w in words)
+                polygon = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+                line_words = [(w.text, w.box, w.score) for w in words] if keep_words else []
+                fused.append(Candidate(polygon, text, score, words=line_words))
+    return fused
+
+
+__all__ = ["MIN_CONFIDENCE", "confidence", "fuse_page"]

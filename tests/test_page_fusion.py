@@ -1,0 +1,55 @@
+"""A detector's lines re-read from a second reader's words: what is taken, what is added."""
+
+from __future__ import annotations
+
+from ocr_expert.engines.base import PageLayout
+from ocr_expert.engines.page_fusion import fuse_page
+from ocr_expert.engines.script_route import Candidate
+from ocr_expert.types import Span
+
+
+def line(text: str, y: float, x0: float = 10, x1: float = 600, score: float = 0.95, rerouted: bool = False) -> Candidate:
+    return Candidate(((x0, y), (x1, y), (x1, y + 30), (x0, y + 30)), text, score, rerouted=rerouted)
+
+
+def page(lines: list[list[tuple[str, float, float, float]]]) -> PageLayout:
+    """Lines of (word, x0, y0, confidence), words 30 px tall and 12 px a letter wide."""
+    spans, members = [], []
+    for words in lines:
+        members.append([])
+        for text, x0, y0, conf in words:
+            members[-1].append(len(spans))
+            spans.append(Span(text, (x0, y0, x0 + 12 * len(text), y0 + 30), conf))
+    return PageLayout(spans=spans, lines=members, blocks=[0] * len(members))
+
+
+def test_confident_words_that_cover_a_line_replace_its_reading():
+    fused = fuse_page([line("Tit1e VII, as amended", 100)],
+                      page([[("Title", 12, 101, 0.96), ("VII,", 90, 100, 0.95), ("as", 150, 100, 0.97),
+                             ("amended", 190, 99, 0.96)]]))
+    assert [c.text for c in fused] == ["Title VII, as amended"]
+
+
+def test_an_unsure_or_partial_second_reading_leaves_the_line_alone():
+    unsure = page([[("Title", 12, 100, 0.6), ("VII", 90, 100, 0.7)]])
+    assert fuse_page([line("Title VII", 100)], unsure)[0].text == "Title VII"
+    partial = page([[("Title", 12, 100, 0.97)]])  # the rest of the line not found
+    assert fuse_page([line("Title VII, as amended", 100)], partial)[0].text == "Title VII, as amended"
+
+
+def test_a_confident_line_the_detector_missed_is_added_and_specks_are_not():
+    second = page([[("first", 12, 100, 0.95), ("line", 90, 100, 0.95)],
+                   [("Empire", 12, 150, 0.96), ("have", 100, 150, 0.93), ("reached", 170, 150, 0.95)],
+                   [("~", 300, 400, 0.95)],
+                   [("noise", 12, 500, 0.4)]])
+    fused = fuse_page([line("first line", 100)], second)
+    assert [c.text for c in fused] == ["first line", "Empire have reached"]
+    x0, y0 = fused[1].polygon[0]
+    assert (x0, y0) == (12, 150)  # where the words are, to be put in reading order
+
+
+def test_lines_read_by_another_script_route_are_kept_and_nothing_is_added_there():
+    arabic = line("مرحبا بكم", 100, rerouted=True)
+    second = page([[("aJ", 12, 100, 0.95), ("jb", 60, 100, 0.95)], [("stray", 12, 200, 0.97)]])
+    fused = fuse_page([arabic], second)
+    assert fused == [arabic]
