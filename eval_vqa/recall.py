@@ -14,6 +14,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
+from ocr_expert.words import join_digit_groups
+
 
 def normalise(text: str) -> str:
     """Lower-case words of ``text`` separated by single spaces, punctuation removed."""
@@ -22,13 +24,23 @@ def normalise(text: str) -> str:
     return " ".join("".join(kept).split())
 
 
+def _forms(text: str) -> set[str]:
+    """``normalise(text)``, and the same with space-grouped numbers joined (``31 846``)."""
+    plain = normalise(text)
+    return {plain, join_digit_groups(plain)}
+
+
 def answer_in_context(answers: Iterable[str], context: str) -> bool:
-    """True when any ground-truth answer appears, as a run of whole words, in ``context``."""
-    haystack = f" {normalise(context)} "
+    """True when any ground-truth answer appears, as a run of whole words, in ``context``.
+
+    A number grouped with spaces (``31 846``, as charts write it) also matches the answer
+    written ``31846`` or ``31,846``, and the other way round.
+    """
+    haystacks = [f" {form} " for form in _forms(context)]
     for answer in answers:
-        needle = normalise(answer)
-        if needle and f" {needle} " in haystack:
-            return True
+        for needle in _forms(answer):
+            if needle and any(f" {needle} " in haystack for haystack in haystacks):
+                return True
     return False
 
 

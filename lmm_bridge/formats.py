@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from lmm_bridge.variants import UnitKind, VariantSpec
 from ocr_expert.types import Box, OCRResult
+from ocr_expert.words import split_words
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class Unit:
 def extract_units(result: OCRResult, kind: UnitKind) -> list[Unit]:
     """Units of the requested kind in reading order.
 
-    ``word``: whitespace-separated words of each line (a word inherits the score and box of
+    ``word``: whitespace-separated words of each line, a number grouped with spaces
+    (``31 846``) kept whole (a word inherits the score and box of
     the span it lies in when the line maps word-for-word onto its spans, else the line's);
     ``span``: engine spans in reading order; ``line``: whole lines.
     """
@@ -43,8 +45,8 @@ def extract_units(result: OCRResult, kind: UnitKind) -> list[Unit]:
                 if s.text.strip():
                     units.append(Unit(s.text.strip(), s.score, s.box, len(units)))
             continue
-        words = line.text.split()
-        span_words = [(w, s) for s in spans for w in s.text.split()]
+        words = split_words(line.text)
+        span_words = [(w, s) for s in spans for w in split_words(s.text)]
         aligned = [w for w, _ in span_words] == words
         for k, word in enumerate(words):
             score, box = (span_words[k][1].score, span_words[k][1].box) if aligned else (
