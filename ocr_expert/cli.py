@@ -12,7 +12,7 @@ from typing import Any
 from ocrvqa.errors import OcrvqaError
 
 SAMPLE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
-IMAGE_SUFFIXES = SAMPLE_SUFFIXES + (".gif", ".bmp", ".tif", ".tiff")
+IMAGE_SUFFIXES = SAMPLE_SUFFIXES + (".gif", ".bmp", ".tif", ".tiff", ".pdf")
 
 
 def sample_images() -> list[Path]:
@@ -111,6 +111,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ocr.add_argument("--samples", action="store_true", help="read the bundled sample images")
     ocr.add_argument("--json", action="store_true", help="print one JSON result per line")
     ocr.add_argument("--draw", metavar="DIR", help="write each image with boxes and text drawn")
+    ocr.add_argument("--pages", help="PDF pages to read, e.g. 1-3,5 (default: all)")
+    ocr.add_argument("--dpi", type=int, default=200, help="resolution PDF pages are rendered at (default 200)")
+    ocr.add_argument("--text-layer", choices=["auto", "always", "never"], default="auto",
+                     help="PDF pages: read the text layer where a page has one (auto), always, or never (OCR)")
     _add_engine_arguments(ocr)
     ocr.set_defaults(func=run_ocr)
 
@@ -131,6 +135,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_ocr(args: argparse.Namespace) -> int:
     from ocr_expert.engines.base import OCREngineError
     from ocr_expert.image_io import load_image
+    from ocr_expert.pdf import is_pdf
 
     images = expand_images(args.images) + (sample_images() if args.samples else [])
     if not images:
@@ -151,23 +156,32 @@ def run_ocr(args: argparse.Namespace) -> int:
     bar = tqdm(images, desc="OCR", unit="img", disable=len(images) < 4, file=sys.stderr)
     for path in bar:
         try:
-            result = expert.read(path, mode=args.mode)
+            if is_pdf(path):
+                pages = expert.read_pdf(path, pages=args.pages, dpi=args.dpi, text_layer=args.text_layer,
+                                        mode="page" if args.mode == "auto" else args.mode)
+            else:
+                pages = [(None, expert.read(path, mode=args.mode))]
         except OcrvqaError as exc:
             failures += 1
             bar.write(f"error: {exc}", file=sys.stderr)
             continue
-        if args.json:
-            record = {"image": str(path), **result.to_dict()}
-            bar.write(json.dumps(record, ensure_ascii=False))
-        else:
-            notes = "".join(f", {n}" for n in result.notes)
-            header = f"== {path} ({result.engine}, {len(result.lines)} lines, {result.direction}{notes})"
-            bar.write(header + "\n" + result.text)
-        if draw_dir:
-            from ocr_expert.draw import draw_result
+        for page, result in pages:
+            where = str(path) if page is None else f"{path} page {page}"
+            if args.json:
+                record = {"image": str(path), **({} if page is None else {"page": page}), **result.to_dict()}
+                bar.write(json.dumps(record, ensure_ascii=False))
+            else:
+                notes = "".join(f", {n}" for n in result.notes)
+                header = f"== {where} ({result.engine}, {len(result.lines)} lines, {result.direction}{notes})"
+                bar.write(header + "\n" + result.text)
+            if draw_dir:
+                from ocr_expert.draw import draw_result
+                from ocr_expert.pdf import render_page
 
-            out = draw_dir / overlay_name(path, overlay_names)
-            draw_result(load_image(path).image, result).save(out)
+                out = draw_dir / overlay_name(path if page is None else path.with_name(f"{path.stem}-p{page}"),
+                                              overlay_names)
+                image = load_image(path).image if page is None else render_page(path, page, dpi=args.dpi)
+                draw_result(image, result).save(out)
     if draw_dir:
         print(f"overlays written to {draw_dir}", file=sys.stderr)
     return 1 if failures else 0

@@ -122,6 +122,44 @@ class OCRExpert:
             self.cache.put(key, result, fields)
         return result
 
+    def read_pdf(
+        self,
+        pdf: str | Path | bytes,
+        *,
+        pages: str | Sequence[int] | None = None,
+        dpi: int = 200,
+        text_layer: Literal["auto", "always", "never"] = "auto",
+        mode: Mode = "page",
+    ) -> list[tuple[int, OCRResult]]:
+        """Read the pages of a PDF: ``[(page number, result), ...]``, numbered from 1.
+
+        ``pages``: ``"1-3,5"`` or a list (default: all). ``text_layer``: ``"auto"`` reads a
+        page's text layer where it holds text (a PDF made by a program: exact, no OCR) and OCRs
+        the page rendered at ``dpi`` where it does not (a scan); ``"never"`` always OCRs;
+        ``"always"`` never OCRs (a page without a layer comes back empty).
+        """
+        from ocr_expert import pdf as pdf_pages
+
+        if not pdf_pages.is_pdf(pdf):
+            raise ImageInputError(f"not a PDF file: {pdf if not isinstance(pdf, bytes) else '<bytes>'}")
+        numbers = pdf_pages.parse_pages(pages, pdf_pages.page_count(pdf))
+        out = []
+        for number in numbers:
+            if text_layer != "never":
+                spans, size = pdf_pages.text_layer(pdf, number, dpi=dpi)
+                if text_layer == "always" or pdf_pages.has_text_layer(spans):
+                    lines, direction = order_spans(spans, self.direction)
+                    out.append((number, OCRResult(
+                        spans=tuple(spans), lines=tuple(lines), width=size[0], height=size[1],
+                        engine="pdf-text-layer", config={"engine": "pdf-text-layer", "dpi": dpi},
+                        direction=direction, notes=(f"page {number}: the PDF's text layer",),
+                    )))
+                    continue
+            image = pdf_pages.render_page(pdf, number, dpi=dpi)
+            result = self.read(image, mode=mode)
+            out.append((number, replace(result, notes=result.notes + (f"page {number} rendered at {dpi} dpi",))))
+        return out
+
     def _lookup(self, image: ImageSource, mode: Mode) -> tuple[str | None, Any, Any, OCRResult | None]:
         """(cache key, its fields, loaded image or None on a hit, cached result or None on a miss)."""
         key, fields, loaded = None, None, None
@@ -323,6 +361,8 @@ def _retry_as_crop(found: list[Span] | PageLayout, mode: Mode, used: str, image:
 
 
 def _noted(result: OCRResult, loaded: Any) -> OCRResult:
+    if getattr(loaded, "note", ""):  # a PDF page: say which
+        return replace(result, notes=result.notes + (loaded.note,))
     if getattr(loaded, "frames", 1) > 1:  # an animated GIF or a multi-page TIFF: say what was read
         return replace(result, notes=result.notes + (f"read frame 1 of {loaded.frames}",))
     return result

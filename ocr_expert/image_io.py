@@ -39,6 +39,7 @@ class LoadedImage:
     digest: str  # sha256 of the file bytes, or of the decoded pixels for in-memory images
     name: str  # how to name the input in messages and logs
     frames: int = 1  # frames in the file (animated GIF, multi-page TIFF); the first is read
+    note: str = ""  # how the image was made from the input, when that is worth saying (a PDF page)
 
 
 def describe(source: Any) -> str:
@@ -88,10 +89,14 @@ def load_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> 
                 raise ImageInputError(f"image path is a folder, not a file: {name}")
             if path.stat().st_size == 0:
                 raise ImageInputError(f"image file is empty: {name}")
+            if _is_pdf(path):
+                return _first_pdf_page(path, name, digest, max_pixels)
             image = _open(path, name, max_pixels)
         elif isinstance(source, (bytes, bytearray)):
             if not source:
                 raise ImageInputError("image bytes are empty")
+            if _is_pdf(source):
+                return _first_pdf_page(bytes(source), name, digest, max_pixels)
             image = _open(io.BytesIO(source), name, max_pixels)
         elif isinstance(source, Image.Image):
             _check_size(source.size, name, max_pixels)
@@ -116,6 +121,26 @@ def load_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> 
     if digest is None:
         digest = pixel_digest(rgb)
     return LoadedImage(image=rgb, digest=digest, name=name, frames=frames)
+
+
+def _is_pdf(source: Path | bytes | bytearray) -> bool:
+    from ocr_expert.pdf import is_pdf
+
+    return is_pdf(source)
+
+
+def _first_pdf_page(source: Path | bytes, name: str, digest: str | None, max_pixels: int) -> LoadedImage:
+    """A PDF's first page rendered at the default resolution (``OCRExpert.read_pdf`` reads
+    the others, and text layers)."""
+    from ocr_expert.pdf import DEFAULT_DPI, page_count, render_page
+
+    pages = page_count(source)
+    if pages == 0:
+        raise ImageInputError(f"PDF has no pages: {name}")
+    image = render_page(source, 1, dpi=DEFAULT_DPI)
+    _check_size(image.size, name, max_pixels)
+    note = f"read page 1 of {pages} of a PDF at {DEFAULT_DPI} dpi"
+    return LoadedImage(image=image, digest=digest or pixel_digest(image), name=name, frames=1, note=note)
 
 
 def check_readable_shape(image: Image.Image, name: str, max_ratio: float = MAX_ASPECT_RATIO) -> None:
