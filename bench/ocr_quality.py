@@ -245,6 +245,7 @@ class Row:
 class Results:
     rows: list[Row] = field(default_factory=list)
     layouts: list[dict[str, Any]] = field(default_factory=list)
+    images: list[dict[str, Any]] = field(default_factory=list)
     sign_psm: dict[str, float] = field(default_factory=dict)
     recall: list[dict[str, Any]] = field(default_factory=list)
     tolerance: float = 0.002
@@ -364,6 +365,14 @@ def measure(
                 project_readings.append(p)
                 if kind == "page":
                     by_layout.setdefault(f"{item.layout} ({lang})", []).append((item, d, p))
+                    norm = NORMALIZATION[lang]
+                    results.images.append({
+                        "config": config.label, "direct": runner.direct(key).name,
+                        "image": item.image.name, "layout": item.layout,
+                        "cer_direct": score_corpus([(d.text, item.text)], norm).cer,
+                        "cer_project": score_corpus([(p.text, item.text)], norm).cer if p else None,
+                        "s_direct": d.seconds, "s_project": p.seconds if p else None,
+                    })
                 if bar:
                     bar.update(1)
             norm = NORMALIZATION[lang]
@@ -458,10 +467,40 @@ def markdown(results: Results) -> str:
                 "| engine (project) | layout | n | CER direct | CER project |", "|---|---|---|---|---|"]
         out += [f"| {x['config']} | {x['layout']} | {x['n']} | {_f(x['cer_direct'])} | {_f(x['cer_project'])} |"
                 for x in results.layouts]
+    if results.images:
+        out += ["", "Pages one by one (CER, seconds per page):", "",
+                "| engine (project) | image | CER direct | CER project | s direct | s project |",
+                "|---|---|---|---|---|---|"]
+        out += [f"| {x['config']} | {x['image']} | {_f(x['cer_direct'])} | {_f(x['cer_project'])} | "
+                f"{_f(x['s_direct'], 2)} | {_f(x['s_project'], 2)} |" for x in results.images]
+        out += _best_direct(results)
     if results.sign_psm:
         out += ["", "Tesseract eng called directly on English signs: "
                 + ", ".join(f"{k} CER {v:.3f}" for k, v in results.sign_psm.items())]
     return "\n".join(out)
+
+
+def _best_direct(results: Results, tolerance: float = 0.01) -> list[str]:
+    """The default engine beside the better of PP-OCRv6 and Tesseract called directly, page by
+    page, when both were measured: the default must be no worse than either (+ tolerance)."""
+    direct: dict[tuple[str, str], float] = {}
+    default: dict[str, dict[str, Any]] = {}
+    for x in results.images:
+        direct[(x["direct"], x["image"])] = x["cer_direct"]
+        if x["config"] == CONFIGS["ppocr"].label:
+            default[x["image"]] = x
+    engines = sorted({d for d, _ in direct})
+    if len(engines) < 2 or not default:
+        return []
+    out = ["", f"The default engine beside the best engine called directly (no worse = within +{tolerance}):", "",
+           "| image | " + " | ".join(engines) + " | default engine | no worse |",
+           "|---|" + "---|" * len(engines) + "---|---|"]
+    for image, x in default.items():
+        readings = [direct.get((e, image)) for e in engines]
+        best = min(r for r in readings if r is not None)
+        flag = "n/a" if x["cer_project"] is None else ("yes" if x["cer_project"] <= best + tolerance else "**NO**")
+        out.append(f"| {image} | " + " | ".join(_f(r) for r in readings) + f" | {_f(x['cer_project'])} | {flag} |")
+    return out
 
 
 def recall_markdown(results: Results) -> str:
