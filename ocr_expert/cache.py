@@ -25,7 +25,7 @@ from ocrvqa.files import cache_dir, parse_json_object, write_atomic
 log = logging.getLogger(__name__)
 
 #: bump when the stored format or the reading-order logic changes what is stored
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 
 
 def default_cache_dir() -> Path:
