@@ -4,12 +4,15 @@ For engines that give boxes alone (PP-OCR's detector, dataset tokens), the page 
 regions by recursive XY-cut on the spans themselves, before any line is formed: grouping
 boxes into rows first merges the lines of two columns that sit side by side, and the lines
 beside a drop cap. A column cut needs a vertical gutter that runs the region's whole height
-with a tall, wide column of running text on each side (rows of several words, as closely
-spaced as a paragraph's lines): labels beside their values, table columns and receipt fields
-are read a row at a time. A wide empty band (a section break, a footer) is cut first. Inside a region the spans form lines by vertical overlap, a drop cap or other tall
-span joining the first line it stands beside. A tilted scan is straightened first (from the
-slope of the detector's polygons), for ordering only, and each line is taken at its own
-polygon's height, so a line tilted on its own does not swallow its neighbours.
+with a tall, wide column on each side, and running text on both sides (rows of several
+words, as closely spaced as a paragraph's lines) or on one side with sentences running on
+from line to line (a paragraph beside a sidebar of facts): labels beside their values, table
+columns and receipt fields are read a row at a time. A wide empty band (a section break, a
+footer) is cut first. Inside a region the spans form lines by vertical overlap, a drop cap or
+other tall span joining the first line it stands beside (a line in a large font, with nothing
+beside it, stays a line of its own). A tilted scan is straightened first (from the slope of
+the detector's polygons), for ordering only, and each line is taken at its own polygon's
+height, so a line tilted on its own does not swallow its neighbours.
 
 A line is right-to-left when most of its strong characters are (Arabic, Hebrew, ...), and
 its spans are then joined from the right; columns are read right to left on a right-to-left
@@ -50,6 +53,8 @@ TEXT_WORDS = 3
 #: ... and rows closer than this many line heights (a form's fields and a table's rows sit
 #: further apart than the lines of a paragraph)
 TEXT_LEADING = 1.6
+#: a side whose rows start in lower case this often holds sentences running from line to line
+RUNS_ON = 0.25
 
 
 def text_direction(text: str) -> Direction | None:
@@ -245,7 +250,10 @@ def _lines_in(members: list[int], boxes: dict[int, list[float]]) -> list[list[in
     for m in sorted(tall, key=lambda k: boxes[k][1]):
         box = boxes[m]
         for band_box, band in bands:
-            if min(box[3], band_box[3]) - max(box[1], band_box[1]) > 0:
+            # A drop cap stands beside the lines it joins; a line in a large font (a
+            # receipt's "Total") over or under smaller text is a line of its own.
+            beside = all(boxes[k][0] >= box[2] or boxes[k][2] <= box[0] for k in band)
+            if beside and min(box[3], band_box[3]) - max(box[1], band_box[1]) > 0:
                 band.append(m)
                 break
         else:
@@ -314,6 +322,22 @@ def _xy_cut(
         leading = statistics.median(b - a for a, b in zip(centres, centres[1:])) / unit
         return words >= TEXT_WORDS and leading <= TEXT_LEADING
 
+    def runs_on(side: list[int]) -> bool:
+        # Sentences running from line to line: in a script with capitals, a paragraph's
+        # lines often start in lower case, a list's items, labels and table rows do not.
+        if texts is None or not any(ch.islower() for m in side for ch in texts[m]):
+            return False
+        rows = sorted(_lines_in(side, boxes), key=lambda row: min(boxes[m][1] for m in row))
+        firsts = [texts[min(row, key=lambda m: boxes[m][0])].lstrip("\"'“‘(") for row in rows[1:]]
+        return sum(1 for f in firsts if f[:1].islower()) >= RUNS_ON * max(len(firsts), 1)
+
+    def text_column_beside(left: list[int], right: list[int]) -> bool:
+        # Running text on both sides (newspaper columns), or a paragraph beside a list of
+        # short items (a sidebar of facts): either way a reader finishes one side first.
+        if is_running_text(left) and is_running_text(right):
+            return True
+        return any(is_running_text(side) and runs_on(side) for side in (left, right))
+
     def widest_gap(members: list[int], axis: int) -> tuple[float, float]:
         """(gap size, cut position) of the widest empty stretch along an axis."""
         ranges = sorted((boxes[m][axis], boxes[m][axis + 2]) for m in members)
@@ -338,7 +362,7 @@ def _xy_cut(
         left = [m for m in members if boxes[m][0] < x_at]
         right = [m for m in members if boxes[m][0] >= x_at]
         columns = (x_gap >= COLUMN_GAP * unit and is_column(left) and is_column(right)
-                   and not is_grid(left, right) and is_running_text(left) and is_running_text(right))
+                   and not is_grid(left, right) and text_column_beside(left, right))
         section_break = y_gap > PARAGRAPH_GAP * unit and y_gap >= x_gap
         if columns and section_break:
             # Columns that go on, tall, on both sides of the empty band: the band is a

@@ -215,3 +215,21 @@ def test_a_line_tilted_on_its_own_does_not_swallow_its_neighbours():
     header = [tilted(f"HEADER LINE {i}", 40, 20 + 32 * i, 640, 46 + 32 * i, -4.0) for i in range(4)]
     body = [tilted(f"item {i} 1.00", 40, 200 + 32 * i, 300, 226 + 32 * i, 0.0) for i in range(8)]
     assert texts(body + header) == [f"HEADER LINE {i}" for i in range(4)] + [f"item {i} 1.00" for i in range(8)]
+
+
+def test_a_sidebar_of_short_facts_beside_a_paragraph_is_read_after_it():
+    prose_rows = ["The old lighthouse is open to visitors", "on Sundays from May to October. Readers",
+                  "wrote to the newspaper to complain about", "the closing of the post office. Traffic on",
+                  "the ring road has doubled since the", "factory opened last spring."]
+    facts = ["Key facts", "Museums: 3", "Area: 36 square miles", "Schools: 21", "Bridges: 7"]
+    spans = [span(t, 20, 50 + 34 * i, 20 + 11 * len(t), 80 + 34 * i) for i, t in enumerate(prose_rows)]
+    spans += [span(t, 560, 84 + 34 * i, 560 + 11 * len(t), 114 + 34 * i) for i, t in enumerate(facts)]
+    assert texts(spans) == prose_rows + facts
+
+
+def test_a_line_in_a_large_font_stays_a_line_of_its_own():
+    # A receipt: "Takeaway" printed twice as tall as the lines above and below it.
+    spans = [span("Transaction by: Cashier", 20, 100, 280, 124),
+             span("Takeaway", 20, 118, 200, 184),  # its box reaches into both neighbours
+             span("No Description", 20, 180, 180, 204), span("Amt (RM)", 330, 180, 430, 204)]
+    assert texts(spans) == ["Transaction by: Cashier", "Takeaway", "No Description Amt (RM)"]
