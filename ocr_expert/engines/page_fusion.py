@@ -2,13 +2,15 @@
 
 Measured on real scans (book pages, a court filing, journal pages, forms, receipts), neither
 reader is best everywhere. PP-OCR's detector finds the lines of forms, receipts and photos
-that Tesseract's page layout misses or garbles; Tesseract's recogniser reads printed lines
-more exactly (spaces, punctuation, long lines that PP-OCR's small recogniser squeezes), and
-on dense prose it finds lines the detector merged away. So the detector's lines keep their
-place, and each line takes the page reader's words that lie on it when they were read with
-confidence and cover the line's text; a line of the page reader's that no detected line holds
-is added when it was read with confidence. Lines another recogniser already re-read (Arabic
-lines routed to an Arabic reader) are left alone.
+that Tesseract's page layout misses or garbles, and reads most lines as well; Tesseract reads
+the lines PP-OCR is unsure of (a running head in a small font, a faint line) and, on dense
+prose, finds lines the detector missed. So the detector's lines keep their place; a line
+PP-OCR read with less than ``UNSURE_BELOW`` confidence takes the page reader's words that lie
+on it when they were read with confidence and cover the line's text; and a line of the page
+reader's that lies outside every detected line is added when it was read with confidence.
+Where both are sure, PP-OCR's reading stays: on real pages the two disagreed on a word or two,
+each right as often as the other. Lines another recogniser already re-read (Arabic lines
+routed to an Arabic reader) are left alone.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from ocr_expert.engines.base import PageLayout
 from ocr_expert.engines.script_route import Candidate
 from ocr_expert.types import Box
 
-#: a page reader's words replace a line's reading when their confidence is at least this ...
+#: a line read with less confidence than this is offered the page reader's words ...
+UNSURE_BELOW = 0.9
+#: ... which replace its reading when their confidence is at least this ...
 MIN_CONFIDENCE = 0.9
 #: ... and they hold at least this share of the line's characters (a reading that covers only
 #: part of the line would drop the rest)
@@ -27,6 +31,8 @@ MIN_COVER = 0.8
 #: a word belongs to a line when its centre lies within this share of the line's height from
 #: the line's centre; further off, it sits on a line the detector missed
 CENTRE_BAND = 0.3
+#: a word lies outside the detected lines when less than this share of it is inside any of them
+MISSED_INSIDE = 0.5
 #: a missed line is added when it has at least this many letters or digits (not a speck)
 MIN_CHARACTERS = 3
 
@@ -69,6 +75,17 @@ def _home(word: _Word, boxes: list[Box | None]) -> int | None:
     return best
 
 
+def _inside(word: _Word, boxes: list[Box | None]) -> float:
+    """The largest share of ``word``'s box that lies inside one of ``boxes``."""
+    x0, y0, x1, y1 = word.box
+    area = max((x1 - x0) * (y1 - y0), 1e-6)
+    return max(
+        (max(0.0, min(b[2], x1) - max(b[0], x0)) * max(0.0, min(b[3], y1) - max(b[1], y0)) / area
+         for b in boxes if b is not None),
+        default=0.0,
+    )
+
+
 def confidence(words: list[_Word]) -> float:
     """Character-weighted mean confidence of some words; 0 for none."""
     chars = sum(len(w.text) for w in words)
@@ -85,10 +102,11 @@ def fuse_page(
     """``candidates`` (a detector's lines as its recogniser read them) with the words of a
     second reading of the same page (``page``: Tesseract's words and lines).
 
-    Each line whose words from ``page`` are read with at least ``min_confidence`` and hold at
-    least ``MIN_COVER`` of its characters takes them as its text (with their boxes as its
-    words when ``keep_words``); lines of ``page`` whose words lie on no detected line are added
-    after the others when read with that confidence. Rerouted candidates are left as they are,
+    Each line read with less than ``UNSURE_BELOW`` confidence whose words from ``page`` are
+    read with at least ``min_confidence`` and hold at least ``MIN_COVER`` of its characters
+    takes them as its text (with their boxes as its words when ``keep_words``); lines of
+    ``page`` whose words lie outside every detected line are added after the others when read
+    with that confidence. Rerouted candidates are left as they are,
     and nothing is added on a page that has any (the second reader may not read that script).
     """
     usable = [not c.rerouted for c in candidates]
@@ -99,14 +117,15 @@ def fuse_page(
         home = _home(word, boxes)
         if home is not None:
             on_line.setdefault(home, []).append(word)
-        else:
+        elif _inside(word, boxes) < MISSED_INSIDE:
             missed.setdefault(word.line, []).append(word)
     fused = []
     for i, cand in enumerate(candidates):
         words = sorted(on_line.get(i, []), key=lambda w: w.box[0])
         text = " ".join(w.text for w in words)
         score = confidence(words)
-        if words and score >= min_confidence and len(text) >= MIN_COVER * len(cand.text.strip()):
+        unsure = cand.score < UNSURE_BELOW
+        if unsure and words and score >= min_confidence and len(text) >= MIN_COVER * len(cand.text.strip()):
             cand = replace(
                 cand,
                 text=text,
