@@ -110,3 +110,13 @@ def test_pdf_bytes_in_memory_are_not_taken_for_an_image(tmp_path):
     from ocr_expert.pdf import is_pdf
 
     assert is_pdf(buffer.getvalue()) and not is_pdf(b"\x89PNG\r\n")
+
+
+def test_a_model_that_opens_image_files_gets_the_first_page_as_png(tmp_path):
+    from lmm_bridge.image_files import image_path_for
+
+    pdf = scanned_pdf(tmp_path / "scan.pdf", 2)
+    path = image_path_for(pdf, tmp_path / "images")
+    assert path.endswith(".png")
+    with Image.open(path) as image:
+        assert image.size == (200, 400)  # page 1 at 200 dpi
