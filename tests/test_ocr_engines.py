@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import render_lines
-from PIL import Image
+from PIL import Image, ImageDraw
 from rapidfuzz.distance import Levenshtein
 
 from ocr_expert import OCRExpert
@@ -225,3 +225,20 @@ def test_full_width_letters_from_the_chinese_models_are_folded():
     from ocr_expert.engines.ppocr import _nfkc
 
     assert _nfkc("ＡＢＣ１２３") == "ABC123"
+
+
+def test_ppocr_reads_a_small_photo_scaled_up_and_answers_in_its_own_pixels(ppocr):
+    from ocr_expert.draw import _font
+
+    image = Image.new("RGB", (240, 120), (40, 90, 160))
+    ImageDraw.Draw(image).text((20, 40), "EXIT 12", font=_font(30), fill="white")
+    result = ppocr.read(image, mode="page")
+    assert result.text == "EXIT 12"
+    (x0, y0, x1, y1) = result.lines[0].box
+    assert 10 <= x0 < x1 <= 240 and 30 <= y0 < y1 <= 90  # where the text is in the 240x120 image
+    assert result.config["upscale_below"] == 480 and result.config["refine"]["engine"] == "tesseract"
+
+
+def test_ppocr_without_its_second_reader_says_so_in_its_config():
+    engine_config = OCRExpert("ppocr", refine=None, upscale_below=0, use_cache=False).config()
+    assert engine_config["refine"] is None and engine_config["upscale_below"] == 0

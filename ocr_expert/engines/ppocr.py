@@ -32,6 +32,9 @@ from ocr_expert.engines.script_route import ArabicRouter, Candidate
 from ocr_expert.types import Span
 
 MODELS = ("PP-OCRv6", "PP-OCRv4")
+#: the long side small pages are scaled up to before reading (``upscale_below``): twice a
+#: 320 px photo, which read best there (three times read worse)
+UPSCALE_TO = 640
 #: default box growth per model. PP-OCRv4 at RapidOCR's own 1.6 crops lines so tightly that its
 #: recogniser drops the spaces between Latin words at 14-28 px text (CER 10 % -> 2 % at 2.4);
 #: PP-OCRv6's recogniser keeps them at its own default.
@@ -55,6 +58,7 @@ class PPOCROptions(EngineOptions):
     arabic: str | None = "tesseract"
     arabic_options: dict[str, Any] | None = None
     refine: Literal["tesseract"] | None = "tesseract"
+    upscale_below: int = Field(480, ge=0)
     refine_confidence: float = Field(MIN_CONFIDENCE, ge=0.0, le=1.0)
 
     @field_validator("model")
@@ -100,6 +104,9 @@ class PPOCREngine(OCREngine):
             reads printed lines more exactly; PP-OCR finds the lines of forms, receipts and
             photos. Without a Tesseract install the engine warns once and reads alone.
         refine_confidence: the confidence (0..1) Tesseract's words need to be taken.
+        upscale_below: a page whose long side is shorter than this many pixels (a small
+            photo) is read scaled up to a long side of ``UPSCALE_TO`` (640); 0: never. On
+            320x200 scene photos this raised OCR answer recall from 83 % to 92 %.
     """
 
     language = "ch+en"
@@ -119,6 +126,7 @@ class PPOCREngine(OCREngine):
             "max_side_len": opts.max_side_len,
             "use_cls": opts.use_cls,
             "word_boxes": opts.word_boxes,
+            "upscale_below": opts.upscale_below,
         }
         self.device = opts.device
         runner_cls = _V6Runner if model == "PP-OCRv6" else _V4Runner
@@ -153,6 +161,17 @@ class PPOCREngine(OCREngine):
         return [Recognition(text.strip() if score >= self.options["text_score"] else "", score) for text, score in read]
 
     def read_page(self, image: Image.Image) -> list[Span] | PageLayout:
+        scale = 1.0
+        if 0 < max(image.size) < self.options["upscale_below"]:
+            # A small photo's text is a few pixels tall: read it scaled up, report it in the
+            # image's own pixels.
+            scale = UPSCALE_TO / max(image.size)
+            size = (round(image.width * scale), round(image.height * scale))
+            image = image.resize(size, Image.Resampling.LANCZOS)
+        found = self._read_page(image)
+        return found if scale == 1.0 else _scaled(found, 1.0 / scale)
+
+    def _read_page(self, image: Image.Image) -> list[Span] | PageLayout:
         second = None
         if self._refiner is not None:
             # Tesseract runs in its own process: it reads while PP-OCR does.
@@ -357,6 +376,19 @@ def _refiner(name: str | None) -> OCREngine | None:
     except OCREngineError as exc:
         warnings.warn(f"ppocr reads without its Tesseract second reading: {exc}", stacklevel=3)
         return None
+
+
+def _scaled(found: list[Span] | PageLayout, factor: float) -> list[Span] | PageLayout:
+    """Spans (or a layout's spans) with boxes and polygons multiplied by ``factor``."""
+
+    def scale(span: Span) -> Span:
+        box = None if span.box is None else tuple(v * factor for v in span.box)
+        polygon = None if span.polygon is None else tuple((x * factor, y * factor) for x, y in span.polygon)
+        return Span(text=span.text, box=box, score=span.score, polygon=polygon)  # type: ignore[arg-type]
+
+    if isinstance(found, PageLayout):
+        return PageLayout(spans=[scale(s) for s in found.spans], lines=found.lines, blocks=found.blocks)
+    return [scale(s) for s in found]
 
 
 def _dist_version(dist: str, module: Any) -> str:
