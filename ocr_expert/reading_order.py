@@ -9,8 +9,8 @@ words, as closely spaced as a paragraph's lines) or on one side with sentences r
 from line to line (a paragraph beside a sidebar of facts): labels beside their values, table
 columns and receipt fields are read a row at a time. A wide empty band (a section break, a
 footer) is cut first. Inside a region the spans form lines by vertical overlap, a drop cap or
-other tall span joining the first line it stands beside (a line in a large font, with nothing
-beside it, stays a line of its own). A tilted scan is straightened first (from the slope of
+other tall span joining the first line it stands before (a line in a large font, a title
+beside its byline, stays a line of its own). A tilted scan is straightened first (from the slope of
 the detector's polygons), for ordering only, and each line is taken at its own polygon's
 height, so a line tilted on its own does not swallow its neighbours.
 
@@ -29,7 +29,9 @@ from collections.abc import Sequence
 from ocr_expert.types import Box, Direction, Line, Span
 
 #: spans join a line when their vertical overlap is at least this share of the smaller height
-LINE_OVERLAP = 0.5
+#: (a detector's boxes are taller than their text: neighbouring rows of a photographed
+#: receipt overlap by half)
+LINE_OVERLAP = 0.6
 #: a vertical whitespace gutter between columns must be at least this many line heights
 COLUMN_GAP = 0.6
 #: ... and each side at least this many line heights wide ...
@@ -222,7 +224,7 @@ def _corners(box: list[float]) -> list[tuple[float, float]]:
     return [(box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3])]
 
 
-def _lines_in(members: list[int], boxes: dict[int, list[float]]) -> list[list[int]]:
+def _lines_in(members: list[int], boxes: dict[int, list[float]], page_dir: Direction = "ltr") -> list[list[int]]:
     """Spans of one region grouped into lines, top to bottom.
 
     Spans join a line by vertical overlap. A tall span (a drop cap, a big figure beside small
@@ -250,9 +252,13 @@ def _lines_in(members: list[int], boxes: dict[int, list[float]]) -> list[list[in
     for m in sorted(tall, key=lambda k: boxes[k][1]):
         box = boxes[m]
         for band_box, band in bands:
-            # A drop cap stands beside the lines it joins; a line in a large font (a
-            # receipt's "Total") over or under smaller text is a line of its own.
-            beside = all(boxes[k][0] >= box[2] or boxes[k][2] <= box[0] for k in band)
+            # A drop cap stands before the lines it joins (left of them, right of them on a
+            # right-to-left page); a line in a large font over, under or after smaller text
+            # (a receipt's "Total", a title beside its byline) is a line of its own.
+            if page_dir == "rtl":
+                beside = all(boxes[k][2] <= box[0] for k in band)
+            else:
+                beside = all(boxes[k][0] >= box[2] for k in band)
             if beside and min(box[3], band_box[3]) - max(box[1], band_box[1]) > 0:
                 band.append(m)
                 break
@@ -383,7 +389,7 @@ def _xy_cut(
             cut(top, False)
             cut(bottom, y_gap > PARAGRAPH_GAP * unit)
         else:  # spans side by side that no cut separates (a table row, a receipt line)
-            blocks[-1].extend(_lines_in(members, boxes))
+            blocks[-1].extend(_lines_in(members, boxes, page_dir))
 
     cut(items, True)
     return [b for b in blocks if b]

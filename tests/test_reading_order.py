@@ -233,3 +233,16 @@ def test_a_line_in_a_large_font_stays_a_line_of_its_own():
              span("Takeaway", 20, 118, 200, 184),  # its box reaches into both neighbours
              span("No Description", 20, 180, 180, 204), span("Amt (RM)", 330, 180, 430, 204)]
     assert texts(spans) == ["Transaction by: Cashier", "Takeaway", "No Description Amt (RM)"]
+
+
+def test_a_title_after_its_byline_is_not_taken_for_a_drop_cap():
+    spans = [span("BY CHARLIE TEASDALE", 20, 60, 160, 76), span("Nice Watch", 240, 40, 800, 110),
+             span("Photographs by Ann Lee", 20, 80, 180, 96), span("The first line of the story", 20, 130, 400, 150)]
+    assert texts(spans) == ["Nice Watch", "BY CHARLIE TEASDALE", "Photographs by Ann Lee", "The first line of the story"]
+
+
+def test_lines_whose_boxes_overlap_by_half_are_still_two_lines():
+    # A photographed receipt: the detector's boxes are tall, neighbouring rows overlap by half.
+    spans = [span("SR @ 6% 37.55", 20, 100, 300, 140), span("2.25", 420, 100, 480, 140),
+             span("ZR/OS/EZ 0.00", 20, 120, 300, 160), span("0.00", 420, 120, 480, 160)]
+    assert texts(spans) == ["SR @ 6% 37.55 2.25", "ZR/OS/EZ 0.00 0.00"]
