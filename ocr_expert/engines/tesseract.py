@@ -7,6 +7,7 @@ Needs the ``tesseract`` binary and its language data, e.g. on Debian/Ubuntu:
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,11 @@ CROP_TEXT_HEIGHT = 32
 WORD_SHAPE = 5.0
 #: per-image limit: a degenerate image (a 20000x10 strip) can keep Tesseract busy for minutes
 DEFAULT_TIMEOUT_S = 60.0
+
+# Tesseract's OpenMP threads slow each other down when several Tesseract processes run at
+# once, or one beside PP-OCR (the default engine's second reading): one thread per process
+# unless the user chose otherwise.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 _INSTALL_HINT = (
     "install Tesseract and its language data (Debian/Ubuntu: apt-get install tesseract-ocr "
