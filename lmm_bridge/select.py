@@ -1,0 +1,184 @@
+"""Question-aware selection: which OCR units serve the question, to keep them first.
+
+``question_priority`` gives each unit a priority (0: nothing links it to the question); the
+budget (``budget.fit_budget``) drops units of lower priority first and, among equals, as it
+always has (duplicates, low confidence, tiny, later in reading order). What links a unit to
+the question, strongest first:
+
+- its words match the question's words: case-folded, fuzzily (``rapidfuzz``) for words of
+  four letters or more, exactly for short words and numbers, scored as BM25 scores a line
+  against a query: a question word weighs by how rare it is on the page (a word on every
+  line weighs little), and a long line that matches weighs less than a short one (a chart's
+  title that repeats the question's words, beside the bar label the question names);
+- it sits on the same line as a match (word units), or on a line beside, below or above a
+  matching line: a value sits next to its label (a form's field, a chart's bar label beside
+  its number, a total under its heading);
+- it is near a match in reading order, or in the same layout block (region).
+
+Nothing here knows a page type: the links are geometric and lexical only.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from lmm_bridge.formats import Unit
+
+#: similarity (0..100) a page word needs to a question word of four letters or more
+MIN_SIMILARITY = 80.0
+#: how much a link passes on of the match it links to
+SAME_LINE, BESIDE, BELOW, ABOVE, NEXT_IN_ORDER, SAME_BLOCK = 0.9, 0.9, 0.8, 0.7, 0.6, 0.3
+#: BM25's term-frequency saturation and length normalisation
+K1, B = 1.2, 0.75
+#: how many lines beside / below / above a match are linked to it
+NEIGHBOURS = 2
+
+_WORD = re.compile(r"[^\W_]+")
+# Function words and question words: they say what is asked, not where the answer is.
+_STOPWORDS = frozenset("""
+a an the of in on at to for from by with without about into onto over under and or nor
+but is are was were be been being am do does did done has have had having will would
+shall should can could may might must what which who whom whose when where why how
+this that these those it its it's there their they them he she his her him we our you
+your i me my as per than then so if not no yes all any some each every much many more
+most less least very also only just according shown given mentioned written stated
+listed displayed seen used called named known say says said tell image picture photo
+""".split())
+
+
+@dataclass(frozen=True)
+class _Line:
+    """The units of one OCR line, and where the line is."""
+
+    units: list[int]
+    box: tuple[float, float, float, float] | None
+    block: int
+    rank: int  # position in reading order among the lines
+
+
+def question_terms(question: str) -> list[str]:
+    """The question's content words, case-folded, in order, each once."""
+    words = (w.casefold() for w in _WORD.findall(question))
+    return list(dict.fromkeys(w for w in words if w not in _STOPWORDS))
+
+
+def question_priority(units: Sequence[Unit], question: str) -> list[float]:
+    """A priority per unit (higher: kept first); all 0 when nothing matches."""
+    terms = question_terms(question)
+    if not terms or not units:
+        return [0.0] * len(units)
+    words = [[w.casefold() for w in _WORD.findall(u.text)] for u in units]
+    similarity = _similarity(terms, sorted({w for ws in words for w in ws}))
+    lines = _lines(units)
+    # idf of each question word over the page's lines (BM25's form: never negative)
+    line_of = {i: k for k, line in enumerate(lines) for i in line.units}
+    df = [len({line_of[i] for i, ws in enumerate(words) for w in ws
+               if similarity.get((t, w), 0.0) > 0}) for t in terms]
+    idf = [math.log(1 + (len(lines) - n + 0.5) / (n + 0.5)) if n else 0.0 for n in df]
+
+    line_words = [[w for i in line.units for w in words[i]] for line in lines]
+    mean_length = max(sum(map(len, line_words)) / len(lines), 1.0)
+
+    def match(ws: list[str]) -> float:
+        norm = K1 * (1 - B + B * len(ws) / mean_length)
+        score = 0.0
+        for k, t in enumerate(terms):
+            tf = sum(similarity.get((t, w), 0.0) for w in ws)
+            score += idf[k] * tf * (K1 + 1) / (tf + norm) if tf else 0.0
+        return score
+
+    own = [match(ws) for ws in words]
+    line_match = [match(ws) for ws in line_words]
+    line_priority = _spread(lines, line_match)
+    priority = [0.0] * len(units)
+    for k, line in enumerate(lines):
+        for i in line.units:
+            # a unit that is a whole line: its own match is the line's; a word: its line's
+            # match passes to the words beside it (the value after the label)
+            priority[i] = max(own[i], SAME_LINE * line_priority[k] if len(line.units) > 1
+                              else line_priority[k])
+    return priority
+
+
+def _similarity(terms: list[str], vocabulary: list[str]) -> dict[tuple[str, str], float]:
+    """(question word, page word) -> similarity in 0..1, for the pairs that match."""
+    if not vocabulary:
+        return {}
+    scores = process.cdist(terms, vocabulary, scorer=fuzz.ratio, score_cutoff=MIN_SIMILARITY)
+    out: dict[tuple[str, str], float] = {}
+    for a, term in enumerate(terms):
+        exact_only = len(term) < 4 or any(ch.isdigit() for ch in term)
+        for b in scores[a].nonzero()[0]:
+            word = vocabulary[b]
+            if exact_only and word != term:
+                continue
+            if any(ch.isdigit() for ch in word) and word != term:
+                continue  # numbers match exactly: 2019 is not 2018
+            out[(term, word)] = float(scores[a][b]) / 100.0
+    return out
+
+
+def _lines(units: Sequence[Unit]) -> list[_Line]:
+    """Units grouped by the OCR line they came from (a unit without one is its own line)."""
+    groups: dict[object, list[int]] = {}
+    for i, u in enumerate(units):
+        groups.setdefault(u.line if u.line >= 0 else ("unit", i), []).append(i)
+    out = []
+    for rank, members in enumerate(sorted(groups.values(), key=lambda m: units[m[0]].order)):
+        boxes = [units[i].box for i in members if units[i].box is not None]
+        box = (min(b[0] for b in boxes), min(b[1] for b in boxes),
+               max(b[2] for b in boxes), max(b[3] for b in boxes)) if boxes else None
+        out.append(_Line(members, box, units[members[0]].block, rank))
+    return out
+
+
+def _spread(lines: list[_Line], match: list[float]) -> list[float]:
+    """Each line's priority: its own match, or the most a matching line passes on to it."""
+    priority = list(match)
+    for m, score in enumerate(match):
+        if score <= 0:
+            continue
+        for k, weight in _links(lines, m):
+            priority[k] = max(priority[k], score * weight)
+    return priority
+
+
+def _links(lines: list[_Line], m: int) -> list[tuple[int, float]]:
+    """(line, weight) of the lines linked to line ``m``."""
+    line = lines[m]
+    out: list[tuple[int, float]] = []
+    for step in (-2, -1, 1, 2):
+        k = m + step
+        if 0 <= k < len(lines):
+            out.append((k, NEXT_IN_ORDER / abs(step)))
+    if line.block >= 0:
+        out += [(k, SAME_BLOCK) for k, other in enumerate(lines)
+                if k != m and other.block == line.block]
+    if line.box is not None:
+        beside, below, above = [], [], []
+        x0, y0, x1, y1 = line.box
+        height = max(y1 - y0, 1.0)
+        for k, other in enumerate(lines):
+            if k == m or other.box is None:
+                continue
+            a0, b0, a1, b1 = other.box
+            v_overlap = min(y1, b1) - max(y0, b0)
+            h_overlap = min(x1, a1) - max(x0, a0)
+            if v_overlap >= 0.5 * min(height, max(b1 - b0, 1.0)):
+                beside.append((max(a0 - x1, x0 - a1, 0.0), k))
+            elif h_overlap > 0 and b0 >= y0 + 0.5 * height:
+                below.append((b0 - y1, k))
+            elif h_overlap > 0 and b1 <= y1 - 0.5 * height:
+                above.append((y0 - b1, k))
+        for found, weight in ((beside, BESIDE), (below, BELOW), (above, ABOVE)):
+            for n, (_, k) in enumerate(sorted(found)[:NEIGHBOURS]):
+                out.append((k, weight / (n + 1)))
+    return out
+
+
+__all__ = ["question_priority", "question_terms"]
