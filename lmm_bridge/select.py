@@ -25,6 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from lmm_bridge.formats import Unit
@@ -74,23 +75,33 @@ def question_priority(units: Sequence[Unit], question: str) -> list[float]:
         return [0.0] * len(units)
     words = [[w.casefold() for w in _WORD.findall(u.text)] for u in units]
     similarity = _similarity(terms, sorted({w for ws in words for w in ws}))
+    if not similarity:
+        return [0.0] * len(units)
+    # page word -> [(index of the question word, similarity)], for the words that match
+    matches: dict[str, list[tuple[int, float]]] = {}
+    for k, t in enumerate(terms):
+        for (term, w), sim in similarity.items():
+            if term == t:
+                matches.setdefault(w, []).append((k, sim))
     lines = _lines(units)
-    # idf of each question word over the page's lines (BM25's form: never negative)
-    line_of = {i: k for k, line in enumerate(lines) for i in line.units}
-    df = [len({line_of[i] for i, ws in enumerate(words) for w in ws
-               if similarity.get((t, w), 0.0) > 0}) for t in terms]
-    idf = [math.log(1 + (len(lines) - n + 0.5) / (n + 0.5)) if n else 0.0 for n in df]
-
     line_words = [[w for i in line.units for w in words[i]] for line in lines]
+    # idf of each question word over the page's lines (BM25's form: never negative)
+    df = [0] * len(terms)
+    for ws in line_words:
+        for k in {k for w in ws for k, _ in matches.get(w, ())}:
+            df[k] += 1
+    idf = [math.log(1 + (len(lines) - n + 0.5) / (n + 0.5)) for n in df]
     mean_length = max(sum(map(len, line_words)) / len(lines), 1.0)
 
     def match(ws: list[str]) -> float:
+        if not any(w in matches for w in ws):
+            return 0.0
+        tf = [0.0] * len(terms)
+        for w in ws:
+            for k, sim in matches.get(w, ()):
+                tf[k] += sim
         norm = K1 * (1 - B + B * len(ws) / mean_length)
-        score = 0.0
-        for k, t in enumerate(terms):
-            tf = sum(similarity.get((t, w), 0.0) for w in ws)
-            score += idf[k] * tf * (K1 + 1) / (tf + norm) if tf else 0.0
-        return score
+        return sum(idf[k] * f * (K1 + 1) / (f + norm) for k, f in enumerate(tf) if f)
 
     own = [match(ws) for ws in words]
     line_match = [match(ws) for ws in line_words]
@@ -139,46 +150,50 @@ def _lines(units: Sequence[Unit]) -> list[_Line]:
 
 def _spread(lines: list[_Line], match: list[float]) -> list[float]:
     """Each line's priority: its own match, or the most a matching line passes on to it."""
-    priority = list(match)
-    for m, score in enumerate(match):
-        if score <= 0:
-            continue
-        for k, weight in _links(lines, m):
-            priority[k] = max(priority[k], score * weight)
-    return priority
+    score = np.asarray(match, dtype=float)
+    rows = np.flatnonzero(score > 0)
+    if not rows.size:
+        return list(match)
+    weight = _link_weights(lines, rows)
+    passed = (score[rows, None] * weight).max(axis=0)
+    return np.maximum(score, passed).tolist()
 
 
-def _links(lines: list[_Line], m: int) -> list[tuple[int, float]]:
-    """(line, weight) of the lines linked to line ``m``."""
-    line = lines[m]
-    out: list[tuple[int, float]] = []
-    for step in (-2, -1, 1, 2):
-        k = m + step
-        if 0 <= k < len(lines):
-            out.append((k, NEXT_IN_ORDER / abs(step)))
-    if line.block >= 0:
-        out += [(k, SAME_BLOCK) for k, other in enumerate(lines)
-                if k != m and other.block == line.block]
-    if line.box is not None:
-        beside, below, above = [], [], []
-        x0, y0, x1, y1 = line.box
-        height = max(y1 - y0, 1.0)
-        for k, other in enumerate(lines):
-            if k == m or other.box is None:
-                continue
-            a0, b0, a1, b1 = other.box
-            v_overlap = min(y1, b1) - max(y0, b0)
-            h_overlap = min(x1, a1) - max(x0, a0)
-            if v_overlap >= 0.5 * min(height, max(b1 - b0, 1.0)):
-                beside.append((max(a0 - x1, x0 - a1, 0.0), k))
-            elif h_overlap > 0 and b0 >= y0 + 0.5 * height:
-                below.append((b0 - y1, k))
-            elif h_overlap > 0 and b1 <= y1 - 0.5 * height:
-                above.append((y0 - b1, k))
-        for found, weight in ((beside, BESIDE), (below, BELOW), (above, ABOVE)):
-            for n, (_, k) in enumerate(sorted(found)[:NEIGHBOURS]):
-                out.append((k, weight / (n + 1)))
-    return out
+def _link_weights(lines: list[_Line], rows: np.ndarray) -> np.ndarray:
+    """weight[r, k]: how much matching line ``rows[r]`` passes on to line ``k`` (0: no link).
+    All pairs at once: a page has hundreds of lines and a common word matches many."""
+    n = len(lines)
+    weight = np.zeros((rows.size, n))
+    every = np.arange(rows.size)
+    for step in (1, 2):  # lines are in reading order
+        for k in (rows - step, rows + step):
+            inside = (k >= 0) & (k < n)
+            weight[every[inside], k[inside]] = NEXT_IN_ORDER / step
+    blocks = np.array([line.block for line in lines])
+    same_block = (blocks[rows, None] == blocks[None, :]) & (blocks[rows, None] >= 0)
+    weight[same_block] = np.maximum(weight[same_block], SAME_BLOCK)
+    nan = (np.nan,) * 4
+    boxes = np.array([line.box if line.box is not None else nan for line in lines], dtype=float)
+    x0, y0, x1, y1 = (boxes[:, i] for i in range(4))
+    height = np.maximum(y1 - y0, 1.0)
+    mx0, my0, mx1, my1, mh = x0[rows, None], y0[rows, None], x1[rows, None], y1[rows, None], height[rows, None]
+    v_overlap = np.minimum(my1, y1) - np.maximum(my0, y0)
+    h_overlap = np.minimum(mx1, x1) - np.maximum(mx0, x0)
+    with np.errstate(invalid="ignore"):  # lines without a box compare False
+        beside = v_overlap >= 0.5 * np.minimum(mh, height)
+        below = ~beside & (h_overlap > 0) & (y0 >= my0 + 0.5 * mh)
+        above = ~beside & (h_overlap > 0) & (y1 <= my1 - 0.5 * mh)
+        gaps = (np.maximum(np.maximum(x0 - mx1, mx0 - x1), 0.0), y0 - my1, my0 - y1)
+    for found, gap, link in zip((beside, below, above), gaps, (BESIDE, BELOW, ABOVE)):
+        found[every, rows] = False
+        distance = np.where(found, gap, np.inf)
+        nearest = np.argsort(distance, axis=1, kind="stable")[:, :NEIGHBOURS]
+        for n_th in range(nearest.shape[1]):
+            k = nearest[:, n_th]
+            ok = np.isfinite(distance[every, k])
+            weight[every[ok], k[ok]] = np.maximum(weight[every[ok], k[ok]], link / (n_th + 1))
+    weight[every, rows] = 0.0  # a line's own match is its score
+    return weight
 
 
 __all__ = ["question_priority", "question_terms"]
