@@ -27,6 +27,10 @@ from ocr_expert.image_io import ImageSource
 from ocr_expert.types import OCRResult
 
 _OCR_SPAN = re.compile(f"{OCR_START}[^{OCR_END}]*{OCR_END}")
+#: tokens the whole prompt may take beyond its parts counted apart (the separator before
+#: the context, tokens merging where the context meets the question); within this margin
+#: of the window the prompt is counted whole
+_JOIN_SLACK = 16
 
 
 @dataclass(frozen=True)
@@ -139,12 +143,13 @@ class OCRAugmentedVLM:
         n = max_new_tokens or self.max_new_tokens
         window = self.backend.context_window if spec.uses_ocr and ocr is not None else None
         # what the window leaves once image, template, question and answer are counted
-        room = None if window is None else max(window - n - self.backend.prompt_tokens(
-            GenerationRequest.one_image(image, assemble_text(question, "", spec, instruction), n)), 0)
+        fixed = 0 if window is None else self.backend.prompt_tokens(
+            GenerationRequest.one_image(image, assemble_text(question, "", spec, instruction), n))
+        room = None if window is None else max(window - n - fixed, 0)
         while True:
             context, text = self._text(question, ocr, spec, instruction, room)
             request = GenerationRequest.one_image(image, text, n)
-            if window is None or not context.text:
+            if window is None or not context.text or fixed + context.n_tokens + _JOIN_SLACK + n <= window:
                 break
             # the exact count: tokens may merge where the context meets the question
             excess = self.backend.prompt_tokens(request) + n - window
