@@ -111,17 +111,22 @@ def fit_budget(units: list[Unit], budget: int | None, render: Callable[[list[Uni
         current, text, n = exact(kept)
     # The estimate may have dropped a little too much: take back the most useful ones while
     # they fit, stopping at the first that does not (a less useful unit never displaces a
-    # more useful one).
-    for _ in range(_ADD_BACK_TRIES):
-        if not dropped:
-            break
-        i = drop_order[len(dropped) - 1]
+    # more useful one). A unit longer than the whole budget displaces nothing: it is passed
+    # over (else one long line, kept first, would leave the context empty).
+    back, tries = len(dropped) - 1, 0
+    while back >= 0 and tries < _ADD_BACK_TRIES:
+        i = drop_order[back]
+        if max(overhead, 0) + costs[i] > budget:
+            back -= 1
+            continue
+        tries += 1
         trial, trial_text, m = exact(kept | {i})
         if m > budget:
             break
         kept.add(i)
-        dropped.pop()
+        del dropped[back]
         current, text, n = trial, trial_text, m
+        back -= 1
     return BudgetResult(current, dropped, n, text, n_full)
 
 
