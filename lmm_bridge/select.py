@@ -30,8 +30,14 @@ from rapidfuzz import fuzz, process
 
 from lmm_bridge.formats import Unit
 
-#: similarity (0..100) a page word needs to a question word of four letters or more
-MIN_SIMILARITY = 80.0
+#: similarity (0..100) a page word needs to a question word of five letters or more, and
+#: of four (one letter misread)
+MIN_SIMILARITY, MIN_SIMILARITY_SHORT = 80.0, 75.0
+#: similarity of a word found inside a longer one
+INSIDE = 0.85
+#: weight of a question word that is a preposition or the like: it may be a form's label
+#: ("To:", "From:", "No.") but is mostly glue
+WEAK = 0.3
 #: how much a link passes on of the match it links to
 SAME_LINE, BESIDE, BELOW, ABOVE, NEXT_IN_ORDER, SAME_BLOCK = 0.9, 0.9, 0.8, 0.7, 0.6, 0.3
 #: BM25's term-frequency saturation and length normalisation
@@ -40,15 +46,19 @@ K1, B = 1.2, 0.75
 NEIGHBOURS = 2
 
 _WORD = re.compile(r"[^\W_]+")
-# Function words and question words: they say what is asked, not where the answer is.
+# Question words, articles, auxiliaries, pronouns: they say what is asked, not where.
 _STOPWORDS = frozenset("""
-a an the of in on at to for from by with without about into onto over under and or nor
-but is are was were be been being am do does did done has have had having will would
-shall should can could may might must what which who whom whose when where why how
-this that these those it its it's there their they them he she his her him we our you
-your i me my as per than then so if not no yes all any some each every much many more
-most less least very also only just according shown given mentioned written stated
-listed displayed seen used called named known say says said tell image picture photo
+a an the what which who whom whose when where why how is are was were be been being am do
+does did done has have had having will would shall should can could may might must this
+that these those it its there their they them he she his her him we our you your i me my
+so if yes all any some each every much many more most less least very also only just
+according shown given mentioned written stated listed displayed seen used called named
+known say says said tell image picture photo than then
+""".split())
+# Prepositions and the like: kept, weighing little (see WEAK).
+_WEAK_WORDS = frozenset("""
+of in on at to for from by with without about into onto over under and or nor but not no
+as per
 """.split())
 
 
@@ -66,6 +76,10 @@ def question_terms(question: str) -> list[str]:
     """The question's content words, case-folded, in order, each once."""
     words = (w.casefold() for w in _WORD.findall(question))
     return list(dict.fromkeys(w for w in words if w not in _STOPWORDS))
+
+
+def _term_weight(term: str) -> float:
+    return WEAK if term in _WEAK_WORDS else 1.0
 
 
 def question_priority(units: Sequence[Unit], question: str) -> list[float]:
@@ -90,7 +104,8 @@ def question_priority(units: Sequence[Unit], question: str) -> list[float]:
     for ws in line_words:
         for k in {k for w in ws for k, _ in matches.get(w, ())}:
             df[k] += 1
-    idf = [math.log(1 + (len(lines) - n + 0.5) / (n + 0.5)) for n in df]
+    idf = [_term_weight(t) * math.log(1 + (len(lines) - n + 0.5) / (n + 0.5))
+           for t, n in zip(terms, df)]
     mean_length = max(sum(map(len, line_words)) / len(lines), 1.0)
 
     def match(ws: list[str]) -> float:
@@ -117,20 +132,27 @@ def question_priority(units: Sequence[Unit], question: str) -> list[float]:
 
 
 def _similarity(terms: list[str], vocabulary: list[str]) -> dict[tuple[str, str], float]:
-    """(question word, page word) -> similarity in 0..1, for the pairs that match."""
+    """(question word, page word) -> similarity in 0..1, for the pairs that match: equal
+    words; words of four letters or more one or two edits apart (OCR misreads one letter:
+    "Datc"); one such word inside the other (OCR runs words together: "FAXNUMBER")."""
     if not vocabulary:
         return {}
-    scores = process.cdist(terms, vocabulary, scorer=fuzz.ratio, score_cutoff=MIN_SIMILARITY)
+    close = process.cdist(terms, vocabulary, scorer=fuzz.ratio, score_cutoff=MIN_SIMILARITY_SHORT)
+    inside = process.cdist(terms, vocabulary, scorer=fuzz.partial_ratio, score_cutoff=100)
     out: dict[tuple[str, str], float] = {}
     for a, term in enumerate(terms):
-        exact_only = len(term) < 4 or any(ch.isdigit() for ch in term)
-        for b in scores[a].nonzero()[0]:
+        for b in np.flatnonzero((close[a] > 0) | (inside[a] > 0)):
             word = vocabulary[b]
-            if exact_only and word != term:
-                continue
-            if any(ch.isdigit() for ch in word) and word != term:
-                continue  # numbers match exactly: 2019 is not 2018
-            out[(term, word)] = float(scores[a][b]) / 100.0
+            if word == term:
+                out[(term, word)] = 1.0
+            elif len(term) < 4 or len(word) < 4 or any(ch.isdigit() for ch in term + word):
+                continue  # short words and numbers match exactly: 2019 is not 2018
+            else:
+                cutoff = MIN_SIMILARITY_SHORT if len(term) == 4 else MIN_SIMILARITY
+                sim = float(close[a][b]) if close[a][b] >= cutoff else 0.0
+                out[(term, word)] = max(sim / 100.0, INSIDE if inside[a][b] else 0.0)
+                if not out[(term, word)]:
+                    del out[(term, word)]
     return out
 
 

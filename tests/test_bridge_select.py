@@ -115,7 +115,8 @@ def test_confidence_is_the_default_and_a_wrong_selection_names_the_key():
 
 
 def test_question_words_match_case_folded_fuzzy_and_numbers_exactly():
-    assert question_terms("What is the TOTAL amount in 2019?") == ["total", "amount", "2019"]
+    # "in" stays (a preposition may be a form's label: "To:", "From:"), weighing little
+    assert question_terms("What is the TOTAL amount in 2019?") == ["total", "amount", "in", "2019"]
     result = make_ocr_result([[("Totals", None, 0.9)], [("AMOUNT", None, 0.9)], [("2018", None, 0.9)],
                               [("weather", None, 0.9)]])
     from lmm_bridge.formats import extract_units
