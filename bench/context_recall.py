@@ -15,8 +15,8 @@ OCR is the project's default engine (``OCRExpert("ppocr")``, cached on disk); to
 counted with the tokenizer of ``--tokenizer`` (a local folder, or a bundled tiny model's
 name: built offline on first use).
 
-    python bench/context_recall.py [--labels PATH/labels.jsonl] [--format lines]
-        [--budgets 64 128 256 full] [--json OUT]
+    python bench/context_recall.py [--labels PATH/labels.jsonl] [--formats lines tokens]
+        [--budgets 32 64 128 256 full] [--json OUT]
 """
 
 from __future__ import annotations
@@ -147,8 +147,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--labels", type=Path, default=None,
                     help="a labels.jsonl of real pages with their text in reading order")
-    ap.add_argument("--format", default="lines", help="context format (lines, tokens, llava, boxes)")
-    ap.add_argument("--budgets", nargs="+", default=["64", "128", "256", "full"])
+    ap.add_argument("--formats", nargs="+", default=["lines", "tokens"],
+                    help="context formats (lines, tokens, llava, boxes)")
+    ap.add_argument("--budgets", nargs="+", default=["32", "64", "128", "256", "full"])
     ap.add_argument("--tokenizer", default="tiny-random-llava",
                     help="a tokenizer folder, or a bundled tiny model's name")
     ap.add_argument("--no-mini", action="store_true", help="leave out the mini benchmark")
@@ -166,16 +167,16 @@ def main() -> int:
     tokenizer = load_tokenizer(args.tokenizer)
     report: dict[str, dict[str, dict[str, list[bool]]]] = {}
     for name, questions in sets.items():
-        start = time.perf_counter()
-        report[name] = measure(questions, args.format, budgets, tokenizer)
-        print(f"\n{name}: {len(questions)} questions, format {args.format}, "
-              f"tokens of {args.tokenizer} ({time.perf_counter() - start:.1f} s)")
-        print(f"  {'budget':>8}  {'confidence':>20}  {'question':>20}")
-        for budget, row in report[name].items():
-            if budget == "all OCR":
-                continue
-            print(f"  {budget:>8}  {_pct(row['confidence']):>20}  {_pct(row['question']):>20}")
-        print(f"  {'all OCR':>8}  {_pct(report[name]['all OCR']['all']):>20}")
+        for fmt in args.formats:
+            start = time.perf_counter()
+            hits = report[f"{name}, {fmt}"] = measure(questions, fmt, budgets, tokenizer)
+            print(f"\n{name}: {len(questions)} questions, format {fmt}, "
+                  f"tokens of {args.tokenizer} ({time.perf_counter() - start:.1f} s)")
+            print(f"  {'budget':>8}  {'confidence':>20}  {'question':>20}")
+            for budget, row in hits.items():
+                if budget != "all OCR":
+                    print(f"  {budget:>8}  {_pct(row['confidence']):>20}  {_pct(row['question']):>20}")
+            print(f"  {'all OCR':>8}  {_pct(hits['all OCR']['all']):>20}")
     if args.json is not None:
         args.json.write_text(json.dumps(report, indent=1), encoding="utf-8")
     return 0
