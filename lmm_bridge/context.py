@@ -10,7 +10,7 @@ string either; the prompt builder repeats that over the whole text after the ima
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from lmm_bridge.budget import fit_budget
 from lmm_bridge.formats import Unit, extract_units, render_items, render_unit
@@ -75,7 +75,7 @@ def build_context(result: OCRResult | None, variant: VariantSpec, *,
         if variant.min_score is not None and u.score < variant.min_score:
             dropped.append((text, BELOW_MIN_SCORE))
             continue
-        units.append(replace(u, text=text))
+        units.append(u.with_text(text))
 
     def render(selected: list[Unit]) -> str:
         return render_items(variant, [u.text for u in selected], [u.box for u in selected],
@@ -92,7 +92,7 @@ def build_context(result: OCRResult | None, variant: VariantSpec, *,
                         count_tokens_many=count_tokens_many, priority=priority)
     dropped += [(u.text, reason) for u, reason in fitted.dropped]
     # the block as the model sees it, checked whole: units joined by the template
-    marked = render([replace(u, text=mark_ocr(u.text)) for u in fitted.kept])
+    marked = render([u.with_text(mark_ocr(u.text)) for u in fitted.kept])
     text = neutralise_marked(marked, control_strings, control_patterns)
     n_tokens = fitted.n_tokens if text == fitted.text else count_tokens(text)
     return ContextInfo(text, n_tokens, len(fitted.kept), dropped, marked=marked, note=note,

@@ -26,6 +26,11 @@ class Unit:
     line: int = -1
     block: int = -1
 
+    def with_text(self, text: str) -> "Unit":
+        """The same unit showing ``text`` (built directly: ``dataclasses.replace`` costs
+        more than the rest of a prompt's units)."""
+        return Unit(text, self.score, self.box, self.order, self.line, self.block)
+
 
 # A number written with spaces as thousands separators ("31 846", "$1 250 000.50"): a group
 # of one to three digits, then groups of exactly three.
@@ -61,7 +66,8 @@ def extract_units(result: OCRResult, kind: UnitKind) -> list[Unit]:
                 score, box = (span_words[k][1].score, span_words[k][1].box) if aligned else (
                     line_score, line.box)
                 pieces.append(Unit(word, score, box, 0, index, line.block))
-        units += [replace(u, order=len(units) + k) for k, u in enumerate(join_digit_groups(pieces))]
+        for u in join_digit_groups(pieces):
+            units.append(Unit(u.text, u.score, u.box, len(units), index, line.block))
     return units
 
 

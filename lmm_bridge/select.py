@@ -63,13 +63,15 @@ as per
 
 
 @dataclass(frozen=True)
-class _Line:
-    """The units of one OCR line, and where the line is."""
+class _Lines:
+    """The OCR lines the units came from, in reading order."""
 
-    units: list[int]
-    box: tuple[float, float, float, float] | None
-    block: int
-    rank: int  # position in reading order among the lines
+    line_of: np.ndarray  # per unit: its line
+    boxes: np.ndarray  # per line: x0, y0, x1, y1 (NaN: no box)
+    blocks: np.ndarray  # per line: its layout block (-1: unknown)
+
+    def __len__(self) -> int:
+        return len(self.blocks)
 
 
 def question_terms(question: str) -> list[str]:
@@ -87,48 +89,44 @@ def question_priority(units: Sequence[Unit], question: str) -> list[float]:
     terms = question_terms(question)
     if not terms or not units:
         return [0.0] * len(units)
-    words = [[w.casefold() for w in _WORD.findall(u.text)] for u in units]
+    words = [_WORD.findall(u.text.casefold()) for u in units]
     similarity = _similarity(terms, sorted({w for ws in words for w in ws}))
     if not similarity:
         return [0.0] * len(units)
     # page word -> [(index of the question word, similarity)], for the words that match
     matches: dict[str, list[tuple[int, float]]] = {}
-    for k, t in enumerate(terms):
-        for (term, w), sim in similarity.items():
-            if term == t:
-                matches.setdefault(w, []).append((k, sim))
-    lines = _lines(units)
-    line_words = [[w for i in line.units for w in words[i]] for line in lines]
-    # idf of each question word over the page's lines (BM25's form: never negative)
-    df = [0] * len(terms)
-    for ws in line_words:
-        for k in {k for w in ws for k, _ in matches.get(w, ())}:
-            df[k] += 1
-    idf = [_term_weight(t) * math.log(1 + (len(lines) - n + 0.5) / (n + 0.5))
-           for t, n in zip(terms, df)]
-    mean_length = max(sum(map(len, line_words)) / len(lines), 1.0)
-
-    def match(ws: list[str]) -> float:
-        if not any(w in matches for w in ws):
-            return 0.0
-        tf = [0.0] * len(terms)
+    index = {t: k for k, t in enumerate(terms)}
+    for (term, w), sim in similarity.items():
+        matches.setdefault(w, []).append((index[term], sim))
+    # term frequencies (similarities summed) per unit, then per line
+    tf = np.zeros((len(units), len(terms)))
+    for i, ws in enumerate(words):
         for w in ws:
             for k, sim in matches.get(w, ()):
-                tf[k] += sim
-        norm = K1 * (1 - B + B * len(ws) / mean_length)
-        return sum(idf[k] * f * (K1 + 1) / (f + norm) for k, f in enumerate(tf) if f)
+                tf[i, k] += sim
+    lines = _lines(units)
+    line_of = lines.line_of
+    length = np.array([len(ws) for ws in words], dtype=float)
+    line_tf = np.zeros((len(lines), len(terms)))
+    np.add.at(line_tf, line_of, tf)
+    line_length = np.bincount(line_of, weights=length, minlength=len(lines))
+    # idf of each question word over the page's lines (BM25's form: never negative)
+    df = (line_tf > 0).sum(axis=0)
+    weights = np.array([_term_weight(t) for t in terms])
+    idf = weights * np.log(1 + (len(lines) - df + 0.5) / (df + 0.5))
+    mean_length = max(float(line_length.mean()), 1.0)
 
-    own = [match(ws) for ws in words]
-    line_match = [match(ws) for ws in line_words]
-    line_priority = _spread(lines, line_match)
-    priority = [0.0] * len(units)
-    for k, line in enumerate(lines):
-        for i in line.units:
-            # a unit that is a whole line: its own match is the line's; a word: its line's
-            # match passes to the words beside it (the value after the label)
-            priority[i] = max(own[i], SAME_LINE * line_priority[k] if len(line.units) > 1
-                              else line_priority[k])
-    return priority
+    def bm25(f: np.ndarray, n: np.ndarray) -> np.ndarray:
+        norm = K1 * (1 - B + B * n / mean_length)
+        return (idf * f * (K1 + 1) / (f + norm[:, None])).sum(axis=1)
+
+    own = bm25(tf, length)
+    line_priority = np.asarray(_spread(lines, bm25(line_tf, line_length).tolist()))
+    # a unit that is a whole line: its own match is the line's; a word: its line's match
+    # passes to the words beside it (the value after the label)
+    sizes = np.bincount(line_of, minlength=len(lines))
+    passed = np.where(sizes[line_of] > 1, SAME_LINE, 1.0) * line_priority[line_of]
+    return np.maximum(own, passed).tolist()
 
 
 def _similarity(terms: list[str], vocabulary: list[str]) -> dict[tuple[str, str], float]:
@@ -156,21 +154,20 @@ def _similarity(terms: list[str], vocabulary: list[str]) -> dict[tuple[str, str]
     return out
 
 
-def _lines(units: Sequence[Unit]) -> list[_Line]:
-    """Units grouped by the OCR line they came from (a unit without one is its own line)."""
-    groups: dict[object, list[int]] = {}
-    for i, u in enumerate(units):
-        groups.setdefault(u.line if u.line >= 0 else ("unit", i), []).append(i)
-    out = []
-    for rank, members in enumerate(sorted(groups.values(), key=lambda m: units[m[0]].order)):
-        boxes = [units[i].box for i in members if units[i].box is not None]
-        box = (min(b[0] for b in boxes), min(b[1] for b in boxes),
-               max(b[2] for b in boxes), max(b[3] for b in boxes)) if boxes else None
-        out.append(_Line(members, box, units[members[0]].block, rank))
-    return out
+def _lines(units: Sequence[Unit]) -> _Lines:
+    """Units grouped by the OCR line they came from (consecutive units of one line; a unit
+    without one is its own line), each line's box the union of its units' boxes."""
+    keys = np.array([u.line if u.line >= 0 else -1 - i for i, u in enumerate(units)])
+    first = np.r_[True, keys[1:] != keys[:-1]]
+    starts = np.flatnonzero(first)
+    nan = (np.nan,) * 4
+    boxes = np.array([u.box if u.box is not None else nan for u in units], dtype=float)
+    # fmin/fmax pass over units without a box; a line with none stays NaN
+    union = np.hstack([np.fmin.reduceat(boxes[:, :2], starts), np.fmax.reduceat(boxes[:, 2:], starts)])
+    return _Lines(np.cumsum(first) - 1, union, np.array([units[k].block for k in starts]))
 
 
-def _spread(lines: list[_Line], match: list[float]) -> list[float]:
+def _spread(lines: _Lines, match: list[float]) -> list[float]:
     """Each line's priority: its own match, or the most a matching line passes on to it."""
     score = np.asarray(match, dtype=float)
     rows = np.flatnonzero(score > 0)
@@ -181,7 +178,7 @@ def _spread(lines: list[_Line], match: list[float]) -> list[float]:
     return np.maximum(score, passed).tolist()
 
 
-def _link_weights(lines: list[_Line], rows: np.ndarray) -> np.ndarray:
+def _link_weights(lines: _Lines, rows: np.ndarray) -> np.ndarray:
     """weight[r, k]: how much matching line ``rows[r]`` passes on to line ``k`` (0: no link).
     All pairs at once: a page has hundreds of lines and a common word matches many."""
     n = len(lines)
@@ -191,12 +188,10 @@ def _link_weights(lines: list[_Line], rows: np.ndarray) -> np.ndarray:
         for k in (rows - step, rows + step):
             inside = (k >= 0) & (k < n)
             weight[every[inside], k[inside]] = NEXT_IN_ORDER / step
-    blocks = np.array([line.block for line in lines])
+    blocks = lines.blocks
     same_block = (blocks[rows, None] == blocks[None, :]) & (blocks[rows, None] >= 0)
     weight[same_block] = np.maximum(weight[same_block], SAME_BLOCK)
-    nan = (np.nan,) * 4
-    boxes = np.array([line.box if line.box is not None else nan for line in lines], dtype=float)
-    x0, y0, x1, y1 = (boxes[:, i] for i in range(4))
+    x0, y0, x1, y1 = (lines.boxes[:, i] for i in range(4))
     height = np.maximum(y1 - y0, 1.0)
     mx0, my0, mx1, my1, mh = x0[rows, None], y0[rows, None], x1[rows, None], y1[rows, None], height[rows, None]
     v_overlap = np.minimum(my1, y1) - np.maximum(my0, y0)
