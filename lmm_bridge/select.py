@@ -132,7 +132,7 @@ def question_priority(units: Sequence[Unit], question: str) -> list[float]:
 def _similarity(terms: list[str], vocabulary: list[str]) -> dict[tuple[str, str], float]:
     """(question word, page word) -> similarity in 0..1, for the pairs that match: equal
     words; words of four letters or more one or two edits apart (OCR misreads one letter:
-    "Datc"); one such word inside the other (OCR runs words together: "FAXNUMBER")."""
+    "Totai"); one such word inside the other (OCR runs words together: "INVOICENO")."""
     if not vocabulary:
         return {}
     close = process.cdist(terms, vocabulary, scorer=fuzz.ratio, score_cutoff=MIN_SIMILARITY_SHORT)
