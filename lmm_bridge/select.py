@@ -20,7 +20,6 @@ Nothing here knows a page type: the links are geometric and lexical only.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
