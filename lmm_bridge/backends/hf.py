@@ -89,13 +89,27 @@ class HFBackend(PretrainedBackend):
 
         from ocr_expert.image_io import with_min_side
 
-        size = with_min_side(Image.new("RGB", image_size(image))).size
+        size = image_size(image)
+        if min(size) < 64:  # as the image is given to the processor (tiny ones enlarged)
+            size = with_min_side(Image.new("RGB", size)).size
         if size not in self._image_tokens:
-            blank = Image.new("RGB", size)
-            text = self.render_prompt(GenerationRequest.one_image(blank, "", 1))
-            ids = self.processor(text=[text], images=[blank])["input_ids"][0]
-            self._image_tokens[size] = len(ids) - self.count_tokens(text)
+            self._image_tokens[size] = self._count_image_tokens(size)
         return self._image_tokens[size]
+
+    def _count_image_tokens(self, size: tuple[int, int]) -> int:
+        from PIL import Image
+
+        # the processor's own arithmetic where it has it (its placeholder token becomes these)
+        count = getattr(self.processor, "_get_num_multimodal_tokens", None)
+        if count is not None:
+            try:
+                return int(count(image_sizes=[(size[1], size[0])]).num_image_tokens[0]) - 1
+            except Exception:  # a processor whose arithmetic needs more: count it for real
+                pass
+        blank = Image.new("RGB", size)
+        text = self.render_prompt(GenerationRequest.one_image(blank, "", 1))
+        ids = self.processor(text=[text], images=[blank])["input_ids"][0]
+        return len(ids) - self.count_tokens(text)
 
     def count_tokens_many(self, texts: list[str]) -> list[int]:
         # One batched call: the Rust tokenizer encodes the list at once.
