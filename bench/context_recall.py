@@ -61,8 +61,8 @@ def label_value_pairs(text: str) -> list[tuple[str, str]]:
     """(label, value) pairs of a page's text in reading order, each label once; labels seen
     with two different values are left out."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    found: dict[str, set[str]] = {}
-    labels: dict[str, str] = {}
+    found: dict[str, set[str]] = {}  # label -> its values, normalised
+    fields: dict[str, tuple[str, str]] = {}  # label -> (label, value) as first written
     for k, line in enumerate(lines):
         pair = None
         if m := _LABEL_ONLY.match(line):
@@ -79,16 +79,16 @@ def label_value_pairs(text: str) -> list[tuple[str, str]]:
             continue
         key = normalise(label)
         found.setdefault(key, set()).add(normalise(value))
-        labels.setdefault(key, label)
-    return [(labels[k], next(iter(v))) for k, v in found.items() if len(v) == 1]
+        fields.setdefault(key, (label, value))
+    return [fields[k] for k, values in found.items() if len(values) == 1]
 
 
-def real_questions(labels: Path) -> Iterator[Question]:
+def label_questions(labels: Path) -> Iterator[Question]:
     """Label -> value questions for every image of ``labels`` (a labels.jsonl)."""
     for _, row in read_jsonl(labels):
         image = labels.parent / row["image"]
         for label, value in label_value_pairs(row.get("text", "")):
-            yield Question(str(image), f"What is the {label}?", (value,), "real pages")
+            yield Question(str(image), f"What is the {label}?", (value,), str(labels))
 
 
 def mini_questions() -> Iterator[Question]:
@@ -163,7 +163,7 @@ def main() -> int:
         if not args.labels.is_file():
             print(f"error: --labels: no such file {args.labels}", file=sys.stderr)
             return 2
-        sets["real pages, label -> value"] = list(real_questions(args.labels))
+        sets[f"pages of {args.labels}, label -> value"] = list(label_questions(args.labels))
     tokenizer = load_tokenizer(args.tokenizer)
     report: dict[str, dict[str, dict[str, list[bool]]]] = {}
     for name, questions in sets.items():
