@@ -1,7 +1,8 @@
 """Bridge overheads, measured in one run on this machine.
 
 1. Prompt building per sample (format + sanitise + token budget + template)
-   for each context format, on a 60-line OCR page with the tiny Qwen2-VL tokenizer.
+   for each context format, on a 60-line OCR page with the tiny Qwen2-VL tokenizer, and
+   for budgets kept by ``select: confidence`` and by ``select: question`` side by side.
 2. Throughput of the ``hf`` backend on the tiny Qwen2-VL model: one batched call versus
    the same requests one by one (greedy, identical answers checked).
 
@@ -18,7 +19,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+# the checkout this file is in, before any installed copy of the package
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "tests")]
 
 from bridge_fixtures import build_tiny_qwen2vl, make_ocr_result, render_text_image  # noqa: E402
 
@@ -50,17 +52,24 @@ def main() -> None:
         result = page()
         print(f"prompt building, {args.samples} samples of a {len(result.lines)}-line page "
               f"({len(result.words)} words), ms per sample:")
-        for variant in ["none", "tokens", "llava", "lines", "boxes",
-                        {"name": "tokens@64", "format": "tokens", "budget_tokens": 64},
-                        {"name": "lines@128", "format": "lines", "budget_tokens": 128}]:
+        budgeted = [{"name": f"{fmt}@{budget}", "format": fmt, "budget_tokens": budget}
+                    for fmt, budget in (("tokens", 64), ("lines", 128))]
+        variants = ["none", "tokens", "llava", "lines", "boxes"] + [
+            {**v, "name": f"{v['name']} {select}", "select": select}
+            for v in budgeted for select in ("confidence", "question")]
+        ms_of = {}
+        for variant in variants:
             spec = vlm.variant(variant)
             vlm.prepare(image, "What is the total?", result, spec)  # warm
             t0 = time.perf_counter()
             for _ in range(args.samples):
                 prepared = vlm.prepare(image, "What is the total?", result, spec)
-            ms = (time.perf_counter() - t0) / args.samples * 1000
-            print(f"  {spec.name:10s} {ms:7.2f}  (context {prepared.context.n_tokens} tokens, "
+            ms = ms_of[spec.name] = (time.perf_counter() - t0) / args.samples * 1000
+            print(f"  {spec.name:22s} {ms:7.2f}  (context {prepared.context.n_tokens} tokens, "
                   f"{len(prepared.context.dropped)} dropped)")
+        for v in budgeted:
+            ratio = ms_of[f"{v['name']} question"] / ms_of[f"{v['name']} confidence"]
+            print(f"  {v['name']}: select question takes {ratio:.2f}x the time of select confidence")
 
         paths = []
         for i in range(args.requests):

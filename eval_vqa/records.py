@@ -64,12 +64,26 @@ class VariantResult(BaseModel):
     prediction: str
     scores: dict[str, float]
     context_tokens: int = 0
+    # the most tokens the context could take: the variant's budget or what the model's
+    # window left, whichever is smaller (None: no limit)
+    context_budget: int | None = None
+    # tokens the context would have taken with all the OCR text (None: no OCR variant)
+    context_full_tokens: int | None = None
     context_kept: int = 0
     context_dropped: int = 0
     context_note: str | None = None
     # None for a variant without OCR: recall is not defined there (an empty context is a miss)
     answer_in_context: bool | None = None
     generate_s: float = 0.0
+
+    @model_serializer(mode="wrap")
+    def _as_logged(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        # left out when unknown, as logs written before the budget was logged read
+        for key in ("context_budget", "context_full_tokens"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
 
 class SampleRecord(BaseModel):

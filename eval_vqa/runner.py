@@ -85,7 +85,7 @@ class ModelLike(Protocol):
     backend: Backend  # named in run.json; the prompt profile follows it
 
     def prepare(self, image: ImageSource, question: str, *, ocr: OCRResult | None, variant: VariantLike,
-                instruction: str | None) -> PromptLike: ...
+                instruction: str | None, max_new_tokens: int | None) -> PromptLike: ...
 
     def generate(self, prompts: Sequence[Any], *, max_new_tokens: int | None) -> Sequence[str]: ...
 
@@ -370,7 +370,12 @@ class _BenchmarkJob:
                 try:
                     prompts.append(
                         self.vlm.prepare(
-                            x.sample.image, x.sample.question, ocr=x.ocr, variant=variant, instruction=self.instruction
+                            x.sample.image,
+                            x.sample.question,
+                            ocr=x.ocr,
+                            variant=variant,
+                            instruction=self.instruction,
+                            max_new_tokens=self.max_new_tokens,  # the window must hold the answer too
                         )
                     )
                     ready.append(x)
@@ -472,6 +477,8 @@ class _BenchmarkJob:
             prediction=answer,
             scores={m: float(METRICS[m](answer, answers)) for m in self.spec.metrics},
             context_tokens=context.n_tokens if context is not None else 0,
+            context_budget=getattr(context, "budget", None),
+            context_full_tokens=getattr(context, "full_tokens", None) if variant.uses_ocr else None,
             context_kept=context.kept if context is not None else 0,
             context_dropped=len(context.dropped) if context is not None else 0,
             context_note=getattr(context, "note", None),

@@ -2,13 +2,15 @@
 
 Units are dropped whole (a word is never cut), least useful first: duplicates of a unit
 seen earlier, then low-confidence ones, then tiny ones (small boxes are often noise or
-fine print), then the rest by ascending score, later in reading order first.
+fine print), then the rest by ascending score, later in reading order first. Given a
+priority per unit (``select.question_priority``), units of lower priority go first and
+that order holds among equals.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from lmm_bridge.formats import Unit
@@ -26,6 +28,7 @@ class BudgetResult:
     dropped: list[tuple[Unit, str]]  # in the order they were dropped
     n_tokens: int  # tokens of the rendered context
     text: str = ""  # the rendered context, render(kept)
+    n_full: int = 0  # tokens of the context with every unit, before the budget
 
 
 def drop_reasons(units: list[Unit], low_score: float, tiny_fraction: float) -> list[str]:
@@ -51,23 +54,27 @@ def drop_reasons(units: list[Unit], low_score: float, tiny_fraction: float) -> l
 def fit_budget(units: list[Unit], budget: int | None, render: Callable[[list[Unit]], str],
                render_one: Callable[[Unit], str], count_tokens: Callable[[str], int],
                low_score: float = 0.5, tiny_fraction: float = 0.5,
-               count_tokens_many: Callable[[list[str]], list[int]] | None = None) -> BudgetResult:
+               count_tokens_many: Callable[[list[str]], list[int]] | None = None,
+               priority: Sequence[float] | None = None) -> BudgetResult:
     """Keep as many of the most useful units as fit in ``budget`` tokens of ``render(kept)``.
 
     Per-unit costs give a first cut; the rendered block is then counted for real and units
     keep being dropped until it fits, so the budget holds exactly even where tokenization
     is not additive. Each distinct unit is counted once, all in one call of
     ``count_tokens_many`` where given (a batched tokenizer call); it must agree with
-    ``count_tokens`` text by text.
+    ``count_tokens`` text by text. ``priority`` (one number per unit, higher kept longer)
+    comes before the usefulness order above (a word seen earlier, "billion" of "4.3
+    billion", is no less needed beside the question's label).
     """
     full = render(units)
     n_full = count_tokens(full) if full else 0
     if budget is None or n_full <= budget:
-        return BudgetResult(list(units), [], n_full, full)
+        return BudgetResult(list(units), [], n_full, full, n_full)
 
     reasons = drop_reasons(units, low_score, tiny_fraction)
+    first = list(priority) if priority is not None else [0.0] * len(units)
     drop_order = sorted(range(len(units)),
-                        key=lambda i: (_RANK[reasons[i]], units[i].score, -units[i].order))
+                        key=lambda i: (first[i], _RANK[reasons[i]], units[i].score, -units[i].order))
     pieces = [render_one(u) for u in units]
     distinct = list(dict.fromkeys(pieces))  # words repeat: "the", "total", ...
     counted = (count_tokens_many(distinct) if count_tokens_many is not None
@@ -104,18 +111,23 @@ def fit_budget(units: list[Unit], budget: int | None, render: Callable[[list[Uni
         current, text, n = exact(kept)
     # The estimate may have dropped a little too much: take back the most useful ones while
     # they fit, stopping at the first that does not (a less useful unit never displaces a
-    # more useful one).
-    for _ in range(_ADD_BACK_TRIES):
-        if not dropped:
-            break
-        i = drop_order[len(dropped) - 1]
+    # more useful one). A unit longer than the whole budget displaces nothing: it is passed
+    # over (else one long line, kept first, would leave the context empty).
+    back, tries = len(dropped) - 1, 0
+    while back >= 0 and tries < _ADD_BACK_TRIES:
+        i = drop_order[back]
+        if max(overhead, 0) + costs[i] > budget:
+            back -= 1
+            continue
+        tries += 1
         trial, trial_text, m = exact(kept | {i})
         if m > budget:
             break
         kept.add(i)
-        dropped.pop()
+        del dropped[back]
         current, text, n = trial, trial_text, m
-    return BudgetResult(current, dropped, n, text)
+        back -= 1
+    return BudgetResult(current, dropped, n, text, n_full)
 
 
 __all__ = ["BudgetResult", "DUPLICATE", "LOW_SCORE", "OVER_BUDGET", "TINY", "drop_reasons",

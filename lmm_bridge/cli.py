@@ -28,6 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-ocr", action="store_true", help="ask without OCR context")
     p.add_argument("--engine", default="ppocr", help="OCR engine (ppocr, tesseract, ...)")
     p.add_argument("--budget", type=int, default=None, help="token budget for the OCR context")
+    p.add_argument("--select", choices=["confidence", "question"], default=None,
+                   help="which OCR text a tight budget keeps first: the most confident "
+                        "(default) or what serves the question")
     p.add_argument("--instruction", default=None, help="text appended after question and context")
     p.add_argument("--mode", choices=["chat", "vqa"], default=None,
                    help="Qwen-VL-Chat prompt mode (default: chat here)")
@@ -52,6 +55,8 @@ def run_ask(args: argparse.Namespace) -> int:
         variant = get_variant("none" if args.no_ocr else args.variant)
         if args.budget is not None:
             variant = variant.replace(budget_tokens=args.budget)
+        if args.select is not None:
+            variant = variant.replace(select=args.select)
         backend = args.backend or infer_backend(args.model)
         kwargs: dict[str, Any] = {}
         if backend == "qwen-vl-chat":

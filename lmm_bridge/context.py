@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from lmm_bridge.budget import fit_budget
 from lmm_bridge.formats import Unit, extract_units, render_items, render_unit
 from lmm_bridge.sanitize import mark_ocr, neutralise_marked, sanitizer
+from lmm_bridge.select import question_priority
 from lmm_bridge.variants import VariantSpec
 from ocr_expert.types import OCRResult
 
@@ -34,19 +35,24 @@ class ContextInfo:
     #: ``text`` before the final pass, OCR text between ``sanitize.OCR_START``/``OCR_END``
     marked: str = field(default="", repr=False, compare=False)
     note: str | None = None  # what the format had to change, e.g. boxes rendered as lines
+    budget: int | None = None  # the most tokens the context could take (None: no limit)
+    full_tokens: int = 0  # tokens the context would take with every unit
 
 
 def build_context(result: OCRResult | None, variant: VariantSpec, *,
                   count_tokens: Callable[[str], int],
                   control_strings: Iterable[str], control_patterns: Iterable[str] = (),
                   box_style: str = "plain",
-                  count_tokens_many: Callable[[list[str]], list[int]] | None = None
-                  ) -> ContextInfo:
+                  count_tokens_many: Callable[[list[str]], list[int]] | None = None,
+                  question: str = "", window_budget: int | None = None) -> ContextInfo:
     """Render ``result`` as ``variant`` says, within its token budget.
 
     ``box_style`` is the backend's native form for the ``boxes`` format ("qwen-vl" or
     "plain"); a variant's own ``box_style`` other than "auto" overrides it.
     ``count_tokens_many`` counts a list of texts in one call (see ``fit_budget``).
+    ``window_budget`` is what the model's window leaves for the context: the budget is the
+    smaller of it and the variant's ``budget_tokens``. With ``select: question`` the units
+    that serve ``question`` are kept first (``lmm_bridge.select``).
     """
     if not variant.uses_ocr or result is None:
         return ContextInfo()
@@ -69,7 +75,7 @@ def build_context(result: OCRResult | None, variant: VariantSpec, *,
         if variant.min_score is not None and u.score < variant.min_score:
             dropped.append((text, BELOW_MIN_SCORE))
             continue
-        units.append(Unit(text, u.score, u.box, u.order))
+        units.append(u.with_text(text))
 
     def render(selected: list[Unit]) -> str:
         return render_items(variant, [u.text for u in selected], [u.box for u in selected],
@@ -78,15 +84,19 @@ def build_context(result: OCRResult | None, variant: VariantSpec, *,
     def render_one(unit: Unit) -> str:
         return render_unit(variant, unit.text, unit.box, size, style)
 
-    fitted = fit_budget(units, variant.budget_tokens, render, render_one, count_tokens,
+    limits = [b for b in (variant.budget_tokens, window_budget) if b is not None]
+    budget = min(limits) if limits else None
+    priority = question_priority(units, question) if variant.select == "question" else None
+    fitted = fit_budget(units, budget, render, render_one, count_tokens,
                         low_score=variant.low_score, tiny_fraction=variant.tiny_fraction,
-                        count_tokens_many=count_tokens_many)
+                        count_tokens_many=count_tokens_many, priority=priority)
     dropped += [(u.text, reason) for u, reason in fitted.dropped]
     # the block as the model sees it, checked whole: units joined by the template
-    marked = render([Unit(mark_ocr(u.text), u.score, u.box, u.order) for u in fitted.kept])
+    marked = render([u.with_text(mark_ocr(u.text)) for u in fitted.kept])
     text = neutralise_marked(marked, control_strings, control_patterns)
     n_tokens = fitted.n_tokens if text == fitted.text else count_tokens(text)
-    return ContextInfo(text, n_tokens, len(fitted.kept), dropped, marked=marked, note=note)
+    return ContextInfo(text, n_tokens, len(fitted.kept), dropped, marked=marked, note=note,
+                       budget=budget, full_tokens=fitted.n_full)
 
 
 def assemble_text(question: str, context: str, variant: VariantSpec,

@@ -7,52 +7,90 @@ came from. Rendering is pure string work; choosing and dropping units is ``budge
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from lmm_bridge.variants import UnitKind, VariantSpec
 from ocr_expert.types import Box, OCRResult
-from ocr_expert.words import split_words
 
 
 @dataclass(frozen=True)
 class Unit:
-    """One item of OCR context, in reading order (``order``)."""
+    """One item of OCR context, in reading order (``order``); ``line`` and ``block`` index
+    the OCR line and layout block it came from (-1: unknown)."""
 
     text: str
     score: float
     box: Box | None
     order: int
+    line: int = -1
+    block: int = -1
+
+    def with_text(self, text: str) -> "Unit":
+        """The same unit showing ``text`` (built directly: ``dataclasses.replace`` costs
+        more than the rest of a prompt's units)."""
+        return Unit(text, self.score, self.box, self.order, self.line, self.block)
+
+
+# A number written with spaces as thousands separators ("31 846", "$1 250 000.50"): a group
+# of one to three digits, then groups of exactly three.
+_SPACED_NUMBER = re.compile(r"^[^\w\s]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?[^\w\s]?$")
 
 
 def extract_units(result: OCRResult, kind: UnitKind) -> list[Unit]:
     """Units of the requested kind in reading order.
 
-    ``word``: whitespace-separated words of each line, a number grouped with spaces
-    (``31 846``) kept whole (a word inherits the score and box of
+    ``word``: whitespace-separated words of each line (a word inherits the score and box of
     the span it lies in when the line maps word-for-word onto its spans, else the line's);
-    ``span``: engine spans in reading order; ``line``: whole lines.
+    ``span``: engine spans in reading order; ``line``: whole lines. A number whose digit
+    groups are separated by spaces (``31 846``) stays one word or span.
     """
     units: list[Unit] = []
-    for line in result.lines:
+    for index, line in enumerate(result.lines):
         spans = [result.spans[i] for i in line.spans if 0 <= i < len(result.spans)]
         line_score = min((s.score for s in spans), default=1.0)
         if kind == "line":
             if line.text.strip():
-                units.append(Unit(line.text.strip(), line_score, line.box, len(units)))
+                units.append(Unit(line.text.strip(), line_score, line.box, len(units),
+                                  index, line.block))
             continue
         if kind == "span" and spans:
-            for s in spans:
-                if s.text.strip():
-                    units.append(Unit(s.text.strip(), s.score, s.box, len(units)))
-            continue
-        words = split_words(line.text)
-        span_words = [(w, s) for s in spans for w in split_words(s.text)]
-        aligned = [w for w, _ in span_words] == words
-        for k, word in enumerate(words):
-            score, box = (span_words[k][1].score, span_words[k][1].box) if aligned else (
-                line_score, line.box)
-            units.append(Unit(word, score, box, len(units)))
+            pieces = [Unit(s.text.strip(), s.score, s.box, 0, index, line.block)
+                      for s in spans if s.text.strip()]
+        else:
+            words = line.text.split()
+            span_words = [(w, s) for s in spans for w in s.text.split()]
+            aligned = [w for w, _ in span_words] == words
+            pieces = []
+            for k, word in enumerate(words):
+                score, box = (span_words[k][1].score, span_words[k][1].box) if aligned else (
+                    line_score, line.box)
+                pieces.append(Unit(word, score, box, 0, index, line.block))
+        for u in join_number_pieces(pieces):
+            units.append(Unit(u.text, u.score, u.box, len(units), index, line.block))
     return units
+
+
+def join_number_pieces(pieces: list[Unit]) -> list[Unit]:
+    """Consecutive pieces of one line that are the digit groups of one number (``31``,
+    ``846``) joined into one unit: the number split in two would read as two numbers."""
+    out: list[Unit] = []
+    for piece in pieces:
+        prev = out[-1] if out else None
+        joined = f"{prev.text} {piece.text}" if prev is not None else ""
+        if prev is not None and _SPACED_NUMBER.match(joined):
+            out[-1] = replace(prev, text=joined,
+                              score=min(prev.score, piece.score),
+                              box=_union(prev.box, piece.box))
+        else:
+            out.append(piece)
+    return out
+
+
+def _union(a: Box | None, b: Box | None) -> Box | None:
+    if a is None or b is None:
+        return a or b
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def render_items(variant: VariantSpec, texts: list[str], boxes: list[Box | None],

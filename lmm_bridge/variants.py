@@ -16,6 +16,9 @@ from ocrvqa.validation import error_lines
 Format = Literal["none", "tokens", "llava", "lines", "boxes"]
 #: what one item of OCR context is (a ``formats.Unit`` of this kind)
 UnitKind = Literal["word", "line", "span"]
+#: which units a budget keeps first: the most confident (today's policy, Table 5's setup)
+#: or those that serve the question (``lmm_bridge.select``)
+Selection = Literal["confidence", "question"]
 FORMATS: tuple[str, ...] = ("none", "tokens", "llava", "lines", "boxes")
 
 #: What each format does unless a variant says otherwise.
@@ -54,7 +57,9 @@ class VariantSpec(BaseModel):
 
     name: str = Field(min_length=1)
     format: Format = "none"
+    #: OCR context tokens at most; None: what the model's window leaves for it
     budget_tokens: int | None = Field(default=None, ge=0, strict=True)
+    select: Selection = "confidence"
     lead_in: str = ""
     label: str | None = None
     lowercase: bool | None = None
@@ -163,6 +168,7 @@ __all__ = [
     "BUILTIN_VARIANTS",
     "FORMATS",
     "FORMAT_DEFAULTS",
+    "Selection",
     "VariantError",
     "UnitKind",
     "VariantSpec",

@@ -27,6 +27,10 @@ from ocr_expert.image_io import ImageSource
 from ocr_expert.types import OCRResult
 
 _OCR_SPAN = re.compile(f"{OCR_START}[^{OCR_END}]*{OCR_END}")
+#: tokens the whole prompt may take beyond its parts counted apart (the separator before
+#: the context, tokens merging where the context meets the question); within this margin
+#: of the window the prompt is counted whole
+_JOIN_SLACK = 16
 
 
 @dataclass(frozen=True)
@@ -129,14 +133,48 @@ class OCRAugmentedVLM:
                 variant: VariantSpec | str = "none", instruction: str | None = None,
                 max_new_tokens: int | None = None) -> PreparedPrompt:
         """Build the prompt for one sample: the image as the backend takes it, sanitised
-        and budgeted OCR context, and the exact string the model will see."""
+        and budgeted OCR context, and the exact string the model will see.
+
+        The context's budget is the variant's ``budget_tokens``, and never more than the
+        model's window (``Backend.context_window``) leaves after the image, the template,
+        the question and ``max_new_tokens``: the prompt and answer fit the window."""
         spec = self.variant(variant)
         image = self.backend.prepare_image(image)
+        n = max_new_tokens or self.max_new_tokens
+        window = self.backend.context_window if spec.uses_ocr and ocr is not None else None
+        # what the window leaves once image, template, question and answer are counted
+        fixed = 0 if window is None else self.backend.prompt_tokens(
+            GenerationRequest.one_image(image, assemble_text(question, "", spec, instruction), n))
+        room = None if window is None else max(window - n - fixed, 0)
+        while True:
+            context, text = self._text(question, ocr, spec, instruction, room)
+            request = GenerationRequest.one_image(image, text, n)
+            if window is None or not context.text or fixed + context.n_tokens + _JOIN_SLACK + n <= window:
+                break
+            # the exact count: tokens may merge where the context meets the question
+            excess = self.backend.prompt_tokens(request) + n - window
+            if excess <= 0:
+                break
+            room = max(min(room or 0, context.n_tokens) - excess, 0)
+        full_prompt = self.backend.render_prompt(request)
+        if context.marked:
+            # the final prompt may hold no control string that the same prompt without OCR lacks
+            reference = assemble_text(question, _OCR_SPAN.sub("", context.marked), spec, instruction)
+            check_prompt(full_prompt,
+                         self.backend.render_prompt(GenerationRequest.one_image(image, reference, n)),
+                         self._controls[0], self._controls[1])
+        return PreparedPrompt(spec.name, request.message, full_prompt, context)
+
+    def _text(self, question: str, ocr: OCRResult | None, spec: VariantSpec,
+              instruction: str | None, room: int | None) -> tuple[ContextInfo, str]:
+        """The context within ``room`` tokens (and the variant's budget), and the sanitised
+        text after the image."""
         controls, patterns = self._controls
         context = build_context(ocr, spec, count_tokens=self.backend.count_tokens,
                                 control_strings=controls, control_patterns=patterns,
                                 box_style=self.backend.box_style,
-                                count_tokens_many=self.backend.count_tokens_many)
+                                count_tokens_many=self.backend.count_tokens_many,
+                                question=question, window_budget=room)
         marked = assemble_text(question, context.marked or context.text, spec, instruction)
         # again over the whole text: OCR text next to the lead-in, question or label
         text = neutralise_marked(marked, controls, patterns)
@@ -146,16 +184,7 @@ class OCRAugmentedVLM:
             # the tags the context itself uses (the boxes format's <ref>/<box>) may stand.
             keep = {m.lower() for m in find_control_strings(context.text, controls, patterns)}
             text = sanitize(text, [c for c in controls if c.lower() not in keep], patterns)
-        n = max_new_tokens or self.max_new_tokens
-        request = GenerationRequest.one_image(image, text, n)
-        full_prompt = self.backend.render_prompt(request)
-        if context.marked:
-            # the final prompt may hold no control string that the same prompt without OCR lacks
-            reference = assemble_text(question, _OCR_SPAN.sub("", context.marked), spec, instruction)
-            check_prompt(full_prompt,
-                         self.backend.render_prompt(GenerationRequest.one_image(image, reference, n)),
-                         controls, patterns)
-        return PreparedPrompt(spec.name, request.message, full_prompt, context)
+        return context, text
 
     def generate(self, prepared: Sequence[PreparedPrompt],
                  max_new_tokens: int | None = None) -> list[str]:
@@ -170,7 +199,8 @@ class OCRAugmentedVLM:
 
     # -- one call --------------------------------------------------------------------
     def prepare_ask(self, image: ImageSource, question: str, ocr: Any = True,
-                    instruction: str | None = None, ocr_result: OCRResult | None = None
+                    instruction: str | None = None, ocr_result: OCRResult | None = None,
+                    max_new_tokens: int | None = None
                     ) -> tuple[PreparedPrompt, OCRResult | None, dict[str, float]]:
         """OCR (when the variant uses it) and prompt building for ``ask``/``stream``."""
         if not isinstance(question, str) or not question.strip():
@@ -182,7 +212,7 @@ class OCRAugmentedVLM:
             result = self.read(image)
         t1 = time.perf_counter()
         prepared = self.prepare(image, question, result if spec.uses_ocr else None, spec,
-                                instruction)
+                                instruction, max_new_tokens)
         t2 = time.perf_counter()
         return prepared, result, {"ocr": t1 - t0, "prompt": t2 - t1}
 
@@ -203,7 +233,7 @@ class OCRAugmentedVLM:
         results = list(ocr_results) if ocr_results is not None else [None] * len(images)
         if len(results) != len(images):
             raise ValueError(f"{len(images)} images but {len(results)} OCR results")
-        steps = [self.prepare_ask(img, q, ocr, instruction, r)
+        steps = [self.prepare_ask(img, q, ocr, instruction, r, max_new_tokens)
                  for img, q, r in zip(images, questions, results)]
         t0 = time.perf_counter()
         texts = self.generate([p for p, _, _ in steps], max_new_tokens)

@@ -101,3 +101,15 @@ def test_bad_inputs_exit_2_with_a_named_error(tmp_path, capsys):
 def test_missing_image_is_named(qwen2vl, capsys):
     assert ocrvqa("ask", "missing.png", "Q?", "--model", qwen2vl) == 2
     assert "missing.png" in capsys.readouterr().err
+
+
+def test_select_question_keeps_the_line_the_question_names(qwen2vl, tmp_path, capsys):
+    path = tmp_path / "notice.png"
+    render_text_image(["OPENING HOURS", "MONDAY CLOSED", "TUESDAY 9 TO 5", "PHONE 5550142"],
+                      path, size=(520, 260), font_size=36)
+    prompts = {}
+    for select in ("confidence", "question"):
+        assert ocrvqa("ask", str(path), "What is the phone?", "--model", qwen2vl, "--variant", "lines",
+                      "--budget", "20", "--select", select, "--max-new-tokens", "2", "--json") == 0
+        prompts[select] = json.loads(capsys.readouterr().out)["prompt"]
+    assert "5550142" in prompts["question"] and "5550142" not in prompts["confidence"]

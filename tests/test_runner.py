@@ -46,7 +46,7 @@ class EchoBackend(Backend):
 
     def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
                  fail_word: str | None = None, **kwargs: Any) -> None:
-        super().__init__(model)
+        super().__init__(model, **kwargs)
         # a slow model, for killing a run mid-way; from the environment so the config is unchanged
         self.delay_s = float(os.environ.get("TEST_ECHO_DELAY_S", "0"))
         self.fail_word = fail_word

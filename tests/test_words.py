@@ -6,15 +6,7 @@ from eval_vqa.recall import answer_in_context
 from lmm_bridge.formats import extract_units
 from ocr_expert.reading_order import order_spans
 from ocr_expert.types import OCRResult, Span
-from ocr_expert.words import join_digit_groups, split_words
-
-
-def test_a_number_grouped_with_spaces_is_one_word():
-    assert split_words("Revenue 31 846 in 2019 2020") == ["Revenue", "31 846", "in", "2019", "2020"]
-    assert split_words("total 2\u2009057.6 EUR") == ["total", "2\u2009057.6", "EUR"]
-    assert split_words("1\u202f250\u202f000 people") == ["1\u202f250\u202f000", "people"]
-    # years side by side and a decimal beside a count are not one number
-    assert split_words("3.5 100 and 2019 2020") == ["3.5", "100", "and", "2019", "2020"]
+from ocr_expert.words import join_digit_groups
 
 
 def test_joined_digit_groups_compare_equal():

@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 from eval_vqa.recall import recall
-from eval_vqa.records import SampleRecord
+from eval_vqa.records import SampleRecord, VariantResult
 from eval_vqa.report.stats import mean_ci, paired_delta
 
 
@@ -115,6 +115,7 @@ def _benchmark(records: list[SampleRecord], variants: list[str], baseline: str |
     scores: dict[str, dict[str, Any]] = {}
     deltas: dict[str, dict[str, Any]] = {}
     recalls: dict[str, Any] = {}
+    contexts: dict[str, Any] = {}
     seed = opts["seed"]
     for v in variants:
         scores[v] = {}
@@ -124,6 +125,7 @@ def _benchmark(records: list[SampleRecord], variants: list[str], baseline: str |
             scores[v][m] = {"mean": _pct(sum(values) / len(values)), "ci95": [_pct(low), _pct(high)], "n": len(values)}
         share = recall(r.variants[v].answer_in_context for r in ok)
         recalls[v] = None if share is None else _pct(share)
+        contexts[v] = context_use([r.variants[v] for r in ok])
         if baseline is not None and v != baseline:
             deltas[v] = {}
             for m in metrics:
@@ -155,7 +157,26 @@ def _benchmark(records: list[SampleRecord], variants: list[str], baseline: str |
         "answer_recall": recalls,
         # the same for all the text OCR read, before formatting and budget
         "ocr_answer_recall": None if ocr_share is None else _pct(ocr_share),
+        # what each variant's context cost, and how much the budget or window left out
+        "context": contexts,
         "error_examples": [{"key": key, **error.model_dump()} for key, error in broken][:20],
+    }
+
+
+def context_use(results: list[VariantResult]) -> dict[str, Any] | None:
+    """Mean context tokens and budget of a variant's samples, the share (%) of samples whose
+    context a budget or the model's window cut, and of the OCR context's tokens left out.
+    None for a variant without OCR context."""
+    full = [r.context_full_tokens for r in results if r.context_full_tokens is not None]
+    if not results or not full:
+        return None
+    budgets = [r.context_budget for r in results if r.context_budget is not None]
+    cut = [r for r in results if r.context_full_tokens is not None and r.context_dropped]
+    return {
+        "mean_tokens": sum(r.context_tokens for r in results) / len(results),
+        "mean_budget": sum(budgets) / len(budgets) if budgets else None,
+        "cut": _pct(len(cut) / len(results)),
+        "tokens_dropped": _pct(1 - sum(r.context_tokens for r in results) / sum(full)) if sum(full) else 0.0,
     }
 
 

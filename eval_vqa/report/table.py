@@ -35,6 +35,12 @@ def markdown(results: dict[str, Any]) -> str:
               "Share (%) of questions whose normalised ground-truth answer appears in the context the "
               "variant injected, after the token budget; `all OCR` is everything the engine read.", ""]
     parts += _recall_table(results)
+    context = _context_table(results)
+    if context:
+        parts += ["", "## OCR context", "",
+                  "Mean tokens of OCR context each variant injected; where its budget or the model's "
+                  "window cut the context: the share of samples cut and of the context's tokens left out.", ""]
+        parts += context
     parts += ["", "## Samples", "", *_count_table(results)]
     return "\n".join(parts) + "\n"
 
@@ -69,6 +75,27 @@ def _recall_table(results: dict[str, Any]) -> list[str]:
         lines.append(f"| {v} | " + " | ".join(_num(x) for x in values) + " |")
     lines.append("| all OCR | " + " | ".join(_num(benches[c]["ocr_answer_recall"]) for c in cols) + " |")
     return lines
+
+
+def _context_table(results: dict[str, Any]) -> list[str]:
+    benches = results["benchmarks"]
+    cols = list(benches)
+    lines = ["| variant | " + " | ".join(benches[c]["title"] for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for v in results["run"]["variants"]:
+        cells = [benches[c].get("context", {}).get(v) for c in cols]
+        if all(x is None for x in cells):
+            continue  # no OCR context, or a log written before context costs were logged
+        lines.append(f"| {v} | " + " | ".join(_context_cell(x) for x in cells) + " |")
+    return lines if len(lines) > 2 else []
+
+
+def _context_cell(use: dict[str, Any] | None) -> str:
+    if use is None:
+        return "–"
+    cell = f"{use['mean_tokens']:.0f}"
+    if use["cut"]:
+        cell += f" (cut {use['cut']:.0f} %, {use['tokens_dropped']:.0f} % of tokens dropped)"
+    return cell
 
 
 def _count_table(results: dict[str, Any]) -> list[str]:

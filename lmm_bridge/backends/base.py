@@ -28,6 +28,8 @@ class BackendOptions(BaseModel):
 
     #: requests per generate call (the evaluation passes its batch size to every backend)
     batch_size: int = Field(default=8, ge=1)
+    #: tokens the model takes in all (prompt, image and answer); None: read off the model
+    context_window: int | None = Field(default=None, gt=0)
 
 
 class PretrainedOptions(BackendOptions):
@@ -89,6 +91,21 @@ class Backend(ABC):
     @abstractmethod
     def count_tokens(self, text: str) -> int:
         """Tokens ``text`` takes with the model's own tokenizer."""
+
+    @property
+    def context_window(self) -> int | None:
+        """Tokens the model takes in all, prompt and answer: the ``context_window`` option,
+        else what the model says (``model_window``); None when unknown (no limit)."""
+        return self.options.context_window or self.model_window()
+
+    def model_window(self) -> int | None:
+        """The window the loaded model was built for; None when the backend cannot tell."""
+        return None
+
+    def prompt_tokens(self, request: GenerationRequest) -> int:
+        """Tokens of the model input for ``request``, image tokens included. By default the
+        rendered prompt counted as text (right where the tokenizer expands the image)."""
+        return self.count_tokens(self.render_prompt(request))
 
     def count_tokens_many(self, texts: list[str]) -> list[int]:
         """``count_tokens`` of each text; backends with a batching tokenizer count them

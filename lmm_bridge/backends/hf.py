@@ -18,9 +18,14 @@ from lmm_bridge.backends.base import (
     batches,
     lstrip_stream,
 )
-from lmm_bridge.backends.tokenizer_info import single_token_ids, tokenizer_control_strings
+from lmm_bridge.backends.tokenizer_info import (
+    single_token_ids,
+    tokenizer_control_strings,
+    window_length,
+)
 from lmm_bridge.messages import ImagePart
 from ocr_expert.engines.hf_models import load_processor
+from ocr_expert.image_io import ImageSource
 
 
 class HFOptions(PretrainedOptions):
@@ -64,9 +69,47 @@ class HFBackend(PretrainedBackend):
         ).eval()
         pad = self.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else self.tokenizer.eos_token_id
+        self._image_tokens: dict[tuple[int, int], int] = {}  # by image size
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def model_window(self) -> int | None:
+        return window_length(self.model.config, self.tokenizer)
+
+    def prompt_tokens(self, request: GenerationRequest) -> int:
+        """The rendered prompt's tokens, each image placeholder counted as the tokens the
+        processor expands it to (which depend on the image's size only)."""
+        return self.count_tokens(self.render_prompt(request)) + sum(
+            self.image_tokens(image) for image in request.images)
+
+    def image_tokens(self, image: ImageSource) -> int:
+        """Tokens an image adds beyond its placeholder in the rendered prompt."""
+        from PIL import Image
+
+        from ocr_expert.image_io import with_min_side
+
+        size = image_size(image)
+        if min(size) < 64:  # as the image is given to the processor (tiny ones enlarged)
+            size = with_min_side(Image.new("RGB", size)).size
+        if size not in self._image_tokens:
+            self._image_tokens[size] = self._count_image_tokens(size)
+        return self._image_tokens[size]
+
+    def _count_image_tokens(self, size: tuple[int, int]) -> int:
+        from PIL import Image
+
+        # the processor's own arithmetic where it has it (its placeholder token becomes these)
+        count = getattr(self.processor, "_get_num_multimodal_tokens", None)
+        if count is not None:
+            try:
+                return int(count(image_sizes=[(size[1], size[0])]).num_image_tokens[0]) - 1
+            except Exception:  # a processor whose arithmetic needs more: count it for real
+                pass
+        blank = Image.new("RGB", size)
+        text = self.render_prompt(GenerationRequest.one_image(blank, "", 1))
+        ids = self.processor(text=[text], images=[blank])["input_ids"][0]
+        return len(ids) - self.count_tokens(text)
 
     def count_tokens_many(self, texts: list[str]) -> list[int]:
         # One batched call: the Rust tokenizer encodes the list at once.
@@ -153,4 +196,30 @@ class HFBackend(PretrainedBackend):
             raise errors[0]
 
 
-__all__ = ["HFBackend", "HFOptions", "load_processor"]
+def image_size(image: ImageSource) -> tuple[int, int]:
+    """Width and height of an image as it will be shown (EXIF orientation applied), read
+    from the file's header where it is a file or bytes: nothing is decoded."""
+    import io
+    from pathlib import Path
+
+    import numpy as np
+    from PIL import Image
+
+    if isinstance(image, np.ndarray):
+        return int(image.shape[1]), int(image.shape[0])
+    if isinstance(image, Image.Image):
+        return _shown_size(image)
+    with Image.open(io.BytesIO(image) if isinstance(image, (bytes, bytearray))
+                    else Path(image)) as opened:
+        return _shown_size(opened)
+
+
+def _shown_size(image: Any) -> tuple[int, int]:
+    width, height = image.size
+    # orientations 5 to 8 turn the picture a quarter: width and height swap
+    if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+        width, height = height, width
+    return width, height
+
+
+__all__ = ["HFBackend", "HFOptions", "image_size", "load_processor"]

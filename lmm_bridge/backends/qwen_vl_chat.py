@@ -47,7 +47,7 @@ from lmm_bridge.backends.base import (
     batches,
     lstrip_stream,
 )
-from lmm_bridge.backends.tokenizer_info import tokenizer_control_strings
+from lmm_bridge.backends.tokenizer_info import tokenizer_control_strings, window_length
 from lmm_bridge.image_files import image_path_for
 from lmm_bridge.messages import ImagePart
 from lmm_bridge.sanitize import QWEN_VL_CONTROL_STRINGS
@@ -109,8 +109,14 @@ class QwenVLChatBackend(PretrainedBackend):
         return None if value is None else int(value)
 
     def count_tokens(self, text: str) -> int:
-        # tokenize() gives one token per id, without building a model input around them.
+        # tokenize() gives one token per id, without building a model input around them;
+        # an <img>path</img> counts as the 256 image tokens and two tags it becomes.
         return len(self.tokenizer.tokenize(text))
+
+    def model_window(self) -> int | None:
+        # seq_length: the length it was trained at (2048), below its position table (8192)
+        return window_length(self.model.config, self.tokenizer,
+                             ("seq_length", "max_position_embeddings"))
 
     def token_ids(self, text: str) -> list[int]:
         return list(self.tokenizer(text)["input_ids"])
