@@ -57,9 +57,10 @@ class TesseractEngine(OCREngine):
 
     A page keeps Tesseract's reading order (blocks, paragraphs, lines from ``image_to_data``):
     it is right on multi-column pages. A crop is read as Tesseract alone reads it: a
-    word-shaped crop in its single-word mode (``psm`` 8), a longer one in its single-line mode
-    (7), an Arabic crop in both with the surer reading kept; a crop where that finds nothing is
-    read again after ``prepare_crop`` (scaled up, with a margin).
+    word-shaped crop in its single-word mode (``psm`` 8) when that finds one word, otherwise
+    (and a longer crop) in its single-line mode (7), an Arabic crop in both with the surer
+    reading kept; a crop where that finds nothing is read again after ``prepare_crop``
+    (scaled up, with a margin).
 
     Options:
         lang: Tesseract language codes joined by ``+`` (``eng``, ``ara``, ``eng+ara``).
@@ -165,8 +166,11 @@ class TesseractEngine(OCREngine):
             return word if confidence(word) > confidence(spans) else spans
         if image.width <= WORD_SHAPE * image.height:
             # Shaped like a single word: read as Tesseract reads a word (its word mode), as
-            # the text-recognition benchmarks' crops are; its line mode when that finds nothing.
-            return self._read_one(image, self.options["word_psm"]) or self._read_one(image, self.options["crop_psm"])
+            # the text-recognition benchmarks' crops are. Where the word mode finds nothing, or
+            # more than one word (a short line with a margin), the line mode reads it.
+            word = self._read_one(image, self.options["word_psm"])
+            if len(word) == 1 and " " not in word[0].text.strip():
+                return word
         return self._read_one(image, self.options["crop_psm"])
 
     def read_word(self, image: Image.Image) -> list[Span]:
