@@ -5,9 +5,10 @@ regions by recursive XY-cut on the spans themselves, before any line is formed: 
 boxes into rows first merges the lines of two columns that sit side by side, and the lines
 beside a drop cap. A column cut needs a vertical gutter that runs the region's whole height
 with a tall, wide column on each side, and running text on both sides (rows of several
-words, as closely spaced as a paragraph's lines) or on one side with sentences running on
-from line to line (a paragraph beside a sidebar of facts): labels beside their values, table
-columns and receipt fields are read a row at a time. A wide empty band (a section break, a
+words, as closely spaced as a paragraph's lines, and, in a script with capitals, sentences
+running on from line to line on one side at least) or on one side with sentences running on
+(a paragraph beside a sidebar of facts): labels beside their values, blocks of form fields,
+table columns and receipt fields are read a row at a time. A wide empty band (a section break, a
 footer) is cut first. Inside a region the spans form lines by vertical overlap, a drop cap or
 other tall span joining the first line it stands before (a line in a large font, a title
 beside its byline, stays a line of its own). A tilted scan is straightened first (from the slope of
@@ -328,11 +329,12 @@ def _xy_cut(
         leading = statistics.median(b - a for a, b in zip(centres, centres[1:])) / unit
         return words >= TEXT_WORDS and leading <= TEXT_LEADING
 
-    def runs_on(side: list[int]) -> bool:
+    def runs_on(side: list[int]) -> bool | None:
         # Sentences running from line to line: in a script with capitals, a paragraph's
-        # lines often start in lower case, a list's items, labels and table rows do not.
+        # lines often start in lower case; a list's items, labels, a form's values and table
+        # rows do not. None where the side has no lower case (a caseless script, capitals).
         if texts is None or not any(ch.islower() for m in side for ch in texts[m]):
-            return False
+            return None
         rows = sorted(_lines_in(side, boxes), key=lambda row: min(boxes[m][1] for m in row))
         firsts = [texts[min(row, key=lambda m: boxes[m][0])].lstrip("\"'“‘(") for row in rows[1:]]
         return sum(1 for f in firsts if f[:1].islower()) >= RUNS_ON * max(len(firsts), 1)
@@ -340,9 +342,12 @@ def _xy_cut(
     def text_column_beside(left: list[int], right: list[int]) -> bool:
         # Running text on both sides (newspaper columns), or a paragraph beside a list of
         # short items (a sidebar of facts): either way a reader finishes one side first.
+        # Rows of a form can look like running text (a few words each, close together):
+        # where letters have case, one side at least must hold sentences that run on.
+        runs = [runs_on(left), runs_on(right)]
         if is_running_text(left) and is_running_text(right):
-            return True
-        return any(is_running_text(side) and runs_on(side) for side in (left, right))
+            return runs != [False, False]
+        return any(is_running_text(side) and run for side, run in zip((left, right), runs))
 
     def widest_gap(members: list[int], axis: int) -> tuple[float, float]:
         """(gap size, cut position) of the widest empty stretch along an axis."""

@@ -73,8 +73,9 @@ def test_text_direction_counts_strong_characters():
 
 
 def prose(side: str, i: int) -> str:
-    """A row of running text, labelled by its column and row."""
-    return f"{side}{i} and the words that follow"
+    """A row of running text (a sentence goes on from the row above), labelled by its column
+    and row."""
+    return f"and the {side}{i} words that follow"
 
 
 def column_page(gutter: float, lines: int = 6, line_h: float = 30, gap: float = 8) -> list[Span]:
@@ -246,3 +247,15 @@ def test_lines_whose_boxes_overlap_by_half_are_still_two_lines():
     spans = [span("SR @ 6% 37.55", 20, 100, 300, 140), span("2.25", 420, 100, 480, 140),
              span("ZR/OS/EZ 0.00", 20, 120, 300, 160), span("0.00", 420, 120, 480, 160)]
     assert texts(spans) == ["SR @ 6% 37.55 2.25", "ZR/OS/EZ 0.00 0.00"]
+
+
+def test_two_blocks_of_form_fields_side_by_side_are_read_a_row_at_a_time():
+    # Each row holds a label and a value of several words, as closely spaced as prose; but no
+    # row goes on from the one above (none starts in lower case): fields, not columns of text.
+    left = ["TO Lorillard Corporation", "ADDRESS 666 Fifth Avenue", "CITY New York City", "STATE New York 10103"]
+    right = ["FOR Metal Pack Plaque", "DATE October 16, 1987", "REP Mr. A. D. Steinberg", "PHONE 314 385 2280"]
+    spans = []
+    for i, (a, b) in enumerate(zip(left, right)):
+        y = 50 + 32 * i
+        spans += [span(a, 20, y, 20 + 11 * len(a), y + 28), span(b, 420, y, 420 + 11 * len(b), y + 28)]
+    assert texts(spans) == [f"{a} {b}" for a, b in zip(left, right)]
