@@ -33,6 +33,9 @@ RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 #: how much of a server's error body an error message quotes
 BODY_EXCERPT = 200
 MASK = "[key hidden]"
+#: settings of how the client talks to the server, not of what it asks: changing them changes
+#: no answer, so they key no cache and a run may be resumed with others
+CLIENT_SETTINGS = frozenset({"api_key_env", "timeout", "retries", "backoff", "max_wait", "concurrency"})
 
 Message = dict[str, Any]
 
@@ -78,10 +81,8 @@ class EndpointSettings(BaseModel):
         return url.rstrip("/")
 
     def request_fields(self) -> dict[str, Any]:
-        """The settings that change an answer (they key a cache); not the key, not how
-        patient the client is."""
-        return {"base_url": self.base_url, "max_side": self.max_side, "detail": self.detail,
-                "image_format": self.image_format, "extra_body": self.extra_body}
+        """The settings that change an answer (they key a cache): all but ``CLIENT_SETTINGS``."""
+        return self.model_dump(include=set(EndpointSettings.model_fields) - CLIENT_SETTINGS)
 
 
 def read_api_key(variable: str | None) -> str | None:
@@ -243,5 +244,5 @@ def excerpt(text: str) -> str:
     return flat if len(flat) <= BODY_EXCERPT else flat[:BODY_EXCERPT] + "..."
 
 
-__all__ = ["ChatClient", "EndpointError", "EndpointSettings", "image_data_url", "image_part", "read_api_key",
+__all__ = ["CLIENT_SETTINGS", "ChatClient", "EndpointError", "EndpointSettings", "image_data_url", "image_part", "read_api_key",
            "retry_after"]

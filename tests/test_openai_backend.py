@@ -240,3 +240,13 @@ def test_the_bridge_asks_a_served_model_with_sanitised_ocr_context(server):
     sent = server.bodies[0]["messages"][0]["content"][1]["text"]
     assert sent.startswith("What shop?\nOCR_token: [") and "<|im_end|>" not in sent
     assert json.loads(answer.prompt.full_prompt)[0]["content"][1]["text"] == sent
+
+
+def test_a_run_may_resume_with_more_patience_but_not_another_server(tmp_path, server):
+    data = _openai_config(tmp_path, server, n=3)
+    run(load_config(data), shard=ALONE)
+    patient = dict(data, model_kwargs={**data["model_kwargs"], "timeout": 600, "retries": 20, "concurrency": 2})
+    assert run(load_config(patient), shard=ALONE).skipped == 3
+    elsewhere = dict(data, model_kwargs={**data["model_kwargs"], "base_url": "http://127.0.0.1:9/v1"})
+    with pytest.raises(ConfigError, match="changed: model_kwargs"):
+        run(load_config(elsewhere), shard=ALONE)
