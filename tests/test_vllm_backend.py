@@ -149,3 +149,30 @@ def test_bad_engine_options_are_one_line_at_config_load(tmp_path: Path, kwargs, 
     source = make_benchmark(tmp_path / "data", n=2)
     with pytest.raises(ConfigError, match=f"model_kwargs: vllm backend: {expect}"):
         load_config(config_dict(tmp_path, source, backend="vllm", model="Qwen/Qwen-VL-Chat", model_kwargs=kwargs))
+
+
+def test_a_model_without_an_image_processor_uses_its_tokenizers_template(fake_vllm, tmp_path_factory, monkeypatch):
+    import ocr_expert.engines.hf_models as hf_models
+
+    def no_processor(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("no preprocessor_config.json")  # what transformers 5 says of a text-only model
+
+    monkeypatch.setattr(hf_models, "load_processor", no_processor)
+    folder = str(cached_model(tmp_path_factory.getbasetemp(), "qwen2vl"))
+
+    def llm_whose_tokenizer_has(template: str | None) -> type[FakeLLM]:
+        class LLM(FakeLLM):
+            def __init__(self, **kwargs: Any) -> None:
+                super().__init__(**kwargs)
+                self._tokenizer.chat_template = template
+
+        return LLM
+
+    from lmm_bridge.messages import GenerationRequest, TextPart
+
+    monkeypatch.setattr(fake_vllm, "LLM", llm_whose_tokenizer_has("{% for m in messages %}{{ m['content'][0]['text'] }}{% endfor %}|"))
+    backend = load_backend("vllm", folder)
+    assert backend.render_prompt(GenerationRequest((TextPart("Hello?"),))) == "Hello?|"
+    monkeypatch.setattr(fake_vllm, "LLM", llm_whose_tokenizer_has(None))
+    with pytest.raises(BackendError, match="no processor or tokenizer with a chat template"):
+        load_backend("vllm", folder)

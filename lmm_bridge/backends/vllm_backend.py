@@ -84,14 +84,22 @@ class VLLMBackend(Backend):
         self.llm = vllm.LLM(**self.engine_arguments(dtype))
         self._sampling_params = vllm.SamplingParams
         self.tokenizer: Any = self.llm.get_tokenizer()
-        self.processor: Any = None
-        if not self.qwen_vl:
-            from ocr_expert.engines.hf_models import load_processor
-
-            self.processor = load_processor(self.model_path, trust_remote_code=self.trust_remote_code,
-                                            **({"revision": opts.revision} if opts.revision else {}),
-                                            **opts.processor_options)
+        self.processor: Any = None if self.qwen_vl else self._chat_renderer()
         self.stop_ids = self._stop_ids()
+
+    def _chat_renderer(self) -> Any:
+        """The processor whose chat template renders prompts; for a model without an image
+        processor, its tokenizer's template."""
+        from ocr_expert.engines.hf_models import load_processor
+
+        opts: VLLMOptions = self.options
+        try:
+            return load_processor(self.model_path, trust_remote_code=self.trust_remote_code,
+                                  **({"revision": opts.revision} if opts.revision else {}), **opts.processor_options)
+        except (OSError, ValueError) as exc:
+            if getattr(self.tokenizer, "chat_template", None):
+                return self.tokenizer
+            raise BackendError(f"model {self.model_path}: no processor or tokenizer with a chat template ({exc})") from None
 
     @property
     def trust_remote_code(self) -> bool:
