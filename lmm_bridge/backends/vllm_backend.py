@@ -175,5 +175,12 @@ class VLLMBackend(Backend):
                                     use_tqdm=False)
         return [out.outputs[0].text.strip() for out in outputs]
 
+    def close(self) -> None:
+        """Stop vLLM's engine processes now (else they live until the interpreter exits, which
+        then waits on them)."""
+        core = getattr(getattr(self.llm, "llm_engine", None), "engine_core", None)
+        if core is not None and hasattr(core, "shutdown"):
+            core.shutdown()
+
 
 __all__ = ["MISSING_VLLM", "VLLMBackend", "VLLMOptions", "import_vllm"]
