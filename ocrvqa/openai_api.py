@@ -105,7 +105,10 @@ def image_data_url(image: Image.Image, max_side: int | None = None, image_format
     if image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     buffer = io.BytesIO()
-    image.save(buffer, format="JPEG" if image_format == "jpeg" else "PNG", **({"quality": 95} if image_format == "jpeg" else {}))
+    if image_format == "jpeg":
+        image.save(buffer, format="JPEG", quality=95)
+    else:
+        image.save(buffer, format="PNG")
     return f"data:image/{image_format};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
 
 
@@ -170,7 +173,8 @@ class ChatClient:
                 self.sleep(self._wait(attempt, wait))
         raise EndpointError(self.mask(f"{self.url}: gave up after {tries} tries: {reason}"))
 
-    def complete_many(self, conversations: Sequence[list[Message]], max_tokens: Sequence[int]) -> list[str | EndpointError]:
+    def complete_many(self, conversations: Sequence[list[Message]],
+                      max_tokens: Sequence[int]) -> list[str | EndpointError]:
         """``complete`` of each conversation, ``concurrency`` at a time; a failed one gives
         its ``EndpointError`` in its place."""
 
@@ -244,5 +248,5 @@ def excerpt(text: str) -> str:
     return flat if len(flat) <= BODY_EXCERPT else flat[:BODY_EXCERPT] + "..."
 
 
-__all__ = ["CLIENT_SETTINGS", "ChatClient", "EndpointError", "EndpointSettings", "image_data_url", "image_part", "read_api_key",
-           "retry_after"]
+__all__ = ["CLIENT_SETTINGS", "ChatClient", "EndpointError", "EndpointSettings", "image_data_url",
+           "image_part", "read_api_key", "retry_after"]

@@ -99,7 +99,8 @@ class VLLMBackend(Backend):
         except (OSError, ValueError) as exc:
             if getattr(self.tokenizer, "chat_template", None):
                 return self.tokenizer
-            raise BackendError(f"model {self.model_path}: no processor or tokenizer with a chat template ({exc})") from None
+            raise BackendError(f"model {self.model_path}: no processor or tokenizer with a chat "
+                               f"template ({exc})") from None
 
     @property
     def trust_remote_code(self) -> bool:
@@ -154,7 +155,8 @@ class VLLMBackend(Backend):
     def render_prompt(self, request: GenerationRequest) -> str:
         """The prompt string vLLM is given, exactly (images are passed beside it)."""
         if self.qwen_vl:
-            return "".join("<img></img>" if isinstance(p, ImagePart) else p.text for p in request.message) + " Answer:"
+            parts = ("<img></img>" if isinstance(p, ImagePart) else p.text for p in request.message)
+            return "".join(parts) + " Answer:"
         return render_chat(self.processor, request, self.options.system)
 
     def inputs(self, request: GenerationRequest) -> dict[str, Any]:
