@@ -28,6 +28,7 @@ from pydantic import (
 
 from lmm_bridge.variants import BUILTIN_VARIANTS, VariantSpec, get_variant
 from ocrvqa.errors import OcrvqaError
+from ocrvqa.openai_api import CLIENT_SETTINGS
 from ocrvqa.validation import error_lines, format_validation_error
 
 if TYPE_CHECKING:
@@ -163,6 +164,9 @@ class RunConfig(_Strict):
                 bench.pop(key, None)  # which samples are chosen does not change a sample's record
         for key in ("overlap", "workers", "lookahead", "cache_dir", "use_cache"):
             data["ocr"].pop(key, None)  # how OCR is scheduled does not change its output
+        for options in (data["model_kwargs"], data["ocr"]["options"]):
+            for key in CLIENT_SETTINGS:  # nor how patiently a server is asked (a resume may wait longer)
+                options.pop(key, None)
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

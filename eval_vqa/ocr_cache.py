@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from eval_vqa.config import RunConfig
+from eval_vqa.sharding import launched_rank
 from ocr_expert.engines import check_options
 from ocr_expert.engines.generative import GenerativeOptions
+from ocr_expert.engines.openai_ocr import OpenAIOCROptions
 
 #: environment variables that bound the threads of OpenMP (Tesseract, PyTorch) and BLAS
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OMP_THREAD_LIMIT", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -37,6 +39,8 @@ class CacheSummary:
     startup_s: float = 0.0  # loading the samples and starting the workers (engines built, models loaded)
     workers: int = 1
     threads: int = 1
+    rank: int = 0  # this process's share of the images, under torchrun/accelerate launch
+    world_size: int = 1
     errors: list[str] = field(default_factory=list)  # "image: reason", first few
 
     @property
@@ -56,6 +60,7 @@ class CacheSummary:
             f"in {self.seconds:.1f} s ({self.images_per_s:.2f} img/s; {self.steady_images_per_s:.2f} img/s "
             f"after {self.startup_s:.1f} s of start-up; "
             f"{plural(self.workers, 'worker')} x {plural(self.threads, 'thread')})"
+            + (f"; share {self.rank + 1} of {self.world_size}" if self.world_size > 1 else "")
         )
 
 
@@ -108,8 +113,9 @@ def fill_cache(
     workers = max(1, workers or default_workers(config))
     threads = max(1, threads or (os.cpu_count() or 1) // workers)
     start = time.perf_counter()
-    images = unique_images(config)
-    summary = CacheSummary(images=len(images), workers=workers, threads=threads)
+    rank, world_size = launched_rank()
+    images = unique_images(config)[rank::world_size]  # ranks on any node: one share each, one cache
+    summary = CacheSummary(images=len(images), workers=workers, threads=threads, rank=rank, world_size=world_size)
     bar = tqdm(total=len(images), desc="OCR cache", unit="img", disable=not progress, dynamic_ncols=True)
     with bar:
         for n, cached, failures, busy_s in _run_chunks(config, images, workers, threads):
@@ -138,9 +144,9 @@ def _run_chunks(config: RunConfig, images: list[Any], workers: int, threads: int
 def _chunk_size(config: RunConfig, n_images: int, workers: int) -> int:
     """Images per task: the engine's batch of images, or small pieces so the workers finish together."""
     options = check_options(config.ocr.engine, config.ocr.options)
-    # Only generative engines read several images per call (their default batch included); the
-    # vision-encoder-decoder engine's batch_size counts crops of one image.
-    batch = options.batch_size if isinstance(options, GenerativeOptions) else 1
+    # Only generative and served engines read several images per call (their default batch
+    # included); the vision-encoder-decoder engine's batch_size counts crops of one image.
+    batch = options.batch_size if isinstance(options, (GenerativeOptions, OpenAIOCROptions)) else 1
     return max(1, batch, min(8, n_images // (4 * workers) or 1))
 
 

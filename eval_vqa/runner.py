@@ -42,6 +42,7 @@ from eval_vqa.ocr_stage import ImageMemo, ReadSample, read_ahead
 from eval_vqa.recall import answer_in_context
 from eval_vqa.records import THUMB_SIDE, OcrSummary, SampleError, SampleRecord, VariantResult
 from eval_vqa.sharding import Shard, current_shard, process_device
+from lmm_bridge.backends.base import SomeRequestsFailed
 from ocrvqa.files import write_atomic
 
 if TYPE_CHECKING:
@@ -197,7 +198,7 @@ def run(
             from lmm_bridge import OCRAugmentedVLM
 
             vlm = OCRAugmentedVLM(
-                model=resolve_model(config.model),
+                model=config.model if is_remote(config.backend) else resolve_model(config.model),
                 backend=config.backend,
                 ocr=expert,
                 variants=config.variants,
@@ -221,6 +222,14 @@ def run(
     shard.barrier()
     summary.elapsed_s = time.perf_counter() - start
     return summary
+
+
+def is_remote(backend: str | None) -> bool:
+    """Whether the named backend asks a server (``model`` is the server's name for the model,
+    never a bundled tiny model to build here)."""
+    from lmm_bridge.backends import get_backend_class
+
+    return backend is not None and get_backend_class(backend).remote
 
 
 def make_expert(config: RunConfig) -> OcrReaderLike:
@@ -454,6 +463,11 @@ class _BenchmarkJob:
             if len(answers) != len(chosen):
                 raise RuntimeError(f"backend returned {len(answers)} answers for {len(chosen)} prompts")
             return answers
+        except SomeRequestsFailed as exc:  # each failed alone (a server gave up on it): the rest stand
+            for i, reason in zip(chosen, exc.errors):
+                if reason is not None:
+                    records[i].fail(SampleError.of("generate", reason))
+            return list(exc.answers)
         except Exception as exc:
             if len(chosen) == 1:
                 records[chosen[0]].fail(_error_of("generate", exc))

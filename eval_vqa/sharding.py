@@ -59,6 +59,18 @@ def current_shard() -> Shard:
     return Shard(rank=state.process_index, world_size=state.num_processes, device=str(state.device), state=state)
 
 
+def launched_rank() -> tuple[int, int]:
+    """(rank, world size) that a launcher (``torchrun``, ``accelerate launch``, on one node or
+    several) gave this process in its environment; (0, 1) when started alone. Read without
+    joining a process group: work that needs no barrier (the OCR pre-pass, whose cache
+    takes writers from any node) splits by it."""
+    try:
+        rank, world = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+    except ValueError:
+        return 0, 1
+    return (rank, world) if world > 1 and 0 <= rank < world else (0, 1)
+
+
 def process_device(configured: str | None, shard: Shard) -> str:
     """The device this process runs the model on. A bare ``cuda`` (or none, or ``auto``) in
     the config means this process's own GPU when several share the machine: on ``cuda`` alone

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ def write_atomic(path: str | Path, data: str | bytes | Callable[[Any], None], *,
     before the rename, for files a crash must not lose. The temporary file is unique per
     call, so threads and processes writing the same path do not collide."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
+    fd, tmp = _create_temporary(path)
     try:
         with os.fdopen(fd, "wb") as f:
             if callable(data):
@@ -48,6 +48,19 @@ def write_atomic(path: str | Path, data: str | bytes | Callable[[Any], None], *,
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _create_temporary(path: Path) -> tuple[int, str]:
+    """A new, unique file beside ``path``, open for writing, with the mode ``open()`` gives
+    (0666 less the umask). ``tempfile.mkstemp`` makes it 0600, which the rename would keep:
+    a run folder or cache shared with other accounts would be unreadable to them."""
+    for _ in range(100):
+        tmp = path.parent / f".{path.name[:40]}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), str(tmp)
+        except FileExistsError:  # another writer drew the same name: draw again
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 def parse_json_object(raw: bytes | str) -> tuple[dict[str, Any] | None, str]:

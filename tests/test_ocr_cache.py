@@ -102,3 +102,17 @@ def test_a_task_holds_a_generative_engines_default_batch_of_images(tmp_path):
     # the vision-encoder-decoder engine's batch_size counts crops, not images
     config.ocr.engine, config.ocr.options = "vision-encoder-decoder", {"batch_size": 16}
     assert _chunk_size(config, n_images=4, workers=1) == 1
+
+
+def test_launched_ranks_each_read_their_share_into_one_cache(tmp_path, monkeypatch):
+    path = _config_file(tmp_path, _rows(5))
+    config = load_config(str(path))
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")  # as torchrun sets it on the second process (of any node)
+    second = fill_cache(config, workers=1, threads=1, progress=False)
+    assert (second.images, second.read) == (2, 2) and second.line().endswith("; share 2 of 2")
+    monkeypatch.setenv("RANK", "0")
+    first = fill_cache(config, workers=1, threads=1, progress=False)
+    assert (first.images, first.cached, first.read) == (3, 0, 3)  # no image of the other share
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    assert fill_cache(config, workers=1, threads=1, progress=False).cached == 5

@@ -101,7 +101,9 @@ def infer_backend(model: str) -> str:
 
 # Built-in backends register themselves on import (their heavy imports are deferred).
 from lmm_bridge.backends import hf as _hf  # noqa: E402,F401
+from lmm_bridge.backends import openai_api as _openai_api  # noqa: E402,F401
 from lmm_bridge.backends import qwen_vl_chat as _qwen_vl_chat  # noqa: E402,F401
+from lmm_bridge.backends import vllm_backend as _vllm_backend  # noqa: E402,F401
 
 __all__ = [
     "BACKENDS",

@@ -20,6 +20,16 @@ class BackendError(OcrvqaError, ValueError):
     """A backend cannot be found, chosen or set up; the message names the backend or model."""
 
 
+class SomeRequestsFailed(OcrvqaError, RuntimeError):
+    """Some requests of a ``generate`` call failed for good, each alone (a server that gave
+    up on one request): the answers of the others, and why each failed one did."""
+
+    def __init__(self, answers: list[str | None], errors: list[str | None]) -> None:
+        failed = [e for e in errors if e]
+        super().__init__(f"{len(failed)} of {len(errors)} requests failed; first: {failed[0] if failed else '-'}")
+        self.answers, self.errors = answers, errors
+
+
 class BackendOptions(BaseModel):
     """The options a backend takes besides model, device and dtype. A backend declares its
     own as a subclass (``Backend.options_model``); unknown keys are refused."""
@@ -68,6 +78,8 @@ class Backend(ABC):
     options_model: ClassVar[type[BackendOptions]] = BackendOptions
     #: the prompt profile (``lmm_bridge.profiles``) this family was evaluated with
     prompt_profile: str = "short-answer"
+    #: the model runs elsewhere (a server): ``model`` is its name there, no weights load here
+    remote: ClassVar[bool] = False
 
     def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
                  **options: Any) -> None:
@@ -186,4 +198,4 @@ def lstrip_stream(pieces: Iterator[str]) -> Iterator[str]:
 
 
 __all__ = ["Backend", "BackendError", "BackendOptions", "GenerationRequest", "PretrainedBackend",
-           "PretrainedOptions", "batches", "lstrip_stream", "require_model"]
+           "PretrainedOptions", "SomeRequestsFailed", "batches", "lstrip_stream", "require_model"]

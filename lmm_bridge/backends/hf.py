@@ -38,6 +38,20 @@ class HFOptions(PretrainedOptions):
     processor_options: dict[str, Any] = Field(default_factory=dict)
 
 
+def chat_messages(request: GenerationRequest, system: str | None) -> list[dict[str, Any]]:
+    """The chat-template messages of ``request``: its parts in order, images as
+    placeholders (the processor is given the images themselves)."""
+    content = [{"type": "image"} if isinstance(part, ImagePart)
+               else {"type": "text", "text": part.text} for part in request.message]
+    return ([] if system is None else [{"role": "system", "content": system}]) + [{"role": "user", "content": content}]
+
+
+def render_chat(processor: Any, request: GenerationRequest, system: str | None) -> str:
+    """The prompt string the processor's chat template makes of ``request``."""
+    return processor.apply_chat_template(chat_messages(request, system), tokenize=False,
+                                         add_generation_prompt=True)
+
+
 @register_backend("hf")
 class HFBackend(PretrainedBackend):
     box_style = "plain"
@@ -129,16 +143,11 @@ class HFBackend(PretrainedBackend):
         return single_token_ids(self.tokenizer, self.control_strings)
 
     def messages(self, request: GenerationRequest) -> list[dict[str, Any]]:
-        """The chat-template messages of ``request``: its parts in order, images as
-        placeholders (the processor is given the images themselves)."""
-        content = [{"type": "image"} if isinstance(part, ImagePart)
-                   else {"type": "text", "text": part.text} for part in request.message]
-        system = [] if self.system is None else [{"role": "system", "content": self.system}]
-        return system + [{"role": "user", "content": content}]
+        """The chat-template messages of ``request`` (see ``chat_messages``)."""
+        return chat_messages(request, self.system)
 
     def render_prompt(self, request: GenerationRequest) -> str:
-        return self.processor.apply_chat_template(self.messages(request), tokenize=False,
-                                                  add_generation_prompt=True)
+        return render_chat(self.processor, request, self.system)
 
     def _inputs(self, requests: list[GenerationRequest]) -> Any:
         from ocr_expert.image_io import load_image, with_min_side
@@ -209,9 +218,14 @@ def image_size(image: ImageSource) -> tuple[int, int]:
         return int(image.shape[1]), int(image.shape[0])
     if isinstance(image, Image.Image):
         return _shown_size(image)
-    with Image.open(io.BytesIO(image) if isinstance(image, (bytes, bytearray))
-                    else Path(image)) as opened:
-        return _shown_size(opened)
+    try:
+        with Image.open(io.BytesIO(image) if isinstance(image, (bytes, bytearray))
+                        else Path(image)) as opened:
+            return _shown_size(opened)
+    except OSError:  # not an image file Pillow opens (a PDF): as the model will get it
+        from ocr_expert.image_io import load_image
+
+        return load_image(image).image.size
 
 
 def _shown_size(image: Any) -> tuple[int, int]:
@@ -222,4 +236,4 @@ def _shown_size(image: Any) -> tuple[int, int]:
     return width, height
 
 
-__all__ = ["HFBackend", "HFOptions", "image_size", "load_processor"]
+__all__ = ["HFBackend", "HFOptions", "chat_messages", "image_size", "load_processor", "render_chat"]

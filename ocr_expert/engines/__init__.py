@@ -26,6 +26,7 @@ _BUILTIN_MODULES = {
     "dataset": "ocr_expert.engines.dataset",
     "got-ocr2": "ocr_expert.engines.got_ocr2",
     "vlm-ocr": "ocr_expert.engines.vlm_ocr",
+    "openai-ocr": "ocr_expert.engines.openai_ocr",
     "two-stage": "ocr_expert.engines.two_stage",
 }
 #: engines that take each role (a registered engine takes one by having the role's method)

@@ -25,6 +25,13 @@ DEFAULT_PROMPT = (
 )
 
 
+def non_empty_prompt(prompt: str) -> str:
+    """``prompt``, refused when blank: the model would be asked nothing."""
+    if not prompt.strip():
+        raise ValueError("prompt is empty; give the instruction the model reads")
+    return prompt
+
+
 class VLMOCROptions(GenerativeOptions):
     """The ``vlm-ocr`` engine's options (see ``VLMOCREngine``)."""
 
@@ -32,12 +39,7 @@ class VLMOCROptions(GenerativeOptions):
     system: str | None = None
     processor_options: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("prompt")
-    @classmethod
-    def _instruction(cls, prompt: str) -> str:
-        if not prompt.strip():
-            raise ValueError("prompt is empty; give the instruction the model reads")
-        return prompt
+    _instruction = field_validator("prompt")(non_empty_prompt)
 
 
 @register_engine(ENGINE_NAME)
@@ -98,4 +100,4 @@ class VLMOCREngine(GenerativeOCREngine):
         )
 
 
-__all__ = ["DEFAULT_PROMPT", "VLMOCREngine"]
+__all__ = ["DEFAULT_PROMPT", "VLMOCREngine", "non_empty_prompt"]
