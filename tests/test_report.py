@@ -347,7 +347,19 @@ def test_the_page_leaves_the_records_as_they_are(tmp_path: Path):
     before = [r.model_copy(deep=True) for r in records]
     from eval_vqa.report.html_page import error_page
 
-    results = {"run": {"name": "t", "baseline": "none", "table_metric": "anls"}, "config": {}}
+    results = {"run": {"name": "t", "baseline": "none", "table_metric": "anls"}, "config": {}, "benchmarks": {}}
     page = error_page(results, records, tmp_path, tmp_path / "report").read_text()
     assert records == before
     assert re.findall(r'class="card" data-tags="(\w*)"', page) == ["helped", "broken"]
+
+
+def test_the_page_opens_with_the_scores_and_the_chart_above_the_samples(tmp_path: Path):
+    records = [_record(str(i), "mini_scene", {"none": 0.0, "tokens": 1.0}) for i in range(4)]
+    paths = build_report(_run_dir(tmp_path, records))
+    page = paths["html"].read_text()
+    scores, chart, samples = page.index("<h2>Scores</h2>"), page.index('src="../chart.png"'), page.index('class="card"')
+    assert scores < chart < samples
+    assert (paths["html"].parent / "../chart.png").resolve() == paths["chart"].resolve()
+    table = page[scores:chart]
+    # the same figures as table.md: the delta row with its interval
+    assert "Δ tokens − none" in table and "+100.00 [+100.00, +100.00]" in table

@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, Template
 
 from eval_vqa.records import THUMB_SIDE, SampleError, SampleRecord
+from eval_vqa.report.table import score_tables
 from ocrvqa.files import write_atomic
 
 #: the page's filters, in button order: (tag, button label)
@@ -75,7 +76,9 @@ def error_page(results: dict[str, Any], records: list[SampleRecord], run_dir: st
         FilterButton(tag, label, len(cards) if tag == "all" else sum(1 for c in cards if tag in c.tags))
         for tag, label in FILTERS
     ]
-    page = _template().render(run=run, cards=cards, filters=filters, total=len(records), limit=limit)
+    chart = "../chart.png" if (run_dir / "chart.png").is_file() else None
+    page = _template().render(run=run, cards=cards, filters=filters, total=len(records), limit=limit,
+                              tables=score_tables(results), chart=chart)
     return write_atomic(out_dir / "index.html", page)
 
 

@@ -9,9 +9,6 @@ from typing import Any
 def markdown(results: dict[str, Any]) -> str:
     """Tables for the run: the main metric first, then any other metric the benchmarks report."""
     run = results["run"]
-    benches = results["benchmarks"]
-    main = run.get("table_metric", "anls")
-    others = sorted({m for b in benches.values() for m in b["metrics"]} - {main})
     if run.get("baseline") is None:
         deltas = "No Δ rows: the run has no baseline variant (report.baseline)."
     else:
@@ -27,10 +24,10 @@ def markdown(results: dict[str, Any]) -> str:
         f"of every variant (see Samples). {deltas}",
         "",
     ]
-    for metric in [main, *others]:
-        cols = [name for name, b in benches.items() if metric in b["metrics"]]
-        if cols:
-            parts += [f"## {metric.upper() if metric == 'anls' else metric}", "", *_metric_table(results, metric, cols), ""]
+    for title, head, rows in score_tables(results):
+        table = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+        table += ["| " + " | ".join(row) + " |" for row in rows]
+        parts += [f"## {title}", "", *table, ""]
     parts += ["## OCR answer recall", "",
               "Share (%) of questions whose normalised ground-truth answer appears in the context the "
               "variant injected, after the token budget; `all OCR` is everything the engine read.", ""]
@@ -45,14 +42,28 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _metric_table(results: dict[str, Any], metric: str, cols: list[str]) -> list[str]:
+def score_tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+    """One table per metric, the main one first: (metric title, column heads, rows of cells),
+    the same cells the markdown table and the report page show."""
+    run = results["run"]
+    benches = results["benchmarks"]
+    main = run.get("table_metric", "anls")
+    others = sorted({m for b in benches.values() for m in b["metrics"]} - {main})
+    tables = []
+    for metric in [main, *others]:
+        cols = [name for name, b in benches.items() if metric in b["metrics"]]
+        if cols:
+            title = metric.upper() if metric == "anls" else metric
+            tables.append((title, ["variant", *(benches[c]["title"] for c in cols)], _metric_rows(results, metric, cols)))
+    return tables
+
+
+def _metric_rows(results: dict[str, Any], metric: str, cols: list[str]) -> list[list[str]]:
     benches = results["benchmarks"]
     run = results["run"]
-    head = ["| variant | " + " | ".join(benches[c]["title"] for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
     rows = []
     for v in run["variants"]:
-        cells = [_num(benches[c]["scores"][v][metric]["mean"]) for c in cols]
-        rows.append(f"| {v} | " + " | ".join(cells) + " |")
+        rows.append([v, *(_num(benches[c]["scores"][v][metric]["mean"]) for c in cols)])
     for v in run["variants"]:
         if v == run.get("baseline") or run.get("baseline") is None:
             continue
@@ -60,8 +71,8 @@ def _metric_table(results: dict[str, Any], metric: str, cols: list[str]) -> list
         for c in cols:
             d = benches[c]["deltas"].get(v, {}).get(metric)
             cells.append("–" if d is None else f"{_signed(d['delta'])} [{_signed(d['ci95'][0])}, {_signed(d['ci95'][1])}] {_p(d['p_value'])}")
-        rows.append(f"| Δ {v} − {run['baseline']} | " + " | ".join(cells) + " |")
-    return head + rows
+        rows.append([f"Δ {v} − {run['baseline']}", *cells])
+    return rows
 
 
 def _recall_table(results: dict[str, Any]) -> list[str]:
