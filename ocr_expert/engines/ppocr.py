@@ -17,6 +17,7 @@ import threading
 import unicodedata
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -161,23 +162,21 @@ class PPOCREngine(OCREngine):
         return [Recognition(text.strip() if score >= self.options["text_score"] else "", score) for text, score in read]
 
     def read_page(self, image: Image.Image) -> list[Span] | PageLayout:
-        scale = 1.0
+        # A small photo's text is a few pixels tall: PP-OCR and the second reader read it
+        # scaled up; the Arabic route re-reads lines in the image as it is (Tesseract's Arabic
+        # reads small signs better unscaled), and everything is reported in its pixels.
+        scale, large = 1.0, image
         if 0 < max(image.size) < self.options["upscale_below"]:
-            # A small photo's text is a few pixels tall: read it scaled up, report it in the
-            # image's own pixels.
             scale = UPSCALE_TO / max(image.size)
-            size = (round(image.width * scale), round(image.height * scale))
-            image = image.resize(size, Image.Resampling.LANCZOS)
-        found = self._read_page(image)
-        return found if scale == 1.0 else _scaled(found, 1.0 / scale)
-
-    def _read_page(self, image: Image.Image) -> list[Span] | PageLayout:
+            large = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
         second = None
         if self._refiner is not None:
             # Tesseract runs in its own process: it reads while PP-OCR does.
-            second = _POOL.submit(self._refiner.read_page, image)
+            second = _POOL.submit(self._refiner.read_page, large)
         with self._lock:
-            candidates = self._runner.read_page(_bgr(image))
+            candidates = self._runner.read_page(_bgr(large))
+        if scale != 1.0:
+            candidates = [_scaled_candidate(c, 1.0 / scale) for c in candidates]
         if self._router is not None:
             candidates = self._router.reroute(image, candidates)
             whole = self._router.page_reader(candidates)
@@ -190,7 +189,7 @@ class PPOCREngine(OCREngine):
             if isinstance(page, PageLayout):
                 candidates = fuse_page(
                     candidates,
-                    page,
+                    _scaled(page, 1.0 / scale) if scale != 1.0 else page,  # type: ignore[arg-type]
                     min_confidence=self._refine_confidence,
                     keep_words=self.options["word_boxes"],
                 )
@@ -389,6 +388,13 @@ def _scaled(found: list[Span] | PageLayout, factor: float) -> list[Span] | PageL
     if isinstance(found, PageLayout):
         return PageLayout(spans=[scale(s) for s in found.spans], lines=found.lines, blocks=found.blocks)
     return [scale(s) for s in found]
+
+
+def _scaled_candidate(cand: Candidate, factor: float) -> Candidate:
+    """A detected line with its polygon and word boxes multiplied by ``factor``."""
+    polygon = tuple((x * factor, y * factor) for x, y in cand.polygon)
+    words = [(t, tuple(v * factor for v in box), score) for t, box, score in cand.words]
+    return replace(cand, polygon=polygon, words=words)
 
 
 def _dist_version(dist: str, module: Any) -> str:
