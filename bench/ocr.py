@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ocr_expert import OCRExpert  # noqa: E402
-from ocr_expert.draw import _font  # noqa: E402
+from ocr_expert.draw import load_font  # noqa: E402
 
 WORDS = ("invoice total market street report revenue margin station platform harbour "
          "daily open coffee bread apples milk order number date page").split()
@@ -39,11 +39,11 @@ def render_page(seed: int, arabic: bool = False) -> Image.Image:
     for i in range(rng.randint(6, 10)):
         if arabic:
             text = " ".join(rng.choice(["مرحبا", "المدينة", "شارع", "الملك", "سوق", "كتاب"]) for _ in range(4))
-            draw.text((860, 30 + i * size * 1.8), text, font=_font(size), fill="black",
+            draw.text((860, 30 + i * size * 1.8), text, font=load_font(size), fill="black",
                       anchor="ra", direction="rtl", language="ar")
         else:
             text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 7))) + f" {rng.randint(1, 9999)}"
-            draw.text((30, 30 + i * size * 1.8), text, font=_font(size), fill="black")
+            draw.text((30, 30 + i * size * 1.8), text, font=load_font(size), fill="black")
     return image
 
 

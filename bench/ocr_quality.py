@@ -296,12 +296,12 @@ def _summary(readings: list[Reading], refs: list[str], norm: Normalization) -> t
 
 def _warm_up(runner: Runner, direct_keys: Iterable[str], experts: Iterable[OCRExpert]) -> None:
     """One untimed read each, so model loading is not charged to the first image."""
-    from ocr_expert.draw import _font
+    from ocr_expert.draw import load_font
 
     image = Image.new("RGB", (220, 48), "white")
     from PIL import ImageDraw
 
-    ImageDraw.Draw(image).text((10, 8), "warm up", font=_font(26), fill="black")
+    ImageDraw.Draw(image).text((10, 8), "warm up", font=load_font(26), fill="black")
     for key in direct_keys:
         runner.direct(key).read(image, "line")
     for expert in experts:

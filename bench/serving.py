@@ -34,10 +34,10 @@ def build_tiny_llama(folder: Path) -> Path:
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from eval_vqa.tiny_model import _CHAT_TEMPLATE, _train_tokenizer
+    from eval_vqa.tiny_model import CHAT_TEMPLATE, train_tokenizer
 
-    tokenizer = _train_tokenizer()
-    tokenizer.chat_template = _CHAT_TEMPLATE
+    tokenizer = train_tokenizer()
+    tokenizer.chat_template = CHAT_TEMPLATE
     config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=128, intermediate_size=256, num_hidden_layers=2,
                          num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=2048,
                          eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>"),

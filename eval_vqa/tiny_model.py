@@ -36,7 +36,7 @@ from ocrvqa.files import cache_dir, read_jsonl
 _SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<image>"]
 
 # ChatML as Qwen's chat models use it, trimmed to what the harness sends (one image, then text).
-_CHAT_TEMPLATE = (
+CHAT_TEMPLATE = (
     "{% for message in messages %}"
     "{% if loop.first and message['role'] != 'system' %}<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
     "<|im_start|>{{ message['role'] }}\n"
@@ -90,7 +90,8 @@ def _mini_benchmark_text() -> list[str]:
     return texts
 
 
-def _train_tokenizer():
+def train_tokenizer():
+    """The smoke model's small byte-level BPE tokenizer, trained on the fly (no download)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import Qwen2TokenizerFast
 
@@ -128,13 +129,13 @@ def build_tiny_llava(folder: str | Path, seed: int = 0) -> Path:
     )
 
     folder = Path(folder)
-    tokenizer = _train_tokenizer()
+    tokenizer = train_tokenizer()
     ids = {s: tokenizer.convert_tokens_to_ids(s) for s in _SPECIALS}
     width = -(-len(tokenizer) // 64) * 64
     side = 56  # 4 x 4 patches of 14 pixels: 16 image tokens per picture
     image_processor = CLIPImageProcessor(size={"shortest_edge": side}, crop_size={"height": side, "width": side})
     processor = LlavaProcessor(
-        image_processor=image_processor, tokenizer=tokenizer, chat_template=_CHAT_TEMPLATE,
+        image_processor=image_processor, tokenizer=tokenizer, chat_template=CHAT_TEMPLATE,
         patch_size=14, vision_feature_select_strategy="default", num_additional_image_tokens=1,
         image_token="<image>",
     )

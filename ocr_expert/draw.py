@@ -38,7 +38,8 @@ def font_path() -> str | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+def load_font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    """DejaVu Sans at ``size`` pixels (Pillow's built-in font where DejaVu is missing)."""
     path = font_path()
     return ImageFont.truetype(path, size) if path else ImageFont.load_default()
 
@@ -89,12 +90,12 @@ def _fit_text(
     size = max(8, int((y1 - y0) * 0.8))
     direction = "rtl" if any("\u0590" <= ch <= "\u08ff" for ch in text) else None
     while size > 8:
-        font = _font(size)
+        font = load_font(size)
         left, top, right, bottom = draw.multiline_textbbox((0, 0), text, font=font)
         if right - left <= (x1 - x0) and bottom - top <= max(y1 - y0, 8):
             break
         size -= 1
     try:
-        draw.multiline_text((x0 + 1, y0), text, fill=color, font=_font(size), direction=direction)
+        draw.multiline_text((x0 + 1, y0), text, fill=color, font=load_font(size), direction=direction)
     except (KeyError, ValueError):  # no libraqm: Pillow cannot set a direction
-        draw.multiline_text((x0 + 1, y0), text, fill=color, font=_font(size))
+        draw.multiline_text((x0 + 1, y0), text, fill=color, font=load_font(size))

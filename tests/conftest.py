@@ -23,9 +23,9 @@ def render_lines(
     spacing: float = 1.6,
 ) -> Image.Image:
     """Black text on white, one line per item; right-aligned and shaped for RTL scripts."""
-    from ocr_expert.draw import _font
+    from ocr_expert.draw import load_font
 
-    font = _font(font_size)
+    font = load_font(font_size)
     widths = [font.getlength(line) for line in lines] or [0]
     width = width or int(max(widths) + 2 * margin)
     height = int(len(lines) * font_size * spacing + 2 * margin)

@@ -148,11 +148,11 @@ def two_column_page(right_x: int = 395) -> tuple["Image.Image", list[str], list[
     """A two-column page (a narrow gutter by default), rows at the same heights in both columns."""
     from PIL import Image, ImageDraw
 
-    from ocr_expert.draw import _font
+    from ocr_expert.draw import load_font
 
     left = ["Revenue grew by twelve", "percent over the year", "and sales in Europe", "led the growth again"]
     right = ["Costs fell for a third", "year running and the", "margin reached a new", "record for the group"]
-    font = _font(24)
+    font = load_font(24)
     image = Image.new("RGB", (right_x + 370, 260), "white")
     draw = ImageDraw.Draw(image)
     for i, (a, b) in enumerate(zip(left, right)):
@@ -228,10 +228,10 @@ def test_full_width_letters_from_the_chinese_models_are_folded():
 
 
 def test_ppocr_reads_a_small_photo_scaled_up_and_answers_in_its_own_pixels(ppocr):
-    from ocr_expert.draw import _font
+    from ocr_expert.draw import load_font
 
     image = Image.new("RGB", (240, 120), (40, 90, 160))
-    ImageDraw.Draw(image).text((20, 40), "EXIT 12", font=_font(30), fill="white")
+    ImageDraw.Draw(image).text((20, 40), "EXIT 12", font=load_font(30), fill="white")
     result = ppocr.read(image, mode="page")
     assert result.text == "EXIT 12"
     (x0, y0, x1, y1) = result.lines[0].box

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from ocr_expert import OCRExpert
-from ocr_expert.draw import _font
+from ocr_expert.draw import load_font
 from ocr_expert.engines.base import OCREngine
 from ocr_expert.image_io import ImageInputError
 from ocr_expert.types import Span
@@ -94,7 +94,7 @@ def test_ocr_command_reads_a_pdf_page_by_page(tmp_path, capsys):
     pages = []
     for text in ("Harbour Street", "Station Road"):
         image = Image.new("RGB", (700, 200), "white")
-        ImageDraw.Draw(image).text((30, 60), text, font=_font(48), fill="black")
+        ImageDraw.Draw(image).text((30, 60), text, font=load_font(48), fill="black")
         pages.append(image)
     pdf = tmp_path / "two.pdf"
     pages[0].save(pdf, save_all=True, append_images=pages[1:], resolution=100)

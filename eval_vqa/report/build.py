@@ -45,9 +45,9 @@ def build_report(run_dir: str | Path) -> dict[str, Path]:
 
 
 def _canonical_names(names: list[str]) -> list[str]:
-    from eval_vqa.report.results import _canonical
+    from eval_vqa.report.results import canonical_name
 
-    return [_canonical(n) for n in names]
+    return [canonical_name(n) for n in names]
 
 
 def load_results(run_dir: str | Path) -> dict[str, Any]:

@@ -34,7 +34,7 @@ def aggregate(
     config = run.get("config", {})
     report = config.get("report", {})
     variants = [_variant_name(v) for v in config.get("variants", [])]
-    order = [_canonical(b["name"]) for b in config.get("benchmarks", [])]
+    order = [canonical_name(b["name"]) for b in config.get("benchmarks", [])]
     baseline = report.get("baseline", "none")
     options = {
         "bootstrap_samples": int(report.get("bootstrap_samples", 2000)),
@@ -81,7 +81,8 @@ def aggregate(
     }
 
 
-def _canonical(name: str) -> str:
+def canonical_name(name: str) -> str:
+    """A benchmark's registered name for ``name`` (an alias or a local file's name), else ``name``."""
     from eval_vqa.benchmarks import get_benchmark
 
     try:
