@@ -17,7 +17,6 @@ import threading
 import unicodedata
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -106,9 +105,9 @@ class PPOCREngine(OCREngine):
             photos. Without a Tesseract install the engine warns once and reads alone.
         refine_confidence: the confidence (0..1) Tesseract's words need to be taken.
         upscale_below: a page whose long side is shorter than this many pixels (a small
-            photo) is read scaled up to a long side of ``UPSCALE_TO`` (640), unless it holds
-            Arabic lines; 0: never. On 320x200 scene photos this raised OCR answer recall
-            from 83 % to 92 %.
+            photo) is read scaled up to a long side of ``UPSCALE_TO`` (640); 0: never. On
+            320x200 scene photos this raised OCR answer recall from 83 % to 92 %; on ten
+            synthetic Arabic and bilingual signs, CER went from 0.40 to 0.31.
     """
 
     language = "ch+en"
@@ -162,28 +161,24 @@ class PPOCREngine(OCREngine):
             read = self._runner.recognize([_bgr(crop) for crop in crops])
         return [Recognition(text.strip() if score >= self.options["text_score"] else "", score) for text, score in read]
 
-    def read_page(self, image: Image.Image, *, upscale: bool = True) -> list[Span] | PageLayout:
-        # A small photo's text is a few pixels tall: PP-OCR and the second reader read it
-        # scaled up, and everything is reported in its pixels. Arabic is read as it is: the
-        # detector scaled up splits Arabic words into pieces that the Arabic route reads worse.
-        scale, large = 1.0, image
-        if upscale and 0 < max(image.size) < self.options["upscale_below"]:
+    def read_page(self, image: Image.Image) -> list[Span] | PageLayout:
+        if 0 < max(image.size) < self.options["upscale_below"]:
+            # A small photo's text is a few pixels tall: read it scaled up (PP-OCR, the second
+            # reader and the Arabic route alike), report it in the image's own pixels.
             scale = UPSCALE_TO / max(image.size)
             large = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+            return _scaled(self._read_page(large), 1.0 / scale)
+        return self._read_page(image)
+
+    def _read_page(self, image: Image.Image) -> list[Span] | PageLayout:
         second = None
         if self._refiner is not None:
             # Tesseract runs in its own process: it reads while PP-OCR does.
-            second = _POOL.submit(self._refiner.read_page, large)
+            second = _POOL.submit(self._refiner.read_page, image)
         with self._lock:
-            candidates = self._runner.read_page(_bgr(large))
-        if scale != 1.0:
-            candidates = [_scaled_candidate(c, 1.0 / scale) for c in candidates]
+            candidates = self._runner.read_page(_bgr(image))
         if self._router is not None:
             candidates = self._router.reroute(image, candidates)
-            if scale != 1.0 and any(c.rerouted for c in candidates):
-                if second is not None:
-                    second.cancel()
-                return self.read_page(image, upscale=False)
             whole = self._router.page_reader(candidates)
             if whole is not None:
                 page = whole.read_page(image)
@@ -194,7 +189,7 @@ class PPOCREngine(OCREngine):
             if isinstance(page, PageLayout):
                 candidates = fuse_page(
                     candidates,
-                    _scaled(page, 1.0 / scale) if scale != 1.0 else page,  # type: ignore[arg-type]
+                    page,
                     min_confidence=self._refine_confidence,
                     keep_words=self.options["word_boxes"],
                 )
@@ -393,13 +388,6 @@ def _scaled(found: list[Span] | PageLayout, factor: float) -> list[Span] | PageL
     if isinstance(found, PageLayout):
         return PageLayout(spans=[scale(s) for s in found.spans], lines=found.lines, blocks=found.blocks)
     return [scale(s) for s in found]
-
-
-def _scaled_candidate(cand: Candidate, factor: float) -> Candidate:
-    """A detected line with its polygon and word boxes multiplied by ``factor``."""
-    polygon = tuple((x * factor, y * factor) for x, y in cand.polygon)
-    words = [(t, tuple(v * factor for v in box), score) for t, box, score in cand.words]
-    return replace(cand, polygon=polygon, words=words)
 
 
 def _dist_version(dist: str, module: Any) -> str:
