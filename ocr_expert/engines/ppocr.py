@@ -13,6 +13,7 @@ confidence.
 
 from __future__ import annotations
 
+import os
 import threading
 import unicodedata
 import warnings
@@ -361,6 +362,16 @@ class _V4Runner:
 
 #: threads for second readings of pages, shared by every engine in the process
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ocr-refine")
+
+
+def _new_pool_in_child() -> None:
+    # A forked child has the pool's bookkeeping but none of its threads: give it its own.
+    global _POOL
+    _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ocr-refine")
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_pool_in_child)
 
 
 def _refiner(name: str | None) -> OCREngine | None:
