@@ -20,9 +20,9 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # the checkout this file is in, before any installed copy of the package
-sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "tests")]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bridge_fixtures import build_tiny_qwen2vl, make_ocr_result, render_text_image  # noqa: E402
+from eval_vqa.tiny_models import build_tiny_qwen2vl, make_ocr_result, render_text_image  # noqa: E402
 
 from lmm_bridge import GenerationRequest, OCRAugmentedVLM  # noqa: E402
 

@@ -160,20 +160,19 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         ved_model = args.ved_model
-        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
         if ved_model is None and "vision-encoder-decoder" in args.engines:
             # No weights offline: a tiny random SwinV2+RoBERTa measures the plumbing
             # (detector, crops, batching, decoding), not a real recogniser's speed.
-            from test_ved_engine import _build_model
+            from eval_vqa.tiny_models.ved import build_tiny_ved
 
-            ved_model = str(_build_model(Path(folder) / "tiny-ved"))
+            ved_model = str(build_tiny_ved(Path(folder) / "tiny-ved"))
         got_model, vlm_model = args.got_model, args.vlm_model
         if got_model is None and "got-ocr2" in args.engines:
-            from tiny_got_ocr2 import build_tiny_got_ocr2
+            from eval_vqa.tiny_models.got_ocr2 import build_tiny_got_ocr2
 
             got_model = str(build_tiny_got_ocr2(Path(folder) / "tiny-got"))
         if vlm_model is None and "vlm-ocr" in args.engines:
-            from bridge_fixtures import build_tiny_qwen2vl
+            from eval_vqa.tiny_models import build_tiny_qwen2vl
 
             vlm_model = str(build_tiny_qwen2vl(Path(folder) / "tiny-qwen2vl"))
         generative = {"max_new_tokens": 32, "batch_size": 4}

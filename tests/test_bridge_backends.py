@@ -4,7 +4,7 @@ import json
 import os
 
 import pytest
-from bridge_fixtures import cached_model, render_text_image
+from eval_vqa.tiny_models import cached_model, render_text_image
 from PIL import Image
 
 from lmm_bridge import (

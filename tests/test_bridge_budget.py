@@ -5,7 +5,7 @@ import os
 import re
 
 import pytest
-from bridge_fixtures import cached_model, make_ocr_result
+from eval_vqa.tiny_models import cached_model, make_ocr_result
 
 from lmm_bridge.context import build_context
 from lmm_bridge.variants import VariantSpec

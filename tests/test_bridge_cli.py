@@ -5,7 +5,7 @@ import json
 import os
 
 import pytest
-from bridge_fixtures import cached_model, render_text_image
+from eval_vqa.tiny_models import cached_model, render_text_image
 
 from lmm_bridge import cli
 

@@ -1,7 +1,7 @@
 """Context formats produce exactly the documented strings; variants come from config."""
 
 import pytest
-from bridge_fixtures import make_ocr_result
+from eval_vqa.tiny_models import make_ocr_result
 
 from lmm_bridge.context import assemble_text, build_context
 from lmm_bridge.formats import scale_box

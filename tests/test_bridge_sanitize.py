@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from bridge_fixtures import cached_model, make_ocr_result, render_text_image
+from eval_vqa.tiny_models import cached_model, make_ocr_result, render_text_image
 
 from lmm_bridge import OCRAugmentedVLM, sanitize
 from lmm_bridge.sanitize import find_control_strings

@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from bridge_fixtures import make_ocr_result
+from eval_vqa.tiny_models import make_ocr_result
 
 from eval_vqa.recall import answer_in_context
 from lmm_bridge.context import build_context

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bridge_fixtures import make_ocr_result, render_text_image
+from eval_vqa.tiny_models import make_ocr_result, render_text_image
 from PIL import Image
 
 from lmm_bridge import (

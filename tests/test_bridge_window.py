@@ -5,7 +5,7 @@ import os
 from types import SimpleNamespace
 
 import pytest
-from bridge_fixtures import cached_model, make_ocr_result, render_text_image
+from eval_vqa.tiny_models import cached_model, make_ocr_result, render_text_image
 
 from lmm_bridge import GenerationRequest, OCRAugmentedVLM, load_backend
 from lmm_bridge.backends.tokenizer_info import window_length

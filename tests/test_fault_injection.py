@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bridge_fixtures import cached_model, make_ocr_result, render_text_image
+from eval_vqa.tiny_models import cached_model, make_ocr_result, render_text_image
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image

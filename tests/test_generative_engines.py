@@ -25,7 +25,7 @@ from ocr_expert.engines.base import OCREngine, OCREngineError
 from ocr_expert.engines.generative import plain_lines
 from ocr_expert.engines.got_ocr2 import formatted_lines, image_token_count
 from ocr_expert.types import Span
-from tiny_got_ocr2 import build_tiny_got_ocr2
+from eval_vqa.tiny_models.got_ocr2 import build_tiny_got_ocr2
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=f"{ROOT / 'tests'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
@@ -38,7 +38,7 @@ def got_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def qwen2vl_dir(tmp_path_factory) -> Path:
-    from bridge_fixtures import build_tiny_qwen2vl
+    from eval_vqa.tiny_models import build_tiny_qwen2vl
 
     return build_tiny_qwen2vl(tmp_path_factory.mktemp("qwen2vl") / "tiny-qwen2vl")
 

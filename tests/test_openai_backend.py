@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bridge_fixtures import make_ocr_result
+from eval_vqa.tiny_models import make_ocr_result
 from openai_server import ScriptedServer
 from PIL import Image
 from test_runner import ALONE, config_dict, make_benchmark

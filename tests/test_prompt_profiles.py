@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bridge_fixtures import cached_model, render_text_image
+from eval_vqa.tiny_models import cached_model, render_text_image
 
 from eval_vqa.config import ConfigError, load_config
 from eval_vqa.runner import run

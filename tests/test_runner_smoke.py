@@ -50,7 +50,7 @@ def test_smoke_config_runs_offline_end_to_end(tmp_path: Path):
 def test_smoke_config_runs_the_qwen_vl_chat_backend_on_a_remote_code_model(tmp_path: Path):
     """``model=<folder>`` of a Qwen-VL-Chat stand-in (remote code, ``model_type: qwen``): the
     harness infers the qwen-vl-chat backend and sends the official evaluation prompt."""
-    from bridge_fixtures import write_qwen_vl_chat_double
+    from eval_vqa.tiny_models import write_qwen_vl_chat_double
 
     model = write_qwen_vl_chat_double(tmp_path / "qwen-vl-chat")
     env = dict(os.environ, HF_HUB_OFFLINE="1", OCRVQA_CACHE=str(tmp_path / "ocr"),

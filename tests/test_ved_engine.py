@@ -25,6 +25,7 @@ from ocr_expert.engines.base import OCREngine, OCREngineError
 from ocr_expert.engines.crops import crop_region
 from ocr_expert.engines.hf_models import torch_device
 from ocr_expert.engines.vision_encoder_decoder import VisionEncoderDecoderEngine
+from eval_vqa.tiny_models.ved import build_tiny_ved
 from ocr_expert.types import Span
 
 WHITE = (255, 255, 255)
@@ -68,86 +69,9 @@ def _detector() -> BoxDetector:
     return BoxDetector([Span(text="detector text", box=box, score=0.9) for box, _ in REGIONS])
 
 
-def _build_model(folder: Path, rig: dict[str, float] | None = None) -> Path:
-    """Save a tiny SwinV2 + RoBERTa encoder-decoder, a byte-level BPE tokenizer and a ViT
-    image processor to ``folder``. ``rig`` pins the output logits: token -> logit, every
-    other token far below, whatever the image."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import (
-        RobertaConfig,
-        RobertaTokenizerFast,
-        Swinv2Config,
-        VisionEncoderDecoderConfig,
-        VisionEncoderDecoderModel,
-        ViTImageProcessor,
-    )
-
-    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=300,
-        special_tokens=specials,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )
-    bpe.train_from_iterator(["hello world", "read the page", "a line of text"] * 20, trainer)
-    bpe.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0))
-    tokenizer = RobertaTokenizerFast(
-        tokenizer_object=bpe,
-        bos_token="<s>",
-        eos_token="</s>",
-        pad_token="<pad>",
-        unk_token="<unk>",
-        mask_token="<mask>",
-        cls_token="<s>",
-        sep_token="</s>",
-    )
-    encoder = Swinv2Config(
-        image_size=32,
-        patch_size=4,
-        embed_dim=8,
-        depths=[1, 1],
-        num_heads=[1, 1],
-        window_size=2,
-        initializer_range=0.5,
-    )
-    decoder = RobertaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=64,
-        is_decoder=True,
-        add_cross_attention=True,
-        bos_token_id=0,
-        pad_token_id=1,
-        eos_token_id=2,
-        initializer_range=0.5,
-    )
-    config = VisionEncoderDecoderConfig.from_encoder_decoder_configs(encoder, decoder)
-    config.decoder_start_token_id, config.pad_token_id, config.eos_token_id = 0, 1, 2
-    torch.manual_seed(0)
-    model = VisionEncoderDecoderModel(config=config)
-    if rig is not None:
-        head = model.decoder.lm_head
-        with torch.no_grad():
-            head.decoder.weight.zero_()  # logits = bias, whatever the image
-            head.bias.fill_(-30.0)
-            for token, logit in rig.items():
-                head.bias[tokenizer.convert_tokens_to_ids(token)] = logit
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    ViTImageProcessor(
-        size={"height": 32, "width": 32}, image_mean=[0.5] * 3, image_std=[0.5] * 3
-    ).save_pretrained(folder)
-    return folder
-
-
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory) -> Path:
-    return _build_model(tmp_path_factory.mktemp("ved"))
+    return build_tiny_ved(tmp_path_factory.mktemp("ved"))
 
 
 def _engine(model_dir: Path, **options: Any) -> VisionEncoderDecoderEngine:
@@ -234,7 +158,7 @@ def test_batches_read_the_same_as_one_at_a_time_and_spans_keep_detector_order(
 
 def test_decoding_skips_special_tokens_and_score_is_mean_token_probability(tmp_path):
     # "Ġworld" and "Ġline" tie at every step, each with probability 1/2
-    folder = _build_model(tmp_path / "rigged", rig={"\u0120world": 10.0, "\u0120line": 10.0})
+    folder = build_tiny_ved(tmp_path / "rigged", rig={"\u0120world": 10.0, "\u0120line": 10.0})
     engine = _engine(folder, batch_size=4)
     engine._load()
     ids = engine._tokenizer.convert_tokens_to_ids(["\u0120world", "\u0120line"])
@@ -254,7 +178,7 @@ def test_decoding_skips_special_tokens_and_score_is_mean_token_probability(tmp_p
 def test_generation_stops_where_the_decoders_positions_end(tmp_path):
     # the tiny decoder has 64 position embeddings, RoBERTa numbers them from 2, and the start
     # token takes one: 61 tokens at most, where asking for more used to fail in the lookup
-    folder = _build_model(tmp_path / "long", rig={"\u0120world": 10.0})
+    folder = build_tiny_ved(tmp_path / "long", rig={"\u0120world": 10.0})
     engine = VisionEncoderDecoderEngine(
         model=str(folder), detector=_detector(), device="cpu", max_new_tokens=100
     )
@@ -265,7 +189,7 @@ def test_generation_stops_where_the_decoders_positions_end(tmp_path):
 
 def test_score_counts_tokens_up_to_the_end_token_and_empty_reads_are_dropped(tmp_path):
     # the end token wins at once (probability e^10 / (e^10 + e^9) = 0.731): nothing is read
-    folder = _build_model(tmp_path / "mute", rig={"</s>": 10.0, "\u0120world": 9.0})
+    folder = build_tiny_ved(tmp_path / "mute", rig={"</s>": 10.0, "\u0120world": 9.0})
     engine = _engine(folder)
     (read,) = engine.recognize([Image.new("RGB", (40, 20), WHITE)])
     assert read.text == ""

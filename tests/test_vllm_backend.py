@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bridge_fixtures import cached_model, make_ocr_result
+from eval_vqa.tiny_models import cached_model, make_ocr_result
 from PIL import Image
 from test_runner import ALONE, config_dict, make_benchmark
 

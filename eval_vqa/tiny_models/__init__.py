@@ -1,4 +1,8 @@
-"""Tiny offline models and OCR results for tests and benchmarks of the bridge.
+"""Tiny offline models (random weights, tokenizers trained on the fly) for tests and benchmarks.
+
+Every real loading path (``from_pretrained``, ``trust_remote_code``) runs on them with no
+download. The OCR models are in ``got_ocr2`` (GOT-OCR2) and ``ved`` (a TrOCR-shaped
+vision-encoder-decoder); this module holds the answering models and two small helpers:
 
 ``write_qwen_vl_chat_double(folder)``  a Qwen-VL-Chat stand-in loaded through the real
     ``trust_remote_code`` path (``model_type: qwen``, ``auto_map`` to python files).
