@@ -7,11 +7,11 @@ came from. Rendering is pure string work; choosing and dropping units is ``budge
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, replace
 
 from lmm_bridge.variants import UnitKind, VariantSpec
 from ocr_expert.types import Box, OCRResult
+from ocr_expert.words import is_grouped_number
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,6 @@ class Unit:
         """The same unit showing ``text`` (built directly: ``dataclasses.replace`` costs
         more than the rest of a prompt's units)."""
         return Unit(text, self.score, self.box, self.order, self.line, self.block)
-
-
-# A number written with spaces as thousands separators ("31 846", "$1 250 000.50"): a group
-# of one to three digits, then groups of exactly three.
-_SPACED_NUMBER = re.compile(r"^[^\w\s]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?[^\w\s]?$")
 
 
 def extract_units(result: OCRResult, kind: UnitKind) -> list[Unit]:
@@ -78,7 +73,7 @@ def join_number_pieces(pieces: list[Unit]) -> list[Unit]:
     for piece in pieces:
         prev = out[-1] if out else None
         joined = f"{prev.text} {piece.text}" if prev is not None else ""
-        if prev is not None and _SPACED_NUMBER.match(joined):
+        if prev is not None and is_grouped_number(joined):
             out[-1] = replace(prev, text=joined,
                               score=min(prev.score, piece.score),
                               box=_union(prev.box, piece.box))

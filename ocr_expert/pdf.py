@@ -107,12 +107,11 @@ def text_layer(source: str | Path | bytes, number: int = 1, *, dpi: int = DEFAUL
         spans: list[Span] = []
         for i in range(textpage.count_rects()):
             left, bottom, right, top = textpage.get_rect(i)
-            text = textpage.get_text_bounded(left, bottom, right, top).strip()
+            text = " ".join(textpage.get_text_bounded(left, bottom, right, top).split())
             if text:
                 # PDF space has its origin at the bottom left; images at the top left.
                 box = (left * scale, (height - top) * scale, right * scale, (height - bottom) * scale)
-                spans.extend(Span(text=" ".join(line.split()), box=box, score=1.0)
-                             for line in text.splitlines()[:1] if line.strip())
+                spans.append(Span(text=text, box=box, score=1.0))
         return spans, (round(width * scale), round(height * scale))
 
 

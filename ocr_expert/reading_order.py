@@ -315,13 +315,12 @@ def _xy_cut(
         return (rows_pair and max(fill(left), fill(right)) < GRID_FILL
                 and (cell_like(left) or cell_like(right)))
 
-    def is_running_text(side: list[int]) -> bool:
+    def is_running_text(rows: list[list[int]]) -> bool:
         # Columns of running text are what a reader follows top to bottom before moving
         # across; labels beside their values, table columns and receipt fields are read a
         # row at a time, so a gutter between them is no column break.
         if texts is None:
             return True
-        rows = _lines_in(side, boxes)
         if len(rows) < TEXT_ROWS:
             return False
         words = statistics.median(sum(len(texts[m].split()) for m in row) for row in rows)
@@ -329,13 +328,13 @@ def _xy_cut(
         leading = statistics.median(b - a for a, b in zip(centres, centres[1:])) / unit
         return words >= TEXT_WORDS and leading <= TEXT_LEADING
 
-    def runs_on(side: list[int]) -> bool | None:
+    def runs_on(side: list[int], rows: list[list[int]]) -> bool | None:
         # Sentences running from line to line: in a script with capitals, a paragraph's
         # lines often start in lower case; a list's items, labels, a form's values and table
         # rows do not. None where the side has no lower case (a caseless script, capitals).
         if texts is None or not any(ch.islower() for m in side for ch in texts[m]):
             return None
-        rows = sorted(_lines_in(side, boxes), key=lambda row: min(boxes[m][1] for m in row))
+        rows = sorted(rows, key=lambda row: min(boxes[m][1] for m in row))
         firsts = [texts[min(row, key=lambda m: boxes[m][0])].lstrip("\"'“‘(") for row in rows[1:]]
         return sum(1 for f in firsts if f[:1].islower()) >= RUNS_ON * max(len(firsts), 1)
 
@@ -344,10 +343,12 @@ def _xy_cut(
         # short items (a sidebar of facts): either way a reader finishes one side first.
         # Rows of a form can look like running text (a few words each, close together):
         # where letters have case, one side at least must hold sentences that run on.
-        runs = [runs_on(left), runs_on(right)]
-        if is_running_text(left) and is_running_text(right):
+        sides = [(side, _lines_in(side, boxes)) for side in (left, right)]
+        runs = [runs_on(side, rows) for side, rows in sides]
+        running = [is_running_text(rows) for _, rows in sides]
+        if all(running):
             return runs != [False, False]
-        return any(is_running_text(side) and run for side, run in zip((left, right), runs))
+        return any(r and run for r, run in zip(running, runs))
 
     def widest_gap(members: list[int], axis: int) -> tuple[float, float]:
         """(gap size, cut position) of the widest empty stretch along an axis."""

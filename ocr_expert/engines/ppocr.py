@@ -360,14 +360,18 @@ class _V4Runner:
         return candidates
 
 
+def _new_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="ocr-refine")
+
+
 #: threads for second readings of pages, shared by every engine in the process
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ocr-refine")
+_POOL = _new_pool()
 
 
 def _new_pool_in_child() -> None:
     # A forked child has the pool's bookkeeping but none of its threads: give it its own.
     global _POOL
-    _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ocr-refine")
+    _POOL = _new_pool()
 
 
 if hasattr(os, "register_at_fork"):
