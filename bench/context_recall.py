@@ -33,10 +33,10 @@ from pathlib import Path
 # the checkout this file is in, before any installed copy of the package
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval_vqa.recall import answer_in_context, normalise  # noqa: E402
-from lmm_bridge.context import build_context  # noqa: E402
-from lmm_bridge.variants import get_variant  # noqa: E402
-from ocrvqa.files import read_jsonl  # noqa: E402
+from eval_vqa.recall import answer_in_context, normalise
+from lmm_bridge.context import build_context
+from lmm_bridge.variants import get_variant
+from ocrvqa.files import read_jsonl
 
 SELECTIONS = ("confidence", "question")
 # "Label: value" (the label has letters, the value something after the colon)
@@ -74,8 +74,13 @@ def label_value_pairs(text: str) -> list[tuple[str, str]]:
             continue
         label, value = pair[0].strip(" .-#"), pair[1].strip()
         # a field is short: a label of a few words, a value of a few more (not prose)
-        if (len(normalise(label)) < 2 or not normalise(value) or len(label.split()) > 5
-                or len(value.split()) > 6 or len(value) > 40):
+        if (
+            len(normalise(label)) < 2
+            or not normalise(value)
+            or len(label.split()) > 5
+            or len(value.split()) > 6
+            or len(value) > 40
+        ):
             continue
         key = normalise(label)
         found.setdefault(key, set()).add(normalise(value))
@@ -109,8 +114,12 @@ def load_tokenizer(name: str):
     return AutoTokenizer.from_pretrained(resolve_model(name))
 
 
-def measure(questions: list[Question], fmt: str, budgets: list[int | None], tokenizer,
-            ) -> dict[str, dict[str, list[bool]]]:
+def measure(
+    questions: list[Question],
+    fmt: str,
+    budgets: list[int | None],
+    tokenizer,
+) -> dict[str, dict[str, list[bool]]]:
     """Per budget and selection, whether each question's answer is in the context; also
     ``all OCR`` (everything the engine read)."""
     from ocr_expert import OCRExpert
@@ -121,20 +130,32 @@ def measure(questions: list[Question], fmt: str, budgets: list[int | None], toke
         return len(tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def count_many(texts: list[str]) -> list[int]:
-        return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]] if texts else []
+        return (
+            [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+            if texts
+            else []
+        )
 
     hits: dict[str, dict[str, list[bool]]] = {}
     for q in questions:
         result = expert.read(q.image)
         hits.setdefault("all OCR", {}).setdefault("all", []).append(
-            answer_in_context(q.answers, result.text))
+            answer_in_context(q.answers, result.text)
+        )
         for budget in budgets:
             row = hits.setdefault("full" if budget is None else str(budget), {})
             for select in SELECTIONS:
-                variant = get_variant({"name": "v", "base": fmt, "budget_tokens": budget,
-                                       "select": select})
-                context = build_context(result, variant, count_tokens=count, count_tokens_many=count_many,
-                                        control_strings=(), question=q.question)
+                variant = get_variant(
+                    {"name": "v", "base": fmt, "budget_tokens": budget, "select": select}
+                )
+                context = build_context(
+                    result,
+                    variant,
+                    count_tokens=count,
+                    count_tokens_many=count_many,
+                    control_strings=(),
+                    question=q.question,
+                )
                 row.setdefault(select, []).append(answer_in_context(q.answers, context.text))
     return hits
 
@@ -145,13 +166,24 @@ def _pct(flags: list[bool]) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--labels", type=Path, default=None,
-                    help="a labels.jsonl of real pages with their text in reading order")
-    ap.add_argument("--formats", nargs="+", default=["lines", "tokens"],
-                    help="context formats (lines, tokens, llava, boxes)")
+    ap.add_argument(
+        "--labels",
+        type=Path,
+        default=None,
+        help="a labels.jsonl of real pages with their text in reading order",
+    )
+    ap.add_argument(
+        "--formats",
+        nargs="+",
+        default=["lines", "tokens"],
+        help="context formats (lines, tokens, llava, boxes)",
+    )
     ap.add_argument("--budgets", nargs="+", default=["32", "64", "128", "256", "full"])
-    ap.add_argument("--tokenizer", default="tiny-random-llava",
-                    help="a tokenizer folder, or a bundled tiny model's name")
+    ap.add_argument(
+        "--tokenizer",
+        default="tiny-random-llava",
+        help="a tokenizer folder, or a bundled tiny model's name",
+    )
     ap.add_argument("--no-mini", action="store_true", help="leave out the mini benchmark")
     ap.add_argument("--json", type=Path, default=None, help="write every number here")
     args = ap.parse_args()
@@ -170,12 +202,16 @@ def main() -> int:
         for fmt in args.formats:
             start = time.perf_counter()
             hits = report[f"{name}, {fmt}"] = measure(questions, fmt, budgets, tokenizer)
-            print(f"\n{name}: {len(questions)} questions, format {fmt}, "
-                  f"tokens of {args.tokenizer} ({time.perf_counter() - start:.1f} s)")
+            print(
+                f"\n{name}: {len(questions)} questions, format {fmt}, "
+                f"tokens of {args.tokenizer} ({time.perf_counter() - start:.1f} s)"
+            )
             print(f"  {'budget':>8}  {'confidence':>20}  {'question':>20}")
             for budget, row in hits.items():
                 if budget != "all OCR":
-                    print(f"  {budget:>8}  {_pct(row['confidence']):>20}  {_pct(row['question']):>20}")
+                    print(
+                        f"  {budget:>8}  {_pct(row['confidence']):>20}  {_pct(row['question']):>20}"
+                    )
             print(f"  {'all OCR':>8}  {_pct(hits['all OCR']['all']):>20}")
     if args.json is not None:
         args.json.write_text(json.dumps(report, indent=1), encoding="utf-8")

@@ -38,7 +38,9 @@ def _noise_png(seed: int) -> bytes:
     import numpy as np
     from PIL import Image
 
-    pixels = np.random.default_rng(seed).integers(0, 256, (IMAGE_SIDE, IMAGE_SIDE, 3), dtype=np.uint8)
+    pixels = np.random.default_rng(seed).integers(
+        0, 256, (IMAGE_SIDE, IMAGE_SIDE, 3), dtype=np.uint8
+    )
     buf = io.BytesIO()
     Image.fromarray(pixels).save(buf, format="PNG")
     return buf.getvalue()
@@ -51,26 +53,49 @@ def make_parquet(path: Path, rows: int) -> int:
 
     images = [_noise_png(i) for i in range(DISTINCT_IMAGES)]
     image_type = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
-    schema = pa.schema([("questionId", pa.string()), ("question", pa.string()),
-                        ("answers", pa.list_(pa.string())), ("image", image_type)],
-                       # the features datasets reads back: an Image column
-                       metadata={"huggingface": json.dumps({"info": {"features": {
-                           "questionId": {"dtype": "string", "_type": "Value"},
-                           "question": {"dtype": "string", "_type": "Value"},
-                           "answers": {"feature": {"dtype": "string", "_type": "Value"}, "_type": "Sequence"},
-                           "image": {"_type": "Image"}}}})})
+    schema = pa.schema(
+        [
+            ("questionId", pa.string()),
+            ("question", pa.string()),
+            ("answers", pa.list_(pa.string())),
+            ("image", image_type),
+        ],
+        # the features datasets reads back: an Image column
+        metadata={
+            "huggingface": json.dumps(
+                {
+                    "info": {
+                        "features": {
+                            "questionId": {"dtype": "string", "_type": "Value"},
+                            "question": {"dtype": "string", "_type": "Value"},
+                            "answers": {
+                                "feature": {"dtype": "string", "_type": "Value"},
+                                "_type": "Sequence",
+                            },
+                            "image": {"_type": "Image"},
+                        }
+                    }
+                }
+            )
+        },
+    )
     total = 0
     with pq.ParquetWriter(str(path), schema) as writer:
         for start in range(0, rows, 100):  # row groups of 100, as push_to_hub writes image datasets
             n = min(100, rows - start)
             chunk = [images[(start + i) % DISTINCT_IMAGES] for i in range(n)]
             total += sum(len(b) for b in chunk)
-            writer.write_table(pa.table({
-                "questionId": [f"q{start + i}" for i in range(n)],
-                "question": [f"What is written in box {start + i}?" for i in range(n)],
-                "answers": [[f"answer {start + i}"] for i in range(n)],
-                "image": [{"bytes": b, "path": None} for b in chunk],
-            }, schema=schema))
+            writer.write_table(
+                pa.table(
+                    {
+                        "questionId": [f"q{start + i}" for i in range(n)],
+                        "question": [f"What is written in box {start + i}?" for i in range(n)],
+                        "answers": [[f"answer {start + i}"] for i in range(n)],
+                        "image": [{"bytes": b, "path": None} for b in chunk],
+                    },
+                    schema=schema,
+                )
+            )
     return total
 
 
@@ -94,24 +119,44 @@ def child(source: str, rank: int, world: int, eager: bool) -> dict:
         check_answers(data)
         positions = list(range(len(data)))
         share = (len(positions) + world - 1) // world  # accelerate's contiguous split
-        mine = positions[rank * share:(rank + 1) * share]
+        mine = positions[rank * share : (rank + 1) * share]
         first = 0.0
         for b in range(0, len(mine), BATCH):
-            for s in data.samples(mine[b:b + BATCH]):
+            for s in data.samples(mine[b : b + BATCH]):
                 load_image(s.image)
             if b == 0:
                 first = time.perf_counter() - start
         n = len(mine)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"rank": rank, "samples": n, "first_batch_s": first,
-            "all_s": time.perf_counter() - start, "peak_rss_mb": peak_kb / 1024}
+    return {
+        "rank": rank,
+        "samples": n,
+        "first_batch_s": first,
+        "all_s": time.perf_counter() - start,
+        "peak_rss_mb": peak_kb / 1024,
+    }
 
 
 def run_processes(source: Path, world: int, eager: bool, env: dict) -> list[dict]:
-    procs = [subprocess.Popen([sys.executable, __file__, "--child", str(source), "--rank", str(r),
-                               "--world", str(world)] + (["--eager"] if eager else []),
-                              stdout=subprocess.PIPE, env=env, text=True)
-             for r in range(world)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                str(source),
+                "--rank",
+                str(r),
+                "--world",
+                str(world),
+            ]
+            + (["--eager"] if eager else []),
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        for r in range(world)
+    ]
     out = []
     for p in procs:
         stdout, _ = p.communicate()
@@ -122,10 +167,16 @@ def run_processes(source: Path, world: int, eager: bool, env: dict) -> list[dict
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, nargs="+", default=[500, 2000, 8000])
-    parser.add_argument("--eager", action="store_true", help="also time load_samples (everything in a list)")
-    parser.add_argument("--workdir", help="where the parquet files and the Arrow cache go (default: a temp folder)")
+    parser.add_argument(
+        "--eager", action="store_true", help="also time load_samples (everything in a list)"
+    )
+    parser.add_argument(
+        "--workdir", help="where the parquet files and the Arrow cache go (default: a temp folder)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--rank", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--world", type=int, default=1, help=argparse.SUPPRESS)
@@ -136,26 +187,38 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         work = Path(tmp)
-        env = {**os.environ, "HF_DATASETS_CACHE": str(work / "cache"), "HF_DATASETS_OFFLINE": "1",
-               "HF_HUB_OFFLINE": "1", "TQDM_DISABLE": "1", "HF_DATASETS_DISABLE_PROGRESS_BARS": "1"}
+        env = {
+            **os.environ,
+            "HF_DATASETS_CACHE": str(work / "cache"),
+            "HF_DATASETS_OFFLINE": "1",
+            "HF_HUB_OFFLINE": "1",
+            "TQDM_DISABLE": "1",
+            "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+        }
         os.environ.update(env)
-        print("| rows | image data | warm-up run | processes | peak RSS per process | "
-              "first batch | all samples |")
+        print(
+            "| rows | image data | warm-up run | processes | peak RSS per process | "
+            "first batch | all samples |"
+        )
         print("|---:|---:|---:|---:|---|---:|---:|")
         for rows in args.rows:
             source = work / f"docvqa_{rows}.parquet"
             image_mb = make_parquet(source, rows) / 1e6
             t0 = time.perf_counter()
-            run_processes(source, 1, False, env)  # a first open: file cache warm, anything to prepare prepared
+            run_processes(
+                source, 1, False, env
+            )  # a first open: file cache warm, anything to prepare prepared
             prepare = time.perf_counter() - t0
             modes = [(1, False), (2, False)] + ([(1, True)] if args.eager else [])
             for world, eager in modes:
                 res = run_processes(source, world, eager, env)
                 rss = " / ".join(f"{r['peak_rss_mb']:.0f} MB" for r in res)
                 label = f"{world}" + (" (eager list)" if eager else "")
-                print(f"| {rows:,} | {image_mb:,.0f} MB | {prepare:.1f} s | {label} | {rss} | "
-                      f"{max(r['first_batch_s'] for r in res):.2f} s | {max(r['all_s'] for r in res):.1f} s |",
-                      flush=True)
+                print(
+                    f"| {rows:,} | {image_mb:,.0f} MB | {prepare:.1f} s | {label} | {rss} | "
+                    f"{max(r['first_batch_s'] for r in res):.2f} s | {max(r['all_s'] for r in res):.1f} s |",
+                    flush=True,
+                )
             source.unlink()
 
 

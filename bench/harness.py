@@ -41,8 +41,13 @@ BATCH = 8
 class InstantBackend(Backend):
     """Answers at once, or after ``seconds_per_batch`` of sleep standing in for a GPU."""
 
-    def __init__(self, model: str | None, seconds_per_batch: float = 0.0, seconds_per_answer: float = 0.0,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        model: str | None,
+        seconds_per_batch: float = 0.0,
+        seconds_per_answer: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(model)
         self.seconds_per_batch = seconds_per_batch
         self.seconds_per_answer = seconds_per_answer
@@ -63,17 +68,24 @@ def replicated_benchmark(folder: Path, repeat: int) -> Path:
     with out.open("w") as f:
         for k in range(repeat):
             for row in rows:
-                row = dict(row, question_id=f"{row['question_id']}-{k}", image=str(MINI_DIR / row["image"]))
+                row = dict(
+                    row, question_id=f"{row['question_id']}-{k}", image=str(MINI_DIR / row["image"])
+                )
                 f.write(json.dumps(row) + "\n")
     return out
 
 
 def timed_run(tmp: Path, name: str, source: Path, **changes: Any) -> tuple[float, int]:
     data = {
-        "name": name, "model": "instant", "backend": "bench-instant",
+        "name": name,
+        "model": "instant",
+        "backend": "bench-instant",
         "benchmarks": [{"name": "mini_scene", "source": str(source)}],
-        "variants": VARIANTS, "batch_size": BATCH, "progress": False,
-        "output_dir": str(tmp / name), "ocr": {"engine": "ppocr", "cache_dir": str(tmp / "ocr-cache")},
+        "variants": VARIANTS,
+        "batch_size": BATCH,
+        "progress": False,
+        "output_dir": str(tmp / name),
+        "ocr": {"engine": "ppocr", "cache_dir": str(tmp / "ocr-cache")},
     }
     for key, value in changes.items():
         data[key] = {**data[key], **value} if isinstance(value, dict) and key in data else value
@@ -92,36 +104,72 @@ def gpu_speed(tmp: Path, source: Path, answers_per_s: float, rounds: int) -> Non
     with_ocr = ["none", "tokens"]
     without = ["none", {"name": "none-again", "format": "none"}]  # as many answers, no OCR stage
     cache = {"cache_dir": str(tmp / "gpu-ocr-cache")}
-    config = {"name": "prepass", "model": "instant", "backend": "bench-instant", "progress": False,
-              "benchmarks": [{"name": "mini_scene", "source": str(source)}], "variants": with_ocr,
-              "ocr": {"engine": "ppocr", **cache}}
+    config = {
+        "name": "prepass",
+        "model": "instant",
+        "backend": "bench-instant",
+        "progress": False,
+        "benchmarks": [{"name": "mini_scene", "source": str(source)}],
+        "variants": with_ocr,
+        "ocr": {"engine": "ppocr", **cache},
+    }
     summary = fill_cache(load_config(config), progress=False)
     print(f"GPU-speed generator ({answers_per_s:g} answers/s), pre-pass: {summary.line()}")
     warm, bare, cold, waited = [], [], [], []
     for k in range(rounds):  # alternate, keep each case's best
-        warm.append(timed_run(tmp, f"gpu-warm{k}", source, model_kwargs=gen, variants=with_ocr, ocr=cache)[0])
+        warm.append(
+            timed_run(tmp, f"gpu-warm{k}", source, model_kwargs=gen, variants=with_ocr, ocr=cache)[
+                0
+            ]
+        )
         seconds, n = timed_run(tmp, f"gpu-bare{k}", source, model_kwargs=gen, variants=without)
         bare.append(seconds)
     for k in range(rounds):
-        seconds, n = timed_run(tmp, f"gpu-cold{k}", source, model_kwargs=gen, variants=with_ocr,
-                               ocr={"use_cache": False})
+        seconds, n = timed_run(
+            tmp,
+            f"gpu-cold{k}",
+            source,
+            model_kwargs=gen,
+            variants=with_ocr,
+            ocr={"use_cache": False},
+        )
         cold.append(seconds)
-        waited.append(sum(r.timings.get("ocr_wait_s", 0.0) for r in read_records(tmp / f"gpu-cold{k}")))
+        waited.append(
+            sum(r.timings.get("ocr_wait_s", 0.0) for r in read_records(tmp / f"gpu-cold{k}"))
+        )
     answers = n * len(with_ocr)
-    print(f"GPU-speed generator, {n} samples x {len(with_ocr)} variants = {answers} answers "
-          f"({answers / answers_per_s:.1f} s of generation): no OCR {min(bare):.2f} s; "
-          f"OCR cached by the pre-pass {min(warm):.2f} s = {min(warm) / min(bare):.3f}x; "
-          f"cold {min(cold):.2f} s = {min(cold) / min(bare):.2f}x, the model waiting on OCR for "
-          f"{min(waited):.1f} s ({100 * min(waited) / min(cold):.0f} % of the run)")
+    print(
+        f"GPU-speed generator, {n} samples x {len(with_ocr)} variants = {answers} answers "
+        f"({answers / answers_per_s:.1f} s of generation): no OCR {min(bare):.2f} s; "
+        f"OCR cached by the pre-pass {min(warm):.2f} s = {min(warm) / min(bare):.3f}x; "
+        f"cold {min(cold):.2f} s = {min(cold) / min(bare):.2f}x, the model waiting on OCR for "
+        f"{min(waited):.1f} s ({100 * min(waited) / min(cold):.0f} % of the run)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=20, help="copies of the 24 mini scene questions")
-    parser.add_argument("--gen-s", type=float, default=0.6, help="simulated generation seconds per batch")
-    parser.add_argument("--rounds", type=int, default=2, help="sequential/overlapped pairs; the best of each is kept")
-    parser.add_argument("--answers-per-s", type=float, default=20.0, help="the GPU-speed generator's answers per second")
-    parser.add_argument("--gpu-repeat", type=int, default=5, help="copies of the 24 mini scene questions for case 3")
+    parser.add_argument(
+        "--repeat", type=int, default=20, help="copies of the 24 mini scene questions"
+    )
+    parser.add_argument(
+        "--gen-s", type=float, default=0.6, help="simulated generation seconds per batch"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="sequential/overlapped pairs; the best of each is kept",
+    )
+    parser.add_argument(
+        "--answers-per-s",
+        type=float,
+        default=20.0,
+        help="the GPU-speed generator's answers per second",
+    )
+    parser.add_argument(
+        "--gpu-repeat", type=int, default=5, help="copies of the 24 mini scene questions for case 3"
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -132,29 +180,47 @@ def main() -> None:
 
         timed_run(tmp, "warm", single)  # fills the OCR cache
         seconds, n = timed_run(tmp, "cached", many)
-        print(f"harness, instant model, OCR cached: {n} samples x {len(VARIANTS)} variants "
-              f"in {seconds:.2f} s = {n / seconds:.1f} samples/s ({n * len(VARIANTS) / seconds:.0f} prompts/s)")
+        print(
+            f"harness, instant model, OCR cached: {n} samples x {len(VARIANTS)} variants "
+            f"in {seconds:.2f} s = {n / seconds:.1f} samples/s ({n * len(VARIANTS) / seconds:.0f} prompts/s)"
+        )
 
         gen = {"seconds_per_batch": args.gen_s}
         no_cache = {"use_cache": False}
         seq, ovl, ocr, fill = [], [], [], []
-        for k in range(args.rounds):  # alternate, and keep each mode's best: other load on the machine only adds
-            t, n = timed_run(tmp, f"sequential{k}", single, model_kwargs=gen, ocr={**no_cache, "overlap": False})
+        for k in range(
+            args.rounds
+        ):  # alternate, and keep each mode's best: other load on the machine only adds
+            t, n = timed_run(
+                tmp, f"sequential{k}", single, model_kwargs=gen, ocr={**no_cache, "overlap": False}
+            )
             seq.append(t)
             records = sorted(read_records(tmp / f"sequential{k}"), key=lambda r: r.index)
             ocr.append(sum(r.timings.get("ocr_s", 0.0) for r in records))
             fill.append(sum(r.timings.get("ocr_s", 0.0) for r in records[:BATCH]))
-            ovl.append(timed_run(tmp, f"overlapped{k}", single, model_kwargs=gen, ocr={**no_cache, "overlap": True})[0])
+            ovl.append(
+                timed_run(
+                    tmp,
+                    f"overlapped{k}",
+                    single,
+                    model_kwargs=gen,
+                    ocr={**no_cache, "overlap": True},
+                )[0]
+            )
         seq_s, ovl_s, ocr_total, first = min(seq), min(ovl), min(ocr), min(fill)
         gen_total = args.gen_s * len(VARIANTS) * -(-n // BATCH)
         # the first batch's OCR has nothing to hide behind; after it, the longer of the two sets the pace
         best = (ocr_total + gen_total) / (first + max(ocr_total - first, gen_total))
-        print(f"OCR + generation on {n} samples (OCR {ocr_total:.1f} s, simulated generation {gen_total:.1f} s): "
-              f"sequential {seq_s:.2f} s, overlapped {ovl_s:.2f} s, ratio {seq_s / ovl_s:.2f}x "
-              f"(at best {best:.2f}x: the first batch's {first:.1f} s of OCR cannot overlap, the rest can)")
+        print(
+            f"OCR + generation on {n} samples (OCR {ocr_total:.1f} s, simulated generation {gen_total:.1f} s): "
+            f"sequential {seq_s:.2f} s, overlapped {ovl_s:.2f} s, ratio {seq_s / ovl_s:.2f}x "
+            f"(at best {best:.2f}x: the first batch's {first:.1f} s of OCR cannot overlap, the rest can)"
+        )
 
         (tmp / "gpu").mkdir()
-        gpu_speed(tmp, replicated_benchmark(tmp / "gpu", args.gpu_repeat), args.answers_per_s, args.rounds)
+        gpu_speed(
+            tmp, replicated_benchmark(tmp / "gpu", args.gpu_repeat), args.answers_per_s, args.rounds
+        )
 
 
 if __name__ == "__main__":

@@ -21,11 +21,31 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ocr_expert import OCRExpert  # noqa: E402
-from ocr_expert.draw import load_font  # noqa: E402
+from ocr_expert import OCRExpert
+from ocr_expert.draw import load_font
 
-WORDS = ("invoice total market street report revenue margin station platform harbour "
-         "daily open coffee bread apples milk order number date page").split()
+WORDS = [
+    "invoice",
+    "total",
+    "market",
+    "street",
+    "report",
+    "revenue",
+    "margin",
+    "station",
+    "platform",
+    "harbour",
+    "daily",
+    "open",
+    "coffee",
+    "bread",
+    "apples",
+    "milk",
+    "order",
+    "number",
+    "date",
+    "page",
+]
 
 
 def render_page(seed: int, arabic: bool = False) -> Image.Image:
@@ -38,11 +58,23 @@ def render_page(seed: int, arabic: bool = False) -> Image.Image:
     draw = ImageDraw.Draw(image)
     for i in range(rng.randint(6, 10)):
         if arabic:
-            text = " ".join(rng.choice(["مرحبا", "المدينة", "شارع", "الملك", "سوق", "كتاب"]) for _ in range(4))
-            draw.text((860, 30 + i * size * 1.8), text, font=load_font(size), fill="black",
-                      anchor="ra", direction="rtl", language="ar")
+            text = " ".join(
+                rng.choice(["مرحبا", "المدينة", "شارع", "الملك", "سوق", "كتاب"]) for _ in range(4)
+            )
+            draw.text(
+                (860, 30 + i * size * 1.8),
+                text,
+                font=load_font(size),
+                fill="black",
+                anchor="ra",
+                direction="rtl",
+                language="ar",
+            )
         else:
-            text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 7))) + f" {rng.randint(1, 9999)}"
+            text = (
+                " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 7)))
+                + f" {rng.randint(1, 9999)}"
+            )
             draw.text((30, 30 + i * size * 1.8), text, font=load_font(size), fill="black")
     return image
 
@@ -102,14 +134,27 @@ def prepass(folder: Path, n_images: int, engine: str) -> None:
     for i in range(n_images):
         path = folder / f"prepass-{i}.png"
         render_page(100 + i).save(path)
-        rows.append({"question_id": f"q{i}", "image": str(path), "question": "What is the total?", "answers": ["x"]})
+        rows.append(
+            {
+                "question_id": f"q{i}",
+                "image": str(path),
+                "question": "What is the total?",
+                "answers": ["x"],
+            }
+        )
     data = folder / "prepass.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
     def config(cache: str):
-        return load_config({"name": "bench", "model": "tiny-random-llava", "progress": False,
-                            "benchmarks": [{"name": "mini_doc", "source": str(data)}],
-                            "ocr": {"engine": engine, "cache_dir": str(folder / cache)}})
+        return load_config(
+            {
+                "name": "bench",
+                "model": "tiny-random-llava",
+                "progress": False,
+                "benchmarks": [{"name": "mini_doc", "source": str(data)}],
+                "ocr": {"engine": engine, "cache_dir": str(folder / cache)},
+            }
+        )
 
     import resource
 
@@ -120,42 +165,75 @@ def prepass(folder: Path, n_images: int, engine: str) -> None:
     speeds = {}
     for workers in (1, 2):
         cpu = child_cpu_s()
-        summary = fill_cache(config(f"cache-w{workers}"), workers=workers, threads=1, progress=False)
+        summary = fill_cache(
+            config(f"cache-w{workers}"), workers=workers, threads=1, progress=False
+        )
         speeds[workers] = summary
         # CPU seconds per image show whether the workers cost more each; wall time also
         # depends on what else the machine runs
-        print(f"ocr-cache {engine}, {n_images} pages, {workers} worker(s) x 1 thread: "
-              f"{summary.steady_images_per_s:.2f} img/s after {summary.startup_s:.1f} s start-up "
-              f"({summary.images_per_s:.2f} img/s with it; {(child_cpu_s() - cpu) / n_images:.2f} CPU s "
-              f"per image, start-up included; load average {os.getloadavg()[0]:.1f})")
-    print(f"2 workers / 1 worker: {speeds[2].steady_images_per_s / speeds[1].steady_images_per_s:.2f}x "
-          f"after start-up ({speeds[2].images_per_s / speeds[1].images_per_s:.2f}x with it) on {os.cpu_count()} cores")
+        print(
+            f"ocr-cache {engine}, {n_images} pages, {workers} worker(s) x 1 thread: "
+            f"{summary.steady_images_per_s:.2f} img/s after {summary.startup_s:.1f} s start-up "
+            f"({summary.images_per_s:.2f} img/s with it; {(child_cpu_s() - cpu) / n_images:.2f} CPU s "
+            f"per image, start-up included; load average {os.getloadavg()[0]:.1f})"
+        )
+    print(
+        f"2 workers / 1 worker: {speeds[2].steady_images_per_s / speeds[1].steady_images_per_s:.2f}x "
+        f"after start-up ({speeds[2].images_per_s / speeds[1].images_per_s:.2f}x with it) on {os.cpu_count()} cores"
+    )
 
     cfg = config("cache-eval")
     samples = load_benchmark(cfg, cfg.benchmarks[0])
     start = time.perf_counter()
     expert = make_expert(cfg)
-    items = list(read_ahead(samples, ImageMemo(expert, cfg.ocr.mode), workers=cfg.ocr.workers,
-                            window=cfg.ocr.lookahead * cfg.batch_size))
+    items = list(
+        read_ahead(
+            samples,
+            ImageMemo(expert, cfg.ocr.mode),
+            workers=cfg.ocr.workers,
+            window=cfg.ocr.lookahead * cfg.batch_size,
+        )
+    )
     stage_s = time.perf_counter() - start
     assert all(item.error is None for item in items)
     default = default_workers(cfg)
     summary = fill_cache(config("cache-default"), progress=False)
-    print(f"pre-pass ({default} workers x {summary.threads} thread(s)) {summary.seconds:.1f} s = "
-          f"{summary.images_per_s:.2f} img/s, start-up included; the evaluation's own OCR stage "
-          f"({cfg.ocr.workers} read-ahead thread, one engine on all cores) {stage_s:.1f} s = "
-          f"{n_images / stage_s:.2f} img/s: pre-pass {stage_s / summary.seconds:.2f}x as fast")
+    print(
+        f"pre-pass ({default} workers x {summary.threads} thread(s)) {summary.seconds:.1f} s = "
+        f"{summary.images_per_s:.2f} img/s, start-up included; the evaluation's own OCR stage "
+        f"({cfg.ocr.workers} read-ahead thread, one engine on all cores) {stage_s:.1f} s = "
+        f"{n_images / stage_s:.2f} img/s: pre-pass {stage_s / summary.seconds:.2f}x as fast"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=8)
-    parser.add_argument("--engines", nargs="+",
-                        default=["ppocr", "ppocr-alone", "ppocr-v4", "ppocr-arabic", "tesseract", "tesseract-ara", "vision-encoder-decoder", "got-ocr2", "vlm-ocr"])
-    parser.add_argument("--ved-model", help="TrOCR/Qalam id or folder (default: a tiny random model)")
+    parser.add_argument(
+        "--engines",
+        nargs="+",
+        default=[
+            "ppocr",
+            "ppocr-alone",
+            "ppocr-v4",
+            "ppocr-arabic",
+            "tesseract",
+            "tesseract-ara",
+            "vision-encoder-decoder",
+            "got-ocr2",
+            "vlm-ocr",
+        ],
+    )
+    parser.add_argument(
+        "--ved-model", help="TrOCR/Qalam id or folder (default: a tiny random model)"
+    )
     parser.add_argument("--got-model", help="GOT-OCR2 id or folder (default: a tiny random model)")
-    parser.add_argument("--vlm-model", help="image-text-to-text id or folder (default: a tiny random Qwen2-VL)")
-    parser.add_argument("--prepass-images", type=int, default=32, help="pages for the pre-pass figures (0: skip)")
+    parser.add_argument(
+        "--vlm-model", help="image-text-to-text id or folder (default: a tiny random Qwen2-VL)"
+    )
+    parser.add_argument(
+        "--prepass-images", type=int, default=32, help="pages for the pre-pass figures (0: skip)"
+    )
     parser.add_argument("--prepass-engine", default="ppocr")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -177,11 +255,19 @@ def main() -> None:
             vlm_model = str(build_tiny_qwen2vl(Path(folder) / "tiny-qwen2vl"))
         generative = {"max_new_tokens": 32, "batch_size": 4}
         runs = {
-            "ppocr": ("ppocr", {}, False),  # the default: PP-OCRv6 small, Tesseract beside it, Arabic route on
+            "ppocr": (
+                "ppocr",
+                {},
+                False,
+            ),  # the default: PP-OCRv6 small, Tesseract beside it, Arabic route on
             # PP-OCRv6 alone (no second reader, no upscaling): what the default costs on top
             "ppocr-alone": ("ppocr", {"refine": None, "upscale_below": 0}, False),
             "ppocr-v4": ("ppocr", {"model": "PP-OCRv4"}, False),
-            "ppocr-arabic": ("ppocr", {}, True),  # the default on Arabic pages (Tesseract reads them)
+            "ppocr-arabic": (
+                "ppocr",
+                {},
+                True,
+            ),  # the default on Arabic pages (Tesseract reads them)
             "tesseract": ("tesseract", {"lang": "eng"}, False),
             "tesseract-ara": ("tesseract", {"lang": "ara"}, True),
             # PP-OCR's boxes, each line read by Tesseract: one detector with another's recognizer
@@ -205,10 +291,14 @@ def main() -> None:
         print(f"{name:<24}{n:>7}{cold:>12.2f}{cached:>14.1f}{ratio:>12.0f}x")
     speed = {name: cold for name, _, cold, _, _ in rows}
     if "ppocr" in speed and "ppocr-alone" in speed:
-        print(f"default engine time per image / PP-OCRv6 alone: {speed['ppocr-alone'] / speed['ppocr']:.2f}x "
-              "(goal <= 2x)")
+        print(
+            f"default engine time per image / PP-OCRv6 alone: {speed['ppocr-alone'] / speed['ppocr']:.2f}x "
+            "(goal <= 2x)"
+        )
     if "ppocr" in speed and "ppocr-v4" in speed:
-        print(f"default engine time per image / PP-OCRv4's: {speed['ppocr-v4'] / speed['ppocr']:.2f}x (goal <= 2x)")
+        print(
+            f"default engine time per image / PP-OCRv4's: {speed['ppocr-v4'] / speed['ppocr']:.2f}x (goal <= 2x)"
+        )
     for n_lines, words in [(50, 12), (150, 15)]:
         n, ms = reading_order_ms(n_lines, words)
         print(f"reading order: {n} word spans on {n_lines} lines in {ms:.1f} ms")

@@ -38,17 +38,17 @@ from typing import Any
 # for the direct calls and the project alike (both run the same binary).
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval_vqa.recall import answer_in_context  # noqa: E402
-from ocr_expert import OCRExpert  # noqa: E402
-from ocr_expert.expert import CROP_MAX_HEIGHT  # noqa: E402
-from ocr_expert.scoring import Normalization, score_corpus  # noqa: E402
-from ocr_expert.synthetic import KINDS  # noqa: E402
-from ocrvqa.files import read_jsonl  # noqa: E402
+from eval_vqa.recall import answer_in_context
+from ocr_expert import OCRExpert
+from ocr_expert.expert import CROP_MAX_HEIGHT
+from ocr_expert.scoring import Normalization, score_corpus
+from ocr_expert.synthetic import KINDS
+from ocrvqa.files import read_jsonl
 
 TESSERACT_PSM = {"page": 3, "sign": 3, "line": 7, "word": 8}
 PROJECT_MODE = {"page": "page", "sign": "page", "line": "crop", "word": "crop"}
@@ -152,19 +152,33 @@ class EngineConfig:
 
 CONFIGS: dict[str, EngineConfig] = {
     "ppocr": EngineConfig("ppocr (default)", "ppocr", {}, ("eng",), {"eng": None}),
-    "ppocr-v6": EngineConfig("ppocr model=PP-OCRv6", "ppocr", {"model": "PP-OCRv6"}, ("eng",),
-                             {"eng": "ppocr-v6"}),
-    "ppocr-v4": EngineConfig("ppocr model=PP-OCRv4", "ppocr", {"model": "PP-OCRv4"}, ("eng",),
-                             {"eng": "ppocr-v4"}),
-    "tesseract-eng": EngineConfig("tesseract lang=eng", "tesseract", {"lang": "eng"}, ("eng",),
-                                  {"eng": "tesseract-eng"}),
-    "tesseract-ara": EngineConfig("tesseract lang=ara", "tesseract", {"lang": "ara"}, ("ara",),
-                                  {"ara": "tesseract-ara"}),
-    "tesseract-mix": EngineConfig("tesseract lang=eng+ara", "tesseract", {"lang": "eng+ara"},
-                                  ("mix",), {"mix": "tesseract-eng+ara"}),
+    "ppocr-v6": EngineConfig(
+        "ppocr model=PP-OCRv6", "ppocr", {"model": "PP-OCRv6"}, ("eng",), {"eng": "ppocr-v6"}
+    ),
+    "ppocr-v4": EngineConfig(
+        "ppocr model=PP-OCRv4", "ppocr", {"model": "PP-OCRv4"}, ("eng",), {"eng": "ppocr-v4"}
+    ),
+    "tesseract-eng": EngineConfig(
+        "tesseract lang=eng", "tesseract", {"lang": "eng"}, ("eng",), {"eng": "tesseract-eng"}
+    ),
+    "tesseract-ara": EngineConfig(
+        "tesseract lang=ara", "tesseract", {"lang": "ara"}, ("ara",), {"ara": "tesseract-ara"}
+    ),
+    "tesseract-mix": EngineConfig(
+        "tesseract lang=eng+ara",
+        "tesseract",
+        {"lang": "eng+ara"},
+        ("mix",),
+        {"mix": "tesseract-eng+ara"},
+    ),
     # The default must read Arabic: measured against the Arabic engine it should route to.
-    "default-arabic": EngineConfig("default engine, Arabic", "ppocr", {}, ("ara", "mix"),
-                                   {"ara": "tesseract-ara", "mix": "tesseract-eng+ara"}),
+    "default-arabic": EngineConfig(
+        "default engine, Arabic",
+        "ppocr",
+        {},
+        ("ara", "mix"),
+        {"ara": "tesseract-ara", "mix": "tesseract-eng+ara"},
+    ),
 }
 
 
@@ -178,7 +192,7 @@ def build_expert(config: EngineConfig) -> tuple[OCRExpert | None, str | None]:
     """The project's expert for ``config``, or None and why (an option not supported yet)."""
     try:
         return OCRExpert(config.engine, use_cache=False, **config.options), None
-    except Exception as exc:  # noqa: BLE001 - an unknown option reads as "n/a", not a crash
+    except Exception as exc:
         return None, f"{type(exc).__name__}: {exc}".splitlines()[0][:240]
 
 
@@ -207,8 +221,15 @@ def load_items(labels: Path) -> list[Item]:
         if kind not in KINDS:
             with Image.open(labelled.image) as image:
                 kind = "line" if image.height <= CROP_MAX_HEIGHT else "page"
-        items.append(Item(labelled.image, labelled.text, kind, record.get("lang", "eng"),
-                          record.get("layout", "")))
+        items.append(
+            Item(
+                labelled.image,
+                labelled.text,
+                kind,
+                record.get("lang", "eng"),
+                record.get("layout", ""),
+            )
+        )
     return items
 
 
@@ -270,28 +291,35 @@ class Runner:
             start = time.perf_counter()
             try:
                 text, error = engine.read(image, kind), None
-            except Exception as exc:  # noqa: BLE001 - a failed image scores as empty
+            except Exception as exc:
                 text, error = "", f"{type(exc).__name__}: {exc}"
             self._readings[cache_key] = Reading(text, time.perf_counter() - start, error)
         return self._readings[cache_key]
 
-    def read_project(self, label: str, expert: OCRExpert, image: Image.Image, path: Path,
-                     mode: str) -> Reading:
+    def read_project(
+        self, label: str, expert: OCRExpert, image: Image.Image, path: Path, mode: str
+    ) -> Reading:
         cache_key = (f"project:{label}", str(path), mode)
         if cache_key not in self._readings:
             start = time.perf_counter()
             try:
                 text, error = expert.read(image, mode=mode).text, None  # type: ignore[arg-type]
-            except Exception as exc:  # noqa: BLE001 - a failed image scores as empty
+            except Exception as exc:
                 text, error = "", f"{type(exc).__name__}: {exc}"
             self._readings[cache_key] = Reading(text, time.perf_counter() - start, error)
         return self._readings[cache_key]
 
 
-def _summary(readings: list[Reading], refs: list[str], norm: Normalization) -> tuple[float, float, int]:
+def _summary(
+    readings: list[Reading], refs: list[str], norm: Normalization
+) -> tuple[float, float, int]:
     """Corpus CER, mean seconds per image, and failed reads of one reader on one group."""
     cer = score_corpus(zip([r.text for r in readings], refs), norm).cer
-    return cer, sum(r.seconds for r in readings) / max(len(readings), 1), sum(1 for r in readings if r.error)
+    return (
+        cer,
+        sum(r.seconds for r in readings) / max(len(readings), 1),
+        sum(1 for r in readings if r.error),
+    )
 
 
 def _warm_up(runner: Runner, direct_keys: Iterable[str], experts: Iterable[OCRExpert]) -> None:
@@ -334,13 +362,17 @@ def measure(
         chosen = [i for i in items if i.lang in config.langs]
         if not chosen:
             continue
-        direct_for = {lang: key or (wrapped_ppocr(expert) if expert else "ppocr-v6")
-                      for lang, key in config.direct.items()}
+        direct_for = {
+            lang: key or (wrapped_ppocr(expert) if expert else "ppocr-v6")
+            for lang, key in config.direct.items()
+        }
         try:
             _warm_up(runner, set(direct_for.values()), [expert] if expert else [])
         except ImportError as exc:  # e.g. rapidocr 3.x not installed: say so, measure the rest
-            print(f"skipping {config.label}: {exc} (pip install rapidocr==3.10.0 for PP-OCRv6)",
-                  file=sys.stderr)
+            print(
+                f"skipping {config.label}: {exc} (pip install rapidocr==3.10.0 for PP-OCRv6)",
+                file=sys.stderr,
+            )
             continue
         groups: dict[tuple[str, str], list[Item]] = {}
         for item in chosen:
@@ -351,7 +383,7 @@ def measure(
 
             bar = tqdm(total=len(chosen), desc=config.label, unit="img", file=sys.stderr)
         by_layout: dict[str, list[tuple[Item, Reading, Reading | None]]] = {}
-        for (kind, lang) in sorted(groups, key=lambda g: (KINDS.index(g[0]), g[1])):
+        for kind, lang in sorted(groups, key=lambda g: (KINDS.index(g[0]), g[1])):
             group = groups[(kind, lang)]
             key = direct_for[lang]
             direct_readings: list[Reading] = []
@@ -359,20 +391,30 @@ def measure(
             for item in group:
                 image = load(item.image)
                 d = runner.read_direct(key, image, item.image, kind)
-                p = (runner.read_project(config.label, expert, image, item.image, PROJECT_MODE[kind])
-                     if expert else None)
+                p = (
+                    runner.read_project(config.label, expert, image, item.image, PROJECT_MODE[kind])
+                    if expert
+                    else None
+                )
                 direct_readings.append(d)
                 project_readings.append(p)
                 if kind == "page":
                     by_layout.setdefault(f"{item.layout} ({lang})", []).append((item, d, p))
                     norm = NORMALIZATION[lang]
-                    results.images.append({
-                        "config": config.label, "direct": runner.direct(key).name,
-                        "image": item.image.name, "layout": item.layout,
-                        "cer_direct": score_corpus([(d.text, item.text)], norm).cer,
-                        "cer_project": score_corpus([(p.text, item.text)], norm).cer if p else None,
-                        "s_direct": d.seconds, "s_project": p.seconds if p else None,
-                    })
+                    results.images.append(
+                        {
+                            "config": config.label,
+                            "direct": runner.direct(key).name,
+                            "image": item.image.name,
+                            "layout": item.layout,
+                            "cer_direct": score_corpus([(d.text, item.text)], norm).cer,
+                            "cer_project": score_corpus([(p.text, item.text)], norm).cer
+                            if p
+                            else None,
+                            "s_direct": d.seconds,
+                            "s_project": p.seconds if p else None,
+                        }
+                    )
                 if bar:
                     bar.update(1)
             norm = NORMALIZATION[lang]
@@ -382,30 +424,48 @@ def measure(
             failed = 0
             if expert:
                 cer_p, s_p, failed = _summary([r for r in project_readings if r], refs, norm)
-            results.rows.append(Row(
-                config=config.label, direct=runner.direct(key).name, kind=kind, lang=lang,
-                n=len(group), cer_direct=cer_d, cer_project=cer_p, s_direct=s_d, s_project=s_p,
-                errors_project=failed, note=why_not or "",
-            ))
+            results.rows.append(
+                Row(
+                    config=config.label,
+                    direct=runner.direct(key).name,
+                    kind=kind,
+                    lang=lang,
+                    n=len(group),
+                    cer_direct=cer_d,
+                    cer_project=cer_p,
+                    s_direct=s_d,
+                    s_project=s_p,
+                    errors_project=failed,
+                    note=why_not or "",
+                )
+            )
         if bar:
             bar.close()
         for layout, triples in sorted(by_layout.items()):
             norm = NORMALIZATION[triples[0][0].lang]
             refs = [t[0].text for t in triples]
-            results.layouts.append({
-                "config": config.label, "layout": layout, "n": len(triples),
-                "cer_direct": score_corpus(zip([t[1].text for t in triples], refs), norm).cer,
-                "cer_project": (score_corpus(zip([t[2].text for t in triples], refs), norm).cer  # type: ignore[union-attr]
-                                if expert else None),
-            })
+            results.layouts.append(
+                {
+                    "config": config.label,
+                    "layout": layout,
+                    "n": len(triples),
+                    "cer_direct": score_corpus(zip([t[1].text for t in triples], refs), norm).cer,
+                    "cer_project": (
+                        score_corpus(zip([t[2].text for t in triples], refs), norm).cer  # type: ignore[union-attr]
+                        if expert
+                        else None
+                    ),
+                }
+            )
     if sign_psms:
         signs = [i for i in items if i.kind == "sign" and i.lang == "eng"]
         for psm in (3, 6, 11):
             engine = TesseractDirect("eng", {"sign": psm})
             texts = [engine.read(load(i.image), "sign") for i in signs]
             if signs:
-                results.sign_psm[f"psm {psm}"] = score_corpus(zip(texts, [i.text for i in signs]),
-                                                              NORMALIZATION["eng"]).cer
+                results.sign_psm[f"psm {psm}"] = score_corpus(
+                    zip(texts, [i.text for i in signs]), NORMALIZATION["eng"]
+                ).cer
     return results
 
 
@@ -433,12 +493,16 @@ def measure_recall(results: Results, config_names: Iterable[str], mini: Path = M
                 p = runner.read_project(config.label, expert, rgb, path, "auto")
                 hits_p.append(answer_in_context(q["answers"], p.text))
                 seconds_p.append(p.seconds)
-        results.recall.append({
-            "config": config.label, "direct": runner.direct(key).name, "n": len(questions),
-            "recall_direct": sum(hits_d) / len(hits_d),
-            "recall_project": sum(hits_p) / len(hits_p) if expert else None,
-            "note": why_not or "",
-        })
+        results.recall.append(
+            {
+                "config": config.label,
+                "direct": runner.direct(key).name,
+                "n": len(questions),
+                "recall_direct": sum(hits_d) / len(hits_d),
+                "recall_project": sum(hits_p) / len(hits_p) if expert else None,
+                "note": why_not or "",
+            }
+        )
 
 
 # --- reporting -------------------------------------------------------------------------------
@@ -451,32 +515,54 @@ def _f(value: float | None, digits: int = 3) -> str:
 def markdown(results: Results) -> str:
     """The tables a person reads: CER per kind and language, layouts, sign psm, recall."""
     tol = results.tolerance
-    out = [f"CER (lower is better); 'no worse' = project <= direct + {tol}", "",
-           "| engine (project) | direct call | kind | lang | n | CER direct | CER project | no worse | s/img direct | s/img project |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+    out = [
+        f"CER (lower is better); 'no worse' = project <= direct + {tol}",
+        "",
+        "| engine (project) | direct call | kind | lang | n | CER direct | CER project | no worse | s/img direct | s/img project |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results.rows:
         flag = {True: "yes", False: "**NO**", None: "n/a"}[r.no_worse(tol)]
         errors = f" ({r.errors_project} failed)" if r.errors_project else ""
-        out.append(f"| {r.config} | {r.direct} | {r.kind} | {r.lang} | {r.n} | {_f(r.cer_direct)} | "
-                   f"{_f(r.cer_project)}{errors} | {flag} | {_f(r.s_direct, 2)} | {_f(r.s_project, 2)} |")
+        out.append(
+            f"| {r.config} | {r.direct} | {r.kind} | {r.lang} | {r.n} | {_f(r.cer_direct)} | "
+            f"{_f(r.cer_project)}{errors} | {flag} | {_f(r.s_direct, 2)} | {_f(r.s_project, 2)} |"
+        )
     notes = {r.config: r.note for r in results.rows if r.note}
     for config, note in notes.items():
         out.append(f"\nn/a for {config}: {note}")
     if results.layouts:
-        out += ["", "Pages by layout (CER):", "",
-                "| engine (project) | layout | n | CER direct | CER project |", "|---|---|---|---|---|"]
-        out += [f"| {x['config']} | {x['layout']} | {x['n']} | {_f(x['cer_direct'])} | {_f(x['cer_project'])} |"
-                for x in results.layouts]
+        out += [
+            "",
+            "Pages by layout (CER):",
+            "",
+            "| engine (project) | layout | n | CER direct | CER project |",
+            "|---|---|---|---|---|",
+        ]
+        out += [
+            f"| {x['config']} | {x['layout']} | {x['n']} | {_f(x['cer_direct'])} | {_f(x['cer_project'])} |"
+            for x in results.layouts
+        ]
     if results.images:
-        out += ["", "Pages one by one (CER, seconds per page):", "",
-                "| engine (project) | image | CER direct | CER project | s direct | s project |",
-                "|---|---|---|---|---|---|"]
-        out += [f"| {x['config']} | {x['image']} | {_f(x['cer_direct'])} | {_f(x['cer_project'])} | "
-                f"{_f(x['s_direct'], 2)} | {_f(x['s_project'], 2)} |" for x in results.images]
+        out += [
+            "",
+            "Pages one by one (CER, seconds per page):",
+            "",
+            "| engine (project) | image | CER direct | CER project | s direct | s project |",
+            "|---|---|---|---|---|---|",
+        ]
+        out += [
+            f"| {x['config']} | {x['image']} | {_f(x['cer_direct'])} | {_f(x['cer_project'])} | "
+            f"{_f(x['s_direct'], 2)} | {_f(x['s_project'], 2)} |"
+            for x in results.images
+        ]
         out += _best_direct(results)
     if results.sign_psm:
-        out += ["", "Tesseract eng called directly on English signs: "
-                + ", ".join(f"{k} CER {v:.3f}" for k, v in results.sign_psm.items())]
+        out += [
+            "",
+            "Tesseract eng called directly on English signs: "
+            + ", ".join(f"{k} CER {v:.3f}" for k, v in results.sign_psm.items()),
+        ]
     return "\n".join(out)
 
 
@@ -492,14 +578,26 @@ def _best_direct(results: Results, tolerance: float = 0.01) -> list[str]:
     engines = sorted({d for d, _ in direct})
     if len(engines) < 2 or not default:
         return []
-    out = ["", f"The default engine beside the best engine called directly (no worse = within +{tolerance}):", "",
-           "| image | " + " | ".join(engines) + " | default engine | no worse |",
-           "|---|" + "---|" * len(engines) + "---|---|"]
+    out = [
+        "",
+        f"The default engine beside the best engine called directly (no worse = within +{tolerance}):",
+        "",
+        "| image | " + " | ".join(engines) + " | default engine | no worse |",
+        "|---|" + "---|" * len(engines) + "---|---|",
+    ]
     for image, x in default.items():
         readings = [direct.get((e, image)) for e in engines]
         best = min(r for r in readings if r is not None)
-        flag = "n/a" if x["cer_project"] is None else ("yes" if x["cer_project"] <= best + tolerance else "**NO**")
-        out.append(f"| {image} | " + " | ".join(_f(r) for r in readings) + f" | {_f(x['cer_project'])} | {flag} |")
+        flag = (
+            "n/a"
+            if x["cer_project"] is None
+            else ("yes" if x["cer_project"] <= best + tolerance else "**NO**")
+        )
+        out.append(
+            f"| {image} | "
+            + " | ".join(_f(r) for r in readings)
+            + f" | {_f(x['cer_project'])} | {flag} |"
+        )
     return out
 
 
@@ -507,16 +605,21 @@ def recall_markdown(results: Results) -> str:
     """The recall table, direct against project, per engine configuration."""
     out: list[str] = []
     if results.recall:
-        out += ["OCR answer recall on the bundled mini benchmark (project in auto mode):", "",
-                "| engine (project) | direct call | questions | recall direct | recall project | no worse |",
-                "|---|---|---|---|---|---|"]
+        out += [
+            "OCR answer recall on the bundled mini benchmark (project in auto mode):",
+            "",
+            "| engine (project) | direct call | questions | recall direct | recall project | no worse |",
+            "|---|---|---|---|---|---|",
+        ]
         for x in results.recall:
             if x["recall_project"] is None:
                 flag = "n/a"
             else:
                 flag = "yes" if x["recall_project"] >= x["recall_direct"] else "**NO**"
-            out.append(f"| {x['config']} | {x['direct']} | {x['n']} | {_f(x['recall_direct'])} | "
-                       f"{_f(x['recall_project'])} | {flag} |")
+            out.append(
+                f"| {x['config']} | {x['direct']} | {x['n']} | {_f(x['recall_direct'])} | "
+                f"{_f(x['recall_project'])} | {flag} |"
+            )
     return "\n".join(out)
 
 
@@ -530,14 +633,25 @@ def to_json(results: Results) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--size", choices=("ci", "bench"), default="ci",
-                        help="which synthetic page set to render and measure (default ci)")
-    source.add_argument("--labels", type=Path, help="a labels.jsonl of your own (image, text[, kind, lang])")
+    source.add_argument(
+        "--size",
+        choices=("ci", "bench"),
+        default="ci",
+        help="which synthetic page set to render and measure (default ci)",
+    )
+    source.add_argument(
+        "--labels", type=Path, help="a labels.jsonl of your own (image, text[, kind, lang])"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, help="keep the rendered set in this folder")
     parser.add_argument("--engines", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
-    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS),
-                        help="measure only these kinds (pages are the slow ones)")
+    parser.add_argument(
+        "--kinds",
+        nargs="+",
+        choices=KINDS,
+        default=list(KINDS),
+        help="measure only these kinds (pages are the slow ones)",
+    )
     parser.add_argument("--tolerance", type=float, default=0.002)
     parser.add_argument("--no-recall", action="store_true", help="skip the mini benchmark recall")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
@@ -549,18 +663,26 @@ def main(argv: list[str] | None = None) -> int:
 
             labels = make_page_set(args.out or Path(tmp) / "pages", size=args.size, seed=args.seed)
         if not labels.is_file():
-            parser.error(f"labels file not found: {labels} (give a labels.jsonl with image and text)")
+            parser.error(
+                f"labels file not found: {labels} (give a labels.jsonl with image and text)"
+            )
         items = [i for i in load_items(labels) if i.kind in args.kinds]
         results = measure(items, args.engines, tolerance=args.tolerance, progress=True)
-    print(f"{len(items)} images from {labels if args.labels else f'the {args.size} set (seed {args.seed})'}\n")
+    print(
+        f"{len(items)} images from {labels if args.labels else f'the {args.size} set (seed {args.seed})'}\n"
+    )
     print(markdown(results), flush=True)
     if args.json:
-        args.json.write_text(json.dumps(to_json(results), indent=1, ensure_ascii=False), encoding="utf-8")
+        args.json.write_text(
+            json.dumps(to_json(results), indent=1, ensure_ascii=False), encoding="utf-8"
+        )
     if not args.no_recall:
         measure_recall(results, args.engines)
         print("\n" + recall_markdown(results))
         if args.json:
-            args.json.write_text(json.dumps(to_json(results), indent=1, ensure_ascii=False), encoding="utf-8")
+            args.json.write_text(
+                json.dumps(to_json(results), indent=1, ensure_ascii=False), encoding="utf-8"
+            )
     return 0
 
 

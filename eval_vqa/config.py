@@ -12,9 +12,10 @@ import hashlib
 import importlib
 import json
 import re
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import (
@@ -47,7 +48,9 @@ class BenchmarkConfig(_Strict):
     """One benchmark of a run and where its data comes from."""
 
     name: str
-    source: str | None = None  # None: the benchmark's Hugging Face copy; else an HF id or a local file/folder
+    source: str | None = (
+        None  # None: the benchmark's Hugging Face copy; else an HF id or a local file/folder
+    )
     image_root: str | None = None
     config: str | None = None  # the dataset's config (subset) name; None: the benchmark's own
     split: str | None = None
@@ -110,7 +113,9 @@ class RunConfig(_Strict):
     ocr: OCRConfig = Field(default_factory=OCRConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     batch_size: int = Field(default=8, gt=0)
-    limit: int | None = Field(default=None, gt=0)  # per benchmark, unless the benchmark sets its own
+    limit: int | None = Field(
+        default=None, gt=0
+    )  # per benchmark, unless the benchmark sets its own
     offset: int = Field(default=0, ge=0)
     subset: int | None = Field(default=None, gt=0)  # a fixed-seed random subset of this size
     seed: int = 0
@@ -153,11 +158,23 @@ class RunConfig(_Strict):
         try:
             return Path(self.output_dir.format(name=self.name, model=model))
         except (KeyError, IndexError, ValueError) as exc:
-            raise ConfigError(f"output_dir: {self.output_dir!r} may use {{name}} and {{model}} only ({exc})") from None
+            raise ConfigError(
+                f"output_dir: {self.output_dir!r} may use {{name}} and {{model}} only ({exc})"
+            ) from None
 
     def fingerprint(self) -> str:
         """Hash of every setting that changes a sample's record: a resumed run must match it."""
-        keys = ("model", "backend", "dtype", "prompt_profile", "model_kwargs", "variants", "ocr", "generation", "benchmarks")
+        keys = (
+            "model",
+            "backend",
+            "dtype",
+            "prompt_profile",
+            "model_kwargs",
+            "variants",
+            "ocr",
+            "generation",
+            "benchmarks",
+        )
         data = self.model_dump(include=set(keys))
         for bench in data["benchmarks"]:
             for key in ("limit", "offset", "subset"):
@@ -165,9 +182,13 @@ class RunConfig(_Strict):
         for key in ("overlap", "workers", "lookahead", "cache_dir", "use_cache"):
             data["ocr"].pop(key, None)  # how OCR is scheduled does not change its output
         for options in (data["model_kwargs"], data["ocr"]["options"]):
-            for key in CLIENT_SETTINGS:  # nor how patiently a server is asked (a resume may wait longer)
+            for (
+                key
+            ) in CLIENT_SETTINGS:  # nor how patiently a server is asked (a resume may wait longer)
                 options.pop(key, None)
-        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[
+            :16
+        ]
 
 
 def parse_overrides(items: Sequence[str]) -> list[tuple[list[str], Any]]:
@@ -177,7 +198,9 @@ def parse_overrides(items: Sequence[str]) -> list[tuple[list[str], Any]]:
         key, sep, raw = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise ConfigError(f"override {item!r}: expected key=value, e.g. limit=50 or ocr.engine=tesseract")
+            raise ConfigError(
+                f"override {item!r}: expected key=value, e.g. limit=50 or ocr.engine=tesseract"
+            )
         try:
             value = yaml.safe_load(raw) if raw.strip() else None
         except yaml.YAMLError as exc:
@@ -216,7 +239,9 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str,
 
 def _index(node: list, part: str, where: str) -> int:
     if not part.isdigit() or int(part) >= len(node):
-        raise ConfigError(f"override {where}: {part!r} is not an index of a list of {len(node)} items")
+        raise ConfigError(
+            f"override {where}: {part!r} is not an index of a list of {len(node)} items"
+        )
     return int(part)
 
 
@@ -224,8 +249,11 @@ def shipped_configs() -> dict[str, Traversable]:
     """The run configs shipped in the package (``eval_vqa/configs/*.yaml``), by name."""
     folder = resources.files("eval_vqa") / "configs"
     entries = folder.iterdir() if folder.is_dir() else ()
-    return {e.name.removesuffix(".yaml"): e for e in sorted(entries, key=lambda e: e.name)
-            if e.name.endswith(".yaml") and e.is_file()}
+    return {
+        e.name.removesuffix(".yaml"): e
+        for e in sorted(entries, key=lambda e: e.name)
+        if e.name.endswith(".yaml") and e.is_file()
+    }
 
 
 def resolve_config_path(name: str | Path) -> Path | Traversable:
@@ -241,7 +269,9 @@ def resolve_config_path(name: str | Path) -> Path | Traversable:
     found = shipped.get(str(name).removesuffix(".yaml"))
     if found is not None:
         return found
-    raise ConfigError(f"config not found: {name} (pass a YAML file or one of: {', '.join(shipped) or 'none'})")
+    raise ConfigError(
+        f"config not found: {name} (pass a YAML file or one of: {', '.join(shipped) or 'none'})"
+    )
 
 
 def load_config(source: str | Path | dict[str, Any], overrides: Sequence[str] = ()) -> RunConfig:
@@ -273,7 +303,9 @@ def check_references(config: RunConfig) -> None:
 
     load_plugins(config)
     if config.ocr.engine not in engine_names():
-        raise ConfigError(f"ocr.engine: unknown OCR engine {config.ocr.engine!r} (known: {', '.join(engine_names())})")
+        raise ConfigError(
+            f"ocr.engine: unknown OCR engine {config.ocr.engine!r} (known: {', '.join(engine_names())})"
+        )
     check_benchmarks(config)
     check_ocr_options(config)
     check_backend_options(config)
@@ -289,7 +321,9 @@ def check_references(config: RunConfig) -> None:
         except ValueError as exc:
             raise ConfigError(f"prompt_profile: {exc}") from None
     if config.report.metric not in METRICS:
-        raise ConfigError(f"report.metric: unknown metric {config.report.metric!r} (known: {', '.join(METRICS)})")
+        raise ConfigError(
+            f"report.metric: unknown metric {config.report.metric!r} (known: {', '.join(METRICS)})"
+        )
     seen = [v.name for v in config.variants]
     # the default baseline may be absent (a run without `none` has no deltas); a chosen one may not
     if "baseline" in config.report.model_fields_set and config.report.baseline not in seen:
@@ -355,7 +389,9 @@ def check_backend_options(config: RunConfig) -> None:
     try:
         cls.options_model(**{"batch_size": config.batch_size, **config.model_kwargs})
     except ValidationError as exc:
-        raise ConfigError(f"model_kwargs: {cls.name} backend: " + "; ".join(error_lines(exc))) from None
+        raise ConfigError(
+            f"model_kwargs: {cls.name} backend: " + "; ".join(error_lines(exc))
+        ) from None
 
 
 def check_device(device: str) -> None:

@@ -68,7 +68,13 @@ def _warn_damaged(path: Path, lineno: int, why: str, moved_to: Path | None = Non
         return
     _warned.add((str(path), lineno, why))
     where = f"moved to {moved_to}" if moved_to else "skipped"
-    logger.warning("%s:%d: damaged log line %s (%s); its sample will be evaluated again", path, lineno, where, why)
+    logger.warning(
+        "%s:%d: damaged log line %s (%s); its sample will be evaluated again",
+        path,
+        lineno,
+        where,
+        why,
+    )
 
 
 def read_jsonl(path: str | Path) -> Iterator[SampleRecord]:
@@ -76,7 +82,9 @@ def read_jsonl(path: str | Path) -> Iterator[SampleRecord]:
     damaged line (with a warning naming the file and line)."""
     path = Path(path)
     for lineno, obj in read_json_lines(
-        path, skip_cut_last_line=True, on_damaged=lambda lineno, _, why: _warn_damaged(path, lineno, why)
+        path,
+        skip_cut_last_line=True,
+        on_damaged=lambda lineno, _, why: _warn_damaged(path, lineno, why),
     ):
         rec, why = validate_record(obj)
         if rec is None:
@@ -192,7 +200,7 @@ class SampleLog:
         self._file.close()
         self._lock.release()
 
-    def __enter__(self) -> "SampleLog":
+    def __enter__(self) -> SampleLog:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -246,4 +254,3 @@ def merge(run_dir: str | Path, order: Iterable[str] = ()) -> Path:
     records = selected_records(run_dir, order)
     text = "".join(rec.to_json() + "\n" for rec in records)
     return write_atomic(Path(run_dir) / MERGED, text)  # a reader never sees half a merge
-

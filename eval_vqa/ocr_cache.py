@@ -24,7 +24,12 @@ from ocr_expert.engines.generative import GenerativeOptions
 from ocr_expert.engines.openai_ocr import OpenAIOCROptions
 
 #: environment variables that bound the threads of OpenMP (Tesseract, PyTorch) and BLAS
-_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OMP_THREAD_LIMIT", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OMP_THREAD_LIMIT",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+)
 
 
 @dataclass
@@ -36,7 +41,9 @@ class CacheSummary:
     read: int = 0  # read now and cached
     failed: int = 0
     seconds: float = 0.0
-    startup_s: float = 0.0  # loading the samples and starting the workers (engines built, models loaded)
+    startup_s: float = (
+        0.0  # loading the samples and starting the workers (engines built, models loaded)
+    )
     workers: int = 1
     threads: int = 1
     rank: int = 0  # this process's share of the images, under torchrun/accelerate launch
@@ -97,7 +104,11 @@ def unique_images(config: RunConfig) -> list[Any]:
 
 
 def fill_cache(
-    config: RunConfig, *, workers: int | None = None, threads: int | None = None, progress: bool = True
+    config: RunConfig,
+    *,
+    workers: int | None = None,
+    threads: int | None = None,
+    progress: bool = True,
 ) -> CacheSummary:
     """Read every image of ``config``'s benchmarks through its OCR engine into its cache."""
     from tqdm.auto import tqdm
@@ -107,16 +118,24 @@ def fill_cache(
 
     engine = get_engine_class(config.ocr.engine)
     if engine.takes_tokens or not engine.cacheable:
-        raise OCREngineError(f"the {config.ocr.engine} engine does no OCR, so there is nothing to cache")
+        raise OCREngineError(
+            f"the {config.ocr.engine} engine does no OCR, so there is nothing to cache"
+        )
     if not config.ocr.use_cache:
-        raise OCREngineError("ocr.use_cache is false in this config: the evaluation would not read the cache")
+        raise OCREngineError(
+            "ocr.use_cache is false in this config: the evaluation would not read the cache"
+        )
     workers = max(1, workers or default_workers(config))
     threads = max(1, threads or (os.cpu_count() or 1) // workers)
     start = time.perf_counter()
     rank, world_size = launched_rank()
     images = unique_images(config)[rank::world_size]  # ranks on any node: one share each, one cache
-    summary = CacheSummary(images=len(images), workers=workers, threads=threads, rank=rank, world_size=world_size)
-    bar = tqdm(total=len(images), desc="OCR cache", unit="img", disable=not progress, dynamic_ncols=True)
+    summary = CacheSummary(
+        images=len(images), workers=workers, threads=threads, rank=rank, world_size=world_size
+    )
+    bar = tqdm(
+        total=len(images), desc="OCR cache", unit="img", disable=not progress, dynamic_ncols=True
+    )
     with bar:
         for n, cached, failures, busy_s in _run_chunks(config, images, workers, threads):
             if not summary.startup_s:  # the first chunk back: its worker was ready this long before
@@ -126,18 +145,24 @@ def fill_cache(
             summary.read += n - cached - len(failures)
             summary.errors.extend(failures[: max(0, 10 - len(summary.errors))])
             bar.update(n)
-            bar.set_postfix(cached=summary.cached, read=summary.read, failed=summary.failed, refresh=False)
+            bar.set_postfix(
+                cached=summary.cached, read=summary.read, failed=summary.failed, refresh=False
+            )
     summary.seconds = time.perf_counter() - start
     return summary
 
 
-def _run_chunks(config: RunConfig, images: list[Any], workers: int, threads: int) -> Iterator[tuple[int, int, list[str], float]]:
+def _run_chunks(
+    config: RunConfig, images: list[Any], workers: int, threads: int
+) -> Iterator[tuple[int, int, list[str], float]]:
     chunk = _chunk_size(config, len(images), workers)
     chunks = [images[i : i + chunk] for i in range(0, len(images), chunk)]
     # Worker processes even for one: the thread limits stay out of the caller's process.
     # spawn: each worker starts clean, without a copy of this process's thread pools or models.
     context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, initializer=_init_worker, initargs=(config.model_dump(mode="json"), threads)) as pool:
+    with context.Pool(
+        workers, initializer=_init_worker, initargs=(config.model_dump(mode="json"), threads)
+    ) as pool:
         yield from pool.imap_unordered(_read_chunk, chunks)
 
 
@@ -176,7 +201,9 @@ def _init_worker(config_data: dict[str, Any], threads: int) -> None:
     # ONNX Runtime ignores the OpenMP variables: engines with a threads option get it directly.
     if "threads" in (get_engine_class(config.ocr.engine).Options or EngineOptions).model_fields:
         options.setdefault("threads", threads)
-    _EXPERT = make_expert(config.model_copy(update={"ocr": config.ocr.model_copy(update={"options": options})}))
+    _EXPERT = make_expert(
+        config.model_copy(update={"ocr": config.ocr.model_copy(update={"options": options})})
+    )
     _MODE = config.ocr.mode
 
 

@@ -82,8 +82,13 @@ class ImageMemo:
                 raise
         shared = fut.result()
         # the result is shared; the sample and its timings are this question's own
-        return ReadSample(sample=sample, ocr=shared.ocr, digest=shared.digest, error=shared.error,
-                          timings=dict(shared.timings) if first else {"ocr_s": 0.0})
+        return ReadSample(
+            sample=sample,
+            ocr=shared.ocr,
+            digest=shared.digest,
+            error=shared.error,
+            timings=dict(shared.timings) if first else {"ocr_s": 0.0},
+        )
 
 
 def read_ahead(
@@ -111,8 +116,12 @@ def read_ahead(
             item.timings["ocr_wait_s"] = item.timings.get("ocr_s", 0.0)
             yield item
         return
-    pace = Pace(batch_size=max(1, batch_size), workers=max(1, workers), floor=max(1, window),
-                cap=max(window, max_window or 8 * max(1, batch_size)))
+    pace = Pace(
+        batch_size=max(1, batch_size),
+        workers=max(1, workers),
+        floor=max(1, window),
+        cap=max(window, max_window or 8 * max(1, batch_size)),
+    )
     it = iter(samples)
     pending: deque[Future[ReadSample]] = deque()
     exhausted = False

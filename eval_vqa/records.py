@@ -33,11 +33,14 @@ class SampleError(BaseModel):
     def _derive_kind(cls, data: Any) -> Any:
         # logs written before kinds existed hold only the stage: the kind follows from it
         if isinstance(data, dict) and data.get("kind") not in ERROR_KINDS:
-            data = {**data, "kind": error_kind(str(data.get("stage", "")), str(data.get("reason", "")))}
+            data = {
+                **data,
+                "kind": error_kind(str(data.get("stage", "")), str(data.get("reason", ""))),
+            }
         return data
 
     @classmethod
-    def of(cls, stage: str, reason: str) -> "SampleError":
+    def of(cls, stage: str, reason: str) -> SampleError:
         """The error of a sample that failed at ``stage`` for ``reason`` (its kind derived)."""
         return cls(stage=stage, reason=reason)  # type: ignore[call-arg]  # kind: derived
 
@@ -106,7 +109,7 @@ class SampleRecord(BaseModel):
     image: str | None = None  # the image file, or the run folder's copy of an in-memory image
 
     @model_validator(mode="after")
-    def _broken_has_its_error(self) -> "SampleRecord":
+    def _broken_has_its_error(self) -> SampleRecord:
         if self.status == "error" and self.error is None:
             raise ValueError("a broken-sample record without its error")
         return self
@@ -143,4 +146,7 @@ def validate_record(obj: dict[str, Any]) -> tuple[SampleRecord | None, str]:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "record"
-        return None, f"not a sample record ({where}: {first['msg']}; {exc.error_count()} problem(s))"
+        return (
+            None,
+            f"not a sample record ({where}: {first['msg']}; {exc.error_count()} problem(s))",
+        )

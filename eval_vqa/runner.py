@@ -85,8 +85,16 @@ class ModelLike(Protocol):
 
     backend: Backend  # named in run.json; the prompt profile follows it
 
-    def prepare(self, image: ImageSource, question: str, *, ocr: OCRResult | None, variant: VariantLike,
-                instruction: str | None, max_new_tokens: int | None) -> PromptLike: ...
+    def prepare(
+        self,
+        image: ImageSource,
+        question: str,
+        *,
+        ocr: OCRResult | None,
+        variant: VariantLike,
+        instruction: str | None,
+        max_new_tokens: int | None,
+    ) -> PromptLike: ...
 
     def generate(self, prompts: Sequence[Any], *, max_new_tokens: int | None) -> Sequence[str]: ...
 
@@ -181,10 +189,14 @@ def run(
             if busy:
                 raise LogBusyError(busy_message(run_dir, busy))
             ours = {shard_path(run_dir, rank) for rank in range(shard.world_size)}
-            for path in set(shard_files(run_dir)) - ours:  # shards of earlier, wider runs: nobody writes them
+            for path in (
+                set(shard_files(run_dir)) - ours
+            ):  # shards of earlier, wider runs: nobody writes them
                 quarantine_damaged(path)  # (each process of this run cleans its own on opening it)
         shard.barrier()
-        logged = read_records(run_dir)  # every process reads the same log before anyone appends to it
+        logged = read_records(
+            run_dir
+        )  # every process reads the same log before anyone appends to it
         if shard.is_main:
             write_run_file(config, run_dir, has_log=bool(logged))
         shard.barrier()
@@ -275,11 +287,15 @@ def _run_benchmark(
         rank=shard.rank,
         attempts=resume.attempts,
         instruction=profile.instruction(spec.instruction, bench.instruction),
-        max_new_tokens=bench.max_new_tokens or config.generation.max_new_tokens or default_max_new_tokens(config, spec),
+        max_new_tokens=bench.max_new_tokens
+        or config.generation.max_new_tokens
+        or default_max_new_tokens(config, spec),
     )
     bar = tqdm(
         total=len(mine),
-        desc=f"{spec.name} [{shard.rank}/{shard.world_size}]" if shard.world_size > 1 else spec.name,
+        desc=f"{spec.name} [{shard.rank}/{shard.world_size}]"
+        if shard.world_size > 1
+        else spec.name,
         unit="sample",
         disable=not (config.progress and shard.is_main),
         dynamic_ncols=True,
@@ -318,7 +334,8 @@ def _run_benchmark(
                         running[name].append(out.scores.get(metric, 0.0))
                 bar.update(1)
             bar.set_postfix_str(
-                " ".join(f"{n}={100 * sum(s) / len(s):.1f}" for n, s in running.items() if s), refresh=False
+                " ".join(f"{n}={100 * sum(s) / len(s):.1f}" for n, s in running.items() if s),
+                refresh=False,
             )
 
 
@@ -396,7 +413,9 @@ class _BenchmarkJob:
             for x, prompt, answer in zip(live, prompts, answers):
                 if answer is None:
                     continue
-                records[id(x)].variants[variant.name] = self._variant_result(variant, x, prompt, answer, seconds)
+                records[id(x)].variants[variant.name] = self._variant_result(
+                    variant, x, prompt, answer, seconds
+                )
                 kept.append(x)
             live = kept
         out = []
@@ -447,7 +466,9 @@ class _BenchmarkJob:
             answer_in_ocr=answer_in_context(x.sample.answers, ocr.text),
         )
 
-    def _generate(self, prompts: list[PromptLike], records: list[SampleRecord]) -> tuple[list[str | None], float]:
+    def _generate(
+        self, prompts: list[PromptLike], records: list[SampleRecord]
+    ) -> tuple[list[str | None], float]:
         """Answers for a batch, None for a sample that failed alone (its record says why)."""
         if not prompts:
             return [], 0.0
@@ -455,15 +476,23 @@ class _BenchmarkJob:
         answers = self._answer(list(range(len(prompts))), prompts, records)
         return answers, (time.perf_counter() - start) / len(prompts)
 
-    def _answer(self, chosen: list[int], prompts: list[PromptLike], records: list[SampleRecord]) -> list[str | None]:
+    def _answer(
+        self, chosen: list[int], prompts: list[PromptLike], records: list[SampleRecord]
+    ) -> list[str | None]:
         """Answers for ``prompts[i]``, i in ``chosen``. Out of memory: the two halves one after
         the other; another failure: each sample alone, so one bad sample breaks only itself."""
         try:
-            answers = list(self.vlm.generate([prompts[i] for i in chosen], max_new_tokens=self.max_new_tokens))
+            answers = list(
+                self.vlm.generate([prompts[i] for i in chosen], max_new_tokens=self.max_new_tokens)
+            )
             if len(answers) != len(chosen):
-                raise RuntimeError(f"backend returned {len(answers)} answers for {len(chosen)} prompts")
+                raise RuntimeError(
+                    f"backend returned {len(answers)} answers for {len(chosen)} prompts"
+                )
             return answers
-        except SomeRequestsFailed as exc:  # each failed alone (a server gave up on it): the rest stand
+        except (
+            SomeRequestsFailed
+        ) as exc:  # each failed alone (a server gave up on it): the rest stand
             for i, reason in zip(chosen, exc.errors):
                 if reason is not None:
                     records[i].fail(SampleError.of("generate", reason))
@@ -475,7 +504,9 @@ class _BenchmarkJob:
             if is_out_of_memory(exc):
                 free_accelerator_memory()
                 half = len(chosen) // 2
-                return self._answer(chosen[:half], prompts, records) + self._answer(chosen[half:], prompts, records)
+                return self._answer(chosen[:half], prompts, records) + self._answer(
+                    chosen[half:], prompts, records
+                )
             return [a for i in chosen for a in self._answer([i], prompts, records)]
 
     def _variant_result(
@@ -601,7 +632,16 @@ def versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for pkg in ("ocrvqa", "torch", "transformers", "accelerate", "datasets", "rapidocr", "rapidocr_onnxruntime", "pytesseract"):
+    for pkg in (
+        "ocrvqa",
+        "torch",
+        "transformers",
+        "accelerate",
+        "datasets",
+        "rapidocr",
+        "rapidocr_onnxruntime",
+        "pytesseract",
+    ):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
@@ -637,7 +677,9 @@ def write_run_file(config: RunConfig, run_dir: Path, has_log: bool) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / RUN_FILE
     data: dict[str, Any] = {
-        "config": config.model_dump(mode="json"), "fingerprint": config.fingerprint(), "versions": versions()
+        "config": config.model_dump(mode="json"),
+        "fingerprint": config.fingerprint(),
+        "versions": versions(),
     }
     build = model_build(config.model)
     if build is not None:
@@ -652,7 +694,8 @@ def write_run_file(config: RunConfig, run_dir: Path, has_log: bool) -> None:
             )
         if old.get("fingerprint") != data["fingerprint"]:
             changed = sorted(
-                k for k in set(old.get("config", {})) | set(data["config"])
+                k
+                for k in set(old.get("config", {})) | set(data["config"])
                 if old.get("config", {}).get(k) != data["config"].get(k)
             )
             raise ConfigError(

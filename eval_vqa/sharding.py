@@ -9,9 +9,10 @@ over gloo on CPU. A plain ``ocrvqa eval`` is the one-process case of the same co
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Sequence, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -56,7 +57,12 @@ def current_shard() -> Shard:
         state = PartialState(cpu=True, backend="gloo", timeout=BARRIER_TIMEOUT)
     else:
         state = PartialState(timeout=BARRIER_TIMEOUT)
-    return Shard(rank=state.process_index, world_size=state.num_processes, device=str(state.device), state=state)
+    return Shard(
+        rank=state.process_index,
+        world_size=state.num_processes,
+        device=str(state.device),
+        state=state,
+    )
 
 
 def launched_rank() -> tuple[int, int]:

@@ -85,8 +85,13 @@ def _mini_benchmark_text() -> list[str]:
             text = " ".join([row["question"], *row["answers"], *row.get("ocr_tokens", [])])
             tokens = row.get("ocr_tokens", [])
             # as the context formats write them: quoted in a list, after commas, one a line
-            texts += [text, text.lower(), json.dumps([t.lower() for t in tokens], ensure_ascii=False),
-                      ", ".join(tokens), "\n".join(tokens)]
+            texts += [
+                text,
+                text.lower(),
+                json.dumps([t.lower() for t in tokens], ensure_ascii=False),
+                ", ".join(tokens),
+                "\n".join(tokens),
+            ]
     return texts
 
 
@@ -105,12 +110,18 @@ def train_tokenizer():
         "OCR text with positions: <ref>invoice</ref><box>(12,34),(560,78)</box> 0123456789",
     ] + _mini_benchmark_text()
     trainer = trainers.BpeTrainer(
-        vocab_size=1600, special_tokens=_SPECIALS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+        vocab_size=1600,
+        special_tokens=_SPECIALS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     tok.train_from_iterator(corpus * 20, trainer)
     return Qwen2TokenizerFast(
-        tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>", unk_token=None,
-        bos_token=None, additional_special_tokens=_SPECIALS[1:],
+        tokenizer_object=tok,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        unk_token=None,
+        bos_token=None,
+        additional_special_tokens=_SPECIALS[1:],
     )
 
 
@@ -133,19 +144,38 @@ def build_tiny_llava(folder: str | Path, seed: int = 0) -> Path:
     ids = {s: tokenizer.convert_tokens_to_ids(s) for s in _SPECIALS}
     width = -(-len(tokenizer) // 64) * 64
     side = 56  # 4 x 4 patches of 14 pixels: 16 image tokens per picture
-    image_processor = CLIPImageProcessor(size={"shortest_edge": side}, crop_size={"height": side, "width": side})
+    image_processor = CLIPImageProcessor(
+        size={"shortest_edge": side}, crop_size={"height": side, "width": side}
+    )
     processor = LlavaProcessor(
-        image_processor=image_processor, tokenizer=tokenizer, chat_template=CHAT_TEMPLATE,
-        patch_size=14, vision_feature_select_strategy="default", num_additional_image_tokens=1,
+        image_processor=image_processor,
+        tokenizer=tokenizer,
+        chat_template=CHAT_TEMPLATE,
+        patch_size=14,
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,
         image_token="<image>",
     )
     config = LlavaConfig(
-        vision_config=CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                                       num_attention_heads=2, image_size=side, patch_size=14),
+        vision_config=CLIPVisionConfig(
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            image_size=side,
+            patch_size=14,
+        ),
         # as wide as the vocabulary, so that token embeddings can be orthogonal
-        text_config=Qwen2Config(vocab_size=len(tokenizer), hidden_size=width, intermediate_size=32,
-                                num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=4,
-                                max_position_embeddings=4096, tie_word_embeddings=True),
+        text_config=Qwen2Config(
+            vocab_size=len(tokenizer),
+            hidden_size=width,
+            intermediate_size=32,
+            num_hidden_layers=1,
+            num_attention_heads=4,
+            num_key_value_heads=4,
+            max_position_embeddings=4096,
+            tie_word_embeddings=True,
+        ),
         image_token_index=ids["<image>"],
         vision_feature_layer=-1,
         vision_feature_select_strategy="default",
@@ -156,10 +186,13 @@ def build_tiny_llava(folder: str | Path, seed: int = 0) -> Path:
     _make_copying(model, tokenizer)
     stops = [ids["<|im_end|>"], ids["<|endoftext|>"]]
     model.generation_config = GenerationConfig(
-        eos_token_id=stops, pad_token_id=ids["<|endoftext|>"], do_sample=False,
+        eos_token_id=stops,
+        pad_token_id=ids["<|endoftext|>"],
+        do_sample=False,
         # never the template's words, whitespace or punctuation (which strip to an empty
         # answer), and at least one token before stopping
-        suppress_tokens=_unsayable_tokens(tokenizer, stops), begin_suppress_tokens=stops,
+        suppress_tokens=_unsayable_tokens(tokenizer, stops),
+        begin_suppress_tokens=stops,
     )
     tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
     model.save_pretrained(tmp)
@@ -185,9 +218,13 @@ def _make_copying(model, tokenizer) -> None:
         embed = model.get_input_embeddings().weight
         vocab, width = embed.shape
         q, _ = torch.linalg.qr(torch.randn(width, vocab))
-        lengths = torch.tensor([len(tokenizer.decode([i]).strip()) for i in range(vocab)], dtype=torch.float32)
+        lengths = torch.tensor(
+            [len(tokenizer.decode([i]).strip()) for i in range(vocab)], dtype=torch.float32
+        )
         scale = 1.0 + 0.2 * lengths.clamp(max=12) / 12  # under one more occurrence's worth
-        embed.copy_(q.T * scale[:, None] + torch.randn(vocab, width) * 1e-4)  # noise: a random order of last resort
+        embed.copy_(
+            q.T * scale[:, None] + torch.randn(vocab, width) * 1e-4
+        )  # noise: a random order of last resort
         for name, module in model.named_modules():
             if "language_model" in name and name.endswith("self_attn"):
                 for proj in (module.q_proj, module.k_proj):
@@ -219,12 +256,24 @@ def _template_text() -> list[str]:
 def _unsayable_tokens(tokenizer, keep: list[int]) -> list[int]:
     """Ids the model may not say: tokens without a letter or digit (spaces, newlines,
     punctuation, control tokens) and the tokens of the template's own words."""
-    template = {i for text in _template_text() for i in tokenizer(text, add_special_tokens=False)["input_ids"]}
-    template |= {i for text in _template_text() for i in tokenizer(text.lower(), add_special_tokens=False)["input_ids"]}
+    template = {
+        i
+        for text in _template_text()
+        for i in tokenizer(text, add_special_tokens=False)["input_ids"]
+    }
+    template |= {
+        i
+        for text in _template_text()
+        for i in tokenizer(text.lower(), add_special_tokens=False)["input_ids"]
+    }
     return [
-        i for i in range(len(tokenizer))
+        i
+        for i in range(len(tokenizer))
         if i not in keep
-        and (i in template or not any(c.isalnum() for c in tokenizer.decode([i], skip_special_tokens=True)))
+        and (
+            i in template
+            or not any(c.isalnum() for c in tokenizer.decode([i], skip_special_tokens=True))
+        )
     ]
 
 

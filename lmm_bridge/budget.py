@@ -51,11 +51,17 @@ def drop_reasons(units: list[Unit], low_score: float, tiny_fraction: float) -> l
     return reasons
 
 
-def fit_budget(units: list[Unit], budget: int | None, render: Callable[[list[Unit]], str],
-               render_one: Callable[[Unit], str], count_tokens: Callable[[str], int],
-               low_score: float = 0.5, tiny_fraction: float = 0.5,
-               count_tokens_many: Callable[[list[str]], list[int]] | None = None,
-               priority: Sequence[float] | None = None) -> BudgetResult:
+def fit_budget(
+    units: list[Unit],
+    budget: int | None,
+    render: Callable[[list[Unit]], str],
+    render_one: Callable[[Unit], str],
+    count_tokens: Callable[[str], int],
+    low_score: float = 0.5,
+    tiny_fraction: float = 0.5,
+    count_tokens_many: Callable[[list[str]], list[int]] | None = None,
+    priority: Sequence[float] | None = None,
+) -> BudgetResult:
     """Keep as many of the most useful units as fit in ``budget`` tokens of ``render(kept)``.
 
     Per-unit costs give a first cut; the rendered block is then counted for real and units
@@ -73,12 +79,17 @@ def fit_budget(units: list[Unit], budget: int | None, render: Callable[[list[Uni
 
     reasons = drop_reasons(units, low_score, tiny_fraction)
     first = list(priority) if priority is not None else [0.0] * len(units)
-    drop_order = sorted(range(len(units)),
-                        key=lambda i: (first[i], _RANK[reasons[i]], units[i].score, -units[i].order))
+    drop_order = sorted(
+        range(len(units)),
+        key=lambda i: (first[i], _RANK[reasons[i]], units[i].score, -units[i].order),
+    )
     pieces = [render_one(u) for u in units]
     distinct = list(dict.fromkeys(pieces))  # words repeat: "the", "total", ...
-    counted = (count_tokens_many(distinct) if count_tokens_many is not None
-               else [count_tokens(p) for p in distinct])
+    counted = (
+        count_tokens_many(distinct)
+        if count_tokens_many is not None
+        else [count_tokens(p) for p in distinct]
+    )
     if len(counted) != len(distinct):
         raise ValueError(f"count_tokens_many gave {len(counted)} counts for {len(distinct)} texts")
     n_piece = dict(zip(distinct, counted))
@@ -130,5 +141,12 @@ def fit_budget(units: list[Unit], budget: int | None, render: Callable[[list[Uni
     return BudgetResult(current, dropped, n, text, n_full)
 
 
-__all__ = ["BudgetResult", "DUPLICATE", "LOW_SCORE", "OVER_BUDGET", "TINY", "drop_reasons",
-           "fit_budget"]
+__all__ = [
+    "DUPLICATE",
+    "LOW_SCORE",
+    "OVER_BUDGET",
+    "TINY",
+    "BudgetResult",
+    "drop_reasons",
+    "fit_budget",
+]

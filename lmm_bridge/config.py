@@ -33,7 +33,8 @@ class BridgeConfig(BaseModel):
     ocr_options: dict[str, Any] = Field(default_factory=dict)
     backend_options: dict[str, Any] = Field(default_factory=dict)
     variants: list[VariantSpec] = Field(
-        default_factory=lambda: [BUILTIN_VARIANTS[name] for name in DEFAULT_VARIANTS], min_length=1)
+        default_factory=lambda: [BUILTIN_VARIANTS[name] for name in DEFAULT_VARIANTS], min_length=1
+    )
 
     @field_validator("variants", mode="before")
     @classmethod
@@ -46,7 +47,7 @@ class BridgeConfig(BaseModel):
         return {} if value is None else value  # a YAML key left empty
 
     @classmethod
-    def load(cls, config: dict[str, Any] | str | Path, **overrides: Any) -> "BridgeConfig":
+    def load(cls, config: dict[str, Any] | str | Path, **overrides: Any) -> BridgeConfig:
         """A mapping or a YAML file, with ``overrides`` applied to its top-level keys.
         Raises ``VariantError`` for a bad variant, else ``BackendError``, naming each key."""
         if isinstance(config, dict):

@@ -39,12 +39,18 @@ class ContextInfo:
     full_tokens: int = 0  # tokens the context would take with every unit
 
 
-def build_context(result: OCRResult | None, variant: VariantSpec, *,
-                  count_tokens: Callable[[str], int],
-                  control_strings: Iterable[str], control_patterns: Iterable[str] = (),
-                  box_style: str = "plain",
-                  count_tokens_many: Callable[[list[str]], list[int]] | None = None,
-                  question: str = "", window_budget: int | None = None) -> ContextInfo:
+def build_context(
+    result: OCRResult | None,
+    variant: VariantSpec,
+    *,
+    count_tokens: Callable[[str], int],
+    control_strings: Iterable[str],
+    control_patterns: Iterable[str] = (),
+    box_style: str = "plain",
+    count_tokens_many: Callable[[list[str]], list[int]] | None = None,
+    question: str = "",
+    window_budget: int | None = None,
+) -> ContextInfo:
     """Render ``result`` as ``variant`` says, within its token budget.
 
     ``box_style`` is the backend's native form for the ``boxes`` format ("qwen-vl" or
@@ -78,8 +84,9 @@ def build_context(result: OCRResult | None, variant: VariantSpec, *,
         units.append(u.with_text(text))
 
     def render(selected: list[Unit]) -> str:
-        return render_items(variant, [u.text for u in selected], [u.box for u in selected],
-                            size, style)
+        return render_items(
+            variant, [u.text for u in selected], [u.box for u in selected], size, style
+        )
 
     def render_one(unit: Unit) -> str:
         return render_unit(variant, unit.text, unit.box, size, style)
@@ -87,20 +94,37 @@ def build_context(result: OCRResult | None, variant: VariantSpec, *,
     limits = [b for b in (variant.budget_tokens, window_budget) if b is not None]
     budget = min(limits) if limits else None
     priority = question_priority(units, question) if variant.select == "question" else None
-    fitted = fit_budget(units, budget, render, render_one, count_tokens,
-                        low_score=variant.low_score, tiny_fraction=variant.tiny_fraction,
-                        count_tokens_many=count_tokens_many, priority=priority)
+    fitted = fit_budget(
+        units,
+        budget,
+        render,
+        render_one,
+        count_tokens,
+        low_score=variant.low_score,
+        tiny_fraction=variant.tiny_fraction,
+        count_tokens_many=count_tokens_many,
+        priority=priority,
+    )
     dropped += [(u.text, reason) for u, reason in fitted.dropped]
     # the block as the model sees it, checked whole: units joined by the template
     marked = render([u.with_text(mark_ocr(u.text)) for u in fitted.kept])
     text = neutralise_marked(marked, control_strings, control_patterns)
     n_tokens = fitted.n_tokens if text == fitted.text else count_tokens(text)
-    return ContextInfo(text, n_tokens, len(fitted.kept), dropped, marked=marked, note=note,
-                       budget=budget, full_tokens=fitted.n_full)
+    return ContextInfo(
+        text,
+        n_tokens,
+        len(fitted.kept),
+        dropped,
+        marked=marked,
+        note=note,
+        budget=budget,
+        full_tokens=fitted.n_full,
+    )
 
 
-def assemble_text(question: str, context: str, variant: VariantSpec,
-                  instruction: str | None = None) -> str:
+def assemble_text(
+    question: str, context: str, variant: VariantSpec, instruction: str | None = None
+) -> str:
     """The text after the image: lead-in, question and context in the variant's order,
     then the instruction."""
     if not context:

@@ -26,7 +26,7 @@ class Unit:
     line: int = -1
     block: int = -1
 
-    def with_text(self, text: str) -> "Unit":
+    def with_text(self, text: str) -> Unit:
         """The same unit showing ``text`` (built directly: ``dataclasses.replace`` costs
         more than the rest of a prompt's units)."""
         return Unit(text, self.score, self.box, self.order, self.line, self.block)
@@ -46,20 +46,27 @@ def extract_units(result: OCRResult, kind: UnitKind) -> list[Unit]:
         line_score = min((s.score for s in spans), default=1.0)
         if kind == "line":
             if line.text.strip():
-                units.append(Unit(line.text.strip(), line_score, line.box, len(units),
-                                  index, line.block))
+                units.append(
+                    Unit(line.text.strip(), line_score, line.box, len(units), index, line.block)
+                )
             continue
         if kind == "span" and spans:
-            pieces = [Unit(s.text.strip(), s.score, s.box, 0, index, line.block)
-                      for s in spans if s.text.strip()]
+            pieces = [
+                Unit(s.text.strip(), s.score, s.box, 0, index, line.block)
+                for s in spans
+                if s.text.strip()
+            ]
         else:
             words = line.text.split()
             span_words = [(w, s) for s in spans for w in s.text.split()]
             aligned = [w for w, _ in span_words] == words
             pieces = []
             for k, word in enumerate(words):
-                score, box = (span_words[k][1].score, span_words[k][1].box) if aligned else (
-                    line_score, line.box)
+                score, box = (
+                    (span_words[k][1].score, span_words[k][1].box)
+                    if aligned
+                    else (line_score, line.box)
+                )
                 pieces.append(Unit(word, score, box, 0, index, line.block))
         for u in join_number_pieces(pieces):
             units.append(Unit(u.text, u.score, u.box, len(units), index, line.block))
@@ -74,9 +81,12 @@ def join_number_pieces(pieces: list[Unit]) -> list[Unit]:
         prev = out[-1] if out else None
         joined = f"{prev.text} {piece.text}" if prev is not None else ""
         if prev is not None and is_grouped_number(joined):
-            out[-1] = replace(prev, text=joined,
-                              score=min(prev.score, piece.score),
-                              box=_union(prev.box, piece.box))
+            out[-1] = replace(
+                prev,
+                text=joined,
+                score=min(prev.score, piece.score),
+                box=_union(prev.box, piece.box),
+            )
         else:
             out.append(piece)
     return out
@@ -88,8 +98,13 @@ def _union(a: Box | None, b: Box | None) -> Box | None:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
-def render_items(variant: VariantSpec, texts: list[str], boxes: list[Box | None],
-                 size: tuple[int, int], box_style: str) -> str:
+def render_items(
+    variant: VariantSpec,
+    texts: list[str],
+    boxes: list[Box | None],
+    size: tuple[int, int],
+    box_style: str,
+) -> str:
     """The context block for the given (already sanitised) unit texts.
 
     Formats (defaults; label and separators come from the variant):
@@ -114,8 +129,9 @@ def render_items(variant: VariantSpec, texts: list[str], boxes: list[Box | None]
     return label + sep.join(texts)
 
 
-def render_unit(variant: VariantSpec, text: str, box: Box | None, size: tuple[int, int],
-                box_style: str) -> str:
+def render_unit(
+    variant: VariantSpec, text: str, box: Box | None, size: tuple[int, int], box_style: str
+) -> str:
     """How one unit appears inside the block (used to estimate its token cost)."""
     if variant.format == "tokens":
         return json.dumps(text, ensure_ascii=False)
@@ -127,8 +143,10 @@ def render_unit(variant: VariantSpec, text: str, box: Box | None, size: tuple[in
 def scale_box(box: Box, size: tuple[int, int]) -> tuple[int, int, int, int]:
     """Pixels to Qwen-VL's grid: integers in [0, 1000), clamped to the image."""
     width, height = size
+
     def s(v: float, extent: int) -> int:
         return min(999, max(0, int(v / max(extent, 1) * 1000)))
+
     x0, y0, x1, y1 = box
     return s(x0, width), s(y0, height), s(x1, width), s(y1, height)
 

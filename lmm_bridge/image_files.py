@@ -65,8 +65,11 @@ def image_path_for(source: ImageSource, image_dir: str | Path | None = None) -> 
 
 def _usable_as_is(path: Path) -> bool:
     resolved = str(path.resolve())
-    if (len(resolved.encode("utf-8")) > MAX_PATH_BYTES or any(c in resolved for c in "<>\n")
-            or not unicodedata.is_normalized("NFC", resolved)):
+    if (
+        len(resolved.encode("utf-8")) > MAX_PATH_BYTES
+        or any(c in resolved for c in "<>\n")
+        or not unicodedata.is_normalized("NFC", resolved)
+    ):
         return False
     try:
         stat = path.stat()

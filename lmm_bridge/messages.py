@@ -54,7 +54,9 @@ class GenerationRequest:
         object.__setattr__(self, "message", parts)  # a list given is kept as a tuple
 
     @classmethod
-    def one_image(cls, image: ImageSource, text: str, max_new_tokens: int = 32) -> "GenerationRequest":
+    def one_image(
+        cls, image: ImageSource, text: str, max_new_tokens: int = 32
+    ) -> GenerationRequest:
         """An image followed by the text about it (the shape of every benchmark prompt)."""
         return cls((ImagePart(image), TextPart(text)), max_new_tokens)
 

@@ -34,7 +34,9 @@ class PromptProfile:
     #: where the prompt comes from
     reference: str
 
-    def instruction(self, benchmark_instruction: str | None, override: str | None = None) -> str | None:
+    def instruction(
+        self, benchmark_instruction: str | None, override: str | None = None
+    ) -> str | None:
         """The instruction to append: ``override`` when given, else the benchmark's when the
         profile uses one, else none."""
         if override is not None:
@@ -76,7 +78,9 @@ def resolve_profile(name: str | None, backend: Any = None) -> PromptProfile:
     try:
         return PROFILES[name]
     except KeyError:
-        raise ValueError(f"unknown prompt profile {name!r} (known: auto, {', '.join(PROFILES)})") from None
+        raise ValueError(
+            f"unknown prompt profile {name!r} (known: auto, {', '.join(PROFILES)})"
+        ) from None
 
 
 __all__ = ["PROFILES", "PromptProfile", "resolve_profile"]

@@ -48,8 +48,11 @@ _SEPARATOR = " "
 _MAX_PASSES = 8
 
 
-def sanitize(text: str, control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
-             patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,)) -> str:
+def sanitize(
+    text: str,
+    control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
+    patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,),
+) -> str:
     """Return ``text`` with every control string and pattern match broken up.
 
     Repeats until nothing matches, so overlapping or nested strings (``<<img>img>``) are
@@ -58,12 +61,15 @@ def sanitize(text: str, control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS
     return sanitizer(control_strings, patterns)(text)
 
 
-def sanitizer(control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
-              patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,)) -> Callable[[str], str]:
+def sanitizer(
+    control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
+    patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,),
+) -> Callable[[str], str]:
     """``sanitize`` with the control strings and patterns fixed: build it once for many
     texts (a tokenizer has hundreds of control strings to gather and sort)."""
-    regex = _compile(tuple(sorted({s for s in control_strings if s}, key=len, reverse=True)),
-                     tuple(patterns))
+    regex = _compile(
+        tuple(sorted({s for s in control_strings if s}, key=len, reverse=True)), tuple(patterns)
+    )
 
     def clean(text: str) -> str:
         if regex is None:
@@ -96,8 +102,11 @@ def strip_marks(text: str) -> str:
     return text.replace(OCR_START, "").replace(OCR_END, "")
 
 
-def neutralise_marked(text: str, control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
-                      patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,)) -> str:
+def neutralise_marked(
+    text: str,
+    control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
+    patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,),
+) -> str:
     """``text`` without its marks, with every control string that overlaps marked (OCR)
     characters broken up; control strings made of unmarked text only (the template's
     ``<ref>`` tags) are kept."""
@@ -148,8 +157,12 @@ def neutralise_marked(text: str, control_strings: Iterable[str] = QWEN_VL_CONTRO
     raise ValueError(f"could not neutralise control strings in OCR text {plain[:80]!r}")
 
 
-def check_prompt(prompt: str, reference: str, control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
-                 patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,)) -> None:
+def check_prompt(
+    prompt: str,
+    reference: str,
+    control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
+    patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,),
+) -> None:
     """Raise ``PromptInjectionError`` when ``prompt`` holds a control string that
     ``reference`` (the same prompt with the OCR text left out) does not."""
     strings, pats = list(control_strings), list(patterns)
@@ -162,11 +175,15 @@ def check_prompt(prompt: str, reference: str, control_strings: Iterable[str] = Q
         )
 
 
-def find_control_strings(text: str, control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
-                         patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,)) -> list[str]:
+def find_control_strings(
+    text: str,
+    control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
+    patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,),
+) -> list[str]:
     """The control strings present in ``text`` (for checks and error messages)."""
-    regex = _compile(tuple(sorted({s for s in control_strings if s}, key=len, reverse=True)),
-                     tuple(patterns))
+    regex = _compile(
+        tuple(sorted({s for s in control_strings if s}, key=len, reverse=True)), tuple(patterns)
+    )
     return [] if regex is None else [m.group(0) for m in regex.finditer(text)]
 
 
@@ -179,7 +196,9 @@ def _break_text(token: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _compile_overlapping(strings: tuple[str, ...], patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+def _compile_overlapping(
+    strings: tuple[str, ...], patterns: tuple[str, ...]
+) -> re.Pattern[str] | None:
     parts = [re.escape(s) for s in strings] + list(patterns)
     if not parts:
         return None
@@ -194,6 +213,17 @@ def _compile(strings: tuple[str, ...], patterns: tuple[str, ...]) -> re.Pattern[
     return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
 
 
-__all__ = ["OCR_END", "OCR_START", "PIPE_TOKEN_PATTERN", "PromptInjectionError", "QWEN_VL_CONTROL_STRINGS",
-           "check_prompt", "find_control_strings", "mark_ocr", "neutralise_marked", "sanitize",
-           "sanitizer", "strip_marks"]
+__all__ = [
+    "OCR_END",
+    "OCR_START",
+    "PIPE_TOKEN_PATTERN",
+    "QWEN_VL_CONTROL_STRINGS",
+    "PromptInjectionError",
+    "check_prompt",
+    "find_control_strings",
+    "mark_ocr",
+    "neutralise_marked",
+    "sanitize",
+    "sanitizer",
+    "strip_marks",
+]

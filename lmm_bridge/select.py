@@ -46,19 +46,137 @@ NEIGHBOURS = 2
 
 _WORD = re.compile(r"[^\W_]+")
 # Question words, articles, auxiliaries, pronouns: they say what is asked, not where.
-_STOPWORDS = frozenset("""
-a an the what which who whom whose when where why how is are was were be been being am do
-does did done has have had having will would shall should can could may might must this
-that these those it its there their they them he she his her him we our you your i me my
-so if yes all any some each every much many more most less least very also only just
-according shown given mentioned written stated listed displayed seen used called named
-known say says said tell image picture photo than then
-""".split())
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "do",
+        "does",
+        "did",
+        "done",
+        "has",
+        "have",
+        "had",
+        "having",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "there",
+        "their",
+        "they",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "him",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "me",
+        "my",
+        "so",
+        "if",
+        "yes",
+        "all",
+        "any",
+        "some",
+        "each",
+        "every",
+        "much",
+        "many",
+        "more",
+        "most",
+        "less",
+        "least",
+        "very",
+        "also",
+        "only",
+        "just",
+        "according",
+        "shown",
+        "given",
+        "mentioned",
+        "written",
+        "stated",
+        "listed",
+        "displayed",
+        "seen",
+        "used",
+        "called",
+        "named",
+        "known",
+        "say",
+        "says",
+        "said",
+        "tell",
+        "image",
+        "picture",
+        "photo",
+        "than",
+        "then",
+    ]
+)
 # Prepositions and the like: kept, weighing little (see WEAK).
-_WEAK_WORDS = frozenset("""
-of in on at to for from by with without about into onto over under and or nor but not no
-as per
-""".split())
+_WEAK_WORDS = frozenset(
+    [
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "by",
+        "with",
+        "without",
+        "about",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "and",
+        "or",
+        "nor",
+        "but",
+        "not",
+        "no",
+        "as",
+        "per",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -162,7 +280,9 @@ def _lines(units: Sequence[Unit]) -> _Lines:
     nan = (np.nan,) * 4
     boxes = np.array([u.box if u.box is not None else nan for u in units], dtype=float)
     # fmin/fmax pass over units without a box; a line with none stays NaN
-    union = np.hstack([np.fmin.reduceat(boxes[:, :2], starts), np.fmax.reduceat(boxes[:, 2:], starts)])
+    union = np.hstack(
+        [np.fmin.reduceat(boxes[:, :2], starts), np.fmax.reduceat(boxes[:, 2:], starts)]
+    )
     return _Lines(np.cumsum(first) - 1, union, np.array([units[k].block for k in starts]))
 
 
@@ -192,7 +312,13 @@ def _link_weights(lines: _Lines, rows: np.ndarray) -> np.ndarray:
     weight[same_block] = np.maximum(weight[same_block], SAME_BLOCK)
     x0, y0, x1, y1 = (lines.boxes[:, i] for i in range(4))
     height = np.maximum(y1 - y0, 1.0)
-    mx0, my0, mx1, my1, mh = x0[rows, None], y0[rows, None], x1[rows, None], y1[rows, None], height[rows, None]
+    mx0, my0, mx1, my1, mh = (
+        x0[rows, None],
+        y0[rows, None],
+        x1[rows, None],
+        y1[rows, None],
+        height[rows, None],
+    )
     v_overlap = np.minimum(my1, y1) - np.maximum(my0, y0)
     h_overlap = np.minimum(mx1, x1) - np.maximum(mx0, x0)
     with np.errstate(invalid="ignore"):  # lines without a box compare False

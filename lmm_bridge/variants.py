@@ -27,11 +27,19 @@ FORMAT_DEFAULTS: dict[str, dict[str, Any]] = {
     # The seed paper's scene-text form: lower-cased words as a list of quoted strings.
     "tokens": {"label": "OCR_token: ", "unit": "word", "lowercase": True, "item_separator": ", "},
     # LLaVA-1.5's TextVQA form.
-    "llava": {"label": "Reference OCR token: ", "unit": "word", "lowercase": False,
-              "item_separator": ", "},
+    "llava": {
+        "label": "Reference OCR token: ",
+        "unit": "word",
+        "lowercase": False,
+        "item_separator": ", ",
+    },
     "lines": {"label": "OCR text:\n", "unit": "line", "lowercase": False, "item_separator": "\n"},
-    "boxes": {"label": "OCR text with positions:\n", "unit": "line", "lowercase": False,
-              "item_separator": "\n"},
+    "boxes": {
+        "label": "OCR text with positions:\n",
+        "unit": "line",
+        "lowercase": False,
+        "item_separator": "\n",
+    },
 }
 
 
@@ -98,7 +106,9 @@ class VariantSpec(BaseModel):
             return item  # pydantic refuses it, naming the type
         data = dict(item)
         name = data.get("name")
-        base = BUILTIN_VARIANTS.get(data.pop("base", None) or (name if isinstance(name, str) else ""))
+        base = BUILTIN_VARIANTS.get(
+            data.pop("base", None) or (name if isinstance(name, str) else "")
+        )
         if base is not None:
             return {**base.model_dump(), **data}
         if "format" not in data:
@@ -114,7 +124,7 @@ class VariantSpec(BaseModel):
         value = getattr(self, key)
         return FORMAT_DEFAULTS[self.format][key] if value is None else value
 
-    def replace(self, **changes: Any) -> "VariantSpec":
+    def replace(self, **changes: Any) -> VariantSpec:
         """A copy with ``changes`` applied, validated as a new variant is."""
         return get_variant({**self.model_dump(), **changes})
 
@@ -139,7 +149,8 @@ BUILTIN_VARIANTS["tokens-lead-in"] = VariantSpec(
     lead_in="Please answer the following questions based on OCR token and Pictures, ",
 )
 
-def get_variant(item: "str | dict[str, Any] | VariantSpec") -> VariantSpec:
+
+def get_variant(item: str | dict[str, Any] | VariantSpec) -> VariantSpec:
     """One variant from a built-in name, a mapping (as in YAML) or a ``VariantSpec``."""
     if isinstance(item, VariantSpec):
         return item
@@ -151,7 +162,7 @@ def get_variant(item: "str | dict[str, Any] | VariantSpec") -> VariantSpec:
         raise _variant_error(item, exc) from None
 
 
-def parse_variants(items: "list[str | dict[str, Any] | VariantSpec]") -> list[VariantSpec]:
+def parse_variants(items: list[str | dict[str, Any] | VariantSpec]) -> list[VariantSpec]:
     """Variants from a config list; names must be unique so results can be keyed by them."""
     if isinstance(items, (str, dict, VariantSpec)):
         items = [items]
@@ -169,8 +180,8 @@ __all__ = [
     "FORMATS",
     "FORMAT_DEFAULTS",
     "Selection",
-    "VariantError",
     "UnitKind",
+    "VariantError",
     "VariantSpec",
     "get_variant",
     "parse_variants",

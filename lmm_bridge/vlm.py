@@ -72,20 +72,33 @@ class OCRAugmentedVLM:
     ``from_pretrained``, ...), checked when the backend is built.
     """
 
-    def __init__(self, model: str | None = DEFAULT_MODEL, backend: str | Backend | None = None,
-                 ocr: Any = "ppocr", variants: Sequence[Any] | None = None,
-                 device: str | None = None, dtype: Any = None, max_new_tokens: int = 64,
-                 ocr_options: dict[str, Any] | None = None, **backend_options: Any) -> None:
+    def __init__(
+        self,
+        model: str | None = DEFAULT_MODEL,
+        backend: str | Backend | None = None,
+        ocr: Any = "ppocr",
+        variants: Sequence[Any] | None = None,
+        device: str | None = None,
+        dtype: Any = None,
+        max_new_tokens: int = 64,
+        ocr_options: dict[str, Any] | None = None,
+        **backend_options: Any,
+    ) -> None:
         if isinstance(backend, Backend):
-            given = {**backend_options, **{k: v for k, v in (("device", device), ("dtype", dtype))
-                                           if v is not None}}
+            given = {
+                **backend_options,
+                **{k: v for k, v in (("device", device), ("dtype", dtype)) if v is not None},
+            }
             if given:
-                raise BackendError(f"backend options {', '.join(sorted(given))} given with a "
-                                   "backend instance: set them when building the backend")
+                raise BackendError(
+                    f"backend options {', '.join(sorted(given))} given with a "
+                    "backend instance: set them when building the backend"
+                )
             self.backend = backend
         else:
-            self.backend = load_backend(backend, model, device=device, dtype=dtype,
-                                        **backend_options)
+            self.backend = load_backend(
+                backend, model, device=device, dtype=dtype, **backend_options
+            )
         self.variants = parse_variants(list(variants or DEFAULT_VARIANTS))
         self.max_new_tokens = max_new_tokens
         self._ocr_spec, self._ocr_options = ocr, dict(ocr_options or {})
@@ -94,12 +107,15 @@ class OCRAugmentedVLM:
         self._controls = (list(self.backend.control_strings), list(self.backend.control_patterns))
 
     @classmethod
-    def from_config(cls, config: dict[str, Any] | str | Path, **overrides: Any) -> "OCRAugmentedVLM":
+    def from_config(cls, config: dict[str, Any] | str | Path, **overrides: Any) -> OCRAugmentedVLM:
         """Build from a ``BridgeConfig``: a mapping or a YAML file (``overrides`` are keys
         of it). Unknown keys are refused; ``backend_options`` are the backend's own."""
         checked = BridgeConfig.load(config, **overrides)
-        return cls(**checked.model_dump(exclude={"backend_options", "variants"}),
-                   variants=checked.variants, **checked.backend_options)
+        return cls(
+            **checked.model_dump(exclude={"backend_options", "variants"}),
+            variants=checked.variants,
+            **checked.backend_options,
+        )
 
     # -- pieces ----------------------------------------------------------------------
     @property
@@ -107,7 +123,9 @@ class OCRAugmentedVLM:
         """The OCR expert, built on first use."""
         if self._ocr_expert is None:
             if self._ocr_spec is None:
-                raise ValueError("this model was built with ocr=None: pass an OCRResult or ocr=False")
+                raise ValueError(
+                    "this model was built with ocr=None: pass an OCRResult or ocr=False"
+                )
             from ocr_expert import OCRExpert
 
             self._ocr_expert = OCRExpert(engine=self._ocr_spec, **self._ocr_options)
@@ -129,9 +147,15 @@ class OCRAugmentedVLM:
         """Run the OCR expert on ``image``."""
         return self.ocr_expert.read(image)
 
-    def prepare(self, image: ImageSource, question: str, ocr: OCRResult | None,
-                variant: VariantSpec | str = "none", instruction: str | None = None,
-                max_new_tokens: int | None = None) -> PreparedPrompt:
+    def prepare(
+        self,
+        image: ImageSource,
+        question: str,
+        ocr: OCRResult | None,
+        variant: VariantSpec | str = "none",
+        instruction: str | None = None,
+        max_new_tokens: int | None = None,
+    ) -> PreparedPrompt:
         """Build the prompt for one sample: the image as the backend takes it, sanitised
         and budgeted OCR context, and the exact string the model will see.
 
@@ -143,13 +167,24 @@ class OCRAugmentedVLM:
         n = max_new_tokens or self.max_new_tokens
         window = self.backend.context_window if spec.uses_ocr and ocr is not None else None
         # what the window leaves once image, template, question and answer are counted
-        fixed = 0 if window is None else self.backend.prompt_tokens(
-            GenerationRequest.one_image(image, assemble_text(question, "", spec, instruction), n))
+        fixed = (
+            0
+            if window is None
+            else self.backend.prompt_tokens(
+                GenerationRequest.one_image(
+                    image, assemble_text(question, "", spec, instruction), n
+                )
+            )
+        )
         room = None if window is None else max(window - n - fixed, 0)
         while True:
             context, text = self._text(question, ocr, spec, instruction, room)
             request = GenerationRequest.one_image(image, text, n)
-            if window is None or not context.text or fixed + context.n_tokens + _JOIN_SLACK + n <= window:
+            if (
+                window is None
+                or not context.text
+                or fixed + context.n_tokens + _JOIN_SLACK + n <= window
+            ):
                 break
             # the exact count: tokens may merge where the context meets the question
             excess = self.backend.prompt_tokens(request) + n - window
@@ -159,22 +194,39 @@ class OCRAugmentedVLM:
         full_prompt = self.backend.render_prompt(request)
         if context.marked:
             # the final prompt may hold no control string that the same prompt without OCR lacks
-            reference = assemble_text(question, _OCR_SPAN.sub("", context.marked), spec, instruction)
-            check_prompt(full_prompt,
-                         self.backend.render_prompt(GenerationRequest.one_image(image, reference, n)),
-                         self._controls[0], self._controls[1])
+            reference = assemble_text(
+                question, _OCR_SPAN.sub("", context.marked), spec, instruction
+            )
+            check_prompt(
+                full_prompt,
+                self.backend.render_prompt(GenerationRequest.one_image(image, reference, n)),
+                self._controls[0],
+                self._controls[1],
+            )
         return PreparedPrompt(spec.name, request.message, full_prompt, context)
 
-    def _text(self, question: str, ocr: OCRResult | None, spec: VariantSpec,
-              instruction: str | None, room: int | None) -> tuple[ContextInfo, str]:
+    def _text(
+        self,
+        question: str,
+        ocr: OCRResult | None,
+        spec: VariantSpec,
+        instruction: str | None,
+        room: int | None,
+    ) -> tuple[ContextInfo, str]:
         """The context within ``room`` tokens (and the variant's budget), and the sanitised
         text after the image."""
         controls, patterns = self._controls
-        context = build_context(ocr, spec, count_tokens=self.backend.count_tokens,
-                                control_strings=controls, control_patterns=patterns,
-                                box_style=self.backend.box_style,
-                                count_tokens_many=self.backend.count_tokens_many,
-                                question=question, window_budget=room)
+        context = build_context(
+            ocr,
+            spec,
+            count_tokens=self.backend.count_tokens,
+            control_strings=controls,
+            control_patterns=patterns,
+            box_style=self.backend.box_style,
+            count_tokens_many=self.backend.count_tokens_many,
+            question=question,
+            window_budget=room,
+        )
         marked = assemble_text(question, context.marked or context.text, spec, instruction)
         # again over the whole text: OCR text next to the lead-in, question or label
         text = neutralise_marked(marked, controls, patterns)
@@ -186,8 +238,9 @@ class OCRAugmentedVLM:
             text = sanitize(text, [c for c in controls if c.lower() not in keep], patterns)
         return context, text
 
-    def generate(self, prepared: Sequence[PreparedPrompt],
-                 max_new_tokens: int | None = None) -> list[str]:
+    def generate(
+        self, prepared: Sequence[PreparedPrompt], max_new_tokens: int | None = None
+    ) -> list[str]:
         """Greedy answers for prepared prompts, in one batched backend call."""
         n = max_new_tokens or self.max_new_tokens
         return self.backend.generate([GenerationRequest(p.message, n) for p in prepared])
@@ -198,10 +251,15 @@ class OCRAugmentedVLM:
         yield from self.backend.stream(GenerationRequest(prepared.message, n))
 
     # -- one call --------------------------------------------------------------------
-    def prepare_ask(self, image: ImageSource, question: str, ocr: Any = True,
-                    instruction: str | None = None, ocr_result: OCRResult | None = None,
-                    max_new_tokens: int | None = None
-                    ) -> tuple[PreparedPrompt, OCRResult | None, dict[str, float]]:
+    def prepare_ask(
+        self,
+        image: ImageSource,
+        question: str,
+        ocr: Any = True,
+        instruction: str | None = None,
+        ocr_result: OCRResult | None = None,
+        max_new_tokens: int | None = None,
+    ) -> tuple[PreparedPrompt, OCRResult | None, dict[str, float]]:
         """OCR (when the variant uses it) and prompt building for ``ask``/``stream``."""
         if not isinstance(question, str) or not question.strip():
             raise ValueError(f"question must be a non-empty string, got {question!r}")
@@ -211,30 +269,50 @@ class OCRAugmentedVLM:
         if spec.uses_ocr and result is None:
             result = self.read(image)
         t1 = time.perf_counter()
-        prepared = self.prepare(image, question, result if spec.uses_ocr else None, spec,
-                                instruction, max_new_tokens)
+        prepared = self.prepare(
+            image, question, result if spec.uses_ocr else None, spec, instruction, max_new_tokens
+        )
         t2 = time.perf_counter()
         return prepared, result, {"ocr": t1 - t0, "prompt": t2 - t1}
 
-    def ask(self, image: ImageSource, question: str, ocr: Any = True,
-            max_new_tokens: int | None = None, instruction: str | None = None,
-            ocr_result: OCRResult | None = None) -> Answer:
+    def ask(
+        self,
+        image: ImageSource,
+        question: str,
+        ocr: Any = True,
+        max_new_tokens: int | None = None,
+        instruction: str | None = None,
+        ocr_result: OCRResult | None = None,
+    ) -> Answer:
         """Answer ``question`` about ``image``; ``ocr`` is True, False or a variant name."""
-        return self.ask_batch([image], [question], ocr=ocr, max_new_tokens=max_new_tokens,
-                              instruction=instruction,
-                              ocr_results=None if ocr_result is None else [ocr_result])[0]
+        return self.ask_batch(
+            [image],
+            [question],
+            ocr=ocr,
+            max_new_tokens=max_new_tokens,
+            instruction=instruction,
+            ocr_results=None if ocr_result is None else [ocr_result],
+        )[0]
 
-    def ask_batch(self, images: Sequence[ImageSource], questions: Sequence[str], ocr: Any = True,
-                  max_new_tokens: int | None = None, instruction: str | None = None,
-                  ocr_results: Sequence[OCRResult | None] | None = None) -> list[Answer]:
+    def ask_batch(
+        self,
+        images: Sequence[ImageSource],
+        questions: Sequence[str],
+        ocr: Any = True,
+        max_new_tokens: int | None = None,
+        instruction: str | None = None,
+        ocr_results: Sequence[OCRResult | None] | None = None,
+    ) -> list[Answer]:
         """``ask`` for many samples, with one batched generation call."""
         if len(images) != len(questions):
             raise ValueError(f"{len(images)} images but {len(questions)} questions")
         results = list(ocr_results) if ocr_results is not None else [None] * len(images)
         if len(results) != len(images):
             raise ValueError(f"{len(images)} images but {len(results)} OCR results")
-        steps = [self.prepare_ask(img, q, ocr, instruction, r, max_new_tokens)
-                 for img, q, r in zip(images, questions, results)]
+        steps = [
+            self.prepare_ask(img, q, ocr, instruction, r, max_new_tokens)
+            for img, q, r in zip(images, questions, results)
+        ]
         t0 = time.perf_counter()
         texts = self.generate([p for p, _, _ in steps], max_new_tokens)
         per_sample = (time.perf_counter() - t0) / max(len(steps), 1)
@@ -246,4 +324,4 @@ class OCRAugmentedVLM:
         return answers
 
 
-__all__ = ["Answer", "DEFAULT_MODEL", "OCRAugmentedVLM", "PreparedPrompt"]
+__all__ = ["DEFAULT_MODEL", "Answer", "OCRAugmentedVLM", "PreparedPrompt"]

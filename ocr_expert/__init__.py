@@ -15,7 +15,6 @@ from ocr_expert.image_io import ImageInputError, LoadedImage, load_image
 from ocr_expert.types import Line, OCRResult, Span
 
 
-
 @functools.lru_cache(maxsize=8)
 def _shared_expert(engine: str, options: str) -> OCRExpert:
     return OCRExpert(engine, **json.loads(options))
@@ -32,7 +31,6 @@ def read(image: Any, engine: str = "ppocr", *, mode: str = "auto", **options: An
 
 
 __all__ = [
-    "read",
     "ImageInputError",
     "Line",
     "LoadedImage",
@@ -42,4 +40,5 @@ __all__ = [
     "OCRResult",
     "Span",
     "load_image",
+    "read",
 ]

@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -57,14 +57,14 @@ class _Strict(BaseModel):
 
 class _SpanRecord(_Strict):
     text: str
-    box: Optional[Annotated[list[float], Field(min_length=4, max_length=4)]] = None
+    box: Annotated[list[float], Field(min_length=4, max_length=4)] | None = None
     score: float
-    polygon: Optional[list[Annotated[list[float], Field(min_length=2, max_length=2)]]] = None
+    polygon: list[Annotated[list[float], Field(min_length=2, max_length=2)]] | None = None
 
 
 class _LineRecord(_Strict):
     text: str
-    box: Optional[Annotated[list[float], Field(min_length=4, max_length=4)]] = None
+    box: Annotated[list[float], Field(min_length=4, max_length=4)] | None = None
     spans: list[int]
     direction: Literal["ltr", "rtl"] = "ltr"
     block: int = 0
@@ -80,7 +80,7 @@ class _ResultRecord(BaseModel):
     height: int = Field(ge=0)
     engine: str
     config: dict[str, Any] = {}
-    language: Optional[str] = None
+    language: str | None = None
     direction: Literal["ltr", "rtl"] = "ltr"
     mode: Literal["page", "crop", "tokens"] = "page"
     elapsed_s: float = 0.0
@@ -108,7 +108,9 @@ def parse_entry(raw: bytes, expect: dict[str, Any] | None = None) -> OCRResult:
             raise CacheEntryError("it does not record the image and configuration it was made from")
         for field in ("image", "engine", "mode", "v"):
             if _canonical(stored.get(field)) != _canonical(expect.get(field)):
-                raise CacheEntryError(f"it was stored for another {'configuration' if field == 'engine' else field}")
+                raise CacheEntryError(
+                    f"it was stored for another {'configuration' if field == 'engine' else field}"
+                )
     return OCRResult.from_dict(data)
 
 

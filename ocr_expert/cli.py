@@ -61,20 +61,38 @@ def parse_options(items: list[str]) -> dict[str, Any]:
 
 def _add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", default="ppocr", help="OCR engine (default: ppocr)")
-    parser.add_argument("--lang", help="language(s) for engines that take one, e.g. eng, ara, eng+ara")
-    parser.add_argument("--model", help="model: PP-OCRv6 (default) or PP-OCRv4 for ppocr; a hub id or folder for "
-                             "the model engines (vision-encoder-decoder, got-ocr2, vlm-ocr)")
-    parser.add_argument("--detector", help="detector engine (ppocr) for the two-stage, vision-encoder-decoder, "
-                             "got-ocr2 and vlm-ocr engines")
-    parser.add_argument("--recognizer", help="recognizer engine (ppocr, tesseract, vision-encoder-decoder) "
-                             "for the two-stage engine")
     parser.add_argument(
-        "--opt", action="append", default=[], metavar="KEY=VALUE",
+        "--lang", help="language(s) for engines that take one, e.g. eng, ara, eng+ara"
+    )
+    parser.add_argument(
+        "--model",
+        help="model: PP-OCRv6 (default) or PP-OCRv4 for ppocr; a hub id or folder for "
+        "the model engines (vision-encoder-decoder, got-ocr2, vlm-ocr)",
+    )
+    parser.add_argument(
+        "--detector",
+        help="detector engine (ppocr) for the two-stage, vision-encoder-decoder, "
+        "got-ocr2 and vlm-ocr engines",
+    )
+    parser.add_argument(
+        "--recognizer",
+        help="recognizer engine (ppocr, tesseract, vision-encoder-decoder) "
+        "for the two-stage engine",
+    )
+    parser.add_argument(
+        "--opt",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="further engine option, repeatable (e.g. --opt text_score=0.6)",
     )
-    parser.add_argument("--mode", choices=["auto", "page", "crop", "line", "word"], default="auto",
-                        help="page: find text anywhere; crop: one word or line, no detection; "
-                             "line, word: a crop known to hold one line or one word")
+    parser.add_argument(
+        "--mode",
+        choices=["auto", "page", "crop", "line", "word"],
+        default="auto",
+        help="page: find text anywhere; crop: one word or line, no detection; "
+        "line, word: a crop known to hold one line or one word",
+    )
     parser.add_argument("--direction", choices=["ltr", "rtl"], help="force the reading direction")
     parser.add_argument("--cache-dir", help="OCR cache folder (default: ~/.cache/ocrvqa/ocr)")
     parser.add_argument("--no-cache", action="store_true", help="always run the engine")
@@ -104,7 +122,8 @@ def build_expert(args: argparse.Namespace):
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``ocr`` and ``ocr-score`` to the ``ocrvqa`` parser."""
     ocr = subparsers.add_parser(
-        "ocr", help="read text off images",
+        "ocr",
+        help="read text off images",
         description="Read text off images and print it in reading order (or as JSON).",
     )
     ocr.add_argument("images", nargs="*", help="image files or folders of images")
@@ -112,21 +131,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ocr.add_argument("--json", action="store_true", help="print one JSON result per line")
     ocr.add_argument("--draw", metavar="DIR", help="write each image with boxes and text drawn")
     ocr.add_argument("--pages", help="PDF pages to read, e.g. 1-3,5 (default: all)")
-    ocr.add_argument("--dpi", type=int, default=200, help="resolution PDF pages are rendered at (default 200)")
-    ocr.add_argument("--text-layer", choices=["auto", "always", "never"], default="auto",
-                     help="PDF pages: read the text layer where a page has one (auto), always, or never (OCR)")
+    ocr.add_argument(
+        "--dpi", type=int, default=200, help="resolution PDF pages are rendered at (default 200)"
+    )
+    ocr.add_argument(
+        "--text-layer",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="PDF pages: read the text layer where a page has one (auto), always, or never (OCR)",
+    )
     _add_engine_arguments(ocr)
     ocr.set_defaults(func=run_ocr)
 
     score = subparsers.add_parser(
-        "ocr-score", help="score an OCR engine against ground truth (CER, WER, word accuracy)",
-        description="Score an engine on a jsonl of {\"image\": path, \"text\": ground truth} lines "
+        "ocr-score",
+        help="score an OCR engine against ground truth (CER, WER, word accuracy)",
+        description='Score an engine on a jsonl of {"image": path, "text": ground truth} lines '
         "(paths relative to the jsonl's folder).",
     )
     score.add_argument("labels", help="LABELS.jsonl")
-    score.add_argument("--normalization", default="default",
-                       help="normalization preset: none, default, caseless, arabic, str")
-    score.add_argument("--per-sample", metavar="FILE", help="write per-sample scores to a jsonl file")
+    score.add_argument(
+        "--normalization",
+        default="default",
+        help="normalization preset: none, default, caseless, arabic, str",
+    )
+    score.add_argument(
+        "--per-sample", metavar="FILE", help="write per-sample scores to a jsonl file"
+    )
     score.add_argument("--json", action="store_true", help="print the scores as JSON")
     _add_engine_arguments(score)
     score.set_defaults(func=run_score)
@@ -157,8 +188,13 @@ def run_ocr(args: argparse.Namespace) -> int:
     for path in bar:
         try:
             if is_pdf(path):
-                pages = expert.read_pdf(path, pages=args.pages, dpi=args.dpi, text_layer=args.text_layer,
-                                        mode="page" if args.mode == "auto" else args.mode)
+                pages = expert.read_pdf(
+                    path,
+                    pages=args.pages,
+                    dpi=args.dpi,
+                    text_layer=args.text_layer,
+                    mode="page" if args.mode == "auto" else args.mode,
+                )
             else:
                 pages = [(None, expert.read(path, mode=args.mode))]
         except OcrvqaError as exc:
@@ -168,7 +204,11 @@ def run_ocr(args: argparse.Namespace) -> int:
         for page, result in pages:
             where = str(path) if page is None else f"{path} page {page}"
             if args.json:
-                record = {"image": str(path), **({} if page is None else {"page": page}), **result.to_dict()}
+                record = {
+                    "image": str(path),
+                    **({} if page is None else {"page": page}),
+                    **result.to_dict(),
+                }
                 bar.write(json.dumps(record, ensure_ascii=False))
             else:
                 notes = "".join(f", {n}" for n in result.notes)
@@ -178,9 +218,14 @@ def run_ocr(args: argparse.Namespace) -> int:
                 from ocr_expert.draw import draw_result
                 from ocr_expert.pdf import render_page
 
-                out = draw_dir / overlay_name(path if page is None else path.with_name(f"{path.stem}-p{page}"),
-                                              overlay_names)
-                image = load_image(path).image if page is None else render_page(path, page, dpi=args.dpi)
+                out = draw_dir / overlay_name(
+                    path if page is None else path.with_name(f"{path.stem}-p{page}"), overlay_names
+                )
+                image = (
+                    load_image(path).image
+                    if page is None
+                    else render_page(path, page, dpi=args.dpi)
+                )
                 draw_result(image, result).save(out)
     if draw_dir:
         print(f"overlays written to {draw_dir}", file=sys.stderr)

@@ -15,12 +15,20 @@ from PIL import Image, ImageDraw, ImageFont
 from ocr_expert.types import OCRResult
 
 _PALETTE = [
-    (230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180),
-    (70, 150, 150), (240, 50, 230), (128, 128, 0), (0, 0, 128), (170, 110, 40),
+    (230, 25, 75),
+    (60, 180, 75),
+    (0, 130, 200),
+    (245, 130, 48),
+    (145, 30, 180),
+    (70, 150, 150),
+    (240, 50, 230),
+    (128, 128, 0),
+    (0, 0, 128),
+    (170, 110, 40),
 ]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def font_path() -> str | None:
     """A TrueType font covering Latin and Arabic: DejaVu Sans, which matplotlib ships."""
     candidates = []
@@ -78,12 +86,20 @@ def draw_result(image: Image.Image, result: OCRResult, *, max_side: int = 1600) 
     canvas.paste(right, (image.width, 0))
     if not any(s.box for s in result.spans) and result.text:
         # No geometry (dataset tokens): list the text on the right panel instead.
-        _fit_text(ImageDraw.Draw(canvas), result.text, (image.width, 0, 2 * image.width, image.height), (0, 0, 0))
+        _fit_text(
+            ImageDraw.Draw(canvas),
+            result.text,
+            (image.width, 0, 2 * image.width, image.height),
+            (0, 0, 0),
+        )
     return canvas
 
 
 def _fit_text(
-    draw: ImageDraw.ImageDraw, text: str, box: tuple[float, float, float, float], color: tuple[int, int, int]
+    draw: ImageDraw.ImageDraw,
+    text: str,
+    box: tuple[float, float, float, float],
+    color: tuple[int, int, int],
 ) -> None:
     """Write ``text`` as large as fits inside ``box`` (at least 8 px)."""
     x0, y0, x1, y1 = box
@@ -96,6 +112,8 @@ def _fit_text(
             break
         size -= 1
     try:
-        draw.multiline_text((x0 + 1, y0), text, fill=color, font=load_font(size), direction=direction)
+        draw.multiline_text(
+            (x0 + 1, y0), text, fill=color, font=load_font(size), direction=direction
+        )
     except (KeyError, ValueError):  # no libraqm: Pillow cannot set a direction
         draw.multiline_text((x0 + 1, y0), text, fill=color, font=load_font(size))

@@ -141,7 +141,9 @@ class OCRExpert:
         from ocr_expert import pdf as pdf_pages
 
         if not pdf_pages.is_pdf(pdf):
-            raise ImageInputError(f"not a PDF file: {pdf if not isinstance(pdf, bytes) else '<bytes>'}")
+            raise ImageInputError(
+                f"not a PDF file: {pdf if not isinstance(pdf, bytes) else '<bytes>'}"
+            )
         numbers = pdf_pages.parse_pages(pages, pdf_pages.page_count(pdf))
         out = []
         for number in numbers:
@@ -149,18 +151,35 @@ class OCRExpert:
                 spans, size = pdf_pages.text_layer(pdf, number, dpi=dpi)
                 if text_layer == "always" or pdf_pages.has_text_layer(spans):
                     lines, direction = order_spans(spans, self.direction)
-                    out.append((number, OCRResult(
-                        spans=tuple(spans), lines=tuple(lines), width=size[0], height=size[1],
-                        engine="pdf-text-layer", config={"engine": "pdf-text-layer", "dpi": dpi},
-                        direction=direction, notes=(f"page {number}: the PDF's text layer",),
-                    )))
+                    out.append(
+                        (
+                            number,
+                            OCRResult(
+                                spans=tuple(spans),
+                                lines=tuple(lines),
+                                width=size[0],
+                                height=size[1],
+                                engine="pdf-text-layer",
+                                config={"engine": "pdf-text-layer", "dpi": dpi},
+                                direction=direction,
+                                notes=(f"page {number}: the PDF's text layer",),
+                            ),
+                        )
+                    )
                     continue
             image = pdf_pages.render_page(pdf, number, dpi=dpi)
             result = self.read(image, mode=mode)
-            out.append((number, replace(result, notes=result.notes + (f"page {number} rendered at {dpi} dpi",))))
+            out.append(
+                (
+                    number,
+                    replace(result, notes=result.notes + (f"page {number} rendered at {dpi} dpi",)),
+                )
+            )
         return out
 
-    def _lookup(self, image: ImageSource, mode: Mode) -> tuple[str | None, Any, Any, OCRResult | None]:
+    def _lookup(
+        self, image: ImageSource, mode: Mode
+    ) -> tuple[str | None, Any, Any, OCRResult | None]:
         """(cache key, its fields, loaded image or None on a hit, cached result or None on a miss)."""
         key, fields, loaded = None, None, None
         if self.cache is not None:
@@ -226,7 +245,9 @@ class OCRExpert:
                 results[i] = cached
             else:
                 todo.append((i, key, fields, loaded))
-        for (i, key, fields, loaded), result in zip(todo, self._run_many([t[3].image for t in todo], mode)):
+        for (i, key, fields, loaded), result in zip(
+            todo, self._run_many([t[3].image for t in todo], mode)
+        ):
             if isinstance(result, OCRResult):
                 result = _noted(result, loaded)
             results[i] = result
@@ -245,11 +266,19 @@ class OCRExpert:
             for read_mode in ("page", _crop_mode(mode)):
                 idx = [i for i, u in enumerate(used) if (u == "page") == (read_mode == "page")]
                 if idx:
-                    for i, found in zip(idx, self.engine.read_batch([images[i] for i in idx], mode=read_mode)):
+                    for i, found in zip(
+                        idx, self.engine.read_batch([images[i] for i in idx], mode=read_mode)
+                    ):
                         spans[i] = found
-            retry = [i for i, image in enumerate(images) if _retry_as_crop(spans[i], mode, used[i], image)]
+            retry = [
+                i
+                for i, image in enumerate(images)
+                if _retry_as_crop(spans[i], mode, used[i], image)
+            ]
             if retry:
-                for i, found in zip(retry, self.engine.read_batch([images[i] for i in retry], mode="crop")):
+                for i, found in zip(
+                    retry, self.engine.read_batch([images[i] for i in retry], mode="crop")
+                ):
                     used[i], spans[i] = "crop", found
         except Exception:  # one bad image must fail alone: read them one at a time
             out: list[OCRResult | Exception] = []
@@ -266,7 +295,9 @@ class OCRExpert:
         start = time.perf_counter()
         used = _used_mode(image, mode)
         try:
-            (spans,) = self.engine.read_batch([image], mode=_crop_mode(mode) if used == "crop" else "page")
+            (spans,) = self.engine.read_batch(
+                [image], mode=_crop_mode(mode) if used == "crop" else "page"
+            )
             if _retry_as_crop(spans, mode, used, image):
                 used, (spans,) = "crop", self.engine.read_batch([image], mode="crop")
         except (OCREngineError, ImageInputError):
@@ -322,7 +353,9 @@ class OCRExpert:
             raise ImageInputError("normalised token boxes need the image to scale them")
         from ocr_expert.engines.dataset import DatasetTokensEngine
 
-        engine = self.engine if isinstance(self.engine, DatasetTokensEngine) else DatasetTokensEngine()
+        engine = (
+            self.engine if isinstance(self.engine, DatasetTokensEngine) else DatasetTokensEngine()
+        )
         spans = engine.spans_from_tokens(tokens, token_boxes, size)
         # Tokens without boxes keep the dataset's order: there is no geometry to sort by.
         lines, direction = order_spans(spans, self.direction)
@@ -354,7 +387,9 @@ def _crop_mode(mode: Mode) -> ReadMode:
     return "word" if mode == "word" else "crop"
 
 
-def _retry_as_crop(found: list[Span] | PageLayout, mode: Mode, used: str, image: Image.Image) -> bool:
+def _retry_as_crop(
+    found: list[Span] | PageLayout, mode: Mode, used: str, image: Image.Image
+) -> bool:
     """In ``auto`` mode, a line-shaped page where detection found nothing is read again as a crop."""
     empty = not (found.spans if isinstance(found, PageLayout) else found)
     return empty and mode == "auto" and used == "page" and _line_shaped(image)

@@ -129,7 +129,9 @@ def _is_pdf(source: Path | bytes | bytearray) -> bool:
     return is_pdf(source)
 
 
-def _first_pdf_page(source: Path | bytes, name: str, digest: str | None, max_pixels: int) -> LoadedImage:
+def _first_pdf_page(
+    source: Path | bytes, name: str, digest: str | None, max_pixels: int
+) -> LoadedImage:
     """A PDF's first page rendered at the default resolution (``OCRExpert.read_pdf`` reads
     the others, and text layers)."""
     from ocr_expert.pdf import DEFAULT_DPI, page_count, render_page
@@ -140,10 +142,14 @@ def _first_pdf_page(source: Path | bytes, name: str, digest: str | None, max_pix
     image = render_page(source, 1, dpi=DEFAULT_DPI)
     _check_size(image.size, name, max_pixels)
     note = f"read page 1 of {pages} of a PDF at {DEFAULT_DPI} dpi"
-    return LoadedImage(image=image, digest=digest or pixel_digest(image), name=name, frames=1, note=note)
+    return LoadedImage(
+        image=image, digest=digest or pixel_digest(image), name=name, frames=1, note=note
+    )
 
 
-def check_readable_shape(image: Image.Image, name: str, max_ratio: float = MAX_ASPECT_RATIO) -> None:
+def check_readable_shape(
+    image: Image.Image, name: str, max_ratio: float = MAX_ASPECT_RATIO
+) -> None:
     """Refuse a strip too thin for any OCR engine (a 20000x10 image), naming the input,
     before an engine fails on it with an error that names nothing."""
     long_side, short_side = max(image.size), min(image.size)

@@ -48,9 +48,13 @@ def _document(source: str | Path | bytes) -> Iterator[Any]:
         raise ImageInputError("reading PDFs needs pypdfium2: pip install pypdfium2") from exc
     name = "PDF bytes" if isinstance(source, (bytes, bytearray)) else str(source)
     try:
-        doc = pdfium.PdfDocument(bytes(source) if isinstance(source, (bytes, bytearray)) else str(source))
+        doc = pdfium.PdfDocument(
+            bytes(source) if isinstance(source, (bytes, bytearray)) else str(source)
+        )
     except pdfium.PdfiumError as exc:
-        raise ImageInputError(f"cannot open PDF {name}: {exc} (a damaged or encrypted file?)") from exc
+        raise ImageInputError(
+            f"cannot open PDF {name}: {exc} (a damaged or encrypted file?)"
+        ) from exc
     try:
         yield doc
     finally:
@@ -87,7 +91,9 @@ def parse_pages(spec: str | Sequence[int] | None, count: int) -> list[int]:
     return numbers
 
 
-def render_page(source: str | Path | bytes, number: int = 1, *, dpi: int = DEFAULT_DPI) -> Image.Image:
+def render_page(
+    source: str | Path | bytes, number: int = 1, *, dpi: int = DEFAULT_DPI
+) -> Image.Image:
     """Page ``number`` (1-based) rendered as an RGB image at ``dpi``."""
     with _document(source) as doc:
         (number,) = parse_pages([number], len(doc))
@@ -95,7 +101,9 @@ def render_page(source: str | Path | bytes, number: int = 1, *, dpi: int = DEFAU
         return bitmap.to_pil().convert("RGB")
 
 
-def text_layer(source: str | Path | bytes, number: int = 1, *, dpi: int = DEFAULT_DPI) -> tuple[list[Span], tuple[int, int]]:
+def text_layer(
+    source: str | Path | bytes, number: int = 1, *, dpi: int = DEFAULT_DPI
+) -> tuple[list[Span], tuple[int, int]]:
     """The text layer of page ``number``: one span per text run with its box in the pixels of
     the page rendered at ``dpi``, and that page's size. Empty for a scanned page."""
     with _document(source) as doc:
@@ -110,7 +118,12 @@ def text_layer(source: str | Path | bytes, number: int = 1, *, dpi: int = DEFAUL
             text = " ".join(textpage.get_text_bounded(left, bottom, right, top).split())
             if text:
                 # PDF space has its origin at the bottom left; images at the top left.
-                box = (left * scale, (height - top) * scale, right * scale, (height - bottom) * scale)
+                box = (
+                    left * scale,
+                    (height - top) * scale,
+                    right * scale,
+                    (height - bottom) * scale,
+                )
                 spans.append(Span(text=text, box=box, score=1.0))
         return spans, (round(width * scale), round(height * scale))
 

@@ -86,7 +86,9 @@ def order_spans(
     """
     boxed = [i for i, s in enumerate(spans) if s.box is not None and s.text.strip()]
     unboxed = [i for i, s in enumerate(spans) if s.box is None and s.text.strip()]
-    page_dir = direction or text_direction(" ".join(spans[i].text for i in boxed + unboxed)) or "ltr"
+    page_dir = (
+        direction or text_direction(" ".join(spans[i].text for i in boxed + unboxed)) or "ltr"
+    )
 
     boxes = _deskewed_boxes(spans, boxed)
     texts = {i: spans[i].text for i in boxed}
@@ -161,7 +163,11 @@ def _make_line(
     text = ""
     for pos, i in enumerate(members):
         piece = spans[i].text
-        if pos and _is_drop_cap(spans[members[pos - 1]].text, heights[pos - 1], usual) and piece[:1].islower():
+        if (
+            pos
+            and _is_drop_cap(spans[members[pos - 1]].text, heights[pos - 1], usual)
+            and piece[:1].islower()
+        ):
             text += piece  # a drop cap is the first letter of the word beside it
         else:
             text += (" " if text else "") + piece
@@ -175,7 +181,9 @@ def _make_line(
 
 
 def _is_drop_cap(text: str, height: float, usual: float) -> bool:
-    return len(text) <= 2 and text[:1].isalpha() and text[:1].isupper() and height >= TALL_SPAN * usual
+    return (
+        len(text) <= 2 and text[:1].isalpha() and text[:1].isupper() and height >= TALL_SPAN * usual
+    )
 
 
 def _deskewed_boxes(spans: Sequence[Span], indices: list[int]) -> dict[int, list[float]]:
@@ -225,7 +233,9 @@ def _corners(box: list[float]) -> list[tuple[float, float]]:
     return [(box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3])]
 
 
-def _lines_in(members: list[int], boxes: dict[int, list[float]], page_dir: Direction = "ltr") -> list[list[int]]:
+def _lines_in(
+    members: list[int], boxes: dict[int, list[float]], page_dir: Direction = "ltr"
+) -> list[list[int]]:
     """Spans of one region grouped into lines, top to bottom.
 
     Spans join a line by vertical overlap. A tall span (a drop cap, a big figure beside small
@@ -275,7 +285,10 @@ def _v_overlap(a: list[float], b: list[float]) -> float:
 
 
 def _xy_cut(
-    items: list[int], boxes: dict[int, list[float]], page_dir: Direction, texts: dict[int, str] | None = None
+    items: list[int],
+    boxes: dict[int, list[float]],
+    page_dir: Direction,
+    texts: dict[int, str] | None = None,
 ) -> list[list[list[int]]]:
     """Blocks in reading order; each block a list of lines; each line a list of span indices."""
     unit = statistics.median(boxes[m][3] - boxes[m][1] for m in items) or 1.0
@@ -298,7 +311,9 @@ def _xy_cut(
         # A form or a table: short items on both sides that pair up row by row are read a
         # row at a time; prose columns fill their width even when their rows line up.
         def paired(a: list[int], b: list[int]) -> float:
-            hits = sum(1 for m in a if any(_v_overlap(boxes[m], boxes[n]) >= LINE_OVERLAP for n in b))
+            hits = sum(
+                1 for m in a if any(_v_overlap(boxes[m], boxes[n]) >= LINE_OVERLAP for n in b)
+            )
             return hits / len(a)
 
         def cell_like(side: list[int]) -> bool:
@@ -312,8 +327,11 @@ def _xy_cut(
             return words <= 2 or colons >= 0.5
 
         rows_pair = min(paired(left, right), paired(right, left)) >= GRID_PAIRED
-        return (rows_pair and max(fill(left), fill(right)) < GRID_FILL
-                and (cell_like(left) or cell_like(right)))
+        return (
+            rows_pair
+            and max(fill(left), fill(right)) < GRID_FILL
+            and (cell_like(left) or cell_like(right))
+        )
 
     def is_running_text(rows: list[list[int]]) -> bool:
         # Columns of running text are what a reader follows top to bottom before moving
@@ -324,7 +342,9 @@ def _xy_cut(
         if len(rows) < TEXT_ROWS:
             return False
         words = statistics.median(sum(len(texts[m].split()) for m in row) for row in rows)
-        centres = sorted((min(boxes[m][1] for m in row) + max(boxes[m][3] for m in row)) / 2 for row in rows)
+        centres = sorted(
+            (min(boxes[m][1] for m in row) + max(boxes[m][3] for m in row)) / 2 for row in rows
+        )
         leading = statistics.median(b - a for a, b in zip(centres, centres[1:])) / unit
         return words >= TEXT_WORDS and leading <= TEXT_LEADING
 
@@ -373,8 +393,13 @@ def _xy_cut(
         # paragraph break that happens to line up across columns is narrower than the gutter.
         left = [m for m in members if boxes[m][0] < x_at]
         right = [m for m in members if boxes[m][0] >= x_at]
-        columns = (x_gap >= COLUMN_GAP * unit and is_column(left) and is_column(right)
-                   and not is_grid(left, right) and text_column_beside(left, right))
+        columns = (
+            x_gap >= COLUMN_GAP * unit
+            and is_column(left)
+            and is_column(right)
+            and not is_grid(left, right)
+            and text_column_beside(left, right)
+        )
         section_break = y_gap > PARAGRAPH_GAP * unit and y_gap >= x_gap
         if columns and section_break:
             # Columns that go on, tall, on both sides of the empty band: the band is a

@@ -132,7 +132,9 @@ def resolve_normalization(normalization: NormalizationLike) -> Normalization:
         return normalization
     if isinstance(normalization, str):
         return Normalization.preset(normalization)
-    raise TypeError(f"normalization must be a Normalization or a preset name, not {normalization!r}")
+    raise TypeError(
+        f"normalization must be a Normalization or a preset name, not {normalization!r}"
+    )
 
 
 def normalize_text(text: str, norm: Normalization) -> str:
@@ -183,7 +185,9 @@ def wer(prediction: str, reference: str, normalization: NormalizationLike = None
     return score_sample(prediction, reference, normalization).wer
 
 
-def word_accuracy(prediction: str, reference: str, normalization: NormalizationLike = "str") -> float:
+def word_accuracy(
+    prediction: str, reference: str, normalization: NormalizationLike = "str"
+) -> float:
     """1.0 when the prediction equals the reference after normalization, else 0.0.
 
     The default, ``"str"``, is the scene-text recognition benchmarks' definition.
@@ -286,7 +290,9 @@ def score_sample(
     )
 
 
-def aggregate(samples: Iterable[SampleScore], normalization: NormalizationLike = None) -> ScoreReport:
+def aggregate(
+    samples: Iterable[SampleScore], normalization: NormalizationLike = None
+) -> ScoreReport:
     """Corpus-level CER/WER (summed edits over summed lengths) and word accuracy."""
     samples = tuple(samples)
     scored = [s for s in samples if s.error is None]
@@ -340,7 +346,9 @@ def read_labels(labels_jsonl_path: str | Path) -> list[LabelledImage]:
     if not path.is_file():
         raise ValueError(f"labels file not found: {path}")
     return [
-        LabelledImage(image=path.parent / record["image"], text=record["text"], line=number, record=record)
+        LabelledImage(
+            image=path.parent / record["image"], text=record["text"], line=number, record=record
+        )
         for number, record in read_jsonl(path, check=lambda r: _label_problem(r) or "")
     ]
 

@@ -87,7 +87,7 @@ class OCRResult:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "OCRResult":
+    def from_dict(cls, data: dict[str, Any]) -> OCRResult:
         spans = tuple(
             Span(
                 text=s["text"],
@@ -122,7 +122,7 @@ class OCRResult:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> "OCRResult":
+    def from_json(cls, text: str) -> OCRResult:
         return cls.from_dict(json.loads(text))
 
 

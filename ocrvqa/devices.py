@@ -7,13 +7,20 @@ import warnings
 from typing import Any
 
 _DTYPES = {
-    "bf16": "bfloat16", "bfloat16": "bfloat16",
-    "fp16": "float16", "float16": "float16", "half": "float16",
-    "fp32": "float32", "float32": "float32", "float": "float32",
+    "bf16": "bfloat16",
+    "bfloat16": "bfloat16",
+    "fp16": "float16",
+    "float16": "float16",
+    "half": "float16",
+    "fp32": "float32",
+    "float32": "float32",
+    "float": "float32",
 }
 
 
-def resolve_device(device: str | None = None, dtype: Any = None, *, gpu_dtype: str | None = None) -> tuple[str, Any]:
+def resolve_device(
+    device: str | None = None, dtype: Any = None, *, gpu_dtype: str | None = None
+) -> tuple[str, Any]:
     """``(device, torch dtype)``: CUDA with bf16 (fp16 where bf16 is unsupported) when a
     GPU is present, else CPU with fp32. Explicit values are checked, not second-guessed.
 
@@ -38,8 +45,11 @@ def resolve_device(device: str | None = None, dtype: Any = None, *, gpu_dtype: s
             raise ValueError(f"unknown dtype {dtype!r}: use one of {', '.join(sorted(_DTYPES))}")
         dtype = getattr(torch, _DTYPES[dtype])
     if str(device) == "cpu" and dtype == torch.float16:
-        warnings.warn("float16 on CPU is slow and some layers (convolutions) may not run; "
-                      "float32 is the usual choice there", stacklevel=2)
+        warnings.warn(
+            "float16 on CPU is slow and some layers (convolutions) may not run; "
+            "float32 is the usual choice there",
+            stacklevel=2,
+        )
     return str(device), dtype
 
 
@@ -53,13 +63,23 @@ def check_device(device: str) -> None:
     try:
         dev = torch.device(device)
     except (RuntimeError, ValueError) as exc:
-        raise ValueError(f"unknown device {device!r} ({exc}): use cpu, cuda, cuda:N or auto") from None
+        raise ValueError(
+            f"unknown device {device!r} ({exc}): use cpu, cuda, cuda:N or auto"
+        ) from None
     if dev.type == "cuda":
         if not torch.cuda.is_available():
-            why = "this PyTorch is built without CUDA" if torch.version.cuda is None else "no GPU is visible"
-            raise ValueError(f"device {device!r} asked for, but {why}: use device=cpu, or leave the device out")
+            why = (
+                "this PyTorch is built without CUDA"
+                if torch.version.cuda is None
+                else "no GPU is visible"
+            )
+            raise ValueError(
+                f"device {device!r} asked for, but {why}: use device=cpu, or leave the device out"
+            )
         if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ValueError(f"device {device!r}: this machine has {torch.cuda.device_count()} GPU(s)")
+            raise ValueError(
+                f"device {device!r}: this machine has {torch.cuda.device_count()} GPU(s)"
+            )
 
 
 __all__ = ["check_device", "resolve_device"]

@@ -26,7 +26,9 @@ def cache_dir(kind: str, env_var: str | None = None) -> Path:
     return Path(base) / "ocrvqa" / kind
 
 
-def write_atomic(path: str | Path, data: str | bytes | Callable[[Any], None], *, durable: bool = False) -> Path:
+def write_atomic(
+    path: str | Path, data: str | bytes | Callable[[Any], None], *, durable: bool = False
+) -> Path:
     """Write ``path`` whole or not at all: a process killed mid-way (or a reader in another
     process) never sees half a file. ``data`` is text (UTF-8), bytes, or a function that
     writes to the open binary file (``image.save``). ``durable`` also syncs it to disk
@@ -57,7 +59,9 @@ def _create_temporary(path: Path) -> tuple[int, str]:
     for _ in range(100):
         tmp = path.parent / f".{path.name[:40]}.{secrets.token_hex(6)}.tmp"
         try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), str(tmp)
+            return os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+            ), str(tmp)
         except FileExistsError:  # another writer drew the same name: draw again
             continue
     raise FileExistsError(f"no free temporary name beside {path}")

@@ -35,7 +35,9 @@ BODY_EXCERPT = 200
 MASK = "[key hidden]"
 #: settings of how the client talks to the server, not of what it asks: changing them changes
 #: no answer, so they key no cache and a run may be resumed with others
-CLIENT_SETTINGS = frozenset({"api_key_env", "timeout", "retries", "backoff", "max_wait", "concurrency"})
+CLIENT_SETTINGS = frozenset(
+    {"api_key_env", "timeout", "retries", "backoff", "max_wait", "concurrency"}
+)
 
 Message = dict[str, Any]
 
@@ -77,7 +79,9 @@ class EndpointSettings(BaseModel):
     @classmethod
     def _http_url(cls, url: str) -> str:
         if not url.startswith(("http://", "https://")):
-            raise ValueError("base_url must start with http:// or https:// (e.g. http://127.0.0.1:8000/v1)")
+            raise ValueError(
+                "base_url must start with http:// or https:// (e.g. http://127.0.0.1:8000/v1)"
+            )
         return url.rstrip("/")
 
     def request_fields(self) -> dict[str, Any]:
@@ -91,17 +95,23 @@ def read_api_key(variable: str | None) -> str | None:
         return None
     key = os.environ.get(variable, "")
     if not key:
-        raise EndpointError(f"api_key_env: the environment variable {variable} is not set; export it "
-                            "with the key, or leave api_key_env out for a server that needs no key")
+        raise EndpointError(
+            f"api_key_env: the environment variable {variable} is not set; export it "
+            "with the key, or leave api_key_env out for a server that needs no key"
+        )
     return key
 
 
-def image_data_url(image: Image.Image, max_side: int | None = None, image_format: str = "png") -> str:
+def image_data_url(
+    image: Image.Image, max_side: int | None = None, image_format: str = "png"
+) -> str:
     """``image`` as a base64 ``data:`` URL, its longer side shrunk to ``max_side`` if larger."""
     if max_side is not None and max(image.size) > max_side:
         scale = max_side / max(image.size)
-        image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-                             Image.Resampling.LANCZOS)
+        image = image.resize(
+            (max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+            Image.Resampling.LANCZOS,
+        )
     if image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     buffer = io.BytesIO()
@@ -131,16 +141,27 @@ class ChatClient:
         self.url = f"{settings.base_url}/chat/completions"
         self._key = read_api_key(settings.api_key_env)
         headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
-        limits = httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
-        self._http = httpx.Client(headers=headers, timeout=httpx.Timeout(settings.timeout), limits=limits)
+        limits = httpx.Limits(
+            max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
+        )
+        self._http = httpx.Client(
+            headers=headers, timeout=httpx.Timeout(settings.timeout), limits=limits
+        )
         self._pool: ThreadPoolExecutor | None = None
         #: how the client waits between tries (tests record the waits instead)
         self.sleep: Callable[[float], None] = time.sleep
 
     def payload(self, messages: list[Message], max_tokens: int) -> dict[str, Any]:
         """The request body: greedy (temperature 0, one choice), at most ``max_tokens``."""
-        return {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": 0,
-                "n": 1, "stream": False, **self.settings.extra_body}
+        return {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": 0,
+            "n": 1,
+            "stream": False,
+            **self.settings.extra_body,
+        }
 
     def complete(self, messages: list[Message], max_tokens: int) -> str:
         """The answer to ``messages``, retried as the settings allow; ``EndpointError`` when
@@ -163,8 +184,12 @@ class ChatClient:
                     reason = f"HTTP {response.status_code}: {excerpt(response.text)}"
                     wait = retry_after(response.headers.get("retry-after"))
                 elif response.status_code >= 400:
-                    raise EndpointError(self.mask(f"{self.url}: HTTP {response.status_code}, not retried: "
-                                                  f"{excerpt(response.text)}"))
+                    raise EndpointError(
+                        self.mask(
+                            f"{self.url}: HTTP {response.status_code}, not retried: "
+                            f"{excerpt(response.text)}"
+                        )
+                    )
                 else:
                     answer, reason = parse_answer(response)
                     if answer is not None:
@@ -173,8 +198,9 @@ class ChatClient:
                 self.sleep(self._wait(attempt, wait))
         raise EndpointError(self.mask(f"{self.url}: gave up after {tries} tries: {reason}"))
 
-    def complete_many(self, conversations: Sequence[list[Message]],
-                      max_tokens: Sequence[int]) -> list[str | EndpointError]:
+    def complete_many(
+        self, conversations: Sequence[list[Message]], max_tokens: Sequence[int]
+    ) -> list[str | EndpointError]:
         """``complete`` of each conversation, ``concurrency`` at a time; a failed one gives
         its ``EndpointError`` in its place."""
 
@@ -188,7 +214,9 @@ class ChatClient:
         if len(items) <= 1 or self.settings.concurrency == 1:
             return [one(item) for item in items]
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="openai-api")
+            self._pool = ThreadPoolExecutor(
+                self.settings.concurrency, thread_name_prefix="openai-api"
+            )
         return list(self._pool.map(one, items))
 
     def mask(self, text: str) -> str:
@@ -199,7 +227,9 @@ class ChatClient:
         if retry_after_s is not None:  # the server knows best
             return min(retry_after_s, self.settings.max_wait)
         # doubling, with jitter so that many clients do not come back at the same instant
-        return min(self.settings.backoff * 2**attempt, self.settings.max_wait) * random.uniform(0.5, 1.0)
+        return min(self.settings.backoff * 2**attempt, self.settings.max_wait) * random.uniform(
+            0.5, 1.0
+        )
 
     def close(self) -> None:
         """Close the connections and the threads."""
@@ -248,5 +278,13 @@ def excerpt(text: str) -> str:
     return flat if len(flat) <= BODY_EXCERPT else flat[:BODY_EXCERPT] + "..."
 
 
-__all__ = ["CLIENT_SETTINGS", "ChatClient", "EndpointError", "EndpointSettings", "image_data_url",
-           "image_part", "read_api_key", "retry_after"]
+__all__ = [
+    "CLIENT_SETTINGS",
+    "ChatClient",
+    "EndpointError",
+    "EndpointSettings",
+    "image_data_url",
+    "image_part",
+    "read_api_key",
+    "retry_after",
+]

@@ -35,7 +35,9 @@ def error_lines(exc: ValidationError) -> list[str]:
     return lines
 
 
-def format_validation_error(exc: ValidationError, where: str = "config", what: str = "run config") -> str:
+def format_validation_error(
+    exc: ValidationError, where: str = "config", what: str = "run config"
+) -> str:
     """``"{where}: invalid {what}"`` followed by one indented :func:`error_lines` line per problem."""
     return "\n".join([f"{where}: invalid {what}", *(f"  {line}" for line in error_lines(exc))])
 

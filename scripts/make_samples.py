@@ -1,6 +1,6 @@
 """Render the sample images bundled in ``ocr_expert/samples/`` (deterministic).
 
-    python scripts/make_samples.py
+python scripts/make_samples.py
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ OUT = Path(__file__).resolve().parents[1] / "ocr_expert" / "samples"
 def shop_sign() -> Image.Image:
     img = Image.new("RGB", (640, 360), (34, 85, 51))
     d = ImageDraw.Draw(img)
-    d.rounded_rectangle((40, 40, 600, 320), radius=24, fill=(250, 240, 210), outline=(120, 60, 20), width=6)
+    d.rounded_rectangle(
+        (40, 40, 600, 320), radius=24, fill=(250, 240, 210), outline=(120, 60, 20), width=6
+    )
     d.text((320, 120), "HONGHE BAKERY", font=load_font(52), fill=(120, 30, 20), anchor="mm")
     d.text((320, 200), "Open daily 7am - 9pm", font=load_font(34), fill=(40, 40, 40), anchor="mm")
     d.text((320, 265), "Tel 555-0199", font=load_font(30), fill=(40, 40, 40), anchor="mm")
@@ -26,10 +28,17 @@ def shop_sign() -> Image.Image:
 
 def receipt() -> Image.Image:
     lines = [
-        ("CORNER MARKET", 30), ("12 Harbour Street", 22), ("", 10),
-        ("Milk 2L            3.49", 22), ("Bread              2.10", 22),
-        ("Apples 1kg         4.25", 22), ("Coffee beans      11.90", 22), ("", 10),
-        ("TOTAL             21.74", 26), ("Paid by card", 22), ("Thank you!", 22),
+        ("CORNER MARKET", 30),
+        ("12 Harbour Street", 22),
+        ("", 10),
+        ("Milk 2L            3.49", 22),
+        ("Bread              2.10", 22),
+        ("Apples 1kg         4.25", 22),
+        ("Coffee beans      11.90", 22),
+        ("", 10),
+        ("TOTAL             21.74", 26),
+        ("Paid by card", 22),
+        ("Thank you!", 22),
     ]
     img = Image.new("RGB", (460, 520), "white")
     d = ImageDraw.Draw(img)
@@ -45,7 +54,11 @@ def two_columns() -> Image.Image:
     img = Image.new("RGB", (900, 520), "white")
     d = ImageDraw.Draw(img)
     d.text((450, 40), "Annual Report 2024", font=load_font(40), fill="black", anchor="mm")
-    left = ["Revenue grew by 12 percent", "to 4.2 million dollars, led", "by strong sales in Europe."]
+    left = [
+        "Revenue grew by 12 percent",
+        "to 4.2 million dollars, led",
+        "by strong sales in Europe.",
+    ]
     right = ["Costs fell for the third", "year in a row, and the", "margin reached 18 percent."]
     for i, (a, b) in enumerate(zip(left, right)):
         d.text((40, 110 + i * 44), a, font=load_font(26), fill="black")
@@ -57,17 +70,35 @@ def two_columns() -> Image.Image:
 def arabic_sign() -> Image.Image:
     img = Image.new("RGB", (720, 260), (245, 245, 240))
     d = ImageDraw.Draw(img)
-    d.text((680, 60), "مرحبا بكم في المدينة", font=load_font(48), fill=(10, 40, 110),
-           anchor="ra", direction="rtl", language="ar")
-    d.text((680, 150), "شارع الملك فهد", font=load_font(44), fill=(10, 40, 110),
-           anchor="ra", direction="rtl", language="ar")
+    d.text(
+        (680, 60),
+        "مرحبا بكم في المدينة",
+        font=load_font(48),
+        fill=(10, 40, 110),
+        anchor="ra",
+        direction="rtl",
+        language="ar",
+    )
+    d.text(
+        (680, 150),
+        "شارع الملك فهد",
+        font=load_font(44),
+        fill=(10, 40, 110),
+        anchor="ra",
+        direction="rtl",
+        language="ar",
+    )
     return img
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, make in [("shop_sign", shop_sign), ("receipt", receipt),
-                       ("two_columns", two_columns), ("arabic_sign", arabic_sign)]:
+    for name, make in [
+        ("shop_sign", shop_sign),
+        ("receipt", receipt),
+        ("two_columns", two_columns),
+        ("arabic_sign", arabic_sign),
+    ]:
         make().save(OUT / f"{name}.png", optimize=True)
         print(OUT / f"{name}.png")
 

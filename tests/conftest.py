@@ -34,8 +34,15 @@ def render_lines(
     for i, line in enumerate(lines):
         y = margin + i * font_size * spacing
         if rtl:
-            draw.text((width - margin, y), line, font=font, fill="black", anchor="ra",
-                      direction="rtl", language="ar")
+            draw.text(
+                (width - margin, y),
+                line,
+                font=font,
+                fill="black",
+                anchor="ra",
+                direction="rtl",
+                language="ar",
+            )
         else:
             draw.text((margin, y), line, font=font, fill="black")
     return image

@@ -21,8 +21,12 @@ from typing import Any
 
 def echo_ocr_token(body: dict[str, Any]) -> str:
     """The first quoted OCR token of the prompt's text, else "unknown" (as the runner tests' echo model)."""
-    text = "".join(part.get("text", "") for m in body["messages"] if isinstance(m["content"], list)
-                   for part in m["content"])
+    text = "".join(
+        part.get("text", "")
+        for m in body["messages"]
+        if isinstance(m["content"], list)
+        for part in m["content"]
+    )
     found = re.search(r'OCR_token: \["([^"]*)"', text)
     return found.group(1) if found else "unknown"
 
@@ -30,9 +34,20 @@ def echo_ocr_token(body: dict[str, Any]) -> str:
 class ScriptedServer:
     """Start with ``with ScriptedServer() as server:``; ``server.url`` is its ``/v1`` root."""
 
-    def __init__(self, answer: Callable[[dict[str, Any]], str] = echo_ocr_token, faults: list[str] | None = None,
-                 retry_after: str = "7", slow_s: float = 1.0, port: int = 0) -> None:
-        self.answer, self.faults, self.retry_after, self.slow_s = answer, list(faults or []), retry_after, slow_s
+    def __init__(
+        self,
+        answer: Callable[[dict[str, Any]], str] = echo_ocr_token,
+        faults: list[str] | None = None,
+        retry_after: str = "7",
+        slow_s: float = 1.0,
+        port: int = 0,
+    ) -> None:
+        self.answer, self.faults, self.retry_after, self.slow_s = (
+            answer,
+            list(faults or []),
+            retry_after,
+            slow_s,
+        )
         self.bodies: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.served: list[str] = []  # what each request got: "ok" or the fault
@@ -56,7 +71,7 @@ class ScriptedServer:
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+            def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with server._lock:
                     fault = server.faults.pop(0) if server.faults else "ok"
@@ -72,7 +87,9 @@ class ScriptedServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
         self._httpd.daemon_threads = True
         self._port = self.port  # a restart comes back on the same port
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -87,7 +104,9 @@ class ScriptedServer:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
-    def _respond(self, handler: BaseHTTPRequestHandler, fault: str, request: dict[str, Any]) -> None:
+    def _respond(
+        self, handler: BaseHTTPRequestHandler, fault: str, request: dict[str, Any]
+    ) -> None:
         if fault == "close":
             handler.close_connection = True
             return  # not a byte back
@@ -106,9 +125,20 @@ class ScriptedServer:
         elif fault == "nochoices":
             body = b'{"object": "error"}'
         elif fault != "empty":
-            body = json.dumps({"id": "x", "object": "chat.completion", "model": request.get("model"),
-                               "choices": [{"index": 0, "finish_reason": "stop",
-                                            "message": {"role": "assistant", "content": self.answer(request)}}]}).encode()
+            body = json.dumps(
+                {
+                    "id": "x",
+                    "object": "chat.completion",
+                    "model": request.get("model"),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": self.answer(request)},
+                        }
+                    ],
+                }
+            ).encode()
         try:
             handler.send_response(status)
             for key, value in headers.items():

@@ -30,14 +30,17 @@ def test_all_six_benchmarks_are_defined_and_report_anls():
         assert all(m in METRICS for m in spec.metrics)
 
 
-@pytest.mark.parametrize("name, hf, config, split, primary, tokens", [
-    ("textvqa", "lmms-lab-encoder/textvqa", None, "validation", "vqa_accuracy", 10),
-    ("docvqa", "lmms-lab-encoder/DocVQA", "DocVQA", "validation", "anls", 100),
-    ("infovqa", "lmms-lab-encoder/DocVQA", "InfographicVQA", "validation", "anls", 100),
-    ("stvqa", "lmms-lab-encoder/ST-VQA", None, "test", "anls", 10),
-    ("chartqa", "lmms-lab-encoder/ChartQA", None, "test", "relaxed_accuracy", 100),
-    ("ocrvqa", "howard-hou/OCR-VQA", None, "test", "exact_match", 100),
-])
+@pytest.mark.parametrize(
+    "name, hf, config, split, primary, tokens",
+    [
+        ("textvqa", "lmms-lab-encoder/textvqa", None, "validation", "vqa_accuracy", 10),
+        ("docvqa", "lmms-lab-encoder/DocVQA", "DocVQA", "validation", "anls", 100),
+        ("infovqa", "lmms-lab-encoder/DocVQA", "InfographicVQA", "validation", "anls", 100),
+        ("stvqa", "lmms-lab-encoder/ST-VQA", None, "test", "anls", 10),
+        ("chartqa", "lmms-lab-encoder/ChartQA", None, "test", "relaxed_accuracy", 100),
+        ("ocrvqa", "howard-hou/OCR-VQA", None, "test", "exact_match", 100),
+    ],
+)
 def test_sources_and_defaults(name, hf, config, split, primary, tokens):
     spec = get_benchmark(name)
     assert (spec.hf_path, spec.hf_config, spec.split) == (hf, config, split)
@@ -60,8 +63,14 @@ def test_stvqa_says_its_test_split_is_unanswered():
 
 
 def _spec(**changes):
-    keys = dict(name="x", split="test", metrics=("anls",), primary_metric="anls", instruction="",
-                max_new_tokens=10)
+    keys = dict(
+        name="x",
+        split="test",
+        metrics=("anls",),
+        primary_metric="anls",
+        instruction="",
+        max_new_tokens=10,
+    )
     return BenchmarkSpec(**{**keys, **changes})
 
 
@@ -106,25 +115,37 @@ def _write(folder: Path, name: str, text: str) -> Path:
 
 
 def test_a_yaml_file_adds_a_benchmark_with_chained_includes(tmp_path):
-    _write(tmp_path, "_base.yaml", """\
+    _write(
+        tmp_path,
+        "_base.yaml",
+        """\
         metrics: [anls, exact_match]
         primary_metric: exact_match
         instruction: Answer briefly.
         max_new_tokens: 20
         split: test
-        """)
-    _write(tmp_path, "_mid.yaml", """\
+        """,
+    )
+    _write(
+        tmp_path,
+        "_mid.yaml",
+        """\
         include: _base.yaml
         max_new_tokens: 30
         fields: {question: q}
-        """)
-    path = _write(tmp_path, "mine.yaml", """\
+        """,
+    )
+    path = _write(
+        tmp_path,
+        "mine.yaml",
+        """\
         include: _mid.yaml
         name: my_bench
         aliases: [My-Bench]
         max_new_tokens: 40
         default_source: data/mine.jsonl
-        """)
+        """,
+    )
     try:
         spec = load_benchmark_file(path)
         assert get_benchmark("my-bench") is spec is BENCHMARKS["my_bench"]
@@ -140,214 +161,259 @@ def test_a_yaml_file_adds_a_benchmark_with_chained_includes(tmp_path):
 def test_bad_benchmark_files_name_the_file_and_the_key(tmp_path):
     _write(tmp_path, "loop_a.yaml", "include: loop_b.yaml\nname: a\n")
     _write(tmp_path, "loop_b.yaml", "include: loop_a.yaml\n")
-    with pytest.raises(BenchmarkFileError, match=r"loop_a.yaml: circular include: loop_a.yaml -> loop_b.yaml -> loop_a.yaml"):
+    with pytest.raises(
+        BenchmarkFileError,
+        match=r"loop_a.yaml: circular include: loop_a.yaml -> loop_b.yaml -> loop_a.yaml",
+    ):
         load_benchmark_file(tmp_path / "loop_a.yaml")
     _write(tmp_path, "lost.yaml", "include: _nowhere.yaml\nname: lost\n")
-    with pytest.raises(BenchmarkFileError, match=r"lost.yaml: include: no such file '_nowhere.yaml'"):
+    with pytest.raises(
+        BenchmarkFileError, match=r"lost.yaml: include: no such file '_nowhere.yaml'"
+    ):
         load_benchmark_file(tmp_path / "lost.yaml")
-    bad = _write(tmp_path, "bad.yaml", """\
+    bad = _write(
+        tmp_path,
+        "bad.yaml",
+        """\
         include: _default.yaml
         name: bad
         split: test
         metricz: [anls]
         primary_metric: exact_match
-        """)
+        """,
+    )
     with pytest.raises(BenchmarkFileError) as info:
         load_benchmark_file(bad)
     message = str(info.value)
     assert message.startswith(f"{bad}: invalid benchmark definition")
     assert "metricz: unknown key" in message
-    assert "primary_metric: primary_metric 'exact_match' is not among its metrics ['anls']" in message
+    assert (
+        "primary_metric: primary_metric 'exact_match' is not among its metrics ['anls']" in message
+    )
     assert "bad" not in BENCHMARKS
     _write(tmp_path, "list.yaml", "- a\n")
     with pytest.raises(BenchmarkFileError, match="list.yaml: expected a mapping"):
         load_benchmark_file(tmp_path / "list.yaml")
 
 
-SPECS_BEFORE_YAML = {'stvqa': {'name': 'stvqa',
-           'hf_path': 'lmms-lab-encoder/ST-VQA',
-           'hf_config': None,
-           'split': 'test',
-           'metrics': ['anls', 'vqa_accuracy'],
-           'primary_metric': 'anls',
-           'instruction': 'Answer the question using a single word or phrase.',
-           'max_new_tokens': 10,
-           'title': 'ST-VQA',
-           'fields': {},
-           'explode': False,
-           'default_source': None,
-           'alternatives': ['danjacobellis/stvqa_task1 (split=val: the fixed held-out part of its '
-                            'train split)',
-                            "a local jsonl converted from ST-VQA's train_task_3.json"],
-           'notes': "ST-VQA's public test split has no answers; score the fixed held-out part of a "
-                    'train copy: source=danjacobellis/stvqa_task1 split=val, or a local '
-                    'jsonl/parquet.',
-           'hf_fallbacks': ['lmms-lab/ST-VQA'],
-           'derived_splits': {'val': {'base': 'train',
-                                      'size': 2600,
-                                      'seed': 20240501,
-                                      'why': "ST-VQA's test answers are withheld: a fixed "
-                                             '2,600-question (about 10 %) draw from the train '
-                                             'split, by question id, seed 20240501'}},
-           'part_field': None,
-           'part_titles': {}},
- 'textvqa': {'name': 'textvqa',
-             'hf_path': 'lmms-lab-encoder/textvqa',
-             'hf_config': None,
-             'split': 'validation',
-             'metrics': ['anls', 'vqa_accuracy'],
-             'primary_metric': 'vqa_accuracy',
-             'instruction': 'Answer the question using a single word or phrase.',
-             'max_new_tokens': 10,
-             'title': 'TextVQA',
-             'fields': {'question_id': 'question_id',
-                        'question': 'question',
-                        'image': 'image',
-                        'answers': 'answers',
-                        'ocr_tokens': 'ocr_tokens'},
-             'explode': False,
-             'default_source': None,
-             'alternatives': [],
-             'notes': '',
-             'hf_fallbacks': ['lmms-lab/textvqa'],
-             'derived_splits': {},
-             'part_field': None,
-             'part_titles': {}},
- 'docvqa': {'name': 'docvqa',
-            'hf_path': 'lmms-lab-encoder/DocVQA',
-            'hf_config': 'DocVQA',
-            'split': 'validation',
-            'metrics': ['anls'],
-            'primary_metric': 'anls',
-            'instruction': 'Answer the question using a single word or phrase.',
-            'max_new_tokens': 100,
-            'title': 'DocVQA',
-            'fields': {'question_id': 'questionId',
-                       'question': 'question',
-                       'image': 'image',
-                       'answers': 'answers'},
-            'explode': False,
-            'default_source': None,
-            'alternatives': [],
-            'notes': '',
-            'hf_fallbacks': ['lmms-lab/DocVQA'],
-            'derived_splits': {},
-            'part_field': None,
-            'part_titles': {}},
- 'infovqa': {'name': 'infovqa',
-             'hf_path': 'lmms-lab-encoder/DocVQA',
-             'hf_config': 'InfographicVQA',
-             'split': 'validation',
-             'metrics': ['anls'],
-             'primary_metric': 'anls',
-             'instruction': 'Answer the question using a single word or phrase.',
-             'max_new_tokens': 100,
-             'title': 'InfographicVQA',
-             'fields': {'question_id': 'questionId',
-                        'question': 'question',
-                        'image': 'image',
-                        'answers': 'answers'},
-             'explode': False,
-             'default_source': None,
-             'alternatives': [],
-             'notes': '',
-             'hf_fallbacks': ['lmms-lab/DocVQA'],
-             'derived_splits': {},
-             'part_field': None,
-             'part_titles': {}},
- 'chartqa': {'name': 'chartqa',
-             'hf_path': 'lmms-lab-encoder/ChartQA',
-             'hf_config': None,
-             'split': 'test',
-             'metrics': ['anls', 'relaxed_accuracy'],
-             'primary_metric': 'relaxed_accuracy',
-             'instruction': 'Answer the question using a single word or phrase.',
-             'max_new_tokens': 100,
-             'title': 'ChartQA',
-             'fields': {'question': 'question', 'image': 'image', 'answers': 'answer'},
-             'explode': False,
-             'default_source': None,
-             'alternatives': [],
-             'notes': '',
-             'hf_fallbacks': ['lmms-lab/ChartQA'],
-             'derived_splits': {},
-             'part_field': 'type',
-             'part_titles': {'human_test': 'human',
-                             'augmented_test': 'augmented',
-                             'human': 'human',
-                             'augmented': 'augmented'}},
- 'ocrvqa': {'name': 'ocrvqa',
-            'hf_path': 'howard-hou/OCR-VQA',
-            'hf_config': None,
-            'split': 'test',
-            'metrics': ['anls', 'exact_match'],
-            'primary_metric': 'exact_match',
-            'instruction': 'Answer the question using a single word or phrase.',
-            'max_new_tokens': 100,
-            'title': 'OCR-VQA',
-            'fields': {'question_id': 'image_id',
-                       'question': 'questions',
-                       'image': 'image',
-                       'answers': 'answers',
-                       'ocr_tokens': 'ocr_tokens'},
-            'explode': True,
-            'default_source': None,
-            'alternatives': [],
-            'notes': '',
-            'hf_fallbacks': [],
-            'derived_splits': {},
-            'part_field': None,
-            'part_titles': {}},
- 'mini_scene': {'name': 'mini_scene',
-                'hf_path': None,
-                'hf_config': None,
-                'split': 'test',
-                'metrics': ['anls', 'vqa_accuracy'],
-                'primary_metric': 'anls',
-                'instruction': 'Answer the question using a single word or phrase.',
-                'max_new_tokens': 10,
-                'title': 'Mini scene text',
-                'fields': {},
-                'explode': False,
-                'default_source': 'scene.jsonl',
-                'alternatives': [],
-                'notes': 'Bundled: rendered signs and labels, short answers, 10 answers per '
-                         'question.',
-                'hf_fallbacks': [],
-                'derived_splits': {},
-                'part_field': None,
-                'part_titles': {}},
- 'mini_doc': {'name': 'mini_doc',
-              'hf_path': None,
-              'hf_config': None,
-              'split': 'test',
-              'metrics': ['anls'],
-              'primary_metric': 'anls',
-              'instruction': 'Answer the question using a single word or phrase.',
-              'max_new_tokens': 100,
-              'title': 'Mini documents',
-              'fields': {},
-              'explode': False,
-              'default_source': 'doc.jsonl',
-              'alternatives': [],
-              'notes': 'Bundled: rendered document pages, longer answers.',
-              'hf_fallbacks': [],
-              'derived_splits': {},
-              'part_field': None,
-              'part_titles': {}}}
+SPECS_BEFORE_YAML = {
+    "stvqa": {
+        "name": "stvqa",
+        "hf_path": "lmms-lab-encoder/ST-VQA",
+        "hf_config": None,
+        "split": "test",
+        "metrics": ["anls", "vqa_accuracy"],
+        "primary_metric": "anls",
+        "instruction": "Answer the question using a single word or phrase.",
+        "max_new_tokens": 10,
+        "title": "ST-VQA",
+        "fields": {},
+        "explode": False,
+        "default_source": None,
+        "alternatives": [
+            "danjacobellis/stvqa_task1 (split=val: the fixed held-out part of its train split)",
+            "a local jsonl converted from ST-VQA's train_task_3.json",
+        ],
+        "notes": "ST-VQA's public test split has no answers; score the fixed held-out part of a "
+        "train copy: source=danjacobellis/stvqa_task1 split=val, or a local "
+        "jsonl/parquet.",
+        "hf_fallbacks": ["lmms-lab/ST-VQA"],
+        "derived_splits": {
+            "val": {
+                "base": "train",
+                "size": 2600,
+                "seed": 20240501,
+                "why": "ST-VQA's test answers are withheld: a fixed "
+                "2,600-question (about 10 %) draw from the train "
+                "split, by question id, seed 20240501",
+            }
+        },
+        "part_field": None,
+        "part_titles": {},
+    },
+    "textvqa": {
+        "name": "textvqa",
+        "hf_path": "lmms-lab-encoder/textvqa",
+        "hf_config": None,
+        "split": "validation",
+        "metrics": ["anls", "vqa_accuracy"],
+        "primary_metric": "vqa_accuracy",
+        "instruction": "Answer the question using a single word or phrase.",
+        "max_new_tokens": 10,
+        "title": "TextVQA",
+        "fields": {
+            "question_id": "question_id",
+            "question": "question",
+            "image": "image",
+            "answers": "answers",
+            "ocr_tokens": "ocr_tokens",
+        },
+        "explode": False,
+        "default_source": None,
+        "alternatives": [],
+        "notes": "",
+        "hf_fallbacks": ["lmms-lab/textvqa"],
+        "derived_splits": {},
+        "part_field": None,
+        "part_titles": {},
+    },
+    "docvqa": {
+        "name": "docvqa",
+        "hf_path": "lmms-lab-encoder/DocVQA",
+        "hf_config": "DocVQA",
+        "split": "validation",
+        "metrics": ["anls"],
+        "primary_metric": "anls",
+        "instruction": "Answer the question using a single word or phrase.",
+        "max_new_tokens": 100,
+        "title": "DocVQA",
+        "fields": {
+            "question_id": "questionId",
+            "question": "question",
+            "image": "image",
+            "answers": "answers",
+        },
+        "explode": False,
+        "default_source": None,
+        "alternatives": [],
+        "notes": "",
+        "hf_fallbacks": ["lmms-lab/DocVQA"],
+        "derived_splits": {},
+        "part_field": None,
+        "part_titles": {},
+    },
+    "infovqa": {
+        "name": "infovqa",
+        "hf_path": "lmms-lab-encoder/DocVQA",
+        "hf_config": "InfographicVQA",
+        "split": "validation",
+        "metrics": ["anls"],
+        "primary_metric": "anls",
+        "instruction": "Answer the question using a single word or phrase.",
+        "max_new_tokens": 100,
+        "title": "InfographicVQA",
+        "fields": {
+            "question_id": "questionId",
+            "question": "question",
+            "image": "image",
+            "answers": "answers",
+        },
+        "explode": False,
+        "default_source": None,
+        "alternatives": [],
+        "notes": "",
+        "hf_fallbacks": ["lmms-lab/DocVQA"],
+        "derived_splits": {},
+        "part_field": None,
+        "part_titles": {},
+    },
+    "chartqa": {
+        "name": "chartqa",
+        "hf_path": "lmms-lab-encoder/ChartQA",
+        "hf_config": None,
+        "split": "test",
+        "metrics": ["anls", "relaxed_accuracy"],
+        "primary_metric": "relaxed_accuracy",
+        "instruction": "Answer the question using a single word or phrase.",
+        "max_new_tokens": 100,
+        "title": "ChartQA",
+        "fields": {"question": "question", "image": "image", "answers": "answer"},
+        "explode": False,
+        "default_source": None,
+        "alternatives": [],
+        "notes": "",
+        "hf_fallbacks": ["lmms-lab/ChartQA"],
+        "derived_splits": {},
+        "part_field": "type",
+        "part_titles": {
+            "human_test": "human",
+            "augmented_test": "augmented",
+            "human": "human",
+            "augmented": "augmented",
+        },
+    },
+    "ocrvqa": {
+        "name": "ocrvqa",
+        "hf_path": "howard-hou/OCR-VQA",
+        "hf_config": None,
+        "split": "test",
+        "metrics": ["anls", "exact_match"],
+        "primary_metric": "exact_match",
+        "instruction": "Answer the question using a single word or phrase.",
+        "max_new_tokens": 100,
+        "title": "OCR-VQA",
+        "fields": {
+            "question_id": "image_id",
+            "question": "questions",
+            "image": "image",
+            "answers": "answers",
+            "ocr_tokens": "ocr_tokens",
+        },
+        "explode": True,
+        "default_source": None,
+        "alternatives": [],
+        "notes": "",
+        "hf_fallbacks": [],
+        "derived_splits": {},
+        "part_field": None,
+        "part_titles": {},
+    },
+    "mini_scene": {
+        "name": "mini_scene",
+        "hf_path": None,
+        "hf_config": None,
+        "split": "test",
+        "metrics": ["anls", "vqa_accuracy"],
+        "primary_metric": "anls",
+        "instruction": "Answer the question using a single word or phrase.",
+        "max_new_tokens": 10,
+        "title": "Mini scene text",
+        "fields": {},
+        "explode": False,
+        "default_source": "scene.jsonl",
+        "alternatives": [],
+        "notes": "Bundled: rendered signs and labels, short answers, 10 answers per question.",
+        "hf_fallbacks": [],
+        "derived_splits": {},
+        "part_field": None,
+        "part_titles": {},
+    },
+    "mini_doc": {
+        "name": "mini_doc",
+        "hf_path": None,
+        "hf_config": None,
+        "split": "test",
+        "metrics": ["anls"],
+        "primary_metric": "anls",
+        "instruction": "Answer the question using a single word or phrase.",
+        "max_new_tokens": 100,
+        "title": "Mini documents",
+        "fields": {},
+        "explode": False,
+        "default_source": "doc.jsonl",
+        "alternatives": [],
+        "notes": "Bundled: rendered document pages, longer answers.",
+        "hf_fallbacks": [],
+        "derived_splits": {},
+        "part_field": None,
+        "part_titles": {},
+    },
+}
 
-ALIASES_BEFORE_YAML = {'st-vqa': 'stvqa',
- 'st_vqa': 'stvqa',
- 'text-vqa': 'textvqa',
- 'text_vqa': 'textvqa',
- 'doc-vqa': 'docvqa',
- 'doc_vqa': 'docvqa',
- 'infographicvqa': 'infovqa',
- 'info-vqa': 'infovqa',
- 'info_vqa': 'infovqa',
- 'chart-qa': 'chartqa',
- 'chart_qa': 'chartqa',
- 'ocr-vqa': 'ocrvqa',
- 'ocr_vqa': 'ocrvqa',
- 'mini-scene': 'mini_scene',
- 'mini-doc': 'mini_doc'}
+ALIASES_BEFORE_YAML = {
+    "st-vqa": "stvqa",
+    "st_vqa": "stvqa",
+    "text-vqa": "textvqa",
+    "text_vqa": "textvqa",
+    "doc-vqa": "docvqa",
+    "doc_vqa": "docvqa",
+    "infographicvqa": "infovqa",
+    "info-vqa": "infovqa",
+    "info_vqa": "infovqa",
+    "chart-qa": "chartqa",
+    "chart_qa": "chartqa",
+    "ocr-vqa": "ocrvqa",
+    "ocr_vqa": "ocrvqa",
+    "mini-scene": "mini_scene",
+    "mini-doc": "mini_doc",
+}

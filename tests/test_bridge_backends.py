@@ -4,9 +4,9 @@ import json
 import os
 
 import pytest
-from eval_vqa.tiny_models import cached_model, render_text_image
 from PIL import Image
 
+from eval_vqa.tiny_models import cached_model, render_text_image
 from lmm_bridge import (
     BACKENDS,
     Backend,
@@ -26,8 +26,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 @pytest.fixture(scope="module")
 def images(tmp_path_factory):
     folder = tmp_path_factory.mktemp("backend-images")
-    specs = [(["HELLO 42"], (480, 160)), (["shop open", "coffee"], (300, 300)),
-             (["Invoice", "Total 12.50", "Due today"], (400, 520))]
+    specs = [
+        (["HELLO 42"], (480, 160)),
+        (["shop open", "coffee"], (300, 300)),
+        (["Invoice", "Total 12.50", "Due today"], (400, 520)),
+    ]
     paths = []
     for i, (lines, size) in enumerate(specs):
         paths.append(str(folder / f"{i}.png"))
@@ -36,21 +39,25 @@ def images(tmp_path_factory):
 
 
 def requests(images, max_new_tokens=6):
-    texts = ["What is it?", "What does the sign say about the long text here, please?",
-             "Total?"]
+    texts = ["What is it?", "What does the sign say about the long text here, please?", "Total?"]
     return [GenerationRequest.one_image(p, t, max_new_tokens) for p, t in zip(images, texts)]
 
 
 @pytest.fixture(scope="module")
 def qwen(tmp_path_factory):
-    return load_backend(None, str(cached_model(tmp_path_factory.getbasetemp(), "qwen-vl-chat")),
-                        batch_size=2, image_dir=tmp_path_factory.mktemp("qwen-images"))
+    return load_backend(
+        None,
+        str(cached_model(tmp_path_factory.getbasetemp(), "qwen-vl-chat")),
+        batch_size=2,
+        image_dir=tmp_path_factory.mktemp("qwen-images"),
+    )
 
 
 @pytest.fixture(scope="module")
 def qwen2vl(tmp_path_factory):
-    return load_backend(None, str(cached_model(tmp_path_factory.getbasetemp(), "qwen2vl")),
-                        batch_size=2)
+    return load_backend(
+        None, str(cached_model(tmp_path_factory.getbasetemp(), "qwen2vl")), batch_size=2
+    )
 
 
 def test_backend_follows_model_type_in_config(tmp_path_factory, qwen, qwen2vl):
@@ -91,9 +98,11 @@ def test_qwen_chat_mode_uses_chatml_and_matches_its_stream(qwen, images):
         streamed = "".join(qwen.stream(req))
     finally:
         qwen.mode = "vqa"
-    assert prompt == ("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
-                      f"<|im_start|>user\nPicture 1: <img>{images[1]}</img>\nRead the sign."
-                      "<|im_end|>\n<|im_start|>assistant\n")
+    assert prompt == (
+        "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+        f"<|im_start|>user\nPicture 1: <img>{images[1]}</img>\nRead the sign."
+        "<|im_end|>\n<|im_start|>assistant\n"
+    )
     assert answer
     assert streamed == answer
 
@@ -105,8 +114,15 @@ def test_qwen_chat_answer_is_model_chat_with_every_token(qwen, images):
     qwen.mode = "chat"
     try:
         answer = qwen.generate([req])[0]
-        response, _ = qwen.model.chat(qwen.tokenizer, qwen.query(req), history=None,
-                                      max_new_tokens=5, do_sample=False, top_p=None, top_k=None)
+        response, _ = qwen.model.chat(
+            qwen.tokenizer,
+            qwen.query(req),
+            history=None,
+            max_new_tokens=5,
+            do_sample=False,
+            top_p=None,
+            top_k=None,
+        )
     finally:
         qwen.mode = "vqa"
     assert answer.startswith(response.strip()) and answer != response.strip()
@@ -146,13 +162,21 @@ def test_qwen_writes_a_readable_copy_of_paths_it_cannot_read_back(qwen, images, 
 def test_qwen_takes_images_in_memory_and_several_per_message(qwen, images):
     pil = Image.open(images[0])
     from_memory = GenerationRequest.one_image(pil, "What is it?", 4)
-    assert qwen.generate([from_memory]) == qwen.generate([GenerationRequest.one_image(images[0], "What is it?", 4)])
-    two = GenerationRequest((ImagePart(images[0]), TextPart("and"), ImagePart(images[1]), TextPart(" Same?")))
-    assert qwen.render_prompt(two) == f"<img>{images[0]}</img>and<img>{images[1]}</img> Same? Answer:"
+    assert qwen.generate([from_memory]) == qwen.generate(
+        [GenerationRequest.one_image(images[0], "What is it?", 4)]
+    )
+    two = GenerationRequest(
+        (ImagePart(images[0]), TextPart("and"), ImagePart(images[1]), TextPart(" Same?"))
+    )
+    assert (
+        qwen.render_prompt(two) == f"<img>{images[0]}</img>and<img>{images[1]}</img> Same? Answer:"
+    )
     qwen.mode = "chat"
     try:
-        assert (f"Picture 1: <img>{images[0]}</img>\nandPicture 2: <img>{images[1]}</img>\n Same?"
-                in qwen.render_prompt(two))
+        assert (
+            f"Picture 1: <img>{images[0]}</img>\nandPicture 2: <img>{images[1]}</img>\n Same?"
+            in qwen.render_prompt(two)
+        )
     finally:
         qwen.mode = "vqa"
 
@@ -167,7 +191,9 @@ def test_qwen_answers_about_an_image_at_the_longest_path(qwen, images, tmp_path)
     shutil.copy(images[0], path)
     assert len(str(path).encode()) == 254
     long_req = GenerationRequest.one_image(str(path), "What is it?", 4)
-    assert qwen.generate([long_req]) == qwen.generate([GenerationRequest.one_image(images[0], "What is it?", 4)])
+    assert qwen.generate([long_req]) == qwen.generate(
+        [GenerationRequest.one_image(images[0], "What is it?", 4)]
+    )
     # One byte more: the tokenizer still takes it, the model cannot find where it ends.
     longer = str(path)[:-4] + "g.png"
     ids = qwen.tokenizer(f"<img>{longer}</img>What is it? Answer:", return_tensors="pt")
@@ -184,15 +210,19 @@ def test_hf_batched_equals_one_by_one(qwen2vl, images):
 
 
 def test_hf_mixed_answer_lengths_in_one_call(qwen2vl, images):
-    reqs = [GenerationRequest.one_image(images[0], "Q", 2), GenerationRequest.one_image(images[1], "Q", 6)]
+    reqs = [
+        GenerationRequest.one_image(images[0], "Q", 2),
+        GenerationRequest.one_image(images[1], "Q", 6),
+    ]
     answers = qwen2vl.generate(reqs)
     assert answers == [qwen2vl.generate([r])[0] for r in reqs]
 
 
 def test_hf_prompt_comes_from_the_chat_template(qwen2vl, images):
     prompt = qwen2vl.render_prompt(GenerationRequest.one_image(images[0], "What is it?"))
-    assert prompt.endswith("<|vision_start|><|image_pad|><|vision_end|>What is it?<|im_end|>\n"
-                           "<|im_start|>assistant\n")
+    assert prompt.endswith(
+        "<|vision_start|><|image_pad|><|vision_end|>What is it?<|im_end|>\n<|im_start|>assistant\n"
+    )
     assert qwen2vl.tokenizer.padding_side == "left"
 
 
@@ -220,14 +250,17 @@ def test_hf_processor_options_bound_the_image_tokens(qwen2vl, images, tmp_path_f
 def test_hf_decodes_images_given_in_memory_as_it_reads_files(qwen2vl, images):
     with open(images[2], "rb") as f:
         raw = f.read()
-    answers = [qwen2vl.generate([GenerationRequest.one_image(image, "Total?", 4)])[0]
-               for image in (images[2], raw, Image.open(images[2]))]
+    answers = [
+        qwen2vl.generate([GenerationRequest.one_image(image, "Total?", 4)])[0]
+        for image in (images[2], raw, Image.open(images[2]))
+    ]
     assert answers[0] == answers[1] == answers[2]
 
 
 def test_hf_message_parts_keep_their_order(qwen2vl, images):
-    two = GenerationRequest((TextPart("Compare"), ImagePart(images[0]), ImagePart(images[1]),
-                             TextPart("Same?")), 2)
+    two = GenerationRequest(
+        (TextPart("Compare"), ImagePart(images[0]), ImagePart(images[1]), TextPart("Same?")), 2
+    )
     prompt = qwen2vl.render_prompt(two)
     vision = "<|vision_start|><|image_pad|><|vision_end|>"
     assert f"Compare{vision}{vision}Same?<|im_end|>" in prompt
@@ -252,17 +285,22 @@ def test_registry_takes_new_backends_and_module_paths(tmp_path):
             return len(text.split())
 
     try:
-        assert load_backend("echo-test", None).generate([GenerationRequest.one_image("x", "hi")]) == ["hi"]
+        assert load_backend("echo-test", None).generate(
+            [GenerationRequest.one_image("x", "hi")]
+        ) == ["hi"]
         assert get_backend_class("lmm_bridge.backends.hf:HFBackend") is BACKENDS["hf"]
     finally:
         BACKENDS.pop("echo-test")
 
 
-@pytest.mark.parametrize("name, message", [
-    ("no-such-backend", "unknown backend 'no-such-backend'"),
-    ("os.path:join", "not a Backend subclass"),
-    ("no_such_module:X", "cannot import backend"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("no-such-backend", "unknown backend 'no-such-backend'"),
+        ("os.path:join", "not a Backend subclass"),
+        ("no_such_module:X", "cannot import backend"),
+    ],
+)
 def test_unknown_backends_are_named(name, message):
     with pytest.raises(BackendError, match=message):
         load_backend(name, None)
@@ -275,12 +313,19 @@ def test_backends_that_load_weights_refuse_a_missing_model(name):
         load_backend(name, None, device="cpu")
 
 
-@pytest.mark.parametrize("name, options, message", [
-    ("hf", {"attn_implementation": "sdpa"}, "hf backend options: attn_implementation: unknown key"),
-    ("hf", {"batch_size": 0}, "batch_size: Input should be greater than or equal to 1"),
-    ("qwen-vl-chat", {"mode": "talk"}, "mode: Input should be 'vqa' or 'chat'"),
-    ("qwen-vl-chat", {"processor_options": {}}, "processor_options: unknown key"),
-])
+@pytest.mark.parametrize(
+    "name, options, message",
+    [
+        (
+            "hf",
+            {"attn_implementation": "sdpa"},
+            "hf backend options: attn_implementation: unknown key",
+        ),
+        ("hf", {"batch_size": 0}, "batch_size: Input should be greater than or equal to 1"),
+        ("qwen-vl-chat", {"mode": "talk"}, "mode: Input should be 'vqa' or 'chat'"),
+        ("qwen-vl-chat", {"processor_options": {}}, "processor_options: unknown key"),
+    ],
+)
 def test_backend_options_are_checked_before_loading(name, options, message):
     with pytest.raises(BackendError, match=message):
         load_backend(name, "/no/such/model", device="cpu", **options)
@@ -298,7 +343,9 @@ def test_model_options_reach_from_pretrained_and_win(tmp_path_factory, monkeypat
 
     monkeypatch.setattr(AutoModelForImageTextToText, "from_pretrained", spy)
     folder = str(cached_model(tmp_path_factory.getbasetemp(), "qwen2vl"))
-    backend = load_backend("hf", folder, model_options={"attn_implementation": "eager", "device_map": None})
+    backend = load_backend(
+        "hf", folder, model_options={"attn_implementation": "eager", "device_map": None}
+    )
     assert seen["attn_implementation"] == "eager" and seen["device_map"] is None
     assert seen["torch_dtype"] == backend.dtype
 

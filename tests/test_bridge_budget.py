@@ -5,8 +5,8 @@ import os
 import re
 
 import pytest
-from eval_vqa.tiny_models import cached_model, make_ocr_result
 
+from eval_vqa.tiny_models import cached_model, make_ocr_result
 from lmm_bridge.context import build_context
 from lmm_bridge.variants import VariantSpec
 
@@ -49,14 +49,21 @@ def items(fmt, text):
         return body.split(", ")
     if fmt == "lines":
         return body.split("\n")
-    return [re.sub(r"^<ref>(.*)</ref><box>.*$|^(.*) \[[\d,]+\]$", r"\1\2", line)
-            for line in body.split("\n")]
+    return [
+        re.sub(r"^<ref>(.*)</ref><box>.*$|^(.*) \[[\d,]+\]$", r"\1\2", line)
+        for line in body.split("\n")
+    ]
 
 
 def info(backend, variant):
-    return build_context(page(), variant, count_tokens=backend.count_tokens,
-                         control_strings=backend.control_strings,
-                         control_patterns=backend.control_patterns, box_style=backend.box_style)
+    return build_context(
+        page(),
+        variant,
+        count_tokens=backend.count_tokens,
+        control_strings=backend.control_strings,
+        control_patterns=backend.control_patterns,
+        box_style=backend.box_style,
+    )
 
 
 @pytest.mark.parametrize("fmt", ["tokens", "llava", "lines", "boxes"])
@@ -68,7 +75,8 @@ def test_budget_is_respected_and_words_stay_whole(backend, fmt, budget):
     assert cut.n_tokens <= budget
     # Nothing is cut in half: every item shown is a whole word (or line) of the page.
     whole = {w for line in page().lines for w in line.text.split()} | {
-        line.text for line in page().lines}
+        line.text for line in page().lines
+    }
     shown = items(fmt, cut.text)
     assert len(shown) == cut.kept and set(shown) <= whole
     assert cut.kept + len(cut.dropped) == full.kept
@@ -80,8 +88,9 @@ def test_least_useful_lines_go_first(backend):
     full = info(backend, VariantSpec(name="full", format="lines"))
     cut = info(backend, VariantSpec(name="cut", format="lines", budget_tokens=full.n_tokens - 1))
     assert cut.dropped[0] == ("Invoice number 2024-0042", "duplicate")
-    tighter = info(backend, VariantSpec(name="cut", format="lines",
-                                        budget_tokens=max(cut.n_tokens - 12, 1)))
+    tighter = info(
+        backend, VariantSpec(name="cut", format="lines", budget_tokens=max(cut.n_tokens - 12, 1))
+    )
     reasons = [reason for _, reason in tighter.dropped]
     assert reasons[:3] == ["duplicate", "low_score", "tiny"]
     assert ("xq#~ smudge", "low_score") in tighter.dropped
@@ -109,10 +118,15 @@ def test_batched_counting_keeps_the_same_units(backend, fmt, budget):
         batches.append(list(texts))
         return backend.count_tokens_many(texts)
 
-    batched = build_context(page(), variant, count_tokens=backend.count_tokens,
-                            count_tokens_many=count_many,
-                            control_strings=backend.control_strings,
-                            control_patterns=backend.control_patterns, box_style=backend.box_style)
+    batched = build_context(
+        page(),
+        variant,
+        count_tokens=backend.count_tokens,
+        count_tokens_many=count_many,
+        control_strings=backend.control_strings,
+        control_patterns=backend.control_patterns,
+        box_style=backend.box_style,
+    )
     assert batched == info(backend, variant)
     assert len(batches) == 1 and len(set(batches[0])) == len(batches[0])
     assert backend.count_tokens_many(batches[0]) == [backend.count_tokens(t) for t in batches[0]]

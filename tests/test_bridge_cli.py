@@ -5,8 +5,8 @@ import json
 import os
 
 import pytest
-from eval_vqa.tiny_models import cached_model, render_text_image
 
+from eval_vqa.tiny_models import cached_model, render_text_image
 from lmm_bridge import cli
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -50,8 +50,19 @@ def qwen2vl(tmp_path_factory):
 
 def test_ask_shows_prompt_with_ocr_and_answers(qwen, sign, capsys):
     model = qwen
-    assert ocrvqa("ask", sign, "What shop is this?", "--model", model, "--show-prompt",
-                  "--max-new-tokens", "4") == 0
+    assert (
+        ocrvqa(
+            "ask",
+            sign,
+            "What shop is this?",
+            "--model",
+            model,
+            "--show-prompt",
+            "--max-new-tokens",
+            "4",
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     prompt, answer = out.split("--- answer ---\n")
     assert 'What shop is this?\nOCR_token: ["bakery"]' in prompt
@@ -61,8 +72,21 @@ def test_ask_shows_prompt_with_ocr_and_answers(qwen, sign, capsys):
 
 def test_ask_json_records_prompt_and_timings(qwen2vl, sign, capsys):
     model = qwen2vl
-    assert ocrvqa("ask", sign, "What shop is this?", "--model", model, "--variant", "lines",
-                  "--max-new-tokens", "3", "--json") == 0
+    assert (
+        ocrvqa(
+            "ask",
+            sign,
+            "What shop is this?",
+            "--model",
+            model,
+            "--variant",
+            "lines",
+            "--max-new-tokens",
+            "3",
+            "--json",
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert "OCR text:\nBAKERY" in data["prompt"]
     assert data["variant"] == "lines" and data["ocr_text"] == "BAKERY"
@@ -71,8 +95,20 @@ def test_ask_json_records_prompt_and_timings(qwen2vl, sign, capsys):
 
 def test_no_ocr_leaves_the_question_alone(qwen, sign, capsys):
     model = qwen
-    assert ocrvqa("ask", sign, "What shop is this?", "--model", model, "--no-ocr", "--json",
-                  "--max-new-tokens", "3") == 0
+    assert (
+        ocrvqa(
+            "ask",
+            sign,
+            "What shop is this?",
+            "--model",
+            model,
+            "--no-ocr",
+            "--json",
+            "--max-new-tokens",
+            "3",
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert "image_path" not in data  # the prompt holds the path Qwen-VL-Chat was given
     assert f"<img>{sign}</img>\nWhat shop is this?<|im_end|>" in data["prompt"]
@@ -81,11 +117,19 @@ def test_no_ocr_leaves_the_question_alone(qwen, sign, capsys):
 
 
 def test_stream_prints_the_same_answer(model, sign, capsys):
-    assert ocrvqa("ask", sign, "What shop is this?", "--model", model, "--max-new-tokens", "4",
-                  "--json") == 0
+    assert (
+        ocrvqa(
+            "ask", sign, "What shop is this?", "--model", model, "--max-new-tokens", "4", "--json"
+        )
+        == 0
+    )
     answer = json.loads(capsys.readouterr().out)["answer"]
-    assert ocrvqa("ask", sign, "What shop is this?", "--model", model, "--max-new-tokens", "4",
-                  "--stream") == 0
+    assert (
+        ocrvqa(
+            "ask", sign, "What shop is this?", "--model", model, "--max-new-tokens", "4", "--stream"
+        )
+        == 0
+    )
     streamed = capsys.readouterr().out
     assert streamed.rstrip() == answer
 
@@ -105,11 +149,32 @@ def test_missing_image_is_named(qwen2vl, capsys):
 
 def test_select_question_keeps_the_line_the_question_names(qwen2vl, tmp_path, capsys):
     path = tmp_path / "notice.png"
-    render_text_image(["OPENING HOURS", "MONDAY CLOSED", "TUESDAY 9 TO 5", "PHONE 5550142"],
-                      path, size=(520, 260), font_size=36)
+    render_text_image(
+        ["OPENING HOURS", "MONDAY CLOSED", "TUESDAY 9 TO 5", "PHONE 5550142"],
+        path,
+        size=(520, 260),
+        font_size=36,
+    )
     prompts = {}
     for select in ("confidence", "question"):
-        assert ocrvqa("ask", str(path), "What is the phone?", "--model", qwen2vl, "--variant", "lines",
-                      "--budget", "20", "--select", select, "--max-new-tokens", "2", "--json") == 0
+        assert (
+            ocrvqa(
+                "ask",
+                str(path),
+                "What is the phone?",
+                "--model",
+                qwen2vl,
+                "--variant",
+                "lines",
+                "--budget",
+                "20",
+                "--select",
+                select,
+                "--max-new-tokens",
+                "2",
+                "--json",
+            )
+            == 0
+        )
         prompts[select] = json.loads(capsys.readouterr().out)["prompt"]
     assert "5550142" in prompts["question"] and "5550142" not in prompts["confidence"]

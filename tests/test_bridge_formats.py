@@ -1,8 +1,8 @@
 """Context formats produce exactly the documented strings; variants come from config."""
 
 import pytest
-from eval_vqa.tiny_models import make_ocr_result
 
+from eval_vqa.tiny_models import make_ocr_result
 from lmm_bridge.context import assemble_text, build_context
 from lmm_bridge.formats import scale_box
 from lmm_bridge.variants import VariantError, VariantSpec, get_variant, parse_variants
@@ -14,16 +14,21 @@ def words(text: str) -> int:  # a stand-in tokenizer: one token per whitespace w
 
 def context(result, variant, box_style="plain"):
     spec = get_variant(variant)
-    return build_context(result, spec, count_tokens=words, control_strings=["<img>"],
-                         box_style=box_style).text
+    return build_context(
+        result, spec, count_tokens=words, control_strings=["<img>"], box_style=box_style
+    ).text
 
 
 @pytest.fixture
 def sign():
-    return make_ocr_result([
-        [("Honghe", (10, 10, 110, 40), 0.98), ("22", (120, 10, 160, 40), 0.95)],
-        [("Open Daily", (10, 60, 200, 90), 0.9)],
-    ], width=400, height=200)
+    return make_ocr_result(
+        [
+            [("Honghe", (10, 10, 110, 40), 0.98), ("22", (120, 10, 160, 40), 0.95)],
+            [("Open Daily", (10, 60, 200, 90), 0.9)],
+        ],
+        width=400,
+        height=200,
+    )
 
 
 def test_tokens_format_is_the_papers_quoted_list(sign):
@@ -49,8 +54,10 @@ def test_lines_format_keeps_reading_order(sign):
 
 
 def test_lines_keep_arabic_text_in_logical_order():
-    arabic = make_ocr_result([[("مرحبا بكم", (200, 10, 390, 40), 0.9)],
-                              [("سوق", (300, 60, 390, 90), 0.9)]], direction="rtl")
+    arabic = make_ocr_result(
+        [[("مرحبا بكم", (200, 10, 390, 40), 0.9)], [("سوق", (300, 60, 390, 90), 0.9)]],
+        direction="rtl",
+    )
     assert context(arabic, "lines") == "OCR text:\nمرحبا بكم\nسوق"
 
 
@@ -97,10 +104,16 @@ def test_assembly_after_before_lead_in_and_instruction(sign):
 
 
 def test_llava_full_text_matches_llava_textvqa_prompt(sign):
-    text = assemble_text("What is written?", context(sign, "llava"), get_variant("llava"),
-                         "Answer the question using a single word or phrase.")
-    assert text == ("What is written?\nReference OCR token: Honghe, 22, Open, Daily\n"
-                    "Answer the question using a single word or phrase.")
+    text = assemble_text(
+        "What is written?",
+        context(sign, "llava"),
+        get_variant("llava"),
+        "Answer the question using a single word or phrase.",
+    )
+    assert text == (
+        "What is written?\nReference OCR token: Honghe, 22, Open, Daily\n"
+        "Answer the question using a single word or phrase."
+    )
 
 
 def test_min_score_hides_low_confidence_units(sign):
@@ -111,36 +124,54 @@ def test_min_score_hides_low_confidence_units(sign):
 
 
 def test_parse_variants_from_config_items():
-    variants = parse_variants(["none", {"name": "tokens", "budget_tokens": 50},
-                               {"name": "docs", "format": "lines", "label": "Text:\n"}])
+    variants = parse_variants(
+        [
+            "none",
+            {"name": "tokens", "budget_tokens": 50},
+            {"name": "docs", "format": "lines", "label": "Text:\n"},
+        ]
+    )
     assert [v.name for v in variants] == ["none", "tokens", "docs"]
     assert variants[1].format == "tokens" and variants[1].budget_tokens == 50
     assert variants[2].option("label") == "Text:\n"
 
 
-@pytest.mark.parametrize("item, message", [
-    ("nope", "unknown variant 'nope'"),
-    ({"name": "x"}, "variant 'x': a new variant needs a format"),
-    ({"name": "x", "format": "html"}, "variant 'x': format: Input should be 'none', 'tokens', "
-                                      "'llava', 'lines' or 'boxes' (got 'html')"),
-    ({"name": "x", "format": "lines", "colour": "red"}, "variant 'x': colour: unknown key"),
-    ({"name": "x", "format": "lines", "budget_tokens": -1}, "variant 'x': budget_tokens: "),
-    ({"name": "x", "format": "lines", "budget_tokens": "5"}, "budget_tokens: Input should be a valid integer"),
-    ({"format": "lines"}, "name: required key is missing"),
-    (7, "a variant must be a name, a mapping or a VariantSpec, got 7"),
-    (["none", "none"], "used twice"),
-])
+@pytest.mark.parametrize(
+    "item, message",
+    [
+        ("nope", "unknown variant 'nope'"),
+        ({"name": "x"}, "variant 'x': a new variant needs a format"),
+        (
+            {"name": "x", "format": "html"},
+            "variant 'x': format: Input should be 'none', 'tokens', "
+            "'llava', 'lines' or 'boxes' (got 'html')",
+        ),
+        ({"name": "x", "format": "lines", "colour": "red"}, "variant 'x': colour: unknown key"),
+        ({"name": "x", "format": "lines", "budget_tokens": -1}, "variant 'x': budget_tokens: "),
+        (
+            {"name": "x", "format": "lines", "budget_tokens": "5"},
+            "budget_tokens: Input should be a valid integer",
+        ),
+        ({"format": "lines"}, "name: required key is missing"),
+        (7, "a variant must be a name, a mapping or a VariantSpec, got 7"),
+        (["none", "none"], "used twice"),
+    ],
+)
 def test_bad_variants_are_named_in_the_error(item, message):
     with pytest.raises(VariantError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_variants(item if isinstance(item, list) else [item])
 
 
 def test_variants_are_checked_when_built_or_changed_too():
-    with pytest.raises(VariantError, match="variant 'y': unit: Input should be 'word', 'line' or 'span'"):
+    with pytest.raises(
+        VariantError, match="variant 'y': unit: Input should be 'word', 'line' or 'span'"
+    ):
         VariantSpec(name="y", format="lines", unit="page")
     with pytest.raises(VariantError, match="variant 'tokens': budget_tokens"):
         get_variant("tokens").replace(budget_tokens=-5)
-    assert get_variant("tokens").replace(budget_tokens=5) == get_variant({"name": "tokens", "budget_tokens": 5})
+    assert get_variant("tokens").replace(budget_tokens=5) == get_variant(
+        {"name": "tokens", "budget_tokens": 5}
+    )
 
 
 def test_a_mapping_extends_a_builtin_by_name_or_base():
@@ -153,8 +184,9 @@ def test_boxes_fall_back_to_lines_when_the_engine_gives_no_boxes_and_say_so(sign
     from lmm_bridge.context import NO_BOXES_NOTE
 
     written = make_ocr_result([[("Annual report", None, 0.9)], [("Total 3.50", None, 0.8)]])
-    info = build_context(written, get_variant("boxes"), count_tokens=words, control_strings=[],
-                         box_style="qwen-vl")
+    info = build_context(
+        written, get_variant("boxes"), count_tokens=words, control_strings=[], box_style="qwen-vl"
+    )
     assert info.text == "OCR text:\nAnnual report\nTotal 3.50"  # what the lines format gives
     assert info.note == NO_BOXES_NOTE
     boxed = build_context(sign, get_variant("boxes"), count_tokens=words, control_strings=[])

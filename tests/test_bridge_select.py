@@ -8,9 +8,9 @@ import json
 import re
 
 import pytest
-from eval_vqa.tiny_models import make_ocr_result
 
 from eval_vqa.recall import answer_in_context
+from eval_vqa.tiny_models import make_ocr_result
 from lmm_bridge.context import build_context
 from lmm_bridge.select import question_priority, question_terms
 from lmm_bridge.variants import VariantError, VariantSpec, get_variant
@@ -32,38 +32,64 @@ def chart():
     for k, v in enumerate(values):
         y = 40 + 30 * k
         parts = v if isinstance(v, list) else [v]
-        lines.append([(p, (300 + 40 * j, y, 335 + 40 * j, y + 20), 0.93) for j, p in enumerate(parts)])
-    return make_ocr_result(lines, width=600, height=300), "How many overnight stays were there in Sweden?", "31 846"
+        lines.append(
+            [(p, (300 + 40 * j, y, 335 + 40 * j, y + 20), 0.93) for j, p in enumerate(parts)]
+        )
+    return (
+        make_ocr_result(lines, width=600, height=300),
+        "How many overnight stays were there in Sweden?",
+        "31 846",
+    )
 
 
 def form():
     """A form: fields with their values, a paragraph, then the total's label and, on the
     line below it, its value: the last line of the page."""
     rows = [
-        "APPLICATION FOR REIMBURSEMENT", "Name: Helen Okafor", "Department: Laboratory services",
-        "Date of travel: 4 May 2020", "Destination: Leeds", "Purpose: annual conference",
+        "APPLICATION FOR REIMBURSEMENT",
+        "Name: Helen Okafor",
+        "Department: Laboratory services",
+        "Date of travel: 4 May 2020",
+        "Destination: Leeds",
+        "Purpose: annual conference",
         "Receipts must be attached to this form and signed by the head of department",
         "before the end of the month in which the travel took place.",
-        "Total amount claimed:", "$1,234.50",
+        "Total amount claimed:",
+        "$1,234.50",
     ]
-    lines = [[(text, (20, 10 + 25 * k, 20 + 9 * len(text), 30 + 25 * k), 0.95)] for k, text in enumerate(rows)]
-    return make_ocr_result(lines, width=800, height=300), "What is the total amount claimed?", "$1,234.50"
+    lines = [
+        [(text, (20, 10 + 25 * k, 20 + 9 * len(text), 30 + 25 * k), 0.95)]
+        for k, text in enumerate(rows)
+    ]
+    return (
+        make_ocr_result(lines, width=800, height=300),
+        "What is the total amount claimed?",
+        "$1,234.50",
+    )
 
 
 def infographic():
     """An infographic: a headline, statistics each with its caption, the last one's figure
     printed under its caption at the end of the reading order."""
     rows = [
-        ("THE WORLD GOES MOBILE", 40), ("72% of adults read the news on a phone", 20),
-        ("5.4 billion people use the internet", 20), ("Average screen time 6 hours 58 minutes", 20),
-        ("Mobile data traffic doubled since 2019", 20), ("Most used app: messaging", 20),
-        ("Smartphone owners worldwide", 20), ("4.3 billion", 30),
+        ("THE WORLD GOES MOBILE", 40),
+        ("72% of adults read the news on a phone", 20),
+        ("5.4 billion people use the internet", 20),
+        ("Average screen time 6 hours 58 minutes", 20),
+        ("Mobile data traffic doubled since 2019", 20),
+        ("Most used app: messaging", 20),
+        ("Smartphone owners worldwide", 20),
+        ("4.3 billion", 30),
     ]
     lines, y = [], 10
     for text, height in rows:
         lines.append([(text, (40, y, 40 + 12 * len(text), y + height), 0.94)])
         y += height + 25
-    return make_ocr_result(lines, width=700, height=y), "How many smartphone owners are there worldwide?", "4.3 billion"
+    return (
+        make_ocr_result(lines, width=700, height=y),
+        "How many smartphone owners are there worldwide?",
+        "4.3 billion",
+    )
 
 
 PAGES = {"chart": chart, "form": form, "infographic": infographic}
@@ -71,8 +97,9 @@ PAGES = {"chart": chart, "form": form, "infographic": infographic}
 
 def context(result, question, **options):
     variant = get_variant({"name": "v", "base": options.pop("fmt", "lines"), **options})
-    return build_context(result, variant, count_tokens=count_tokens, control_strings=(),
-                         question=question)
+    return build_context(
+        result, variant, count_tokens=count_tokens, control_strings=(), question=question
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -103,8 +130,10 @@ def test_a_question_that_matches_nothing_keeps_what_confidence_keeps():
     result, _, _ = form()
     question = "Why is the sky blue?"
     budget = context(result, question).n_tokens // 2
-    assert (context(result, question, budget_tokens=budget, select="question").text
-            == context(result, question, budget_tokens=budget).text)
+    assert (
+        context(result, question, budget_tokens=budget, select="question").text
+        == context(result, question, budget_tokens=budget).text
+    )
 
 
 def test_confidence_is_the_default_and_a_wrong_selection_names_the_key():
@@ -117,8 +146,14 @@ def test_confidence_is_the_default_and_a_wrong_selection_names_the_key():
 def test_question_words_match_case_folded_fuzzy_and_numbers_exactly():
     # "in" stays (a preposition may be a form's label: "To:", "From:"), weighing little
     assert question_terms("What is the TOTAL amount in 2019?") == ["total", "amount", "in", "2019"]
-    result = make_ocr_result([[("Totals", None, 0.9)], [("AMOUNT", None, 0.9)], [("2018", None, 0.9)],
-                              [("weather", None, 0.9)]])
+    result = make_ocr_result(
+        [
+            [("Totals", None, 0.9)],
+            [("AMOUNT", None, 0.9)],
+            [("2018", None, 0.9)],
+            [("weather", None, 0.9)],
+        ]
+    )
     from lmm_bridge.formats import extract_units
 
     priority = question_priority(extract_units(result, "line"), "What is the total amount in 2019?")

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from eval_vqa.tiny_models import make_ocr_result, render_text_image
 from PIL import Image
 
+from eval_vqa.tiny_models import make_ocr_result, render_text_image
 from lmm_bridge import (
     BACKENDS,
     Answer,
@@ -67,15 +67,19 @@ class FileBackend(EchoBackend):
 
 @pytest.fixture
 def vlm():
-    return OCRAugmentedVLM(None, backend="echo-vlm-test", ocr=None,
-                           variants=["none", "llava", {"name": "short", "format": "lines",
-                                                       "budget_tokens": 4}])
+    return OCRAugmentedVLM(
+        None,
+        backend="echo-vlm-test",
+        ocr=None,
+        variants=["none", "llava", {"name": "short", "format": "lines", "budget_tokens": 4}],
+    )
 
 
 @pytest.fixture
 def sign():
-    return make_ocr_result([[("COFFEE", (10, 10, 100, 40), 0.9)],
-                            [("open all day long", (10, 50, 200, 80), 0.9)]])
+    return make_ocr_result(
+        [[("COFFEE", (10, 10, 100, 40), 0.9)], [("open all day long", (10, 50, 200, 80), 0.9)]]
+    )
 
 
 @pytest.fixture
@@ -89,8 +93,9 @@ def test_ask_returns_answer_prompt_ocr_and_timings(vlm, sign, image_file):
     answer = vlm.ask(image_file, "What is sold?", ocr="llava", ocr_result=sign)
     assert isinstance(answer, Answer) and isinstance(answer.prompt, PreparedPrompt)
     assert answer.variant == "llava" and answer.ocr is sign
-    assert answer.prompt.text == ("What is sold?\nReference OCR token: COFFEE, open, all, day, "
-                                  "long")
+    assert answer.prompt.text == (
+        "What is sold?\nReference OCR token: COFFEE, open, all, day, long"
+    )
     assert answer.prompt.full_prompt == f"<img>{image_file}</img>{answer.prompt.text} Answer:"
     assert answer.text == "11 words"
     assert set(answer.timings) == {"ocr", "prompt", "generate", "total"}
@@ -131,8 +136,9 @@ def test_the_prepared_message_holds_the_image_as_given_and_the_text(vlm, sign):
 
 
 def test_a_backend_that_needs_files_makes_them_once_per_prompt(tmp_path, sign):
-    vlm = OCRAugmentedVLM(None, backend="file-vlm-test", ocr=None, variants=["llava"],
-                          image_dir=tmp_path / "imgs")
+    vlm = OCRAugmentedVLM(
+        None, backend="file-vlm-test", ocr=None, variants=["llava"], image_dir=tmp_path / "imgs"
+    )
     pil = render_text_image(["HELLO"])
     prompt = vlm.prepare(pil, "Q?", sign, "llava")  # two renderings: prompt and reference
     assert vlm.backend.prepared == 1
@@ -204,21 +210,29 @@ def test_ocr_variant_without_an_ocr_engine_says_so(vlm, image_file):
 
 def test_from_config_file(tmp_path, image_file):
     config = tmp_path / "bridge.yaml"
-    config.write_text("model: null\nbackend: file-vlm-test\nocr: null\nmax_new_tokens: 5\n"
-                      "backend_options:\n  image_dir: imgs\n"
-                      "variants:\n  - none\n  - {name: tok, format: tokens, budget_tokens: 3}\n")
+    config.write_text(
+        "model: null\nbackend: file-vlm-test\nocr: null\nmax_new_tokens: 5\n"
+        "backend_options:\n  image_dir: imgs\n"
+        "variants:\n  - none\n  - {name: tok, format: tokens, budget_tokens: 3}\n"
+    )
     vlm = OCRAugmentedVLM.from_config(config, max_new_tokens=6)
     assert [v.name for v in vlm.variants] == ["none", "tok"] and vlm.max_new_tokens == 6
     assert vlm.variant(True).budget_tokens == 3
     assert vlm.backend.image_dir == "imgs"  # backend options reach the backend
 
 
-@pytest.mark.parametrize("text, error, message", [
-    ("image_dir: /tmp\n", BackendError, "bridge config: image_dir: unknown key"),
-    ("max_new_tokens: 0\n", BackendError, "max_new_tokens: Input should be greater than 0"),
-    ("variants: [none, {name: x, format: lines, colour: red}]\n", VariantError,
-     "variants.1: variant 'x': colour: unknown key"),
-])
+@pytest.mark.parametrize(
+    "text, error, message",
+    [
+        ("image_dir: /tmp\n", BackendError, "bridge config: image_dir: unknown key"),
+        ("max_new_tokens: 0\n", BackendError, "max_new_tokens: Input should be greater than 0"),
+        (
+            "variants: [none, {name: x, format: lines, colour: red}]\n",
+            VariantError,
+            "variants.1: variant 'x': colour: unknown key",
+        ),
+    ],
+)
 def test_from_config_refuses_what_it_does_not_know_by_key(tmp_path, text, error, message):
     config = tmp_path / "bridge.yaml"
     config.write_text("model: null\nbackend: echo-vlm-test\nocr: null\n" + text)
@@ -229,7 +243,9 @@ def test_from_config_refuses_what_it_does_not_know_by_key(tmp_path, text, error,
 def test_the_shipped_bridge_config_is_valid():
     from lmm_bridge.config import BridgeConfig
 
-    config = BridgeConfig.load(Path(__file__).parents[1] / "configs" / "bridge" / "qwen-vl-chat.yaml")
+    config = BridgeConfig.load(
+        Path(__file__).parents[1] / "configs" / "bridge" / "qwen-vl-chat.yaml"
+    )
     assert config.backend == "qwen-vl-chat" and config.backend_options["mode"] == "vqa"
     assert [v.name for v in config.variants][:2] == ["none", "tokens"]
 
@@ -243,8 +259,9 @@ def test_real_ocr_engine_feeds_the_prompt(tmp_path):
     """With the PP-OCR engine, the words on a rendered image reach the prompt."""
     path = tmp_path / "shop.png"
     render_text_image(["BAKERY"], path, size=(360, 120), font_size=48)
-    vlm = OCRAugmentedVLM(None, backend="echo-vlm-test", ocr="ppocr",
-                          ocr_options={"cache_dir": tmp_path / "ocr"})
+    vlm = OCRAugmentedVLM(
+        None, backend="echo-vlm-test", ocr="ppocr", ocr_options={"cache_dir": tmp_path / "ocr"}
+    )
     answer = vlm.ask(str(path), "What shop is this?", ocr="tokens")
     assert answer.ocr is not None and "BAKERY" in answer.ocr.text.upper()
     assert 'OCR_token: ["bakery"]' in answer.prompt.full_prompt

@@ -5,8 +5,8 @@ import os
 from types import SimpleNamespace
 
 import pytest
-from eval_vqa.tiny_models import cached_model, make_ocr_result, render_text_image
 
+from eval_vqa.tiny_models import cached_model, make_ocr_result, render_text_image
 from lmm_bridge import GenerationRequest, OCRAugmentedVLM, load_backend
 from lmm_bridge.backends.tokenizer_info import window_length
 
@@ -18,8 +18,16 @@ QUESTION = "What is the total amount due?"
 
 def long_page(n_lines: int = 120):
     """A page whose OCR text alone takes far more tokens than the windows below."""
-    lines = [[(f"line {i} of the invoice: item number {1000 + i} costs {i}.50 euro",
-               (10, 20 * i, 590, 20 * i + 16), 0.9)] for i in range(n_lines)]
+    lines = [
+        [
+            (
+                f"line {i} of the invoice: item number {1000 + i} costs {i}.50 euro",
+                (10, 20 * i, 590, 20 * i + 16),
+                0.9,
+            )
+        ]
+        for i in range(n_lines)
+    ]
     return make_ocr_result(lines, width=600, height=20 * n_lines)
 
 
@@ -37,8 +45,9 @@ def model(request, tmp_path_factory):
 
 def fixed_tokens(vlm, image):
     """Tokens of the prompt without OCR context: image, template, question."""
-    return vlm.backend.prompt_tokens(GenerationRequest.one_image(
-        vlm.backend.prepare_image(image), QUESTION, MAX_NEW))
+    return vlm.backend.prompt_tokens(
+        GenerationRequest.one_image(vlm.backend.prepare_image(image), QUESTION, MAX_NEW)
+    )
 
 
 @pytest.mark.parametrize("fmt", ["tokens", "lines", "boxes"])
@@ -79,8 +88,9 @@ def test_a_variant_budget_below_the_window_is_kept(model, image):
 
 def test_more_answer_tokens_leave_less_room_for_context(model, image):
     _, path = model
-    vlm = OCRAugmentedVLM(path, ocr=None, context_window=fixed_tokens(
-        OCRAugmentedVLM(path, ocr=None), image) + 300)
+    vlm = OCRAugmentedVLM(
+        path, ocr=None, context_window=fixed_tokens(OCRAugmentedVLM(path, ocr=None), image) + 300
+    )
     short = vlm.prepare(image, QUESTION, long_page(), "lines", max_new_tokens=10)
     long = vlm.prepare(image, QUESTION, long_page(), "lines", max_new_tokens=100)
     assert long.context.budget == short.context.budget - 90
@@ -88,8 +98,12 @@ def test_more_answer_tokens_leave_less_room_for_context(model, image):
 
 def test_the_window_is_read_off_the_model():
     qwen = SimpleNamespace(seq_length=2048, max_position_embeddings=8192)
-    assert window_length(qwen, SimpleNamespace(model_max_length=8192),
-                         ("seq_length", "max_position_embeddings")) == 2048
+    assert (
+        window_length(
+            qwen, SimpleNamespace(model_max_length=8192), ("seq_length", "max_position_embeddings")
+        )
+        == 2048
+    )
     native = SimpleNamespace(max_position_embeddings=32768)
     # a tokenizer without a real limit says int(1e30): the config's length holds
     assert window_length(native, SimpleNamespace(model_max_length=int(1e30))) == 32768

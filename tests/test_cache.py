@@ -114,7 +114,11 @@ def test_an_unwritable_cache_only_warns(tmp_path, caplog):
 @pytest.mark.parametrize("direction", [None, "rtl"])
 def test_results_round_trip_through_json(direction):
     expert = OCRExpert("dataset", direction=direction)
-    result = expert.read(Image.new("RGB", (100, 50)), tokens=["x", "مرحبا"], token_boxes=[[1, 2, 30, 20], [40, 2, 90, 20]])
+    result = expert.read(
+        Image.new("RGB", (100, 50)),
+        tokens=["x", "مرحبا"],
+        token_boxes=[[1, 2, 30, 20], [40, 2, 90, 20]],
+    )
     again = OCRResult.from_json(result.to_json())
     assert again == result and again.text == result.text
     assert OCRResult.from_dict(result.to_dict()).lines == result.lines

@@ -79,31 +79,36 @@ def test_docvqa_and_infovqa_configs_from_a_repository_clone(tmp_path):
     repo = tmp_path / "DocVQA"
     (repo / "DocVQA").mkdir(parents=True)
     (repo / "InfographicVQA").mkdir()
-    doc = _dataset({
-        "questionId": ["q1", "q2"],
-        "question": ["What is the date?", "Who signed?"],
-        "question_types": [["form"], ["handwritten"]],
-        "image": [_img("D1"), _img("D2")],
-        "docId": [7, 8],
-        "ucsf_document_id": ["u1", "u2"],
-        "ucsf_document_page_no": ["1", "2"],
-        "answers": [["12 March 2021", "March 12, 2021"], ["J. Smith"]],
-        "data_split": ["val", "val"],
-    })
-    info = _dataset({
-        "questionId": ["i1"],
-        "question": ["How many?"],
-        "answers": [["42"]],
-        "answer_type": [["single span"]],
-        "image": [_img("I1")],
-        "image_url": ["http://z"],
-        "operation/reasoning": [["counting"]],
-        "ocr": ["{}"],
-        "data_split": ["val"],
-    })
+    doc = _dataset(
+        {
+            "questionId": ["q1", "q2"],
+            "question": ["What is the date?", "Who signed?"],
+            "question_types": [["form"], ["handwritten"]],
+            "image": [_img("D1"), _img("D2")],
+            "docId": [7, 8],
+            "ucsf_document_id": ["u1", "u2"],
+            "ucsf_document_page_no": ["1", "2"],
+            "answers": [["12 March 2021", "March 12, 2021"], ["J. Smith"]],
+            "data_split": ["val", "val"],
+        }
+    )
+    info = _dataset(
+        {
+            "questionId": ["i1"],
+            "question": ["How many?"],
+            "answers": [["42"]],
+            "answer_type": [["single span"]],
+            "image": [_img("I1")],
+            "image_url": ["http://z"],
+            "operation/reasoning": [["counting"]],
+            "ocr": ["{}"],
+            "data_split": ["val"],
+        }
+    )
     doc.to_parquet(str(repo / "DocVQA" / "validation-00000-of-00001.parquet"))
     info.to_parquet(str(repo / "InfographicVQA" / "validation-00000-of-00001.parquet"))
-    (repo / "README.md").write_text(textwrap.dedent("""\
+    (repo / "README.md").write_text(
+        textwrap.dedent("""\
         ---
         configs:
         - config_name: DocVQA
@@ -115,7 +120,8 @@ def test_docvqa_and_infovqa_configs_from_a_repository_clone(tmp_path):
           - split: validation
             path: InfographicVQA/validation-*
         ---
-        """))
+        """)
+    )
 
     docs = load_samples("docvqa", source=str(repo))
     assert [s.question_id for s in docs] == ["q1", "q2"]
@@ -128,12 +134,14 @@ def test_docvqa_and_infovqa_configs_from_a_repository_clone(tmp_path):
 
 def test_chartqa_parquet_has_row_index_ids_and_single_answer(tmp_path):
     path = tmp_path / "chartqa.parquet"
-    _dataset({
-        "type": ["human_test", "augmented_test", "human_test"],
-        "question": ["Max value?", "Min value?", "Which year?"],
-        "answer": ["41.5", "3", "2019"],
-        "image": [_img("C1"), _img("C2"), _img("C3")],
-    }).to_parquet(str(path))
+    _dataset(
+        {
+            "type": ["human_test", "augmented_test", "human_test"],
+            "question": ["Max value?", "Min value?", "Which year?"],
+            "answer": ["41.5", "3", "2019"],
+            "image": [_img("C1"), _img("C2"), _img("C3")],
+        }
+    ).to_parquet(str(path))
     samples = load_samples("chartqa", source=str(path))
     assert [s.question_id for s in samples] == ["0", "1", "2"]
     assert samples[0].answers == ["41.5"]
@@ -142,20 +150,22 @@ def test_chartqa_parquet_has_row_index_ids_and_single_answer(tmp_path):
 
 def test_ocrvqa_rows_explode_into_one_sample_per_question(tmp_path):
     folder = tmp_path / "ocrvqa"
-    _dataset({
-        "image": [_img("B1"), _img("B2")],
-        "image_id": ["b1", "b2"],
-        "questions": [["Who wrote this book?", "What is the title?"], ["Is this a comic?"]],
-        "answers": [["Jane Roe", "Tiny Tales"], ["No"]],
-        "ocr_tokens": [["Tiny", "Tales"], []],
-        "title": ["Tiny Tales", "Maps"],
-        "authorName": ["Jane Roe", "Al Bo"],
-        "genre": ["Fiction", "Travel"],
-        "image_width": [48, 48],
-        "image_height": [20, 20],
-        "image_url": ["u", "v"],
-        "set_name": ["test", "test"],
-    }).save_to_disk(str(folder))
+    _dataset(
+        {
+            "image": [_img("B1"), _img("B2")],
+            "image_id": ["b1", "b2"],
+            "questions": [["Who wrote this book?", "What is the title?"], ["Is this a comic?"]],
+            "answers": [["Jane Roe", "Tiny Tales"], ["No"]],
+            "ocr_tokens": [["Tiny", "Tales"], []],
+            "title": ["Tiny Tales", "Maps"],
+            "authorName": ["Jane Roe", "Al Bo"],
+            "genre": ["Fiction", "Travel"],
+            "image_width": [48, 48],
+            "image_height": [20, 20],
+            "image_url": ["u", "v"],
+            "set_name": ["test", "test"],
+        }
+    ).save_to_disk(str(folder))
     samples = load_samples("ocrvqa", source=str(folder))
     assert [(s.question_id, s.question, s.answers) for s in samples] == [
         ("b1-0", "Who wrote this book?", ["Jane Roe"]),
@@ -166,16 +176,20 @@ def test_ocrvqa_rows_explode_into_one_sample_per_question(tmp_path):
     assert samples[1].meta["genre"] == "Fiction"
     # Selection counts questions, not covers.
     assert [s.question_id for s in load_samples("ocrvqa", source=str(folder), offset=1)] == [
-        "b1-1", "b2-0"]
+        "b1-1",
+        "b2-0",
+    ]
 
 
 def test_stvqa_test_split_without_answers_says_what_to_do(tmp_path):
     folder = tmp_path / "stvqa"
-    _dataset({
-        "question_id": [1, 2],
-        "question": ["What brand?", "What number?"],
-        "image": [_img("T1"), _img("T2")],
-    }).save_to_disk(str(folder))
+    _dataset(
+        {
+            "question_id": [1, 2],
+            "question": ["What brand?", "What number?"],
+            "image": [_img("T1"), _img("T2")],
+        }
+    ).save_to_disk(str(folder))
     with pytest.raises(DataLoadError) as err:
         load_samples("stvqa", source=str(folder))
     msg = str(err.value)
@@ -188,13 +202,19 @@ def test_stvqa_test_split_without_answers_says_what_to_do(tmp_path):
 def test_stvqa_train_copy_with_answer_lists(tmp_path):
     """danjacobellis/stvqa_task1 layout: path, question, dictionary, answer (list), image."""
     folder = tmp_path / "stvqa_task1"
-    datasets.DatasetDict({"train": _dataset({
-        "path": ["coco-text/a.jpg", "coco-text/b.jpg"],
-        "question": ["What brand?", "What number?"],
-        "dictionary": [["x"], ["y"]],
-        "answer": [["nike", "Nike"], ["9"]],
-        "image": [_img("N"), _img("9")],
-    })}).save_to_disk(str(folder))
+    datasets.DatasetDict(
+        {
+            "train": _dataset(
+                {
+                    "path": ["coco-text/a.jpg", "coco-text/b.jpg"],
+                    "question": ["What brand?", "What number?"],
+                    "dictionary": [["x"], ["y"]],
+                    "answer": [["nike", "Nike"], ["9"]],
+                    "image": [_img("N"), _img("9")],
+                }
+            )
+        }
+    ).save_to_disk(str(folder))
     samples = load_samples("stvqa", source=str(folder), split="train")
     assert [s.answers for s in samples] == [["nike", "Nike"], ["9"]]
     assert isinstance(samples[0].image, bytes)  # the image column wins over 'path'
@@ -202,8 +222,9 @@ def test_stvqa_train_copy_with_answer_lists(tmp_path):
 
 def test_unknown_split_of_a_saved_dict_names_the_splits(tmp_path):
     folder = tmp_path / "dd"
-    dd = datasets.DatasetDict({"train": _dataset(textvqa_columns(1)),
-                               "validation": _dataset(textvqa_columns(1))})
+    dd = datasets.DatasetDict(
+        {"train": _dataset(textvqa_columns(1)), "validation": _dataset(textvqa_columns(1))}
+    )
     dd.save_to_disk(str(folder))
     with pytest.raises(DataLoadError, match="available: \\['train', 'validation'\\]"):
         load_samples("textvqa", source=str(folder), split="test")
@@ -227,8 +248,9 @@ def test_hub_call_receives_the_benchmark_path_config_and_split(monkeypatch):
 
     def fake_load_dataset(path, name=None, split=None, **kw):
         calls.append((path, name, split))
-        return _dataset({"questionId": ["a"], "question": ["q?"], "answers": [["x"]],
-                         "image": [_img("A")]})
+        return _dataset(
+            {"questionId": ["a"], "question": ["q?"], "answers": [["x"]], "image": [_img("A")]}
+        )
 
     monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
     samples = load_samples("infovqa")
@@ -244,7 +266,9 @@ def test_hub_ids_of_today_fall_back_to_the_older_copies(monkeypatch):
     def fake_load_dataset(path, name=None, split=None, **kw):
         calls.append(path)
         if path.startswith("lmms-lab-encoder/"):
-            raise datasets.exceptions.DatasetNotFoundError(f"Dataset '{path}' doesn't exist on the Hub")
+            raise datasets.exceptions.DatasetNotFoundError(
+                f"Dataset '{path}' doesn't exist on the Hub"
+            )
         return _dataset(textvqa_columns(2))
 
     monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
@@ -264,12 +288,21 @@ def test_bytes_images_round_trip_through_parquet(tmp_path):
     png = _png_bytes(_img("P"))
     path = tmp_path / "own.parquet"
     ds = datasets.Dataset.from_dict(
-        {"question_id": ["p1"], "image": [{"bytes": png, "path": None}],
-         "question": ["q?"], "answers": [["a"]]},
-        features=datasets.Features({
-            "question_id": datasets.Value("string"), "image": datasets.Image(),
-            "question": datasets.Value("string"),
-            "answers": datasets.Sequence(datasets.Value("string"))}))
+        {
+            "question_id": ["p1"],
+            "image": [{"bytes": png, "path": None}],
+            "question": ["q?"],
+            "answers": [["a"]],
+        },
+        features=datasets.Features(
+            {
+                "question_id": datasets.Value("string"),
+                "image": datasets.Image(),
+                "question": datasets.Value("string"),
+                "answers": datasets.Sequence(datasets.Value("string")),
+            }
+        ),
+    )
     ds.to_parquet(str(path))
     (s,) = load_samples("docvqa", source=str(path))
     assert s.image == png

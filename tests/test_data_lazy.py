@@ -23,7 +23,9 @@ IMAGE_SIDE = 80  # noise does not compress: about 19 KB per PNG
 
 
 def noise_png(seed: int) -> bytes:
-    pixels = np.random.default_rng(seed).integers(0, 256, (IMAGE_SIDE, IMAGE_SIDE, 3), dtype=np.uint8)
+    pixels = np.random.default_rng(seed).integers(
+        0, 256, (IMAGE_SIDE, IMAGE_SIDE, 3), dtype=np.uint8
+    )
     buf = io.BytesIO()
     Image.fromarray(pixels).save(buf, format="PNG")
     return buf.getvalue()
@@ -31,19 +33,29 @@ def noise_png(seed: int) -> bytes:
 
 def docvqa_rows(n: int, start: int = 0) -> datasets.Dataset:
     return datasets.Dataset.from_dict(
-        {"questionId": [f"q{start + i}" for i in range(n)],
-         "question": [f"What is {i}?" for i in range(n)],
-         "answers": [[str(i)] for i in range(n)],
-         "image": [{"bytes": noise_png(start + i), "path": None} for i in range(n)]},
-        features=datasets.Features({
-            "questionId": datasets.Value("string"), "question": datasets.Value("string"),
-            "answers": datasets.Sequence(datasets.Value("string")), "image": datasets.Image()}))
+        {
+            "questionId": [f"q{start + i}" for i in range(n)],
+            "question": [f"What is {i}?" for i in range(n)],
+            "answers": [[str(i)] for i in range(n)],
+            "image": [{"bytes": noise_png(start + i), "path": None} for i in range(n)],
+        },
+        features=datasets.Features(
+            {
+                "questionId": datasets.Value("string"),
+                "question": datasets.Value("string"),
+                "answers": datasets.Sequence(datasets.Value("string")),
+                "image": datasets.Image(),
+            }
+        ),
+    )
 
 
 @pytest.fixture(scope="module")
 def parquet_400(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("lazy") / "val.parquet"
-    docvqa_rows(400).to_parquet(str(path), batch_size=50)  # row groups of 50, as the hub's are small
+    docvqa_rows(400).to_parquet(
+        str(path), batch_size=50
+    )  # row groups of 50, as the hub's are small
     return path
 
 
@@ -75,7 +87,8 @@ def test_only_the_requested_split_is_prepared(tmp_path):
     (repo / "DocVQA").mkdir(parents=True)
     docvqa_rows(3).to_parquet(str(repo / "DocVQA" / "validation-00000-of-00001.parquet"))
     (repo / "DocVQA" / "train-00000-of-00001.parquet").write_bytes(b"not parquet at all" * 100)
-    (repo / "README.md").write_text(textwrap.dedent("""\
+    (repo / "README.md").write_text(
+        textwrap.dedent("""\
         ---
         configs:
         - config_name: DocVQA
@@ -85,7 +98,8 @@ def test_only_the_requested_split_is_prepared(tmp_path):
           - split: validation
             path: DocVQA/validation-*
         ---
-        """))
+        """)
+    )
     with pytest.raises(Exception):  # the whole config: every split is prepared, train breaks it
         datasets.load_dataset(str(repo), "DocVQA", split="validation")
     samples = load_samples("docvqa", source=str(repo))
@@ -137,8 +151,15 @@ def test_each_process_reads_only_its_share(tmp_path, parquet_400, rows_read):
             half = (len(items) + 1) // 2
             return items[:half] if self.rank == 0 else items[half:]
 
-    cfg = load_config(config_dict(tmp_path, parquet_400, variants=["none"], limit=40,
-                                  benchmarks=[{"name": "docvqa", "source": str(parquet_400)}]))
+    cfg = load_config(
+        config_dict(
+            tmp_path,
+            parquet_400,
+            variants=["none"],
+            limit=40,
+            benchmarks=[{"name": "docvqa", "source": str(parquet_400)}],
+        )
+    )
     summary = run(cfg, shard=Half(rank=1, world_size=2, device="cpu"), report=False)
     assert summary.written == 20
     assert set(rows_read) == set(range(20, 40))

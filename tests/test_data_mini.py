@@ -61,11 +61,14 @@ def test_generator_is_deterministic_and_matches_the_bundled_files(tmp_path):
     for rel in ["scene.jsonl", "doc.jsonl", "images/scene_01.png", "images/doc_07.png"]:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
     for name in ["scene.jsonl", "doc.jsonl"]:
-        assert (tmp_path / "a" / name).read_text(encoding="utf-8") == (
-            MINI_DIR / name).read_text(encoding="utf-8")
+        assert (tmp_path / "a" / name).read_text(encoding="utf-8") == (MINI_DIR / name).read_text(
+            encoding="utf-8"
+        )
     bundled = sorted(p.name for p in (MINI_DIR / "images").iterdir())
     assert sorted(p.name for p in (tmp_path / "a" / "images").iterdir()) == bundled
     for name in bundled:
-        with Image.open(tmp_path / "a" / "images" / name) as a, \
-                Image.open(MINI_DIR / "images" / name) as b:
+        with (
+            Image.open(tmp_path / "a" / "images" / name) as a,
+            Image.open(MINI_DIR / "images" / name) as b,
+        ):
             assert a.size == b.size

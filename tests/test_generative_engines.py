@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import render_lines
 from PIL import Image
 
-from conftest import render_lines
+from eval_vqa.tiny_models.got_ocr2 import build_tiny_got_ocr2
 from lmm_bridge.context import NO_BOXES_NOTE
 from ocr_expert import OCRExpert
 from ocr_expert.engines import get_engine
@@ -25,10 +26,13 @@ from ocr_expert.engines.base import OCREngine, OCREngineError
 from ocr_expert.engines.generative import plain_lines
 from ocr_expert.engines.got_ocr2 import formatted_lines, image_token_count
 from ocr_expert.types import Span
-from eval_vqa.tiny_models.got_ocr2 import build_tiny_got_ocr2
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=f"{ROOT / 'tests'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+ENV = dict(
+    os.environ,
+    HF_HUB_OFFLINE="1",
+    PYTHONPATH=f"{ROOT / 'tests'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +50,13 @@ def qwen2vl_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> list[Path]:
     folder = tmp_path_factory.mktemp("pages")
-    texts = [["INVOICE 2024", "total 17.50"], ["hello world"], ["OPEN", "daily 9-5", "market street"],
-             ["a longer line of text on a page"], ["42"]]
+    texts = [
+        ["INVOICE 2024", "total 17.50"],
+        ["hello world"],
+        ["OPEN", "daily 9-5", "market street"],
+        ["a longer line of text on a page"],
+        ["42"],
+    ]
     paths = []
     for i, lines in enumerate(texts):
         path = folder / f"page{i}.png"
@@ -105,9 +114,25 @@ def test_image_tokens_follow_the_encoder_geometry():
 
 
 def test_ocr_command_reads_with_a_saved_got_ocr2_folder(got_dir, pages, tmp_path):
-    cmd = [sys.executable, "-m", "eval_vqa.console", "ocr", str(pages[0]), str(pages[1]),
-           "--engine", "got-ocr2", "--model", str(got_dir), "--opt", "max_new_tokens=8", "--json", "--mode", "page",
-           "--cache-dir", str(tmp_path / "cache")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "eval_vqa.console",
+        "ocr",
+        str(pages[0]),
+        str(pages[1]),
+        "--engine",
+        "got-ocr2",
+        "--model",
+        str(got_dir),
+        "--opt",
+        "max_new_tokens=8",
+        "--json",
+        "--mode",
+        "page",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
     done = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     records = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
@@ -115,12 +140,18 @@ def test_ocr_command_reads_with_a_saved_got_ocr2_folder(got_dir, pages, tmp_path
     for record in records:
         assert record["engine"] == "got-ocr2" and record["mode"] == "page"
         assert record["config"]["model"]["path"] == str(got_dir.resolve())
-        assert all(line["box"] is None for line in record["lines"])  # a page written out has no boxes
+        assert all(
+            line["box"] is None for line in record["lines"]
+        )  # a page written out has no boxes
         assert all(0.0 <= span["score"] <= 1.0 for span in record["spans"])
 
 
-@pytest.mark.parametrize("geometry", [{"image_size": 96, "patch_size": 8}, {"image_size": 64, "patch_size": 16}])
-def test_any_got_ocr2_geometry_loads_even_with_the_processor_default_size(geometry, pages, tmp_path):
+@pytest.mark.parametrize(
+    "geometry", [{"image_size": 96, "patch_size": 8}, {"image_size": 64, "patch_size": 16}]
+)
+def test_any_got_ocr2_geometry_loads_even_with_the_processor_default_size(
+    geometry, pages, tmp_path
+):
     # the processor saved at GOT's default 384 px: the engine sizes images to the encoder instead
     folder = build_tiny_got_ocr2(tmp_path / "got", processor_size=384, **geometry)
     engine = get_engine("got-ocr2", model=str(folder), max_new_tokens=4)
@@ -139,7 +170,9 @@ def test_batched_reads_equal_one_at_a_time_and_are_batched(got_dir, pages):
     seen = _spy_inputs(batched)
     many = OCRExpert(batched, use_cache=False).read_many(pages, mode="page")
     assert [len(x["input_ids"]) for x in seen] == [3, 2]
-    single = OCRExpert("got-ocr2", model=str(got_dir), max_new_tokens=10, batch_size=1, use_cache=False)
+    single = OCRExpert(
+        "got-ocr2", model=str(got_dir), max_new_tokens=10, batch_size=1, use_cache=False
+    )
     alone = [single.read(p, mode="page") for p in pages]
     assert [r.text for r in many] == [r.text for r in alone]  # left padding changes nothing
     # pages of different sizes pad differently: the padding must be on the left
@@ -147,9 +180,13 @@ def test_batched_reads_equal_one_at_a_time_and_are_batched(got_dir, pages):
 
 
 def test_read_many_uses_the_cache_and_batches_only_what_is_missing(got_dir, pages, cache_dir):
-    first = OCRExpert("got-ocr2", model=str(got_dir), max_new_tokens=6, batch_size=4, cache_dir=cache_dir)
+    first = OCRExpert(
+        "got-ocr2", model=str(got_dir), max_new_tokens=6, batch_size=4, cache_dir=cache_dir
+    )
     first.read(pages[1], mode="page")
-    expert = OCRExpert("got-ocr2", model=str(got_dir), max_new_tokens=6, batch_size=4, cache_dir=cache_dir)
+    expert = OCRExpert(
+        "got-ocr2", model=str(got_dir), max_new_tokens=6, batch_size=4, cache_dir=cache_dir
+    )
     seen = _spy_inputs(expert.engine)
     out = expert.read_many(pages[:3] + [ROOT / "no-such-image.png"], mode="page")
     assert expert.stats == {"hits": 1, "misses": 2}
@@ -170,7 +207,9 @@ def test_plain_and_formatted_prompts(got_dir, pages):
 
 
 def test_patches_tile_a_page_but_never_a_crop(got_dir, tmp_path):
-    engine = get_engine("got-ocr2", model=str(got_dir), max_new_tokens=4, patches=True, max_patches=4)
+    engine = get_engine(
+        "got-ocr2", model=str(got_dir), max_new_tokens=4, patches=True, max_patches=4
+    )
     seen = _spy_inputs(engine)
     expert = OCRExpert(engine, use_cache=False)
     wide = render_lines(["a wide page of text, read as tiles"], font_size=40, width=900)
@@ -195,16 +234,26 @@ BOXES = [(10.0, 12.0, 150.0, 40.0), (20.0, 60.0, 300.0, 90.0), (200.0, 10.0, 310
 
 
 def test_box_conditioned_mode_puts_each_detected_box_in_the_prompt(got_dir):
-    engine = get_engine("got-ocr2", model=str(got_dir), max_new_tokens=6, batch_size=2,
-                        detector=FixedBoxes(BOXES), region_mode="box")
+    engine = get_engine(
+        "got-ocr2",
+        model=str(got_dir),
+        max_new_tokens=6,
+        batch_size=2,
+        detector=FixedBoxes(BOXES),
+        region_mode="box",
+    )
     seen = _spy_inputs(engine)
     image = render_lines(["INVOICE 2024", "total 17.50"], font_size=28, width=320)
     spans = engine.read_page(image)
     assert [len(x["input_ids"]) for x in seen] == [2, 1]
     prompts = [p for x in seen for p in _prompts(engine, x)]
     for (x0, y0, x1, y1), prompt in zip(BOXES, prompts):
-        scaled = [int(x0 / image.width * 1000), int(y0 / image.height * 1000),
-                  int(x1 / image.width * 1000), int(y1 / image.height * 1000)]
+        scaled = [
+            int(x0 / image.width * 1000),
+            int(y0 / image.height * 1000),
+            int(x1 / image.width * 1000),
+            int(y1 / image.height * 1000),
+        ]
         assert f"\n{scaled} OCR: " in prompt
     assert {s.box for s in spans} <= set(BOXES)  # every line sits in a detected box
     # the whole page goes in with each box
@@ -212,12 +261,22 @@ def test_box_conditioned_mode_puts_each_detected_box_in_the_prompt(got_dir):
 
 
 def test_crop_region_mode_reads_each_detected_box_cut_out(got_dir):
-    engine = get_engine("got-ocr2", model=str(got_dir), max_new_tokens=6, batch_size=8,
-                        detector=FixedBoxes(BOXES), region_mode="crop")
+    engine = get_engine(
+        "got-ocr2",
+        model=str(got_dir),
+        max_new_tokens=6,
+        batch_size=8,
+        detector=FixedBoxes(BOXES),
+        region_mode="crop",
+    )
     seen = _spy_inputs(engine)
-    result = OCRExpert(engine, use_cache=False).read(render_lines(["a", "b"], width=320), mode="page")
+    result = OCRExpert(engine, use_cache=False).read(
+        render_lines(["a", "b"], width=320), mode="page"
+    )
     assert [len(x["input_ids"]) for x in seen] == [3]
-    assert all("[" not in p.split("</img>")[1] for p in _prompts(engine, seen[0]))  # no box in the prompt
+    assert all(
+        "[" not in p.split("</img>")[1] for p in _prompts(engine, seen[0])
+    )  # no box in the prompt
     assert all(line.box is not None for line in result.lines)
     assert result.config["detector"] == {"engine": "fixed-boxes", "boxes": BOXES}
 
@@ -242,7 +301,12 @@ def test_formatted_output_becomes_plain_lines():
         "\\multicolumn{2}{|c|}{Total 3.50} \\\\\n\\hline\n\\end{tabular}\nAT\\&T \\( x^2 \\)"
     )
     assert formatted_lines(text) == [
-        "Annual Report", "Revenue 2024", "Item | Amount", "Coffee | 3.50", "Total 3.50", "AT\\&T x^2"
+        "Annual Report",
+        "Revenue 2024",
+        "Item | Amount",
+        "Coffee | 3.50",
+        "Total 3.50",
+        "AT\\&T x^2",
     ]
 
 
@@ -266,14 +330,18 @@ class WrittenOut(OCREngine):
         return {"engine": self.name}
 
     def read_page(self, image: Image.Image) -> list[Span]:
-        return [Span(text=t, box=None, score=0.9) for t in ("Zebra street", "apple 12", "مرحبا بكم")]
+        return [
+            Span(text=t, box=None, score=0.9) for t in ("Zebra street", "apple 12", "مرحبا بكم")
+        ]
 
     def read_crop(self, image: Image.Image) -> list[Span]:
         return self.read_page(image)
 
 
 def test_written_out_lines_stay_lines_in_the_given_order():
-    result = OCRExpert(WrittenOut(), use_cache=False).read(Image.new("RGB", (300, 300), "white"), mode="page")
+    result = OCRExpert(WrittenOut(), use_cache=False).read(
+        Image.new("RGB", (300, 300), "white"), mode="page"
+    )
     assert [line.text for line in result.lines] == ["Zebra street", "apple 12", "مرحبا بكم"]
     assert [line.direction for line in result.lines] == ["ltr", "ltr", "rtl"]
     assert result.text == "Zebra street\napple 12\nمرحبا بكم"
@@ -283,32 +351,64 @@ def test_written_out_lines_stay_lines_in_the_given_order():
 
 
 def test_vlm_ocr_sends_the_configured_prompt_and_batches(qwen2vl_dir, pages):
-    engine = get_engine("vlm-ocr", model=str(qwen2vl_dir), max_new_tokens=8, batch_size=2,
-                        prompt="Read the text.", processor_options={"max_pixels": 28 * 28 * 16})
+    engine = get_engine(
+        "vlm-ocr",
+        model=str(qwen2vl_dir),
+        max_new_tokens=8,
+        batch_size=2,
+        prompt="Read the text.",
+        processor_options={"max_pixels": 28 * 28 * 16},
+    )
     seen = _spy_inputs(engine)
     many = OCRExpert(engine, use_cache=False).read_many(pages[:3], mode="page")
     assert [len(x["input_ids"]) for x in seen] == [2, 1]
     prompt = _prompts(engine, seen[0])[-1]
     assert "<|vision_start|><|image_pad|>" in prompt and prompt.endswith(
-        "Read the text.<|im_end|>\n<|im_start|>assistant\n")
-    single = OCRExpert("vlm-ocr", model=str(qwen2vl_dir), max_new_tokens=8, batch_size=1,
-                       prompt="Read the text.", processor_options={"max_pixels": 28 * 28 * 16}, use_cache=False)
+        "Read the text.<|im_end|>\n<|im_start|>assistant\n"
+    )
+    single = OCRExpert(
+        "vlm-ocr",
+        model=str(qwen2vl_dir),
+        max_new_tokens=8,
+        batch_size=1,
+        prompt="Read the text.",
+        processor_options={"max_pixels": 28 * 28 * 16},
+        use_cache=False,
+    )
     assert [r.text for r in many] == [single.read(p, mode="page").text for p in pages[:3]]
     other = get_engine("vlm-ocr", model=str(qwen2vl_dir), prompt="Transcribe.")
     assert other.config() != engine.config()  # another prompt, another cache entry
 
 
 def test_vlm_ocr_on_detected_regions_gives_boxes(qwen2vl_dir):
-    engine = get_engine("vlm-ocr", model=str(qwen2vl_dir), max_new_tokens=4, detector=FixedBoxes(BOXES))
-    result = OCRExpert(engine, use_cache=False).read(render_lines(["a", "b"], width=320), mode="page")
+    engine = get_engine(
+        "vlm-ocr", model=str(qwen2vl_dir), max_new_tokens=4, detector=FixedBoxes(BOXES)
+    )
+    result = OCRExpert(engine, use_cache=False).read(
+        render_lines(["a", "b"], width=320), mode="page"
+    )
     assert all(line.box is not None for line in result.lines)
     with pytest.raises(OCREngineError, match="prompt is empty"):
         get_engine("vlm-ocr", model=str(qwen2vl_dir), prompt=" ")
 
 
 def test_ocr_command_reads_with_a_saved_image_text_to_text_folder(qwen2vl_dir, pages, tmp_path):
-    cmd = [sys.executable, "-m", "eval_vqa.console", "ocr", str(pages[2]), "--engine", "vlm-ocr",
-           "--model", str(qwen2vl_dir), "--opt", "max_new_tokens=6", "--opt", "prompt=Read it.", "--no-cache"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "eval_vqa.console",
+        "ocr",
+        str(pages[2]),
+        "--engine",
+        "vlm-ocr",
+        "--model",
+        str(qwen2vl_dir),
+        "--opt",
+        "max_new_tokens=6",
+        "--opt",
+        "prompt=Read it.",
+        "--no-cache",
+    ]
     done = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith(f"== {pages[2]} (vlm-ocr, ")
@@ -323,8 +423,18 @@ def test_eval_smoke_run_with_a_generative_ocr_engine(engine, got_dir, qwen2vl_di
     model = got_dir if engine == "got-ocr2" else qwen2vl_dir
     out_dir = tmp_path / "run"
     env = dict(ENV, OCRVQA_MODELS=str(tmp_path / "models"), OCRVQA_CACHE=str(tmp_path / "ocr"))
-    cmd = [sys.executable, "-m", "eval_vqa.console", "eval", "smoke", "limit=2", f"output_dir={out_dir}",
-           "progress=false", f"ocr.engine={engine}", f"ocr.options={{model: {model}, max_new_tokens: 6, batch_size: 2}}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "eval_vqa.console",
+        "eval",
+        "smoke",
+        "limit=2",
+        f"output_dir={out_dir}",
+        "progress=false",
+        f"ocr.engine={engine}",
+        f"ocr.options={{model: {model}, max_new_tokens: 6, batch_size: 2}}",
+    ]
     done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     records = [json.loads(line) for line in (out_dir / "samples.jsonl").read_text().splitlines()]

@@ -45,7 +45,11 @@ def test_sixteen_bit_grey_keeps_its_brightness():
 
 
 def test_transparency_is_flattened_onto_white():
-    assert load_image(Image.new("RGBA", (4, 4), (0, 0, 0, 0))).image.getpixel((0, 0)) == (255, 255, 255)
+    assert load_image(Image.new("RGBA", (4, 4), (0, 0, 0, 0))).image.getpixel((0, 0)) == (
+        255,
+        255,
+        255,
+    )
 
 
 def test_exif_orientation_is_applied(tmp_path):

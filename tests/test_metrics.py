@@ -58,29 +58,32 @@ def test_anls_empty_strings():
 # ------------------------------------------------------------ EvalAI normalisation
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("The Two Dogs", "2 dogs"),  # article dropped, number word mapped
-    ("none", "0"),
-    ("ten", "10"),
-    ("eleven", "eleven"),  # only zero..ten are mapped
-    ("an apple", "apple"),
-    ("dont", "don't"),  # contraction restored
-    ("Don't", "don't"),
-    ("its", "its"),  # not in the table
-    ("it's", "it 's"),  # "'s" split off
-    ("coca-cola", "coca cola"),  # hyphen inside a word becomes a space
-    ("coca - cola", "coca cola"),  # ... and is removed when spaced
-    ("t-shirt", "t shirt"),
-    ("(a)", ""),  # parentheses blanked, then the article "a" dropped
-    ("1,000", "1000"),  # commas always removed
-    ("3.5", "3.5"),  # a period before a digit stays
-    ("3.", "3"),
-    ("hello?", "hello"),
-    ("hello!", "hello"),
-    ("5.0%", "5.0%"),  # '%' is not in mmf's punctuation list
-    ("new\nyork\tcity", "new york city"),
-    ("  Spaces   Inside  ", "spaces inside"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("The Two Dogs", "2 dogs"),  # article dropped, number word mapped
+        ("none", "0"),
+        ("ten", "10"),
+        ("eleven", "eleven"),  # only zero..ten are mapped
+        ("an apple", "apple"),
+        ("dont", "don't"),  # contraction restored
+        ("Don't", "don't"),
+        ("its", "its"),  # not in the table
+        ("it's", "it 's"),  # "'s" split off
+        ("coca-cola", "coca cola"),  # hyphen inside a word becomes a space
+        ("coca - cola", "coca cola"),  # ... and is removed when spaced
+        ("t-shirt", "t shirt"),
+        ("(a)", ""),  # parentheses blanked, then the article "a" dropped
+        ("1,000", "1000"),  # commas always removed
+        ("3.5", "3.5"),  # a period before a digit stays
+        ("3.", "3"),
+        ("hello?", "hello"),
+        ("hello!", "hello"),
+        ("5.0%", "5.0%"),  # '%' is not in mmf's punctuation list
+        ("new\nyork\tcity", "new york city"),
+        ("  Spaces   Inside  ", "spaces inside"),
+    ],
+)
 def test_normalize_answer_corner_cases(raw, expected):
     assert normalize_answer(raw) == expected
 

@@ -9,14 +9,19 @@ import pytest
 os.environ.setdefault("HF_EVALUATE_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import evaluate  # noqa: E402
+import evaluate
 
-from eval_vqa.metric_modules import MODULE_NAMES, module_path  # noqa: E402
-from eval_vqa.metrics import METRICS  # noqa: E402
+from eval_vqa.metric_modules import MODULE_NAMES, module_path
+from eval_vqa.metrics import METRICS
 
 PREDICTIONS = ["2041.", "Coke", "95.1", " Tiny Tales ", "nothing"]
-REFERENCES = [["Invoice 2041", "2041"], ["coke"] * 3 + ["coca cola"] * 7, ["100"],
-              ["tiny tales"], ["something"]]
+REFERENCES = [
+    ["Invoice 2041", "2041"],
+    ["coke"] * 3 + ["coca cola"] * 7,
+    ["100"],
+    ["tiny tales"],
+    ["something"],
+]
 
 
 @pytest.mark.parametrize("name", MODULE_NAMES)
@@ -35,8 +40,12 @@ def test_options_pass_through_and_single_string_references():
     assert anls.compute(predictions=["abcd"], references=["abef"], threshold=0.6) == {"anls": 0.0}
     relaxed = evaluate.load(module_path("relaxed_accuracy"))
     assert relaxed.compute(predictions=["95.1"], references=[["100"]])["relaxed_accuracy"] == 1.0
-    assert relaxed.compute(predictions=["95.1"], references=[["100"]],
-                           tolerance=0.04)["relaxed_accuracy"] == 0.0
+    assert (
+        relaxed.compute(predictions=["95.1"], references=[["100"]], tolerance=0.04)[
+            "relaxed_accuracy"
+        ]
+        == 0.0
+    )
     with pytest.raises(TypeError, match="unknown options"):
         anls.compute(predictions=["a"], references=["a"], tolerance=0.1)
 

@@ -22,10 +22,16 @@ def _config_file(tmp_path: Path, rows: list[dict], engine: str = "tesseract") ->
     data = tmp_path / "questions.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     config = {
-        "name": "pre", "model": "tiny-random-llava", "benchmarks": [{"name": "mini_scene", "source": str(data)}],
-        "variants": ["none", "lines"], "progress": False,
-        "ocr": {"engine": engine, "cache_dir": str(tmp_path / "cache"),
-                "options": {"lang": "eng"} if engine == "tesseract" else {}},
+        "name": "pre",
+        "model": "tiny-random-llava",
+        "benchmarks": [{"name": "mini_scene", "source": str(data)}],
+        "variants": ["none", "lines"],
+        "progress": False,
+        "ocr": {
+            "engine": engine,
+            "cache_dir": str(tmp_path / "cache"),
+            "options": {"lang": "eng"} if engine == "tesseract" else {},
+        },
     }
     path = tmp_path / "run.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -42,8 +48,13 @@ def _rows(n: int, extra: list[dict] | None = None) -> list[dict]:
 
 def _command(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, HF_HUB_OFFLINE="1")
-    return subprocess.run([sys.executable, "-m", "eval_vqa.console", "ocr-cache", *args],
-                          env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "eval_vqa.console", "ocr-cache", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_pre_pass_fills_what_the_evaluation_reads(tmp_path):
@@ -82,7 +93,10 @@ def test_broken_images_are_counted_and_named(tmp_path):
 def test_engines_with_nothing_to_cache_say_so(tmp_path):
     done = _command(str(_config_file(tmp_path, _rows(1), engine="dataset")))
     assert done.returncode == 2
-    assert done.stderr.strip() == "ocrvqa ocr-cache: the dataset engine does no OCR, so there is nothing to cache"
+    assert (
+        done.stderr.strip()
+        == "ocrvqa ocr-cache: the dataset engine does no OCR, so there is nothing to cache"
+    )
     assert _command("smoke", "--workers", "0").returncode == 2
 
 

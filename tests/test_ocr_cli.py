@@ -15,8 +15,18 @@ def test_ocr_prints_text_and_json_and_draws_overlays(tmp_path, capsys):
     path = tmp_path / "note.png"
     render_lines(["Meet at Gate 12"]).save(path)
     draw_dir = tmp_path / "overlays"
-    code = main(["ocr", str(path), "--engine", "tesseract", "--cache-dir", str(tmp_path / "c"),
-                 "--draw", str(draw_dir)])
+    code = main(
+        [
+            "ocr",
+            str(path),
+            "--engine",
+            "tesseract",
+            "--cache-dir",
+            str(tmp_path / "c"),
+            "--draw",
+            str(draw_dir),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "Meet at Gate 12" in out
     overlay = Image.open(draw_dir / "note.ocr.png")
@@ -41,7 +51,18 @@ def test_a_bad_image_fails_alone_and_sets_the_exit_code(tmp_path, capsys):
 
 
 def test_bundled_samples_are_read(capsys, tmp_path):
-    code = main(["ocr", "--samples", "--engine", "tesseract", "--lang", "eng+ara", "--cache-dir", str(tmp_path)])
+    code = main(
+        [
+            "ocr",
+            "--samples",
+            "--engine",
+            "tesseract",
+            "--lang",
+            "eng+ara",
+            "--cache-dir",
+            str(tmp_path),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "HONGHE BAKERY" in out and "مرحبا" in out
@@ -58,8 +79,20 @@ def test_engine_options_pass_through_and_bad_ones_are_reported(tmp_path, capsys)
 def test_a_detector_and_a_recognizer_of_two_engines(tmp_path, capsys):
     path = tmp_path / "x.png"
     render_lines(["Harbour Street 12", "Invoice 4521"]).save(path)
-    code = main(["ocr", str(path), "--engine", "two-stage", "--detector", "ppocr", "--recognizer", "tesseract",
-                 "--no-cache", "--json"])
+    code = main(
+        [
+            "ocr",
+            str(path),
+            "--engine",
+            "two-stage",
+            "--detector",
+            "ppocr",
+            "--recognizer",
+            "tesseract",
+            "--no-cache",
+            "--json",
+        ]
+    )
     assert code == 0
     record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert record["config"]["recognizer"]["engine"] == "tesseract"
@@ -74,8 +107,20 @@ def test_ocr_score_reports_cer_wer_and_word_accuracy(tmp_path, capsys):
     rows.append({"image": "missing.png", "text": "lost"})
     labels = tmp_path / "labels.jsonl"
     labels.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
-    code = main(["ocr-score", str(labels), "--engine", "tesseract", "--no-cache", "--json",
-                 "--normalization", "caseless", "--per-sample", str(tmp_path / "per.jsonl")])
+    code = main(
+        [
+            "ocr-score",
+            str(labels),
+            "--engine",
+            "tesseract",
+            "--no-cache",
+            "--json",
+            "--normalization",
+            "caseless",
+            "--per-sample",
+            str(tmp_path / "per.jsonl"),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0
     report = json.loads(captured.out.strip().splitlines()[-1])

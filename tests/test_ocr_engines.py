@@ -97,7 +97,10 @@ def test_ppocr_detection_alone_gives_boxes_without_text():
 def test_unknown_engine_and_bad_options_are_clear_errors():
     with pytest.raises(OCREngineError, match="unknown OCR engine 'nope'.*ppocr"):
         OCRExpert("nope")
-    with pytest.raises(OCREngineError, match=r"OCR engine 'ppocr', option 'lang': unknown option \(known options: model, "):
+    with pytest.raises(
+        OCREngineError,
+        match=r"OCR engine 'ppocr', option 'lang': unknown option \(known options: model, ",
+    ):
         OCRExpert("ppocr", lang="eng")
     with pytest.raises(OCREngineError, match="tesseract-ocr-xyz"):
         OCRExpert("tesseract", lang="xyz")
@@ -115,9 +118,13 @@ def test_dataset_engine_keeps_tokens_and_scales_normalised_boxes():
     result = expert.read(None, tokens=["pop", "the", "book"])
     assert result.words == ["pop", "the", "book"] and result.mode == "tokens"
     image = render_lines(["x"], width=200)
-    boxed = expert.read(image, tokens=["b", "a"], token_boxes=[[0.5, 0.1, 0.9, 0.3], [0.0, 0.1, 0.4, 0.3]])
+    boxed = expert.read(
+        image, tokens=["b", "a"], token_boxes=[[0.5, 0.1, 0.9, 0.3], [0.0, 0.1, 0.4, 0.3]]
+    )
     assert boxed.words == ["a", "b"]  # put into reading order by their boxes
-    assert boxed.spans[0].box == pytest.approx((100.0, 0.1 * image.height, 180.0, 0.3 * image.height))
+    assert boxed.spans[0].box == pytest.approx(
+        (100.0, 0.1 * image.height, 180.0, 0.3 * image.height)
+    )
     with pytest.raises(OCREngineError, match="tokens"):
         expert.read(image)
 
@@ -139,19 +146,30 @@ def test_an_engine_failure_names_the_image_size_and_mode(ppocr, monkeypatch):
         raise RuntimeError("inside the engine")
 
     monkeypatch.setattr(ppocr.engine, "read_page", broken)
-    with pytest.raises(OCREngineError, match=r"ppocr failed on a 300x200 image \(page mode\): RuntimeError: inside"):
+    with pytest.raises(
+        OCREngineError, match=r"ppocr failed on a 300x200 image \(page mode\): RuntimeError: inside"
+    ):
         ppocr.read(Image.new("RGB", (300, 200), (3, 1, 4)), mode="page")
 
 
-
-def two_column_page(right_x: int = 395) -> tuple["Image.Image", list[str], list[str]]:
+def two_column_page(right_x: int = 395) -> tuple[Image.Image, list[str], list[str]]:
     """A two-column page (a narrow gutter by default), rows at the same heights in both columns."""
     from PIL import Image, ImageDraw
 
     from ocr_expert.draw import load_font
 
-    left = ["Revenue grew by twelve", "percent over the year", "and sales in Europe", "led the growth again"]
-    right = ["Costs fell for a third", "year running and the", "margin reached a new", "record for the group"]
+    left = [
+        "Revenue grew by twelve",
+        "percent over the year",
+        "and sales in Europe",
+        "led the growth again",
+    ]
+    right = [
+        "Costs fell for a third",
+        "year running and the",
+        "margin reached a new",
+        "record for the group",
+    ]
     font = load_font(24)
     image = Image.new("RGB", (right_x + 370, 260), "white")
     draw = ImageDraw.Draw(image)
@@ -168,7 +186,9 @@ def test_tesseract_keeps_its_own_layout_on_a_two_column_page(tesseract):
     result = tesseract.read(image, mode="page")
     direct = pytesseract.image_to_string(image, lang="eng", config="--oem 1 --psm 3")
     # the engine's own reading, line for line: never re-ordered by the project
-    assert [line.text for line in result.lines] == [" ".join(x.split()) for x in direct.splitlines() if x.strip()]
+    assert [line.text for line in result.lines] == [
+        " ".join(x.split()) for x in direct.splitlines() if x.strip()
+    ]
 
 
 def test_ppocr_reads_a_two_column_page_column_by_column(ppocr):
@@ -190,7 +210,9 @@ def test_english_and_arabic_lines_on_one_page_each_read_by_the_right_recogniser(
 
     english = render_lines(["Opening hours 9 to 5"], font_size=36)
     arabic = render_lines([ARABIC], font_size=36, rtl=True)
-    page = Image.new("RGB", (max(english.width, arabic.width), english.height + arabic.height), "white")
+    page = Image.new(
+        "RGB", (max(english.width, arabic.width), english.height + arabic.height), "white"
+    )
     page.paste(english, (0, 0))
     page.paste(arabic, (page.width - arabic.width, english.height))
     lines = [line.text for line in ppocr.read(page, mode="page").lines]
@@ -236,7 +258,9 @@ def test_ppocr_reads_a_small_photo_scaled_up_and_answers_in_its_own_pixels(ppocr
     assert result.text == "EXIT 12"
     (x0, y0, x1, y1) = result.lines[0].box
     assert 10 <= x0 < x1 <= 240 and 30 <= y0 < y1 <= 90  # where the text is in the 240x120 image
-    assert result.config["upscale_below"] == 480 and result.config["refine"]["engine"] == "tesseract"
+    assert (
+        result.config["upscale_below"] == 480 and result.config["refine"]["engine"] == "tesseract"
+    )
 
 
 def test_ppocr_without_its_second_reader_says_so_in_its_config():

@@ -33,11 +33,13 @@ def handful(tmp_path_factory):
     """Four words, two lines, a sign, and two pages whose layouts trip reading order."""
     labels = make_page_set(tmp_path_factory.mktemp("ci"), size="ci", seed=0)
     items = [i for i in bench.load_items(labels) if i.lang == "eng"]
-    pick = ([i for i in items if i.kind == "word"][:4] + [i for i in items if i.kind == "line"][2:4]
-            + [i for i in items if i.kind == "sign"][:1]
-            + [i for i in items if i.layout in ("form", "two_column")])
+    pick = (
+        [i for i in items if i.kind == "word"][:4]
+        + [i for i in items if i.kind == "line"][2:4]
+        + [i for i in items if i.kind == "sign"][:1]
+        + [i for i in items if i.layout in ("form", "two_column")]
+    )
     return bench.measure(pick, ["tesseract-eng"], sign_psms=False)
-
 
 
 @pytest.mark.parametrize("kind", ["word", "line", "page", "sign"])
@@ -48,7 +50,8 @@ def test_tesseract_through_the_project_is_no_worse_than_tesseract_alone(handful,
     assert row.cer_project is not None, row.note
     assert row.errors_project == 0
     assert row.no_worse(handful.tolerance), (
-        f"{kind}: project CER {row.cer_project:.3f} > direct {row.cer_direct:.3f} + {handful.tolerance}")
+        f"{kind}: project CER {row.cer_project:.3f} > direct {row.cer_direct:.3f} + {handful.tolerance}"
+    )
 
 
 def test_direct_tesseract_reads_the_crops_and_the_report_prints_every_row(handful, tmp_path):
@@ -64,7 +67,9 @@ def test_direct_tesseract_reads_the_crops_and_the_report_prints_every_row(handfu
 
 
 def test_an_option_the_engine_lacks_reads_as_not_available():
-    config = bench.EngineConfig("x", "tesseract", {"no_such_option": 1}, ("eng",), {"eng": "tesseract-eng"})
+    config = bench.EngineConfig(
+        "x", "tesseract", {"no_such_option": 1}, ("eng",), {"eng": "tesseract-eng"}
+    )
     expert, why = bench.build_expert(config)
     assert expert is None and "no_such_option" in why
 
@@ -73,7 +78,9 @@ def test_a_labels_file_without_kind_or_lang_is_measured_as_english(tmp_path):
     from conftest import render_lines
 
     render_lines(["OPEN DAILY"], font_size=30).save(tmp_path / "a.png")
-    (tmp_path / "labels.jsonl").write_text(json.dumps({"image": "a.png", "text": "OPEN DAILY"}) + "\n")
+    (tmp_path / "labels.jsonl").write_text(
+        json.dumps({"image": "a.png", "text": "OPEN DAILY"}) + "\n"
+    )
     items = bench.load_items(tmp_path / "labels.jsonl")
     assert [(i.kind, i.lang) for i in items] == [("line", "eng")]
     results = bench.measure(items, ["tesseract-eng"], sign_psms=False)

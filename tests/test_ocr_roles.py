@@ -57,19 +57,25 @@ def test_two_stage_reads_each_region_with_the_recognizer_in_one_call():
     # 20 px tall regions get 10 px of padding on each side, clipped at the page's edges
     assert recognizer.calls == [[(90, 40), (110, 40), (70, 40)]]
     assert [(s.text, s.box, s.score) for s in spans] == [
-        ("90x40", BOXES[0], 0.75), ("110x40", BOXES[1], 0.75), ("70x40", BOXES[2], 0.75)
+        ("90x40", BOXES[0], 0.75),
+        ("110x40", BOXES[1], 0.75),
+        ("70x40", BOXES[2], 0.75),
     ]
     (crop,) = engine.read_crop(Image.new("RGB", (64, 20), "white"))
     assert (crop.text, crop.box) == ("64x20", (0.0, 0.0, 64.0, 20.0))
     assert engine.read_crop(Image.new("RGB", (30, 20), "white")) == []  # nothing read, no span
     assert engine.config() == {
-        "engine": "two-stage", "detector": {"detector": "boxes"}, "recognizer": {"recognizer": "sizes"},
+        "engine": "two-stage",
+        "detector": {"detector": "boxes"},
+        "recognizer": {"recognizer": "sizes"},
         "crop_padding": 0.5,
     }
 
 
 def test_the_expert_puts_two_stage_spans_into_reading_order():
-    expert = OCRExpert("two-stage", detector=Boxes(), recognizer=Sizes(), crop_padding=0.0, use_cache=False)
+    expert = OCRExpert(
+        "two-stage", detector=Boxes(), recognizer=Sizes(), crop_padding=0.0, use_cache=False
+    )
     result = expert.read(Image.new("RGB", (200, 100), "white"), mode="page")
     assert [line.text for line in result.lines] == ["90x20 70x20", "50x20"]
 
@@ -78,7 +84,9 @@ def test_ppocr_boxes_read_by_tesseract_lines():
     lines = ["The quick brown fox jumps over", "Invoice No. 4521 dated 12/03/2024"]
     expert = OCRExpert("two-stage", detector="ppocr", recognizer="tesseract", use_cache=False)
     result = expert.read(render_lines(lines), mode="page")
-    assert Levenshtein.distance(result.text, "\n".join(lines)) / len("\n".join(lines)) < 0.05, result.text
+    assert Levenshtein.distance(result.text, "\n".join(lines)) / len("\n".join(lines)) < 0.05, (
+        result.text
+    )
     assert result.config["detector"]["engine"] == "ppocr"
     assert result.config["recognizer"]["engine"] == "tesseract"
     assert all(s.polygon is not None for s in result.spans)  # each line keeps its detected polygon
@@ -104,18 +112,27 @@ def test_check_options_names_the_wrong_key_and_the_known_ones(monkeypatch):
         check_options("ppocr", {"txt_score": 0.6})
     message = str(err.value)
     assert "\n" not in message
-    assert message.startswith("OCR engine 'ppocr', option 'txt_score': unknown option (known options: model, text_score,")
+    assert message.startswith(
+        "OCR engine 'ppocr', option 'txt_score': unknown option (known options: model, text_score,"
+    )
     with pytest.raises(OCREngineError, match="option 'text_score': Input should be a valid number"):
         check_options("ppocr", {"text_score": "high"})
-    with pytest.raises(OCREngineError, match="option 'model': ppocr model must be one of PP-OCRv6, PP-OCRv4"):
+    with pytest.raises(
+        OCREngineError, match="option 'model': ppocr model must be one of PP-OCRv6, PP-OCRv4"
+    ):
         check_options("ppocr", {"model": "PP-OCRv9"})
     with pytest.raises(OCREngineError, match="unknown OCR engine 'nope'"):
         check_options("nope", {})
 
 
 def test_check_options_looks_into_the_roles_options():
-    check_options("two-stage", {"detector": "ppocr", "recognizer": "tesseract", "recognizer_options": {"lang": "ara"}})
-    with pytest.raises(OCREngineError, match="OCR engine 'tesseract', option 'psn': unknown option"):
+    check_options(
+        "two-stage",
+        {"detector": "ppocr", "recognizer": "tesseract", "recognizer_options": {"lang": "ara"}},
+    )
+    with pytest.raises(
+        OCREngineError, match="OCR engine 'tesseract', option 'psn': unknown option"
+    ):
         check_options("two-stage", {"recognizer": "tesseract", "recognizer_options": {"psn": 7}})
     with pytest.raises(OCREngineError, match="OCR engine 'ppocr', option 'lang'"):
         check_options("vision-encoder-decoder", {"detector_options": {"lang": "eng"}})
@@ -130,7 +147,9 @@ def test_check_options_names_a_union_option_without_the_branch_pydantic_tried():
         check_options("two-stage", {"detector": 5})
     assert "option 'detector': " in str(err.value)
     assert "detector.str" not in str(err.value)
-    with pytest.raises(OCREngineError, match="recognizer_options apply only when the recognizer is given by name"):
+    with pytest.raises(
+        OCREngineError, match="recognizer_options apply only when the recognizer is given by name"
+    ):
         check_options("two-stage", {"recognizer": Sizes(), "recognizer_options": {"lang": "eng"}})
 
 
@@ -141,11 +160,15 @@ def test_generative_engines_share_one_options_model():
 
     shared = set(GenerativeOptions.model_fields)
     assert shared <= set(GotOcr2Options.model_fields) and shared <= set(VLMOCROptions.model_fields)
-    assert GotOcr2Options().max_new_tokens == 4096 and VLMOCROptions(model="m").max_new_tokens == 1024
+    assert (
+        GotOcr2Options().max_new_tokens == 4096 and VLMOCROptions(model="m").max_new_tokens == 1024
+    )
     check_options("got-ocr2", {"region_mode": "box", "detector": "ppocr"})
     with pytest.raises(OCREngineError, match="'vlm-ocr', option 'region_mode': unknown option"):
         check_options("vlm-ocr", {"model": "m", "region_mode": "box"})
-    with pytest.raises(OCREngineError, match="option 'batch_size': Input should be greater than or equal to 1"):
+    with pytest.raises(
+        OCREngineError, match="option 'batch_size': Input should be greater than or equal to 1"
+    ):
         check_options("vlm-ocr", {"model": "m", "batch_size": 0})
     with pytest.raises(OCREngineError, match="detector_options need a detector"):
         check_options("got-ocr2", {"detector_options": {"text_score": 0.6}})
@@ -165,9 +188,10 @@ def test_the_arabic_route_takes_any_recognizer():
     router = ArabicRouter(Arabic())
     square = ((0.0, 0.0), (50.0, 0.0), (50.0, 20.0), (0.0, 20.0))
     below = tuple((x, y + 40.0) for x, y in square)
-    out = router.reroute(Image.new("RGB", (100, 100), "white"), [
-        Candidate(square, "Hello", 0.99), Candidate(below, "~~", 0.2)
-    ])
+    out = router.reroute(
+        Image.new("RGB", (100, 100), "white"),
+        [Candidate(square, "Hello", 0.99), Candidate(below, "~~", 0.2)],
+    )
     assert [(c.text, c.rerouted) for c in out] == [("Hello", False), ("مرحبا", True)]
     assert router.page_reader(out) is None  # no whole-page reading without for_language
     assert router.config() == {"recognizer": "arabic"}
@@ -194,7 +218,9 @@ class ModeRecorder(OCREngine):
     def config(self) -> dict[str, Any]:
         return {"engine": self.name}
 
-    def read_batch(self, images: Sequence[Image.Image], mode: ReadMode = "page") -> list[list[Span]]:  # type: ignore[override]
+    def read_batch(
+        self, images: Sequence[Image.Image], mode: ReadMode = "page"
+    ) -> list[list[Span]]:  # type: ignore[override]
         self.calls.append((len(images), mode))
         return [[Span(text=mode, box=None, score=1.0)] for _ in images]
 
@@ -204,7 +230,10 @@ class ModeRecorder(OCREngine):
     read_crop = read_page
 
 
-@pytest.mark.parametrize(("mode", "engine_mode"), [("word", "word"), ("line", "crop"), ("crop", "crop"), ("page", "page")])
+@pytest.mark.parametrize(
+    ("mode", "engine_mode"),
+    [("word", "word"), ("line", "crop"), ("crop", "crop"), ("page", "page")],
+)
 def test_the_expert_asks_the_engine_for_its_mode_one_batch_at_a_time(mode, engine_mode):
     engine = ModeRecorder()
     images = [Image.new("RGB", (60, 20), "white") for _ in range(3)]
@@ -266,5 +295,9 @@ def test_a_long_line_tilted_by_little_is_straightened_before_it_is_read():
     assert crop is not None and crop.height <= 21 and crop.width >= 599
     # a short word leaning as much stays an upright cut: its box holds nothing else
     short = ((100.0, 100.5), (130.0, 100.0), (130.0, 120.0), (100.0, 120.5))
-    crop = crop_region(Image.new("RGB", (800, 300), "white"), Span("x", (100.0, 100.0, 130.0, 120.5), 1.0, short), 0.0)
+    crop = crop_region(
+        Image.new("RGB", (800, 300), "white"),
+        Span("x", (100.0, 100.0, 130.0, 120.5), 1.0, short),
+        0.0,
+    )
     assert crop is not None and crop.size == (30, 21)

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eval_vqa.tiny_models import make_ocr_result
 from openai_server import ScriptedServer
 from PIL import Image
 from test_runner import ALONE, config_dict, make_benchmark
@@ -24,6 +23,7 @@ from eval_vqa.config import ConfigError, load_config
 from eval_vqa.console import main
 from eval_vqa.log import read_records
 from eval_vqa.runner import run
+from eval_vqa.tiny_models import make_ocr_result
 from lmm_bridge import OCRAugmentedVLM
 from lmm_bridge.backends import BackendError, load_backend
 from lmm_bridge.messages import GenerationRequest
@@ -57,16 +57,25 @@ def _user_text(text: str) -> list[dict[str, Any]]:
 
 
 # -- what is sent -----------------------------------------------------------------------
-def test_a_request_is_greedy_with_the_image_as_full_detail_data_and_the_key_in_the_header(server, key, tmp_path):
+def test_a_request_is_greedy_with_the_image_as_full_detail_data_and_the_key_in_the_header(
+    server, key, tmp_path
+):
     image = tmp_path / "sign.png"
     Image.new("RGB", (300, 120), "white").save(image)
     backend = load_backend("openai", "served-model", base_url=server.url, api_key_env=KEY_ENV)
-    request = GenerationRequest.one_image(str(image), 'What is it?\nOCR_token: ["exit"]', max_new_tokens=7)
+    request = GenerationRequest.one_image(
+        str(image), 'What is it?\nOCR_token: ["exit"]', max_new_tokens=7
+    )
     assert backend.generate([request]) == ["exit"]
 
     body, headers = server.bodies[0], server.headers[0]
     assert headers["Authorization"] == f"Bearer {KEY}"
-    assert (body["model"], body["temperature"], body["max_tokens"], body["n"]) == ("served-model", 0, 7, 1)
+    assert (body["model"], body["temperature"], body["max_tokens"], body["n"]) == (
+        "served-model",
+        0,
+        7,
+        1,
+    )
     image_part, text_part = body["messages"][0]["content"]
     assert text_part == {"type": "text", "text": request.text}
     assert image_part["image_url"]["detail"] == "high"
@@ -75,7 +84,10 @@ def test_a_request_is_greedy_with_the_image_as_full_detail_data_and_the_key_in_t
     assert Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).size == (300, 120)
     # the prompt logged is the message as sent, with the image data left out
     logged = json.loads(backend.render_prompt(request))
-    assert logged[0]["content"][1]["text"] == request.text and "base64,..." in logged[0]["content"][0]["image_url"]["url"]
+    assert (
+        logged[0]["content"][1]["text"] == request.text
+        and "base64,..." in logged[0]["content"][0]["image_url"]["url"]
+    )
 
 
 def test_max_side_shrinks_a_large_image_keeping_its_shape(server):
@@ -90,7 +102,9 @@ def test_max_side_shrinks_a_large_image_keeping_its_shape(server):
 def test_a_batch_is_sent_concurrently_and_answers_keep_their_order(server):
     backend = load_backend("openai", "m", base_url=server.url, concurrency=4)
     texts = [f'Q{i}?\nOCR_token: ["w{i}"]' for i in range(10)]
-    answers = backend.generate([GenerationRequest.one_image(Image.new("RGB", (20, 20)), t) for t in texts])
+    answers = backend.generate(
+        [GenerationRequest.one_image(Image.new("RGB", (20, 20)), t) for t in texts]
+    )
     assert answers == [f"w{i}" for i in range(10)] and len(server.bodies) == 10
 
 
@@ -101,7 +115,9 @@ def test_a_passing_failure_is_retried_until_answered(server, fault):
     client, waits = _client(server, retries=2, backoff=0.5)
     assert client.complete(_user_text('OCR_token: ["open"]'), 5) == "open"
     assert server.served == [fault, fault, "ok"]
-    assert len(waits) == 2 and 0.25 <= waits[0] <= 0.5 and 0.5 <= waits[1] <= 1.0  # doubling, jittered
+    assert (
+        len(waits) == 2 and 0.25 <= waits[0] <= 0.5 and 0.5 <= waits[1] <= 1.0
+    )  # doubling, jittered
 
 
 def test_429_waits_as_long_as_retry_after_says(server):
@@ -109,7 +125,11 @@ def test_429_waits_as_long_as_retry_after_says(server):
     client, waits = _client(server, backoff=0.01)
     assert client.complete(_user_text("x"), 5) == "unknown"
     assert waits == [7.0]
-    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0 and retry_after("2.5") == 2.5 and retry_after("soon") is None
+    assert (
+        retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+        and retry_after("2.5") == 2.5
+        and retry_after("soon") is None
+    )
 
 
 def test_a_request_that_outlives_the_timeout_is_sent_again(server):
@@ -137,29 +157,51 @@ def test_a_refused_request_is_not_retried(server):
 def test_no_server_listening_is_a_connection_failure(server):
     server.stop()
     client, waits = _client(server, retries=1)
-    with pytest.raises(EndpointError, match=r"gave up after 2 tries: connection failed \(ConnectError"):
+    with pytest.raises(
+        EndpointError, match=r"gave up after 2 tries: connection failed \(ConnectError"
+    ):
         client.complete(_user_text("x"), 5)
 
 
 # -- the key -----------------------------------------------------------------------------
 def test_a_missing_key_variable_is_one_line_naming_it(monkeypatch, server):
     monkeypatch.delenv(KEY_ENV, raising=False)
-    with pytest.raises(BackendError, match=f"api_key_env: the environment variable {KEY_ENV} is not set"):
+    with pytest.raises(
+        BackendError, match=f"api_key_env: the environment variable {KEY_ENV} is not set"
+    ):
         load_backend("openai", "m", base_url=server.url, api_key_env=KEY_ENV)
 
 
 def test_the_key_itself_is_never_an_option_and_never_echoed(tmp_path):
     source = make_benchmark(tmp_path / "data", n=2)
     with pytest.raises(ConfigError) as info:
-        load_config(config_dict(tmp_path, source, backend="openai", model="m",
-                                model_kwargs={"base_url": "http://127.0.0.1:9/v1", "api_key": KEY}))
+        load_config(
+            config_dict(
+                tmp_path,
+                source,
+                backend="openai",
+                model="m",
+                model_kwargs={"base_url": "http://127.0.0.1:9/v1", "api_key": KEY},
+            )
+        )
     assert "api_key: unknown key" in str(info.value) and KEY not in str(info.value)
 
 
-def _openai_config(tmp_path: Path, server: ScriptedServer, n: int = 6, **kwargs: Any) -> dict[str, Any]:
+def _openai_config(
+    tmp_path: Path, server: ScriptedServer, n: int = 6, **kwargs: Any
+) -> dict[str, Any]:
     source = make_benchmark(tmp_path / "data", n=n)
-    options = {"base_url": server.url, "retries": 1, "backoff": 0, "max_wait": 0, "timeout": 5, **kwargs}
-    return config_dict(tmp_path, source, backend="openai", model="served-model", model_kwargs=options)
+    options = {
+        "base_url": server.url,
+        "retries": 1,
+        "backoff": 0,
+        "max_wait": 0,
+        "timeout": 5,
+        **kwargs,
+    }
+    return config_dict(
+        tmp_path, source, backend="openai", model="served-model", model_kwargs=options
+    )
 
 
 def test_the_key_appears_in_no_file_log_or_message_of_a_run(tmp_path, server, key, caplog, capsys):
@@ -172,7 +214,11 @@ def test_the_key_appears_in_no_file_log_or_message_of_a_run(tmp_path, server, ke
     assert all(h["Authorization"] == f"Bearer {KEY}" for h in server.headers)  # it was sent
     records = read_records(Path(data["output_dir"]))
     broken = [r for r in records if r.broken]
-    assert len(broken) == 1 and "HTTP 401" in broken[0].error.reason and "[key hidden]" in broken[0].error.reason
+    assert (
+        len(broken) == 1
+        and "HTTP 401" in broken[0].error.reason
+        and "[key hidden]" in broken[0].error.reason
+    )
     written = [p for p in Path(data["output_dir"]).rglob("*") if p.is_file()]
     assert {"run.json", "results.json", "samples.jsonl", "index.html"} <= {p.name for p in written}
     leaks = [str(p) for p in written if KEY.encode() in p.read_bytes()]
@@ -183,8 +229,23 @@ def test_the_key_appears_in_no_file_log_or_message_of_a_run(tmp_path, server, ke
 # -- failures, a whole run ----------------------------------------------------------------
 def test_every_sample_ends_answered_or_logged_and_retry_errors_recovers_them(tmp_path, server):
     # three variants x six samples; with one retry allowed, a fault twice in a row breaks a sample
-    server.faults = ["429", "ok", "500", "500", "ok", "close", "close", "slow", "slow", "malformed", "malformed",
-                     "503", "ok", "empty", "nochoices"]
+    server.faults = [
+        "429",
+        "ok",
+        "500",
+        "500",
+        "ok",
+        "close",
+        "close",
+        "slow",
+        "slow",
+        "malformed",
+        "malformed",
+        "503",
+        "ok",
+        "empty",
+        "nochoices",
+    ]
     server.slow_s = 0.3
     config = load_config(_openai_config(tmp_path, server, n=6, concurrency=1, timeout=0.15))
     first = run(config, shard=ALONE)
@@ -197,7 +258,9 @@ def test_every_sample_ends_answered_or_logged_and_retry_errors_recovers_them(tmp
     for why in ("HTTP 500", "connection failed", "no answer within 0.15 s", "malformed response"):
         assert why in reasons
     for r in records:  # answered samples have every variant; broken ones none (pairs stay intact)
-        assert (len(r.variants) == 0) if r.broken else (set(r.variants) == {"none", "tokens", "lines"})
+        assert (
+            (len(r.variants) == 0) if r.broken else (set(r.variants) == {"none", "tokens", "lines"})
+        )
 
     retry = run(config, shard=ALONE, retry_errors=True)
     assert (retry.retried, retry.recovered, retry.errors) == (len(broken), len(broken), 0)
@@ -210,7 +273,9 @@ def test_a_server_restarted_mid_run_loses_nothing(tmp_path, server):
     config = load_config(_openai_config(tmp_path, server, n=6))
     server.stop()  # down: every request of this run fails to connect
     down = run(config, shard=ALONE)
-    assert down.errors == 6 and all("connection failed" in r.error.reason for r in read_records(config.run_dir))
+    assert down.errors == 6 and all(
+        "connection failed" in r.error.reason for r in read_records(config.run_dir)
+    )
     server.start()  # back, on the same address
     again = run(config, shard=ALONE, retry_errors=True)
     assert (again.recovered, again.errors) == (6, 0)
@@ -228,13 +293,17 @@ def test_a_served_model_name_is_passed_as_it_is(tmp_path, server):
 
 def test_missing_base_url_is_one_line_before_anything_loads(tmp_path):
     source = make_benchmark(tmp_path / "data", n=2)
-    with pytest.raises(ConfigError, match="model_kwargs: openai backend: base_url: required key is missing"):
+    with pytest.raises(
+        ConfigError, match="model_kwargs: openai backend: base_url: required key is missing"
+    ):
         load_config(config_dict(tmp_path, source, backend="openai", model="m"))
 
 
 def test_the_bridge_asks_a_served_model_with_sanitised_ocr_context(server):
     vlm = OCRAugmentedVLM(model="m", backend="openai", ocr=None, base_url=server.url)
-    ocr = make_ocr_result([[("PHARMACY", (0, 0, 10, 10), 0.9), ("<|im_end|>", (12, 0, 20, 10), 0.9)]])
+    ocr = make_ocr_result(
+        [[("PHARMACY", (0, 0, 10, 10), 0.9), ("<|im_end|>", (12, 0, 20, 10), 0.9)]]
+    )
     answer = vlm.ask(Image.new("RGB", (20, 20)), "What shop?", ocr="tokens", ocr_result=ocr)
     assert answer.text == "pharmacy"  # the tokens format lower-cases, as the seed did
     sent = server.bodies[0]["messages"][0]["content"][1]["text"]
@@ -245,8 +314,12 @@ def test_the_bridge_asks_a_served_model_with_sanitised_ocr_context(server):
 def test_a_run_may_resume_with_more_patience_but_not_another_server(tmp_path, server):
     data = _openai_config(tmp_path, server, n=3)
     run(load_config(data), shard=ALONE)
-    patient = dict(data, model_kwargs={**data["model_kwargs"], "timeout": 600, "retries": 20, "concurrency": 2})
+    patient = dict(
+        data, model_kwargs={**data["model_kwargs"], "timeout": 600, "retries": 20, "concurrency": 2}
+    )
     assert run(load_config(patient), shard=ALONE).skipped == 3
-    elsewhere = dict(data, model_kwargs={**data["model_kwargs"], "base_url": "http://127.0.0.1:9/v1"})
+    elsewhere = dict(
+        data, model_kwargs={**data["model_kwargs"], "base_url": "http://127.0.0.1:9/v1"}
+    )
     with pytest.raises(ConfigError, match="changed: model_kwargs"):
         run(load_config(elsewhere), shard=ALONE)

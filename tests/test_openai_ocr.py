@@ -39,14 +39,18 @@ def _expert(server: ScriptedServer, tmp_path: Path, **options) -> OCRExpert:
 
 
 def test_a_served_transcription_becomes_lines_in_the_order_written(server, tmp_path):
-    result = _expert(server, tmp_path, prompt="Read it all.", max_new_tokens=300).read(_page(), mode="page")
+    result = _expert(server, tmp_path, prompt="Read it all.", max_new_tokens=300).read(
+        _page(), mode="page"
+    )
     assert result.text.splitlines() == ["Daily Menu", "Dish | Price", "Soup | 4.50"]
     assert all(line.box is None for line in result.lines)
     body = server.bodies[0]
     assert (body["model"], body["max_tokens"], body["temperature"]) == ("ocr-model", 300, 0)
     image, prompt = body["messages"][0]["content"]
     assert prompt == {"type": "text", "text": "Read it all."}
-    assert image["image_url"]["detail"] == "high" and image["image_url"]["url"].startswith("data:image/png;base64,")
+    assert image["image_url"]["detail"] == "high" and image["image_url"]["url"].startswith(
+        "data:image/png;base64,"
+    )
 
 
 def test_a_crop_read_as_one_line_gets_the_whole_crop_as_its_box(tmp_path):
@@ -62,7 +66,9 @@ def test_results_are_cached_by_address_and_model_never_by_the_key(server, tmp_pa
     assert (config["base_url"], config["model"]) == (server.url, "ocr-model")
     assert KEY not in json.dumps(config) and "api_key_env" not in config and "timeout" not in config
     first = expert.read(_page())
-    assert expert.read(_page()).text == first.text and len(server.bodies) == 1  # the second from the cache
+    assert (
+        expert.read(_page()).text == first.text and len(server.bodies) == 1
+    )  # the second from the cache
     other_model = _expert(server, tmp_path, model="another-ocr-model")
     other_model.read(_page())
     assert len(server.bodies) == 2  # another model is another entry
@@ -70,7 +76,9 @@ def test_results_are_cached_by_address_and_model_never_by_the_key(server, tmp_pa
     assert entries and not any(KEY.encode() in p.read_bytes() for p in entries)
 
 
-def test_a_cache_filled_in_one_environment_is_read_in_another_with_the_server_gone(server, tmp_path):
+def test_a_cache_filled_in_one_environment_is_read_in_another_with_the_server_gone(
+    server, tmp_path
+):
     pages = tmp_path / "pages"
     pages.mkdir()
     for i in range(3):
@@ -78,26 +86,38 @@ def test_a_cache_filled_in_one_environment_is_read_in_another_with_the_server_go
     filled = _expert(server, tmp_path).read_many(sorted(pages.iterdir()))
     assert len(server.bodies) == 3
     server.stop()  # the evaluation's environment cannot reach the OCR server at all
-    script = ("import sys; from ocr_expert import OCRExpert; "
-              f"e = OCRExpert('openai-ocr', cache_dir=sys.argv[1], base_url={server.url!r}, model='ocr-model', retries=0); "
-              "rs = e.read_many(sorted(__import__('pathlib').Path(sys.argv[2]).iterdir())); "
-              "print(e.stats['hits'], '|'.join(r.text for r in rs))")
+    script = (
+        "import sys; from ocr_expert import OCRExpert; "
+        f"e = OCRExpert('openai-ocr', cache_dir=sys.argv[1], base_url={server.url!r}, model='ocr-model', retries=0); "
+        "rs = e.read_many(sorted(__import__('pathlib').Path(sys.argv[2]).iterdir())); "
+        "print(e.stats['hits'], '|'.join(r.text for r in rs))"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("OCRVQA")}
-    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "cache"), str(pages)], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "cache"), str(pages)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     hits, texts = out.stdout.strip().split(" ", 1)
     assert int(hits) == 3 and texts == "|".join(r.text for r in filled)
 
 
-def test_an_image_the_server_fails_on_fails_alone_and_the_others_are_not_sent_twice(server, tmp_path):
+def test_an_image_the_server_fails_on_fails_alone_and_the_others_are_not_sent_twice(
+    server, tmp_path
+):
     # one retry allowed: the second page's two tries fail in the batch, and again when read alone
     server.faults = ["ok", "503", "503", "ok", "503", "503"]
     expert = _expert(server, tmp_path, retries=1, concurrency=1, batch_size=3)
     results = expert.read_many([_page(0), _page(1), _page(2)])
     assert isinstance(results[1], OCREngineError) and "HTTP 503" in str(results[1])
     assert results[0].text == results[2].text == "Daily Menu\nDish | Price\nSoup | 4.50"
-    assert len(server.bodies) == 6  # the batch (4 tries), then the second page alone (2): none again
+    assert (
+        len(server.bodies) == 6
+    )  # the batch (4 tries), then the second page alone (2): none again
 
 
 def test_options_are_checked_in_one_line_before_any_request():
@@ -106,4 +126,6 @@ def test_options_are_checked_in_one_line_before_any_request():
     with pytest.raises(OCREngineError, match="option 'base_url': base_url must start with http"):
         check_options("openai-ocr", {"base_url": "127.0.0.1:9", "model": "m"})
     with pytest.raises(OCREngineError, match="option 'api_key': unknown option"):
-        check_options("openai-ocr", {"base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key": KEY})
+        check_options(
+            "openai-ocr", {"base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key": KEY}
+        )

@@ -8,7 +8,14 @@ from ocr_expert.engines.script_route import Candidate
 from ocr_expert.types import Span
 
 
-def line(text: str, y: float, x0: float = 10, x1: float = 600, score: float = 0.95, rerouted: bool = False) -> Candidate:
+def line(
+    text: str,
+    y: float,
+    x0: float = 10,
+    x1: float = 600,
+    score: float = 0.95,
+    rerouted: bool = False,
+) -> Candidate:
     return Candidate(((x0, y), (x1, y), (x1, y + 30), (x0, y + 30)), text, score, rerouted=rerouted)
 
 
@@ -24,27 +31,45 @@ def page(lines: list[list[tuple[str, float, float, float]]]) -> PageLayout:
 
 
 def test_confident_words_that_cover_an_unsure_line_replace_its_reading():
-    second = page([[("Title", 12, 101, 0.96), ("VII,", 90, 100, 0.95), ("as", 150, 100, 0.97),
-                    ("amended", 190, 99, 0.96)]])
+    second = page(
+        [
+            [
+                ("Title", 12, 101, 0.96),
+                ("VII,", 90, 100, 0.95),
+                ("as", 150, 100, 0.97),
+                ("amended", 190, 99, 0.96),
+            ]
+        ]
+    )
     fused = fuse_page([line("Tit1e V1l, as amended", 100, score=0.7)], second)
     assert [(c.text, round(c.score, 2)) for c in fused] == [("Title VII, as amended", 0.96)]
     # a line the detector's recogniser read surely keeps its reading
-    assert fuse_page([line("Title VII, as arnended", 100, score=0.97)], second)[0].text == "Title VII, as arnended"
+    assert (
+        fuse_page([line("Title VII, as arnended", 100, score=0.97)], second)[0].text
+        == "Title VII, as arnended"
+    )
 
 
 def test_an_unsure_or_partial_second_reading_leaves_the_line_alone():
     unsure = page([[("Title", 12, 100, 0.6), ("VII", 90, 100, 0.7)]])
     assert fuse_page([line("Title VII", 100, score=0.7)], unsure)[0].text == "Title VII"
     partial = page([[("Title", 12, 100, 0.97)]])  # the rest of the line not found
-    assert fuse_page([line("Title VII, as amended", 100, score=0.7)], partial)[0].text == "Title VII, as amended"
+    assert (
+        fuse_page([line("Title VII, as amended", 100, score=0.7)], partial)[0].text
+        == "Title VII, as amended"
+    )
 
 
 def test_a_confident_line_the_detector_missed_is_added_and_specks_are_not():
-    second = page([[("first", 12, 100, 0.95), ("line", 90, 100, 0.95)],
-                   [("Empire", 12, 150, 0.96), ("have", 100, 150, 0.93), ("reached", 170, 150, 0.95)],
-                   [("~", 300, 400, 0.95)],
-                   [("noise", 12, 500, 0.4)],
-                   [("twice", 300, 112, 0.97)]])  # off the line's centre but inside its box
+    second = page(
+        [
+            [("first", 12, 100, 0.95), ("line", 90, 100, 0.95)],
+            [("Empire", 12, 150, 0.96), ("have", 100, 150, 0.93), ("reached", 170, 150, 0.95)],
+            [("~", 300, 400, 0.95)],
+            [("noise", 12, 500, 0.4)],
+            [("twice", 300, 112, 0.97)],
+        ]
+    )  # off the line's centre but inside its box
     fused = fuse_page([line("first line", 100)], second)
     assert [c.text for c in fused] == ["first line", "Empire have reached"]
     x0, y0 = fused[1].polygon[0]

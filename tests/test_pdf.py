@@ -25,7 +25,13 @@ class PageSize(OCREngine):
         return {"engine": self.name}
 
     def read_page(self, image: Image.Image) -> list[Span]:
-        return [Span(text=f"{image.width}x{image.height}", box=(0, 0, image.width, image.height), score=1.0)]
+        return [
+            Span(
+                text=f"{image.width}x{image.height}",
+                box=(0, 0, image.width, image.height),
+                score=1.0,
+            )
+        ]
 
     read_crop = read_page
 
@@ -98,7 +104,9 @@ def test_ocr_command_reads_a_pdf_page_by_page(tmp_path, capsys):
         pages.append(image)
     pdf = tmp_path / "two.pdf"
     pages[0].save(pdf, save_all=True, append_images=pages[1:], resolution=100)
-    code = main(["ocr", str(pdf), "--pages", "2", "--dpi", "100", "--engine", "tesseract", "--no-cache"])
+    code = main(
+        ["ocr", str(pdf), "--pages", "2", "--dpi", "100", "--engine", "tesseract", "--no-cache"]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert f"== {pdf} page 2 (tesseract" in out and "Station Road" in out and "Harbour" not in out

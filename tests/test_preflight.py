@@ -38,8 +38,16 @@ def refused(tmp_path: Path, source: Path | str, **changes: Any) -> str:
     """The one-line refusal of a run on ``source``; the model was never loaded."""
     CountedBackend.loads = 0
     bench = {"name": "mini_scene", "source": str(source), **changes.pop("bench", {})}
-    cfg = load_config(config_dict(tmp_path, Path(source), backend="test-counted",
-                                  benchmarks=[bench], plugins=["test_preflight"], **changes))
+    cfg = load_config(
+        config_dict(
+            tmp_path,
+            Path(source),
+            backend="test-counted",
+            benchmarks=[bench],
+            plugins=["test_preflight"],
+            **changes,
+        )
+    )
     with pytest.raises(DataLoadError) as err:
         run(cfg, shard=ALONE)
     assert CountedBackend.loads == 0
@@ -50,7 +58,9 @@ def refused(tmp_path: Path, source: Path | str, **changes: Any) -> str:
 
 def rewrite(source: Path, **changes: Any) -> None:
     rows = [dict(json.loads(line), **changes) for line in source.read_text().splitlines()]
-    source.write_text("".join(json.dumps({k: v for k, v in r.items() if v is not None}) + "\n" for r in rows))
+    source.write_text(
+        "".join(json.dumps({k: v for k, v in r.items() if v is not None}) + "\n" for r in rows)
+    )
 
 
 def test_a_missing_source_is_refused_before_the_model_loads(tmp_path):
@@ -62,8 +72,11 @@ def test_a_missing_source_is_refused_before_the_model_loads(tmp_path):
 def test_columns_that_do_not_map_are_named(tmp_path):
     source = make_benchmark(tmp_path / "data", n=3)
     rows = [json.loads(line) for line in source.read_text().splitlines()]
-    source.write_text("".join(json.dumps({"prompt_text": r["question"], "image": r["image"]}) + "\n"
-                              for r in rows))
+    source.write_text(
+        "".join(
+            json.dumps({"prompt_text": r["question"], "image": r["image"]}) + "\n" for r in rows
+        )
+    )
     message = refused(tmp_path, source)
     assert "no column for question" in message and "prompt_text" in message
 
@@ -83,7 +96,9 @@ def test_dataset_ocr_engine_needs_tokens_in_the_source(tmp_path):
     assert "ocr.engine=dataset" in message and "no ocr_tokens column" in message
     assert "ocr.engine=ppocr" in message
     # without an OCR variant the engine is never asked: the run goes ahead
-    cfg = load_config(config_dict(tmp_path, source, variants=["none"], output_dir=str(tmp_path / "b")))
+    cfg = load_config(
+        config_dict(tmp_path, source, variants=["none"], output_dir=str(tmp_path / "b"))
+    )
     assert run(cfg, shard=ALONE).written == 3
 
 
@@ -107,9 +122,19 @@ def test_the_cli_prints_one_line_and_exits_2(tmp_path, capsys):
 
     source = make_benchmark(tmp_path / "data", n=3)
     rewrite(source, ocr_tokens=None)
-    code = main(["eval", "smoke", "model=echo", "backend=test-counted", "plugins=[test_preflight]",
-                 f"benchmarks=[{{name: mini_scene, source: {source}}}]", "ocr.engine=dataset",
-                 f"output_dir={tmp_path / 'run'}", "progress=false"])
+    code = main(
+        [
+            "eval",
+            "smoke",
+            "model=echo",
+            "backend=test-counted",
+            "plugins=[test_preflight]",
+            f"benchmarks=[{{name: mini_scene, source: {source}}}]",
+            "ocr.engine=dataset",
+            f"output_dir={tmp_path / 'run'}",
+            "progress=false",
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
     assert err.startswith("ocrvqa eval: benchmark 'mini_scene'") and "ocr_tokens" in err

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eval_vqa.tiny_models import cached_model, render_text_image
 
 from eval_vqa.config import ConfigError, load_config
 from eval_vqa.runner import run
 from eval_vqa.sharding import Shard
+from eval_vqa.tiny_models import cached_model, render_text_image
 from lmm_bridge import OCRAugmentedVLM
 from lmm_bridge.profiles import PROFILES, resolve_profile
 
@@ -48,13 +48,24 @@ def benchmark(folder: Path) -> tuple[Path, list[dict[str, Any]]]:
     """Three rendered images of different sizes and question lengths (so the batch pads)."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
-    for i, (word, question) in enumerate([("HELLO", "What is it?"),
-                                          ("COFFEE", "What does the sign above the door say?"),
-                                          ("TAXI", "Which word?")]):
+    for i, (word, question) in enumerate(
+        [
+            ("HELLO", "What is it?"),
+            ("COFFEE", "What does the sign above the door say?"),
+            ("TAXI", "Which word?"),
+        ]
+    ):
         path = folder / f"img_{i}.png"
         render_text_image([word], str(path), size=(240 + 40 * i, 120))
-        rows.append({"question_id": f"q{i}", "image": str(path), "question": question,
-                     "answers": [word.lower()] * 10, "ocr_tokens": [word, "OPEN"]})
+        rows.append(
+            {
+                "question_id": f"q{i}",
+                "image": str(path),
+                "question": question,
+                "answers": [word.lower()] * 10,
+                "ocr_tokens": [word, "OPEN"],
+            }
+        )
     source = folder / "val.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return source, rows
@@ -62,11 +73,21 @@ def benchmark(folder: Path) -> tuple[Path, list[dict[str, Any]]]:
 
 def config(tmp_path: Path, model: str, source: Path, **changes: Any) -> Any:
     data = {
-        "name": "p", "model": model, "benchmarks": [{"name": "textvqa", "source": str(source)}],
-        "variants": ["none", "tokens"], "ocr": {"engine": "dataset", "use_cache": False},
-        "batch_size": 3, "output_dir": str(tmp_path / "run"), "progress": False,
-        "report": {"bootstrap_samples": 100, "permutation_samples": 100, "html_samples": 0,
-                   "chart": False, "html": False},
+        "name": "p",
+        "model": model,
+        "benchmarks": [{"name": "textvqa", "source": str(source)}],
+        "variants": ["none", "tokens"],
+        "ocr": {"engine": "dataset", "use_cache": False},
+        "batch_size": 3,
+        "output_dir": str(tmp_path / "run"),
+        "progress": False,
+        "report": {
+            "bootstrap_samples": 100,
+            "permutation_samples": 100,
+            "html_samples": 0,
+            "chart": False,
+            "html": False,
+        },
     }
     data.update(changes)
     return load_config(data)
@@ -78,9 +99,13 @@ def recorded_generate_inputs(vlm: OCRAugmentedVLM) -> list[dict[str, Any]]:
     real = vlm.backend.model.generate
 
     def spy(*args: Any, **kwargs: Any) -> Any:
-        calls.append({"input_ids": kwargs["input_ids"].tolist(),
-                      "attention_mask": kwargs["attention_mask"].tolist(),
-                      "pad_token_id": kwargs["pad_token_id"]})
+        calls.append(
+            {
+                "input_ids": kwargs["input_ids"].tolist(),
+                "attention_mask": kwargs["attention_mask"].tolist(),
+                "pad_token_id": kwargs["pad_token_id"],
+            }
+        )
         return real(*args, **kwargs)
 
     vlm.backend.model.generate = spy
@@ -95,7 +120,9 @@ def test_qwen_vl_chat_baseline_is_the_official_eval_mm_input(tmp_path, qwen_mode
     run(cfg, shard=ALONE, vlm=vlm)
 
     official = [official_item(r) for r in rows]
-    records = [json.loads(line) for line in (cfg.run_dir / "samples.jsonl").read_text().splitlines()]
+    records = [
+        json.loads(line) for line in (cfg.run_dir / "samples.jsonl").read_text().splitlines()
+    ]
     assert [r["variants"]["none"]["prompt"] for r in records] == official
     expected = official_batch(vlm.backend.tokenizer, official)
     assert len(calls) == 1  # one padded batch of three, as the official loader makes it
@@ -112,7 +139,9 @@ def test_qwen_vl_chat_ocr_prompt_puts_the_tokens_after_the_question(tmp_path, qw
     cfg = config(tmp_path, qwen_model, source)
     vlm = OCRAugmentedVLM(model=qwen_model, ocr=None, variants=["none", "tokens"], batch_size=3)
     run(cfg, shard=ALONE, vlm=vlm)
-    records = [json.loads(line) for line in (cfg.run_dir / "samples.jsonl").read_text().splitlines()]
+    records = [
+        json.loads(line) for line in (cfg.run_dir / "samples.jsonl").read_text().splitlines()
+    ]
     for row, rec in zip(rows, records):
         word = row["ocr_tokens"][0].lower()
         with_ocr = {**row, "question": f'{row["question"]}\nOCR_token: ["{word}", "open"]'}
@@ -126,7 +155,8 @@ def test_a_chosen_profile_overrides_the_model_family(tmp_path, qwen_model):
     run(cfg, shard=ALONE, vlm=vlm)
     first = json.loads((cfg.run_dir / "samples.jsonl").read_text().splitlines()[0])
     assert first["variants"]["none"]["prompt"] == official_item(
-        {**rows[0], "question": f"{rows[0]['question']}\n{SHORT}"})
+        {**rows[0], "question": f"{rows[0]['question']}\n{SHORT}"}
+    )
     results = json.loads((cfg.run_dir / "results.json").read_text())
     assert results["run"]["prompt_profile"]["name"] == "short-answer"
 
@@ -135,18 +165,27 @@ def test_llava_style_backends_get_the_short_answer_instruction(tmp_path):
     source, rows = benchmark(tmp_path / "data")
     cfg = config(tmp_path, "echo", source, backend="test-echo", plugins=["test_runner"])
     run(cfg, shard=ALONE)
-    records = [json.loads(line) for line in (cfg.run_dir / "samples.jsonl").read_text().splitlines()]
+    records = [
+        json.loads(line) for line in (cfg.run_dir / "samples.jsonl").read_text().splitlines()
+    ]
     assert records[0]["variants"]["none"]["prompt"] == f"{rows[0]['question']}\n{SHORT}"
     assert records[0]["variants"]["tokens"]["prompt"] == (
-        f'{rows[0]["question"]}\nOCR_token: ["hello", "open"]\n{SHORT}')
+        f'{rows[0]["question"]}\nOCR_token: ["hello", "open"]\n{SHORT}'
+    )
     results = json.loads((cfg.run_dir / "results.json").read_text())
     assert results["run"]["prompt_profile"]["name"] == "short-answer"
 
 
 def test_a_benchmark_instruction_wins_and_an_empty_one_removes_it(tmp_path):
     source, rows = benchmark(tmp_path / "data")
-    cfg = config(tmp_path, "echo", source, backend="test-echo", plugins=["test_runner"],
-                 benchmarks=[{"name": "textvqa", "source": str(source), "instruction": ""}])
+    cfg = config(
+        tmp_path,
+        "echo",
+        source,
+        backend="test-echo",
+        plugins=["test_runner"],
+        benchmarks=[{"name": "textvqa", "source": str(source), "instruction": ""}],
+    )
     run(cfg, shard=ALONE)
     first = json.loads((cfg.run_dir / "samples.jsonl").read_text().splitlines()[0])
     assert first["variants"]["none"]["prompt"] == rows[0]["question"]

@@ -23,7 +23,9 @@ def _reader(seconds: float, started: list[int]):
 
 def test_slow_generation_lets_ocr_run_further_ahead():
     started: list[int] = []
-    stream = read_ahead(range(200), _reader(0.002, started), workers=1, window=4, batch_size=4, max_window=64)
+    stream = read_ahead(
+        range(200), _reader(0.002, started), workers=1, window=4, batch_size=4, max_window=64
+    )
     in_flight = []
     order = []
     for batch in batched(stream, 4):

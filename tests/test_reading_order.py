@@ -16,7 +16,11 @@ def texts(spans: list[Span]) -> list[str]:
 
 
 def test_words_on_a_line_join_left_to_right_whatever_their_input_order():
-    spans = [span("fox", 200, 10, 250, 40), span("The", 10, 12, 60, 40), span("quick", 70, 8, 190, 42)]
+    spans = [
+        span("fox", 200, 10, 250, 40),
+        span("The", 10, 12, 60, 40),
+        span("quick", 70, 8, 190, 42),
+    ]
     assert texts(spans) == ["The quick fox"]
 
 
@@ -30,8 +34,12 @@ def test_two_columns_are_read_one_after_the_other_then_a_footer():
     right = [span(f"right line {i}", 450, 10 + 40 * i, 740, 40 + 40 * i) for i in range(3)]
     footer = [span("footer across the page", 10, 300, 740, 330)]
     assert texts(right + footer + left) == [
-        "left line 0", "left line 1", "left line 2",
-        "right line 0", "right line 1", "right line 2",
+        "left line 0",
+        "left line 1",
+        "left line 2",
+        "right line 0",
+        "right line 1",
+        "right line 2",
         "footer across the page",
     ]
     lines, _ = order_spans(right + footer + left)
@@ -39,26 +47,46 @@ def test_two_columns_are_read_one_after_the_other_then_a_footer():
 
 
 def test_a_narrow_value_column_stays_on_its_rows():
-    items = [span(name, 10, 10 + 40 * i, 200, 40 + 40 * i) for i, name in enumerate(["Milk", "Bread"])]
+    items = [
+        span(name, 10, 10 + 40 * i, 200, 40 + 40 * i) for i, name in enumerate(["Milk", "Bread"])
+    ]
     prices = [span(p, 600, 10 + 40 * i, 660, 40 + 40 * i) for i, p in enumerate(["3.49", "2.10"])]
     assert texts(prices + items) == ["Milk 3.49", "Bread 2.10"]
 
 
 def test_arabic_lines_read_right_to_left_and_columns_from_the_right():
-    words = [span("مرحبا", 300, 10, 380, 40), span("بكم", 200, 10, 280, 40), span("في", 120, 10, 180, 40)]
+    words = [
+        span("مرحبا", 300, 10, 380, 40),
+        span("بكم", 200, 10, 280, 40),
+        span("في", 120, 10, 180, 40),
+    ]
     lines, direction = order_spans(list(reversed(words)))
     assert direction == "rtl"
     assert lines[0].text == "مرحبا بكم في" and lines[0].direction == "rtl"
-    right_col = [span("العمود الأيمن من الصفحة", 450, 10 + 40 * i, 740, 40 + 40 * i) for i in range(3)]
-    left_col = [span("العمود الأيسر من الصفحة", 10, 10 + 40 * i, 300, 40 + 40 * i) for i in range(3)]
-    assert texts(left_col + right_col) == ["العمود الأيمن من الصفحة"] * 3 + ["العمود الأيسر من الصفحة"] * 3
+    right_col = [
+        span("العمود الأيمن من الصفحة", 450, 10 + 40 * i, 740, 40 + 40 * i) for i in range(3)
+    ]
+    left_col = [
+        span("العمود الأيسر من الصفحة", 10, 10 + 40 * i, 300, 40 + 40 * i) for i in range(3)
+    ]
+    assert (
+        texts(left_col + right_col)
+        == ["العمود الأيمن من الصفحة"] * 3 + ["العمود الأيسر من الصفحة"] * 3
+    )
 
 
 def test_a_latin_line_on_an_arabic_page_keeps_left_to_right():
-    spans = [span("مرحبا بكم", 300, 10, 500, 40), span("Model", 300, 60, 380, 90), span("X200", 390, 60, 460, 90)]
+    spans = [
+        span("مرحبا بكم", 300, 10, 500, 40),
+        span("Model", 300, 60, 380, 90),
+        span("X200", 390, 60, 460, 90),
+    ]
     lines, direction = order_spans(spans)
     assert direction == "rtl"
-    assert [(line.text, line.direction) for line in lines] == [("مرحبا بكم", "rtl"), ("Model X200", "ltr")]
+    assert [(line.text, line.direction) for line in lines] == [
+        ("مرحبا بكم", "rtl"),
+        ("Model X200", "ltr"),
+    ]
 
 
 def test_spans_without_boxes_keep_their_order_on_a_last_line():
@@ -100,7 +128,10 @@ def test_columns_with_a_narrow_gutter_are_not_merged_into_rows():
 
 
 def test_a_heading_across_columns_then_both_columns_then_a_page_number():
-    spans = column_page(40) + [span("TITLE ACROSS", 200, 20, 700, 70), span("12", 420, 400, 450, 425)]
+    spans = column_page(40) + [
+        span("TITLE ACROSS", 200, 20, 700, 70),
+        span("12", 420, 400, 450, 425),
+    ]
     assert texts(spans) == ["TITLE ACROSS"] + column_rows() + ["12"]
 
 
@@ -122,7 +153,10 @@ def test_a_drop_cap_joins_its_word_and_does_not_merge_the_lines_beside_it():
         span("the fourth line is full width", 20, 208, 420, 236),
     ]
     assert texts(spans) == [
-        "The first line of text", "the second line here", "and the third line", "the fourth line is full width",
+        "The first line of text",
+        "the second line here",
+        "and the third line",
+        "the fourth line is full width",
     ]
 
 
@@ -133,7 +167,10 @@ def test_a_tilted_scan_keeps_its_columns_and_lines():
 
     def tilted(text: str, x0: float, y0: float, x1: float, y1: float) -> Span:
         pts = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-        rot = [(x * math.cos(angle) - y * math.sin(angle), x * math.sin(angle) + y * math.cos(angle)) for x, y in pts]
+        rot = [
+            (x * math.cos(angle) - y * math.sin(angle), x * math.sin(angle) + y * math.cos(angle))
+            for x, y in pts
+        ]
         xs, ys = [p[0] for p in rot], [p[1] for p in rot]
         return Span(text, (min(xs), min(ys), max(xs), max(ys)), 0.9, polygon=tuple(rot))
 
@@ -151,7 +188,9 @@ def test_table_cells_are_read_row_by_row():
     spans = []
     for r, cells in enumerate(rows):
         for c, cell in enumerate(cells):
-            spans.append(span(cell, 20 + 150 * c, 50 + 40 * r, 20 + 150 * c + 20 * len(cell), 80 + 40 * r))
+            spans.append(
+                span(cell, 20 + 150 * c, 50 + 40 * r, 20 + 150 * c + 20 * len(cell), 80 + 40 * r)
+            )
     assert texts(spans) == ["Item Qty Price", "Apples 3 4.25", "Bread 1 2.10"]
 
 
@@ -160,37 +199,71 @@ def test_an_engine_layout_is_kept_as_given():
 
     spans = [span("b1", 500, 10, 550, 40), span("a1", 10, 10, 60, 40), span("a2", 70, 10, 120, 40)]
     lines, direction = lines_from_layout(spans, [[1, 2], [0]], [0, 1])
-    assert [line.text for line in lines] == ["a1 a2", "b1"] and [line.block for line in lines] == [0, 1]
+    assert [line.text for line in lines] == ["a1 a2", "b1"] and [line.block for line in lines] == [
+        0,
+        1,
+    ]
     assert direction == "ltr"
 
 
 def test_a_form_of_label_value_fields_in_two_columns_is_read_row_by_row():
-    fields = [("Name:", "Ann Lee", "City:", "Leeds"), ("Phone:", "555-0134", "Email:", "a@b.net"),
-              ("Date:", "12/03/1987", "Member:", "B-118")]
+    fields = [
+        ("Name:", "Ann Lee", "City:", "Leeds"),
+        ("Phone:", "555-0134", "Email:", "a@b.net"),
+        ("Date:", "12/03/1987", "Member:", "B-118"),
+    ]
     spans = []
     for r, (l1, v1, l2, v2) in enumerate(fields):
         y = 50 + 40 * r
-        spans += [span(l1, 20, y, 100, y + 28), span(v1, 110, y, 260, y + 28),
-                  span(l2, 420, y, 520, y + 28), span(v2, 530, y, 680, y + 28)]
+        spans += [
+            span(l1, 20, y, 100, y + 28),
+            span(v1, 110, y, 260, y + 28),
+            span(l2, 420, y, 520, y + 28),
+            span(v2, 530, y, 680, y + 28),
+        ]
     assert texts(spans) == [" ".join(f) for f in fields]
 
 
 def test_narrow_ragged_prose_columns_are_still_columns():
-    left = ["The council", "agreed to repair", "the bridge before", "the winter floods.", "The price of a"]
-    right = ["Rainfall was", "lower than usual,", "and the reservoir", "fell to half its", "capacity. The"]
+    left = [
+        "The council",
+        "agreed to repair",
+        "the bridge before",
+        "the winter floods.",
+        "The price of a",
+    ]
+    right = [
+        "Rainfall was",
+        "lower than usual,",
+        "and the reservoir",
+        "fell to half its",
+        "capacity. The",
+    ]
     spans = []
     for i, (a, b) in enumerate(zip(left, right)):
         y = 50 + 34 * i
-        spans += [span(a, 20, y, 20 + 11 * len(a), y + 30), span(b, 240, y, 240 + 11 * len(b), y + 30)]
+        spans += [
+            span(a, 20, y, 20 + 11 * len(a), y + 30),
+            span(b, 240, y, 240 + 11 * len(b), y + 30),
+        ]
     assert texts(spans) == left + right
 
 
 def test_labels_beside_their_values_are_read_a_row_at_a_time_even_when_some_have_none():
     # A registration form: a column of labels, values beside some of them, rows spaced wider
     # than a paragraph's lines. A gutter runs the whole height, but it is no column break.
-    fields = [("MEDIA TYPE", "DIRECT MAIL"), ("MEDIA NAME", None), ("FREQUENCY", None), ("SPACE/COLOR", None),
-              ("ISSUE DATE", "10/4/99"), ("EXPIRATION DATE", "3/31/00"), ("CIRCULATION", "201,500"),
-              ("AREA(S)", "DISCOUNT SMOKERS GROUPS I AND II"), ("TITLE", None), ("COUPON VALUE", "$1.00 OFF")]
+    fields = [
+        ("MEDIA TYPE", "DIRECT MAIL"),
+        ("MEDIA NAME", None),
+        ("FREQUENCY", None),
+        ("SPACE/COLOR", None),
+        ("ISSUE DATE", "10/4/99"),
+        ("EXPIRATION DATE", "3/31/00"),
+        ("CIRCULATION", "201,500"),
+        ("AREA(S)", "DISCOUNT SMOKERS GROUPS I AND II"),
+        ("TITLE", None),
+        ("COUPON VALUE", "$1.00 OFF"),
+    ]
     spans = []
     for r, (label, value) in enumerate(fields):
         y = 50 + 64 * r
@@ -207,55 +280,100 @@ def test_a_line_tilted_on_its_own_does_not_swallow_its_neighbours():
         a = math.radians(degrees)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         pts = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-        rot = [(cx + (x - cx) * math.cos(a) - (y - cy) * math.sin(a),
-                cy + (x - cx) * math.sin(a) + (y - cy) * math.cos(a)) for x, y in pts]
+        rot = [
+            (
+                cx + (x - cx) * math.cos(a) - (y - cy) * math.sin(a),
+                cy + (x - cx) * math.sin(a) + (y - cy) * math.cos(a),
+            )
+            for x, y in pts
+        ]
         xs, ys = [p[0] for p in rot], [p[1] for p in rot]
         return Span(text, (min(xs), min(ys), max(xs), max(ys)), 0.9, polygon=tuple(rot))
 
     # A curled receipt: the header's long lines tilt by 4 degrees, the rest of it is straight.
     header = [tilted(f"HEADER LINE {i}", 40, 20 + 32 * i, 640, 46 + 32 * i, -4.0) for i in range(4)]
     body = [tilted(f"item {i} 1.00", 40, 200 + 32 * i, 300, 226 + 32 * i, 0.0) for i in range(8)]
-    assert texts(body + header) == [f"HEADER LINE {i}" for i in range(4)] + [f"item {i} 1.00" for i in range(8)]
+    assert texts(body + header) == [f"HEADER LINE {i}" for i in range(4)] + [
+        f"item {i} 1.00" for i in range(8)
+    ]
 
 
 def test_a_sidebar_of_short_facts_beside_a_paragraph_is_read_after_it():
-    prose_rows = ["The old lighthouse is open to visitors", "on Sundays from May to October. Readers",
-                  "wrote to the newspaper to complain about", "the closing of the post office. Traffic on",
-                  "the ring road has doubled since the", "factory opened last spring."]
+    prose_rows = [
+        "The old lighthouse is open to visitors",
+        "on Sundays from May to October. Readers",
+        "wrote to the newspaper to complain about",
+        "the closing of the post office. Traffic on",
+        "the ring road has doubled since the",
+        "factory opened last spring.",
+    ]
     facts = ["Key facts", "Museums: 3", "Area: 36 square miles", "Schools: 21", "Bridges: 7"]
-    spans = [span(t, 20, 50 + 34 * i, 20 + 11 * len(t), 80 + 34 * i) for i, t in enumerate(prose_rows)]
-    spans += [span(t, 560, 84 + 34 * i, 560 + 11 * len(t), 114 + 34 * i) for i, t in enumerate(facts)]
+    spans = [
+        span(t, 20, 50 + 34 * i, 20 + 11 * len(t), 80 + 34 * i) for i, t in enumerate(prose_rows)
+    ]
+    spans += [
+        span(t, 560, 84 + 34 * i, 560 + 11 * len(t), 114 + 34 * i) for i, t in enumerate(facts)
+    ]
     assert texts(spans) == prose_rows + facts
 
 
 def test_a_line_in_a_large_font_stays_a_line_of_its_own():
     # A receipt: "Takeaway" printed twice as tall as the lines above and below it.
-    spans = [span("Transaction by: Cashier", 20, 100, 280, 124),
-             span("Takeaway", 20, 118, 200, 184),  # its box reaches into both neighbours
-             span("No Description", 20, 180, 180, 204), span("Amt (RM)", 330, 180, 430, 204)]
+    spans = [
+        span("Transaction by: Cashier", 20, 100, 280, 124),
+        span("Takeaway", 20, 118, 200, 184),  # its box reaches into both neighbours
+        span("No Description", 20, 180, 180, 204),
+        span("Amt (RM)", 330, 180, 430, 204),
+    ]
     assert texts(spans) == ["Transaction by: Cashier", "Takeaway", "No Description Amt (RM)"]
 
 
 def test_a_title_after_its_byline_is_not_taken_for_a_drop_cap():
-    spans = [span("BY CHARLIE TEASDALE", 20, 60, 160, 76), span("Nice Watch", 240, 40, 800, 110),
-             span("Photographs by Ann Lee", 20, 80, 180, 96), span("The first line of the story", 20, 130, 400, 150)]
-    assert texts(spans) == ["Nice Watch", "BY CHARLIE TEASDALE", "Photographs by Ann Lee", "The first line of the story"]
+    spans = [
+        span("BY CHARLIE TEASDALE", 20, 60, 160, 76),
+        span("Nice Watch", 240, 40, 800, 110),
+        span("Photographs by Ann Lee", 20, 80, 180, 96),
+        span("The first line of the story", 20, 130, 400, 150),
+    ]
+    assert texts(spans) == [
+        "Nice Watch",
+        "BY CHARLIE TEASDALE",
+        "Photographs by Ann Lee",
+        "The first line of the story",
+    ]
 
 
 def test_lines_whose_boxes_overlap_by_half_are_still_two_lines():
     # A photographed receipt: the detector's boxes are tall, neighbouring rows overlap by half.
-    spans = [span("SR @ 6% 37.55", 20, 100, 300, 140), span("2.25", 420, 100, 480, 140),
-             span("ZR/OS/EZ 0.00", 20, 120, 300, 160), span("0.00", 420, 120, 480, 160)]
+    spans = [
+        span("SR @ 6% 37.55", 20, 100, 300, 140),
+        span("2.25", 420, 100, 480, 140),
+        span("ZR/OS/EZ 0.00", 20, 120, 300, 160),
+        span("0.00", 420, 120, 480, 160),
+    ]
     assert texts(spans) == ["SR @ 6% 37.55 2.25", "ZR/OS/EZ 0.00 0.00"]
 
 
 def test_two_blocks_of_form_fields_side_by_side_are_read_a_row_at_a_time():
     # Each row holds a label and a value of several words, as closely spaced as prose; but no
     # row goes on from the one above (none starts in lower case): fields, not columns of text.
-    left = ["TO Lorillard Corporation", "ADDRESS 666 Fifth Avenue", "CITY New York City", "STATE New York 10103"]
-    right = ["FOR Metal Pack Plaque", "DATE October 16, 1987", "REP Mr. A. D. Steinberg", "PHONE 314 385 2280"]
+    left = [
+        "TO Lorillard Corporation",
+        "ADDRESS 666 Fifth Avenue",
+        "CITY New York City",
+        "STATE New York 10103",
+    ]
+    right = [
+        "FOR Metal Pack Plaque",
+        "DATE October 16, 1987",
+        "REP Mr. A. D. Steinberg",
+        "PHONE 314 385 2280",
+    ]
     spans = []
     for i, (a, b) in enumerate(zip(left, right)):
         y = 50 + 32 * i
-        spans += [span(a, 20, y, 20 + 11 * len(a), y + 28), span(b, 420, y, 420 + 11 * len(b), y + 28)]
+        spans += [
+            span(a, 20, y, 20 + 11 * len(a), y + 28),
+            span(b, 420, y, 420 + 11 * len(b), y + 28),
+        ]
     assert texts(spans) == [f"{a} {b}" for a, b in zip(left, right)]

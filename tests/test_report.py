@@ -17,17 +17,29 @@ from eval_vqa.report import build_report
 from eval_vqa.report.stats import mean_ci, paired_delta, paired_permutation_p
 
 
-def _record(key: str, bench: str, scores: dict[str, float], image: str | None = None,
-            status: str = "ok") -> SampleRecord:
+def _record(
+    key: str, bench: str, scores: dict[str, float], image: str | None = None, status: str = "ok"
+) -> SampleRecord:
     return SampleRecord.model_validate(_line(key, bench, scores, image, status))
 
 
-def _line(key: str, bench: str, scores: dict[str, float], image: str | None = None, status: str = "ok") -> dict:
+def _line(
+    key: str, bench: str, scores: dict[str, float], image: str | None = None, status: str = "ok"
+) -> dict:
     """A log line as the runner has always written it (the fields a record needs, few defaults)."""
     rec = {
-        "key": f"{bench}/{key}", "index": int(key), "benchmark": bench, "question_id": key,
-        "question": f"what is {key}?", "answers": ["a"], "status": status, "error": None, "rank": 0,
-        "ocr": None, "timings": {}, "variants": {},
+        "key": f"{bench}/{key}",
+        "index": int(key),
+        "benchmark": bench,
+        "question_id": key,
+        "question": f"what is {key}?",
+        "answers": ["a"],
+        "status": status,
+        "error": None,
+        "rank": 0,
+        "ocr": None,
+        "timings": {},
+        "variants": {},
     }
     if image:
         rec["image"] = image
@@ -36,8 +48,10 @@ def _line(key: str, bench: str, scores: dict[str, float], image: str | None = No
         return rec
     for variant, score in scores.items():
         rec["variants"][variant] = {
-            "prompt": f"<img>x</img>what is {key}?", "prediction": "a" if score else "b",
-            "scores": {"anls": score}, "context_tokens": 0 if variant == "none" else 5,
+            "prompt": f"<img>x</img>what is {key}?",
+            "prediction": "a" if score else "b",
+            "scores": {"anls": score},
+            "context_tokens": 0 if variant == "none" else 5,
             "answer_in_context": None if variant == "none" else bool(int(key) % 2),
         }
     return rec
@@ -46,13 +60,26 @@ def _line(key: str, bench: str, scores: dict[str, float], image: str | None = No
 def _run_dir(tmp_path: Path, records: list[dict], variants=("none", "tokens")) -> Path:
     run_dir = tmp_path / "run"
     config = {
-        "name": "t", "model": "m", "benchmarks": [{"name": "mini_scene"}, {"name": "mini_doc"}],
-        "variants": list(variants), "ocr": {"engine": "ppocr"},
-        "report": {"metric": "anls", "baseline": "none", "bootstrap_samples": 500,
-                   "permutation_samples": 2000, "seed": 0, "html_samples": 50, "chart": True, "html": True},
+        "name": "t",
+        "model": "m",
+        "benchmarks": [{"name": "mini_scene"}, {"name": "mini_doc"}],
+        "variants": list(variants),
+        "ocr": {"engine": "ppocr"},
+        "report": {
+            "metric": "anls",
+            "baseline": "none",
+            "bootstrap_samples": 500,
+            "permutation_samples": 2000,
+            "seed": 0,
+            "html_samples": 50,
+            "chart": True,
+            "html": True,
+        },
     }
     run_dir.mkdir()
-    (run_dir / "run.json").write_text(json.dumps({"config": config, "fingerprint": "x", "versions": {}}))
+    (run_dir / "run.json").write_text(
+        json.dumps({"config": config, "fingerprint": "x", "versions": {}})
+    )
     with SampleLog(shard_path(run_dir, 0)) as log:
         for rec in records:
             log.write(rec)
@@ -62,13 +89,23 @@ def _run_dir(tmp_path: Path, records: list[dict], variants=("none", "tokens")) -
 def test_report_numbers_are_paired_means_in_percent(tmp_path: Path):
     base = [0, 0, 1, 1, 0, 0, 1, 0]
     ocr = [1, 1, 1, 0, 1, 1, 1, 0]
-    records = [_record(str(i), "mini_scene", {"none": b, "tokens": o}) for i, (b, o) in enumerate(zip(base, ocr))]
+    records = [
+        _record(str(i), "mini_scene", {"none": b, "tokens": o})
+        for i, (b, o) in enumerate(zip(base, ocr))
+    ]
     records.append(_record("99", "mini_scene", {}, status="error"))
     records += [_record(str(i), "mini_doc", {"none": 0.5, "tokens": 0.75}) for i in range(4)]
     paths = build_report(_run_dir(tmp_path, records))
     results = json.loads(paths["results"].read_text())
     scene = results["benchmarks"]["mini_scene"]
-    assert scene["counts"] == {"samples": 9, "scored": 8, "errors": {"image": 1}, "retried": 0, "recovered": 0, "selected": 9}
+    assert scene["counts"] == {
+        "samples": 9,
+        "scored": 8,
+        "errors": {"image": 1},
+        "retried": 0,
+        "recovered": 0,
+        "selected": 9,
+    }
     assert scene["scores"]["none"]["anls"]["mean"] == pytest.approx(100 * 3 / 8)
     assert scene["scores"]["tokens"]["anls"]["mean"] == pytest.approx(100 * 6 / 8)
     delta = scene["deltas"]["tokens"]["anls"]
@@ -83,7 +120,11 @@ def test_report_numbers_are_paired_means_in_percent(tmp_path: Path):
 
 
 def test_markdown_table_has_variants_as_rows_and_benchmarks_as_columns(tmp_path: Path):
-    records = [_record(str(i), b, {"none": 0.0, "tokens": 1.0}) for b in ("mini_scene", "mini_doc") for i in range(6)]
+    records = [
+        _record(str(i), b, {"none": 0.0, "tokens": 1.0})
+        for b in ("mini_scene", "mini_doc")
+        for i in range(6)
+    ]
     paths = build_report(_run_dir(tmp_path, records))
     table = paths["table"].read_text()
     lines = table.splitlines()
@@ -167,7 +208,7 @@ def test_paired_test_is_exact_against_brute_force_on_small_samples():
 
 def test_paired_test_samples_flips_beyond_the_exact_limit():
     rng = np.random.default_rng(5)
-    d = rng.choice([-1, 0.4, 1], 20, p=[.3, .2, .5])
+    d = rng.choice([-1, 0.4, 1], 20, p=[0.3, 0.2, 0.5])
     d[:2] = 0  # 18 non-zero: random flips, not all 2**18
     p = paired_permutation_p(d, 20000, seed=0)
     assert p == pytest.approx(_all_flips_p(d), abs=0.01)
@@ -180,7 +221,7 @@ def test_bootstrap_interval_is_the_percentile_interval_of_seeded_resamples():
     ``seed``, take each resample's mean and the 2.5 / 97.5 percentiles, as the report always has."""
     rng = np.random.default_rng(7)
     for n, samples, seed in [(2, 300, 0), (7, 1000, 1), (60, 2000, 0), (33, 1234, 4)]:
-        d = rng.choice([-1, 0, 0.5, 1], n, p=[.2, .4, .1, .3])
+        d = rng.choice([-1, 0, 0.5, 1], n, p=[0.2, 0.4, 0.1, 0.3])
         draws = np.random.default_rng(seed).integers(0, n, size=(samples, n))
         means = [sum(d[i] for i in row) / n for row in draws]
         expected = np.quantile(means, [0.025, 0.975])
@@ -224,8 +265,10 @@ def test_arabic_answers_keep_their_direction_on_the_page(tmp_path: Path):
 
 
 def test_filters_are_links_so_a_filtered_view_can_be_shared(tmp_path: Path):
-    records = [_record("1", "mini_scene", {"none": 0.0, "tokens": 1.0}),
-               _record("2", "mini_scene", {"none": 1.0, "tokens": 0.0})]
+    records = [
+        _record("1", "mini_scene", {"none": 0.0, "tokens": 1.0}),
+        _record("2", "mini_scene", {"none": 1.0, "tokens": 0.0}),
+    ]
     page = build_report(_run_dir(tmp_path, records))["html"].read_text()
     assert "show(location.hash.slice(1) || 'all')" in page and "hashchange" in page
     assert re.findall(r'<button data-tag="(\w+)"', page) == ["all", "helped", "hurt", "broken"]
@@ -235,7 +278,9 @@ def test_filters_are_links_so_a_filtered_view_can_be_shared(tmp_path: Path):
 def test_a_thumbnail_cut_short_by_a_kill_is_drawn_again(tmp_path: Path, monkeypatch):
     img = tmp_path / "sign.png"
     Image.new("RGB", (120, 60), "white").save(img)
-    run_dir = _run_dir(tmp_path, [_record("1", "mini_scene", {"none": 0.0, "tokens": 1.0}, image=str(img))])
+    run_dir = _run_dir(
+        tmp_path, [_record("1", "mini_scene", {"none": 0.0, "tokens": 1.0}, image=str(img))]
+    )
 
     real_save = Image.Image.save
 
@@ -258,16 +303,23 @@ def test_a_thumbnail_cut_short_by_a_kill_is_drawn_again(tmp_path: Path, monkeypa
 def test_a_partial_run_says_how_far_it_got(tmp_path: Path):
     records = [_record(str(i), "mini_scene", {"none": 0.0, "tokens": 1.0}) for i in range(3)]
     run_dir = _run_dir(tmp_path, records)
-    (run_dir / "selection.json").write_text(json.dumps({"mini_scene": [f"mini_scene/{i}" for i in range(10)]}))
+    (run_dir / "selection.json").write_text(
+        json.dumps({"mini_scene": [f"mini_scene/{i}" for i in range(10)]})
+    )
     paths = build_report(run_dir)
     results = json.loads(paths["results"].read_text())
     assert results["benchmarks"]["mini_scene"]["counts"]["selected"] == 10
-    assert "Unfinished run, samples in the log so far: Mini scene text 3 of 10" in paths["table"].read_text()
+    assert (
+        "Unfinished run, samples in the log so far: Mini scene text 3 of 10"
+        in paths["table"].read_text()
+    )
 
 
 def test_a_run_without_a_baseline_says_so_instead_of_naming_none(tmp_path: Path):
     records = [_record(str(i), "mini_scene", {"tokens": 1.0, "lines": 0.0}) for i in range(3)]
-    table = build_report(_run_dir(tmp_path, records, variants=("tokens", "lines")))["table"].read_text()
+    table = build_report(_run_dir(tmp_path, records, variants=("tokens", "lines")))[
+        "table"
+    ].read_text()
     assert "No Δ rows" in table and "| Δ" not in table
 
 
@@ -276,7 +328,11 @@ def test_a_benchmark_whose_samples_all_broke_is_counted_not_scored(tmp_path: Pat
     records += [_record(str(i), "mini_doc", {}, status="error") for i in range(2)]
     paths = build_report(_run_dir(tmp_path, records))
     doc = json.loads(paths["results"].read_text())["benchmarks"]["mini_doc"]
-    assert doc["counts"]["scored"] == 0 and doc["counts"]["errors"] == {"image": 2} and doc["scores"]["none"] == {}
+    assert (
+        doc["counts"]["scored"] == 0
+        and doc["counts"]["errors"] == {"image": 2}
+        and doc["scores"]["none"] == {}
+    )
     table = paths["table"].read_text()
     assert "| Mini documents | 2 | 0 | 2 image |" in table
     assert "| none | 0.00 |" in table  # the ANLS table has only the benchmark that was scored
@@ -320,7 +376,11 @@ def test_a_log_written_before_records_were_typed_reads_and_writes_back_unchanged
     shard_path(run_dir, 0).write_text(OLD_LINE + "\n" + OLD_BROKEN_LINE + "\n", encoding="utf-8")
     ok, broken = sorted(read_records(run_dir), key=lambda r: r.index)
     assert ok.to_json() == OLD_LINE  # same fields, same values, same order
-    assert ok.attempt == 2 and ok.variants["tokens"].scores["anls"] == 1.0 and ok.ocr.answer_in_ocr is True
+    assert (
+        ok.attempt == 2
+        and ok.variants["tokens"].scores["anls"] == 1.0
+        and ok.ocr.answer_in_ocr is True
+    )
     assert broken.broken and broken.error.kind == "image"  # derived from the stage, as before kinds
     assert broken.part is None and not {"attempt", "image"} & set(json.loads(broken.to_json()))
     scene = json.loads(build_report(run_dir)["results"].read_text())["benchmarks"]["mini_scene"]
@@ -328,12 +388,21 @@ def test_a_log_written_before_records_were_typed_reads_and_writes_back_unchanged
     assert scene["scores"]["tokens"]["anls"]["mean"] == 100.0
 
 
-@pytest.mark.parametrize("line, why", [
-    ('{"key": "b/1", "benchmark": "b", "status": "error", "variants": {}}', "without its error"),
-    ('{"key": "b/1", "benchmark": "b", "status": "done", "variants": {}}', "status"),
-    ('{"key": "b/1", "benchmark": "b", "status": "ok", "variants": {"none": {"prompt": "p"}}}', "variants.none"),
-    ('{"benchmark": "b", "status": "ok", "variants": {}}', "key"),
-])
+@pytest.mark.parametrize(
+    "line, why",
+    [
+        (
+            '{"key": "b/1", "benchmark": "b", "status": "error", "variants": {}}',
+            "without its error",
+        ),
+        ('{"key": "b/1", "benchmark": "b", "status": "done", "variants": {}}', "status"),
+        (
+            '{"key": "b/1", "benchmark": "b", "status": "ok", "variants": {"none": {"prompt": "p"}}}',
+            "variants.none",
+        ),
+        ('{"benchmark": "b", "status": "ok", "variants": {}}', "key"),
+    ],
+)
 def test_a_line_that_is_not_a_record_is_damaged_and_says_why(line: str, why: str):
     from eval_vqa.log import parse_record
 
@@ -342,12 +411,18 @@ def test_a_line_that_is_not_a_record_is_damaged_and_says_why(line: str, why: str
 
 
 def test_the_page_leaves_the_records_as_they_are(tmp_path: Path):
-    records = [_record("1", "mini_scene", {"none": 0.0, "tokens": 1.0}),
-               _record("2", "mini_scene", {}, status="error")]
+    records = [
+        _record("1", "mini_scene", {"none": 0.0, "tokens": 1.0}),
+        _record("2", "mini_scene", {}, status="error"),
+    ]
     before = [r.model_copy(deep=True) for r in records]
     from eval_vqa.report.html_page import error_page
 
-    results = {"run": {"name": "t", "baseline": "none", "table_metric": "anls"}, "config": {}, "benchmarks": {}}
+    results = {
+        "run": {"name": "t", "baseline": "none", "table_metric": "anls"},
+        "config": {},
+        "benchmarks": {},
+    }
     page = error_page(results, records, tmp_path, tmp_path / "report").read_text()
     assert records == before
     assert re.findall(r'class="card" data-tags="(\w*)"', page) == ["helped", "broken"]
@@ -357,7 +432,11 @@ def test_the_page_opens_with_the_scores_and_the_chart_above_the_samples(tmp_path
     records = [_record(str(i), "mini_scene", {"none": 0.0, "tokens": 1.0}) for i in range(4)]
     paths = build_report(_run_dir(tmp_path, records))
     page = paths["html"].read_text()
-    scores, chart, samples = page.index("<h2>Scores</h2>"), page.index('src="../chart.png"'), page.index('class="card"')
+    scores, chart, samples = (
+        page.index("<h2>Scores</h2>"),
+        page.index('src="../chart.png"'),
+        page.index('class="card"'),
+    )
     assert scores < chart < samples
     assert (paths["html"].parent / "../chart.png").resolve() == paths["chart"].resolve()
     table = page[scores:chart]

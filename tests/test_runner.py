@@ -44,8 +44,14 @@ class EchoBackend(Backend):
     calls = 0  # generate calls across instances
     crash_after: int | None = None  # "die" on the call after this many (a test sets it)
 
-    def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
-                 fail_word: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        model: str | None,
+        device: str | None = None,
+        dtype: Any = None,
+        fail_word: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(model, **kwargs)
         # a slow model, for killing a run mid-way; from the environment so the config is unchanged
         self.delay_s = float(os.environ.get("TEST_ECHO_DELAY_S", "0"))
@@ -89,10 +95,23 @@ class PickyEngine(OCREngine):
     read_crop = read_page
 
 
-WORDS = ["bakery", "stop", "exit", "pharmacy", "hotel", "taxi", "garage", "school", "museum", "bank"]
+WORDS = [
+    "bakery",
+    "stop",
+    "exit",
+    "pharmacy",
+    "hotel",
+    "taxi",
+    "garage",
+    "school",
+    "museum",
+    "bank",
+]
 
 
-def make_benchmark(folder: Path, n: int = 10, broken: tuple[int, ...] = (), first_token_wrong: tuple[int, ...] = ()) -> Path:
+def make_benchmark(
+    folder: Path, n: int = 10, broken: tuple[int, ...] = (), first_token_wrong: tuple[int, ...] = ()
+) -> Path:
     """A jsonl benchmark of rendered word images; the answer is the word on the image."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -102,12 +121,21 @@ def make_benchmark(folder: Path, n: int = 10, broken: tuple[int, ...] = (), firs
         if i in broken:
             image.write_bytes(b"this is not a png")
         else:
-            canvas = Image.new("RGB", (160 + i, 48), "white")  # the width tells PickyEngine the word
+            canvas = Image.new(
+                "RGB", (160 + i, 48), "white"
+            )  # the width tells PickyEngine the word
             ImageDraw.Draw(canvas).text((8, 16), word.upper(), fill="black")
             canvas.save(image)
         tokens = ["NOISE", word.upper()] if i in first_token_wrong else [word.upper(), "OPEN"]
-        rows.append({"question_id": f"q{i}", "image": image.name, "question": f"What does sign {i} say?",
-                     "answers": [word] * 10, "ocr_tokens": tokens})
+        rows.append(
+            {
+                "question_id": f"q{i}",
+                "image": image.name,
+                "question": f"What does sign {i} say?",
+                "answers": [word] * 10,
+                "ocr_tokens": tokens,
+            }
+        )
     path = folder / "bench.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
@@ -167,14 +195,22 @@ def test_every_variant_is_scored_on_the_same_samples(tmp_path: Path):
 
 def test_broken_samples_are_recorded_with_reasons_and_excluded(tmp_path: Path):
     source = make_benchmark(tmp_path / "data", n=8, broken=(2,))
-    config = load_config(config_dict(tmp_path, source, model_kwargs={"fail_word": "sign 6 "},
-                                     ocr={"engine": "test-picky", "use_cache": False}))
+    config = load_config(
+        config_dict(
+            tmp_path,
+            source,
+            model_kwargs={"fail_word": "sign 6 "},
+            ocr={"engine": "test-picky", "use_cache": False},
+        )
+    )
     summary = run(config, shard=ALONE)
     assert summary.written == 8 and summary.errors == 3
     by_id = {r.question_id: r for r in read_records(config.run_dir)}
     assert by_id["q2"].error.stage == "image" and "img_2.png" in by_id["q2"].error.reason
     assert by_id["q5"].error.model_dump() == {
-        "stage": "ocr", "reason": "OCREngineError: the engine crashed on this image", "kind": "ocr"
+        "stage": "ocr",
+        "reason": "OCREngineError: the engine crashed on this image",
+        "kind": "ocr",
     }
     assert by_id["q6"].error.stage == "generate" and "choked" in by_id["q6"].error.reason
     assert all(by_id[q].variants == {} for q in ("q2", "q5", "q6"))
@@ -183,7 +219,11 @@ def test_broken_samples_are_recorded_with_reasons_and_excluded(tmp_path: Path):
     results = json.loads((config.run_dir / "results.json").read_text())
     counts = results["benchmarks"]["mini_scene"]["counts"]
     assert counts == {
-        "samples": 8, "scored": 5, "errors": {"image": 1, "ocr": 1, "generation": 1}, "retried": 0, "recovered": 0,
+        "samples": 8,
+        "scored": 5,
+        "errors": {"image": 1, "ocr": 1, "generation": 1},
+        "retried": 0,
+        "recovered": 0,
         "selected": 8,
     }
     for v in ("none", "tokens", "lines"):
@@ -220,11 +260,18 @@ def test_a_half_written_line_from_a_kill_is_dropped_and_redone(tmp_path: Path):
     run(config, shard=ALONE)
     log = shard_path(config.run_dir, 0)
     text = log.read_text()
-    log.write_text(text[: text.rindex("{")] + text[text.rindex("{"):][:40])  # the last record cut short
+    log.write_text(
+        text[: text.rindex("{")] + text[text.rindex("{") :][:40]
+    )  # the last record cut short
     assert len(read_records(config.run_dir)) == 3
     summary = run(config, shard=ALONE)
     assert (summary.skipped, summary.written) == (3, 1)
-    assert [json.loads(line)["question_id"] for line in log.read_text().splitlines()] == ["q0", "q1", "q2", "q3"]
+    assert [json.loads(line)["question_id"] for line in log.read_text().splitlines()] == [
+        "q0",
+        "q1",
+        "q2",
+        "q3",
+    ]
 
 
 def test_resuming_with_other_settings_is_refused(tmp_path: Path):
@@ -249,7 +296,9 @@ def test_a_run_of_a_rebuilt_tiny_model_is_not_resumed(tmp_path: Path, monkeypatc
     config = load_config(config_dict(tmp_path, source))
     assert json.loads((config.run_dir / "run.json").read_text())["model_build"] == "2"
     monkeypatch.setattr(runner, "model_build", lambda model: "3")
-    with pytest.raises(ConfigError, match=r"older recipe built it \(build 2, now 3\).*delete the folder"):
+    with pytest.raises(
+        ConfigError, match=r"older recipe built it \(build 2, now 3\).*delete the folder"
+    ):
         run(config, shard=ALONE)
     # a folder written before the stamp existed resumes as before
     data = json.loads((config.run_dir / "run.json").read_text())
@@ -262,11 +311,26 @@ def test_sequential_and_overlapped_ocr_give_the_same_records(tmp_path: Path):
     source = make_benchmark(tmp_path / "data", n=6, first_token_wrong=(2,))
     outs = []
     for overlap in (True, False):
-        config = load_config(config_dict(tmp_path / str(overlap), source, ocr={
-            "engine": "dataset", "use_cache": False, "overlap": overlap, "workers": 2, "lookahead": 1}))
+        config = load_config(
+            config_dict(
+                tmp_path / str(overlap),
+                source,
+                ocr={
+                    "engine": "dataset",
+                    "use_cache": False,
+                    "overlap": overlap,
+                    "workers": 2,
+                    "lookahead": 1,
+                },
+            )
+        )
         run(config, shard=ALONE, report=False)
-        outs.append([(r.key, {v: e.prediction for v, e in r.variants.items()})
-                     for r in read_jsonl(config.run_dir / "samples.jsonl")])
+        outs.append(
+            [
+                (r.key, {v: e.prediction for v, e in r.variants.items()})
+                for r in read_jsonl(config.run_dir / "samples.jsonl")
+            ]
+        )
     assert outs[0] == outs[1]
 
 
@@ -277,8 +341,14 @@ def test_ocr_runs_once_per_image_for_all_variants_and_questions(tmp_path: Path):
     rows += [dict(rows[0], question_id=f"extra{k}", question=f"Again {k}?") for k in range(3)]
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     PickyEngine.calls = 0
-    config = load_config(config_dict(tmp_path, source, variants=["none", "tokens", "lines", "llava"],
-                                     ocr={"engine": "test-picky", "use_cache": False, "workers": 4}))
+    config = load_config(
+        config_dict(
+            tmp_path,
+            source,
+            variants=["none", "tokens", "lines", "llava"],
+            ocr={"engine": "test-picky", "use_cache": False, "workers": 4},
+        )
+    )
     summary = run(config, shard=ALONE, report=False)
     assert summary.written == 7 and summary.errors == 0
     assert PickyEngine.calls == 4
@@ -287,10 +357,20 @@ def test_ocr_runs_once_per_image_for_all_variants_and_questions(tmp_path: Path):
 
 
 def _cli(args: list[str], delay_s: float = 0.0) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=f"{TESTS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-               HF_HUB_OFFLINE="1", TEST_ECHO_DELAY_S=str(delay_s))
-    return subprocess.Popen([sys.executable, "-m", "eval_vqa.console", "eval", *args], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = dict(
+        os.environ,
+        PYTHONPATH=f"{TESTS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        HF_HUB_OFFLINE="1",
+        TEST_ECHO_DELAY_S=str(delay_s),
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "eval_vqa.console", "eval", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.slow
@@ -311,7 +391,11 @@ def test_killed_cli_run_resumes_to_the_uninterrupted_scores(tmp_path: Path, sig:
     slow.send_signal(sig)
     _, err = slow.communicate(timeout=30)
     if sig == signal.SIGINT:  # Ctrl-C: a short word on how to go on, no traceback
-        assert slow.returncode == 130 and "run the same command again" in err and "Traceback" not in err
+        assert (
+            slow.returncode == 130
+            and "run the same command again" in err
+            and "Traceback" not in err
+        )
     done_before = len(read_records(tmp_path / "run"))
     assert 3 <= done_before < 12, "the run was killed mid-way"
 
@@ -342,7 +426,12 @@ def test_cli_flags_select_samples_like_overrides(tmp_path: Path, capsys):
     source = make_benchmark(tmp_path / "data", n=6)
     cfg = tmp_path / "run.yaml"
     cfg.write_text(json.dumps(config_dict(tmp_path, source)))
-    assert main(["eval", str(cfg), "--limit", "2", "--offset", "3", "--output-dir", str(tmp_path / "o")]) == 0
+    assert (
+        main(
+            ["eval", str(cfg), "--limit", "2", "--offset", "3", "--output-dir", str(tmp_path / "o")]
+        )
+        == 0
+    )
     assert [r.question_id for r in read_jsonl(tmp_path / "o" / "samples.jsonl")] == ["q3", "q4"]
     assert main(["report", str(tmp_path / "o")]) == 0
     assert "| Δ tokens − none |" in capsys.readouterr().out
@@ -376,10 +465,16 @@ def test_a_smaller_selection_on_the_same_folder_reports_only_its_samples(tmp_pat
     run(load_config(config_dict(tmp_path, source)), shard=ALONE)
     summary = run(load_config(config_dict(tmp_path, source, limit=3)), shard=ALONE)
     assert (summary.written, summary.skipped) == (0, 3)
-    results = json.loads((tmp_path / "run" / "results.json").read_text())["benchmarks"]["mini_scene"]
+    results = json.loads((tmp_path / "run" / "results.json").read_text())["benchmarks"][
+        "mini_scene"
+    ]
     assert results["counts"]["samples"] == 3 and results["scores"]["tokens"]["anls"]["n"] == 3
     assert results["scores"]["tokens"]["anls"]["mean"] == 100.0  # samples 4 and 5 are not counted
-    assert [r.question_id for r in read_jsonl(tmp_path / "run" / "samples.jsonl")] == ["q0", "q1", "q2"]
+    assert [r.question_id for r in read_jsonl(tmp_path / "run" / "samples.jsonl")] == [
+        "q0",
+        "q1",
+        "q2",
+    ]
     # and the log still holds the rest: a larger selection needs no new work
     summary = run(load_config(config_dict(tmp_path, source)), shard=ALONE)
     assert (summary.written, summary.skipped) == (0, 6)
@@ -394,12 +489,24 @@ def test_unanswered_and_empty_questions_are_logged_as_broken_and_counted(tmp_pat
     summary = run(config, shard=ALONE)
     assert (summary.written, summary.errors) == (5, 2)
     by_id = {r.question_id: r for r in read_records(config.run_dir)}
-    assert by_id["q1"].error.model_dump() == {"stage": "data", "reason": "no ground-truth answers", "kind": "data"}
-    assert by_id["q3"].error.model_dump() == {"stage": "data", "reason": "empty question", "kind": "data"}
+    assert by_id["q1"].error.model_dump() == {
+        "stage": "data",
+        "reason": "no ground-truth answers",
+        "kind": "data",
+    }
+    assert by_id["q3"].error.model_dump() == {
+        "stage": "data",
+        "reason": "empty question",
+        "kind": "data",
+    }
     assert by_id["q1"].variants == {} and by_id["q3"].variants == {}
-    counts = json.loads((config.run_dir / "results.json").read_text())["benchmarks"]["mini_scene"]["counts"]
+    counts = json.loads((config.run_dir / "results.json").read_text())["benchmarks"]["mini_scene"][
+        "counts"
+    ]
     assert (counts["samples"], counts["scored"], counts["errors"]) == (5, 3, {"data": 2})
-    assert "| Mini scene text | 5 | 3 | 2 data | 0 (0) |" in (config.run_dir / "table.md").read_text()
+    assert (
+        "| Mini scene text | 5 | 3 | 2 data | 0 (0) |" in (config.run_dir / "table.md").read_text()
+    )
 
 
 def test_a_source_without_any_answers_is_refused_naming_benchmark_and_source(tmp_path: Path):
@@ -408,7 +515,10 @@ def test_a_source_without_any_answers_is_refused_naming_benchmark_and_source(tmp
     source = make_benchmark(tmp_path / "data", n=3)
     rows = [dict(json.loads(line), answers=[]) for line in source.read_text().splitlines()]
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    with pytest.raises(DataLoadError, match=r"mini_scene.*bench\.jsonl.*no.* answer|mini_scene.*bench\.jsonl.*answer"):
+    with pytest.raises(
+        DataLoadError,
+        match=r"mini_scene.*bench\.jsonl.*no.* answer|mini_scene.*bench\.jsonl.*answer",
+    ):
         run(load_config(config_dict(tmp_path, source)), shard=ALONE)
 
 
@@ -429,7 +539,10 @@ def test_a_second_run_on_a_folder_still_being_written_is_refused(tmp_path: Path)
     source = make_benchmark(tmp_path / "data", n=3)
     config = load_config(config_dict(tmp_path, source))
     for rank in (0, 1):  # rank 1: a worker of an earlier two-process launch still going
-        with SampleLog(shard_path(config.run_dir, rank)), pytest.raises(LogBusyError, match=f"rank-0000{rank}.jsonl"):
+        with (
+            SampleLog(shard_path(config.run_dir, rank)),
+            pytest.raises(LogBusyError, match=f"rank-0000{rank}.jsonl"),
+        ):
             run(config, shard=ALONE)
     assert run(config, shard=ALONE).written == 3  # free again once the other writer is gone
 
@@ -448,12 +561,33 @@ def test_cli_reports_data_and_model_errors_in_one_line(tmp_path: Path, capsys):
     from eval_vqa.console import main
 
     missing = tmp_path / "nowhere" / "bench.jsonl"
-    assert main(["eval", "smoke", f"benchmarks=[{{name: mini_doc, source: {missing}}}]",
-                 f"output_dir={tmp_path / 'a'}", "progress=false"]) == 2
+    assert (
+        main(
+            [
+                "eval",
+                "smoke",
+                f"benchmarks=[{{name: mini_doc, source: {missing}}}]",
+                f"output_dir={tmp_path / 'a'}",
+                "progress=false",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "mini_doc" in err and str(missing) in err and "Traceback" not in err
-    assert main(["eval", "smoke", f"model={tmp_path / 'no-model'}", f"output_dir={tmp_path / 'b'}",
-                 "progress=false", "limit=1"]) == 2
+    assert (
+        main(
+            [
+                "eval",
+                "smoke",
+                f"model={tmp_path / 'no-model'}",
+                f"output_dir={tmp_path / 'b'}",
+                "progress=false",
+                "limit=1",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "no-model" in err and "Traceback" not in err
 
@@ -471,16 +605,31 @@ def test_an_image_held_in_memory_is_kept_small_in_the_run_folder_and_shown(tmp_p
         return buf.getvalue()
 
     rows = datasets.Dataset.from_dict(
-        {"questionId": ["q0", "q1", "q2"], "question": ["What is written?"] * 3,
-         "answers": [[WORDS[i]] for i in range(3)],
-         "image": [{"bytes": png(i), "path": None} for i in (0, 1, 0)]},  # q2 shares q0's image
-        features=datasets.Features({
-            "questionId": datasets.Value("string"), "question": datasets.Value("string"),
-            "answers": datasets.Sequence(datasets.Value("string")), "image": datasets.Image()}))
+        {
+            "questionId": ["q0", "q1", "q2"],
+            "question": ["What is written?"] * 3,
+            "answers": [[WORDS[i]] for i in range(3)],
+            "image": [{"bytes": png(i), "path": None} for i in (0, 1, 0)],
+        },  # q2 shares q0's image
+        features=datasets.Features(
+            {
+                "questionId": datasets.Value("string"),
+                "question": datasets.Value("string"),
+                "answers": datasets.Sequence(datasets.Value("string")),
+                "image": datasets.Image(),
+            }
+        ),
+    )
     source = tmp_path / "val.parquet"
     rows.to_parquet(str(source))
-    config = load_config(config_dict(tmp_path, source, variants=["none"],
-                                     benchmarks=[{"name": "docvqa", "source": str(source)}]))
+    config = load_config(
+        config_dict(
+            tmp_path,
+            source,
+            variants=["none"],
+            benchmarks=[{"name": "docvqa", "source": str(source)}],
+        )
+    )
     run(config, shard=ALONE)
     by_id = {r.question_id: r for r in read_records(config.run_dir)}
     assert by_id["q0"].image == by_id["q2"].image != by_id["q1"].image  # content-addressed

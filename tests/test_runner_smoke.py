@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from eval_vqa.benchmarks import get_benchmark
 from eval_vqa.config import load_config
 from eval_vqa.runner import default_max_new_tokens
-from eval_vqa.benchmarks import get_benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,15 +21,30 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_tiny_model_answers_are_capped_but_real_models_get_the_benchmark_length():
     doc = get_benchmark("mini_doc")
     assert default_max_new_tokens(load_config("smoke"), doc) == 1
-    assert default_max_new_tokens(load_config("smoke", ["model=Qwen/Qwen-VL-Chat"]), doc) == doc.max_new_tokens
+    assert (
+        default_max_new_tokens(load_config("smoke", ["model=Qwen/Qwen-VL-Chat"]), doc)
+        == doc.max_new_tokens
+    )
 
 
 @pytest.mark.slow
 def test_smoke_config_runs_offline_end_to_end(tmp_path: Path):
-    env = dict(os.environ, HF_HUB_OFFLINE="1", OCRVQA_MODELS=str(tmp_path / "models"),
-               OCRVQA_CACHE=str(tmp_path / "ocr"))
+    env = dict(
+        os.environ,
+        HF_HUB_OFFLINE="1",
+        OCRVQA_MODELS=str(tmp_path / "models"),
+        OCRVQA_CACHE=str(tmp_path / "ocr"),
+    )
     out_dir = tmp_path / "run"
-    cmd = [sys.executable, "-m", "eval_vqa.console", "eval", "limit=3", f"output_dir={out_dir}", "progress=false"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "eval_vqa.console",
+        "eval",
+        "limit=3",
+        f"output_dir={out_dir}",
+        "progress=false",
+    ]
     done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "models" / "tiny-random-llava" / "model.safetensors").is_file()
@@ -43,7 +58,11 @@ def test_smoke_config_runs_offline_end_to_end(tmp_path: Path):
     assert (out_dir / "chart.png").stat().st_size > 1000
     page = (out_dir / "report" / "index.html").read_text()
     # a thumbnail on every card, and the chart above them
-    assert page.count('class="card"') == 6 and page.count('loading="lazy"') == 6 and 'src="../chart.png"' in page
+    assert (
+        page.count('class="card"') == 6
+        and page.count('loading="lazy"') == 6
+        and 'src="../chart.png"' in page
+    )
 
 
 @pytest.mark.slow
@@ -53,21 +72,44 @@ def test_smoke_config_runs_the_qwen_vl_chat_backend_on_a_remote_code_model(tmp_p
     from eval_vqa.tiny_models import write_qwen_vl_chat_double
 
     model = write_qwen_vl_chat_double(tmp_path / "qwen-vl-chat")
-    env = dict(os.environ, HF_HUB_OFFLINE="1", OCRVQA_CACHE=str(tmp_path / "ocr"),
-               HF_MODULES_CACHE=str(tmp_path / "modules"),
-               PYTHONPATH=f"{ROOT / 'tests'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    env = dict(
+        os.environ,
+        HF_HUB_OFFLINE="1",
+        OCRVQA_CACHE=str(tmp_path / "ocr"),
+        HF_MODULES_CACHE=str(tmp_path / "modules"),
+        PYTHONPATH=f"{ROOT / 'tests'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+    )
     out_dir = tmp_path / "run"
-    cmd = [sys.executable, "-m", "eval_vqa.console", "eval", "smoke", f"model={model}", "limit=1",
-           "generation.max_new_tokens=4", f"output_dir={out_dir}", "progress=false"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "eval_vqa.console",
+        "eval",
+        "smoke",
+        f"model={model}",
+        "limit=1",
+        "generation.max_new_tokens=4",
+        f"output_dir={out_dir}",
+        "progress=false",
+    ]
     done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads((out_dir / "results.json").read_text())
     assert results["run"]["backend"] == "qwen-vl-chat" and results["config"]["backend"] is None
     for bench in results["benchmarks"].values():
-        assert bench["counts"] == {"samples": 1, "scored": 1, "errors": {}, "retried": 0, "recovered": 0, "selected": 1}
+        assert bench["counts"] == {
+            "samples": 1,
+            "scored": 1,
+            "errors": {},
+            "retried": 0,
+            "recovered": 0,
+            "selected": 1,
+        }
     records = [json.loads(line) for line in (out_dir / "samples.jsonl").read_text().splitlines()]
     scene = records[0]["variants"]
-    assert all(e["prompt"].startswith("<img>") and e["prompt"].endswith(" Answer:") for e in scene.values())
+    assert all(
+        e["prompt"].startswith("<img>") and e["prompt"].endswith(" Answer:") for e in scene.values()
+    )
     assert "<ref>BAKERY</ref><box>(" in scene["boxes"]["prompt"]  # Qwen-VL's own grounding syntax
     assert 'OCR_token: ["bakery"' in scene["tokens"]["prompt"]
     assert all(isinstance(e["prediction"], str) for e in scene.values())

@@ -25,8 +25,15 @@ def long_signs(folder: Path, n: int = 4) -> Path:
     for i in range(n):
         Image.new("RGB", (64, 32), "white").save(folder / f"sign_{i}.png")
         tokens = [f"word{k}" for k in range(60)] + ["BAKERY"]
-        rows.append({"question_id": f"q{i}", "image": f"sign_{i}.png",
-                     "question": f"What shop is sign {i}?", "answers": ["bakery"], "ocr_tokens": tokens})
+        rows.append(
+            {
+                "question_id": f"q{i}",
+                "image": f"sign_{i}.png",
+                "question": f"What shop is sign {i}?",
+                "answers": ["bakery"],
+                "ocr_tokens": tokens,
+            }
+        )
     path = folder / "bench.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
@@ -34,9 +41,14 @@ def long_signs(folder: Path, n: int = 4) -> Path:
 
 def test_every_prompt_fits_a_small_window_and_the_cut_is_reported(tmp_path: Path):
     source = long_signs(tmp_path / "data")
-    config = load_config(config_dict(
-        tmp_path, source, model_kwargs={"context_window": WINDOW},
-        variants=["none", "tokens", {"name": "q", "base": "lines", "select": "question"}]))
+    config = load_config(
+        config_dict(
+            tmp_path,
+            source,
+            model_kwargs={"context_window": WINDOW},
+            variants=["none", "tokens", {"name": "q", "base": "lines", "select": "question"}],
+        )
+    )
     run(config, shard=ALONE)
     records = read_records(config.run_dir)
     assert len(records) == 4

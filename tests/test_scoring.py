@@ -258,7 +258,9 @@ def test_score_labels_with_the_real_expert_on_rendered_lines(tmp_path):
 
 def test_labels_keep_the_fields_a_labels_file_adds(tmp_path):
     labels = tmp_path / "labels.jsonl"
-    labels.write_text('{"image": "a.png", "text": "x", "kind": "word", "lang": "ara"}\n', encoding="utf-8")
+    labels.write_text(
+        '{"image": "a.png", "text": "x", "kind": "word", "lang": "ara"}\n', encoding="utf-8"
+    )
     (item,) = read_labels(labels)
     assert (item.image, item.text, item.line) == (tmp_path / "a.png", "x", 1)
     assert item.record["kind"] == "word" and item.record["lang"] == "ara"

@@ -22,7 +22,9 @@ TESTS = Path(__file__).resolve().parent
 
 
 def _accelerate() -> list[str]:
-    exe = shutil.which("accelerate", path=str(Path(sys.executable).parent)) or shutil.which("accelerate")
+    exe = shutil.which("accelerate", path=str(Path(sys.executable).parent)) or shutil.which(
+        "accelerate"
+    )
     return [exe] if exe else [sys.executable, "-m", "accelerate.commands.launch"]
 
 
@@ -39,12 +41,35 @@ def test_two_cpu_processes_split_the_samples_and_merge_to_the_one_process_scores
     data = config_dict(tmp_path, source, output_dir=str(tmp_path / "sharded"), limit=7)
     cfg = tmp_path / "run.yaml"
     cfg.write_text(json.dumps(data))
-    env = dict(os.environ, PYTHONPATH=f"{TESTS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-               HF_HUB_OFFLINE="1", CUDA_VISIBLE_DEVICES="", MASTER_PORT="29533")
-    cmd = [*_accelerate(), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-           "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29533",
-           "-m", "eval_vqa.console", "eval", str(cfg)]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=TESTS.parent)
+    env = dict(
+        os.environ,
+        PYTHONPATH=f"{TESTS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        HF_HUB_OFFLINE="1",
+        CUDA_VISIBLE_DEVICES="",
+        MASTER_PORT="29533",
+    )
+    cmd = [
+        *_accelerate(),
+        "launch",
+        "--multi_gpu",
+        "--num_processes",
+        "2",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
+        "--main_process_port",
+        "29533",
+        "-m",
+        "eval_vqa.console",
+        "eval",
+        str(cfg),
+    ]
+    done = subprocess.run(
+        cmd, env=env, capture_output=True, text=True, timeout=300, cwd=TESTS.parent
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "process 1 of 2: done" in done.stderr and "1 broken" in done.stderr
 
@@ -57,7 +82,10 @@ def test_two_cpu_processes_split_the_samples_and_merge_to_the_one_process_scores
     assert merged[5].status == "error" and merged[5].rank == 1
     single = load_config(dict(data, output_dir=str(tmp_path / "single")))
     run(single, shard=ALONE)
-    results = [json.loads((tmp_path / d / "results.json").read_text())["benchmarks"] for d in ("single", "sharded")]
+    results = [
+        json.loads((tmp_path / d / "results.json").read_text())["benchmarks"]
+        for d in ("single", "sharded")
+    ]
     assert results[0] == results[1]
 
     # resumed by one process, with more samples: it finds both shards' work and does the rest once
@@ -66,7 +94,10 @@ def test_two_cpu_processes_split_the_samples_and_merge_to_the_one_process_scores
     keys = [r.key for p in shard_files(tmp_path / "sharded") for r in read_jsonl(p)]
     assert sorted(keys) == sorted(set(keys)) and len(keys) == 9
     run(load_config(dict(data, limit=None, output_dir=str(tmp_path / "single9"))), shard=ALONE)
-    results = [json.loads((tmp_path / d / "results.json").read_text())["benchmarks"] for d in ("single9", "sharded")]
+    results = [
+        json.loads((tmp_path / d / "results.json").read_text())["benchmarks"]
+        for d in ("single9", "sharded")
+    ]
     assert results[0] == results[1]
 
 

@@ -48,9 +48,16 @@ def test_ci_set_holds_every_kind_language_and_layout(ci_set):
     assert {r["lang"] for r in records} == set(LANGS)
     assert {r["layout"] for r in records} == set(LAYOUTS)
     combos = {(r["kind"], r["lang"], r["layout"]) for r in records}
-    for needed in [("page", "ara", "single_column"), ("page", "ara", "two_column"),
-                   ("page", "mix", "bilingual"), ("sign", "mix", "bilingual"), ("sign", "ara", "sign"),
-                   ("line", "ara", "line"), ("line", "eng", "line"), ("word", "eng", "word")]:
+    for needed in [
+        ("page", "ara", "single_column"),
+        ("page", "ara", "two_column"),
+        ("page", "mix", "bilingual"),
+        ("sign", "mix", "bilingual"),
+        ("sign", "ara", "sign"),
+        ("line", "ara", "line"),
+        ("line", "eng", "line"),
+        ("word", "eng", "word"),
+    ]:
         assert needed in combos
     # Scans at 150-300 dpi, with each degradation present somewhere and skew within 2 degrees.
     dpis = {r["dpi"] for r in records if r["kind"] == "page" and r["layout"] != "poster"}
@@ -70,7 +77,9 @@ def test_ci_set_holds_every_kind_language_and_layout(ci_set):
 
 
 def test_ground_truth_reads_columns_whole_and_joins_the_drop_cap(ci_set):
-    records = {r["layout"]: r for r in _records(ci_set) if r["kind"] == "page" and r["lang"] == "eng"}
+    records = {
+        r["layout"]: r for r in _records(ci_set) if r["kind"] == "page" and r["lang"] == "eng"
+    }
     drop = records["drop_cap"]["text"].splitlines()
     # Header, title, then the first body line starts with the drop cap's letter joined to its word.
     assert drop[2][0].isupper() and drop[2].split()[0].isalpha() and len(drop[2].split()[0]) > 1

@@ -17,15 +17,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image, ImageDraw
 
+from eval_vqa.tiny_models.ved import build_tiny_ved
 from ocr_expert.engines import get_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError
 from ocr_expert.engines.crops import crop_region
 from ocr_expert.engines.hf_models import torch_device
 from ocr_expert.engines.vision_encoder_decoder import VisionEncoderDecoderEngine
-from eval_vqa.tiny_models.ved import build_tiny_ved
 from ocr_expert.types import Span
 
 WHITE = (255, 255, 255)

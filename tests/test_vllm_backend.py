@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eval_vqa.tiny_models import cached_model, make_ocr_result
 from PIL import Image
 from test_runner import ALONE, config_dict, make_benchmark
 
@@ -20,6 +19,7 @@ from eval_vqa.config import ConfigError, load_config
 from eval_vqa.console import main
 from eval_vqa.log import read_records
 from eval_vqa.runner import run
+from eval_vqa.tiny_models import cached_model, make_ocr_result
 from lmm_bridge import OCRAugmentedVLM
 from lmm_bridge.backends import BackendError, load_backend
 from lmm_bridge.backends.vllm_backend import MISSING_VLLM
@@ -41,18 +41,28 @@ class FakeLLM:
 
         self.kwargs = kwargs
         self.calls: list[tuple[list[dict[str, Any]], list[FakeSamplingParams]]] = []
-        self._tokenizer = AutoTokenizer.from_pretrained(kwargs["model"], trust_remote_code=kwargs["trust_remote_code"])
+        self._tokenizer = AutoTokenizer.from_pretrained(
+            kwargs["model"], trust_remote_code=kwargs["trust_remote_code"]
+        )
         FakeLLM.last = self
 
     def get_tokenizer(self) -> Any:
         return self._tokenizer
 
-    def generate(self, prompts: list[dict[str, Any]], sampling_params: Any = None, use_tqdm: bool = True) -> list[Any]:
+    def generate(
+        self, prompts: list[dict[str, Any]], sampling_params: Any = None, use_tqdm: bool = True
+    ) -> list[Any]:
         self.calls.append((prompts, sampling_params))
         out = []
         for p in prompts:
             found = re.search(r'OCR_token: \["([^"]*)"', p["prompt"])
-            out.append(types.SimpleNamespace(outputs=[types.SimpleNamespace(text=f" {found.group(1) if found else 'unknown'}")]))
+            out.append(
+                types.SimpleNamespace(
+                    outputs=[
+                        types.SimpleNamespace(text=f" {found.group(1) if found else 'unknown'}")
+                    ]
+                )
+            )
         return out
 
 
@@ -70,44 +80,84 @@ def qwen_folder(tmp_path_factory) -> str:
 
 
 def test_engine_arguments_reach_vllm_and_engine_options_win(fake_vllm, qwen_folder):
-    load_backend("vllm", qwen_folder, dtype="bfloat16", tensor_parallel_size=2, data_parallel_size=2,
-                 gpu_memory_utilization=0.5, max_model_len=4096, limit_mm_per_prompt={"image": 2},
-                 engine_options={"enforce_eager": True, "gpu_memory_utilization": 0.3})
+    load_backend(
+        "vllm",
+        qwen_folder,
+        dtype="bfloat16",
+        tensor_parallel_size=2,
+        data_parallel_size=2,
+        gpu_memory_utilization=0.5,
+        max_model_len=4096,
+        limit_mm_per_prompt={"image": 2},
+        engine_options={"enforce_eager": True, "gpu_memory_utilization": 0.3},
+    )
     assert FakeLLM.last.kwargs == {
-        "model": qwen_folder, "trust_remote_code": True, "tensor_parallel_size": 2, "data_parallel_size": 2,
-        "gpu_memory_utilization": 0.3, "max_model_len": 4096, "limit_mm_per_prompt": {"image": 2},
-        "dtype": "bfloat16", "enforce_eager": True,
+        "model": qwen_folder,
+        "trust_remote_code": True,
+        "tensor_parallel_size": 2,
+        "data_parallel_size": 2,
+        "gpu_memory_utilization": 0.3,
+        "max_model_len": 4096,
+        "limit_mm_per_prompt": {"image": 2},
+        "dtype": "bfloat16",
+        "enforce_eager": True,
     }
 
 
-def test_qwen_vl_chat_gets_the_qwen_vl_vqa_prompt_exactly_and_greedy_settings(fake_vllm, qwen_folder):
+def test_qwen_vl_chat_gets_the_qwen_vl_vqa_prompt_exactly_and_greedy_settings(
+    fake_vllm, qwen_folder
+):
     vlm = OCRAugmentedVLM(model=qwen_folder, backend="vllm", ocr=None)
     assert vlm.backend.prompt_profile == "qwen-vl-vqa" and vlm.backend.box_style == "qwen-vl"
     ocr = make_ocr_result([[("EXIT", (0, 0, 10, 10), 0.9), ("<img>", (12, 0, 20, 10), 0.9)]])
-    answer = vlm.ask(Image.new("RGB", (64, 32), "white"), "What does the sign say?", ocr="tokens",
-                     ocr_result=ocr, max_new_tokens=10)
+    answer = vlm.ask(
+        Image.new("RGB", (64, 32), "white"),
+        "What does the sign say?",
+        ocr="tokens",
+        ocr_result=ocr,
+        max_new_tokens=10,
+    )
     assert answer.text == "exit"
-    (prompts, params), = FakeLLM.last.calls
+    ((prompts, params),) = FakeLLM.last.calls
     sent = prompts[0]["prompt"]
     context = sent.split("\n", 1)[1].removesuffix(" Answer:")
     profile = PROFILES["qwen-vl-vqa"].template  # <img>{image}</img>{question}[\n{context}] Answer:
     expected = profile.replace("{image}", "").replace("{question}", "What does the sign say?")
     assert sent == expected.replace("[\\n{context}]", "\n" + context) == answer.prompt.full_prompt
-    assert context.startswith("OCR_token: [") and "<img>" not in context  # OCR text cannot open a tag
+    assert (
+        context.startswith("OCR_token: [") and "<img>" not in context
+    )  # OCR text cannot open a tag
     assert prompts[0]["multi_modal_data"]["image"].size == (64, 32)
     tokenizer = FakeLLM.last.get_tokenizer()
     ends = [tokenizer.convert_tokens_to_ids(t) for t in ("<|endoftext|>", "<|im_end|>")]
-    assert params[0].kwargs == {"n": 1, "temperature": 0.0, "top_p": 1.0, "max_tokens": 10,
-                                "skip_special_tokens": True, "stop_token_ids": ends, "min_tokens": 1}
+    assert params[0].kwargs == {
+        "n": 1,
+        "temperature": 0.0,
+        "top_p": 1.0,
+        "max_tokens": 10,
+        "skip_special_tokens": True,
+        "stop_token_ids": ends,
+        "min_tokens": 1,
+    }
 
 
 def test_a_run_logs_the_prompt_vllm_was_given(fake_vllm, qwen_folder, tmp_path):
     source = make_benchmark(tmp_path / "data", n=3)
-    config = load_config(config_dict(tmp_path, source, backend="vllm", model=qwen_folder, variants=["none", "tokens"],
-                                     model_kwargs={"max_model_len": 2048}))
+    config = load_config(
+        config_dict(
+            tmp_path,
+            source,
+            backend="vllm",
+            model=qwen_folder,
+            variants=["none", "tokens"],
+            model_kwargs={"max_model_len": 2048},
+        )
+    )
     run(config, shard=ALONE)
     sent = [p["prompt"] for prompts, _ in FakeLLM.last.calls for p in prompts]
-    logged = [r.variants[v].prompt for r in read_records(config.run_dir) for v in ("none", "tokens")]
+    logged = [
+        r.variants[v].prompt for r in read_records(config.run_dir) for v in ("none", "tokens")
+    ]
     assert sorted(sent) == sorted(logged) and len(sent) == 6
     assert all(p.startswith("<img></img>What does sign") and p.endswith(" Answer:") for p in sent)
     run_file = json.loads((config.run_dir / "run.json").read_text())
@@ -117,14 +167,25 @@ def test_a_run_logs_the_prompt_vllm_was_given(fake_vllm, qwen_folder, tmp_path):
 def test_other_models_get_their_chat_template(fake_vllm, tmp_path_factory):
     folder = str(cached_model(tmp_path_factory.getbasetemp(), "qwen2vl"))
     backend = load_backend("vllm", folder, system="Answer briefly.")
-    assert backend.prompt_profile == "short-answer" and FakeLLM.last.kwargs["trust_remote_code"] is False
+    assert (
+        backend.prompt_profile == "short-answer"
+        and FakeLLM.last.kwargs["trust_remote_code"] is False
+    )
     from lmm_bridge.messages import GenerationRequest
 
-    backend.generate([GenerationRequest.one_image(Image.new("RGB", (32, 32)), "Which word?", max_new_tokens=5)])
-    (prompts, params), = FakeLLM.last.calls
+    backend.generate(
+        [GenerationRequest.one_image(Image.new("RGB", (32, 32)), "Which word?", max_new_tokens=5)]
+    )
+    ((prompts, params),) = FakeLLM.last.calls
     assert prompts[0]["prompt"].startswith("<|im_start|>system\nAnswer briefly.<|im_end|>")
     assert "<|vision_start|><|image_pad|><|vision_end|>Which word?" in prompts[0]["prompt"]
-    assert params[0].kwargs == {"n": 1, "temperature": 0.0, "top_p": 1.0, "max_tokens": 5, "skip_special_tokens": True}
+    assert params[0].kwargs == {
+        "n": 1,
+        "temperature": 0.0,
+        "top_p": 1.0,
+        "max_tokens": 5,
+        "skip_special_tokens": True,
+    }
 
 
 def test_without_vllm_the_backend_fails_in_one_line(monkeypatch, qwen_folder, tmp_path, capsys):
@@ -140,22 +201,39 @@ def test_without_vllm_the_backend_fails_in_one_line(monkeypatch, qwen_folder, tm
     assert MISSING_VLLM in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("kwargs, expect", [
-    ({"tensor_parallel_size": 0}, "tensor_parallel_size: Input should be greater than or equal to 1"),
-    ({"gpu_memory_utilization": 1.5}, "gpu_memory_utilization: Input should be less than or equal to 1"),
-    ({"tensor_paralel_size": 2}, "tensor_paralel_size: unknown key"),
-])
+@pytest.mark.parametrize(
+    "kwargs, expect",
+    [
+        (
+            {"tensor_parallel_size": 0},
+            "tensor_parallel_size: Input should be greater than or equal to 1",
+        ),
+        (
+            {"gpu_memory_utilization": 1.5},
+            "gpu_memory_utilization: Input should be less than or equal to 1",
+        ),
+        ({"tensor_paralel_size": 2}, "tensor_paralel_size: unknown key"),
+    ],
+)
 def test_bad_engine_options_are_one_line_at_config_load(tmp_path: Path, kwargs, expect):
     source = make_benchmark(tmp_path / "data", n=2)
     with pytest.raises(ConfigError, match=f"model_kwargs: vllm backend: {expect}"):
-        load_config(config_dict(tmp_path, source, backend="vllm", model="Qwen/Qwen-VL-Chat", model_kwargs=kwargs))
+        load_config(
+            config_dict(
+                tmp_path, source, backend="vllm", model="Qwen/Qwen-VL-Chat", model_kwargs=kwargs
+            )
+        )
 
 
-def test_a_model_without_an_image_processor_uses_its_tokenizers_template(fake_vllm, tmp_path_factory, monkeypatch):
+def test_a_model_without_an_image_processor_uses_its_tokenizers_template(
+    fake_vllm, tmp_path_factory, monkeypatch
+):
     import ocr_expert.engines.hf_models as hf_models
 
     def no_processor(*args: Any, **kwargs: Any) -> Any:
-        raise OSError("no preprocessor_config.json")  # what transformers 5 says of a text-only model
+        raise OSError(
+            "no preprocessor_config.json"
+        )  # what transformers 5 says of a text-only model
 
     monkeypatch.setattr(hf_models, "load_processor", no_processor)
     folder = str(cached_model(tmp_path_factory.getbasetemp(), "qwen2vl"))
@@ -170,7 +248,13 @@ def test_a_model_without_an_image_processor_uses_its_tokenizers_template(fake_vl
 
     from lmm_bridge.messages import GenerationRequest, TextPart
 
-    monkeypatch.setattr(fake_vllm, "LLM", llm_whose_tokenizer_has("{% for m in messages %}{{ m['content'][0]['text'] }}{% endfor %}|"))
+    monkeypatch.setattr(
+        fake_vllm,
+        "LLM",
+        llm_whose_tokenizer_has(
+            "{% for m in messages %}{{ m['content'][0]['text'] }}{% endfor %}|"
+        ),
+    )
     backend = load_backend("vllm", folder)
     assert backend.render_prompt(GenerationRequest((TextPart("Hello?"),))) == "Hello?|"
     monkeypatch.setattr(fake_vllm, "LLM", llm_whose_tokenizer_has(None))

@@ -36,12 +36,39 @@ def test_the_wheel_runs_from_another_folder(tmp_path: Path):
     # built from a copy of the sources: a build/ folder left by an earlier build (whose stale
     # files setuptools would pack) is not read, and none is left in the checkout
     src = tmp_path / "src"
-    shutil.copytree(ROOT, src, symlinks=True, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "runs", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis"))
+    shutil.copytree(
+        ROOT,
+        src,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            "build",
+            "dist",
+            "runs",
+            "*.egg-info",
+            "__pycache__",
+            ".pytest_cache",
+            ".hypothesis",
+        ),
+    )
     out = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(src)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     (wheel,) = out.glob("ocrvqa-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -54,7 +81,10 @@ def test_the_wheel_runs_from_another_folder(tmp_path: Path):
     elsewhere = tmp_path / "elsewhere"  # no configs/ folder here
     elsewhere.mkdir()
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(site)], cwd=elsewhere, capture_output=True, text=True,
+        [sys.executable, "-c", PROBE, str(site)],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     assert done.returncode == 0, done.stderr

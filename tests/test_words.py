@@ -27,8 +27,14 @@ def test_recall_finds_a_grouped_number_however_the_answer_writes_it():
 def test_word_units_keep_a_grouped_number_whole():
     spans = [Span("Population", (0, 0, 100, 20), 0.9), Span("1 250 000", (110, 0, 200, 20), 0.8)]
     lines, direction = order_spans(spans)
-    result = OCRResult(spans=tuple(spans), lines=tuple(lines), width=300, height=40, engine="test",
-                       direction=direction)
+    result = OCRResult(
+        spans=tuple(spans),
+        lines=tuple(lines),
+        width=300,
+        height=40,
+        engine="test",
+        direction=direction,
+    )
     units = extract_units(result, "word")
     assert [u.text for u in units] == ["Population", "1 250 000"]
     assert units[1].score == 0.8  # the number keeps its own span's score and box

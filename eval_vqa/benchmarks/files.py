@@ -41,15 +41,21 @@ def _read(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     include = data.pop("include", None)
     if "default_source" in data and isinstance(data["default_source"], str):
         source = Path(data["default_source"]).expanduser()
-        data["default_source"] = str(source if source.is_absolute() else (path.parent / source).resolve())
+        data["default_source"] = str(
+            source if source.is_absolute() else (path.parent / source).resolve()
+        )
     if include is None:
         return data
     if not isinstance(include, str):
-        raise BenchmarkFileError(f"{path}: include: expected the name of one YAML file (got {include!r})")
+        raise BenchmarkFileError(
+            f"{path}: include: expected the name of one YAML file (got {include!r})"
+        )
     beside = (path.parent / include).resolve()
     target = beside if beside.is_file() else (BENCHMARKS_DIR / include).resolve()
     if not target.is_file():
-        raise BenchmarkFileError(f"{path}: include: no such file {include!r} (looked for {beside}, {target})")
+        raise BenchmarkFileError(
+            f"{path}: include: no such file {include!r} (looked for {beside}, {target})"
+        )
     return {**_read(target, (*chain, path)), **data}
 
 
@@ -73,4 +79,6 @@ def parse_benchmark_file(path: str | Path) -> BenchmarkSpec:
     try:
         return BenchmarkSpec.model_validate(data)
     except ValidationError as exc:
-        raise BenchmarkFileError(format_validation_error(exc, str(path), "benchmark definition")) from None
+        raise BenchmarkFileError(
+            format_validation_error(exc, str(path), "benchmark definition")
+        ) from None

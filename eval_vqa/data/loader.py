@@ -42,7 +42,9 @@ def _keys(table: Table, fields: FieldMap, spec: BenchmarkSpec) -> list[tuple[int
     if spec.explode:
         question_col = fields.question
         assert question_col is not None, "load_samples checks the question column first"
-        counts = [question_count({question_col: q}, fields, spec) for q in table.column(question_col)]
+        counts = [
+            question_count({question_col: q}, fields, spec) for q in table.column(question_col)
+        ]
     else:
         counts = [1] * table.num_rows
     keys = []
@@ -112,10 +114,19 @@ class BenchmarkData(Sequence[Sample]):
         out = []
         for (row, sub, _), i in want:
             if row not in cache:
-                cache[row] = row_to_samples(by_row[row], row, self.fields, self.spec, self.table.roots)
+                cache[row] = row_to_samples(
+                    by_row[row], row, self.fields, self.spec, self.table.roots
+                )
             made = cache[row][sub] if self.spec.explode else cache[row][0]
-            sample = Sample(made.benchmark, made.question_id, made.image, made.question,
-                            list(made.answers), made.ocr_tokens, dict(made.meta))
+            sample = Sample(
+                made.benchmark,
+                made.question_id,
+                made.image,
+                made.question,
+                list(made.answers),
+                made.ocr_tokens,
+                dict(made.meta),
+            )
             sample.meta.update(source=self.source, split=self.split)
             if self.ids[i] != sample.question_id:
                 sample.meta["original_question_id"] = sample.question_id
@@ -175,14 +186,18 @@ def open_benchmark(
     where_from = _resolve(benchmark, source, split, config)
     spec, where = where_from.spec, where_from.where
     try:
-        select_positions([], subset=subset, seed=seed, offset=offset, limit=limit)  # before any download
+        select_positions(
+            [], subset=subset, seed=seed, offset=offset, limit=limit
+        )  # before any download
     except ValueError as e:
         raise DataLoadError(f"{where}: {e}") from None
     table, label = _open_table(where_from, image_root)
     fields = _check_columns(table, where_from, require_answers)
     keys = _keys(table, fields, spec)
     chosen = _select(keys, where_from, subset=subset, seed=seed, offset=offset, limit=limit)
-    return BenchmarkData(spec, label, where_from.split, where_from.config, where, table, fields, keys, chosen)
+    return BenchmarkData(
+        spec, label, where_from.split, where_from.config, where, table, fields, keys, chosen
+    )
 
 
 @dataclass(frozen=True)
@@ -203,7 +218,9 @@ class _Origin:
         return self.derived.base if self.derived else self.split
 
 
-def _resolve(benchmark: BenchmarkSpec | str, source: Any, split: str | None, config: str | None) -> _Origin:
+def _resolve(
+    benchmark: BenchmarkSpec | str, source: Any, split: str | None, config: str | None
+) -> _Origin:
     """The benchmark's spec and where its data comes from, before anything is opened."""
     try:
         spec = get_benchmark(benchmark)
@@ -215,8 +232,11 @@ def _resolve(benchmark: BenchmarkSpec | str, source: Any, split: str | None, con
         if source is None:
             raise DataLoadError(f"benchmark {spec.name!r} has no default source; pass source=...")
     split = split or spec.split
-    if config is None and isinstance(source, (str, Path)) and (
-            str(source) == spec.hf_path or Path(str(source)).expanduser().is_dir()):
+    if (
+        config is None
+        and isinstance(source, (str, Path))
+        and (str(source) == spec.hf_path or Path(str(source)).expanduser().is_dir())
+    ):
         config = spec.hf_config
     where = _where(spec, source_label(source), config, split)
     return _Origin(spec, source, own, split, spec.derived_splits.get(split), config, where)
@@ -231,17 +251,24 @@ def _open_table(origin: _Origin, image_root: str | Path | None) -> tuple[Table, 
     failures: list[str] = []
     for candidate in candidates:
         try:
-            table = open_source(candidate, split=origin.load_split, config=origin.config, image_root=image_root)
+            table = open_source(
+                candidate, split=origin.load_split, config=origin.config, image_root=image_root
+            )
         except FileNotFoundError as e:
             if isinstance(candidate, (str, Path)) and looks_like_path(str(candidate)):
-                raise DataLoadError(f"{where}: {e}. Check the path, or pass a Hugging Face id.") from None
+                raise DataLoadError(
+                    f"{where}: {e}. Check the path, or pass a Hugging Face id."
+                ) from None
             failures.append(f"{source_label(candidate)}: {type(e).__name__}: {str(e)[:600]}")
         except Exception as e:  # datasets raises many types: network, config, split, schema
             failures.append(f"{source_label(candidate)}: {type(e).__name__}: {str(e)[:600]}")
         else:
             if failures:
                 # stacklevel: the caller of open_benchmark
-                warnings.warn(f"{where}: loaded the older copy {source_label(candidate)} ({failures[0]})", stacklevel=3)
+                warnings.warn(
+                    f"{where}: loaded the older copy {source_label(candidate)} ({failures[0]})",
+                    stacklevel=3,
+                )
             return table, source_label(candidate)
     detail = "; ".join(failures)
     hint = "" if not isinstance(source, str) or looks_like_path(source) else " " + _OFFLINE_HINT
@@ -270,7 +297,12 @@ def _check_columns(table: Table, origin: _Origin, require_answers: bool) -> Fiel
 
 
 def _select(
-    keys: list[tuple[int, int, str]], origin: _Origin, *, subset: int | None, seed: int, offset: int,
+    keys: list[tuple[int, int, str]],
+    origin: _Origin,
+    *,
+    subset: int | None,
+    seed: int,
+    offset: int,
     limit: int | None,
 ) -> list[int]:
     """Positions into ``keys`` of the chosen samples: the derived split's draw, then the run's
@@ -285,7 +317,9 @@ def _select(
                 f"{derived.base!r}, which holds only {len(keys)}: use a complete copy of it"
             )
         base = select_positions(ids, subset=derived.size, seed=derived.seed)
-    picked = select_positions([ids[p] for p in base], subset=subset, seed=seed, offset=offset, limit=limit)
+    picked = select_positions(
+        [ids[p] for p in base], subset=subset, seed=seed, offset=offset, limit=limit
+    )
     chosen = [base[i] for i in picked]
     if not chosen:
         raise DataLoadError(

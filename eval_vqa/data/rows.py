@@ -28,8 +28,18 @@ from eval_vqa.data.types import Sample
 #: ``fields`` entry is absent from a source.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "question_id": ("question_id", "questionId", "qid", "id", "image_id", "index"),
-    "image": ("image", "image_path", "img", "file_path", "path", "imgname", "file_name",
-              "filename", "image_local_name", "image_id"),
+    "image": (
+        "image",
+        "image_path",
+        "img",
+        "file_path",
+        "path",
+        "imgname",
+        "file_name",
+        "filename",
+        "image_local_name",
+        "image_id",
+    ),
     "question": ("question", "query", "questions"),
     "answers": ("answers", "answer", "annotation", "label", "labels", "gt_answers"),
     "ocr_tokens": ("ocr_tokens",),
@@ -50,8 +60,11 @@ class FieldMap:
     ocr_tokens: str | None
 
     def used(self) -> set[str]:
-        return {c for c in (self.question_id, self.image, self.question, self.answers,
-                            self.ocr_tokens) if c}
+        return {
+            c
+            for c in (self.question_id, self.image, self.question, self.answers, self.ocr_tokens)
+            if c
+        }
 
 
 def resolve_fields(columns: Iterable[str], spec: BenchmarkSpec) -> FieldMap:
@@ -146,9 +159,15 @@ def row_to_samples(
     if fields.image == "image_id" and isinstance(image, str) and not Path(image).suffix:
         image = resolve_image(f"{row['image_id']}.jpg", roots)  # TextVQA names images so
     ocr = as_text_list(row.get(fields.ocr_tokens)) if fields.ocr_tokens else None
-    meta = {k: v for k, v in ((k, _json_safe(v)) for k, v in row.items()
-                              if k not in fields.used() and k not in _META_SKIP)
-            if v is not None}
+    meta = {
+        k: v
+        for k, v in (
+            (k, _json_safe(v))
+            for k, v in row.items()
+            if k not in fields.used() and k not in _META_SKIP
+        )
+        if v is not None
+    }
     meta["row"] = position
     base_id = row.get(fields.question_id) if fields.question_id else None
     base_id = str(position) if base_id is None or base_id == "" else str(base_id)
@@ -160,8 +179,9 @@ def row_to_samples(
         for k, question in enumerate(questions):
             # In OCR-VQA each question has exactly one answer, at the same index.
             ans = [answers[k]] if k < len(answers) and answers[k] != "" else []
-            out.append(Sample(spec.name, f"{base_id}-{k}", image, question, ans, ocr,
-                              {**meta, "sub": k}))
+            out.append(
+                Sample(spec.name, f"{base_id}-{k}", image, question, ans, ocr, {**meta, "sub": k})
+            )
         return out
 
     cell = _cell(row, fields.question)

@@ -77,8 +77,13 @@ def _ocrvqa_rows(data: dict[str, Any], split: str, path: Path) -> list[dict[str,
         if book.get("split") != _OCRVQA_SPLITS[split]:
             continue
         suffix = Path(str(book.get("imageURL", ""))).suffix or ".jpg"
-        rows.append({"image_id": image_id, "image": f"{image_id}{suffix}",
-                     **{k: v for k, v in book.items() if k != "split"}})
+        rows.append(
+            {
+                "image_id": image_id,
+                "image": f"{image_id}{suffix}",
+                **{k: v for k, v in book.items() if k != "split"},
+            }
+        )
     return rows
 
 
@@ -123,8 +128,15 @@ def infer_image_root(rows: list[dict[str, Any]], folder: Path, levels: int = 4) 
     evaluation folder (``data/textvqa/train_images/...``), not from their own."""
     from eval_vqa.data.rows import FIELD_ALIASES
 
-    first = next((r.get(k) for r in rows[:1] for k in FIELD_ALIASES["image"]
-                  if isinstance(r.get(k), str) and r.get(k)), None)
+    first = next(
+        (
+            r.get(k)
+            for r in rows[:1]
+            for k in FIELD_ALIASES["image"]
+            if isinstance(r.get(k), str) and r.get(k)
+        ),
+        None,
+    )
     if first is None or Path(first).is_absolute() or (folder / first).exists():
         return []
     for parent in list(folder.parents)[:levels]:
@@ -194,11 +206,19 @@ def tsv_table(path: Path, roots: list[Path]) -> Table:
 
     def rows(idx: list[int]) -> list[dict[str, Any]]:
         with path.open("rb") as f:
-            return [{**texts[i], "image": image_of(f, i)} if "image" in header else dict(texts[i])
-                    for i in idx]
+            return [
+                {**texts[i], "image": image_of(f, i)} if "image" in header else dict(texts[i])
+                for i in idx
+            ]
 
-    return Table(kind="tsv", columns=list(header), num_rows=len(texts),
-                 column=lambda name: [r.get(name) for r in texts], rows=rows, roots=roots)
+    return Table(
+        kind="tsv",
+        columns=list(header),
+        num_rows=len(texts),
+        column=lambda name: [r.get(name) for r in texts],
+        rows=rows,
+        roots=roots,
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -272,8 +292,9 @@ def object_table(source: Any, split: str, roots: list[Path]) -> Table:
         source = _pick_split(source, split)
     if isinstance(source, datasets.IterableDataset):
         # written to the Arrow cache once, so rows can be read by index without holding them
-        source = datasets.Dataset.from_generator(_generate, gen_kwargs={"iterable": source},
-                                                 features=source.features)
+        source = datasets.Dataset.from_generator(
+            _generate, gen_kwargs={"iterable": source}, features=source.features
+        )
     if isinstance(source, datasets.Dataset):
         return dataset_table(source, "dataset", roots)
     raise TypeError(
@@ -335,8 +356,9 @@ def hub_table(source: str, config: str | None, split: str, kind: str, roots: lis
     return dataset_table(ds, kind, roots)
 
 
-def open_source(source: Any, *, split: str, config: str | None,
-                image_root: str | Path | None) -> Table:
+def open_source(
+    source: Any, *, split: str, config: str | None, image_root: str | Path | None
+) -> Table:
     """Open ``source`` (see the module docstring). Raises ``FileNotFoundError`` for a
     missing path and lets the library's errors through; the caller words them."""
     extra_roots = [Path(image_root).expanduser()] if image_root else []

@@ -42,21 +42,36 @@ class PerSampleModule(evaluate.Metric):
             citation=self.citation,
             inputs_description=_INPUTS.format(name=self.metric_name, options=option_doc),
             features=[
-                datasets.Features({"predictions": datasets.Value("string"),
-                                   "references": datasets.Sequence(datasets.Value("string"))}),
-                datasets.Features({"predictions": datasets.Value("string"),
-                                   "references": datasets.Value("string")}),
+                datasets.Features(
+                    {
+                        "predictions": datasets.Value("string"),
+                        "references": datasets.Sequence(datasets.Value("string")),
+                    }
+                ),
+                datasets.Features(
+                    {
+                        "predictions": datasets.Value("string"),
+                        "references": datasets.Value("string"),
+                    }
+                ),
             ],
         )
 
-    def _compute(self, predictions: list[str], references: list[Any],
-                 return_scores: bool = False, **options: Any) -> dict[str, Any]:
+    def _compute(
+        self,
+        predictions: list[str],
+        references: list[Any],
+        return_scores: bool = False,
+        **options: Any,
+    ) -> dict[str, Any]:
         unknown = set(options) - set(self.options)
         if unknown:
             raise TypeError(f"{self.metric_name}: unknown options {sorted(unknown)}")
         score: Callable[..., float] = type(self).score
-        scores = [score(p, [r] if isinstance(r, str) else list(r), **options)
-                  for p, r in zip(predictions, references)]
+        scores = [
+            score(p, [r] if isinstance(r, str) else list(r), **options)
+            for p, r in zip(predictions, references)
+        ]
         out: dict[str, Any] = {self.metric_name: sum(scores) / len(scores) if scores else 0.0}
         if return_scores:
             out["scores"] = scores

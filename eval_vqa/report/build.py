@@ -25,7 +25,9 @@ def build_report(run_dir: str | Path) -> dict[str, Path]:
     run_dir = Path(run_dir)
     run_file = run_dir / "run.json"
     if not run_file.is_file():
-        raise FileNotFoundError(f"{run_dir} is not a run folder: it has no run.json (run `ocrvqa eval` first)")
+        raise FileNotFoundError(
+            f"{run_dir} is not a run folder: it has no run.json (run `ocrvqa eval` first)"
+        )
     run = json.loads(run_file.read_text(encoding="utf-8"))
     order = [b["name"] for b in run.get("config", {}).get("benchmarks", [])]
     records = selected_records(run_dir, _canonical_names(order))

@@ -41,8 +41,13 @@ def bar_chart(results: dict[str, Any], path: str | Path) -> Path:
     ax.set_yticks(range(0, 101, 20))
     ax.set_title(f"{run.get('model')} · OCR {run.get('ocr_engine')}", fontsize=9)
     # below the axes: inside, it hides the tallest bars
-    ax.legend(fontsize=8, ncols=min(len(variants), 5), loc="upper center", bbox_to_anchor=(0.5, -0.1),
-              frameon=False)
+    ax.legend(
+        fontsize=8,
+        ncols=min(len(variants), 5),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+        frameon=False,
+    )
     fig.tight_layout()
     path = Path(path)
     # whole or absent, even if the report is killed while drawing

@@ -21,7 +21,12 @@ from eval_vqa.report.table import score_tables
 from ocrvqa.files import write_atomic
 
 #: the page's filters, in button order: (tag, button label)
-FILTERS = (("all", "all"), ("helped", "OCR helped"), ("hurt", "OCR hurt"), ("broken", "broken samples"))
+FILTERS = (
+    ("all", "all"),
+    ("helped", "OCR helped"),
+    ("hurt", "OCR hurt"),
+    ("broken", "broken samples"),
+)
 
 
 @dataclass(frozen=True)
@@ -59,12 +64,18 @@ class FilterButton:
 
 @cache
 def _template() -> Template:
-    env = Environment(loader=PackageLoader("eval_vqa.report", "templates"), autoescape=True,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("eval_vqa.report", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     return env.get_template("page.html.j2")
 
 
-def error_page(results: dict[str, Any], records: list[SampleRecord], run_dir: str | Path, out_dir: str | Path) -> Path:
+def error_page(
+    results: dict[str, Any], records: list[SampleRecord], run_dir: str | Path, out_dir: str | Path
+) -> Path:
     """Write ``index.html`` (and its images under ``images/``) into ``out_dir``."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     (out_dir / "images").mkdir(parents=True, exist_ok=True)
@@ -73,12 +84,21 @@ def error_page(results: dict[str, Any], records: list[SampleRecord], run_dir: st
     chosen = pick_samples(records, run, limit)
     cards = [_card(r, tags, run, run_dir, out_dir) for r, tags in chosen]
     filters = [
-        FilterButton(tag, label, len(cards) if tag == "all" else sum(1 for c in cards if tag in c.tags))
+        FilterButton(
+            tag, label, len(cards) if tag == "all" else sum(1 for c in cards if tag in c.tags)
+        )
         for tag, label in FILTERS
     ]
     chart = "../chart.png" if (run_dir / "chart.png").is_file() else None
-    page = _template().render(run=run, cards=cards, filters=filters, total=len(records), limit=limit,
-                              tables=score_tables(results), chart=chart)
+    page = _template().render(
+        run=run,
+        cards=cards,
+        filters=filters,
+        total=len(records),
+        limit=limit,
+        tables=score_tables(results),
+        chart=chart,
+    )
     return write_atomic(out_dir / "index.html", page)
 
 
@@ -121,7 +141,9 @@ def _main_metric(record: SampleRecord, run: dict[str, Any]) -> str:
     return metric if metric in scores else next(iter(scores))
 
 
-def _card(r: SampleRecord, tags: set[str], run: dict[str, Any], run_dir: Path, out_dir: Path) -> SampleCard:
+def _card(
+    r: SampleRecord, tags: set[str], run: dict[str, Any], run_dir: Path, out_dir: Path
+) -> SampleCard:
     metric, rows = "", []
     if not r.broken:
         base = run.get("baseline")
@@ -129,15 +151,34 @@ def _card(r: SampleRecord, tags: set[str], run: dict[str, Any], run_dir: Path, o
         ref = r.variants[base].scores.get(metric) if base in r.variants else None
         for name, e in r.variants.items():
             score = e.scores[metric]
-            css = "" if ref is None or name == base else "up" if score > ref else "down" if score < ref else ""
-            rows.append(VariantRow(
-                name=name, prediction=e.prediction, score=score, css=css,
-                recall={True: "yes", False: "no", None: "–"}[e.answer_in_context],
-                context_tokens=e.context_tokens, prompt=e.prompt,
-            ))
+            css = (
+                ""
+                if ref is None or name == base
+                else "up"
+                if score > ref
+                else "down"
+                if score < ref
+                else ""
+            )
+            rows.append(
+                VariantRow(
+                    name=name,
+                    prediction=e.prediction,
+                    score=score,
+                    css=css,
+                    recall={True: "yes", False: "no", None: "–"}[e.answer_in_context],
+                    context_tokens=e.context_tokens,
+                    prompt=e.prompt,
+                )
+            )
     return SampleCard(
-        record=r, tags=sorted(tags), image=_thumbnail(r, run_dir, out_dir), truth=list(dict.fromkeys(r.answers)),
-        error=r.error if r.broken else None, metric=metric, rows=rows,
+        record=r,
+        tags=sorted(tags),
+        image=_thumbnail(r, run_dir, out_dir),
+        truth=list(dict.fromkeys(r.answers)),
+        error=r.error if r.broken else None,
+        metric=metric,
+        rows=rows,
     )
 
 
@@ -155,12 +196,16 @@ def _thumbnail(r: SampleRecord, run_dir: Path, out_dir: Path) -> str | None:
 
             # a copy the run kept of an in-memory image is named relative to the run folder
             kept = run_dir / src
-            image = load_image(kept if not Path(src).is_absolute() and kept.is_file() else src).image
+            image = load_image(
+                kept if not Path(src).is_absolute() and kept.is_file() else src
+            ).image
             if ocr_file and (run_dir / ocr_file).is_file():
                 from ocr_expert import OCRResult
                 from ocr_expert.draw import draw_result
 
-                result = OCRResult.from_dict(json.loads((run_dir / ocr_file).read_text(encoding="utf-8")))
+                result = OCRResult.from_dict(
+                    json.loads((run_dir / ocr_file).read_text(encoding="utf-8"))
+                )
                 image = draw_result(image, result)  # boxes scaled to the image, a copy's too
             image.thumbnail((THUMB_SIDE, THUMB_SIDE))
             # whole or absent: a thumbnail cut short by a kill would be reused as it is

@@ -46,12 +46,18 @@ def aggregate(
     for name in names:
         mine = [r for r in records if r.benchmark == name]
         if mine:
-            benchmarks[name] = _benchmark(mine, variants, baseline if baseline in variants else None, options)
+            benchmarks[name] = _benchmark(
+                mine, variants, baseline if baseline in variants else None, options
+            )
             benchmarks[name]["counts"]["selected"] = (selected or {}).get(name, len(mine))
             # parts reported on their own (ChartQA human / augmented), right after the whole
             for part, title in _parts(name, mine):
-                entry = _benchmark([r for r in mine if r.part == part], variants,
-                                   baseline if baseline in variants else None, options)
+                entry = _benchmark(
+                    [r for r in mine if r.part == part],
+                    variants,
+                    baseline if baseline in variants else None,
+                    options,
+                )
                 entry["title"] = f"{benchmarks[name]['title']} ({title})"
                 entry["part_of"], entry["part"] = name, part
                 entry["counts"]["selected"] = entry["counts"]["samples"]
@@ -107,7 +113,9 @@ def _variant_name(item: Any) -> str:
     return item if isinstance(item, str) else str(item.get("name"))
 
 
-def _benchmark(records: list[SampleRecord], variants: list[str], baseline: str | None, opts: dict) -> dict:
+def _benchmark(
+    records: list[SampleRecord], variants: list[str], baseline: str | None, opts: dict
+) -> dict:
     ok = [r for r in records if not r.broken]
     broken = [(r.key, r.error) for r in records if r.error is not None and r.broken]
     errors = Counter(error.kind for _, error in broken)
@@ -123,7 +131,11 @@ def _benchmark(records: list[SampleRecord], variants: list[str], baseline: str |
         for m in metrics:
             values = [r.variants[v].scores[m] for r in ok]
             low, high = mean_ci(values, opts["bootstrap_samples"], seed)
-            scores[v][m] = {"mean": _pct(sum(values) / len(values)), "ci95": [_pct(low), _pct(high)], "n": len(values)}
+            scores[v][m] = {
+                "mean": _pct(sum(values) / len(values)),
+                "ci95": [_pct(low), _pct(high)],
+                "n": len(values),
+            }
         share = recall(r.variants[v].answer_in_context for r in ok)
         recalls[v] = None if share is None else _pct(share)
         contexts[v] = context_use([r.variants[v] for r in ok])
@@ -177,7 +189,9 @@ def context_use(results: list[VariantResult]) -> dict[str, Any] | None:
         "mean_tokens": sum(r.context_tokens for r in results) / len(results),
         "mean_budget": sum(budgets) / len(budgets) if budgets else None,
         "cut": _pct(len(cut) / len(results)),
-        "tokens_dropped": _pct(1 - sum(r.context_tokens for r in results) / sum(full)) if sum(full) else 0.0,
+        "tokens_dropped": _pct(1 - sum(r.context_tokens for r in results) / sum(full))
+        if sum(full)
+        else 0.0,
     }
 
 

@@ -39,7 +39,9 @@ def _batch(n: int) -> int:
     return max(1, BATCH_VALUES // max(1, n))
 
 
-def mean_ci(values: Scores, samples: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
+def mean_ci(
+    values: Scores, samples: int = 2000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float]:
     """Percentile bootstrap interval of the mean of ``values`` (``samples`` resamples drawn
     by ``numpy.random.default_rng(seed)``)."""
     data = np.asarray(values, dtype=np.float64)
@@ -50,8 +52,14 @@ def mean_ci(values: Scores, samples: int = 2000, seed: int = 0, level: float = 0
     from scipy import stats  # here, not at import: the runner's processes never need it
 
     result = stats.bootstrap(
-        (data,), np.mean, n_resamples=samples, batch=_batch(data.size), vectorized=True,
-        confidence_level=level, method="percentile", rng=np.random.default_rng(seed),
+        (data,),
+        np.mean,
+        n_resamples=samples,
+        batch=_batch(data.size),
+        vectorized=True,
+        confidence_level=level,
+        method="percentile",
+        rng=np.random.default_rng(seed),
     )
     interval = result.confidence_interval
     return (float(interval.low), float(interval.high))
@@ -84,9 +92,14 @@ def paired_permutation_p(diffs: Scores, samples: int = 10000, seed: int = 0) -> 
     from scipy import stats
 
     result = stats.permutation_test(
-        (nonzero,), mean_of_all, permutation_type="samples", vectorized=True,
+        (nonzero,),
+        mean_of_all,
+        permutation_type="samples",
+        vectorized=True,
         n_resamples=np.inf if nonzero.size <= EXACT_MAX else samples,
-        batch=_batch(nonzero.size), alternative="two-sided", rng=np.random.default_rng(seed),
+        batch=_batch(nonzero.size),
+        alternative="two-sided",
+        rng=np.random.default_rng(seed),
     )
     return float(result.pvalue)
 

@@ -28,15 +28,24 @@ def markdown(results: dict[str, Any]) -> str:
         table = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
         table += ["| " + " | ".join(row) + " |" for row in rows]
         parts += [f"## {title}", "", *table, ""]
-    parts += ["## OCR answer recall", "",
-              "Share (%) of questions whose normalised ground-truth answer appears in the context the "
-              "variant injected, after the token budget; `all OCR` is everything the engine read.", ""]
+    parts += [
+        "## OCR answer recall",
+        "",
+        "Share (%) of questions whose normalised ground-truth answer appears in the context the "
+        "variant injected, after the token budget; `all OCR` is everything the engine read.",
+        "",
+    ]
     parts += _recall_table(results)
     context = _context_table(results)
     if context:
-        parts += ["", "## OCR context", "",
-                  "Mean tokens of OCR context each variant injected; where its budget or the model's "
-                  "window cut the context: the share of samples cut and of the context's tokens left out.", ""]
+        parts += [
+            "",
+            "## OCR context",
+            "",
+            "Mean tokens of OCR context each variant injected; where its budget or the model's "
+            "window cut the context: the share of samples cut and of the context's tokens left out.",
+            "",
+        ]
         parts += context
     parts += ["", "## Samples", "", *_count_table(results)]
     return "\n".join(parts) + "\n"
@@ -54,7 +63,13 @@ def score_tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[lis
         cols = [name for name, b in benches.items() if metric in b["metrics"]]
         if cols:
             title = metric.upper() if metric == "anls" else metric
-            tables.append((title, ["variant", *(benches[c]["title"] for c in cols)], _metric_rows(results, metric, cols)))
+            tables.append(
+                (
+                    title,
+                    ["variant", *(benches[c]["title"] for c in cols)],
+                    _metric_rows(results, metric, cols),
+                )
+            )
     return tables
 
 
@@ -70,7 +85,11 @@ def _metric_rows(results: dict[str, Any], metric: str, cols: list[str]) -> list[
         cells = []
         for c in cols:
             d = benches[c]["deltas"].get(v, {}).get(metric)
-            cells.append("–" if d is None else f"{_signed(d['delta'])} [{_signed(d['ci95'][0])}, {_signed(d['ci95'][1])}] {_p(d['p_value'])}")
+            cells.append(
+                "–"
+                if d is None
+                else f"{_signed(d['delta'])} [{_signed(d['ci95'][0])}, {_signed(d['ci95'][1])}] {_p(d['p_value'])}"
+            )
         rows.append([f"Δ {v} − {run['baseline']}", *cells])
     return rows
 
@@ -78,20 +97,28 @@ def _metric_rows(results: dict[str, Any], metric: str, cols: list[str]) -> list[
 def _recall_table(results: dict[str, Any]) -> list[str]:
     benches = results["benchmarks"]
     cols = list(benches)
-    lines = ["| variant | " + " | ".join(benches[c]["title"] for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    lines = [
+        "| variant | " + " | ".join(benches[c]["title"] for c in cols) + " |",
+        "|---" * (len(cols) + 1) + "|",
+    ]
     for v in results["run"]["variants"]:
         values = [benches[c]["answer_recall"].get(v) for c in cols]
         if all(x is None for x in values):
             continue  # a variant that injects no context has no recall
         lines.append(f"| {v} | " + " | ".join(_num(x) for x in values) + " |")
-    lines.append("| all OCR | " + " | ".join(_num(benches[c]["ocr_answer_recall"]) for c in cols) + " |")
+    lines.append(
+        "| all OCR | " + " | ".join(_num(benches[c]["ocr_answer_recall"]) for c in cols) + " |"
+    )
     return lines
 
 
 def _context_table(results: dict[str, Any]) -> list[str]:
     benches = results["benchmarks"]
     cols = list(benches)
-    lines = ["| variant | " + " | ".join(benches[c]["title"] for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    lines = [
+        "| variant | " + " | ".join(benches[c]["title"] for c in cols) + " |",
+        "|---" * (len(cols) + 1) + "|",
+    ]
     for v in results["run"]["variants"]:
         cells = [benches[c].get("context", {}).get(v) for c in cols]
         if all(x is None for x in cells):
@@ -110,7 +137,10 @@ def _context_cell(use: dict[str, Any] | None) -> str:
 
 
 def _count_table(results: dict[str, Any]) -> list[str]:
-    lines = ["| benchmark | samples | scored | excluded (errors) | retried (recovered) |", "|---|---|---|---|---|"]
+    lines = [
+        "| benchmark | samples | scored | excluded (errors) | retried (recovered) |",
+        "|---|---|---|---|---|",
+    ]
     unfinished = []
     for b in results["benchmarks"].values():
         c = b["counts"]
@@ -120,8 +150,11 @@ def _count_table(results: dict[str, Any]) -> list[str]:
         if c.get("selected", c["samples"]) > c["samples"]:
             unfinished.append(f"{b['title']} {c['samples']} of {c['selected']}")
     if unfinished:
-        lines += ["", f"Unfinished run, samples in the log so far: {'; '.join(unfinished)}. "
-                  "Run the same `ocrvqa eval` command again to finish it."]
+        lines += [
+            "",
+            f"Unfinished run, samples in the log so far: {'; '.join(unfinished)}. "
+            "Run the same `ocrvqa eval` command again to finish it.",
+        ]
     return lines
 
 

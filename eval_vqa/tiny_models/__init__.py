@@ -34,7 +34,7 @@ CORPUS = (
     "reference ocr token: price total invoice date 2024 number page book store street road "
     "please answer the following questions based on ocr token and pictures. picture 1: "
     "what does the text say? which brand is shown? how much does it cost? 0123456789 "
-    "You are a helpful assistant. OCR text with positions: ocr_token: [\"pop\", \"the\"] "
+    'You are a helpful assistant. OCR text with positions: ocr_token: ["pop", "the"] '
 )
 
 
@@ -86,25 +86,43 @@ def write_qwen_vl_chat_double(folder: str | Path, seed: int = 0, merges: int = 2
     config = {
         "model_type": "qwen",
         "architectures": ["QWenLMHeadModel"],
-        "auto_map": {"AutoConfig": "configuration_qwen.QWenConfig",
-                     "AutoModelForCausalLM": "modeling_qwen.QWenLMHeadModel"},
+        "auto_map": {
+            "AutoConfig": "configuration_qwen.QWenConfig",
+            "AutoModelForCausalLM": "modeling_qwen.QWenLMHeadModel",
+        },
         "vocab_size": special_start + n_special,
         "hidden_size": 32,
         "num_hidden_layers": 2,
         "num_attention_heads": 2,
         "seq_length": 2048,
-        "visual": {"image_start_id": image_start_id, "special_start_id": special_start,
-                   "image_size": 16},
+        "visual": {
+            "image_start_id": image_start_id,
+            "special_start_id": special_start,
+            "image_size": 16,
+        },
     }
     (folder / "config.json").write_text(json.dumps(config, indent=2))
-    (folder / "tokenizer_config.json").write_text(json.dumps({
-        "auto_map": {"AutoTokenizer": ["tokenization_qwen.QWenTokenizer", None]},
-        "tokenizer_class": "QWenTokenizer",
-        "model_max_length": 2048,
-    }, indent=2))
-    generation = {"chat_format": "chatml", "do_sample": True, "top_p": 0.3, "top_k": 0,
-                  "max_new_tokens": 512, "max_window_size": 6144, "eos_token_id": special_start,
-                  "pad_token_id": special_start, "transformers_version": "4.31.0"}
+    (folder / "tokenizer_config.json").write_text(
+        json.dumps(
+            {
+                "auto_map": {"AutoTokenizer": ["tokenization_qwen.QWenTokenizer", None]},
+                "tokenizer_class": "QWenTokenizer",
+                "model_max_length": 2048,
+            },
+            indent=2,
+        )
+    )
+    generation = {
+        "chat_format": "chatml",
+        "do_sample": True,
+        "top_p": 0.3,
+        "top_k": 0,
+        "max_new_tokens": 512,
+        "max_window_size": 6144,
+        "eos_token_id": special_start,
+        "pad_token_id": special_start,
+        "transformers_version": "4.31.0",
+    }
     from transformers import AutoConfig, AutoModelForCausalLM
 
     cfg = AutoConfig.from_pretrained(folder, trust_remote_code=True)
@@ -121,9 +139,20 @@ def write_qwen_vl_chat_double(folder: str | Path, seed: int = 0, merges: int = 2
 
 # -- tiny Qwen2-VL ----------------------------------------------------------------------
 QWEN2VL_SPECIALS = [
-    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|object_ref_start|>", "<|object_ref_end|>",
-    "<|box_start|>", "<|box_end|>", "<|quad_start|>", "<|quad_end|>", "<|vision_start|>",
-    "<|vision_end|>", "<|vision_pad|>", "<|image_pad|>", "<|video_pad|>",
+    "<|endoftext|>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|object_ref_start|>",
+    "<|object_ref_end|>",
+    "<|box_start|>",
+    "<|box_end|>",
+    "<|quad_start|>",
+    "<|quad_end|>",
+    "<|vision_start|>",
+    "<|vision_end|>",
+    "<|vision_pad|>",
+    "<|image_pad|>",
+    "<|video_pad|>",
 ]
 
 QWEN2VL_CHAT_TEMPLATE = (
@@ -143,42 +172,72 @@ QWEN2VL_CHAT_TEMPLATE = (
 )
 
 
-def build_tiny_qwen2vl(folder: str | Path, seed: int = 0, vocab_size: int = 600,
-                       initializer_range: float = 0.5) -> Path:
+def build_tiny_qwen2vl(
+    folder: str | Path, seed: int = 0, vocab_size: int = 600, initializer_range: float = 0.5
+) -> Path:
     """Save a random-weight ``Qwen2VLForConditionalGeneration`` and its processor (slow
     image processor: no torchvision needed) to ``folder`` and return it."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import (Qwen2TokenizerFast, Qwen2VLConfig, Qwen2VLForConditionalGeneration,
-                              Qwen2VLImageProcessor)
+    from transformers import (
+        Qwen2TokenizerFast,
+        Qwen2VLConfig,
+        Qwen2VLForConditionalGeneration,
+        Qwen2VLImageProcessor,
+    )
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=QWEN2VL_SPECIALS,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-                                  show_progress=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=QWEN2VL_SPECIALS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
     tok.train_from_iterator([CORPUS] * 4, trainer)
-    tokenizer = Qwen2TokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>",
-                                   pad_token="<|endoftext|>", unk_token=None, bos_token=None)
+    tokenizer = Qwen2TokenizerFast(
+        tokenizer_object=tok,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        unk_token=None,
+        bos_token=None,
+    )
     image_processor = Qwen2VLImageProcessor(min_pixels=28 * 28 * 4, max_pixels=28 * 28 * 16)
     # The processor is saved piece by piece: building a Qwen2VLProcessor object needs a
     # video processor, which needs torchvision. AutoProcessor assembles it on loading.
     image_processor._processor_class = "Qwen2VLProcessor"
     ids = {t: tokenizer.convert_tokens_to_ids(t) for t in QWEN2VL_SPECIALS}
     config = Qwen2VLConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=4096,
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=4096,
         rope_scaling={"type": "mrope", "mrope_section": [2, 3, 3]},
-        vision_config={"depth": 1, "embed_dim": 32, "hidden_size": 32, "num_heads": 2,
-                       "mlp_ratio": 2, "patch_size": 14, "spatial_merge_size": 2,
-                       "temporal_patch_size": 2, "in_chans": 3},
-        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
-        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
-        bos_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"],
-        pad_token_id=ids["<|endoftext|>"], tie_word_embeddings=False,
+        vision_config={
+            "depth": 1,
+            "embed_dim": 32,
+            "hidden_size": 32,
+            "num_heads": 2,
+            "mlp_ratio": 2,
+            "patch_size": 14,
+            "spatial_merge_size": 2,
+            "temporal_patch_size": 2,
+            "in_chans": 3,
+        },
+        image_token_id=ids["<|image_pad|>"],
+        video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"],
+        vision_end_token_id=ids["<|vision_end|>"],
+        bos_token_id=ids["<|endoftext|>"],
+        eos_token_id=ids["<|im_end|>"],
+        pad_token_id=ids["<|endoftext|>"],
+        tie_word_embeddings=False,
         # Large random weights: answers then depend visibly on the image and the text.
         initializer_range=initializer_range,
     )
@@ -194,8 +253,12 @@ def build_tiny_qwen2vl(folder: str | Path, seed: int = 0, vocab_size: int = 600,
 
 
 # -- OCR results and images ----------------------------------------------------------------
-def make_ocr_result(lines: list[list[tuple[str, tuple[float, float, float, float] | None, float]]],
-                    width: int = 400, height: int = 200, direction: str = "ltr") -> OCRResult:
+def make_ocr_result(
+    lines: list[list[tuple[str, tuple[float, float, float, float] | None, float]]],
+    width: int = 400,
+    height: int = 200,
+    direction: str = "ltr",
+) -> OCRResult:
     """An ``OCRResult`` from lines of ``(span text, box, score)``; a line's box is the union."""
     spans: list[Span] = []
     out_lines: list[Line] = []
@@ -205,16 +268,40 @@ def make_ocr_result(lines: list[list[tuple[str, tuple[float, float, float, float
             idx.append(len(spans))
             spans.append(Span(text=text, box=box, score=score))
         boxes = [b for _, b, _ in items if b is not None]
-        box = None if not boxes else (min(b[0] for b in boxes), min(b[1] for b in boxes),
-                                      max(b[2] for b in boxes), max(b[3] for b in boxes))
-        out_lines.append(Line(text=" ".join(t for t, _, _ in items), box=box, spans=tuple(idx),
-                              direction=direction))  # type: ignore[arg-type]
-    return OCRResult(spans=tuple(spans), lines=tuple(out_lines), width=width, height=height,
-                     engine="hand-made", direction=direction)  # type: ignore[arg-type]
+        box = (
+            None
+            if not boxes
+            else (
+                min(b[0] for b in boxes),
+                min(b[1] for b in boxes),
+                max(b[2] for b in boxes),
+                max(b[3] for b in boxes),
+            )
+        )
+        out_lines.append(
+            Line(
+                text=" ".join(t for t, _, _ in items),
+                box=box,
+                spans=tuple(idx),
+                direction=direction,
+            )
+        )  # type: ignore[arg-type]
+    return OCRResult(
+        spans=tuple(spans),
+        lines=tuple(out_lines),
+        width=width,
+        height=height,
+        engine="hand-made",
+        direction=direction,
+    )  # type: ignore[arg-type]
 
 
-def render_text_image(lines: list[str], path: str | Path | None = None, size: tuple[int, int] = (480, 160),
-                      font_size: int = 32) -> Any:
+def render_text_image(
+    lines: list[str],
+    path: str | Path | None = None,
+    size: tuple[int, int] = (480, 160),
+    font_size: int = 32,
+) -> Any:
     """White image with ``lines`` drawn in black; saved to ``path`` when given."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -230,8 +317,6 @@ def render_text_image(lines: list[str], path: str | Path | None = None, size: tu
     return image
 
 
-
-
 def cached_model(base: str | Path, kind: str) -> Path:
     """Build ``kind`` ("qwen-vl-chat" double or "qwen2vl") under ``base`` once and reuse it
     (pass pytest's ``tmp_path_factory.getbasetemp()`` to share it across a test session)."""
@@ -244,5 +329,10 @@ def cached_model(base: str | Path, kind: str) -> Path:
     return folder
 
 
-__all__ = ["build_tiny_qwen2vl", "cached_model", "make_ocr_result", "render_text_image",
-           "write_qwen_vl_chat_double"]
+__all__ = [
+    "build_tiny_qwen2vl",
+    "cached_model",
+    "make_ocr_result",
+    "render_text_image",
+    "write_qwen_vl_chat_double",
+]

@@ -53,7 +53,9 @@ def get_backend_class(name: str) -> type[Backend]:
         if not (isinstance(cls, type) and issubclass(cls, Backend)):
             raise BackendError(f"backend {name!r} is not a Backend subclass")
         return cls
-    raise BackendError(f"unknown backend {name!r}: registered backends are {', '.join(sorted(BACKENDS))}")
+    raise BackendError(
+        f"unknown backend {name!r}: registered backends are {', '.join(sorted(BACKENDS))}"
+    )
 
 
 def load_backend(name: str | None, model: str | None, **kwargs: Any) -> Backend:

@@ -26,7 +26,9 @@ class SomeRequestsFailed(OcrvqaError, RuntimeError):
 
     def __init__(self, answers: list[str | None], errors: list[str | None]) -> None:
         failed = [e for e in errors if e]
-        super().__init__(f"{len(failed)} of {len(errors)} requests failed; first: {failed[0] if failed else '-'}")
+        super().__init__(
+            f"{len(failed)} of {len(errors)} requests failed; first: {failed[0] if failed else '-'}"
+        )
         self.answers, self.errors = answers, errors
 
 
@@ -81,14 +83,17 @@ class Backend(ABC):
     #: the model runs elsewhere (a server): ``model`` is its name there, no weights load here
     remote: ClassVar[bool] = False
 
-    def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
-                 **options: Any) -> None:
+    def __init__(
+        self, model: str | None, device: str | None = None, dtype: Any = None, **options: Any
+    ) -> None:
         self.model_name = model
         try:
             self.options: Any = self.options_model(**options)
         except ValidationError as exc:
-            raise BackendError(f"{self.name or type(self).__name__} backend options: "
-                               + "; ".join(error_lines(exc))) from None
+            raise BackendError(
+                f"{self.name or type(self).__name__} backend options: "
+                + "; ".join(error_lines(exc))
+            ) from None
         self.batch_size = self.options.batch_size
 
     def prepare_image(self, image: ImageSource) -> ImageSource:
@@ -158,8 +163,9 @@ class PretrainedBackend(Backend):
 
     options_model: ClassVar[type[BackendOptions]] = PretrainedOptions
 
-    def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
-                 **options: Any) -> None:
+    def __init__(
+        self, model: str | None, device: str | None = None, dtype: Any = None, **options: Any
+    ) -> None:
         super().__init__(model, **options)
         self.model_path = require_model(model, self.name)
         self.device, self.dtype = resolve_device(device, dtype)
@@ -183,7 +189,7 @@ def batches(requests: list[GenerationRequest], batch_size: int) -> Iterator[tupl
         by_length.setdefault(r.max_new_tokens, []).append(i)
     for max_new, indices in by_length.items():
         for start in range(0, len(indices), batch_size):
-            yield max_new, indices[start:start + batch_size]
+            yield max_new, indices[start : start + batch_size]
 
 
 def lstrip_stream(pieces: Iterator[str]) -> Iterator[str]:
@@ -197,5 +203,15 @@ def lstrip_stream(pieces: Iterator[str]) -> Iterator[str]:
             yield piece
 
 
-__all__ = ["Backend", "BackendError", "BackendOptions", "GenerationRequest", "PretrainedBackend",
-           "PretrainedOptions", "SomeRequestsFailed", "batches", "lstrip_stream", "require_model"]
+__all__ = [
+    "Backend",
+    "BackendError",
+    "BackendOptions",
+    "GenerationRequest",
+    "PretrainedBackend",
+    "PretrainedOptions",
+    "SomeRequestsFailed",
+    "batches",
+    "lstrip_stream",
+    "require_model",
+]

@@ -41,15 +41,20 @@ class HFOptions(PretrainedOptions):
 def chat_messages(request: GenerationRequest, system: str | None) -> list[dict[str, Any]]:
     """The chat-template messages of ``request``: its parts in order, images as
     placeholders (the processor is given the images themselves)."""
-    content = [{"type": "image"} if isinstance(part, ImagePart)
-               else {"type": "text", "text": part.text} for part in request.message]
-    return ([] if system is None else [{"role": "system", "content": system}]) + [{"role": "user", "content": content}]
+    content = [
+        {"type": "image"} if isinstance(part, ImagePart) else {"type": "text", "text": part.text}
+        for part in request.message
+    ]
+    return ([] if system is None else [{"role": "system", "content": system}]) + [
+        {"role": "user", "content": content}
+    ]
 
 
 def render_chat(processor: Any, request: GenerationRequest, system: str | None) -> str:
     """The prompt string the processor's chat template makes of ``request``."""
-    return processor.apply_chat_template(chat_messages(request, system), tokenize=False,
-                                         add_generation_prompt=True)
+    return processor.apply_chat_template(
+        chat_messages(request, system), tokenize=False, add_generation_prompt=True
+    )
 
 
 @register_backend("hf")
@@ -57,8 +62,9 @@ class HFBackend(PretrainedBackend):
     box_style = "plain"
     options_model = HFOptions
 
-    def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
-                 **options: Any) -> None:
+    def __init__(
+        self, model: str | None, device: str | None = None, dtype: Any = None, **options: Any
+    ) -> None:
         """``options`` are ``HFOptions``."""
         super().__init__(model, device, dtype, **options)
         import torch  # noqa: F401  (fail early with a clear import error)
@@ -72,14 +78,17 @@ class HFBackend(PretrainedBackend):
         self.processor = load_processor(self.model_path, **processor_kwargs)
         tokenizer = getattr(self.processor, "tokenizer", None)
         if tokenizer is None or not getattr(self.processor, "chat_template", None):
-            raise BackendError(f"model {model}: its processor needs a tokenizer and a chat template")
+            raise BackendError(
+                f"model {model}: its processor needs a tokenizer and a chat template"
+            )
         self.tokenizer: Any = tokenizer
         # Decoder-only generation continues from the last position: pad on the left.
         self.tokenizer.padding_side = "left"
         # Weights go straight to the device (not through host memory first); a caller's
         # device_map ("auto" across GPUs) wins.
         self.model = AutoModelForImageTextToText.from_pretrained(
-            self.model_path, **self.pretrained_kwargs(torch_dtype=self.dtype, device_map=self.device)
+            self.model_path,
+            **self.pretrained_kwargs(torch_dtype=self.dtype, device_map=self.device),
         ).eval()
         pad = self.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else self.tokenizer.eos_token_id
@@ -95,7 +104,8 @@ class HFBackend(PretrainedBackend):
         """The rendered prompt's tokens, each image placeholder counted as the tokens the
         processor expands it to (which depend on the image's size only)."""
         return self.count_tokens(self.render_prompt(request)) + sum(
-            self.image_tokens(image) for image in request.images)
+            self.image_tokens(image) for image in request.images
+        )
 
     def image_tokens(self, image: ImageSource) -> int:
         """Tokens an image adds beyond its placeholder in the rendered prompt."""
@@ -156,12 +166,20 @@ class HFBackend(PretrainedBackend):
         # decoded once, here; EXIF orientation applied as for OCR. A 1x1 image is still a
         # question to answer; processors misread the channels of tiny ones.
         images = [with_min_side(load_image(image).image) for r in requests for image in r.images]
-        return self.processor(text=texts, images=images or None, padding=True,
-                              return_tensors="pt").to(self.model.device)
+        return self.processor(
+            text=texts, images=images or None, padding=True, return_tensors="pt"
+        ).to(self.model.device)
 
     def _generate_kwargs(self, max_new_tokens: int) -> dict[str, Any]:
-        return {"max_new_tokens": max_new_tokens, "do_sample": False, "num_beams": 1,
-                "top_p": None, "top_k": None, "temperature": None, "pad_token_id": self.pad_id}
+        return {
+            "max_new_tokens": max_new_tokens,
+            "do_sample": False,
+            "num_beams": 1,
+            "top_p": None,
+            "top_k": None,
+            "temperature": None,
+            "pad_token_id": self.pad_id,
+        }
 
     def generate(self, requests: list[GenerationRequest]) -> list[str]:
         import torch
@@ -171,7 +189,7 @@ class HFBackend(PretrainedBackend):
             inputs = self._inputs([requests[i] for i in chunk])
             with torch.inference_mode():
                 out = self.model.generate(**inputs, **self._generate_kwargs(max_new))
-            new = out[:, inputs["input_ids"].shape[1]:]
+            new = out[:, inputs["input_ids"].shape[1] :]
             texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
             for i, text in zip(chunk, texts):
                 answers[i] = text.strip()
@@ -191,8 +209,9 @@ class HFBackend(PretrainedBackend):
         def run() -> None:
             try:
                 with torch.inference_mode():
-                    self.model.generate(**inputs, streamer=streamer,
-                                        **self._generate_kwargs(request.max_new_tokens))
+                    self.model.generate(
+                        **inputs, streamer=streamer, **self._generate_kwargs(request.max_new_tokens)
+                    )
             except BaseException as exc:  # re-raised in the caller's thread
                 errors.append(exc)
                 streamer.end()
@@ -219,8 +238,9 @@ def image_size(image: ImageSource) -> tuple[int, int]:
     if isinstance(image, Image.Image):
         return _shown_size(image)
     try:
-        with Image.open(io.BytesIO(image) if isinstance(image, (bytes, bytearray))
-                        else Path(image)) as opened:
+        with Image.open(
+            io.BytesIO(image) if isinstance(image, (bytes, bytearray)) else Path(image)
+        ) as opened:
             return _shown_size(opened)
     except OSError:  # not an image file Pillow opens (a PDF): as the model will get it
         from ocr_expert.image_io import load_image

@@ -35,7 +35,13 @@ from lmm_bridge.backends.tokenizer_info import tokenizer_control_strings
 from lmm_bridge.messages import ImagePart
 from lmm_bridge.sanitize import QWEN_VL_CONTROL_STRINGS
 from ocr_expert.image_io import ImageSource
-from ocrvqa.openai_api import ChatClient, EndpointError, EndpointSettings, image_data_url, image_part
+from ocrvqa.openai_api import (
+    ChatClient,
+    EndpointError,
+    EndpointSettings,
+    image_data_url,
+    image_part,
+)
 
 #: what stands for an image in the logged prompt (the data itself is megabytes of base64)
 IMAGE_PLACEHOLDER = "data:image;base64,..."
@@ -60,8 +66,9 @@ class OpenAIBackend(Backend):
     options_model: ClassVar[type[BackendOptions]] = OpenAIOptions
     remote = True
 
-    def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
-                 **options: Any) -> None:
+    def __init__(
+        self, model: str | None, device: str | None = None, dtype: Any = None, **options: Any
+    ) -> None:
         """``options`` are ``OpenAIOptions``; device and precision are the server's business."""
         super().__init__(model, **options)
         opts: OpenAIOptions = self.options
@@ -94,9 +101,12 @@ class OpenAIBackend(Backend):
         """The chat messages of ``request``: its parts in order, each image given by
         ``image_url(image)`` (the placeholder when None)."""
         detail = self.options.detail
-        content = [image_part(IMAGE_PLACEHOLDER if image_url is None else image_url(part.image), detail)
-                   if isinstance(part, ImagePart) else {"type": "text", "text": part.text}
-                   for part in request.message]
+        content = [
+            image_part(IMAGE_PLACEHOLDER if image_url is None else image_url(part.image), detail)
+            if isinstance(part, ImagePart)
+            else {"type": "text", "text": part.text}
+            for part in request.message
+        ]
         system = [] if self.system is None else [{"role": "system", "content": self.system}]
         return system + [{"role": "user", "content": content}]
 
@@ -112,8 +122,9 @@ class OpenAIBackend(Backend):
             return self._urls[key]
         from ocr_expert.image_io import load_image, with_min_side
 
-        url = image_data_url(with_min_side(load_image(image).image), self.options.max_side,
-                             self.options.image_format)
+        url = image_data_url(
+            with_min_side(load_image(image).image), self.options.max_side, self.options.image_format
+        )
         if key is not None:
             self._urls[key] = url
             while len(self._urls) > 4 * self.options.batch_size:

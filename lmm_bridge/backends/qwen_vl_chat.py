@@ -74,8 +74,9 @@ class QwenVLChatBackend(PretrainedBackend):
     box_style = "qwen-vl"
     options_model = QwenVLChatOptions
 
-    def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
-                 **options: Any) -> None:
+    def __init__(
+        self, model: str | None, device: str | None = None, dtype: Any = None, **options: Any
+    ) -> None:
         """``options`` are ``QwenVLChatOptions``."""
         super().__init__(model, device, dtype, **options)
         import torch
@@ -89,10 +90,13 @@ class QwenVLChatBackend(PretrainedBackend):
         if self.dtype not in precision:
             raise BackendError(f"Qwen-VL-Chat runs in bf16, fp16 or fp32, not {self.dtype}")
         self.tokenizer = AutoTokenizer.from_pretrained(
-            self.model_path, **self.hub_kwargs(trust_remote_code=True))
+            self.model_path, **self.hub_kwargs(trust_remote_code=True)
+        )
         self.model = AutoModelForCausalLM.from_pretrained(
-            self.model_path, **self.pretrained_kwargs(
-                device_map=self.device, trust_remote_code=True, **{precision[self.dtype]: True})
+            self.model_path,
+            **self.pretrained_kwargs(
+                device_map=self.device, trust_remote_code=True, **{precision[self.dtype]: True}
+            ),
         ).eval()
         self.pad_id = self._id(ENDOFTEXT)
         if self.pad_id is None:
@@ -115,8 +119,9 @@ class QwenVLChatBackend(PretrainedBackend):
 
     def model_window(self) -> int | None:
         # seq_length: the length it was trained at (2048), below its position table (8192)
-        return window_length(self.model.config, self.tokenizer,
-                             ("seq_length", "max_position_embeddings"))
+        return window_length(
+            self.model.config, self.tokenizer, ("seq_length", "max_position_embeddings")
+        )
 
     def token_ids(self, text: str) -> list[int]:
         return list(self.tokenizer(text)["input_ids"])
@@ -145,21 +150,27 @@ class QwenVLChatBackend(PretrainedBackend):
     def query(self, request: GenerationRequest) -> str:
         """What goes into the user turn (chat) or before `` Answer:`` (vqa)."""
         # a path prepare_image gave comes back unchanged (a cached check, no decoding)
-        parts = [{"image": self.prepare_image(p.image)} if isinstance(p, ImagePart)
-                 else {"text": p.text} for p in request.message]
+        parts = [
+            {"image": self.prepare_image(p.image)} if isinstance(p, ImagePart) else {"text": p.text}
+            for p in request.message
+        ]
         if self.mode == "chat":
             return self.tokenizer.from_list_format(parts)
         # eval_mm's "<img>{}</img>{} Answer:", its parts in order
-        return "".join(f"<img>{p['image']}</img>" if "image" in p else p["text"]
-                       for p in parts) + " Answer:"
+        return (
+            "".join(f"<img>{p['image']}</img>" if "image" in p else p["text"] for p in parts)
+            + " Answer:"
+        )
 
     def render_prompt(self, request: GenerationRequest) -> str:
         query = self.query(request)
         if self.mode == "vqa":
             return query
         # The ChatML string model.chat builds from (system, query) with no history.
-        return (f"{IM_START}system\n{self.system}{IM_END}\n"
-                f"{IM_START}user\n{query}{IM_END}\n{IM_START}assistant\n")
+        return (
+            f"{IM_START}system\n{self.system}{IM_END}\n"
+            f"{IM_START}user\n{query}{IM_END}\n{IM_START}assistant\n"
+        )
 
     # -- generation ------------------------------------------------------------------
     def generate(self, requests: list[GenerationRequest]) -> list[str]:
@@ -182,18 +193,30 @@ class QwenVLChatBackend(PretrainedBackend):
             out = self.model.generate(
                 input_ids=input_ids.to(self.model.device),
                 attention_mask=attention.to(self.model.device),
-                max_new_tokens=max_new_tokens, min_new_tokens=1, length_penalty=1,
-                num_return_sequences=1, use_cache=True,
-                pad_token_id=self.pad_id, eos_token_id=self.stop_ids, **GREEDY,
+                max_new_tokens=max_new_tokens,
+                min_new_tokens=1,
+                length_penalty=1,
+                num_return_sequences=1,
+                use_cache=True,
+                pad_token_id=self.pad_id,
+                eos_token_id=self.stop_ids,
+                **GREEDY,
             )
         return [self.decode(row[width:].tolist()).strip() for row in out]
 
-    def _run_chat(self, request: GenerationRequest, streamer: "_IdStreamer") -> None:
+    def _run_chat(self, request: GenerationRequest, streamer: _IdStreamer) -> None:
         import torch
 
         with torch.inference_mode():
-            self.model.chat(self.tokenizer, self.query(request), history=None, system=self.system,
-                            max_new_tokens=request.max_new_tokens, streamer=streamer, **GREEDY)
+            self.model.chat(
+                self.tokenizer,
+                self.query(request),
+                history=None,
+                system=self.system,
+                max_new_tokens=request.max_new_tokens,
+                streamer=streamer,
+                **GREEDY,
+            )
 
     def _chat_text(self, ids: list[int]) -> str:
         """The answer in generated ids: up to the first ChatML tag, as ``model.chat`` cuts it."""
@@ -231,14 +254,14 @@ class QwenVLChatBackend(PretrainedBackend):
             text = self._chat_text(ids)
             # A character split across tokens decodes as U+FFFD until its last byte comes.
             if text.startswith(shown) and not text.endswith("\ufffd"):
-                yield text[len(shown):]
+                yield text[len(shown) :]
                 shown = text
         thread.join()
         if errors:
             raise errors[0]
         text = self._chat_text(streamer.ids)
         if text.startswith(shown):
-            yield text[len(shown):]
+            yield text[len(shown) :]
 
 
 class _IdStreamer:
@@ -246,7 +269,7 @@ class _IdStreamer:
     ``generate`` puts first, is skipped) and, given a queue, hands over the ids so far
     after each step for another thread to read by iterating."""
 
-    def __init__(self, channel: "queue.Queue[list[int] | None] | None" = None) -> None:
+    def __init__(self, channel: queue.Queue[list[int] | None] | None = None) -> None:
         self.ids: list[int] = []
         self._prompt_seen = False
         self._channel = channel

@@ -39,14 +39,22 @@ def single_token_ids(tokenizer: Any, strings: list[str]) -> set[int]:
 _NO_LIMIT = 10**8
 
 
-def window_length(config: Any, tokenizer: Any, keys: tuple[str, ...] = ("max_position_embeddings",)
-                  ) -> int | None:
+def window_length(
+    config: Any, tokenizer: Any, keys: tuple[str, ...] = ("max_position_embeddings",)
+) -> int | None:
     """The tokens a model takes in all: the first of ``keys`` its (text) config sets,
     bounded by the tokenizer's ``model_max_length`` where that is a real limit; None when
     neither says."""
     text_config = config.get_text_config() if hasattr(config, "get_text_config") else config
-    found = next((int(v) for c in (text_config, config) for k in keys
-                  if isinstance(v := getattr(c, k, None), int) and v > 0), None)
+    found = next(
+        (
+            int(v)
+            for c in (text_config, config)
+            for k in keys
+            if isinstance(v := getattr(c, k, None), int) and v > 0
+        ),
+        None,
+    )
     limit = getattr(tokenizer, "model_max_length", None)
     if isinstance(limit, int) and 0 < limit < _NO_LIMIT:
         found = limit if found is None else min(found, limit)

@@ -21,15 +21,23 @@ from typing import Any, ClassVar, Literal
 from pydantic import ConfigDict, Field
 
 from lmm_bridge.backends import model_type_of, register_backend
-from lmm_bridge.backends.base import Backend, BackendError, BackendOptions, GenerationRequest, require_model
+from lmm_bridge.backends.base import (
+    Backend,
+    BackendError,
+    BackendOptions,
+    GenerationRequest,
+    require_model,
+)
 from lmm_bridge.backends.hf import render_chat
 from lmm_bridge.backends.qwen_vl_chat import ENDOFTEXT, IM_END
 from lmm_bridge.backends.tokenizer_info import tokenizer_control_strings
 from lmm_bridge.messages import ImagePart
 from lmm_bridge.sanitize import QWEN_VL_CONTROL_STRINGS
 
-MISSING_VLLM = ("the vllm backend needs the vllm package (pip install vllm, in an environment whose torch and "
-                "transformers it accepts); or serve the model with `vllm serve` and use backend=openai")
+MISSING_VLLM = (
+    "the vllm backend needs the vllm package (pip install vllm, in an environment whose torch and "
+    "transformers it accepts); or serve the model with `vllm serve` and use backend=openai"
+)
 
 
 class VLLMOptions(BackendOptions):
@@ -67,8 +75,9 @@ def import_vllm() -> Any:
 class VLLMBackend(Backend):
     options_model: ClassVar[type[BackendOptions]] = VLLMOptions
 
-    def __init__(self, model: str | None, device: str | None = None, dtype: Any = None,
-                 **options: Any) -> None:
+    def __init__(
+        self, model: str | None, device: str | None = None, dtype: Any = None, **options: Any
+    ) -> None:
         """``options`` are ``VLLMOptions``; ``dtype`` goes to vLLM, which places the model
         on its GPUs itself (``device`` is not used)."""
         super().__init__(model, **options)
@@ -94,13 +103,18 @@ class VLLMBackend(Backend):
 
         opts: VLLMOptions = self.options
         try:
-            return load_processor(self.model_path, trust_remote_code=self.trust_remote_code,
-                                  **({"revision": opts.revision} if opts.revision else {}), **opts.processor_options)
+            return load_processor(
+                self.model_path,
+                trust_remote_code=self.trust_remote_code,
+                **({"revision": opts.revision} if opts.revision else {}),
+                **opts.processor_options,
+            )
         except (OSError, ValueError) as exc:
             if getattr(self.tokenizer, "chat_template", None):
                 return self.tokenizer
-            raise BackendError(f"model {self.model_path}: no processor or tokenizer with a chat "
-                               f"template ({exc})") from None
+            raise BackendError(
+                f"model {self.model_path}: no processor or tokenizer with a chat template ({exc})"
+            ) from None
 
     @property
     def trust_remote_code(self) -> bool:
@@ -133,9 +147,17 @@ class VLLMBackend(Backend):
 
     def sampling(self, max_new_tokens: int) -> Any:
         """Greedy ``SamplingParams`` for one request."""
-        extra: dict[str, Any] = {} if self.stop_ids is None else {"stop_token_ids": self.stop_ids, "min_tokens": 1}
-        return self._sampling_params(n=1, temperature=0.0, top_p=1.0, max_tokens=max_new_tokens,
-                                     skip_special_tokens=True, **extra)
+        extra: dict[str, Any] = (
+            {} if self.stop_ids is None else {"stop_token_ids": self.stop_ids, "min_tokens": 1}
+        )
+        return self._sampling_params(
+            n=1,
+            temperature=0.0,
+            top_p=1.0,
+            max_tokens=max_new_tokens,
+            skip_special_tokens=True,
+            **extra,
+        )
 
     # -- tokens ----------------------------------------------------------------------
     def count_tokens(self, text: str) -> int:
@@ -172,9 +194,11 @@ class VLLMBackend(Backend):
     def generate(self, requests: list[GenerationRequest]) -> list[str]:
         if not requests:
             return []
-        outputs = self.llm.generate([self.inputs(r) for r in requests],
-                                    sampling_params=[self.sampling(r.max_new_tokens) for r in requests],
-                                    use_tqdm=False)
+        outputs = self.llm.generate(
+            [self.inputs(r) for r in requests],
+            sampling_params=[self.sampling(r.max_new_tokens) for r in requests],
+            use_tqdm=False,
+        )
         return [out.outputs[0].text.strip() for out in outputs]
 
     def close(self) -> None:

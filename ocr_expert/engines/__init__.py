@@ -90,9 +90,13 @@ def check_role(role: str, engine: Any, options: dict[str, Any]) -> None:
             raise OCREngineError(f"{role}_options apply only when the {role} is given by name")
         return
     names = ROLES[role]
-    builtin = engine in _BUILTIN_MODULES or get_engine_class(engine).__module__.startswith("ocr_expert.")
+    builtin = engine in _BUILTIN_MODULES or get_engine_class(engine).__module__.startswith(
+        "ocr_expert."
+    )
     if engine not in names and builtin:  # engines registered elsewhere are taken on trust
-        raise OCREngineError(f"OCR engine {engine!r} cannot be a {role}; {role}s: {', '.join(names)}")
+        raise OCREngineError(
+            f"OCR engine {engine!r} cannot be a {role}; {role}s: {', '.join(names)}"
+        )
     check_options(engine, options)
 
 
@@ -108,12 +112,16 @@ def build_detector(detector: str | Any, options: dict[str, Any] | None = None) -
     return as_detector(_role_engine("detector", detector, options))
 
 
-def build_recognizer(recognizer: str | Any, options: dict[str, Any] | None = None) -> TextRecognizer:
+def build_recognizer(
+    recognizer: str | Any, options: dict[str, Any] | None = None
+) -> TextRecognizer:
     """A text recognizer: an engine name from ``RECOGNIZERS`` (or a registered engine with
     ``recognize``) built with ``options``, or an object given as is."""
     built = _role_engine("recognizer", recognizer, options)
     if not isinstance(built, TextRecognizer):
-        raise OCREngineError(f"{getattr(built, 'name', built)!r} cannot recognise crops (it has no recognize())")
+        raise OCREngineError(
+            f"{getattr(built, 'name', built)!r} cannot recognise crops (it has no recognize())"
+        )
     return built
 
 

@@ -46,9 +46,7 @@ class DatasetTokensEngine(OCREngine):
     ) -> list[Span]:
         """Spans for the tokens; boxes may be in pixels or normalised to 0..1."""
         if boxes is not None and len(boxes) != len(tokens):
-            raise OCREngineError(
-                f"dataset OCR has {len(tokens)} tokens but {len(boxes)} boxes"
-            )
+            raise OCREngineError(f"dataset OCR has {len(tokens)} tokens but {len(boxes)} boxes")
         spans = []
         for i, token in enumerate(tokens):
             text = str(token).strip()

@@ -93,7 +93,9 @@ class GenerativeOCREngine(OCREngine):
         self.max_new_tokens = opts.max_new_tokens
         # bf16 where the GPU has it: fp16 activations of long generations can overflow
         self.device, self.dtype = torch_device(opts.device, opts.dtype)
-        self.detector = None if opts.detector is None else build_detector(opts.detector, opts.detector_options)
+        self.detector = (
+            None if opts.detector is None else build_detector(opts.detector, opts.detector_options)
+        )
         self.region_mode = getattr(opts, "region_mode", "crop")  # only got-ocr2 has another
         self.crop_padding = opts.crop_padding
         self.language = opts.language
@@ -144,14 +146,20 @@ class GenerativeOCREngine(OCREngine):
     def read_crop(self, image: Image.Image) -> list[Span]:
         return self.read_batch([image], mode="crop")[0]
 
-    def read_batch(self, images: Sequence[Image.Image], mode: ReadMode = "page") -> list[list[Span]]:  # type: ignore[override]
+    def read_batch(
+        self, images: Sequence[Image.Image], mode: ReadMode = "page"
+    ) -> list[list[Span]]:  # type: ignore[override]
         """Spans of each image; the model reads them (or their regions) ``batch_size`` at a
         time. A word crop is read as any crop: the model has no word mode."""
         crop = mode != "page"
         if crop or self.detector is None:
             # a crop's text lies in the whole crop; a page's lines have no box of their own
-            reads = self.transcribe([Query(image, region=_full_box(image) if crop else None) for image in images])
-            return [self._whole_image_spans(image, read, crop) for image, read in zip(images, reads)]
+            reads = self.transcribe(
+                [Query(image, region=_full_box(image) if crop else None) for image in images]
+            )
+            return [
+                self._whole_image_spans(image, read, crop) for image, read in zip(images, reads)
+            ]
         queries: list[Query] = []
         owners: list[int] = []
         for k, image in enumerate(images):
@@ -180,8 +188,12 @@ class GenerativeOCREngine(OCREngine):
         results: list[Transcript] = []
         with self._run_lock:
             for start in range(0, len(queries), self.batch_size):
-                inputs = self._inputs(queries[start : start + self.batch_size]).to(self._model.device)
-                inputs.pop("token_type_ids", None)  # some tokenizers add them; decoder-only models refuse them
+                inputs = self._inputs(queries[start : start + self.batch_size]).to(
+                    self._model.device
+                )
+                inputs.pop(
+                    "token_type_ids", None
+                )  # some tokenizers add them; decoder-only models refuse them
                 if "pixel_values" in inputs and torch.is_floating_point(inputs["pixel_values"]):
                     inputs["pixel_values"] = inputs["pixel_values"].to(self._model.dtype)
                 confidence = StepConfidence()
@@ -209,7 +221,9 @@ class GenerativeOCREngine(OCREngine):
             if self._model is not None:
                 return
             model, tokenizer = self._load_model()
-            tokenizer.padding_side = "left"  # decoder-only: generation continues from the last position
+            tokenizer.padding_side = (
+                "left"  # decoder-only: generation continues from the last position
+            )
             eos_ids = end_token_ids(model.generation_config)
             # Chat-trained models end their turn with <|im_end|> even where the config names another end token.
             for token in ("<|im_end|>", tokenizer.eos_token):
@@ -217,7 +231,9 @@ class GenerativeOCREngine(OCREngine):
                 if isinstance(token_id, int) and token_id != tokenizer.unk_token_id:
                     eos_ids.add(token_id)
             if not eos_ids:
-                raise OCREngineError(f"{self.name}: model {self.model_name!r} names no end-of-text token")
+                raise OCREngineError(
+                    f"{self.name}: model {self.model_name!r} names no end-of-text token"
+                )
             pad = tokenizer.pad_token_id
             if pad is None:
                 tokenizer.pad_token_id = pad = min(eos_ids)
@@ -263,7 +279,9 @@ class StepConfidence:
         import torch
 
         probs = torch.stack(self.steps, dim=1)
-        return [round(mean_until_end(row, tokens, eos_ids), 6) for row, tokens in zip(probs, generated)]
+        return [
+            round(mean_until_end(row, tokens, eos_ids), 6) for row, tokens in zip(probs, generated)
+        ]
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -273,7 +291,9 @@ _TAG = re.compile(r"<[^<>\n]{1,200}>")
 _MD_PREFIX = re.compile(r"^\s*(?:#{1,6}\s+|>\s*|[-*+]\s+(?=\S)|\d+[.)]\s+(?=\S))")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_LINE_BREAK_TAGS = re.compile(r"<\s*(br|/p|/div|/tr|/h\d|/li|/title|/text|/section_header|/caption)\s*/?>", re.I)
+_LINE_BREAK_TAGS = re.compile(
+    r"<\s*(br|/p|/div|/tr|/h\d|/li|/title|/text|/section_header|/caption)\s*/?>", re.I
+)
 
 
 def plain_lines(text: str) -> list[str]:

@@ -81,7 +81,9 @@ class GotOcr2Engine(GenerativeOCREngine):
         try:
             model_type = AutoConfig.from_pretrained(self.model_name, **hub).model_type
         except Exception as exc:
-            raise OCREngineError(cannot_load(self.model_name, "GOT-OCR2 model", exc, ENGINE_NAME)) from exc
+            raise OCREngineError(
+                cannot_load(self.model_name, "GOT-OCR2 model", exc, ENGINE_NAME)
+            ) from exc
         if model_type != "got_ocr2":
             raise OCREngineError(
                 f"{ENGINE_NAME}: {self.model_name!r} is a {model_type!r} model, not GOT-OCR2 (got_ocr2); "
@@ -92,12 +94,16 @@ class GotOcr2Engine(GenerativeOCREngine):
                 self.model_name, torch_dtype=getattr(torch, self.dtype), **hub
             )
         except Exception as exc:  # OSError, ValueError (another model type), ...
-            raise OCREngineError(cannot_load(self.model_name, "GOT-OCR2 model", exc, ENGINE_NAME)) from exc
+            raise OCREngineError(
+                cannot_load(self.model_name, "GOT-OCR2 model", exc, ENGINE_NAME)
+            ) from exc
         try:
             # the PIL image processor: the fast one needs torchvision, which CPU installs often lack
             processor = AutoProcessor.from_pretrained(self.model_name, use_fast=False, **hub)
         except Exception as exc:
-            raise OCREngineError(cannot_load(self.model_name, "GOT-OCR2 processor", exc, ENGINE_NAME)) from exc
+            raise OCREngineError(
+                cannot_load(self.model_name, "GOT-OCR2 processor", exc, ENGINE_NAME)
+            ) from exc
         if not hasattr(processor, "image_processor") or not hasattr(processor, "tokenizer"):
             raise OCREngineError(
                 f"{ENGINE_NAME}: {self.model_name!r} has no GOT-OCR2 processor (image processor + "
@@ -141,7 +147,9 @@ def image_token_count(image_size: int, patch_size: int) -> int:
 _LATEX_WRAPPERS = re.compile(
     r"\\(?:title|section\*?|subsection\*?|subsubsection\*?|textbf|textit|text|underline|emph|mathrm)\{([^{}]*)\}"
 )
-_LATEX_DROP = re.compile(r"\\(?:begin|end)\{[^{}]*\}(?:\{[^{}]*\})?|\\hline|\\cline\{[^{}]*\}|\\(?:\(|\)|\[|\])")
+_LATEX_DROP = re.compile(
+    r"\\(?:begin|end)\{[^{}]*\}(?:\{[^{}]*\})?|\\hline|\\cline\{[^{}]*\}|\\(?:\(|\)|\[|\])"
+)
 _MULTICOLUMN = re.compile(r"\\multi(?:column|row)\{[^{}]*\}\{[^{}]*\}\{([^{}]*)\}")
 
 

@@ -77,7 +77,9 @@ def cannot_load(model: str, what: str, exc: Exception, engine: str) -> str:
     )
 
 
-def torch_device(device: str | None, dtype: str | None, gpu_dtype: str | None = None) -> tuple[str, str]:
+def torch_device(
+    device: str | None, dtype: str | None, gpu_dtype: str | None = None
+) -> tuple[str, str]:
     """(device, dtype name) from ``ocrvqa.devices.resolve_device``: the GPU when there is one,
     ``gpu_dtype`` there by default (bf16 where supported, else fp16), float32 on CPU."""
     from ocrvqa.devices import resolve_device
@@ -125,8 +127,11 @@ def load_processor(model: str, **kwargs: Any) -> Any:
         if cls is None or "video_processor" not in getattr(cls, "attributes", []):
             raise
         # A class made at run time: its from_pretrained is the processor class's own.
-        images_only: Any = type(cls.__name__, (cls,), {
-            "attributes": [a for a in cls.attributes if a != "video_processor"]})
+        images_only: Any = type(
+            cls.__name__,
+            (cls,),
+            {"attributes": [a for a in cls.attributes if a != "video_processor"]},
+        )
         return images_only.from_pretrained(model, **kwargs)
 
 

@@ -23,7 +23,13 @@ from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError, Re
 from ocr_expert.engines.generative import plain_lines
 from ocr_expert.engines.vlm_ocr import DEFAULT_PROMPT, non_empty_prompt
 from ocr_expert.types import Span
-from ocrvqa.openai_api import ChatClient, EndpointError, EndpointSettings, image_data_url, image_part
+from ocrvqa.openai_api import (
+    ChatClient,
+    EndpointError,
+    EndpointSettings,
+    image_data_url,
+    image_part,
+)
 
 ENGINE_NAME = "openai-ocr"
 #: the score of a served line: the server reports no confidence, and all lines weigh alike
@@ -68,8 +74,15 @@ class OpenAIOCREngine(OCREngine):
 
     def config(self) -> dict[str, Any]:
         opts = self.opts
-        return {"engine": ENGINE_NAME, "model": opts.model, **opts.request_fields(), "prompt": opts.prompt,
-                "system": opts.system, "max_new_tokens": opts.max_new_tokens, "language": opts.language}
+        return {
+            "engine": ENGINE_NAME,
+            "model": opts.model,
+            **opts.request_fields(),
+            "prompt": opts.prompt,
+            "system": opts.system,
+            "max_new_tokens": opts.max_new_tokens,
+            "language": opts.language,
+        }
 
     def read_page(self, image: Image.Image) -> list[Span]:
         return self.read_batch([image], mode="page")[0]
@@ -82,11 +95,14 @@ class OpenAIOCREngine(OCREngine):
     ) -> list[list[Span]]:
         """Spans of each image, ``concurrency`` requests in flight; an image the server
         failed on raises ``OCREngineError`` saying why."""
-        urls = [image_data_url(image, self.opts.max_side, self.opts.image_format) for image in images]
+        urls = [
+            image_data_url(image, self.opts.max_side, self.opts.image_format) for image in images
+        ]
         keys = [hashlib.sha1(url.encode()).hexdigest() for url in urls]
         todo = [k for k, key in enumerate(keys) if key not in self._answered]
-        found = self.client.complete_many([self._messages(urls[k]) for k in todo],
-                                          [self.opts.max_new_tokens] * len(todo))
+        found = self.client.complete_many(
+            [self._messages(urls[k]) for k in todo], [self.opts.max_new_tokens] * len(todo)
+        )
         failed = [r for r in found if isinstance(r, EndpointError)]
         for k, answer in zip(todo, found):
             if isinstance(answer, str):
@@ -96,17 +112,27 @@ class OpenAIOCREngine(OCREngine):
         answers = [self._answered[key] for key in keys]
         for key in keys:
             self._answered.pop(key, None)
-        return [self._spans(image, text, crop=mode != "page") for image, text in zip(images, answers)]
+        return [
+            self._spans(image, text, crop=mode != "page") for image, text in zip(images, answers)
+        ]
 
     def _messages(self, url: str) -> list[dict[str, Any]]:
-        system = [] if self.opts.system is None else [{"role": "system", "content": self.opts.system}]
+        system = (
+            [] if self.opts.system is None else [{"role": "system", "content": self.opts.system}]
+        )
         content = [image_part(url, self.opts.detail), {"type": "text", "text": self.opts.prompt}]
         return system + [{"role": "user", "content": content}]
 
     def _spans(self, image: Image.Image, text: str, crop: bool) -> list[Span]:
         lines = plain_lines(text)
         if crop and len(lines) == 1:  # a word or line crop: the line is the whole image
-            return [Span(text=lines[0], box=(0.0, 0.0, float(image.width), float(image.height)), score=SERVED_SCORE)]
+            return [
+                Span(
+                    text=lines[0],
+                    box=(0.0, 0.0, float(image.width), float(image.height)),
+                    score=SERVED_SCORE,
+                )
+            ]
         return [Span(text=line, box=None, score=SERVED_SCORE) for line in lines]
 
 

@@ -80,8 +80,11 @@ def _inside(word: _Word, boxes: list[Box | None]) -> float:
     x0, y0, x1, y1 = word.box
     area = max((x1 - x0) * (y1 - y0), 1e-6)
     return max(
-        (max(0.0, min(b[2], x1) - max(b[0], x0)) * max(0.0, min(b[3], y1) - max(b[1], y0)) / area
-         for b in boxes if b is not None),
+        (
+            max(0.0, min(b[2], x1) - max(b[0], x0)) * max(0.0, min(b[3], y1) - max(b[1], y0)) / area
+            for b in boxes
+            if b is not None
+        ),
         default=0.0,
     )
 
@@ -125,7 +128,12 @@ def fuse_page(
         text = " ".join(w.text for w in words)
         score = confidence(words)
         unsure = cand.score < UNSURE_BELOW
-        if unsure and words and score >= min_confidence and len(text) >= MIN_COVER * len(cand.text.strip()):
+        if (
+            unsure
+            and words
+            and score >= min_confidence
+            and len(text) >= MIN_COVER * len(cand.text.strip())
+        ):
             cand = replace(
                 cand,
                 text=text,

@@ -17,8 +17,8 @@ import os
 import threading
 import unicodedata
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import numpy as np
@@ -123,7 +123,9 @@ class PPOCREngine(OCREngine):
             "text_score": opts.text_score,
             "box_thresh": opts.box_thresh,
             "det_thresh": opts.det_thresh,
-            "unclip_ratio": DEFAULT_UNCLIP[model] if opts.unclip_ratio is None else opts.unclip_ratio,
+            "unclip_ratio": DEFAULT_UNCLIP[model]
+            if opts.unclip_ratio is None
+            else opts.unclip_ratio,
             "det_limit_side_len": opts.det_limit_side_len,
             "max_side_len": opts.max_side_len,
             "use_cls": opts.use_cls,
@@ -142,7 +144,11 @@ class PPOCREngine(OCREngine):
         self._lock = threading.Lock()
 
     def config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"engine": "ppocr", "rapidocr": self._runner.version, **self.options}
+        config: dict[str, Any] = {
+            "engine": "ppocr",
+            "rapidocr": self._runner.version,
+            **self.options,
+        }
         config["arabic"] = self._router.config() if self._router is not None else None
         config["refine"] = None
         if self._refiner is not None:
@@ -160,14 +166,19 @@ class PPOCREngine(OCREngine):
         routing; a reading below ``text_score`` comes back empty, as the engine drops it."""
         with self._lock:
             read = self._runner.recognize([_bgr(crop) for crop in crops])
-        return [Recognition(text.strip() if score >= self.options["text_score"] else "", score) for text, score in read]
+        return [
+            Recognition(text.strip() if score >= self.options["text_score"] else "", score)
+            for text, score in read
+        ]
 
     def read_page(self, image: Image.Image) -> list[Span] | PageLayout:
         if 0 < max(image.size) < self.options["upscale_below"]:
             # A small photo's text is a few pixels tall: read it scaled up (PP-OCR, the second
             # reader and the Arabic route alike), report it in the image's own pixels.
             scale = UPSCALE_TO / max(image.size)
-            large = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+            large = image.resize(
+                (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
+            )
             return _scaled(self._read_page(large), 1.0 / scale)
         return self._read_page(image)
 
@@ -230,7 +241,9 @@ class _V6Runner:
             import rapidocr
             from rapidocr import RapidOCR
         except ImportError as exc:  # pragma: no cover - a base dependency
-            raise OCREngineError("the ppocr engine needs rapidocr 3.x: pip install 'rapidocr>=3.4'") from exc
+            raise OCREngineError(
+                "the ppocr engine needs rapidocr 3.x: pip install 'rapidocr>=3.4'"
+            ) from exc
         use_cuda = device == "cuda"
         if use_cuda:
             _require_cuda_provider()
@@ -273,9 +286,13 @@ class _V6Runner:
         words: list[list[tuple[str, Any, float]]] = [[] for _ in crops]
         if want_words and rec.word_results and all(rec.word_results):
             try:
-                per_line = self._ocr.cal_rec_boxes(crops, np.array(polygons), rec, False).word_results
+                per_line = self._ocr.cal_rec_boxes(
+                    crops, np.array(polygons), rec, False
+                ).word_results
                 for i, line in enumerate(per_line):
-                    words[i] = [(_nfkc(t), _poly_box(b), float(s)) for t, s, b in line if b is not None]
+                    words[i] = [
+                        (_nfkc(t), _poly_box(b), float(s)) for t, s, b in line if b is not None
+                    ]
             except Exception:  # word boxes are a refinement: keep whole lines if they fail
                 pass
         return [(texts[i], scores[i], words[i]) for i in range(len(crops))]
@@ -289,7 +306,9 @@ class _V6Runner:
         crops = [get_rotate_crop_image(bgr, p.copy()) for p in polygons]
         read = self._recognise(crops, polygons)
         return [
-            Candidate(tuple((float(x), float(y)) for x, y in p), text, score, words=_merge_words(text, w))
+            Candidate(
+                tuple((float(x), float(y)) for x, y in p), text, score, words=_merge_words(text, w)
+            )
             for p, (text, score, w) in zip(polygons, read)
         ]
 
@@ -337,7 +356,10 @@ class _V4Runner:
         return result or []
 
     def detect(self, bgr: np.ndarray) -> list[np.ndarray]:
-        return [np.asarray(p, dtype=np.float32) for p in self._call(bgr, use_det=True, use_cls=False, use_rec=False)]
+        return [
+            np.asarray(p, dtype=np.float32)
+            for p in self._call(bgr, use_det=True, use_cls=False, use_rec=False)
+        ]
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         out = []
@@ -349,8 +371,13 @@ class _V4Runner:
 
     def read_page(self, bgr: np.ndarray) -> list[Candidate]:
         word_boxes = self.options["word_boxes"]
-        items = self._call(bgr, use_det=True, use_cls=self.options["use_cls"], use_rec=True,
-                           return_word_box=word_boxes)
+        items = self._call(
+            bgr,
+            use_det=True,
+            use_cls=self.options["use_cls"],
+            use_rec=True,
+            return_word_box=word_boxes,
+        )
         candidates = []
         for item in items:
             polygon = tuple((float(x), float(y)) for x, y in item[0])
@@ -397,11 +424,17 @@ def _scaled(found: list[Span] | PageLayout, factor: float) -> list[Span] | PageL
 
     def scale(span: Span) -> Span:
         box = None if span.box is None else tuple(v * factor for v in span.box)
-        polygon = None if span.polygon is None else tuple((x * factor, y * factor) for x, y in span.polygon)
+        polygon = (
+            None
+            if span.polygon is None
+            else tuple((x * factor, y * factor) for x, y in span.polygon)
+        )
         return Span(text=span.text, box=box, score=span.score, polygon=polygon)  # type: ignore[arg-type]
 
     if isinstance(found, PageLayout):
-        return PageLayout(spans=[scale(s) for s in found.spans], lines=found.lines, blocks=found.blocks)
+        return PageLayout(
+            spans=[scale(s) for s in found.spans], lines=found.lines, blocks=found.blocks
+        )
     return [scale(s) for s in found]
 
 
@@ -436,7 +469,9 @@ def _nfkc(text: str) -> str:
 def _span(text: str, polygon: Any, score: float) -> Span:
     points = tuple((float(x), float(y)) for x, y in polygon)
     xs, ys = [p[0] for p in points], [p[1] for p in points]
-    return Span(text=text.strip(), box=(min(xs), min(ys), max(xs), max(ys)), score=score, polygon=points)
+    return Span(
+        text=text.strip(), box=(min(xs), min(ys), max(xs), max(ys)), score=score, polygon=points
+    )
 
 
 def _poly_box(polygon: Any) -> tuple[float, float, float, float]:
@@ -465,8 +500,12 @@ def _merge_words(text: str, units: list[tuple[str, Any, float]]) -> list[tuple[s
             k += 1
         if taken != word:
             return []
-        box = (min(b[0] for b in boxes), min(b[1] for b in boxes),
-               max(b[2] for b in boxes), max(b[3] for b in boxes))
+        box = (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
         out.append((word, box, min(scores)))
     return out
 

@@ -48,8 +48,14 @@ def arabic_share(text: str) -> float:
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
         return 0.0
-    return sum(1 for ch in letters if "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f"
-               or "\u08a0" <= ch <= "\u08ff" or "\ufb50" <= ch <= "\ufefc") / len(letters)
+    return sum(
+        1
+        for ch in letters
+        if "\u0600" <= ch <= "\u06ff"
+        or "\u0750" <= ch <= "\u077f"
+        or "\u08a0" <= ch <= "\u08ff"
+        or "\ufb50" <= ch <= "\ufefc"
+    ) / len(letters)
 
 
 def is_suspect(text: str, score: float) -> bool:
@@ -88,7 +94,7 @@ class ArabicRouter:
         return self._page_engines[lang]
 
     @classmethod
-    def build(cls, name: str, options: dict[str, Any] | None) -> "ArabicRouter | None":
+    def build(cls, name: str, options: dict[str, Any] | None) -> ArabicRouter | None:
         """The router for recognizer engine ``name``; None, with one warning, when that engine
         cannot run here (the first recogniser's reading is then kept)."""
         from ocr_expert.engines import build_recognizer

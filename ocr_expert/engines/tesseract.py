@@ -104,7 +104,9 @@ class TesseractEngine(OCREngine):
         except pytesseract.TesseractError as exc:
             raise OCREngineError(f"tesseract failed: {exc}") from exc
 
-    def _words(self, data: dict[str, list[Any]]) -> list[tuple[tuple[int, int, int], str, list[float], float]]:
+    def _words(
+        self, data: dict[str, list[Any]]
+    ) -> list[tuple[tuple[int, int, int], str, list[float], float]]:
         """(block, paragraph, line), text, box, score of each word, in Tesseract's order."""
         words = []
         for i, text in enumerate(data["text"]):
@@ -150,12 +152,17 @@ class TesseractEngine(OCREngine):
         scaled-up crop can turn faint strokes into confident nonsense, so Tesseract's own
         reading stands whenever it found something.
         """
-        spans = [Span(text=t, box=tuple(b), score=c) for _, t, b, c in self._words(self._data(image, psm))]  # type: ignore[misc]
+        spans = [
+            Span(text=t, box=tuple(b), score=c)
+            for _, t, b, c in self._words(self._data(image, psm))
+        ]  # type: ignore[misc]
         if spans:
             return spans
         prepared, scale, (dx, dy) = prepare_crop(image, self.options["crop_height"])
-        return [Span(text=text, box=_back_in(box, scale, dx, dy, image), score=score)
-                for _, text, box, score in self._words(self._data(prepared, psm))]
+        return [
+            Span(text=text, box=_back_in(box, scale, dx, dy, image), score=score)
+            for _, text, box, score in self._words(self._data(prepared, psm))
+        ]
 
     def read_crop(self, image: Image.Image) -> list[Span]:
         if "ara" in self.options["lang"].split("+"):
@@ -180,7 +187,10 @@ class TesseractEngine(OCREngine):
         """Each line crop's words joined, with their character-weighted confidence (the
         recognizer role), read as ``read_crops`` reads them."""
         readings = self.read_crops(list(crops))
-        return [Recognition(" ".join(s.text for s in spans).strip(), confidence(spans)) for spans in readings]
+        return [
+            Recognition(" ".join(s.text for s in spans).strip(), confidence(spans))
+            for spans in readings
+        ]
 
     def for_language(self, lang: str) -> TesseractEngine:
         """This engine's page settings with other languages (an Arabic page read whole)."""
@@ -232,7 +242,9 @@ def confidence(spans: list[Span]) -> float:
     return sum(s.score * len(s.text) for s in spans) / chars if chars else 0.0
 
 
-def prepare_crop(image: Image.Image, text_height: int) -> tuple[Image.Image, float, tuple[int, int]]:
+def prepare_crop(
+    image: Image.Image, text_height: int
+) -> tuple[Image.Image, float, tuple[int, int]]:
     """A crop as Tesseract reads it best: grey, dark text on a light ground, scaled up when
     its text is small, with a margin of its own background around it.
 
@@ -248,7 +260,9 @@ def prepare_crop(image: Image.Image, text_height: int) -> tuple[Image.Image, flo
     scale = 1.0
     if text_height and 0 < grey.height < text_height:
         scale = text_height / grey.height
-        grey = grey.resize((max(1, round(grey.width * scale)), text_height), Image.Resampling.LANCZOS)
+        grey = grey.resize(
+            (max(1, round(grey.width * scale)), text_height), Image.Resampling.LANCZOS
+        )
     margin = max(6, grey.height // 4)
     padded = ImageOps.expand(grey, border=margin, fill=int(round(background)))
     return padded, scale, (margin, margin)
@@ -277,7 +291,7 @@ def _untangle(boxes: list[list[float]]) -> list[list[float]]:
     return fixed
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _check_installation(lang: str) -> str:
     """The Tesseract version, after checking that the binary and each language exist."""
     try:

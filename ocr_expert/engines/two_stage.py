@@ -93,7 +93,13 @@ class RegionReader(OCREngine):
         (read,) = self.recognizer.recognize([image])
         if not read.text:
             return []
-        return [Span(text=read.text, box=(0.0, 0.0, float(image.width), float(image.height)), score=read.score)]
+        return [
+            Span(
+                text=read.text,
+                box=(0.0, 0.0, float(image.width), float(image.height)),
+                score=read.score,
+            )
+        ]
 
 
 @register_engine(ENGINE_NAME)

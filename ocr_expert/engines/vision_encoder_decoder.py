@@ -33,6 +33,7 @@ ENGINE_NAME = "vision-encoder-decoder"
 DEFAULT_MODEL = "microsoft/trocr-base-printed"
 PROCESSOR_FILE = "preprocessor_config.json"
 
+
 class VisionEncoderDecoderOptions(RegionOptions):
     """The ``vision-encoder-decoder`` engine's options (see ``VisionEncoderDecoderEngine``)."""
 

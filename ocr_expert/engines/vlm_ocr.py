@@ -61,7 +61,11 @@ class VLMOCREngine(GenerativeOCREngine):
     opts: VLMOCROptions
 
     def _settings(self) -> dict[str, Any]:
-        return {"prompt": self.opts.prompt, "system": self.opts.system, "processor_options": self.opts.processor_options}
+        return {
+            "prompt": self.opts.prompt,
+            "system": self.opts.system,
+            "processor_options": self.opts.processor_options,
+        }
 
     def _load_model(self) -> tuple[Any, Any]:
         import torch
@@ -73,11 +77,15 @@ class VLMOCREngine(GenerativeOCREngine):
                 self.model_name, torch_dtype=getattr(torch, self.dtype), **hub
             )
         except Exception as exc:
-            raise OCREngineError(cannot_load(self.model_name, "image-text-to-text model", exc, ENGINE_NAME)) from exc
+            raise OCREngineError(
+                cannot_load(self.model_name, "image-text-to-text model", exc, ENGINE_NAME)
+            ) from exc
         try:
             processor = load_processor(self.model_name, **hub, **self.opts.processor_options)
         except Exception as exc:
-            raise OCREngineError(cannot_load(self.model_name, "processor", exc, ENGINE_NAME)) from exc
+            raise OCREngineError(
+                cannot_load(self.model_name, "processor", exc, ENGINE_NAME)
+            ) from exc
         tokenizer = getattr(processor, "tokenizer", None)
         if tokenizer is None or not getattr(processor, "chat_template", None):
             raise OCREngineError(
@@ -87,11 +95,18 @@ class VLMOCREngine(GenerativeOCREngine):
         return model.to(self.device).eval(), tokenizer
 
     def _inputs(self, queries: Sequence[Query]) -> Any:
-        system = [] if self.opts.system is None else [{"role": "system", "content": self.opts.system}]
+        system = (
+            [] if self.opts.system is None else [{"role": "system", "content": self.opts.system}]
+        )
         messages = system + [
-            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": self.opts.prompt}]}
+            {
+                "role": "user",
+                "content": [{"type": "image"}, {"type": "text", "text": self.opts.prompt}],
+            }
         ]
-        text = self._processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        text = self._processor.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=True
+        )
         return self._processor(
             text=[text] * len(queries),
             images=[q.image.convert("RGB") for q in queries],

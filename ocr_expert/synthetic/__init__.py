@@ -36,8 +36,20 @@ __all__ = ["KINDS", "LANGS", "LAYOUTS", "LabelRecord", "make_page_set", "page_se
 KINDS = ("word", "line", "page", "sign")
 LANGS = ("eng", "ara", "mix")
 LAYOUTS = (
-    "single_column", "two_column", "three_column", "drop_cap", "sidebar", "table_ruled",
-    "table_unruled", "receipt", "poster", "form", "bilingual", "sign", "line", "word",
+    "single_column",
+    "two_column",
+    "three_column",
+    "drop_cap",
+    "sidebar",
+    "table_ruled",
+    "table_unruled",
+    "receipt",
+    "poster",
+    "form",
+    "bilingual",
+    "sign",
+    "line",
+    "word",
 )
 Size = Literal["ci", "bench"]
 
@@ -111,9 +123,17 @@ def page_set_specs(size: Size = "ci") -> list[Spec]:
 
 def _render(spec: Spec, rng: random.Random, dpi: int) -> Canvas:
     pages: dict[str, Callable[[], Canvas]] = {
-        "single_column": lambda: layouts.prose_page(rng, dpi, lang=spec.lang, columns=1,
-                                                    footnote=rng.random() < 0.5, justify=rng.random() < 0.6),
-        "two_column": lambda: layouts.prose_page(rng, dpi, lang=spec.lang, columns=2, justify=rng.random() < 0.7),
+        "single_column": lambda: layouts.prose_page(
+            rng,
+            dpi,
+            lang=spec.lang,
+            columns=1,
+            footnote=rng.random() < 0.5,
+            justify=rng.random() < 0.6,
+        ),
+        "two_column": lambda: layouts.prose_page(
+            rng, dpi, lang=spec.lang, columns=2, justify=rng.random() < 0.7
+        ),
         "three_column": lambda: layouts.prose_page(rng, dpi, columns=3, footnote=True),
         "drop_cap": lambda: layouts.prose_page(rng, dpi, columns=rng.choice((1, 2)), drop_cap=True),
         "sidebar": lambda: layouts.prose_page(rng, dpi, sidebar=True, justify=rng.random() < 0.5),
@@ -157,8 +177,17 @@ def make_page_set(out_dir: str | Path, size: Size = "ci", seed: int = 0) -> Path
         data, ext = encode(image, degradation)
         name = f"{index:03d}_{spec.kind}_{spec.lang}_{spec.layout}{ext}"
         (out / name).write_bytes(data)
-        records.append(LabelRecord(name, "\n".join(canvas.lines), spec.kind, spec.lang, spec.layout,
-                                   dpi, degradation.to_dict()))
+        records.append(
+            LabelRecord(
+                name,
+                "\n".join(canvas.lines),
+                spec.kind,
+                spec.lang,
+                spec.layout,
+                dpi,
+                degradation.to_dict(),
+            )
+        )
     labels = out / "labels.jsonl"
     labels.write_text("".join(r.to_json() + "\n" for r in records), encoding="utf-8")
     return labels

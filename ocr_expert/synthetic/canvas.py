@@ -75,7 +75,9 @@ class Canvas:
         if rtl:
             x = x1 - offset
             for word, w in zip(words, widths):
-                self.draw.text((x, y), word, font=fnt, fill=fill, anchor=anchor, direction="rtl", language="ar")
+                self.draw.text(
+                    (x, y), word, font=fnt, fill=fill, anchor=anchor, direction="rtl", language="ar"
+                )
                 x -= w + gap
         else:
             x = x0 + offset
@@ -85,7 +87,9 @@ class Canvas:
         if record:
             self.lines.append(prefix + " ".join(words))
 
-    def line(self, text: str, x0: float, x1: float, y: float, fnt: ImageFont.FreeTypeFont, **kw) -> None:
+    def line(
+        self, text: str, x0: float, x1: float, y: float, fnt: ImageFont.FreeTypeFont, **kw
+    ) -> None:
         """``words`` for a string."""
         self.words(text.split(), x0, x1, y, fnt, **kw)
 
@@ -93,7 +97,9 @@ class Canvas:
 class TextFlow:
     """Fills line slots with words from a stream of paragraphs, breaking lines greedily."""
 
-    def __init__(self, paragraphs: Iterator[list[str]], fnt: ImageFont.FreeTypeFont, rtl: bool) -> None:
+    def __init__(
+        self, paragraphs: Iterator[list[str]], fnt: ImageFont.FreeTypeFont, rtl: bool
+    ) -> None:
         self.paragraphs = paragraphs
         self.font = fnt
         self.rtl = rtl
@@ -160,7 +166,14 @@ def flow_column(
             else:
                 lx0 += indent
         canvas.words(
-            words, lx0, lx1, y, flow.font, fill=fill, rtl=rtl, justify=justify and not ends,
+            words,
+            lx0,
+            lx1,
+            y,
+            flow.font,
+            fill=fill,
+            rtl=rtl,
+            justify=justify and not ends,
             prefix=prefix_first if index == 0 else "",
         )
         y += line_height

@@ -25,6 +25,7 @@ class Degradation:
     @classmethod
     def sample(cls, rng: random.Random, kind: str) -> Degradation:
         """A random mix for ``kind`` (page, line, word, sign): each step present or not."""
+
         def maybe(p: float, lo: float, hi: float, default: float = 0.0) -> float:
             return round(rng.uniform(lo, hi), 2) if rng.random() < p else default
 
@@ -53,7 +54,11 @@ class Degradation:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in (None, 0.0) and not (k == "contrast" and v == 1.0)}
+        return {
+            k: v
+            for k, v in asdict(self).items()
+            if v not in (None, 0.0) and not (k == "contrast" and v == 1.0)
+        }
 
 
 def apply(image: Image.Image, d: Degradation, seed: int) -> Image.Image:
@@ -61,7 +66,9 @@ def apply(image: Image.Image, d: Degradation, seed: int) -> Image.Image:
     image = image.convert("RGB")
     paper = image.getpixel((0, 0))
     if d.skew:
-        image = image.rotate(d.skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=paper)
+        image = image.rotate(
+            d.skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=paper
+        )
     arr = np.asarray(image, dtype=np.float32)
     if d.contrast != 1.0:
         ref = np.asarray(paper, dtype=np.float32)

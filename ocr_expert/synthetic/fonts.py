@@ -26,7 +26,16 @@ FACES = {
     "mono_bold": "DejaVuSansMono-Bold.ttf",
 }
 ARABIC_FACES = ("sans", "sans_bold", "mono", "mono_bold")
-LATIN_FACES = ("sans", "sans_bold", "sans_oblique", "serif", "serif_bold", "serif_italic", "mono", "mono_bold")
+LATIN_FACES = (
+    "sans",
+    "sans_bold",
+    "sans_oblique",
+    "serif",
+    "serif_bold",
+    "serif_italic",
+    "mono",
+    "mono_bold",
+)
 
 
 def _font_dir() -> Path:

@@ -97,8 +97,17 @@ def prose_page(
         if drop_cap and c == 0:
             narrow, prefix = _drop_cap(canvas, flow, face, cx0, y, line_h, body)
         flow_column(
-            canvas, flow, cx0, cx1, y, body_bottom, line_h, justify=justify, indent=indent,
-            narrow=narrow, prefix_first=prefix,
+            canvas,
+            flow,
+            cx0,
+            cx1,
+            y,
+            body_bottom,
+            line_h,
+            justify=justify,
+            indent=indent,
+            narrow=narrow,
+            prefix_first=prefix,
         )
     if columns > 1:
         rule_x = [main_x0 + k * (col_w + gap) - gap / 2 for k in range(1, columns)]
@@ -152,12 +161,23 @@ def _sidebar(canvas: Canvas, rng: random.Random, box, face: str, dpi: int, rtl: 
     small = font("sans", _pt(dpi, 8.5))
     y = y0 + pad
     if rtl:
-        canvas.line(rng.choice(("حقائق", "باختصار", "أرقام")), x0 + pad, x1 - pad, y, head, rtl=True)
+        canvas.line(
+            rng.choice(("حقائق", "باختصار", "أرقام")), x0 + pad, x1 - pad, y, head, rtl=True
+        )
         y += round(head.size * 1.6)
         sentences = rng.sample(T.ARABIC_SENTENCES, 4)
         flow = TextFlow(iter([s.split() for s in sentences]), small, True)
-        flow_column(canvas, flow, x0 + pad, x1 - pad, y, y1 - pad, round(small.size * 1.45),
-                    justify=False, indent=0)
+        flow_column(
+            canvas,
+            flow,
+            x0 + pad,
+            x1 - pad,
+            y,
+            y1 - pad,
+            round(small.size * 1.45),
+            justify=False,
+            indent=0,
+        )
         return
     canvas.line(rng.choice(T.SIDEBAR_HEADS), x0 + pad, x1 - pad, y, head)
     y += round(head.size * 1.7)
@@ -177,8 +197,17 @@ def table_page(rng: random.Random, dpi: int, *, ruled: bool) -> Canvas:
     body = font(face, _pt(dpi, 10))
     y: float = margin
     flow = TextFlow(T.paragraphs(rng, "eng"), body, False)
-    y = flow_column(canvas, flow, x0, x1, y, y + 2.9 * body.size * 1.4, round(body.size * 1.4),
-                    justify=True, indent=0)
+    y = flow_column(
+        canvas,
+        flow,
+        x0,
+        x1,
+        y,
+        y + 2.9 * body.size * 1.4,
+        round(body.size * 1.4),
+        justify=True,
+        indent=0,
+    )
     y += round(0.15 * dpi)
     caption = font(face + "_bold", _pt(dpi, 10))
     canvas.line(rng.choice(T.TABLE_TITLES), x0, x1, y, caption)
@@ -201,14 +230,18 @@ def table_page(rng: random.Random, dpi: int, *, ruled: bool) -> Canvas:
         for c, value in enumerate(row):
             # Names left, numbers right-aligned in their cells.
             align = "start" if c == 0 else "end"
-            canvas.line(value, col_x[c] + pad, col_x[c + 1] - pad, ty, fnt, align=align, record=False)
+            canvas.line(
+                value, col_x[c] + pad, col_x[c + 1] - pad, ty, fnt, align=align, record=False
+            )
         canvas.lines.append(" ".join(row))
         y += row_h
         if not ruled and r == 0:
             canvas.draw.line((x0, y - 2, x1, y - 2), fill=INK, width=1)
     if ruled:
         for k in range(len(rows) + 1):
-            canvas.draw.line((x0, top + k * row_h, x1, top + k * row_h), fill=INK, width=max(1, dpi // 120))
+            canvas.draw.line(
+                (x0, top + k * row_h, x1, top + k * row_h), fill=INK, width=max(1, dpi // 120)
+            )
         for cx in col_x:
             canvas.draw.line((cx, top, cx, y), fill=INK, width=max(1, dpi // 120))
     y += round(0.15 * dpi)
@@ -234,8 +267,14 @@ def receipt(rng: random.Random, dpi: int) -> Canvas:
     y += round(bold.size * 1.5)
     canvas.line(rng.choice(T.STREETS), x0, x1, y, fnt, align="center")
     y += line_h
-    canvas.line(f"Date {rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2024 {rng.randint(8, 20):02d}:{rng.randint(0, 59):02d}",
-                x0, x1, y, fnt, align="center")
+    canvas.line(
+        f"Date {rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2024 {rng.randint(8, 20):02d}:{rng.randint(0, 59):02d}",
+        x0,
+        x1,
+        y,
+        fnt,
+        align="center",
+    )
     y += line_h + line_h // 3
     canvas.draw.line((x0, y - line_h // 4, x1, y - line_h // 4), fill=GREY, width=1)
     total = 0
@@ -271,8 +310,15 @@ def poster(rng: random.Random, dpi: int) -> Canvas:
     margin = round(0.4 * dpi)
     title_font = font("sans_bold", _pt(dpi, rng.choice((26, 30))))
     y = margin
-    canvas.line(rng.choice(T.POSTER_TITLES), margin, width - margin, y, title_font, align="center",
-                fill=(30, 40, 90))
+    canvas.line(
+        rng.choice(T.POSTER_TITLES),
+        margin,
+        width - margin,
+        y,
+        title_font,
+        align="center",
+        fill=(30, 40, 90),
+    )
     y += round(title_font.size * 1.8)
     palette = ((230, 80, 60), (40, 120, 180), (60, 160, 90), (240, 170, 40), (120, 80, 160))
     stats = rng.sample(range(len(T.POSTER_STATS)), len(T.POSTER_STATS))
@@ -292,7 +338,9 @@ def poster(rng: random.Random, dpi: int) -> Canvas:
             w = total_w * share / sum(shares)
             color = rng.choice(palette)
             h = row_h * rng.uniform(0.75, 1.0)
-            canvas.draw.rounded_rectangle((x, y, x + w, y + h), radius=round(0.08 * dpi), fill=color)
+            canvas.draw.rounded_rectangle(
+                (x, y, x + w, y + h), radius=round(0.08 * dpi), fill=color
+            )
             stat, caption = T.POSTER_STATS[stats[k]], T.POSTER_CAPTIONS[stats[k]]
             big = font("sans_bold", min(_pt(dpi, rng.choice((22, 28, 34))), round(h * 0.42)))
             small = font("sans", _pt(dpi, rng.choice((9, 11))))
@@ -304,10 +352,20 @@ def poster(rng: random.Random, dpi: int) -> Canvas:
             ty += round(big.size * 1.25)
             flow = TextFlow(iter([caption.split()]), small, False)
             words, _, _ = flow.take(w - 2 * pad)
-            canvas.words(words, x + pad, x + w - pad, ty, small, fill=(255, 255, 255), align="center")
+            canvas.words(
+                words, x + pad, x + w - pad, ty, small, fill=(255, 255, 255), align="center"
+            )
             if flow.pending:
                 ty += round(small.size * 1.35)
-                canvas.words(flow.pending, x + pad, x + w - pad, ty, small, fill=(255, 255, 255), align="center")
+                canvas.words(
+                    flow.pending,
+                    x + pad,
+                    x + w - pad,
+                    ty,
+                    small,
+                    fill=(255, 255, 255),
+                    align="center",
+                )
             x += w + gap
             k += 1
         y += row_h + round(0.2 * dpi)
@@ -333,7 +391,9 @@ def form(rng: random.Random, dpi: int) -> Canvas:
         answer = rng.choice(values)
         canvas.line(f"{name}:", x0, value_x, y, label, record=False)
         canvas.line(answer, value_x, x1, y - 1, value, fill=(20, 30, 120), record=False)
-        canvas.draw.line((value_x, y + label.size * 1.3, x1, y + label.size * 1.3), fill=GREY, width=1)
+        canvas.draw.line(
+            (value_x, y + label.size * 1.3, x1, y + label.size * 1.3), fill=GREY, width=1
+        )
         canvas.lines.append(f"{name}: {answer}")
         y += row_h
     return canvas

@@ -37,12 +37,21 @@ def text_crop(rng: random.Random, text: str, *, rtl: bool, word: bool) -> Canvas
         paper = rng.randint(225, 255)
         bg, ink = (paper, paper, paper - rng.randint(0, 12)), (rng.randint(0, 50),) * 3
     direction, language = ("rtl", "ar") if rtl else (None, None)
-    left, top, right, bottom = fnt.getbbox(text, anchor="ls", direction=direction, language=language)
+    left, top, right, bottom = fnt.getbbox(
+        text, anchor="ls", direction=direction, language=language
+    )
     pad_x = round(fnt.size * rng.uniform(0.08, 0.25 if word else 0.5))
     pad_y = round(fnt.size * rng.uniform(0.08, 0.25))
     canvas = Canvas(round(right - left) + 2 * pad_x, round(bottom - top) + 2 * pad_y, background=bg)
-    canvas.draw.text((pad_x - left, pad_y - top), text, font=fnt, fill=ink, anchor="ls",
-                     direction=direction, language=language)
+    canvas.draw.text(
+        (pad_x - left, pad_y - top),
+        text,
+        font=fnt,
+        fill=ink,
+        anchor="ls",
+        direction=direction,
+        language=language,
+    )
     canvas.lines.append(text)
     return canvas
 
@@ -52,7 +61,7 @@ def english_line(rng: random.Random) -> str:
     words = rng.choice(T.ENGLISH_SENTENCES).split()
     n = rng.randint(min(4, len(words)), min(9, len(words)))
     start = rng.randint(0, len(words) - n)
-    return " ".join(words[start:start + n])
+    return " ".join(words[start : start + n])
 
 
 def arabic_line(rng: random.Random) -> str:
@@ -60,7 +69,7 @@ def arabic_line(rng: random.Random) -> str:
     words = rng.choice(T.ARABIC_SENTENCES).split()
     n = rng.randint(min(3, len(words)), min(7, len(words)))
     start = rng.randint(0, len(words) - n)
-    return " ".join(words[start:start + n])
+    return " ".join(words[start : start + n])
 
 
 def sign(rng: random.Random, lang: str) -> Canvas:
@@ -100,8 +109,13 @@ def sign(rng: random.Random, lang: str) -> Canvas:
     line_h = round(size * 1.35)
     box_w, box_h = text_w + size, line_h * len(lines) + size * 0.6
     x0, y0 = (width - box_w) / 2, (height - box_h) / 2
-    scene.draw.rounded_rectangle((x0, y0, x0 + box_w, y0 + box_h), radius=size // 4, fill=panel,
-                                 outline=ink, width=max(3, size // 14))
+    scene.draw.rounded_rectangle(
+        (x0, y0, x0 + box_w, y0 + box_h),
+        radius=size // 4,
+        fill=panel,
+        outline=ink,
+        width=max(3, size // 14),
+    )
     y = y0 + size * 0.3
     for line, fnt, rtl in fonts:
         scene.line(line, x0, x0 + box_w, y, fnt, fill=ink, rtl=rtl, align="center")
@@ -109,7 +123,9 @@ def sign(rng: random.Random, lang: str) -> Canvas:
     scene.image = _perspective(scene.image, rng, 0.06)
     scene.image = scene.image.rotate(rng.uniform(-4, 4), resample=Image.Resampling.BICUBIC)
     # Crop the frame the warp left empty; the sign stays whole in the middle.
-    scene.image = scene.image.crop((round(width * 0.1), round(height * 0.1), round(width * 0.9), round(height * 0.9)))
+    scene.image = scene.image.crop(
+        (round(width * 0.1), round(height * 0.1), round(width * 0.9), round(height * 0.9))
+    )
     width, height = scene.image.size
     # Low resolution: the sign's text ends up 12-30 pixels tall.
     scale = rng.uniform(12, 30) / size
@@ -123,7 +139,9 @@ def _perspective(image: Image.Image, rng: random.Random, amount: float) -> Image
     """A slight perspective warp: each corner moved by up to ``amount`` of the image size."""
     w, h = image.size
     src = [(0, 0), (w, 0), (w, h), (0, h)]
-    dst = [(x + rng.uniform(-amount, amount) * w, y + rng.uniform(-amount, amount) * h) for x, y in src]
+    dst = [
+        (x + rng.uniform(-amount, amount) * w, y + rng.uniform(-amount, amount) * h) for x, y in src
+    ]
     # PIL wants the map from output (dst) to input (src) coordinates.
     rows, rhs = [], []
     for (x, y), (u, v) in zip(dst, src):
@@ -131,4 +149,6 @@ def _perspective(image: Image.Image, rng: random.Random, amount: float) -> Image
         rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
         rhs.extend([u, v])
     coeffs = np.linalg.solve(np.array(rows, float), np.array(rhs, float))
-    return image.transform((w, h), Image.Transform.PERSPECTIVE, tuple(coeffs), Image.Resampling.BICUBIC)
+    return image.transform(
+        (w, h), Image.Transform.PERSPECTIVE, tuple(coeffs), Image.Resampling.BICUBIC
+    )

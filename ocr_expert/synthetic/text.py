@@ -48,14 +48,28 @@ ENGLISH_SENTENCES = (
 )
 
 TITLES = (
-    "Annual Report on Water Quality", "The River and the Town", "A History of the Harbour",
-    "Notes on the Covered Market", "Transport in the Valley", "Schools and Libraries",
-    "The Festival Season", "Farming After the Flood", "Health Services This Winter",
-    "Walking the Coast Path", "Trade and Industry Review", "The Bridge Repairs",
+    "Annual Report on Water Quality",
+    "The River and the Town",
+    "A History of the Harbour",
+    "Notes on the Covered Market",
+    "Transport in the Valley",
+    "Schools and Libraries",
+    "The Festival Season",
+    "Farming After the Flood",
+    "Health Services This Winter",
+    "Walking the Coast Path",
+    "Trade and Industry Review",
+    "The Bridge Repairs",
 )
 HEADERS = (
-    "JOURNAL OF REGIONAL STUDIES", "THE VALLEY GAZETTE", "QUARTERLY BULLETIN", "CITY REVIEW",
-    "ANNUAL REPORT", "CHAPTER FOUR", "THE HARBOUR NEWS", "PROCEEDINGS OF THE SOCIETY",
+    "JOURNAL OF REGIONAL STUDIES",
+    "THE VALLEY GAZETTE",
+    "QUARTERLY BULLETIN",
+    "CITY REVIEW",
+    "ANNUAL REPORT",
+    "CHAPTER FOUR",
+    "THE HARBOUR NEWS",
+    "PROCEEDINGS OF THE SOCIETY",
 )
 FOOTNOTES = (
     "Source: Regional Statistics Office, survey of households.",
@@ -65,19 +79,50 @@ FOOTNOTES = (
 )
 SIDEBAR_HEADS = ("At a glance", "Key facts", "Did you know?", "In brief")
 SIDEBAR_LINES = (
-    "Population: 48,200", "Founded in 1612", "Area: 36 square miles", "Rail links: 4",
-    "Schools: 21", "Parks: 9", "Average rainfall: 810 mm", "Museums: 3", "Bridges: 7",
+    "Population: 48,200",
+    "Founded in 1612",
+    "Area: 36 square miles",
+    "Rail links: 4",
+    "Schools: 21",
+    "Parks: 9",
+    "Average rainfall: 810 mm",
+    "Museums: 3",
+    "Bridges: 7",
 )
 
 REGIONS = ("North", "South", "East", "West", "Central", "Coast", "Valley", "Highlands", "Islands")
-TABLE_TITLES = ("Table 2. Sales by region", "Table 4. Visitors per year", "Table 1. Rainfall by area")
+TABLE_TITLES = (
+    "Table 2. Sales by region",
+    "Table 4. Visitors per year",
+    "Table 1. Rainfall by area",
+)
 TABLE_HEADS = (("Region", "2021", "2022", "Change"), ("Area", "Spring", "Summer", "Autumn"))
 
 SHOPS = ("CORNER MARKET", "GREEN GROCER", "CITY PHARMACY", "HARBOUR CAFE", "MILL STREET BAKERY")
-STREETS = ("12 Harbour Street", "48 Mill Street", "7 Station Road", "3 Market Square", "91 High Street")
+STREETS = (
+    "12 Harbour Street",
+    "48 Mill Street",
+    "7 Station Road",
+    "3 Market Square",
+    "91 High Street",
+)
 ITEMS = (
-    "Milk 2L", "Bread", "Apples 1kg", "Coffee beans", "Eggs x12", "Butter", "Rice 1kg", "Tea bags",
-    "Orange juice", "Cheese", "Tomatoes", "Pasta", "Soap", "Yoghurt", "Chicken", "Flour 1kg",
+    "Milk 2L",
+    "Bread",
+    "Apples 1kg",
+    "Coffee beans",
+    "Eggs x12",
+    "Butter",
+    "Rice 1kg",
+    "Tea bags",
+    "Orange juice",
+    "Cheese",
+    "Tomatoes",
+    "Pasta",
+    "Soap",
+    "Yoghurt",
+    "Chicken",
+    "Flour 1kg",
 )
 
 FORM_TITLES = ("APPLICATION FORM", "REGISTRATION", "MEMBERSHIP FORM", "DELIVERY NOTE")
@@ -95,16 +140,37 @@ FORM_FIELDS = (
 POSTER_TITLES = ("CITY IN NUMBERS", "OUR YEAR", "SAVE WATER", "THE FESTIVAL", "HEALTHY TOWN")
 POSTER_STATS = ("72%", "1,250", "9,000", "36", "4.2M", "18%", "250", "3 DAYS", "12 km", "95%")
 POSTER_CAPTIONS = (
-    "of homes recycle", "new trees planted", "visitors each day", "parks and gardens",
-    "litres saved", "fewer cars", "volunteers helped", "of music and food", "of new cycle lanes",
+    "of homes recycle",
+    "new trees planted",
+    "visitors each day",
+    "parks and gardens",
+    "litres saved",
+    "fewer cars",
+    "volunteers helped",
+    "of music and food",
+    "of new cycle lanes",
     "of pupils walk to school",
 )
 
 SIGNS = (
-    ("BAKERY", "OPEN 7 DAYS"), ("NO PARKING",), ("EXIT",), ("MAIN ST",), ("PHARMACY", "OPEN 24 HOURS"),
-    ("CITY MUSEUM", "FREE ENTRY"), ("BUS STOP", "LINE 42"), ("SALE", "50% OFF"), ("FRESH FISH",),
-    ("COFFEE", "HOUSE"), ("PLATFORM 4",), ("HOTEL", "ROYAL"), ("STOP",), ("SPEED LIMIT", "40"),
-    ("CAFE", "BREAKFAST", "LUNCH"), ("WAY OUT",), ("TAXI",), ("BOOKS", "AND MAPS"),
+    ("BAKERY", "OPEN 7 DAYS"),
+    ("NO PARKING",),
+    ("EXIT",),
+    ("MAIN ST",),
+    ("PHARMACY", "OPEN 24 HOURS"),
+    ("CITY MUSEUM", "FREE ENTRY"),
+    ("BUS STOP", "LINE 42"),
+    ("SALE", "50% OFF"),
+    ("FRESH FISH",),
+    ("COFFEE", "HOUSE"),
+    ("PLATFORM 4",),
+    ("HOTEL", "ROYAL"),
+    ("STOP",),
+    ("SPEED LIMIT", "40"),
+    ("CAFE", "BREAKFAST", "LUNCH"),
+    ("WAY OUT",),
+    ("TAXI",),
+    ("BOOKS", "AND MAPS"),
 )
 
 ARABIC_SENTENCES = (
@@ -131,25 +197,58 @@ ARABIC_SENTENCES = (
     "يفتح المخبز أبوابه في الساعة السابعة صباحا",
     "عاد الصيادون إلى الميناء قبل وصول العاصفة",
 )
-ARABIC_TITLES = ("تقرير عن جودة المياه", "تاريخ الميناء", "السوق المغطى", "النقل في الوادي", "المدارس والمكتبات")
+ARABIC_TITLES = (
+    "تقرير عن جودة المياه",
+    "تاريخ الميناء",
+    "السوق المغطى",
+    "النقل في الوادي",
+    "المدارس والمكتبات",
+)
 ARABIC_HEADERS = ("مجلة الدراسات الإقليمية", "نشرة المدينة", "التقرير السنوي", "الفصل الرابع")
 ARABIC_SIGNS = (
-    ("مرحبا بكم",), ("شارع الملك فهد",), ("صيدلية", "مفتوحة طوال الليل"), ("مخبز الأمل",),
-    ("ممنوع التدخين",), ("مخرج",), ("موقف السيارات",), ("سوق المدينة",), ("مطعم البحر",),
+    ("مرحبا بكم",),
+    ("شارع الملك فهد",),
+    ("صيدلية", "مفتوحة طوال الليل"),
+    ("مخبز الأمل",),
+    ("ممنوع التدخين",),
+    ("مخرج",),
+    ("موقف السيارات",),
+    ("سوق المدينة",),
+    ("مطعم البحر",),
 )
 #: bilingual signs: (English, Arabic) pairs saying the same thing
 BILINGUAL_SIGNS = (
-    ("EXIT", "مخرج"), ("WELCOME", "مرحبا بكم"), ("PHARMACY", "صيدلية"), ("NO SMOKING", "ممنوع التدخين"),
-    ("CAR PARK", "موقف السيارات"), ("CITY MARKET", "سوق المدينة"), ("BAKERY", "مخبز"),
+    ("EXIT", "مخرج"),
+    ("WELCOME", "مرحبا بكم"),
+    ("PHARMACY", "صيدلية"),
+    ("NO SMOKING", "ممنوع التدخين"),
+    ("CAR PARK", "موقف السيارات"),
+    ("CITY MARKET", "سوق المدينة"),
+    ("BAKERY", "مخبز"),
 )
 
 ENGLISH_WORDS = tuple(
-    sorted({w.strip(".,").lower() for s in ENGLISH_SENTENCES for w in s.split() if len(w.strip(".,")) >= 3})
+    sorted(
+        {
+            w.strip(".,").lower()
+            for s in ENGLISH_SENTENCES
+            for w in s.split()
+            if len(w.strip(".,")) >= 3
+        }
+    )
 )
 ARABIC_WORDS = tuple(sorted({w for s in ARABIC_SENTENCES for w in s.split() if len(w) >= 3}))
 ARABIC_VOCABULARY = frozenset(
-    w for group in (ARABIC_SENTENCES, ARABIC_TITLES, ARABIC_HEADERS) for s in group for w in s.split()
-) | frozenset(w for sign in ARABIC_SIGNS + tuple((a,) for _, a in BILINGUAL_SIGNS) for s in sign for w in s.split())
+    w
+    for group in (ARABIC_SENTENCES, ARABIC_TITLES, ARABIC_HEADERS)
+    for s in group
+    for w in s.split()
+) | frozenset(
+    w
+    for sign in ARABIC_SIGNS + tuple((a,) for _, a in BILINGUAL_SIGNS)
+    for s in sign
+    for w in s.split()
+)
 
 
 def paragraphs(rng: random.Random, lang: str) -> Iterator[list[str]]:

@@ -54,7 +54,9 @@ class VisualDouble(nn.Module):
             if path.startswith(("http://", "https://")):
                 raise RuntimeError(f"test double refuses to fetch {path}")
             image = Image.open(path).convert("RGB").resize((16, 16))
-            pixels.append(torch.tensor(np.asarray(image), dtype=torch.float32).reshape(256, 3) / 255)
+            pixels.append(
+                torch.tensor(np.asarray(image), dtype=torch.float32).reshape(256, 3) / 255
+            )
         x = torch.stack(pixels).to(self.proj.weight)
         return self.proj(x) + self.pos
 
@@ -65,7 +67,9 @@ class Block(nn.Module):
         self.heads = heads
         self.ln1, self.ln2 = nn.LayerNorm(hidden), nn.LayerNorm(hidden)
         self.qkv, self.out = nn.Linear(hidden, 3 * hidden), nn.Linear(hidden, hidden)
-        self.mlp = nn.Sequential(nn.Linear(hidden, 2 * hidden), nn.GELU(), nn.Linear(2 * hidden, hidden))
+        self.mlp = nn.Sequential(
+            nn.Linear(hidden, 2 * hidden), nn.GELU(), nn.Linear(2 * hidden, hidden)
+        )
 
     def forward(self, x, mask):
         b, t, h = x.shape
@@ -83,8 +87,10 @@ class QWenModel(QWenPreTrainedModel):
         super().__init__(config)
         self.wte = nn.Embedding(config.vocab_size, config.hidden_size)
         self.wpe = nn.Embedding(config.seq_length, config.hidden_size)
-        self.h = nn.ModuleList(Block(config.hidden_size, config.num_attention_heads)
-                               for _ in range(config.num_hidden_layers))
+        self.h = nn.ModuleList(
+            Block(config.hidden_size, config.num_attention_heads)
+            for _ in range(config.num_hidden_layers)
+        )
         self.ln_f = nn.LayerNorm(config.hidden_size)
         self.visual = VisualDouble(config.hidden_size)
         self.post_init()
@@ -101,12 +107,12 @@ class QWenModel(QWenPreTrainedModel):
             img_pos = torch.stack((bos_pos[0], bos_pos[1], eos_pos[1]), dim=1)
             paths = []
             for i, a, b in img_pos.tolist():
-                ids = input_ids[i][a + 1:b - 1].tolist()
-                paths.append(bytes(ids[:ids.index(pad_id)]).decode("utf-8"))
+                ids = input_ids[i][a + 1 : b - 1].tolist()
+                paths.append(bytes(ids[: ids.index(pad_id)]).decode("utf-8"))
             images = self.visual.encode(paths)
             x = x.clone()
             for (i, a, b), image in zip(img_pos.tolist(), images):
-                x[i, a + 1:b] = image
+                x[i, a + 1 : b] = image
         t = input_ids.shape[1]
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
@@ -127,13 +133,15 @@ class StopWordsLogitsProcessor(LogitsProcessor):
 
     def __init__(self, stop_words_ids, eos_token_id):
         if not isinstance(stop_words_ids, list) or not stop_words_ids:
-            raise ValueError(f"`stop_words_ids` has to be a non-emtpy list, but is {stop_words_ids}.")
+            raise ValueError(
+                f"`stop_words_ids` has to be a non-emtpy list, but is {stop_words_ids}."
+            )
         self.stop_words_ids = [w for w in stop_words_ids if w != [eos_token_id]]
         self.eos_token_id = eos_token_id
 
     def __call__(self, input_ids, scores):
         for i, row in enumerate(input_ids.tolist()):
-            if any(row[-len(w):] == w for w in self.stop_words_ids if w):
+            if any(row[-len(w) :] == w for w in self.stop_words_ids if w):
                 scores[i, self.eos_token_id] = float(2**15)
         return scores
 
@@ -141,8 +149,9 @@ class StopWordsLogitsProcessor(LogitsProcessor):
 class QWenLMHeadModel(QWenPreTrainedModel, GenerationMixin):
     def __init__(self, config):
         super().__init__(config)
-        assert config.bf16 + config.fp16 + config.fp32 <= 1, \
+        assert config.bf16 + config.fp16 + config.fp32 <= 1, (
             'Only one of "bf16", "fp16", "fp32" can be true'
+        )
         if config.bf16 + config.fp16 + config.fp32 == 0:
             config.fp32 = True  # CPU-only double; the released code picks bf16/fp16 on GPUs
         self.transformer = QWenModel(config)
@@ -158,43 +167,82 @@ class QWenLMHeadModel(QWenPreTrainedModel, GenerationMixin):
             self.half()
         self.post_init()
 
-    def forward(self, input_ids=None, attention_mask=None, position_ids=None, past_key_values=None,
-                use_cache=None, return_dict=None, **kwargs):
+    def forward(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        position_ids=None,
+        past_key_values=None,
+        use_cache=None,
+        return_dict=None,
+        **kwargs,
+    ):
         hidden = self.transformer(input_ids, attention_mask, position_ids)
         logits = self.lm_head(hidden).float()
         logits[..., self.banned] = float("-inf")
         return CausalLMOutputWithPast(logits=logits)
 
-    def prepare_inputs_for_generation(self, input_ids, past_key_values=None, attention_mask=None,
-                                      **kwargs):
+    def prepare_inputs_for_generation(
+        self, input_ids, past_key_values=None, attention_mask=None, **kwargs
+    ):
         position_ids = None
         if attention_mask is not None:
             position_ids = attention_mask.long().cumsum(-1) - 1
             position_ids.masked_fill_(attention_mask == 0, 1)
-        return {"input_ids": input_ids, "attention_mask": attention_mask,
-                "position_ids": position_ids}
+        return {
+            "input_ids": input_ids,
+            "attention_mask": attention_mask,
+            "position_ids": position_ids,
+        }
 
-    def generate(self, inputs=None, generation_config=None, logits_processor=None,
-                 stopping_criteria=None, prefix_allowed_tokens_fn=None, synced_gpus=None,
-                 assistant_model=None, streamer=None, **kwargs):
-        generation_config = generation_config if generation_config is not None else self.generation_config
+    def generate(
+        self,
+        inputs=None,
+        generation_config=None,
+        logits_processor=None,
+        stopping_criteria=None,
+        prefix_allowed_tokens_fn=None,
+        synced_gpus=None,
+        assistant_model=None,
+        streamer=None,
+        **kwargs,
+    ):
+        generation_config = (
+            generation_config if generation_config is not None else self.generation_config
+        )
         stop_words_ids = kwargs.pop("stop_words_ids", None)
         if stop_words_ids is None:
             stop_words_ids = getattr(generation_config, "stop_words_ids", None)
         if stop_words_ids:
             processor = StopWordsLogitsProcessor(stop_words_ids, generation_config.eos_token_id)
             logits_processor = LogitsProcessorList([processor] + list(logits_processor or []))
-        return super().generate(inputs, generation_config=generation_config,
-                                logits_processor=logits_processor,
-                                stopping_criteria=stopping_criteria,
-                                prefix_allowed_tokens_fn=prefix_allowed_tokens_fn,
-                                synced_gpus=synced_gpus, assistant_model=assistant_model,
-                                streamer=streamer, **kwargs)
+        return super().generate(
+            inputs,
+            generation_config=generation_config,
+            logits_processor=logits_processor,
+            stopping_criteria=stopping_criteria,
+            prefix_allowed_tokens_fn=prefix_allowed_tokens_fn,
+            synced_gpus=synced_gpus,
+            assistant_model=assistant_model,
+            streamer=streamer,
+            **kwargs,
+        )
 
-    def chat(self, tokenizer, query, history, system="You are a helpful assistant.",
-             append_history=True, stream=_SENTINEL, stop_words_ids=None, generation_config=None,
-             **kwargs):
-        generation_config = generation_config if generation_config is not None else self.generation_config
+    def chat(
+        self,
+        tokenizer,
+        query,
+        history,
+        system="You are a helpful assistant.",
+        append_history=True,
+        stream=_SENTINEL,
+        stop_words_ids=None,
+        generation_config=None,
+        **kwargs,
+    ):
+        generation_config = (
+            generation_config if generation_config is not None else self.generation_config
+        )
         assert stream is _SENTINEL
         assert generation_config.chat_format == "chatml"
         history = [] if history is None else history
@@ -202,22 +250,39 @@ class QWenLMHeadModel(QWenPreTrainedModel, GenerationMixin):
         raw_text, context_tokens = make_context(tokenizer, query, history, system)
         stop_words_ids.extend([[tokenizer.im_end_id], [tokenizer.im_start_id]])
         input_ids = torch.tensor([context_tokens]).to(self.device)
-        outputs = self.generate(input_ids, stop_words_ids=stop_words_ids,
-                                return_dict_in_generate=False, generation_config=generation_config,
-                                **kwargs)
+        outputs = self.generate(
+            input_ids,
+            stop_words_ids=stop_words_ids,
+            return_dict_in_generate=False,
+            generation_config=generation_config,
+            **kwargs,
+        )
         response = _decode_response(outputs[0].tolist(), tokenizer, raw_text, len(context_tokens))
         if append_history:
             history.append((query, response))
         return response, history
 
-    def chat_stream(self, tokenizer, query, history, system="You are a helpful assistant.",
-                    stop_words_ids=None, logits_processor=None, generation_config=None, **kwargs):
+    def chat_stream(
+        self,
+        tokenizer,
+        query,
+        history,
+        system="You are a helpful assistant.",
+        stop_words_ids=None,
+        logits_processor=None,
+        generation_config=None,
+        **kwargs,
+    ):
         """Yields the text so far, through ``transformers_stream_generator`` as released."""
-        generation_config = generation_config if generation_config is not None else self.generation_config
+        generation_config = (
+            generation_config if generation_config is not None else self.generation_config
+        )
         assert generation_config.chat_format == "chatml"
         _, context_tokens = make_context(tokenizer, query, history or [], system)
         stop_words_ids = ([] if stop_words_ids is None else stop_words_ids) + [
-            [tokenizer.im_end_id], [tokenizer.im_start_id]]
+            [tokenizer.im_end_id],
+            [tokenizer.im_start_id],
+        ]
         processor = StopWordsLogitsProcessor(stop_words_ids, generation_config.eos_token_id)
         logits_processor = LogitsProcessorList([processor] + list(logits_processor or []))
         input_ids = torch.tensor([context_tokens]).to(self.device)
@@ -230,10 +295,14 @@ class QWenLMHeadModel(QWenPreTrainedModel, GenerationMixin):
 
         def stream_generator():
             outputs = []
-            for token in self.generate_stream(input_ids, return_dict_in_generate=False,
-                                              generation_config=stream_config,
-                                              logits_processor=logits_processor, seed=-1,
-                                              **kwargs):
+            for token in self.generate_stream(
+                input_ids,
+                return_dict_in_generate=False,
+                generation_config=stream_config,
+                logits_processor=logits_processor,
+                seed=-1,
+                **kwargs,
+            ):
                 outputs.append(token.item())
                 yield tokenizer.decode(outputs, skip_special_tokens=True, errors="ignore")
 
@@ -246,9 +315,12 @@ def make_context(tokenizer, query, history, system):
     nl = tokenizer.encode("\n")
 
     def _tokenize_str(role, content):
-        return (f"{role}\n{content}",
-                tokenizer.encode(role, allowed_special=set(tokenizer.IMAGE_ST)) + nl
-                + tokenizer.encode(content, allowed_special=set(tokenizer.IMAGE_ST)))
+        return (
+            f"{role}\n{content}",
+            tokenizer.encode(role, allowed_special=set(tokenizer.IMAGE_ST))
+            + nl
+            + tokenizer.encode(content, allowed_special=set(tokenizer.IMAGE_ST)),
+        )
 
     system_text, system_part = _tokenize_str("system", system)
     tokens = [tokenizer.im_start_id] + system_part + [tokenizer.im_end_id]
@@ -256,11 +328,27 @@ def make_context(tokenizer, query, history, system):
     for turn_query, turn_response in history:
         q_text, q_tokens = _tokenize_str("user", turn_query)
         r_text, r_tokens = _tokenize_str("assistant", turn_response)
-        tokens += nl + [tokenizer.im_start_id] + q_tokens + [tokenizer.im_end_id] + nl \
-            + [tokenizer.im_start_id] + r_tokens + [tokenizer.im_end_id]
+        tokens += (
+            nl
+            + [tokenizer.im_start_id]
+            + q_tokens
+            + [tokenizer.im_end_id]
+            + nl
+            + [tokenizer.im_start_id]
+            + r_tokens
+            + [tokenizer.im_end_id]
+        )
         raw += f"\n{im_start}{q_text}{im_end}\n{im_start}{r_text}{im_end}"
-    tokens += nl + [tokenizer.im_start_id] + _tokenize_str("user", query)[1] + [tokenizer.im_end_id] \
-        + nl + [tokenizer.im_start_id] + tokenizer.encode("assistant") + nl
+    tokens += (
+        nl
+        + [tokenizer.im_start_id]
+        + _tokenize_str("user", query)[1]
+        + [tokenizer.im_end_id]
+        + nl
+        + [tokenizer.im_start_id]
+        + tokenizer.encode("assistant")
+        + nl
+    )
     raw += f"\n{im_start}user\n{query}{im_end}\n{im_start}assistant\n"
     return raw, tokens
 
@@ -274,4 +362,4 @@ def _decode_response(tokens, tokenizer, raw_text, context_length):
     for end in range(context_length, len(tokens)):
         if tokens[end] in stops:
             break
-    return tokenizer.decode(tokens[:end], errors="replace")[len(raw_text):].strip()
+    return tokenizer.decode(tokens[:end], errors="replace")[len(raw_text) :].strip()

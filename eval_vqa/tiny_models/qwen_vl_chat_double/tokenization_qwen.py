@@ -18,18 +18,32 @@ import tiktoken
 from transformers import PreTrainedTokenizer
 
 VOCAB_FILES_NAMES = {"vocab_file": "qwen.tiktoken"}
-PAT_STR = (r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+"""
-           r"""[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""")
+PAT_STR = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+"""
+    r"""[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
 ENDOFTEXT, IMSTART, IMEND = "<|endoftext|>", "<|im_start|>", "<|im_end|>"
 EXTRAS = tuple(f"<|extra_{i}|>" for i in range(205))
-IMAGE_ST = ("<ref>", "</ref>", "<box>", "</box>", "<quad>", "</quad>", "<img>", "</img>", "<imgpad>")
+IMAGE_ST = (
+    "<ref>",
+    "</ref>",
+    "<box>",
+    "</box>",
+    "<quad>",
+    "</quad>",
+    "<img>",
+    "</img>",
+    "<imgpad>",
+)
 IMG_TOKEN_SPAN = 256
 
 
 def _load_tiktoken_bpe(path):
     with open(path, "rb") as f:
-        return {base64.b64decode(tok): int(rank)
-                for tok, rank in (line.split() for line in f.read().splitlines() if line)}
+        return {
+            base64.b64decode(tok): int(rank)
+            for tok, rank in (line.split() for line in f.read().splitlines() if line)
+        }
 
 
 def _replace_closed_tag(tokens, start_tag, end_tag, inclusion_replace):
@@ -38,10 +52,10 @@ def _replace_closed_tag(tokens, start_tag, end_tag, inclusion_replace):
     out, i = [], 0
     while i < len(tokens):
         if tokens[i] == start_tag:
-            if end_tag not in tokens[i + 1:]:
+            if end_tag not in tokens[i + 1 :]:
                 raise ValueError("Unclosed image token")
             j = tokens.index(end_tag, i + 1)
-            out.extend(inclusion_replace(tokens[i:j + 1]))
+            out.extend(inclusion_replace(tokens[i : j + 1]))
             i = j + 1
         else:
             out.append(tokens[i])
@@ -57,11 +71,15 @@ class QWenTokenizer(PreTrainedTokenizer):
         self.vocab_file = vocab_file
         self.mergeable_ranks = _load_tiktoken_bpe(vocab_file)
         start = len(self.mergeable_ranks)
-        self.special_tokens = {tok: start + i
-                               for i, tok in enumerate((ENDOFTEXT, IMSTART, IMEND) + EXTRAS + IMAGE_ST)}
-        self.tokenizer = tiktoken.Encoding("qwen-double", pat_str=PAT_STR,
-                                           mergeable_ranks=self.mergeable_ranks,
-                                           special_tokens=self.special_tokens)
+        self.special_tokens = {
+            tok: start + i for i, tok in enumerate((ENDOFTEXT, IMSTART, IMEND) + EXTRAS + IMAGE_ST)
+        }
+        self.tokenizer = tiktoken.Encoding(
+            "qwen-double",
+            pat_str=PAT_STR,
+            mergeable_ranks=self.mergeable_ranks,
+            special_tokens=self.special_tokens,
+        )
         self.decoder = {v: k for k, v in self.mergeable_ranks.items()}
         self.decoder.update({v: k for k, v in self.special_tokens.items()})
         self.eod_id = self.special_tokens[ENDOFTEXT]
@@ -99,8 +117,12 @@ class QWenTokenizer(PreTrainedTokenizer):
 
     def tokenize(self, text, allowed_special="all", disallowed_special=(), **kwargs):
         text = unicodedata.normalize("NFC", text)
-        tokens = [self.decoder[t] for t in self.tokenizer.encode(
-            text, allowed_special=allowed_special, disallowed_special=disallowed_special)]
+        tokens = [
+            self.decoder[t]
+            for t in self.tokenizer.encode(
+                text, allowed_special=allowed_special, disallowed_special=disallowed_special
+            )
+        ]
 
         def _encode_imgurl(img_tokens):
             url = b"".join(img_tokens[1:-1])
@@ -129,11 +151,12 @@ class QWenTokenizer(PreTrainedTokenizer):
         def _decode_imgurl(ids):
             # The path bytes up to the first <imgpad> (a span with no padding fails here).
             path_ids = ids[1:-1]
-            path = bytes(path_ids[:path_ids.index(self.img_pad_id)]).decode("utf-8")
+            path = bytes(path_ids[: path_ids.index(self.img_pad_id)]).decode("utf-8")
             return [self.img_start_id] + self.tokenizer.encode(path) + [self.img_end_id]
 
-        token_ids = _replace_closed_tag(list(token_ids), self.img_start_id, self.img_end_id,
-                                        _decode_imgurl)
+        token_ids = _replace_closed_tag(
+            list(token_ids), self.img_start_id, self.img_end_id, _decode_imgurl
+        )
         if skip_special_tokens:
             token_ids = [i for i in token_ids if i < self.eod_id]
         return self.tokenizer.decode(token_ids, errors=errors or self.errors)
