@@ -33,6 +33,8 @@ from ocr_expert.types import Box, Direction, Line, Span
 #: (a detector's boxes are taller than their text: neighbouring rows of a photographed
 #: receipt overlap by half)
 LINE_OVERLAP = 0.6
+# spans sharing more than this share of the narrower one's width are on different lines
+STACKED_SHARE = 0.5
 #: a vertical whitespace gutter between columns must be at least this many line heights
 COLUMN_GAP = 0.6
 #: ... and each side at least this many line heights wide ...
@@ -251,14 +253,20 @@ def _lines_in(
     bands: list[tuple[list[float], list[int]]] = []
     for m in sorted(normal, key=lambda k: (boxes[k][1] + boxes[k][3]) / 2):
         box = boxes[m]
+        best, best_share = None, 0.0
         for band_box, band in bands:
             overlap = min(box[3], band_box[3]) - max(box[1], band_box[1])
-            if overlap >= LINE_OVERLAP * min(box[3] - box[1], band_box[3] - band_box[1]):
-                band.append(m)
-                band_box[1], band_box[3] = min(band_box[1], box[1]), max(band_box[3], box[3])
-                break
-        else:
+            share = overlap / max(min(box[3] - box[1], band_box[3] - band_box[1]), 1e-6)
+            # Spans of one line stand side by side: a span under another one is the next
+            # line, however much a taller span beside both makes the band's box overlap it.
+            if share >= LINE_OVERLAP and share > best_share and not _stacked(box, band, boxes):
+                best, best_share = (band_box, band), share
+        if best is None:
             bands.append((list(box), [m]))
+        else:
+            band_box, band = best
+            band.append(m)
+            band_box[1], band_box[3] = min(band_box[1], box[1]), max(band_box[3], box[3])
     bands.sort(key=lambda b: b[0][1])
     for m in sorted(tall, key=lambda k: boxes[k][1]):
         box = boxes[m]
@@ -277,6 +285,16 @@ def _lines_in(
             bands.append((list(box), [m]))
             bands.sort(key=lambda b: b[0][1])
     return [band for _, band in bands]
+
+
+def _stacked(box: list[float], band: list[int], boxes: dict[int, list[float]]) -> bool:
+    """Whether ``box`` shares most of its width with a span of ``band`` (one above the other)."""
+    for k in band:
+        other = boxes[k]
+        shared = min(box[2], other[2]) - max(box[0], other[0])
+        if shared > STACKED_SHARE * min(box[2] - box[0], other[2] - other[0]):
+            return True
+    return False
 
 
 def _v_overlap(a: list[float], b: list[float]) -> float:

@@ -377,3 +377,17 @@ def test_two_blocks_of_form_fields_side_by_side_are_read_a_row_at_a_time():
             span(b, 420, y, 420 + 11 * len(b), y + 28),
         ]
     assert texts(spans) == [f"{a} {b}" for a, b in zip(left, right)]
+
+
+def test_a_span_beside_two_lines_does_not_join_them_into_one():
+    # A form's stamped number stands level with the last line of a paragraph and the first
+    # line of the next one: the two lines, one above the other, stay two lines.
+    spans = [
+        span("future law shall be for the account", 42, 836, 545, 852),
+        span("87528380", 574, 843, 670, 864),
+        span("F.O.B. ST. LOUIS shipments", 44, 849, 371, 865),
+    ]
+    lines = texts(spans)
+    assert len(lines) == 2
+    assert lines[0].startswith("future law")
+    assert lines[1].startswith("F.O.B.")
