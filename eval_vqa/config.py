@@ -366,16 +366,16 @@ def check_ocr_options(config: RunConfig) -> None:
 def check_backend_options(config: RunConfig) -> None:
     """``backend`` names a known backend, and ``batch_size`` with ``model_kwargs`` are options
     that backend takes. The backend is the named one, or the one a local model folder's
-    config (or a bundled tiny model) implies; a hub model's is known only once it loads."""
-    from eval_vqa.tiny_model import TINY_MODELS
-    from lmm_bridge.backends import DEFAULT_BACKEND, BackendError, get_backend_class, infer_backend
+    config (or a model preset) implies; a hub model's is known only once it loads."""
+    from eval_vqa.presets import preset_of
+    from lmm_bridge.backends import BackendError, get_backend_class, infer_backend
     from lmm_bridge.backends.base import BackendOptions
 
     try:
         if config.backend is not None:
             cls = get_backend_class(config.backend)
-        elif config.model in TINY_MODELS:
-            cls = get_backend_class(DEFAULT_BACKEND)
+        elif (preset := preset_of(config.model)) is not None:
+            cls = get_backend_class(preset.backend)
         elif Path(config.model).is_dir():
             cls = get_backend_class(infer_backend(config.model))
         else:

@@ -80,3 +80,15 @@ def test_project_registries_suggest_the_close_name() -> None:
         get_benchmark("docvq")
     with pytest.raises(ProfileError, match="did you mean 'plain'"):
         resolve_profile("plan")
+
+
+def test_smoke_model_preset_sets_backend_answer_length_and_build() -> None:
+    from eval_vqa.presets import preset_of
+    from eval_vqa.runner import model_build
+    from eval_vqa.tiny_model import BUILD_VERSION, TINY_MAX_NEW_TOKENS
+
+    preset = preset_of("tiny-random-llava")
+    assert preset is not None and preset.backend == "hf"
+    assert preset.max_new_tokens == TINY_MAX_NEW_TOKENS
+    assert model_build("tiny-random-llava") == str(BUILD_VERSION)
+    assert preset_of("Qwen/Qwen-VL-Chat") is None and model_build("Qwen/Qwen-VL-Chat") is None
