@@ -109,7 +109,7 @@ def load_tokenizer(name: str):
     """A tokenizer from a local folder or a bundled tiny model's name."""
     from transformers import AutoTokenizer
 
-    from eval_vqa.tiny_model import resolve_model
+    from eval_vqa.presets import resolve_model
 
     return AutoTokenizer.from_pretrained(resolve_model(name))
 

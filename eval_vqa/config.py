@@ -142,7 +142,9 @@ class RunConfig(_Strict):
     def _variants_as_written(self, value: list[VariantSpec]) -> list[str | dict[str, Any]]:
         # a built-in variant is recorded by its name, as configs write it: run.json stays
         # readable and the fingerprint of a run does not depend on how it was spelt
-        return [v.name if BUILTIN_VARIANTS.get(v.name) == v else v.model_dump() for v in value]
+        return [
+            v.name if BUILTIN_VARIANTS.get(v.name, None) == v else v.model_dump() for v in value
+        ]
 
     @field_validator("variants")
     @classmethod
@@ -299,13 +301,11 @@ def load_config(source: str | Path | dict[str, Any], overrides: Sequence[str] = 
 def check_references(config: RunConfig) -> None:
     """Names that refer to registries elsewhere: benchmarks, variants, metrics, the baseline."""
     from eval_vqa.metrics import METRICS
-    from ocr_expert.engines import engine_names
+    from ocr_expert.engines import ENGINES
 
     load_plugins(config)
-    if config.ocr.engine not in engine_names():
-        raise ConfigError(
-            f"ocr.engine: unknown OCR engine {config.ocr.engine!r} (known: {', '.join(engine_names())})"
-        )
+    if config.ocr.engine not in ENGINES:
+        raise ConfigError(f"ocr.engine: {ENGINES.unknown_message(config.ocr.engine)}")
     check_benchmarks(config)
     check_ocr_options(config)
     check_backend_options(config)
@@ -321,9 +321,7 @@ def check_references(config: RunConfig) -> None:
         except ValueError as exc:
             raise ConfigError(f"prompt_profile: {exc}") from None
     if config.report.metric not in METRICS:
-        raise ConfigError(
-            f"report.metric: unknown metric {config.report.metric!r} (known: {', '.join(METRICS)})"
-        )
+        raise ConfigError(f"report.metric: {METRICS.unknown_message(config.report.metric)}")
     seen = [v.name for v in config.variants]
     # the default baseline may be absent (a run without `none` has no deltas); a chosen one may not
     if "baseline" in config.report.model_fields_set and config.report.baseline not in seen:
@@ -368,16 +366,16 @@ def check_ocr_options(config: RunConfig) -> None:
 def check_backend_options(config: RunConfig) -> None:
     """``backend`` names a known backend, and ``batch_size`` with ``model_kwargs`` are options
     that backend takes. The backend is the named one, or the one a local model folder's
-    config (or a bundled tiny model) implies; a hub model's is known only once it loads."""
-    from eval_vqa.tiny_model import TINY_MODELS
-    from lmm_bridge.backends import DEFAULT_BACKEND, BackendError, get_backend_class, infer_backend
+    config (or a model preset) implies; a hub model's is known only once it loads."""
+    from eval_vqa.presets import preset_of
+    from lmm_bridge.backends import BackendError, get_backend_class, infer_backend
     from lmm_bridge.backends.base import BackendOptions
 
     try:
         if config.backend is not None:
             cls = get_backend_class(config.backend)
-        elif config.model in TINY_MODELS:
-            cls = get_backend_class(DEFAULT_BACKEND)
+        elif (preset := preset_of(config.model)) is not None:
+            cls = get_backend_class(preset.backend)
         elif Path(config.model).is_dir():
             cls = get_backend_class(infer_backend(config.model))
         else:

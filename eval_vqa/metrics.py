@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
+from ocrvqa.registry import Registry
+
 __all__ = [
     "METRICS",
     "anls",
@@ -272,19 +274,12 @@ def exact_match(prediction: str, answers: Sequence[str]) -> float:
 MetricFn = Callable[..., float]
 
 #: Metric name -> per-sample function ``(prediction, answers) -> float in [0, 1]``.
-METRICS: dict[str, MetricFn] = {
-    "anls": anls,
-    "vqa_accuracy": vqa_accuracy,
-    "relaxed_accuracy": relaxed_accuracy,
-    "exact_match": exact_match,
-    "textvqa_accuracy": textvqa_accuracy,
-    "stvqa_accuracy": stvqa_accuracy,
-}
+METRICS: Registry[MetricFn] = Registry("metric")
+for _fn in (anls, vqa_accuracy, relaxed_accuracy, exact_match, textvqa_accuracy, stvqa_accuracy):
+    METRICS.register(_fn.__name__, _fn)
 
 
 def get_metric(name: str) -> MetricFn:
-    """The metric function registered under ``name``; ``KeyError`` lists the known names."""
-    try:
-        return METRICS[name]
-    except KeyError:
-        raise KeyError(f"unknown metric {name!r}; known: {', '.join(sorted(METRICS))}") from None
+    """The metric function registered under ``name``; an unknown name raises ``KeyError``
+    (:class:`ocrvqa.registry.UnknownNameError`) listing the known names."""
+    return METRICS.get(name)

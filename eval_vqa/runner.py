@@ -206,7 +206,7 @@ def run(
         opened = [open_checked(config, bench, shard) for bench in config.benchmarks]
         expert = make_expert(config) if any(v.uses_ocr for v in config.variants) else None
         if vlm is None:
-            from eval_vqa.tiny_model import resolve_model
+            from eval_vqa.presets import resolve_model
             from lmm_bridge import OCRAugmentedVLM
 
             vlm = OCRAugmentedVLM(
@@ -533,11 +533,13 @@ class _BenchmarkJob:
 
 
 def default_max_new_tokens(config: RunConfig, spec: BenchmarkSpec) -> int:
-    """The benchmark's answer length; capped for the random-weight tiny models, whose long answers are noise."""
-    from eval_vqa.tiny_model import TINY_MAX_NEW_TOKENS, TINY_MODELS
+    """The benchmark's answer length, capped where the model's preset caps it (the random-weight
+    smoke model, whose long answers are noise)."""
+    from eval_vqa.presets import preset_of
 
-    if config.model in TINY_MODELS:
-        return min(spec.max_new_tokens, TINY_MAX_NEW_TOKENS)
+    preset = preset_of(config.model)
+    if preset is not None and preset.max_new_tokens is not None:
+        return min(spec.max_new_tokens, preset.max_new_tokens)
     return spec.max_new_tokens
 
 
@@ -706,8 +708,9 @@ def write_run_file(config: RunConfig, run_dir: Path, has_log: bool) -> None:
 
 
 def model_build(model: str) -> str | None:
-    """The recipe version of a bundled tiny model (rebuilt when the recipe changes, and then
-    answering differently); None for any other model."""
-    from eval_vqa.tiny_model import BUILD_VERSION, TINY_MODELS
+    """The recipe version of a model built from a preset (rebuilt when the recipe changes, and
+    then answering differently); None for any other model."""
+    from eval_vqa.presets import preset_of
 
-    return str(BUILD_VERSION) if model in TINY_MODELS else None
+    preset = preset_of(model)
+    return None if preset is None else str(preset.build_version)

@@ -1,9 +1,9 @@
 """A tiny vision-language model with random weights, built offline on first use, for smoke runs.
 
-``model: tiny-random-llava`` in a run config resolves to a folder under the model
-cache (``$OCRVQA_MODELS``, else ``$XDG_CACHE_HOME/ocrvqa/models``, else
-``~/.cache/ocrvqa/models``), built here from a config, a byte-level BPE tokenizer
-trained on the fly and CLIP's image processor: no download. It is a LLaVA (CLIP vision
+``model: tiny-random-llava`` in a run config (a preset, :mod:`eval_vqa.presets`) resolves
+to a folder under the model cache (``$OCRVQA_MODELS``, else
+``$XDG_CACHE_HOME/ocrvqa/models``, else ``~/.cache/ocrvqa/models``), built here from a
+config, a byte-level BPE tokenizer trained on the fly and CLIP's image processor: no download. It is a LLaVA (CLIP vision
 tower, Qwen2 language model, ChatML template) because Qwen2-VL's processor needs
 torchvision, which CPU-only installs may lack. It loads through the
 same ``from_pretrained`` path as a real checkpoint, so a smoke run exercises the real
@@ -29,9 +29,8 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from filelock import FileLock
-
-from ocrvqa.files import cache_dir, read_jsonl
+from eval_vqa.presets import ModelPreset
+from ocrvqa.files import read_jsonl
 
 _SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<image>"]
 
@@ -51,27 +50,6 @@ CHAT_TEMPLATE = (
 
 #: bumped whenever the recipe changes what a tiny model answers
 BUILD_VERSION = 2
-
-
-def models_dir() -> Path:
-    """Where built models are kept."""
-    return cache_dir("models", "OCRVQA_MODELS")
-
-
-def resolve_model(model: str) -> str:
-    """A tiny model's folder (built if missing); any other model name is returned as it is."""
-    if model not in TINY_MODELS:
-        return model
-    folder = models_dir() / model
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    stamp = folder / "ocrvqa-build.json"
-    with FileLock(str(folder) + ".lock"):  # several processes of a sharded run build it once
-        built = stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None
-        # a model built by an older version of this recipe is rebuilt, not reused
-        if not (folder / "model.safetensors").is_file() or built != str(BUILD_VERSION):
-            TINY_MODELS[model](folder)
-            stamp.write_text(str(BUILD_VERSION), encoding="utf-8")
-    return str(folder)
 
 
 def _mini_benchmark_text() -> list[str]:
@@ -281,5 +259,11 @@ def _unsayable_tokens(tokenizer, keep: list[int]) -> list[int]:
 #: short noise keeps a smoke run within a minute or two on a CPU.
 TINY_MAX_NEW_TOKENS = 1
 
-#: Model names a run config may use that are built here rather than downloaded.
-TINY_MODELS = {"tiny-random-llava": build_tiny_llava}
+#: The smoke model as a preset: built here, run by the ``hf`` backend, one-word answers.
+TINY_LLAVA = ModelPreset(
+    name="tiny-random-llava",
+    build=build_tiny_llava,
+    build_version=BUILD_VERSION,
+    backend="hf",
+    max_new_tokens=TINY_MAX_NEW_TOKENS,
+)

@@ -21,6 +21,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ocrvqa.errors import OcrvqaError
+from ocrvqa.registry import Registry
+
+
+class ProfileError(OcrvqaError, ValueError):
+    """A prompt profile name that names none."""
+
 
 @dataclass(frozen=True)
 class PromptProfile:
@@ -47,27 +54,32 @@ class PromptProfile:
         return asdict(self)
 
 
-PROFILES: dict[str, PromptProfile] = {
-    "qwen-vl-vqa": PromptProfile(
+#: Prompt profiles by name (``auto`` is not one: it picks the backend's).
+PROFILES: Registry[PromptProfile] = Registry(
+    "prompt profile", error=ProfileError, known_label="known (besides auto)"
+)
+for _profile in (
+    PromptProfile(
         name="qwen-vl-vqa",
         use_instruction=False,
         template="<img>{image}</img>{question}[\\n{context}] Answer:",
         reference="Qwen-VL eval_mm/evaluate_vqa.py (prompt '<img>{}</img>{} Answer:'); "
         "OCR context after the question as in 'An Empirical Study of Scaling Law for OCR'",
     ),
-    "short-answer": PromptProfile(
+    PromptProfile(
         name="short-answer",
         use_instruction=True,
         template="{question}[\\n{context}]\\n{instruction}",
         reference="LLaVA-1.5 model_vqa / lmms-eval: 'Answer the question using a single word or phrase.'",
     ),
-    "plain": PromptProfile(
+    PromptProfile(
         name="plain",
         use_instruction=False,
         template="{question}[\\n{context}]",
         reference="question and OCR context only",
     ),
-}
+):
+    PROFILES.register(_profile.name, _profile)
 
 
 def resolve_profile(name: str | None, backend: Any = None) -> PromptProfile:
@@ -75,12 +87,7 @@ def resolve_profile(name: str | None, backend: Any = None) -> PromptProfile:
     (its ``prompt_profile`` attribute, ``short-answer`` when it has none)."""
     if name in (None, "auto"):
         name = getattr(backend, "prompt_profile", None) or "short-answer"
-    try:
-        return PROFILES[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown prompt profile {name!r} (known: auto, {', '.join(PROFILES)})"
-        ) from None
+    return PROFILES.get(name)
 
 
-__all__ = ["PROFILES", "PromptProfile", "resolve_profile"]
+__all__ = ["PROFILES", "ProfileError", "PromptProfile", "resolve_profile"]

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ocrvqa.errors import OcrvqaError
+from ocrvqa.registry import Registry
 from ocrvqa.validation import error_lines
 
 Format = Literal["none", "tokens", "llava", "lines", "boxes"]
@@ -98,7 +99,7 @@ class VariantSpec(BaseModel):
         if isinstance(item, str):
             if item not in BUILTIN_VARIANTS:
                 raise ValueError(
-                    f"unknown variant {item!r}: built-in variants are {', '.join(BUILTIN_VARIANTS)}; "
+                    f"{BUILTIN_VARIANTS.unknown_message(item)}; "
                     "define others as a mapping with name and format"
                 )
             return BUILTIN_VARIANTS[item].model_dump()
@@ -107,7 +108,7 @@ class VariantSpec(BaseModel):
         data = dict(item)
         name = data.get("name")
         base = BUILTIN_VARIANTS.get(
-            data.pop("base", None) or (name if isinstance(name, str) else "")
+            data.pop("base", None) or (name if isinstance(name, str) else ""), None
         )
         if base is not None:
             return {**base.model_dump(), **data}
@@ -139,14 +140,18 @@ def _variant_error(item: Any, exc: ValidationError) -> VariantError:
 
 
 #: The variants a bare name refers to.
-BUILTIN_VARIANTS: dict[str, VariantSpec] = {}
-BUILTIN_VARIANTS.update(
-    {name: VariantSpec(name=name, format=name) for name in FORMATS}  # type: ignore[arg-type]
+BUILTIN_VARIANTS: Registry[VariantSpec] = Registry(
+    "variant", error=VariantError, known_label="built-in variants"
 )
-BUILTIN_VARIANTS["tokens-lead-in"] = VariantSpec(
-    name="tokens-lead-in",
-    format="tokens",
-    lead_in="Please answer the following questions based on OCR token and Pictures, ",
+for _format in FORMATS:
+    BUILTIN_VARIANTS.register(_format, VariantSpec(name=_format, format=_format))  # type: ignore[arg-type]
+BUILTIN_VARIANTS.register(
+    "tokens-lead-in",
+    VariantSpec(
+        name="tokens-lead-in",
+        format="tokens",
+        lead_in="Please answer the following questions based on OCR token and Pictures, ",
+    ),
 )
 
 

@@ -19,14 +19,22 @@ from pathlib import Path
 
 from eval_vqa.benchmarks.files import BENCHMARKS_DIR, BenchmarkFileError, parse_benchmark_file
 from eval_vqa.benchmarks.spec import BenchmarkSpec, DerivedSplit
+from ocrvqa.registry import Registry
 
 #: The folder of the bundled mini benchmark (rendered images with questions and answers).
 MINI_DIR = BENCHMARKS_DIR.parent / "data" / "mini"
 
-BENCHMARKS: dict[str, BenchmarkSpec] = {}
-
 #: Other spellings accepted by :func:`get_benchmark` (each spec's ``aliases``), lower case.
 ALIASES: dict[str, str] = {}
+
+
+def _registered_name(name: str) -> str:
+    key = name.strip().lower()
+    return ALIASES.get(key, key)
+
+
+#: Benchmark definitions by name; a lookup is case-insensitive and takes the aliases.
+BENCHMARKS: Registry[BenchmarkSpec] = Registry("benchmark", normalize=_registered_name)
 
 
 def register_benchmark(spec: BenchmarkSpec) -> BenchmarkSpec:
@@ -47,20 +55,14 @@ def load_benchmark_file(path: str | Path) -> BenchmarkSpec:
 def get_benchmark(name: str | BenchmarkSpec) -> BenchmarkSpec:
     """The benchmark called ``name`` (case-insensitive; "ST-VQA", "InfographicVQA" work).
 
-    A :class:`BenchmarkSpec` passes through. ``KeyError`` lists the known names.
+    A :class:`BenchmarkSpec` passes through. An unknown name raises ``KeyError``
+    (:class:`ocrvqa.registry.UnknownNameError`) listing the known names.
     """
     if isinstance(name, BenchmarkSpec):
         return name
     if not isinstance(name, str):
         raise TypeError(f"benchmark must be a name or a BenchmarkSpec, got {name!r}")
-    key = name.strip().lower()
-    key = ALIASES.get(key, key)
-    try:
-        return BENCHMARKS[key]
-    except KeyError:
-        raise KeyError(
-            f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}"
-        ) from None
+    return BENCHMARKS.get(name)
 
 
 for _path in sorted(BENCHMARKS_DIR.glob("*.yaml")):

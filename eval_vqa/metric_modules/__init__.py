@@ -12,12 +12,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ocrvqa.registry import Registry
+
 MODULE_DIR = Path(__file__).resolve().parent
 MODULE_NAMES = ("anls", "vqa_accuracy", "relaxed_accuracy", "exact_match")
+#: Metric name -> path of its ``evaluate`` script.
+MODULES: Registry[str] = Registry("evaluate module", known_label="available")
+for _name in MODULE_NAMES:
+    MODULES.register(_name, str(MODULE_DIR / f"{_name}.py"))
 
 
 def module_path(name: str) -> str:
-    """Path of the ``evaluate`` script for metric ``name``, for ``evaluate.load``."""
-    if name not in MODULE_NAMES:
-        raise KeyError(f"no evaluate module for {name!r}; available: {', '.join(MODULE_NAMES)}")
-    return str(MODULE_DIR / f"{name}.py")
+    """Path of the ``evaluate`` script for metric ``name``, for ``evaluate.load``; an unknown
+    name raises ``KeyError`` listing the available ones."""
+    return MODULES.get(name)

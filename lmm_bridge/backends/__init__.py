@@ -6,7 +6,6 @@ backend that lives outside this package without any registration code.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from pathlib import Path
@@ -21,8 +20,12 @@ from lmm_bridge.backends.base import (
     PretrainedOptions,
     require_model,
 )
+from ocrvqa.registry import Registry, import_target
 
-BACKENDS: dict[str, type[Backend]] = {}
+#: Backend classes by name.
+BACKENDS: Registry[type[Backend]] = Registry(
+    "backend", error=BackendError, known_label="registered backends"
+)
 #: backend used for models whose type no backend claims (transformers-native VLMs)
 DEFAULT_BACKEND = "hf"
 
@@ -34,28 +37,22 @@ def register_backend(name: str):
         if not (isinstance(cls, type) and issubclass(cls, Backend)):
             raise TypeError(f"@register_backend({name!r}) needs a Backend subclass, got {cls!r}")
         cls.name = name
-        BACKENDS[name] = cls
-        return cls
+        return BACKENDS.register(name, cls)
 
     return deco
 
 
 def get_backend_class(name: str) -> type[Backend]:
     """The class registered as ``name``, or imported from ``"module:Class"``."""
-    if name in BACKENDS:
-        return BACKENDS[name]
-    if ":" in name:
-        module, _, attr = name.partition(":")
-        try:
-            cls = getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError) as exc:
-            raise BackendError(f"cannot import backend {name!r}: {exc}") from exc
-        if not (isinstance(cls, type) and issubclass(cls, Backend)):
-            raise BackendError(f"backend {name!r} is not a Backend subclass")
-        return cls
-    raise BackendError(
-        f"unknown backend {name!r}: registered backends are {', '.join(sorted(BACKENDS))}"
-    )
+    if name in BACKENDS or ":" not in name:
+        return BACKENDS.get(name)
+    try:
+        cls = import_target(name)
+    except (ImportError, AttributeError) as exc:
+        raise BackendError(f"cannot import backend {name!r}: {exc}") from exc
+    if not (isinstance(cls, type) and issubclass(cls, Backend)):
+        raise BackendError(f"backend {name!r} is not a Backend subclass")
+    return cls
 
 
 def load_backend(name: str | None, model: str | None, **kwargs: Any) -> Backend:

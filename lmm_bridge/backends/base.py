@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -181,15 +181,35 @@ class PretrainedBackend(Backend):
         return {**self.hub_kwargs(**defaults), **self.options.model_options}
 
 
-def batches(requests: list[GenerationRequest], batch_size: int) -> Iterator[tuple[int, list[int]]]:
-    """``(max_new_tokens, indices)`` chunks of at most ``batch_size`` requests sharing a
-    length limit (benchmarks differ in answer length, one generate call has one limit)."""
+def length_groups(requests: list[GenerationRequest]) -> dict[int, list[int]]:
+    """Indices of the requests sharing each length limit (benchmarks differ in answer
+    length, one generate call has one limit), in order of first appearance."""
     by_length: dict[int, list[int]] = {}
     for i, r in enumerate(requests):
         by_length.setdefault(r.max_new_tokens, []).append(i)
-    for max_new, indices in by_length.items():
-        for start in range(0, len(indices), batch_size):
-            yield max_new, indices[start : start + batch_size]
+    return by_length
+
+
+def generate_grouped(
+    requests: list[GenerationRequest],
+    batch_size: int,
+    generate: Callable[[list[GenerationRequest], int], Sequence[str]],
+) -> list[str]:
+    """Answers of ``generate(chunk, max_new_tokens)`` over chunks of at most ``batch_size``
+    requests sharing a length limit, in the requests' order; a chunk that runs out of memory
+    is tried again in halves (``ocrvqa.hf.run_batched``)."""
+    from ocrvqa.hf import run_batched
+
+    answers: list[str] = [""] * len(requests)
+    for max_new, indices in length_groups(requests).items():
+        texts = run_batched(
+            [requests[i] for i in indices],
+            batch_size,
+            lambda chunk, n=max_new: generate(list(chunk), n),
+        )
+        for i, text in zip(indices, texts):
+            answers[i] = text
+    return answers
 
 
 def lstrip_stream(pieces: Iterator[str]) -> Iterator[str]:
@@ -211,7 +231,8 @@ __all__ = [
     "PretrainedBackend",
     "PretrainedOptions",
     "SomeRequestsFailed",
-    "batches",
+    "generate_grouped",
+    "length_groups",
     "lstrip_stream",
     "require_model",
 ]

@@ -15,7 +15,7 @@ from lmm_bridge.backends.base import (
     GenerationRequest,
     PretrainedBackend,
     PretrainedOptions,
-    batches,
+    generate_grouped,
     lstrip_stream,
 )
 from lmm_bridge.backends.tokenizer_info import (
@@ -26,6 +26,7 @@ from lmm_bridge.backends.tokenizer_info import (
 from lmm_bridge.messages import ImagePart
 from ocr_expert.engines.hf_models import load_processor
 from ocr_expert.image_io import ImageSource
+from ocrvqa.hf import chat_tokenizer, greedy, load_pretrained
 
 
 class HFOptions(PretrainedOptions):
@@ -76,20 +77,16 @@ class HFBackend(PretrainedBackend):
         if opts.use_fast is not None:
             processor_kwargs["use_fast"] = opts.use_fast
         self.processor = load_processor(self.model_path, **processor_kwargs)
-        tokenizer = getattr(self.processor, "tokenizer", None)
-        if tokenizer is None or not getattr(self.processor, "chat_template", None):
-            raise BackendError(
-                f"model {model}: its processor needs a tokenizer and a chat template"
-            )
-        self.tokenizer: Any = tokenizer
+        self.tokenizer: Any = chat_tokenizer(self.processor, BackendError, f"model {model}")
         # Decoder-only generation continues from the last position: pad on the left.
         self.tokenizer.padding_side = "left"
-        # Weights go straight to the device (not through host memory first); a caller's
-        # device_map ("auto" across GPUs) wins.
-        self.model = AutoModelForImageTextToText.from_pretrained(
+        self.model = load_pretrained(
+            AutoModelForImageTextToText.from_pretrained,
             self.model_path,
-            **self.pretrained_kwargs(torch_dtype=self.dtype, device_map=self.device),
-        ).eval()
+            device=self.device,
+            dtype=self.dtype,
+            **self.pretrained_kwargs(),
+        )
         pad = self.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else self.tokenizer.eos_token_id
         self._image_tokens: dict[tuple[int, int], int] = {}  # by image size
@@ -171,29 +168,19 @@ class HFBackend(PretrainedBackend):
         ).to(self.model.device)
 
     def _generate_kwargs(self, max_new_tokens: int) -> dict[str, Any]:
-        return {
-            "max_new_tokens": max_new_tokens,
-            "do_sample": False,
-            "num_beams": 1,
-            "top_p": None,
-            "top_k": None,
-            "temperature": None,
-            "pad_token_id": self.pad_id,
-        }
+        return greedy(max_new_tokens, pad_token_id=self.pad_id)
 
     def generate(self, requests: list[GenerationRequest]) -> list[str]:
+        return generate_grouped(requests, self.batch_size, self._generate_batch)
+
+    def _generate_batch(self, requests: list[GenerationRequest], max_new: int) -> list[str]:
         import torch
 
-        answers: list[str] = [""] * len(requests)
-        for max_new, chunk in batches(requests, self.batch_size):
-            inputs = self._inputs([requests[i] for i in chunk])
-            with torch.inference_mode():
-                out = self.model.generate(**inputs, **self._generate_kwargs(max_new))
-            new = out[:, inputs["input_ids"].shape[1] :]
-            texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
-            for i, text in zip(chunk, texts):
-                answers[i] = text.strip()
-        return answers
+        inputs = self._inputs(requests)
+        with torch.inference_mode():
+            out = self.model.generate(**inputs, **self._generate_kwargs(max_new))
+        new = out[:, inputs["input_ids"].shape[1] :]
+        return [text.strip() for text in self.tokenizer.batch_decode(new, skip_special_tokens=True)]
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         yield from lstrip_stream(self._stream(request))

@@ -44,7 +44,7 @@ from lmm_bridge.backends.base import (
     GenerationRequest,
     PretrainedBackend,
     PretrainedOptions,
-    batches,
+    generate_grouped,
     lstrip_stream,
 )
 from lmm_bridge.backends.tokenizer_info import tokenizer_control_strings, window_length
@@ -52,11 +52,10 @@ from lmm_bridge.image_files import image_path_for
 from lmm_bridge.messages import ImagePart
 from lmm_bridge.sanitize import QWEN_VL_CONTROL_STRINGS
 from ocr_expert.image_io import ImageSource
+from ocrvqa.hf import greedy, load_pretrained
 
 DEFAULT_SYSTEM = "You are a helpful assistant."
 ENDOFTEXT, IM_START, IM_END = "<|endoftext|>", "<|im_start|>", "<|im_end|>"
-#: greedy decoding, with the sampling knobs of the model's generation config switched off
-GREEDY = {"do_sample": False, "num_beams": 1, "top_p": None, "top_k": None}
 
 
 class QwenVLChatOptions(PretrainedOptions):
@@ -92,12 +91,13 @@ class QwenVLChatBackend(PretrainedBackend):
         self.tokenizer = AutoTokenizer.from_pretrained(
             self.model_path, **self.hub_kwargs(trust_remote_code=True)
         )
-        self.model = AutoModelForCausalLM.from_pretrained(
+        # precision goes through the remote code's own flags, not torch_dtype
+        self.model = load_pretrained(
+            AutoModelForCausalLM.from_pretrained,
             self.model_path,
-            **self.pretrained_kwargs(
-                device_map=self.device, trust_remote_code=True, **{precision[self.dtype]: True}
-            ),
-        ).eval()
+            device=self.device,
+            **self.pretrained_kwargs(trust_remote_code=True, **{precision[self.dtype]: True}),
+        )
         self.pad_id = self._id(ENDOFTEXT)
         if self.pad_id is None:
             raise BackendError(f"model {model}: its tokenizer has no {ENDOFTEXT} token")
@@ -176,11 +176,7 @@ class QwenVLChatBackend(PretrainedBackend):
     def generate(self, requests: list[GenerationRequest]) -> list[str]:
         if self.mode == "chat":
             return [self._chat(r) for r in requests]
-        answers = [""] * len(requests)
-        for max_new, chunk in batches(requests, self.batch_size):
-            for i, text in zip(chunk, self._vqa_batch([requests[i] for i in chunk], max_new)):
-                answers[i] = text
-        return answers
+        return generate_grouped(requests, self.batch_size, self._vqa_batch)
 
     def _vqa_batch(self, requests: list[GenerationRequest], max_new_tokens: int) -> list[str]:
         import torch
@@ -193,14 +189,15 @@ class QwenVLChatBackend(PretrainedBackend):
             out = self.model.generate(
                 input_ids=input_ids.to(self.model.device),
                 attention_mask=attention.to(self.model.device),
-                max_new_tokens=max_new_tokens,
-                min_new_tokens=1,
-                length_penalty=1,
-                num_return_sequences=1,
-                use_cache=True,
-                pad_token_id=self.pad_id,
-                eos_token_id=self.stop_ids,
-                **GREEDY,
+                **greedy(
+                    max_new_tokens,
+                    min_new_tokens=1,
+                    length_penalty=1,
+                    num_return_sequences=1,
+                    use_cache=True,
+                    pad_token_id=self.pad_id,
+                    eos_token_id=self.stop_ids,
+                ),
             )
         return [self.decode(row[width:].tolist()).strip() for row in out]
 
@@ -213,9 +210,8 @@ class QwenVLChatBackend(PretrainedBackend):
                 self.query(request),
                 history=None,
                 system=self.system,
-                max_new_tokens=request.max_new_tokens,
                 streamer=streamer,
-                **GREEDY,
+                **greedy(request.max_new_tokens),
             )
 
     def _chat_text(self, ids: list[int]) -> str:

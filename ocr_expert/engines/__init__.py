@@ -9,26 +9,31 @@ build the two roles of a two-step pipeline (``ocr_expert.engines.roles``) by eng
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
 from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError
 from ocr_expert.engines.roles import TextDetector, TextRecognizer, as_detector
+from ocrvqa.registry import Registry
 
-ENGINES: dict[str, type[OCREngine]] = {}
-
-# name -> module that registers it, imported on first use
-_BUILTIN_MODULES = {
-    "ppocr": "ocr_expert.engines.ppocr",
-    "tesseract": "ocr_expert.engines.tesseract",
-    "vision-encoder-decoder": "ocr_expert.engines.vision_encoder_decoder",
-    "dataset": "ocr_expert.engines.dataset",
-    "got-ocr2": "ocr_expert.engines.got_ocr2",
-    "vlm-ocr": "ocr_expert.engines.vlm_ocr",
-    "openai-ocr": "ocr_expert.engines.openai_ocr",
-    "two-stage": "ocr_expert.engines.two_stage",
-}
+#: Engine classes by name; the built-in ones are imported on first use.
+ENGINES: Registry[type[OCREngine]] = Registry(
+    "OCR engine",
+    error=OCREngineError,
+    known_label="available",
+    lazy={
+        "ppocr": "ocr_expert.engines.ppocr:PPOCREngine",
+        "tesseract": "ocr_expert.engines.tesseract:TesseractEngine",
+        "vision-encoder-decoder": (
+            "ocr_expert.engines.vision_encoder_decoder:VisionEncoderDecoderEngine"
+        ),
+        "dataset": "ocr_expert.engines.dataset:DatasetTokensEngine",
+        "got-ocr2": "ocr_expert.engines.got_ocr2:GotOcr2Engine",
+        "vlm-ocr": "ocr_expert.engines.vlm_ocr:VLMOCREngine",
+        "openai-ocr": "ocr_expert.engines.openai_ocr:OpenAIOCREngine",
+        "two-stage": "ocr_expert.engines.two_stage:TwoStageEngine",
+    },
+)
 #: engines that take each role (a registered engine takes one by having the role's method)
 DETECTORS = ("ppocr",)
 RECOGNIZERS = ("ppocr", "tesseract", "vision-encoder-decoder")
@@ -40,26 +45,20 @@ def register_engine(name: str) -> Callable[[type[OCREngine]], type[OCREngine]]:
 
     def decorate(cls: type[OCREngine]) -> type[OCREngine]:
         cls.name = name
-        ENGINES[name] = cls
-        return cls
+        return ENGINES.register(name, cls)
 
     return decorate
 
 
 def engine_names() -> list[str]:
     """Every engine name that can be asked for, built-in or registered."""
-    return sorted(set(_BUILTIN_MODULES) | set(ENGINES))
+    return ENGINES.names()
 
 
 def get_engine_class(name: str) -> type[OCREngine]:
-    if name not in ENGINES and name in _BUILTIN_MODULES:
-        importlib.import_module(_BUILTIN_MODULES[name])
-    try:
-        return ENGINES[name]
-    except KeyError:
-        raise OCREngineError(
-            f"unknown OCR engine {name!r}; available: {', '.join(engine_names())}"
-        ) from None
+    """The engine class called ``name`` (its module imported on first use); an unknown name
+    raises ``OCREngineError`` listing the known ones."""
+    return ENGINES.get(name)
 
 
 def check_options(engine: str, options: dict[str, Any]) -> EngineOptions | None:
@@ -90,9 +89,7 @@ def check_role(role: str, engine: Any, options: dict[str, Any]) -> None:
             raise OCREngineError(f"{role}_options apply only when the {role} is given by name")
         return
     names = ROLES[role]
-    builtin = engine in _BUILTIN_MODULES or get_engine_class(engine).__module__.startswith(
-        "ocr_expert."
-    )
+    builtin = get_engine_class(engine).__module__.startswith("ocr_expert.")
     if engine not in names and builtin:  # engines registered elsewhere are taken on trust
         raise OCREngineError(
             f"OCR engine {engine!r} cannot be a {role}; {role}s: {', '.join(names)}"

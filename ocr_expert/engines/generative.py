@@ -34,6 +34,7 @@ from ocr_expert.engines.hf_models import (
 from ocr_expert.engines.roles import TextDetector
 from ocr_expert.engines.two_stage import RegionOptions
 from ocr_expert.types import Box, Span
+from ocrvqa.hf import greedy, run_batched
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ class GenerativeOCREngine(OCREngine):
 
     @abstractmethod
     def _load_model(self) -> tuple[Any, Any]:
-        """(model on ``self.device`` in eval mode, tokenizer) for ``self.model_name``."""
+        """(model on ``self.device`` in eval mode, tokenizer) for ``self.model_name``; the
+        model loads through ``ocrvqa.hf.load_pretrained``."""
 
     @abstractmethod
     def _inputs(self, queries: Sequence[Query]) -> Any:
@@ -181,40 +183,34 @@ class GenerativeOCREngine(OCREngine):
         """The model's raw text for each query, in order, in batches of ``batch_size``."""
         if not queries:
             return []
+        self._load()
+        with self._run_lock:
+            return run_batched(queries, self.batch_size, self._transcribe_batch)
+
+    def _transcribe_batch(self, queries: Sequence[Query]) -> list[Transcript]:
         import torch
         from transformers import LogitsProcessorList
 
-        self._load()
-        results: list[Transcript] = []
-        with self._run_lock:
-            for start in range(0, len(queries), self.batch_size):
-                inputs = self._inputs(queries[start : start + self.batch_size]).to(
-                    self._model.device
-                )
-                inputs.pop(
-                    "token_type_ids", None
-                )  # some tokenizers add them; decoder-only models refuse them
-                if "pixel_values" in inputs and torch.is_floating_point(inputs["pixel_values"]):
-                    inputs["pixel_values"] = inputs["pixel_values"].to(self._model.dtype)
-                confidence = StepConfidence()
-                with torch.inference_mode():
-                    out = self._model.generate(
-                        **inputs,
-                        max_new_tokens=self.max_new_tokens,
-                        do_sample=False,
-                        num_beams=1,
-                        top_p=None,
-                        top_k=None,
-                        temperature=None,
-                        eos_token_id=sorted(self._eos_ids),
-                        pad_token_id=self._pad_id,
-                        logits_processor=LogitsProcessorList([confidence]),
-                    )
-                new = out[:, inputs["input_ids"].shape[1] :]
-                texts = self._tokenizer.batch_decode(new, skip_special_tokens=True)
-                scores = confidence.sequence_scores(new.cpu().tolist(), self._eos_ids)
-                results.extend(Transcript(t.strip(), s) for t, s in zip(texts, scores))
-        return results
+        inputs = self._inputs(queries).to(self._model.device)
+        # some tokenizers add them; decoder-only models refuse them
+        inputs.pop("token_type_ids", None)
+        if "pixel_values" in inputs and torch.is_floating_point(inputs["pixel_values"]):
+            inputs["pixel_values"] = inputs["pixel_values"].to(self._model.dtype)
+        confidence = StepConfidence()
+        with torch.inference_mode():
+            out = self._model.generate(
+                **inputs,
+                **greedy(
+                    self.max_new_tokens,
+                    eos_token_id=sorted(self._eos_ids),
+                    pad_token_id=self._pad_id,
+                    logits_processor=LogitsProcessorList([confidence]),
+                ),
+            )
+        new = out[:, inputs["input_ids"].shape[1] :]
+        texts = self._tokenizer.batch_decode(new, skip_special_tokens=True)
+        scores = confidence.sequence_scores(new.cpu().tolist(), self._eos_ids)
+        return [Transcript(t.strip(), s) for t, s in zip(texts, scores)]
 
     def _load(self) -> None:
         with self._load_lock:

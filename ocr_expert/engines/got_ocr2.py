@@ -20,6 +20,7 @@ from ocr_expert.engines import register_engine
 from ocr_expert.engines.base import OCREngineError
 from ocr_expert.engines.generative import GenerativeOCREngine, GenerativeOptions, Query, plain_lines
 from ocr_expert.engines.hf_models import PathText, cannot_load
+from ocrvqa.hf import load_pretrained
 
 ENGINE_NAME = "got-ocr2"
 DEFAULT_MODEL = "stepfun-ai/GOT-OCR-2.0-hf"
@@ -74,7 +75,6 @@ class GotOcr2Engine(GenerativeOCREngine):
         return formatted_lines(text) if self.opts.format else plain_lines(text)
 
     def _load_model(self) -> tuple[Any, Any]:
-        import torch
         from transformers import AutoConfig, AutoProcessor, GotOcr2ForConditionalGeneration
 
         hub = {"revision": self.revision} if self.revision else {}
@@ -90,8 +90,12 @@ class GotOcr2Engine(GenerativeOCREngine):
                 f"give a GOT-OCR2 folder or {DEFAULT_MODEL}, or use the vlm-ocr engine for other models"
             )
         try:
-            model = GotOcr2ForConditionalGeneration.from_pretrained(
-                self.model_name, torch_dtype=getattr(torch, self.dtype), **hub
+            model = load_pretrained(
+                GotOcr2ForConditionalGeneration.from_pretrained,
+                self.model_name,
+                device=self.device,
+                dtype=self.dtype,
+                **hub,
             )
         except Exception as exc:  # OSError, ValueError (another model type), ...
             raise OCREngineError(
@@ -116,7 +120,7 @@ class GotOcr2Engine(GenerativeOCREngine):
         self._image_side = int(vision.image_size)
         self._image_tokens = image_token_count(self._image_side, int(vision.patch_size))
         self._processor = processor
-        return model.to(self.device).eval(), processor.tokenizer
+        return model, processor.tokenizer
 
     def _inputs(self, queries: Sequence[Query]) -> Any:
         # Tiles only for whole pages: a word or line crop, or a region, is read whole.

@@ -28,6 +28,7 @@ from ocr_expert.engines.hf_models import (
 )
 from ocr_expert.engines.roles import Recognition
 from ocr_expert.engines.two_stage import RegionOptions, RegionReader
+from ocrvqa.hf import greedy, load_pretrained, run_batched
 
 ENGINE_NAME = "vision-encoder-decoder"
 DEFAULT_MODEL = "microsoft/trocr-base-printed"
@@ -125,27 +126,28 @@ class VisionEncoderDecoderEngine(RegionReader):
         """Read each crop (one line or word) in batches of ``crop_batch_size``, in order."""
         if not crops:
             return []
+        self._load()
+        return run_batched(crops, self.crop_batch_size, self._recognize_batch)
+
+    def _recognize_batch(self, crops: Sequence[Image.Image]) -> list[Recognition]:
         import torch
 
-        self._load()
-        results: list[Recognition] = []
-        for start in range(0, len(crops), self.crop_batch_size):
-            batch = [c.convert("RGB") for c in crops[start : start + self.crop_batch_size]]
-            pixels = self._image_processor(images=batch, return_tensors="pt").pixel_values
-            pixels = pixels.to(self.device, dtype=getattr(torch, self.dtype))
-            with torch.inference_mode():
-                out = self._model.generate(
-                    pixels,
-                    max_new_tokens=self._max_new_tokens,
-                    num_beams=self.num_beams,
-                    do_sample=False,
+        batch = [c.convert("RGB") for c in crops]
+        pixels = self._image_processor(images=batch, return_tensors="pt").pixel_values
+        pixels = pixels.to(self.device, dtype=getattr(torch, self.dtype))
+        with torch.inference_mode():
+            out = self._model.generate(
+                pixels,
+                **greedy(
+                    self._max_new_tokens,
+                    num_beams=self.num_beams,  # beam search where the options ask for it
                     output_scores=True,
                     return_dict_in_generate=True,
-                )
-                scores = self._sequence_scores(out)
-            texts = self._tokenizer.batch_decode(out.sequences, skip_special_tokens=True)
-            results.extend(Recognition(" ".join(t.split()), s) for t, s in zip(texts, scores))
-        return results
+                ),
+            )
+            scores = self._sequence_scores(out)
+        texts = self._tokenizer.batch_decode(out.sequences, skip_special_tokens=True)
+        return [Recognition(" ".join(t.split()), s) for t, s in zip(texts, scores)]
 
     def _sequence_scores(self, out: Any) -> list[float]:
         """Mean probability of each sequence's generated tokens, up to its first end token."""
@@ -181,7 +183,6 @@ def load_recogniser(
     ``TrOCRProcessor``/``AutoProcessor`` (which only pairs the same two): this way the
     PIL-based image processor the models were trained with is asked for explicitly.
     """
-    import torch
     from transformers import AutoImageProcessor, AutoTokenizer, VisionEncoderDecoderModel
 
     hub = {} if Path(model).expanduser().is_dir() else {"revision": revision}
@@ -189,8 +190,8 @@ def load_recogniser(
     source = processor or model
     source_hub = {} if processor or Path(source).expanduser().is_dir() else {"revision": revision}
     try:
-        net = VisionEncoderDecoderModel.from_pretrained(
-            model, torch_dtype=getattr(torch, dtype), **hub
+        net = load_pretrained(
+            VisionEncoderDecoderModel.from_pretrained, model, device=device, dtype=dtype, **hub
         )
     except Exception as exc:  # transformers raises OSError, ValueError, KeyError, ...
         raise OCREngineError(cannot_load(model, "model", exc, ENGINE_NAME)) from exc
@@ -202,7 +203,6 @@ def load_recogniser(
             cannot_load(source, "image processor and tokenizer", exc, ENGINE_NAME)
             + " If the model folder has no processor files, pass processor=<hub id or folder>."
         ) from exc
-    net.to(device).eval()
     return net, image_processor, tokenizer
 
 

@@ -17,6 +17,7 @@ from ocr_expert.engines import register_engine
 from ocr_expert.engines.base import OCREngineError
 from ocr_expert.engines.generative import GenerativeOCREngine, GenerativeOptions, Query
 from ocr_expert.engines.hf_models import cannot_load, load_processor
+from ocrvqa.hf import chat_tokenizer, load_pretrained
 
 ENGINE_NAME = "vlm-ocr"
 DEFAULT_PROMPT = (
@@ -68,13 +69,16 @@ class VLMOCREngine(GenerativeOCREngine):
         }
 
     def _load_model(self) -> tuple[Any, Any]:
-        import torch
         from transformers import AutoModelForImageTextToText
 
         hub = {"revision": self.revision} if self.revision else {}
         try:
-            model = AutoModelForImageTextToText.from_pretrained(
-                self.model_name, torch_dtype=getattr(torch, self.dtype), **hub
+            model = load_pretrained(
+                AutoModelForImageTextToText.from_pretrained,
+                self.model_name,
+                device=self.device,
+                dtype=self.dtype,
+                **hub,
             )
         except Exception as exc:
             raise OCREngineError(
@@ -86,13 +90,11 @@ class VLMOCREngine(GenerativeOCREngine):
             raise OCREngineError(
                 cannot_load(self.model_name, "processor", exc, ENGINE_NAME)
             ) from exc
-        tokenizer = getattr(processor, "tokenizer", None)
-        if tokenizer is None or not getattr(processor, "chat_template", None):
-            raise OCREngineError(
-                f"{ENGINE_NAME}: the processor of {self.model_name!r} needs a tokenizer and a chat template"
-            )
+        tokenizer = chat_tokenizer(
+            processor, OCREngineError, f"{ENGINE_NAME}: model {self.model_name!r}"
+        )
         self._processor = processor
-        return model.to(self.device).eval(), tokenizer
+        return model, tokenizer
 
     def _inputs(self, queries: Sequence[Query]) -> Any:
         system = (
