@@ -78,11 +78,17 @@ class GenerationConfig(_Strict):
     max_new_tokens: int | None = Field(default=None, gt=0)  # None: each benchmark's default
 
 
+#: Resamples of the bootstrap intervals and random sign flips of the paired test, unless a
+#: run's ``report`` section sets them (the statistics functions default to them too).
+BOOTSTRAP_SAMPLES = 2000
+PERMUTATION_SAMPLES = 10000
+
+
 class ReportConfig(_Strict):
     metric: str = "anls"  # the metric of the main table (the seed's Table 5 is all ANLS)
     baseline: str = "none"  # the variant the paired deltas are measured against
-    bootstrap_samples: int = Field(default=2000, ge=100)
-    permutation_samples: int = Field(default=10000, ge=100)
+    bootstrap_samples: int = Field(default=BOOTSTRAP_SAMPLES, ge=100)
+    permutation_samples: int = Field(default=PERMUTATION_SAMPLES, ge=100)
     seed: int = 0
     html_samples: int = Field(default=300, ge=0)  # samples shown on the error-analysis page
     chart: bool = True
@@ -163,6 +169,14 @@ class RunConfig(_Strict):
             raise ConfigError(
                 f"output_dir: {self.output_dir!r} may use {{name}} and {{model}} only ({exc})"
             ) from None
+
+    @property
+    def benchmark_names(self) -> list[str]:
+        """The benchmarks' registered names, in run order: how the log and the results name
+        them, whatever alias the config used."""
+        from eval_vqa.benchmarks import canonical_name
+
+        return [canonical_name(b.name) for b in self.benchmarks]
 
     def fingerprint(self) -> str:
         """Hash of every setting that changes a sample's record: a resumed run must match it."""
@@ -338,16 +352,16 @@ def check_benchmarks(config: RunConfig) -> None:
     """
     from eval_vqa.benchmarks import BenchmarkFileError, get_benchmark, load_benchmark_file
 
-    names = []
     for i, bench in enumerate(config.benchmarks):
         try:
             if bench.name.endswith((".yaml", ".yml")):
                 bench.name = load_benchmark_file(bench.name).name
-            names.append(get_benchmark(bench.name).name)
+            get_benchmark(bench.name)
         except KeyError as exc:
             raise ConfigError(f"benchmarks.{i}.name: {exc.args[0]}") from None
         except BenchmarkFileError as exc:
             raise ConfigError(f"benchmarks.{i}.name: {exc}") from None
+    names = config.benchmark_names
     if len(set(names)) != len(names):
         raise ConfigError(f"benchmarks: a benchmark is listed twice ({', '.join(names)})")
 

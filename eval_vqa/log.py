@@ -230,16 +230,19 @@ def write_selection(run_dir: str | Path, benchmark: str, keys: list[str]) -> Non
     write_atomic(Path(run_dir) / SELECTION, json.dumps(selection, ensure_ascii=False))
 
 
-def selected_records(run_dir: str | Path, order: Iterable[str] = ()) -> list[SampleRecord]:
-    """The run's records in a fixed order: benchmarks in ``order``, then each in its selection's
-    order (sample index where no selection is recorded). Records of samples the current
-    selection left out are not returned. The order never depends on which process wrote what,
-    so statistics computed over it (the bootstrap) do not either."""
+def select_records(
+    records: Iterable[SampleRecord],
+    selection: dict[str, list[str]],
+    order: Iterable[str] = (),
+) -> list[SampleRecord]:
+    """The records in a fixed order: benchmarks in ``order``, then each in its ``selection``'s
+    order (sample index where no selection is recorded). Records of samples the selection
+    left out are not returned. The order never depends on which process wrote what, so
+    statistics computed over it (the bootstrap) do not either."""
     rank = {name: i for i, name in enumerate(order)}
-    selection = read_selection(run_dir)
     position = {name: {key: i for i, key in enumerate(keys)} for name, keys in selection.items()}
     out = []
-    for rec in read_records(run_dir):
+    for rec in records:
         where = position.get(rec.benchmark)
         if where is None:
             out.append((rec.index, rec))
@@ -249,8 +252,7 @@ def selected_records(run_dir: str | Path, order: Iterable[str] = ()) -> list[Sam
     return [rec for _, rec in out]
 
 
-def merge(run_dir: str | Path, order: Iterable[str] = ()) -> Path:
-    """Write the selected records of all shards into ``samples.jsonl``, in sample order."""
-    records = selected_records(run_dir, order)
+def write_merged(run_dir: str | Path, records: Iterable[SampleRecord]) -> Path:
+    """Write ``records`` (a run's selected records, in order) into ``samples.jsonl``."""
     text = "".join(rec.to_json() + "\n" for rec in records)
     return write_atomic(Path(run_dir) / MERGED, text)  # a reader never sees half a merge

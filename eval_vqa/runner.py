@@ -13,8 +13,6 @@ main one merges the logs and writes the report.
 
 from __future__ import annotations
 
-import json
-import platform
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -22,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
-from eval_vqa.benchmarks import BenchmarkSpec, get_benchmark
+from eval_vqa.benchmarks import BenchmarkSpec
 from eval_vqa.config import BenchmarkConfig, ConfigError, RunConfig, load_plugins
 from eval_vqa.errors import is_out_of_memory
 from eval_vqa.log import (
@@ -30,17 +28,24 @@ from eval_vqa.log import (
     SampleLog,
     busy_message,
     busy_shards,
-    merge,
     quarantine_damaged,
     read_records,
     record_key,
     shard_files,
     shard_path,
+    write_merged,
     write_selection,
 )
 from eval_vqa.ocr_stage import ImageMemo, ReadSample, read_ahead
 from eval_vqa.recall import answer_in_context
 from eval_vqa.records import THUMB_SIDE, OcrSummary, SampleError, SampleRecord, VariantResult
+from eval_vqa.run_folder import (
+    check_resumable,
+    new_run_file,
+    prepare_run_dir,
+    read_log,
+    write_run_file,
+)
 from eval_vqa.sharding import Shard, current_shard, process_device
 from lmm_bridge.backends.base import SomeRequestsFailed
 from ocrvqa.files import write_atomic
@@ -53,7 +58,6 @@ if TYPE_CHECKING:
     from ocr_expert import OCRResult
     from ocr_expert.image_io import ImageSource
 
-RUN_FILE = "run.json"
 OCR_DIR = "ocr"
 IMAGE_DIR = "images"
 
@@ -180,7 +184,7 @@ def run(
     shard = shard or current_shard()
     load_plugins(config)
     run_dir = config.run_dir
-    check_run_dir(run_dir)
+    prepare_run_dir(run_dir)
     # claim this process's shard first: a second run on the folder stops here, before any work
     with SampleLog(shard_path(run_dir, shard.rank)) as log:
         shard.barrier()
@@ -198,7 +202,7 @@ def run(
             run_dir
         )  # every process reads the same log before anyone appends to it
         if shard.is_main:
-            write_run_file(config, run_dir, has_log=bool(logged))
+            check_resumable(run_dir, config, has_log=bool(logged))
         shard.barrier()
         resume = ResumeState.of(logged, retry_errors)
 
@@ -220,17 +224,18 @@ def run(
             )
         profile = resolve_run_profile(config, vlm)
         if shard.is_main:
-            record_backend(run_dir, vlm, profile)
+            record_run(config, vlm, profile, opened)
         summary = RunSummary(run_dir=run_dir, rank=shard.rank, world_size=shard.world_size)
         for bench, data in zip(config.benchmarks, opened):
             _run_benchmark(config, bench, data, vlm, expert, shard, log, resume, summary, profile)
     shard.barrier()
     if shard.is_main:
-        merge(run_dir, [get_benchmark(b.name).name for b in config.benchmarks])
+        logged_run = read_log(run_dir, config.benchmark_names)  # read once: merge and report
+        write_merged(run_dir, logged_run.records)
         if report:
             from eval_vqa.report import build_report
 
-            summary.report = build_report(run_dir)
+            summary.report = build_report(run_dir, logged_run)
     shard.barrier()
     summary.elapsed_s = time.perf_counter() - start
     return summary
@@ -565,23 +570,6 @@ def free_accelerator_memory() -> None:
         torch.cuda.empty_cache()
 
 
-def check_run_dir(run_dir: Path) -> None:
-    """Refuse a run folder that cannot be made (a file in its path, no permission) in one line."""
-    for parent in [run_dir, *run_dir.parents]:
-        if parent.exists():
-            if not parent.is_dir():
-                raise ConfigError(
-                    f"output_dir: cannot make {run_dir}: {parent} is a file, not a folder; pick another with output_dir=..."
-                )
-            break
-    try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(
-            f"output_dir: cannot make {run_dir} ({exc.strerror or exc}); pick another with output_dir=..."
-        ) from None
-
-
 def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
     """Consecutive lists of ``size`` items (the last one shorter)."""
     batch: list[T] = []
@@ -629,28 +617,6 @@ def image_reference(run_dir: Path, x: ReadSample) -> str | None:
     return rel
 
 
-def versions() -> dict[str, str]:
-    """Versions of what produced the numbers, for the results file."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for pkg in (
-        "ocrvqa",
-        "torch",
-        "transformers",
-        "accelerate",
-        "datasets",
-        "rapidocr",
-        "rapidocr_onnxruntime",
-        "pytesseract",
-    ):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            pass
-    return out
-
-
 def resolve_run_profile(config: RunConfig, vlm: ModelLike) -> PromptProfile:
     """The run's prompt profile: the config's, or with ``auto`` the model backend's own."""
     from lmm_bridge.profiles import resolve_profile
@@ -661,56 +627,19 @@ def resolve_run_profile(config: RunConfig, vlm: ModelLike) -> PromptProfile:
         raise ConfigError(f"prompt_profile: {exc}") from None
 
 
-def record_backend(run_dir: Path, vlm: ModelLike, profile: PromptProfile) -> None:
-    """Add the backend the model actually runs on (inferred when the config leaves it out)
-    and the prompt profile it was given to run.json."""
-    backend = getattr(getattr(vlm, "backend", None), "name", None)
-    path = run_dir / RUN_FILE
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if backend:
-        data["backend"] = backend
-    data["prompt_profile"] = profile.to_dict()
-    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))
+def record_run(
+    config: RunConfig, vlm: ModelLike, profile: PromptProfile, opened: Sequence[BenchmarkTable]
+) -> None:
+    """Write run.json: the config, the backend the model actually runs on (inferred when the
+    config leaves it out), the prompt profile it was given, and the provenance."""
+    from eval_vqa.provenance import collect
 
-
-def write_run_file(config: RunConfig, run_dir: Path, has_log: bool) -> None:
-    """Record the run's config; refuse to mix a log (``has_log``: the folder holds finished
-    samples) with one made under different settings."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    path = run_dir / RUN_FILE
-    data: dict[str, Any] = {
-        "config": config.model_dump(mode="json"),
-        "fingerprint": config.fingerprint(),
-        "versions": versions(),
-    }
-    build = model_build(config.model)
-    if build is not None:
-        data["model_build"] = build
-    if path.is_file() and has_log:  # a folder whose log is empty is free to take
-        old = json.loads(path.read_text(encoding="utf-8"))
-        if old.get("model_build", build) != build:  # folders from before the stamp existed pass
-            raise ConfigError(
-                f"{run_dir} holds answers of {config.model} as an older recipe built it "
-                f"(build {old['model_build']}, now {build}), and they differ from today's; "
-                "delete the folder to run again, or pick a new one with output_dir=..."
-            )
-        if old.get("fingerprint") != data["fingerprint"]:
-            changed = sorted(
-                k
-                for k in set(old.get("config", {})) | set(data["config"])
-                if old.get("config", {}).get(k) != data["config"].get(k)
-            )
-            raise ConfigError(
-                f"{run_dir} holds a run made with other settings (changed: {', '.join(changed)}); "
-                f"resume it with the same settings, or pick a new folder with output_dir=... or name=..."
-            )
-    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def model_build(model: str) -> str | None:
-    """The recipe version of a model built from a preset (rebuilt when the recipe changes, and
-    then answering differently); None for any other model."""
-    from eval_vqa.presets import preset_of
-
-    preset = preset_of(model)
-    return None if preset is None else str(preset.build_version)
+    backend = getattr(vlm, "backend", None)
+    provenance = collect(config.model, backend, opened)  # type: ignore[arg-type]
+    run_file = new_run_file(
+        config,
+        backend=getattr(backend, "name", None) or config.backend,
+        prompt_profile=profile.to_dict(),
+        provenance=provenance,
+    )
+    write_run_file(config.run_dir, run_file)

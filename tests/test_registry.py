@@ -84,7 +84,7 @@ def test_project_registries_suggest_the_close_name() -> None:
 
 def test_smoke_model_preset_sets_backend_answer_length_and_build() -> None:
     from eval_vqa.presets import preset_of
-    from eval_vqa.runner import model_build
+    from eval_vqa.run_folder import model_build
     from eval_vqa.tiny_model import BUILD_VERSION, TINY_MAX_NEW_TOKENS
 
     preset = preset_of("tiny-random-llava")

@@ -288,14 +288,14 @@ def test_resuming_with_other_settings_is_refused(tmp_path: Path):
 def test_a_run_of_a_rebuilt_tiny_model_is_not_resumed(tmp_path: Path, monkeypatch):
     # a bundled tiny model rebuilt by a newer recipe answers differently: its old answers
     # must not be mixed with new ones (the build stamp is recorded in run.json)
-    import eval_vqa.runner as runner
+    import eval_vqa.run_folder as run_folder
 
     source = make_benchmark(tmp_path / "data", n=2)
-    monkeypatch.setattr(runner, "model_build", lambda model: "2")
+    monkeypatch.setattr(run_folder, "model_build", lambda model: "2")
     run(load_config(config_dict(tmp_path, source)), shard=ALONE)
     config = load_config(config_dict(tmp_path, source))
     assert json.loads((config.run_dir / "run.json").read_text())["model_build"] == "2"
-    monkeypatch.setattr(runner, "model_build", lambda model: "3")
+    monkeypatch.setattr(run_folder, "model_build", lambda model: "3")
     with pytest.raises(
         ConfigError, match=r"older recipe built it \(build 2, now 3\).*delete the folder"
     ):
@@ -553,8 +553,9 @@ def test_results_name_the_backend_that_ran(tmp_path: Path):
     run(config, shard=ALONE)
     results = json.loads((config.run_dir / "results.json").read_text())
     assert results["run"]["backend"] == "test-echo"
-    assert results["config"]["model"] == "echo" and results["versions"]["python"]
-    assert "ocrvqa" in results["versions"] and "transformers" in results["versions"]
+    versions = results["provenance"]["versions"]
+    assert results["config"]["model"] == "echo" and versions["python"]
+    assert "ocrvqa" in versions and "transformers" in versions
 
 
 def test_cli_reports_data_and_model_errors_in_one_line(tmp_path: Path, capsys):

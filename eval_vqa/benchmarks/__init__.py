@@ -65,6 +65,15 @@ def get_benchmark(name: str | BenchmarkSpec) -> BenchmarkSpec:
     return BENCHMARKS.get(name)
 
 
+def canonical_name(name: str) -> str:
+    """The registered name ``name`` stands for (an alias, another case), else ``name`` as it
+    is: a run folder may name a benchmark that a plugin registers and nobody imported."""
+    try:
+        return get_benchmark(name).name
+    except KeyError:
+        return name
+
+
 for _path in sorted(BENCHMARKS_DIR.glob("*.yaml")):
     if not _path.name.startswith("_"):
         load_benchmark_file(_path)
@@ -77,6 +86,7 @@ __all__ = [
     "BenchmarkFileError",
     "BenchmarkSpec",
     "DerivedSplit",
+    "canonical_name",
     "get_benchmark",
     "load_benchmark_file",
     "register_benchmark",

@@ -38,6 +38,9 @@ class BenchmarkSpec(_Frozen):
     name: str
     hf_path: str | None = None
     hf_config: str | None = None
+    #: the hub commit (or tag, branch) of ``hf_path`` to load; None: the latest. Older
+    #: copies in ``hf_fallbacks`` are other repositories and are loaded at their latest
+    revision: str | None = None
     split: str
     metrics: tuple[str, ...]
     primary_metric: str

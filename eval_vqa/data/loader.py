@@ -252,7 +252,12 @@ def _open_table(origin: _Origin, image_root: str | Path | None) -> tuple[Table, 
     for candidate in candidates:
         try:
             table = open_source(
-                candidate, split=origin.load_split, config=origin.config, image_root=image_root
+                candidate,
+                split=origin.load_split,
+                config=origin.config,
+                image_root=image_root,
+                # the pinned commit is one of hf_path's; a fallback is another repository
+                revision=spec.revision if candidate == spec.hf_path else None,
             )
         except FileNotFoundError as e:
             if isinstance(candidate, (str, Path)) and looks_like_path(str(candidate)):

@@ -22,7 +22,7 @@ import csv
 import json
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,10 @@ class Table:
     column: Callable[[str], list[Any]]
     rows: Callable[[list[int]], list[dict[str, Any]]]
     roots: list[Path]  # where relative image paths are looked up
+    # what was read, for the run's provenance: data files (local paths, or hub URLs of files
+    # not downloaded here) and the hub commit they came from, where known
+    files: list[str] = field(default_factory=list)
+    revision: str | None = None
 
 
 def looks_like_path(source: str) -> bool:
@@ -320,13 +324,15 @@ def _pick_split(dd: Any, split: str) -> Any:
 _FILE_BUILDERS = {"parquet", "arrow", "json", "csv"}
 
 
-def split_files(source: str, config: str | None, split: str) -> tuple[str, list[str], Any] | None:
+def split_files(
+    source: str, config: str | None, split: str, revision: str | None = None
+) -> tuple[str, list[str], Any] | None:
     """(builder, data files, features) of one split of a hub id or dataset folder, when its
     splits are data files; None when they are not, or cannot be listed."""
     import datasets
 
     try:
-        builder = datasets.load_dataset_builder(source, config)
+        builder = datasets.load_dataset_builder(source, config, revision=revision)
     except Exception:  # offline, a script dataset...: load_dataset says what is wrong
         return None
     files = getattr(builder.config, "data_files", None)
@@ -335,8 +341,16 @@ def split_files(source: str, config: str | None, split: str) -> tuple[str, list[
     return builder.name, [str(f) for f in files[split]], builder.info.features
 
 
-def hub_table(source: str, config: str | None, split: str, kind: str, roots: list[Path]) -> Table:
-    """One split of a hub id or a local dataset folder.
+def hub_table(
+    source: str,
+    config: str | None,
+    split: str,
+    kind: str,
+    roots: list[Path],
+    revision: str | None = None,
+) -> Table:
+    """One split of a hub id or a local dataset folder, at ``revision`` (a hub commit, tag
+    or branch; None: the latest).
 
     ``load_dataset(source, config, split=...)`` downloads and prepares every split of the
     config (TextVQA: about 13 GB of Arrow for its 5,000 validation questions). When the
@@ -345,28 +359,71 @@ def hub_table(source: str, config: str | None, split: str, kind: str, roots: lis
     """
     import datasets
 
-    found = split_files(source, config, split)
+    found = split_files(source, config, split, revision)
     if found is None:
-        return dataset_table(datasets.load_dataset(source, config, split=split), kind, roots)
+        ds = datasets.load_dataset(source, config, split=split, revision=revision)
+        table = dataset_table(ds, kind, roots)
+        table.files = [f["filename"] for f in ds.cache_files]
+        table.revision = revision
+        return table
     builder, files, features = found
+    commit = hub_commit(files) or revision
     if builder == "parquet":
-        local = datasets.DownloadManager().download(files)  # the hub's cache; paths stay paths
-        return parquet_table([str(f) for f in local], kind, roots)
-    ds = datasets.load_dataset(builder, data_files={split: files}, split=split, features=features)
-    return dataset_table(ds, kind, roots)
+        local = [str(f) for f in datasets.DownloadManager().download(files)]  # the hub's cache
+        table = parquet_table(local, kind, roots)
+    else:
+        table = dataset_table(
+            datasets.load_dataset(
+                builder, data_files={split: files}, split=split, features=features
+            ),
+            kind,
+            roots,
+        )
+        local = files
+    table.files, table.revision = local, commit
+    return table
+
+
+def hub_commit(files: list[str]) -> str | None:
+    """The hub commit that data file URLs name (``hf://datasets/org/name@<commit>/...``),
+    as ``datasets`` resolves them: read from the URLs, never asked of the hub."""
+    import re
+
+    for name in files:
+        found = re.search(r"@([0-9a-f]{40})/", name)
+        if found:
+            return found.group(1)
+    return None
 
 
 def open_source(
-    source: Any, *, split: str, config: str | None, image_root: str | Path | None
+    source: Any,
+    *,
+    split: str,
+    config: str | None,
+    image_root: str | Path | None,
+    revision: str | None = None,
 ) -> Table:
-    """Open ``source`` (see the module docstring). Raises ``FileNotFoundError`` for a
-    missing path and lets the library's errors through; the caller words them."""
+    """Open ``source`` (see the module docstring); ``revision`` pins a hub id's commit.
+    Raises ``FileNotFoundError`` for a missing path and lets the library's errors through;
+    the caller words them."""
     extra_roots = [Path(image_root).expanduser()] if image_root else []
     if not isinstance(source, (str, Path)):
         return object_table(source, split, extra_roots)
     source = str(source)
     if not looks_like_path(source):
-        return hub_table(source, config, split, "hub", extra_roots)
+        return hub_table(source, config, split, "hub", extra_roots, revision)
+    table = _open_path(source, split=split, config=config, image_root=image_root)
+    if not table.files and Path(source).expanduser().is_file():
+        table.files = [str(Path(source).expanduser())]
+    return table
+
+
+def _open_path(
+    source: str, *, split: str, config: str | None, image_root: str | Path | None
+) -> Table:
+    """A local file or folder as a table (see :func:`open_source`)."""
+    extra_roots = [Path(image_root).expanduser()] if image_root else []
 
     path = Path(source).expanduser()
     if not path.exists():
@@ -391,7 +448,9 @@ def open_source(
 
         loaded = datasets.load_from_disk(str(path))
         ds = _pick_split(loaded, split) if isinstance(loaded, datasets.DatasetDict) else loaded
-        return dataset_table(ds, "hf-disk", roots)
+        table = dataset_table(ds, "hf-disk", roots)
+        table.files = [f["filename"] for f in ds.cache_files]
+        return table
 
     plain = sorted(p for p in path.iterdir() if p.suffix.lower() in {".jsonl", ".json"})
     if plain:

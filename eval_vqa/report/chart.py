@@ -17,7 +17,7 @@ def bar_chart(results: dict[str, Any], path: str | Path) -> Path:
     import numpy as np
 
     run = results["run"]
-    metric = run.get("table_metric", "anls")
+    metric = run["table_metric"]
     benches = {n: b for n, b in results["benchmarks"].items() if metric in b["metrics"]}
     variants = run["variants"]
     x = np.arange(len(benches))

@@ -74,13 +74,17 @@ def _template() -> Template:
 
 
 def error_page(
-    results: dict[str, Any], records: list[SampleRecord], run_dir: str | Path, out_dir: str | Path
+    results: dict[str, Any],
+    records: list[SampleRecord],
+    run_dir: str | Path,
+    out_dir: str | Path,
+    limit: int,
 ) -> Path:
-    """Write ``index.html`` (and its images under ``images/``) into ``out_dir``."""
+    """Write ``index.html`` (and its images under ``images/``) into ``out_dir``, showing at
+    most ``limit`` samples (the config's ``report.html_samples``)."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     (out_dir / "images").mkdir(parents=True, exist_ok=True)
     run = results["run"]
-    limit = int(results.get("config", {}).get("report", {}).get("html_samples", 300))
     chosen = pick_samples(records, run, limit)
     cards = [_card(r, tags, run, run_dir, out_dir) for r, tags in chosen]
     filters = [
@@ -137,7 +141,7 @@ def pick_samples(
 
 def _main_metric(record: SampleRecord, run: dict[str, Any]) -> str:
     scores = next(iter(record.variants.values())).scores
-    metric = run.get("table_metric", "anls")
+    metric = run["table_metric"]
     return metric if metric in scores else next(iter(scores))
 
 

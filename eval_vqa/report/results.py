@@ -14,6 +14,7 @@ from typing import Any
 from eval_vqa.recall import recall
 from eval_vqa.records import SampleRecord, VariantResult
 from eval_vqa.report.stats import mean_ci, paired_delta
+from eval_vqa.run_files import ResultsFile, ResultsRun, RunFile
 
 
 def benchmark_title(name: str) -> str:
@@ -27,74 +28,53 @@ def benchmark_title(name: str) -> str:
 
 
 def aggregate(
-    records: list[SampleRecord], run: dict[str, Any], selected: dict[str, int] | None = None
-) -> dict[str, Any]:
+    records: list[SampleRecord], run: RunFile, selected: dict[str, int] | None = None
+) -> ResultsFile:
     """The content of ``results.json`` for the records of one run (``run`` is its ``run.json``;
     ``selected``: how many samples the config selected per benchmark, where known)."""
-    config = run.get("config", {})
-    report = config.get("report", {})
-    variants = [_variant_name(v) for v in config.get("variants", [])]
-    order = [canonical_name(b["name"]) for b in config.get("benchmarks", [])]
-    baseline = report.get("baseline", "none")
+    config = run.config
+    report = config.report
+    variants = [v.name for v in config.variants]
+    order = config.benchmark_names
+    baseline = report.baseline if report.baseline in variants else None
     options = {
-        "bootstrap_samples": int(report.get("bootstrap_samples", 2000)),
-        "permutation_samples": int(report.get("permutation_samples", 10000)),
-        "seed": int(report.get("seed", 0)),
+        "bootstrap_samples": report.bootstrap_samples,
+        "permutation_samples": report.permutation_samples,
+        "seed": report.seed,
     }
     names = order + sorted({r.benchmark for r in records} - set(order))
     benchmarks = {}
     for name in names:
         mine = [r for r in records if r.benchmark == name]
         if mine:
-            benchmarks[name] = _benchmark(
-                mine, variants, baseline if baseline in variants else None, options
-            )
+            benchmarks[name] = _benchmark(mine, variants, baseline, options)
             benchmarks[name]["counts"]["selected"] = (selected or {}).get(name, len(mine))
             # parts reported on their own (ChartQA human / augmented), right after the whole
             for part, title in _parts(name, mine):
-                entry = _benchmark(
-                    [r for r in mine if r.part == part],
-                    variants,
-                    baseline if baseline in variants else None,
-                    options,
-                )
+                entry = _benchmark([r for r in mine if r.part == part], variants, baseline, options)
                 entry["title"] = f"{benchmarks[name]['title']} ({title})"
                 entry["part_of"], entry["part"] = name, part
                 entry["counts"]["selected"] = entry["counts"]["samples"]
                 benchmarks[f"{name}:{part}"] = entry
-    return {
-        "run": {
-            "name": config.get("name"),
-            "model": config.get("model"),
+    return ResultsFile(
+        run=ResultsRun(
+            name=config.name,
+            model=config.model,
             # the backend that ran (the config may leave it to be inferred from the model)
-            "backend": run.get("backend") or config.get("backend"),
+            backend=run.backend or config.backend,
             # what surrounded question and context (the official prompt of the model family)
-            "prompt_profile": run.get("prompt_profile"),
-            "ocr_engine": config.get("ocr", {}).get("engine"),
-            "variants": variants,
-            "baseline": baseline if baseline in variants else None,
-            "table_metric": report.get("metric", "anls"),
-            "fingerprint": run.get("fingerprint"),
-            "scale": "percent",
-            "test": "two-sided paired sign-flip permutation test of the mean difference "
-            "(exact up to 16 differing samples, else permutation_samples random flips)",
-            "interval": "percentile bootstrap 95% interval over samples",
+            prompt_profile=run.prompt_profile,
+            ocr_engine=config.ocr.engine,
+            variants=variants,
+            baseline=baseline,
+            table_metric=report.metric,
+            fingerprint=run.fingerprint,
             **options,
-        },
-        "benchmarks": benchmarks,
-        "config": config,
-        "versions": run.get("versions", {}),
-    }
-
-
-def canonical_name(name: str) -> str:
-    """A benchmark's registered name for ``name`` (an alias or a local file's name), else ``name``."""
-    from eval_vqa.benchmarks import get_benchmark
-
-    try:
-        return get_benchmark(name).name
-    except KeyError:
-        return name
+        ),
+        benchmarks=benchmarks,
+        config=config,
+        provenance=run.provenance,
+    )
 
 
 def _parts(name: str, records: list[SampleRecord]) -> list[tuple[str, str]]:
@@ -107,10 +87,6 @@ def _parts(name: str, records: list[SampleRecord]) -> list[tuple[str, str]]:
         titles = {}
     seen = list(dict.fromkeys(r.part for r in records if r.part is not None))
     return [(p, titles.get(p, p)) for p in seen] if len(seen) > 1 or titles else []
-
-
-def _variant_name(item: Any) -> str:
-    return item if isinstance(item, str) else str(item.get("name"))
 
 
 def _benchmark(

@@ -15,6 +15,8 @@ from typing import TypedDict, Union
 import numpy as np
 import numpy.typing as npt
 
+from eval_vqa.config import BOOTSTRAP_SAMPLES, PERMUTATION_SAMPLES
+
 #: Values scipy holds per resampling batch (indices and resampled scores): bounds memory on
 #: large benchmarks. The random draws do not depend on it, so neither do the numbers.
 BATCH_VALUES = 1 << 20
@@ -40,7 +42,7 @@ def _batch(n: int) -> int:
 
 
 def mean_ci(
-    values: Scores, samples: int = 2000, seed: int = 0, level: float = 0.95
+    values: Scores, samples: int = BOOTSTRAP_SAMPLES, seed: int = 0, level: float = 0.95
 ) -> tuple[float, float]:
     """Percentile bootstrap interval of the mean of ``values`` (``samples`` resamples drawn
     by ``numpy.random.default_rng(seed)``)."""
@@ -69,7 +71,7 @@ def mean_ci(
 EXACT_MAX = 16
 
 
-def paired_permutation_p(diffs: Scores, samples: int = 10000, seed: int = 0) -> float:
+def paired_permutation_p(diffs: Scores, samples: int = PERMUTATION_SAMPLES, seed: int = 0) -> float:
     """Two-sided p-value of a mean paired difference under random sign flips.
 
     Zeros do not move the mean under a flip, so only the non-zero differences are flipped.
@@ -108,8 +110,8 @@ def paired_delta(
     variant: Sequence[float],
     baseline: Sequence[float],
     *,
-    bootstrap_samples: int = 2000,
-    permutation_samples: int = 10000,
+    bootstrap_samples: int = BOOTSTRAP_SAMPLES,
+    permutation_samples: int = PERMUTATION_SAMPLES,
     seed: int = 0,
 ) -> PairedDelta:
     """Mean difference, its bootstrap 95 % interval, the paired test and the helped/hurt counts."""

@@ -56,7 +56,7 @@ def score_tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[lis
     the same cells the markdown table and the report page show."""
     run = results["run"]
     benches = results["benchmarks"]
-    main = run.get("table_metric", "anls")
+    main = run["table_metric"]
     others = sorted({m for b in benches.values() for m in b["metrics"]} - {main})
     tables = []
     for metric in [main, *others]:
