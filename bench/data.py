@@ -6,8 +6,9 @@ run's processes do with the data: open the benchmark and check its answers, take
 share of the samples, read the first batch and decode its images (time to first batch),
 then read and decode every sample of their share, batch by batch. Each process reports
 its peak RSS. A warm-up run of one process goes first (imports and all; a parquet source
-needs nothing prepared, another source would be prepared then), its time shown on its own. ``--eager`` adds the old way for
-comparison: every sample loaded into a list (``load_samples``), in one process.
+needs nothing prepared, another source would be prepared then), its time shown on its own.
+``--eager`` adds the old way for comparison: every sample loaded into a list
+(``load_samples``), in one process.
 
 Goals: RSS at 8,000 rows within 15 % of RSS at 500; time to first batch flat; with two
 processes each under the single-process RSS.
@@ -216,7 +217,8 @@ def main() -> None:
                 label = f"{world}" + (" (eager list)" if eager else "")
                 print(
                     f"| {rows:,} | {image_mb:,.0f} MB | {prepare:.1f} s | {label} | {rss} | "
-                    f"{max(r['first_batch_s'] for r in res):.2f} s | {max(r['all_s'] for r in res):.1f} s |",
+                    f"{max(r['first_batch_s'] for r in res):.2f} s | "
+                    f"{max(r['all_s'] for r in res):.1f} s |",
                     flush=True,
                 )
             source.unlink()

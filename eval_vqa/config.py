@@ -210,7 +210,8 @@ def parse_overrides(items: Sequence[str]) -> list[tuple[list[str], Any]]:
 
 
 def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    """Return a copy of ``data`` with each ``key=value`` applied (list items by index: ``benchmarks.0.limit=5``)."""
+    """Return a copy of ``data`` with each ``key=value`` applied (list items by index:
+    ``benchmarks.0.limit=5``)."""
     data = copy.deepcopy(data)
     for path, value in parse_overrides(overrides):
         node: Any = data
@@ -219,7 +220,8 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str,
             if isinstance(node, list):
                 i_item = _index(node, part, where)
                 if isinstance(node[i_item], str):
-                    # a bare name in a list is shorthand for {name: ...}: variants.1.budget_tokens=64
+                    # a bare name in a list is shorthand for {name: ...}:
+                    # variants.1.budget_tokens=64
                     node[i_item] = {"name": node[i_item]}
                 node = node[i_item]
                 continue
@@ -304,7 +306,8 @@ def check_references(config: RunConfig) -> None:
     load_plugins(config)
     if config.ocr.engine not in engine_names():
         raise ConfigError(
-            f"ocr.engine: unknown OCR engine {config.ocr.engine!r} (known: {', '.join(engine_names())})"
+            f"ocr.engine: unknown OCR engine {config.ocr.engine!r} (known: "
+            f"{', '.join(engine_names())})"
         )
     check_benchmarks(config)
     check_ocr_options(config)
@@ -328,7 +331,8 @@ def check_references(config: RunConfig) -> None:
     # the default baseline may be absent (a run without `none` has no deltas); a chosen one may not
     if "baseline" in config.report.model_fields_set and config.report.baseline not in seen:
         raise ConfigError(
-            f"report.baseline: {config.report.baseline!r} is not one of the run's variants ({', '.join(seen)})"
+            f"report.baseline: {config.report.baseline!r} is not one of the run's variants "
+            f"({', '.join(seen)})"
         )
 
 

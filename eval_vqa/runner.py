@@ -13,6 +13,7 @@ main one merges the logs and writes the report.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import sys
@@ -401,7 +402,8 @@ class _BenchmarkJob:
                             ocr=x.ocr,
                             variant=variant,
                             instruction=self.instruction,
-                            max_new_tokens=self.max_new_tokens,  # the window must hold the answer too
+                            # the window must hold the answer too
+                            max_new_tokens=self.max_new_tokens,
                         )
                     )
                     ready.append(x)
@@ -422,7 +424,8 @@ class _BenchmarkJob:
         for x in batch:
             rec = records[id(x)]
             if rec.broken:
-                rec.variants = {}  # a broken sample is excluded from every variant, keeping pairs intact
+                # a broken sample is excluded from every variant, keeping pairs intact
+                rec.variants = {}
             out.append(rec)
         return out
 
@@ -533,7 +536,8 @@ class _BenchmarkJob:
 
 
 def default_max_new_tokens(config: RunConfig, spec: BenchmarkSpec) -> int:
-    """The benchmark's answer length; capped for the random-weight tiny models, whose long answers are noise."""
+    """The benchmark's answer length; capped for the random-weight tiny models, whose long answers
+    are noise."""
     from eval_vqa.tiny_model import TINY_MAX_NEW_TOKENS, TINY_MODELS
 
     if config.model in TINY_MODELS:
@@ -569,14 +573,16 @@ def check_run_dir(run_dir: Path) -> None:
         if parent.exists():
             if not parent.is_dir():
                 raise ConfigError(
-                    f"output_dir: cannot make {run_dir}: {parent} is a file, not a folder; pick another with output_dir=..."
+                    f"output_dir: cannot make {run_dir}: {parent} is a file, not a folder; pick "
+                    "another with output_dir=..."
                 )
             break
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(
-            f"output_dir: cannot make {run_dir} ({exc.strerror or exc}); pick another with output_dir=..."
+            f"output_dir: cannot make {run_dir} ({exc.strerror or exc}); pick another with "
+            "output_dir=..."
         ) from None
 
 
@@ -642,10 +648,8 @@ def versions() -> dict[str, str]:
         "rapidocr_onnxruntime",
         "pytesseract",
     ):
-        try:
+        with contextlib.suppress(PackageNotFoundError):
             out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            pass
     return out
 
 
@@ -700,7 +704,8 @@ def write_run_file(config: RunConfig, run_dir: Path, has_log: bool) -> None:
             )
             raise ConfigError(
                 f"{run_dir} holds a run made with other settings (changed: {', '.join(changed)}); "
-                f"resume it with the same settings, or pick a new folder with output_dir=... or name=..."
+                "resume it with the same settings, or pick a new folder with output_dir=... or "
+                "name=..."
             )
     write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))
 

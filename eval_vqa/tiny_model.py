@@ -37,15 +37,13 @@ _SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<image>"]
 
 # ChatML as Qwen's chat models use it, trimmed to what the harness sends (one image, then text).
 CHAT_TEMPLATE = (
-    "{% for message in messages %}"
-    "{% if loop.first and message['role'] != 'system' %}<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
-    "<|im_start|>{{ message['role'] }}\n"
-    "{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n"
-    "{% else %}{% for content in message['content'] %}"
-    "{% if content['type'] == 'image' or 'image' in content %}<image>\n"
-    "{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}"
-    "{% endfor %}<|im_end|>\n{% endif %}{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    "{% for message in messages %}{% if loop.first and message['role'] != 'system' "
+    "%}<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}<|im_start|>{{ "
+    "message['role'] }}\n{% if message['content'] is string %}{{ message['content'] "
+    "}}<|im_end|>\n{% else %}{% for content in message['content'] %}{% if content['type'] == "
+    "'image' or 'image' in content %}<image>\n{% elif content['type'] == 'text' %}{{ "
+    "content['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}{% if "
+    "add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
 
 
@@ -75,7 +73,8 @@ def resolve_model(model: str) -> str:
 
 
 def _mini_benchmark_text() -> list[str]:
-    """Questions, answers and OCR tokens of the bundled mini benchmark, as written and lower-cased."""
+    """Questions, answers and OCR tokens of the bundled mini benchmark, as written and
+    lower-cased."""
     folder = resources.files("eval_vqa") / "data" / "mini"
     texts = []
     for name in ("scene.jsonl", "doc.jsonl"):

@@ -59,7 +59,9 @@ PROFILES: dict[str, PromptProfile] = {
         name="short-answer",
         use_instruction=True,
         template="{question}[\\n{context}]\\n{instruction}",
-        reference="LLaVA-1.5 model_vqa / lmms-eval: 'Answer the question using a single word or phrase.'",
+        reference=(
+            "LLaVA-1.5 model_vqa / lmms-eval: 'Answer the question using a single word or phrase.'"
+        ),
     ),
     "plain": PromptProfile(
         name="plain",

@@ -98,8 +98,9 @@ class VariantSpec(BaseModel):
         if isinstance(item, str):
             if item not in BUILTIN_VARIANTS:
                 raise ValueError(
-                    f"unknown variant {item!r}: built-in variants are {', '.join(BUILTIN_VARIANTS)}; "
-                    "define others as a mapping with name and format"
+                    f"unknown variant {item!r}: built-in variants are "
+                    f"{', '.join(BUILTIN_VARIANTS)}; define others as a mapping with name and "
+                    "format"
                 )
             return BUILTIN_VARIANTS[item].model_dump()
         if not isinstance(item, dict):

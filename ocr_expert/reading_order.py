@@ -22,6 +22,7 @@ page. Engines that find the layout themselves (Tesseract) keep theirs: ``lines_f
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 import unicodedata
@@ -345,7 +346,7 @@ def _xy_cut(
         centres = sorted(
             (min(boxes[m][1] for m in row) + max(boxes[m][3] for m in row)) / 2 for row in rows
         )
-        leading = statistics.median(b - a for a, b in zip(centres, centres[1:])) / unit
+        leading = statistics.median(b - a for a, b in itertools.pairwise(centres)) / unit
         return words >= TEXT_WORDS and leading <= TEXT_LEADING
 
     def runs_on(side: list[int], rows: list[list[int]]) -> bool | None:

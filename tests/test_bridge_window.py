@@ -52,7 +52,7 @@ def fixed_tokens(vlm, image):
 
 @pytest.mark.parametrize("fmt", ["tokens", "lines", "boxes"])
 def test_a_page_longer_than_the_window_is_cut_to_fit_it(model, image, fmt):
-    kind, path = model
+    _kind, path = model
     probe = OCRAugmentedVLM(path, ocr=None)
     window = fixed_tokens(probe, image) + MAX_NEW + 80
     vlm = OCRAugmentedVLM(path, ocr=None, context_window=window)

@@ -100,7 +100,9 @@ def test_only_the_requested_split_is_prepared(tmp_path):
         ---
         """)
     )
-    with pytest.raises(Exception):  # the whole config: every split is prepared, train breaks it
+    # the whole config: every split is prepared, and train breaks it (pyarrow's ArrowInvalid is
+    # a ValueError; some datasets versions wrap it in their generation error)
+    with pytest.raises((ValueError, datasets.exceptions.DatasetGenerationError)):
         datasets.load_dataset(str(repo), "DocVQA", split="validation")
     samples = load_samples("docvqa", source=str(repo))
     assert [s.question_id for s in samples] == ["q0", "q1", "q2"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -139,7 +140,10 @@ def test_folder_source_picks_the_file_named_like_the_split(tmp_path, own_layout)
 
 def test_limit_offset_subset_are_deterministic_and_nested(own_layout):
     src = str(own_layout)
-    ids = lambda **kw: [s.question_id for s in load_samples("docvqa", source=src, **kw)]
+
+    def ids(**kw: Any) -> list[str]:
+        return [s.question_id for s in load_samples("docvqa", source=src, **kw)]
+
     assert ids(limit=3) == ["q0", "q1", "q2"]
     assert ids(offset=18) == ["q18", "q19"]
     assert ids(offset=2, limit=2) == ["q2", "q3"]

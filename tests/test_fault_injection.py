@@ -13,7 +13,7 @@ import logging
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -86,7 +86,7 @@ class OutOfMemoryError(RuntimeError):
 class OOMBackend(Backend):
     """Runs out of memory on batches larger than ``fits``; on ``never`` even alone."""
 
-    sizes: list[int] = []
+    sizes: ClassVar[list[int]] = []
 
     def __init__(self, model: str | None, fits: int = 2, never: str = "", **kwargs: Any) -> None:
         super().__init__(model)
@@ -117,7 +117,8 @@ def test_out_of_memory_halves_the_batch_before_giving_up(tmp_path: Path):
         )
     )
     summary = run(config, shard=ALONE)
-    # halved, not one by one: 8 -> 4 -> 2 + 2, then the other 4 -> 2 (holds sample 5) -> 1 + 1, and 2
+    # halved, not one by one: 8 -> 4 -> 2 + 2, then the other 4 -> 2 (holds sample 5) -> 1 + 1, and
+    # 2
     assert OOMBackend.sizes == [8, 4, 2, 2, 4, 2, 1, 1, 2]
     assert (summary.written, summary.errors) == (8, 1)
     by_id = {r.question_id: r for r in read_records(config.run_dir)}

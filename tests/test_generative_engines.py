@@ -311,11 +311,17 @@ def test_formatted_output_becomes_plain_lines():
 
 
 def test_markdown_html_and_doctags_become_plain_lines():
-    markdown = "```markdown\n# Menu\n\n- **Coffee** 3.50\n1. Tea\n| Item | Price |\n|---|---:|\n| Cake | 4 |\n```"
+    markdown = (
+        "```markdown\n# Menu\n\n- **Coffee** 3.50\n1. Tea\n"
+        "| Item | Price |\n|---|---:|\n| Cake | 4 |\n```"
+    )
     assert plain_lines(markdown) == ["Menu", "Coffee 3.50", "Tea", "Item | Price", "Cake | 4"]
     html = "<table><tr><td>A</td><td>1</td></tr><tr><td>B</td><td>2</td></tr></table><p>end</p>"
     assert plain_lines(html) == ["A 1", "B 2", "end"]
-    doctags = "<doctag><text><loc_10><loc_20><loc_200><loc_40>Hello there</text>\n<text>Second</text></doctag>"
+    doctags = (
+        "<doctag><text><loc_10><loc_20><loc_200><loc_40>Hello there</text>\n"
+        "<text>Second</text></doctag>"
+    )
     assert plain_lines(doctags) == ["Hello there", "Second"]
     assert plain_lines("3 * 4 = 12\n  \n2024-01-05") == ["3 * 4 = 12", "2024-01-05"]
 

@@ -50,7 +50,8 @@ def test_tesseract_through_the_project_is_no_worse_than_tesseract_alone(handful,
     assert row.cer_project is not None, row.note
     assert row.errors_project == 0
     assert row.no_worse(handful.tolerance), (
-        f"{kind}: project CER {row.cer_project:.3f} > direct {row.cer_direct:.3f} + {handful.tolerance}"
+        f"{kind}: project CER {row.cer_project:.3f} > direct {row.cer_direct:.3f} + "
+        f"{handful.tolerance}"
     )
 
 

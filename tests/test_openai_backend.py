@@ -156,7 +156,7 @@ def test_a_refused_request_is_not_retried(server):
 
 def test_no_server_listening_is_a_connection_failure(server):
     server.stop()
-    client, waits = _client(server, retries=1)
+    client, _waits = _client(server, retries=1)
     with pytest.raises(
         EndpointError, match=r"gave up after 2 tries: connection failed \(ConnectError"
     ):

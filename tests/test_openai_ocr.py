@@ -87,9 +87,9 @@ def test_a_cache_filled_in_one_environment_is_read_in_another_with_the_server_go
     assert len(server.bodies) == 3
     server.stop()  # the evaluation's environment cannot reach the OCR server at all
     script = (
-        "import sys; from ocr_expert import OCRExpert; "
-        f"e = OCRExpert('openai-ocr', cache_dir=sys.argv[1], base_url={server.url!r}, model='ocr-model', retries=0); "
-        "rs = e.read_many(sorted(__import__('pathlib').Path(sys.argv[2]).iterdir())); "
+        "import sys; from ocr_expert import OCRExpert; e = OCRExpert('openai-ocr', "
+        f"cache_dir=sys.argv[1], base_url={server.url!r}, model='ocr-model', retries=0); rs = "
+        "e.read_many(sorted(__import__('pathlib').Path(sys.argv[2]).iterdir())); "
         "print(e.stats['hits'], '|'.join(r.text for r in rs))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("OCRVQA")}

@@ -1,4 +1,5 @@
-"""The runner's OCR read-ahead: in order, and sized from the OCR and generation speeds it measures."""
+"""The runner's OCR read-ahead: in order, and sized from the OCR and generation speeds it
+measures."""
 
 from __future__ import annotations
 

@@ -348,23 +348,24 @@ def test_an_empty_answer_is_marked_on_the_page(tmp_path: Path):
 # a line as the runner wrote it before records were typed (from a smoke run's log), and an
 # older broken-sample line without the error's kind
 OLD_LINE = (
-    '{"key": "mini_scene/scene-01", "index": 0, "benchmark": "mini_scene", "question_id": "scene-01", '
-    '"question": "What kind of shop is this?", "answers": ["bakery", "the bakery"], "part": null, '
-    '"status": "ok", "error": null, "rank": 0, "variants": {"none": {"prompt": "<image>\\nWhat kind of shop '
-    'is this?", "prediction": "What", "scores": {"anls": 0.0, "vqa_accuracy": 0.0}, "context_tokens": 0, '
-    '"context_kept": 0, "context_dropped": 0, "context_note": null, "answer_in_context": null, '
-    '"generate_s": 0.036054}, "tokens": {"prompt": "<image>\\nWhat kind of shop is this?\\nOCR_token: '
-    '[\\"bakery\\"]", "prediction": "bakery", "scores": {"anls": 1.0, "vqa_accuracy": 1.0}, '
-    '"context_tokens": 18, "context_kept": 4, "context_dropped": 0, "context_note": null, '
-    '"answer_in_context": true, "generate_s": 0.031942}}, "ocr": {"engine": "ppocr", "n_spans": 2, '
-    '"n_lines": 2, "n_words": 4, "mean_score": 0.9991, "language": "ch+en+ara", "elapsed_s": 0.728, '
-    '"file": "ocr/1c9b.json", "answer_in_ocr": true}, "timings": {"ocr_s": 0.001014, "ocr_wait_s": 0.001546}, '
-    '"attempt": 2, "image": "/data/mini/images/scene_01.png"}'
+    '{"key": "mini_scene/scene-01", "index": 0, "benchmark": "mini_scene", "question_id": '
+    '"scene-01", "question": "What kind of shop is this?", "answers": ["bakery", "the bakery"], '
+    '"part": null, "status": "ok", "error": null, "rank": 0, "variants": {"none": {"prompt": '
+    '"<image>\\nWhat kind of shop is this?", "prediction": "What", "scores": {"anls": 0.0, '
+    '"vqa_accuracy": 0.0}, "context_tokens": 0, "context_kept": 0, "context_dropped": 0, '
+    '"context_note": null, "answer_in_context": null, "generate_s": 0.036054}, "tokens": '
+    '{"prompt": "<image>\\nWhat kind of shop is this?\\nOCR_token: [\\"bakery\\"]", "prediction": '
+    '"bakery", "scores": {"anls": 1.0, "vqa_accuracy": 1.0}, "context_tokens": 18, '
+    '"context_kept": 4, "context_dropped": 0, "context_note": null, "answer_in_context": true, '
+    '"generate_s": 0.031942}}, "ocr": {"engine": "ppocr", "n_spans": 2, "n_lines": 2, "n_words": '
+    '4, "mean_score": 0.9991, "language": "ch+en+ara", "elapsed_s": 0.728, "file": '
+    '"ocr/1c9b.json", "answer_in_ocr": true}, "timings": {"ocr_s": 0.001014, "ocr_wait_s": '
+    '0.001546}, "attempt": 2, "image": "/data/mini/images/scene_01.png"}'
 )
 OLD_BROKEN_LINE = (
-    '{"key": "mini_scene/scene-02", "index": 1, "benchmark": "mini_scene", "question_id": "scene-02", '
-    '"question": "Which street?", "answers": ["nile"], "status": "error", '
-    '"error": {"stage": "image", "reason": "cannot read image"}, "rank": 0, "variants": {}, "ocr": null, '
+    '{"key": "mini_scene/scene-02", "index": 1, "benchmark": "mini_scene", "question_id": '
+    '"scene-02", "question": "Which street?", "answers": ["nile"], "status": "error", "error": '
+    '{"stage": "image", "reason": "cannot read image"}, "rank": 0, "variants": {}, "ocr": null, '
     '"timings": {}}'
 )
 
@@ -397,7 +398,8 @@ def test_a_log_written_before_records_were_typed_reads_and_writes_back_unchanged
         ),
         ('{"key": "b/1", "benchmark": "b", "status": "done", "variants": {}}', "status"),
         (
-            '{"key": "b/1", "benchmark": "b", "status": "ok", "variants": {"none": {"prompt": "p"}}}',
+            '{"key": "b/1", "benchmark": "b", "status": "ok", '
+            '"variants": {"none": {"prompt": "p"}}}',
             "variants.none",
         ),
         ('{"benchmark": "b", "status": "ok", "variants": {}}', "key"),

@@ -21,7 +21,8 @@ HTML_DIR = "report"
 
 
 def build_report(run_dir: str | Path) -> dict[str, Path]:
-    """Write ``results.json``, ``table.md``, ``chart.png`` and ``report/index.html``; return their paths."""
+    """Write ``results.json``, ``table.md``, ``chart.png`` and ``report/index.html``; return their
+    paths."""
     run_dir = Path(run_dir)
     run_file = run_dir / "run.json"
     if not run_file.is_file():

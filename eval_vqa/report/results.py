@@ -88,7 +88,8 @@ def aggregate(
 
 
 def canonical_name(name: str) -> str:
-    """A benchmark's registered name for ``name`` (an alias or a local file's name), else ``name``."""
+    """A benchmark's registered name for ``name`` (an alias or a local file's name), else
+    ``name``."""
     from eval_vqa.benchmarks import get_benchmark
 
     try:

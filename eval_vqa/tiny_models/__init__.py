@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import itertools
 import json
 import re
 import shutil
@@ -47,7 +48,7 @@ def _train_byte_bpe(text: str, merges: int) -> dict[bytes, int]:
     for _ in range(merges):
         pairs: collections.Counter[tuple[bytes, bytes]] = collections.Counter()
         for w, seq in seqs.items():
-            for a, b in zip(seq, seq[1:]):
+            for a, b in itertools.pairwise(seq):
                 pairs[(a, b)] += words[w]
         if not pairs:
             break

@@ -1,4 +1,5 @@
-"""A tiny random-weight GOT-OCR2 saved with ``save_pretrained``, built offline for tests and benchmarks.
+"""A tiny random-weight GOT-OCR2 saved with ``save_pretrained``, built offline for tests and
+benchmarks.
 
 The tokenizer is a byte-level BPE trained on the fly with the special tokens GOT's prompt
 uses; the image processor and model config are small but of the real classes, so the folder
@@ -42,7 +43,10 @@ def build_tiny_got_ocr2(
         show_progress=False,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
-    corpus = "system user assistant OCR with format: upon the patch reference invoice total 2024 hello world\n"
+    corpus = (
+        "system user assistant OCR with format: upon the patch reference invoice total 2024 "
+        "hello world\n"
+    )
     tok.train_from_iterator([corpus] * 10, trainer)
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=tok,

@@ -225,7 +225,8 @@ class GenerativeOCREngine(OCREngine):
                 "left"  # decoder-only: generation continues from the last position
             )
             eos_ids = end_token_ids(model.generation_config)
-            # Chat-trained models end their turn with <|im_end|> even where the config names another end token.
+            # Chat-trained models end their turn with <|im_end|> even where the config names another
+            # end token.
             for token in ("<|im_end|>", tokenizer.eos_token):
                 token_id = tokenizer.convert_tokens_to_ids(token) if token else None
                 if isinstance(token_id, int) and token_id != tokenizer.unk_token_id:

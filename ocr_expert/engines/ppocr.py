@@ -83,7 +83,8 @@ class PPOCREngine(OCREngine):
     """PP-OCR detection + recognition, with Arabic lines routed to an Arabic recogniser.
 
     Options:
-        model: ``"PP-OCRv6"`` (default, ``rapidocr`` 3.x) or ``"PP-OCRv4"`` (``rapidocr_onnxruntime``).
+        model: ``"PP-OCRv6"`` (default, ``rapidocr`` 3.x) or ``"PP-OCRv4"``
+            (``rapidocr_onnxruntime``).
         text_score: drop recognised spans below this confidence (0..1).
         box_thresh: drop detected boxes whose mean text probability is below this.
         det_thresh: pixel threshold of the detector's probability map.

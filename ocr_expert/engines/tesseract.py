@@ -264,7 +264,7 @@ def prepare_crop(
             (max(1, round(grey.width * scale)), text_height), Image.Resampling.LANCZOS
         )
     margin = max(6, grey.height // 4)
-    padded = ImageOps.expand(grey, border=margin, fill=int(round(background)))
+    padded = ImageOps.expand(grey, border=margin, fill=round(background))
     return padded, scale, (margin, margin)
 
 

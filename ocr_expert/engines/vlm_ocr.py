@@ -89,7 +89,8 @@ class VLMOCREngine(GenerativeOCREngine):
         tokenizer = getattr(processor, "tokenizer", None)
         if tokenizer is None or not getattr(processor, "chat_template", None):
             raise OCREngineError(
-                f"{ENGINE_NAME}: the processor of {self.model_name!r} needs a tokenizer and a chat template"
+                f"{ENGINE_NAME}: the processor of {self.model_name!r} needs a tokenizer and a chat "
+                "template"
             )
         self._processor = processor
         return model.to(self.device).eval(), tokenizer
