@@ -76,7 +76,7 @@ def replicated_benchmark(folder: Path, repeat: int) -> Path:
 
 
 def timed_run(tmp: Path, name: str, source: Path, **changes: Any) -> tuple[float, int]:
-    data = {
+    data: dict[str, Any] = {
         "name": name,
         "model": "instant",
         "backend": "bench-instant",

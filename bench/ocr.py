@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw
 
@@ -257,7 +258,7 @@ def main() -> None:
 
             vlm_model = str(build_tiny_qwen2vl(Path(folder) / "tiny-qwen2vl"))
         generative = {"max_new_tokens": 32, "batch_size": 4}
-        runs = {
+        runs: dict[str, tuple[str, dict[str, Any], bool]] = {
             "ppocr": (
                 "ppocr",
                 {},

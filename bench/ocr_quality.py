@@ -672,8 +672,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         items = [i for i in load_items(labels) if i.kind in args.kinds]
         results = measure(items, args.engines, tolerance=args.tolerance, progress=True)
-    source = labels if args.labels else f"the {args.size} set (seed {args.seed})"
-    print(f"{len(items)} images from {source}\n")
+    origin = labels if args.labels else f"the {args.size} set (seed {args.seed})"
+    print(f"{len(items)} images from {origin}\n")
     print(markdown(results), flush=True)
     if args.json:
         args.json.write_text(

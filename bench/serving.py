@@ -91,6 +91,7 @@ def transformers_answers(folder: Path) -> list[str]:
 
 def vllm_answers(folder: Path) -> list[str]:
     from lmm_bridge.backends import load_backend
+    from lmm_bridge.backends.vllm_backend import VLLMBackend
 
     backend = load_backend(
         "vllm",
@@ -100,6 +101,7 @@ def vllm_answers(folder: Path) -> list[str]:
         system=SYSTEM,
         engine_options={"enforce_eager": True},
     )
+    assert isinstance(backend, VLLMBackend)
     try:
         return backend.generate(requests())
     finally:

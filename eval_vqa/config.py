@@ -12,6 +12,7 @@ import hashlib
 import importlib
 import json
 import re
+import sys
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -33,7 +34,10 @@ from ocrvqa.openai_api import CLIENT_SETTINGS
 from ocrvqa.validation import error_lines, format_validation_error
 
 if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:
+        from importlib.abc import Traversable
 
 
 class ConfigError(OcrvqaError, ValueError):

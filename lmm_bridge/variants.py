@@ -141,9 +141,7 @@ def _variant_error(item: Any, exc: ValidationError) -> VariantError:
 
 #: The variants a bare name refers to.
 BUILTIN_VARIANTS: dict[str, VariantSpec] = {}
-BUILTIN_VARIANTS.update(
-    {name: VariantSpec(name=name, format=name) for name in FORMATS}  # type: ignore[arg-type]
-)
+BUILTIN_VARIANTS.update({name: VariantSpec(name=name, format=name) for name in FORMATS})
 BUILTIN_VARIANTS["tokens-lead-in"] = VariantSpec(
     name="tokens-lead-in",
     format="tokens",

@@ -206,7 +206,7 @@ def _deskewed_boxes(spans: Sequence[Span], indices: list[int]) -> dict[int, list
         return _own_heights(spans, boxes)
     cos, sin = math.cos(-angle), math.sin(-angle)
     for i in indices:
-        points = spans[i].polygon if spans[i].polygon else _corners(boxes[i])
+        points = spans[i].polygon or _corners(boxes[i])
         turned = [(x * cos - y * sin, x * sin + y * cos) for x, y in points]
         xs, ys = [p[0] for p in turned], [p[1] for p in turned]
         boxes[i] = [min(xs), min(ys), max(xs), max(ys)]

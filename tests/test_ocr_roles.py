@@ -220,7 +220,7 @@ class ModeRecorder(OCREngine):
 
     def read_batch(
         self, images: Sequence[Image.Image], mode: ReadMode = "page"
-    ) -> list[list[Span]]:  # type: ignore[override]
+    ) -> list[list[Span]]:
         self.calls.append((len(images), mode))
         return [[Span(text=mode, box=None, score=1.0)] for _ in images]
 

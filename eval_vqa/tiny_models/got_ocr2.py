@@ -30,8 +30,11 @@ def build_tiny_got_ocr2(
         GotOcr2ForConditionalGeneration,
         GotOcr2ImageProcessor,
         GotOcr2Processor,
-        PreTrainedTokenizerFast,
     )
+
+    # from its own module: transformers' __init__ also binds a dummy of the name for type
+    # checkers, which hides the real class's methods
+    from transformers.tokenization_utils_fast import PreTrainedTokenizerFast
 
     folder = Path(folder)
     tok = Tokenizer(models.BPE())
@@ -86,6 +89,7 @@ def build_tiny_got_ocr2(
     )
     torch.manual_seed(seed)
     model = GotOcr2ForConditionalGeneration(config)
+    assert model.generation_config is not None  # a generating model always has one
     model.generation_config.eos_token_id = tokenizer.convert_tokens_to_ids("<|endoftext|>")
     model.save_pretrained(folder)
     processor.save_pretrained(folder)

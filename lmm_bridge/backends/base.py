@@ -75,7 +75,7 @@ class Backend(ABC):
     name: ClassVar[str] = ""
     model_types: ClassVar[tuple[str, ...]] = ()
     #: native form of the ``boxes`` format: "qwen-vl" (<ref>/<box> tags) or "plain"
-    box_style: ClassVar[str] = "plain"
+    box_style: str = "plain"
     #: what this backend's options are
     options_model: ClassVar[type[BackendOptions]] = BackendOptions
     #: the prompt profile (``lmm_bridge.profiles``) this family was evaluated with

@@ -69,7 +69,8 @@ class GenerativeOptions(RegionOptions):
     max_new_tokens: int = Field(1024, ge=1)
     device: str | None = None
     dtype: str | None = None
-    detector: str | TextDetector | OCREngine | None = None
+    # pydantic lets a subclass widen a field (RegionOptions' check takes None); mypy does not
+    detector: str | TextDetector | OCREngine | None = None  # type: ignore[assignment]
     language: str | None = None
 
 
@@ -148,7 +149,7 @@ class GenerativeOCREngine(OCREngine):
 
     def read_batch(
         self, images: Sequence[Image.Image], mode: ReadMode = "page"
-    ) -> list[list[Span]]:  # type: ignore[override]
+    ) -> list[list[Span]]:
         """Spans of each image; the model reads them (or their regions) ``batch_size`` at a
         time. A word crop is read as any crop: the model has no word mode."""
         crop = mode != "page"

@@ -19,7 +19,7 @@ import unicodedata
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from PIL import Image
@@ -287,9 +287,12 @@ class _V6Runner:
         words: list[list[tuple[str, Any, float]]] = [[] for _ in crops]
         if want_words and rec.word_results and all(rec.word_results):
             try:
-                per_line = self._ocr.cal_rec_boxes(
-                    crops, np.array(polygons), rec, False
-                ).word_results
+                # rapidocr types word_results as a 1-tuple; it holds one tuple of
+                # (text, score, box or None) per word for each line
+                per_line = cast(
+                    "Sequence[Sequence[tuple[str, float, Any]]]",
+                    self._ocr.cal_rec_boxes(crops, np.array(polygons), rec, False).word_results,
+                )
                 for i, line in enumerate(per_line):
                     words[i] = [
                         (_nfkc(t), _poly_box(b), float(s)) for t, s, b in line if b is not None

@@ -153,9 +153,9 @@ class TesseractEngine(OCREngine):
         reading stands whenever it found something.
         """
         spans = [
-            Span(text=t, box=tuple(b), score=c)
+            Span(text=t, box=(b[0], b[1], b[2], b[3]), score=c)
             for _, t, b, c in self._words(self._data(image, psm))
-        ]  # type: ignore[misc]
+        ]
         if spans:
             return spans
         prepared, scale, (dx, dy) = prepare_crop(image, self.options["crop_height"])
