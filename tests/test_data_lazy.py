@@ -128,6 +128,7 @@ def test_samples_are_held_only_while_used(parquet_400):
         data = open_benchmark("docvqa", source=str(parquet_400))
         seen = 0
         for sample in data:
+            assert isinstance(sample.image, bytes)
             seen += len(sample.image)
         lazy_peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.reset_peak()

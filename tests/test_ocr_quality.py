@@ -19,6 +19,7 @@ _BENCH = Path(__file__).resolve().parents[1] / "bench" / "ocr_quality.py"
 
 def _load_bench():
     spec = importlib.util.spec_from_file_location("ocr_quality", _BENCH)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["ocr_quality"] = module  # dataclasses look their module up by name
     spec.loader.exec_module(module)

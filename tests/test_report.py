@@ -6,6 +6,7 @@ import itertools
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,9 +26,9 @@ def _record(
 
 def _line(
     key: str, bench: str, scores: dict[str, float], image: str | None = None, status: str = "ok"
-) -> dict:
+) -> dict[str, Any]:
     """A log line as the runner has always written it (the fields a record needs, few defaults)."""
-    rec = {
+    rec: dict[str, Any] = {
         "key": f"{bench}/{key}",
         "index": int(key),
         "benchmark": bench,
@@ -57,7 +58,7 @@ def _line(
     return rec
 
 
-def _run_dir(tmp_path: Path, records: list[dict], variants=("none", "tokens")) -> Path:
+def _run_dir(tmp_path: Path, records: list[SampleRecord], variants=("none", "tokens")) -> Path:
     run_dir = tmp_path / "run"
     config = {
         "name": "t",
@@ -380,9 +381,11 @@ def test_a_log_written_before_records_were_typed_reads_and_writes_back_unchanged
     assert (
         ok.attempt == 2
         and ok.variants["tokens"].scores["anls"] == 1.0
+        and ok.ocr is not None
         and ok.ocr.answer_in_ocr is True
     )
-    assert broken.broken and broken.error.kind == "image"  # derived from the stage, as before kinds
+    # the kind is derived from the stage, as before kinds
+    assert broken.broken and broken.error is not None and broken.error.kind == "image"
     assert broken.part is None and not {"attempt", "image"} & set(json.loads(broken.to_json()))
     scene = json.loads(build_report(run_dir)["results"].read_text())["benchmarks"]["mini_scene"]
     assert scene["counts"]["errors"] == {"image": 1} and scene["counts"]["retried"] == 1
