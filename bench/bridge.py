@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval_vqa.tiny_models import build_tiny_qwen2vl, make_ocr_result, render_text_image
 from lmm_bridge import GenerationRequest, OCRAugmentedVLM
+from lmm_bridge.backends.base import PretrainedBackend
 
 
 def page(n_lines: int = 60):
@@ -104,6 +105,7 @@ def main() -> None:
             for i, p in enumerate(paths)
         ]
         backend = vlm.backend
+        assert isinstance(backend, PretrainedBackend)  # the hf backend: it has a device
         backend.generate(reqs[:2])  # warm up
         t0 = time.perf_counter()
         batched = backend.generate(reqs)

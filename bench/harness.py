@@ -76,7 +76,7 @@ def replicated_benchmark(folder: Path, repeat: int) -> Path:
 
 
 def timed_run(tmp: Path, name: str, source: Path, **changes: Any) -> tuple[float, int]:
-    data = {
+    data: dict[str, Any] = {
         "name": name,
         "model": "instant",
         "backend": "bench-instant",
@@ -182,7 +182,8 @@ def main() -> None:
         seconds, n = timed_run(tmp, "cached", many)
         print(
             f"harness, instant model, OCR cached: {n} samples x {len(VARIANTS)} variants "
-            f"in {seconds:.2f} s = {n / seconds:.1f} samples/s ({n * len(VARIANTS) / seconds:.0f} prompts/s)"
+            f"in {seconds:.2f} s = {n / seconds:.1f} samples/s "
+            f"({n * len(VARIANTS) / seconds:.0f} prompts/s)"
         )
 
         gen = {"seconds_per_batch": args.gen_s}
@@ -209,12 +210,15 @@ def main() -> None:
             )
         seq_s, ovl_s, ocr_total, first = min(seq), min(ovl), min(ocr), min(fill)
         gen_total = args.gen_s * len(VARIANTS) * -(-n // BATCH)
-        # the first batch's OCR has nothing to hide behind; after it, the longer of the two sets the pace
+        # the first batch's OCR has nothing to hide behind; after it, the longer of the two
+        # sets the pace
         best = (ocr_total + gen_total) / (first + max(ocr_total - first, gen_total))
         print(
-            f"OCR + generation on {n} samples (OCR {ocr_total:.1f} s, simulated generation {gen_total:.1f} s): "
+            f"OCR + generation on {n} samples (OCR {ocr_total:.1f} s, "
+            f"simulated generation {gen_total:.1f} s): "
             f"sequential {seq_s:.2f} s, overlapped {ovl_s:.2f} s, ratio {seq_s / ovl_s:.2f}x "
-            f"(at best {best:.2f}x: the first batch's {first:.1f} s of OCR cannot overlap, the rest can)"
+            f"(at best {best:.2f}x: the first batch's {first:.1f} s of OCR cannot overlap, "
+            "the rest can)"
         )
 
         (tmp / "gpu").mkdir()

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw
 
@@ -174,12 +175,15 @@ def prepass(folder: Path, n_images: int, engine: str) -> None:
         print(
             f"ocr-cache {engine}, {n_images} pages, {workers} worker(s) x 1 thread: "
             f"{summary.steady_images_per_s:.2f} img/s after {summary.startup_s:.1f} s start-up "
-            f"({summary.images_per_s:.2f} img/s with it; {(child_cpu_s() - cpu) / n_images:.2f} CPU s "
+            f"({summary.images_per_s:.2f} img/s with it; "
+            f"{(child_cpu_s() - cpu) / n_images:.2f} CPU s "
             f"per image, start-up included; load average {os.getloadavg()[0]:.1f})"
         )
     print(
-        f"2 workers / 1 worker: {speeds[2].steady_images_per_s / speeds[1].steady_images_per_s:.2f}x "
-        f"after start-up ({speeds[2].images_per_s / speeds[1].images_per_s:.2f}x with it) on {os.cpu_count()} cores"
+        "2 workers / 1 worker: "
+        f"{speeds[2].steady_images_per_s / speeds[1].steady_images_per_s:.2f}x after start-up "
+        f"({speeds[2].images_per_s / speeds[1].images_per_s:.2f}x with it) "
+        f"on {os.cpu_count()} cores"
     )
 
     cfg = config("cache-eval")
@@ -254,7 +258,7 @@ def main() -> None:
 
             vlm_model = str(build_tiny_qwen2vl(Path(folder) / "tiny-qwen2vl"))
         generative = {"max_new_tokens": 32, "batch_size": 4}
-        runs = {
+        runs: dict[str, tuple[str, dict[str, Any], bool]] = {
             "ppocr": (
                 "ppocr",
                 {},
@@ -292,12 +296,14 @@ def main() -> None:
     speed = {name: cold for name, _, cold, _, _ in rows}
     if "ppocr" in speed and "ppocr-alone" in speed:
         print(
-            f"default engine time per image / PP-OCRv6 alone: {speed['ppocr-alone'] / speed['ppocr']:.2f}x "
+            "default engine time per image / PP-OCRv6 alone: "
+            f"{speed['ppocr-alone'] / speed['ppocr']:.2f}x "
             "(goal <= 2x)"
         )
     if "ppocr" in speed and "ppocr-v4" in speed:
         print(
-            f"default engine time per image / PP-OCRv4's: {speed['ppocr-v4'] / speed['ppocr']:.2f}x (goal <= 2x)"
+            "default engine time per image / PP-OCRv4's: "
+            f"{speed['ppocr-v4'] / speed['ppocr']:.2f}x (goal <= 2x)"
         )
     for n_lines, words in [(50, 12), (150, 15)]:
         n, ms = reading_order_ms(n_lines, words)

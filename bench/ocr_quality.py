@@ -518,7 +518,8 @@ def markdown(results: Results) -> str:
     out = [
         f"CER (lower is better); 'no worse' = project <= direct + {tol}",
         "",
-        "| engine (project) | direct call | kind | lang | n | CER direct | CER project | no worse | s/img direct | s/img project |",
+        "| engine (project) | direct call | kind | lang | n | CER direct | CER project | no worse "
+        "| s/img direct | s/img project |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results.rows:
@@ -540,7 +541,8 @@ def markdown(results: Results) -> str:
             "|---|---|---|---|---|",
         ]
         out += [
-            f"| {x['config']} | {x['layout']} | {x['n']} | {_f(x['cer_direct'])} | {_f(x['cer_project'])} |"
+            f"| {x['config']} | {x['layout']} | {x['n']} | {_f(x['cer_direct'])} "
+            f"| {_f(x['cer_project'])} |"
             for x in results.layouts
         ]
     if results.images:
@@ -580,7 +582,8 @@ def _best_direct(results: Results, tolerance: float = 0.01) -> list[str]:
         return []
     out = [
         "",
-        f"The default engine beside the best engine called directly (no worse = within +{tolerance}):",
+        "The default engine beside the best engine called directly "
+        f"(no worse = within +{tolerance}):",
         "",
         "| image | " + " | ".join(engines) + " | default engine | no worse |",
         "|---|" + "---|" * len(engines) + "---|---|",
@@ -608,7 +611,8 @@ def recall_markdown(results: Results) -> str:
         out += [
             "OCR answer recall on the bundled mini benchmark (project in auto mode):",
             "",
-            "| engine (project) | direct call | questions | recall direct | recall project | no worse |",
+            "| engine (project) | direct call | questions | recall direct | recall project "
+            "| no worse |",
             "|---|---|---|---|---|---|",
         ]
         for x in results.recall:
@@ -668,9 +672,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         items = [i for i in load_items(labels) if i.kind in args.kinds]
         results = measure(items, args.engines, tolerance=args.tolerance, progress=True)
-    print(
-        f"{len(items)} images from {labels if args.labels else f'the {args.size} set (seed {args.seed})'}\n"
-    )
+    origin = labels if args.labels else f"the {args.size} set (seed {args.seed})"
+    print(f"{len(items)} images from {origin}\n")
     print(markdown(results), flush=True)
     if args.json:
         args.json.write_text(

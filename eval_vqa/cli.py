@@ -12,9 +12,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "eval",
         help="score a model on VQA benchmarks with and without OCR context",
         description=(
-            "Evaluate every prompt variant of CONFIG on the same samples, with the model loaded once, "
-            "and write the per-sample log, results.json, table.md, chart.png and report/index.html. "
-            "Started again on the same folder, it resumes. Run under `accelerate launch` to shard."
+            "Evaluate every prompt variant of CONFIG on the same samples, with the model loaded "
+            "once, and write the per-sample log, results.json, table.md, chart.png and "
+            "report/index.html. Started again on the same folder, it resumes. Run under "
+            "`accelerate launch` to shard."
         ),
     )
     p.add_argument(
@@ -27,7 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "overrides",
         nargs="*",
         metavar="KEY=VALUE",
-        help="override config keys, dotted, values read as YAML: model=Qwen/Qwen-VL-Chat limit=50 ocr.engine=tesseract",
+        help=(
+            "override config keys, dotted, values read as YAML: "
+            "model=Qwen/Qwen-VL-Chat limit=50 ocr.engine=tesseract"
+        ),
     )
     p.add_argument(
         "--limit", type=int, help="at most this many samples per benchmark (same as limit=N)"
@@ -43,7 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--retry-errors",
         action="store_true",
-        help="evaluate again every sample the log holds as broken (a passing out-of-memory, a missing mount)",
+        help=(
+            "evaluate again every sample the log holds as broken "
+            "(a passing out-of-memory, a missing mount)"
+        ),
     )
     p.set_defaults(func=_eval)
 
@@ -51,9 +58,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "ocr-cache",
         help="OCR every image of a run's benchmarks into the shared cache, before the evaluation",
         description=(
-            "Read every image of CONFIG's benchmarks (as its limit/subset select them) through its OCR "
-            "engine in N worker processes into the shared OCR cache, so that `ocrvqa eval CONFIG` finds "
-            "every OCR result cached. Prints a summary: images, cached already, read, failed, img/s."
+            "Read every image of CONFIG's benchmarks (as its limit/subset select them) through "
+            "its OCR engine in N worker processes into the shared OCR cache, so that `ocrvqa eval "
+            "CONFIG` finds every OCR result cached. Prints a summary: images, cached already, "
+            "read, failed, img/s."
         ),
     )
     c.add_argument("config", help="a YAML run config, or a shipped one by name")
@@ -112,7 +120,8 @@ def _eval(args: argparse.Namespace) -> int:
         f", {summary.retried} retried ({summary.recovered} recovered)" if summary.retried else ""
     )
     old = (
-        f"; {summary.broken_in_log} broken in the log from before (--retry-errors evaluates them again)"
+        f"; {summary.broken_in_log} broken in the log from before (--retry-errors evaluates them "
+        "again)"
         if summary.broken_in_log
         else ""
     )

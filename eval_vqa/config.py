@@ -12,6 +12,7 @@ import hashlib
 import importlib
 import json
 import re
+import sys
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -33,7 +34,10 @@ from ocrvqa.openai_api import CLIENT_SETTINGS
 from ocrvqa.validation import error_lines, format_validation_error
 
 if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:
+        from importlib.abc import Traversable
 
 
 class ConfigError(OcrvqaError, ValueError):
@@ -226,7 +230,8 @@ def parse_overrides(items: Sequence[str]) -> list[tuple[list[str], Any]]:
 
 
 def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    """Return a copy of ``data`` with each ``key=value`` applied (list items by index: ``benchmarks.0.limit=5``)."""
+    """Return a copy of ``data`` with each ``key=value`` applied (list items by index:
+    ``benchmarks.0.limit=5``)."""
     data = copy.deepcopy(data)
     for path, value in parse_overrides(overrides):
         node: Any = data
@@ -235,7 +240,8 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str,
             if isinstance(node, list):
                 i_item = _index(node, part, where)
                 if isinstance(node[i_item], str):
-                    # a bare name in a list is shorthand for {name: ...}: variants.1.budget_tokens=64
+                    # a bare name in a list is shorthand for {name: ...}:
+                    # variants.1.budget_tokens=64
                     node[i_item] = {"name": node[i_item]}
                 node = node[i_item]
                 continue
@@ -340,7 +346,8 @@ def check_references(config: RunConfig) -> None:
     # the default baseline may be absent (a run without `none` has no deltas); a chosen one may not
     if "baseline" in config.report.model_fields_set and config.report.baseline not in seen:
         raise ConfigError(
-            f"report.baseline: {config.report.baseline!r} is not one of the run's variants ({', '.join(seen)})"
+            f"report.baseline: {config.report.baseline!r} is not one of the run's variants "
+            f"({', '.join(seen)})"
         )
 
 

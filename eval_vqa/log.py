@@ -119,7 +119,7 @@ def quarantine_damaged(path: str | Path) -> int:
         f.flush()
         os.fsync(f.fileno())
     write_atomic(path, b"".join(keep), durable=True)
-    for lineno, raw, why in bad:
+    for lineno, _raw, why in bad:
         _warn_damaged(path, lineno, why, aside)
     return len(bad)
 
@@ -166,9 +166,9 @@ def busy_shards(run_dir: str | Path, ignore: Iterable[int] = ()) -> list[Path]:
 def busy_message(run_dir: str | Path, shards: Iterable[Path]) -> str:
     names = ", ".join(p.name for p in shards)
     return (
-        f"{run_dir}: another process is writing this run's log ({names}): a run of this folder is still "
-        "going (workers of a killed `accelerate launch` can outlive it). Wait for it to finish or stop "
-        "it, then start again; or pick another folder with output_dir=..."
+        f"{run_dir}: another process is writing this run's log ({names}): a run of this folder is "
+        "still going (workers of a killed `accelerate launch` can outlive it). Wait for it to "
+        "finish or stop it, then start again; or pick another folder with output_dir=..."
     )
 
 
@@ -189,7 +189,8 @@ class SampleLog:
             raise LogBusyError(busy_message(self.path.parent.parent, [self.path])) from None
         _cut_partial_line(self.path)
         quarantine_damaged(self.path)
-        self._file = open(self.path, "a", encoding="utf-8")
+        # held open across write() calls until close(): a context manager cannot span them
+        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
 
     def write(self, record: SampleRecord) -> None:
         self._file.write(record.to_json() + "\n")

@@ -63,9 +63,9 @@ class CacheSummary:
     def line(self) -> str:
         plural = lambda n, word: f"{n} {word}{'s' if n != 1 else ''}"  # noqa: E731
         return (
-            f"{self.images} images: {self.cached} cached already, {self.read} read, {self.failed} failed, "
-            f"in {self.seconds:.1f} s ({self.images_per_s:.2f} img/s; {self.steady_images_per_s:.2f} img/s "
-            f"after {self.startup_s:.1f} s of start-up; "
+            f"{self.images} images: {self.cached} cached already, {self.read} read, {self.failed} "
+            f"failed, in {self.seconds:.1f} s ({self.images_per_s:.2f} img/s; "
+            f"{self.steady_images_per_s:.2f} img/s after {self.startup_s:.1f} s of start-up; "
             f"{plural(self.workers, 'worker')} x {plural(self.threads, 'thread')})"
             + (f"; share {self.rank + 1} of {self.world_size}" if self.world_size > 1 else "")
         )
@@ -167,7 +167,8 @@ def _run_chunks(
 
 
 def _chunk_size(config: RunConfig, n_images: int, workers: int) -> int:
-    """Images per task: the engine's batch of images, or small pieces so the workers finish together."""
+    """Images per task: the engine's batch of images, or small pieces so the workers finish
+    together."""
     options = check_options(config.ocr.engine, config.ocr.options)
     # Only generative and served engines read several images per call (their default batch
     # included); the vision-encoder-decoder engine's batch_size counts crops of one image.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,7 +100,7 @@ def read_ahead(
     window: int = 8,
     batch_size: int = 1,
     max_window: int | None = None,
-) -> Iterator[ReadSample]:
+) -> Generator[ReadSample, None, None]:
     """Yield ``read(sample)`` in order, reading ahead on a pool of ``workers`` threads.
 
     The read-ahead is sized from what the run measures: while the consumer works on a batch

@@ -25,14 +25,17 @@ def check_answers(data: BenchmarkData) -> None:
     spec, split = data.spec, data.split
     if "test" in split.lower():
         raise DataLoadError(
-            f"{data.where}: split {split!r} is a test split whose answers are withheld, so "
-            f"its {len(data)} questions cannot be scored; "
-            f"{spec.notes or 'score the validation split (split=validation) or a copy with answers'}"
+            f"{data.where}: split {split!r} is a test split whose answers are withheld, so its "
+            f"{len(data)} questions cannot be scored; "
+            + (spec.notes or "score the validation split (split=validation) or a copy with answers")
         )
     raise DataLoadError(
         f"{data.where}: none of the {len(data)} selected questions has a ground-truth answer, so "
-        f"they cannot be scored; "
-        f"{spec.notes or 'use a split with answers (e.g. validation), or a local copy that has them'}"
+        "they cannot be scored; "
+        + (
+            spec.notes
+            or "use a split with answers (e.g. validation), or a local copy that has them"
+        )
     )
 
 

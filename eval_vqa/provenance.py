@@ -113,8 +113,11 @@ def file_sha256(path: str | Path) -> str:
     real = Path(path).resolve()
     if real.parent.name == "blobs" and _SHA256.fullmatch(real.name):
         return real.name
+    h = hashlib.sha256()
     with open(real, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def data_files(paths: Sequence[str]) -> list[DataFile]:

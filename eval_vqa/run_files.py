@@ -14,9 +14,10 @@ benchmark (``benchmarks``), the config and the provenance.
 from __future__ import annotations
 
 import json
-from typing import Any, Self
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import Self
 
 from eval_vqa.config import RunConfig
 from eval_vqa.provenance import Provenance

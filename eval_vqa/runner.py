@@ -51,27 +51,20 @@ from lmm_bridge.backends.base import SomeRequestsFailed
 from ocrvqa.files import write_atomic
 
 if TYPE_CHECKING:
+    from eval_vqa.data.loader import BenchmarkData
     from eval_vqa.data.types import Sample
     from lmm_bridge import Backend
     from lmm_bridge.context import ContextInfo
     from lmm_bridge.profiles import PromptProfile
+    from lmm_bridge.variants import VariantSpec
     from ocr_expert import OCRResult
+    from ocr_expert.expert import Mode
     from ocr_expert.image_io import ImageSource
 
 OCR_DIR = "ocr"
 IMAGE_DIR = "images"
 
 T = TypeVar("T")
-
-
-class VariantLike(Protocol):
-    """A prompt variant as the runner uses it (the bridge's ``VariantSpec``)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def uses_ocr(self) -> bool: ...
 
 
 class PromptLike(Protocol):
@@ -95,7 +88,7 @@ class ModelLike(Protocol):
         question: str,
         *,
         ocr: OCRResult | None,
-        variant: VariantLike,
+        variant: VariantSpec,
         instruction: str | None,
         max_new_tokens: int | None,
     ) -> PromptLike: ...
@@ -109,7 +102,7 @@ class OcrReaderLike(Protocol):
     @property
     def engine_name(self) -> str: ...
 
-    def read(self, image: ImageSource, *, mode: str, tokens: list[str] | None) -> OCRResult: ...
+    def read(self, image: ImageSource, *, mode: Mode, tokens: list[str] | None) -> OCRResult: ...
 
 
 class BenchmarkTable(Protocol):
@@ -130,7 +123,8 @@ class SampleTag(NamedTuple):
     """What the runner keeps with a sample through the OCR stage."""
 
     key: str  # its log key
-    index: int  # its position in the benchmark's selection
+    # the field shadows tuple.index, which mypy reports; the name is part of the record
+    index: int  # type: ignore[assignment]  # its position in the benchmark's selection
     image: str | None  # the image file, or the run folder's copy of an in-memory image
 
 
@@ -344,7 +338,7 @@ def _run_benchmark(
             )
 
 
-def open_selected(config: RunConfig, bench: BenchmarkConfig) -> BenchmarkTable:
+def open_selected(config: RunConfig, bench: BenchmarkConfig) -> BenchmarkData:
     """The benchmark's selected samples as a lazy table (no image read yet). Questions without
     answers stay in, to be logged as broken samples the report counts, rather than dropped
     where nobody sees it."""
@@ -384,7 +378,7 @@ class _BenchmarkJob:
     """Turns batches of read samples into log records for one benchmark."""
 
     spec: BenchmarkSpec
-    variants: list[VariantLike]
+    variants: list[VariantSpec]
     vlm: ModelLike
     run_dir: Path
     rank: int
@@ -406,7 +400,8 @@ class _BenchmarkJob:
                             ocr=x.ocr,
                             variant=variant,
                             instruction=self.instruction,
-                            max_new_tokens=self.max_new_tokens,  # the window must hold the answer too
+                            # the window must hold the answer too
+                            max_new_tokens=self.max_new_tokens,
                         )
                     )
                     ready.append(x)
@@ -427,7 +422,8 @@ class _BenchmarkJob:
         for x in batch:
             rec = records[id(x)]
             if rec.broken:
-                rec.variants = {}  # a broken sample is excluded from every variant, keeping pairs intact
+                # a broken sample is excluded from every variant, keeping pairs intact
+                rec.variants = {}
             out.append(rec)
         return out
 
@@ -487,7 +483,7 @@ class _BenchmarkJob:
         """Answers for ``prompts[i]``, i in ``chosen``. Out of memory: the two halves one after
         the other; another failure: each sample alone, so one bad sample breaks only itself."""
         try:
-            answers = list(
+            answers: list[str | None] = list(
                 self.vlm.generate([prompts[i] for i in chosen], max_new_tokens=self.max_new_tokens)
             )
             if len(answers) != len(chosen):
@@ -515,7 +511,7 @@ class _BenchmarkJob:
             return [a for i in chosen for a in self._answer([i], prompts, records)]
 
     def _variant_result(
-        self, variant: VariantLike, x: ReadSample, prompt: PromptLike, answer: str, seconds: float
+        self, variant: VariantSpec, x: ReadSample, prompt: PromptLike, answer: str, seconds: float
     ) -> VariantResult:
         from eval_vqa.metrics import METRICS
 

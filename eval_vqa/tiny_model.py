@@ -3,8 +3,9 @@
 ``model: tiny-random-llava`` in a run config (a preset, :mod:`eval_vqa.presets`) resolves
 to a folder under the model cache (``$OCRVQA_MODELS``, else
 ``$XDG_CACHE_HOME/ocrvqa/models``, else ``~/.cache/ocrvqa/models``), built here from a
-config, a byte-level BPE tokenizer trained on the fly and CLIP's image processor: no download. It is a LLaVA (CLIP vision
-tower, Qwen2 language model, ChatML template) because Qwen2-VL's processor needs
+config, a byte-level BPE tokenizer trained on the fly and CLIP's image processor: no
+download. It is a LLaVA (CLIP vision tower, Qwen2 language model, ChatML template) because
+Qwen2-VL's processor needs
 torchvision, which CPU-only installs may lack. It loads through the
 same ``from_pretrained`` path as a real checkpoint, so a smoke run exercises the real
 loading, batching and generation code.
@@ -36,15 +37,13 @@ _SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<image>"]
 
 # ChatML as Qwen's chat models use it, trimmed to what the harness sends (one image, then text).
 CHAT_TEMPLATE = (
-    "{% for message in messages %}"
-    "{% if loop.first and message['role'] != 'system' %}<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
-    "<|im_start|>{{ message['role'] }}\n"
-    "{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n"
-    "{% else %}{% for content in message['content'] %}"
-    "{% if content['type'] == 'image' or 'image' in content %}<image>\n"
-    "{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}"
-    "{% endfor %}<|im_end|>\n{% endif %}{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    "{% for message in messages %}{% if loop.first and message['role'] != 'system' "
+    "%}<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}<|im_start|>{{ "
+    "message['role'] }}\n{% if message['content'] is string %}{{ message['content'] "
+    "}}<|im_end|>\n{% else %}{% for content in message['content'] %}{% if content['type'] == "
+    "'image' or 'image' in content %}<image>\n{% elif content['type'] == 'text' %}{{ "
+    "content['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}{% if "
+    "add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
 
 
@@ -53,7 +52,8 @@ BUILD_VERSION = 2
 
 
 def _mini_benchmark_text() -> list[str]:
-    """Questions, answers and OCR tokens of the bundled mini benchmark, as written and lower-cased."""
+    """Questions, answers and OCR tokens of the bundled mini benchmark, as written and
+    lower-cased."""
     folder = resources.files("eval_vqa") / "data" / "mini"
     texts = []
     for name in ("scene.jsonl", "doc.jsonl"):

@@ -28,7 +28,8 @@ _EXIF_ORIENTATION = 0x0112
 
 
 def default_image_dir() -> Path:
-    """``$OCRVQA_IMAGE_DIR``, else ``$XDG_CACHE_HOME/ocrvqa/images``, else ``~/.cache/ocrvqa/images``."""
+    """``$OCRVQA_IMAGE_DIR``, else ``$XDG_CACHE_HOME/ocrvqa/images``, else
+    ``~/.cache/ocrvqa/images``."""
     return cache_dir("images", "OCRVQA_IMAGE_DIR")
 
 

@@ -10,7 +10,6 @@ needs a file path).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from ocr_expert.image_io import ImageSource
 
@@ -29,7 +28,7 @@ class TextPart:
     text: str
 
 
-Part = Union[ImagePart, TextPart]
+Part = ImagePart | TextPart
 Message = tuple[Part, ...]
 
 

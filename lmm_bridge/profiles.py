@@ -70,7 +70,9 @@ for _profile in (
         name="short-answer",
         use_instruction=True,
         template="{question}[\\n{context}]\\n{instruction}",
-        reference="LLaVA-1.5 model_vqa / lmms-eval: 'Answer the question using a single word or phrase.'",
+        reference=(
+            "LLaVA-1.5 model_vqa / lmms-eval: 'Answer the question using a single word or phrase.'"
+        ),
     ),
     PromptProfile(
         name="plain",

@@ -283,7 +283,7 @@ def _lines(units: Sequence[Unit]) -> _Lines:
     union = np.hstack(
         [np.fmin.reduceat(boxes[:, :2], starts), np.fmax.reduceat(boxes[:, 2:], starts)]
     )
-    return _Lines(np.cumsum(first) - 1, union, np.array([units[k].block for k in starts]))
+    return _Lines(np.cumsum(first) - 1, union, np.array([units[int(k)].block for k in starts]))
 
 
 def _spread(lines: _Lines, match: list[float]) -> list[float]:

@@ -144,7 +144,7 @@ BUILTIN_VARIANTS: Registry[VariantSpec] = Registry(
     "variant", error=VariantError, known_label="built-in variants"
 )
 for _format in FORMATS:
-    BUILTIN_VARIANTS.register(_format, VariantSpec(name=_format, format=_format))  # type: ignore[arg-type]
+    BUILTIN_VARIANTS.register(_format, VariantSpec(name=_format, format=_format))
 BUILTIN_VARIANTS.register(
     "tokens-lead-in",
     VariantSpec(

@@ -152,7 +152,7 @@ class OCRAugmentedVLM:
         image: ImageSource,
         question: str,
         ocr: OCRResult | None,
-        variant: VariantSpec | str = "none",
+        variant: VariantSpec | str | dict[str, Any] = "none",
         instruction: str | None = None,
         max_new_tokens: int | None = None,
     ) -> PreparedPrompt:

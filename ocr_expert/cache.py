@@ -10,6 +10,7 @@ key says is recomputed, with one warning.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -141,10 +142,8 @@ class OCRCache:
             return parse_entry(raw, expect)
         except (CacheEntryError, ValueError, KeyError, TypeError) as exc:
             log.warning("OCR cache entry %s is damaged (%s); recomputing", path, exc)
-            try:
+            with contextlib.suppress(OSError):
                 path.unlink()
-            except OSError:
-                pass
             return None
 
     def put(self, key: str, result: OCRResult, fields: dict[str, Any] | None = None) -> None:

@@ -212,7 +212,10 @@ def run_ocr(args: argparse.Namespace) -> int:
                 bar.write(json.dumps(record, ensure_ascii=False))
             else:
                 notes = "".join(f", {n}" for n in result.notes)
-                header = f"== {where} ({result.engine}, {len(result.lines)} lines, {result.direction}{notes})"
+                header = (
+                    f"== {where} ({result.engine}, {len(result.lines)} lines, "
+                    f"{result.direction}{notes})"
+                )
                 bar.write(header + "\n" + result.text)
             if draw_dir:
                 from ocr_expert.draw import draw_result

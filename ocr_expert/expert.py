@@ -180,7 +180,8 @@ class OCRExpert:
     def _lookup(
         self, image: ImageSource, mode: Mode
     ) -> tuple[str | None, Any, Any, OCRResult | None]:
-        """(cache key, its fields, loaded image or None on a hit, cached result or None on a miss)."""
+        """(cache key, its fields, loaded image or None on a hit, cached result or None on a
+        miss)."""
         key, fields, loaded = None, None, None
         if self.cache is not None:
             # Files and bytes hash without decoding, so a cache hit costs no decode at all.
@@ -305,7 +306,8 @@ class OCRExpert:
         except Exception as exc:  # an engine bug must fail this image, not the caller's run
             detail = f"{type(exc).__name__}: {exc}".rstrip(": ")
             raise OCREngineError(
-                f"{self.engine.name} failed on a {image.width}x{image.height} image ({used} mode): {detail}"
+                f"{self.engine.name} failed on a {image.width}x{image.height} image ({used} mode): "
+                f"{detail}"
             ) from exc
         return self._result(image, spans, used, time.perf_counter() - start)
 
@@ -390,7 +392,8 @@ def _crop_mode(mode: Mode) -> ReadMode:
 def _retry_as_crop(
     found: list[Span] | PageLayout, mode: Mode, used: str, image: Image.Image
 ) -> bool:
-    """In ``auto`` mode, a line-shaped page where detection found nothing is read again as a crop."""
+    """In ``auto`` mode, a line-shaped page where detection found nothing is read again as a
+    crop."""
     empty = not (found.spans if isinstance(found, PageLayout) else found)
     return empty and mode == "auto" and used == "page" and _line_shaped(image)
 

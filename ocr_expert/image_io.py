@@ -12,14 +12,14 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ocrvqa.errors import OcrvqaError
 
-ImageSource = Union[str, Path, bytes, Image.Image, np.ndarray]
+ImageSource = str | Path | bytes | Image.Image | np.ndarray
 
 #: Pillow's own default ceiling (about 89.5 megapixels, a 9459 x 9459 image).
 DEFAULT_MAX_PIXELS = 89_478_485
@@ -155,8 +155,9 @@ def check_readable_shape(
     long_side, short_side = max(image.size), min(image.size)
     if long_side > max_ratio * short_side:
         raise ImageInputError(
-            f"image {name} is {image.width}x{image.height} pixels, a strip {long_side / short_side:.0f} times "
-            f"longer than wide: OCR engines read at most {max_ratio:.0f}:1; crop it or cut it into pieces first"
+            f"image {name} is {image.width}x{image.height} pixels, a strip "
+            f"{long_side / short_side:.0f} times longer than wide: OCR engines read at most "
+            f"{max_ratio:.0f}:1; crop it or cut it into pieces first"
         )
 
 

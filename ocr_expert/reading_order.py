@@ -22,6 +22,7 @@ page. Engines that find the layout themselves (Tesseract) keep theirs: ``lines_f
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 import unicodedata
@@ -207,7 +208,7 @@ def _deskewed_boxes(spans: Sequence[Span], indices: list[int]) -> dict[int, list
         return _own_heights(spans, boxes)
     cos, sin = math.cos(-angle), math.sin(-angle)
     for i in indices:
-        points = spans[i].polygon if spans[i].polygon else _corners(boxes[i])
+        points = spans[i].polygon or _corners(boxes[i])
         turned = [(x * cos - y * sin, x * sin + y * cos) for x, y in points]
         xs, ys = [p[0] for p in turned], [p[1] for p in turned]
         boxes[i] = [min(xs), min(ys), max(xs), max(ys)]
@@ -363,7 +364,7 @@ def _xy_cut(
         centres = sorted(
             (min(boxes[m][1] for m in row) + max(boxes[m][3] for m in row)) / 2 for row in rows
         )
-        leading = statistics.median(b - a for a, b in zip(centres, centres[1:])) / unit
+        leading = statistics.median(b - a for a, b in itertools.pairwise(centres)) / unit
         return words >= TEXT_WORDS and leading <= TEXT_LEADING
 
     def runs_on(side: list[int], rows: list[list[int]]) -> bool | None:

@@ -23,11 +23,14 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rapidfuzz.distance import Levenshtein
 
 from ocrvqa.files import read_jsonl
+
+if TYPE_CHECKING:
+    from ocr_expert.expert import Mode
 
 # --- Arabic character classes -------------------------------------------------------------
 # Harakat (fathatan .. sukun), the other combining marks of the Arabic block (maddah, hamza
@@ -322,7 +325,7 @@ def score_corpus(
 
 
 class _Reader(Protocol):
-    def read(self, image: Any, mode: str = ...) -> Any: ...
+    def read(self, image: Any, *, mode: Mode) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -367,7 +370,7 @@ def _label_problem(record: Any) -> str | None:
 def score_labels(
     labels_jsonl_path: str | Path,
     expert: _Reader,
-    mode: str = "auto",
+    mode: Mode = "auto",
     normalization: NormalizationLike = None,
     limit: int | None = None,
     progress: bool = False,

@@ -19,7 +19,8 @@ class JsonlError(OcrvqaError, ValueError):
 
 def cache_dir(kind: str, env_var: str | None = None) -> Path:
     """The project's cache folder for ``kind`` (``ocr``, ``images``, ``models``):
-    ``$env_var`` when set, else ``$XDG_CACHE_HOME/ocrvqa/<kind>``, else ``~/.cache/ocrvqa/<kind>``."""
+    ``$env_var`` when set, else ``$XDG_CACHE_HOME/ocrvqa/<kind>``, else
+    ``~/.cache/ocrvqa/<kind>``."""
     if env_var and os.environ.get(env_var):
         return Path(os.environ[env_var])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"

@@ -101,7 +101,7 @@ class Registry(MutableMapping[str, T], Generic[T]):
 
     # --- looking up ----------------------------------------------------------------------
 
-    def get(self, name: str, default: Any = _MISSING, /) -> T:  # type: ignore[override]
+    def get(self, name: str, default: Any = _MISSING, /) -> T:
         """The entry called ``name`` (imported first if lazy). Unknown: ``default`` when one
         is given, else the registry's error naming the known names and the closest one."""
         key = self.key(name)

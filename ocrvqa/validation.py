@@ -38,7 +38,8 @@ def error_lines(exc: ValidationError) -> list[str]:
 def format_validation_error(
     exc: ValidationError, where: str = "config", what: str = "run config"
 ) -> str:
-    """``"{where}: invalid {what}"`` followed by one indented :func:`error_lines` line per problem."""
+    """``"{where}: invalid {what}"`` followed by one indented :func:`error_lines` line per
+    problem."""
     return "\n".join([f"{where}: invalid {what}", *(f"  {line}" for line in error_lines(exc))])
 
 

@@ -369,7 +369,7 @@ def render_scene(item: SceneItem, rng: random.Random) -> Image.Image:
     text_w = max(b[2] - b[0] for b in sizes)
     line_h = max(b[3] - b[1] for b in sizes) + 8
     label_h = 22 if item.label else 0
-    bw, bh = text_w + 36, line_h * len(item.lines) + 20 + label_h
+    bw, bh = int(text_w) + 36, int(line_h) * len(item.lines) + 20 + label_h
     sign = Image.new("RGBA", (bw, bh), (0, 0, 0, 0))
     sd = ImageDraw.Draw(sign)
     sd.rounded_rectangle(
@@ -390,7 +390,7 @@ def render_scene(item: SceneItem, rng: random.Random) -> Image.Image:
             font=small,
             fill=item.ink + (255,),
         )
-    sign = sign.rotate(rng.uniform(-4, 4), resample=Image.BICUBIC, expand=True)
+    sign = sign.rotate(rng.uniform(-4, 4), resample=Image.Resampling.BICUBIC, expand=True)
     x = (w - sign.width) // 2 + rng.randint(-20, 20)
     y = max(4, (h - sign.height) // 2 + rng.randint(-25, 10))
     im.paste(sign, (x, y), sign)
@@ -409,7 +409,7 @@ def render_doc(item: DocItem, rng: random.Random) -> Image.Image:
     margin = 36
     rtl = item.language == "ar"
 
-    def put(y: int, text: str, f: ImageFont.FreeTypeFont, indent: int = 0) -> int:
+    def put(y: float, text: str, f: ImageFont.FreeTypeFont, indent: int = 0) -> float:
         b = draw.textbbox((0, 0), text, font=f, **kw)
         x = w - margin - indent - (b[2] - b[0]) - b[0] if rtl else margin + indent - b[0]
         draw.text((x, y - b[1]), text, font=f, fill=0, **kw)
@@ -474,11 +474,11 @@ def build(out: Path) -> dict[str, int]:
         )
 
     doc_rows = []
-    for i, item in enumerate(DOCS, start=1):
+    for i, doc in enumerate(DOCS, start=1):
         name = f"images/doc_{i:02d}.png"
-        render_doc(item, rng).save(out / name, optimize=True)
-        page_tokens = tokens([item.title] + item.lines + [f"{k} {v}" for k, v in item.table])
-        for k, (question, answers) in enumerate(item.questions, start=1):
+        render_doc(doc, rng).save(out / name, optimize=True)
+        page_tokens = tokens([doc.title] + doc.lines + [f"{k} {v}" for k, v in doc.table])
+        for k, (question, answers) in enumerate(doc.questions, start=1):
             doc_rows.append(
                 {
                     "question_id": f"doc-{i:02d}-{k}",
@@ -487,7 +487,7 @@ def build(out: Path) -> dict[str, int]:
                     "answers": answers,
                     "ocr_tokens": page_tokens,
                     "kind": "document",
-                    "language": item.language,
+                    "language": doc.language,
                 }
             )
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pytest
 from PIL import Image, ImageDraw
+
+if TYPE_CHECKING:
+    from ocr_expert import OCRResult
 
 # Nothing in the tests may reach a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -46,6 +51,13 @@ def render_lines(
         else:
             draw.text((margin, y), line, font=font, fill="black")
     return image
+
+
+def texts_of(results: Sequence[OCRResult | Exception]) -> list[str]:
+    """The text of each result ``read_many`` returned; an error in their place fails the test."""
+    failed = [r for r in results if isinstance(r, Exception)]
+    assert not failed, failed
+    return [r.text for r in results if not isinstance(r, Exception)]
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from typing import Any
 
 
 def echo_ocr_token(body: dict[str, Any]) -> str:
-    """The first quoted OCR token of the prompt's text, else "unknown" (as the runner tests' echo model)."""
+    """The first quoted OCR token of the prompt's text, else "unknown" (as the runner tests' echo
+    model)."""
     text = "".join(
         part.get("text", "")
         for m in body["messages"]

@@ -106,7 +106,8 @@ def test_loaded_specs_equal_the_definitions_they_replace():
             got["default_source"] = str(Path(got["default_source"]).relative_to(MINI_DIR))
         assert got == expected, name
     assert ALIASES == ALIASES_BEFORE_YAML
-    assert Path(get_benchmark("mini_scene").default_source).is_file()
+    source = get_benchmark("mini_scene").default_source
+    assert source is not None and Path(source).is_file()
 
 
 def _write(folder: Path, name: str, text: str) -> Path:

@@ -18,6 +18,7 @@ from lmm_bridge import (
     register_backend,
 )
 from lmm_bridge.backends import get_backend_class, infer_backend
+from lmm_bridge.backends.base import PretrainedBackend
 from ocrvqa.devices import resolve_device
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -347,7 +348,7 @@ def test_model_options_reach_from_pretrained_and_win(tmp_path_factory, monkeypat
         "hf", folder, model_options={"attn_implementation": "eager", "device_map": None}
     )
     assert seen["attn_implementation"] == "eager" and seen["device_map"] is None
-    assert seen["torch_dtype"] == backend.dtype
+    assert isinstance(backend, PretrainedBackend) and seen["torch_dtype"] == backend.dtype
 
 
 def test_model_folder_without_config_is_named(tmp_path):

@@ -141,8 +141,9 @@ def test_a_backend_that_needs_files_makes_them_once_per_prompt(tmp_path, sign):
     )
     pil = render_text_image(["HELLO"])
     prompt = vlm.prepare(pil, "Q?", sign, "llava")  # two renderings: prompt and reference
-    assert vlm.backend.prepared == 1
+    assert isinstance(vlm.backend, FileBackend) and vlm.backend.prepared == 1
     (stored,) = GenerationRequest(prompt.message).images
+    assert isinstance(stored, str)
     assert stored.startswith(str((tmp_path / "imgs").resolve()))
     assert prompt.full_prompt == f"<img>{stored}</img>{prompt.text} Answer:"
 
@@ -218,7 +219,8 @@ def test_from_config_file(tmp_path, image_file):
     vlm = OCRAugmentedVLM.from_config(config, max_new_tokens=6)
     assert [v.name for v in vlm.variants] == ["none", "tok"] and vlm.max_new_tokens == 6
     assert vlm.variant(True).budget_tokens == 3
-    assert vlm.backend.image_dir == "imgs"  # backend options reach the backend
+    # backend options reach the backend
+    assert isinstance(vlm.backend, FileBackend) and vlm.backend.image_dir == "imgs"
 
 
 @pytest.mark.parametrize(

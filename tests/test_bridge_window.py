@@ -8,6 +8,8 @@ import pytest
 
 from eval_vqa.tiny_models import cached_model, make_ocr_result, render_text_image
 from lmm_bridge import GenerationRequest, OCRAugmentedVLM, load_backend
+from lmm_bridge.backends.hf import HFBackend
+from lmm_bridge.backends.qwen_vl_chat import QwenVLChatBackend
 from lmm_bridge.backends.tokenizer_info import window_length
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -52,7 +54,7 @@ def fixed_tokens(vlm, image):
 
 @pytest.mark.parametrize("fmt", ["tokens", "lines", "boxes"])
 def test_a_page_longer_than_the_window_is_cut_to_fit_it(model, image, fmt):
-    kind, path = model
+    _kind, path = model
     probe = OCRAugmentedVLM(path, ocr=None)
     window = fixed_tokens(probe, image) + MAX_NEW + 80
     vlm = OCRAugmentedVLM(path, ocr=None, context_window=window)
@@ -72,8 +74,10 @@ def test_the_prompt_tokens_are_what_the_model_is_given(model, image):
     request = GenerationRequest(prompt.message, MAX_NEW)
     backend = vlm.backend
     if kind == "qwen2vl":  # the image placeholder becomes the processor's image tokens
+        assert isinstance(backend, HFBackend)
         given = len(backend._inputs([request])["input_ids"][0])
     else:
+        assert isinstance(backend, QwenVLChatBackend)
         given = len(backend.token_ids(backend.query(request)))
     assert backend.prompt_tokens(request) == given
 
@@ -93,6 +97,7 @@ def test_more_answer_tokens_leave_less_room_for_context(model, image):
     )
     short = vlm.prepare(image, QUESTION, long_page(), "lines", max_new_tokens=10)
     long = vlm.prepare(image, QUESTION, long_page(), "lines", max_new_tokens=100)
+    assert short.context.budget is not None
     assert long.context.budget == short.context.budget - 90
 
 

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import datasets
 import pytest
@@ -60,6 +61,7 @@ def test_vlmevalkit_tsv_with_base64_images_and_list_literal_answers(tmp_path):
         ("2", "Which?", ["gamma"]),
     ]
     assert samples[0].image == png("A") and samples[1].image == png("A")
+    assert isinstance(samples[2].image, bytes)
     assert Image.open(io.BytesIO(samples[2].image)).size == (80, 30)
     assert samples[2].meta["category"] == "table"
     # rows are read by offset: the last one alone, without the others
@@ -121,7 +123,7 @@ def test_official_infographicvqa_json_names_images_by_image_local_name(tmp_path)
 
 def test_ocrvqa_dataset_json_by_split_with_its_images_folder(tmp_path):
     (tmp_path / "images").mkdir()
-    books = {
+    books: dict[str, dict[str, Any]] = {
         "111": {
             "imageURL": "http://x/111.jpg",
             "questions": ["Who wrote this book?", "Is this a comic?"],

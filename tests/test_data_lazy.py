@@ -100,7 +100,9 @@ def test_only_the_requested_split_is_prepared(tmp_path):
         ---
         """)
     )
-    with pytest.raises(Exception):  # the whole config: every split is prepared, train breaks it
+    # the whole config: every split is prepared, and train breaks it (pyarrow's ArrowInvalid is
+    # a ValueError; some datasets versions wrap it in their generation error)
+    with pytest.raises((ValueError, datasets.exceptions.DatasetGenerationError)):
         datasets.load_dataset(str(repo), "DocVQA", split="validation")
     samples = load_samples("docvqa", source=str(repo))
     assert [s.question_id for s in samples] == ["q0", "q1", "q2"]
@@ -126,6 +128,7 @@ def test_samples_are_held_only_while_used(parquet_400):
         data = open_benchmark("docvqa", source=str(parquet_400))
         seen = 0
         for sample in data:
+            assert isinstance(sample.image, bytes)
             seen += len(sample.image)
         lazy_peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.reset_peak()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -41,6 +42,12 @@ def own_layout(tmp_path) -> Path:
     return _jsonl(tmp_path / "val.jsonl", rows)
 
 
+def image_path(sample: Sample) -> Path:
+    """The file a local sample's image field names."""
+    assert isinstance(sample.image, (str, Path))
+    return Path(sample.image)
+
+
 def test_own_jsonl_layout_resolves_images_next_to_the_file(own_layout):
     samples = load_samples("docvqa", source=str(own_layout))
     assert len(samples) == 20
@@ -52,7 +59,7 @@ def test_own_jsonl_layout_resolves_images_next_to_the_file(own_layout):
         ["a3", "A3"],
         ["tok", "3"],
     )
-    assert Path(s.image) == own_layout.parent / "images" / "3.png"
+    assert image_path(s) == own_layout.parent / "images" / "3.png"
     assert s.meta["kind"] == "sign" and s.meta["row"] == 3
     assert s.meta["source"] == str(own_layout)
 
@@ -87,9 +94,9 @@ def test_qwen_vl_eval_jsonl_layout(tmp_path):
     )
     (d,) = load_samples("docvqa", source=str(doc), image_root=str(root))
     assert (d.question_id, d.answers) == ("49153", ["0.28"])
-    assert Path(d.image).exists()
+    assert image_path(d).exists()
     (t,) = load_samples("textvqa", source=str(tv), image_root=str(root))
-    assert t.answers == ["dakota"] and Path(t.image).name == "003a8ae2ef43b901.jpg"
+    assert t.answers == ["dakota"] and image_path(t).name == "003a8ae2ef43b901.jpg"
 
 
 def test_llava_question_file_finds_images_by_name_in_image_root(tmp_path):
@@ -99,7 +106,7 @@ def test_llava_question_file_finds_images_by_name_in_image_root(tmp_path):
         [{"question_id": "abc1", "image": "abc.jpg", "question": "What brand?", "answers": ["x"]}],
     )
     (s,) = load_samples("textvqa", source=str(qf), image_root=str(tmp_path / "train_images"))
-    assert Path(s.image) == tmp_path / "train_images" / "abc.jpg"
+    assert image_path(s) == tmp_path / "train_images" / "abc.jpg"
 
 
 def test_official_textvqa_json_with_data_list_and_image_ids(tmp_path):
@@ -122,7 +129,7 @@ def test_official_textvqa_json_with_data_list_and_image_ids(tmp_path):
     )
     (s,) = load_samples("textvqa", source=str(path), image_root=str(tmp_path / "train_images"))
     assert s.question_id == "34602" and len(s.answers) == 10
-    assert Path(s.image) == tmp_path / "train_images" / "img9.jpg"
+    assert image_path(s) == tmp_path / "train_images" / "img9.jpg"
 
 
 def test_folder_source_picks_the_file_named_like_the_split(tmp_path, own_layout):
@@ -139,7 +146,10 @@ def test_folder_source_picks_the_file_named_like_the_split(tmp_path, own_layout)
 
 def test_limit_offset_subset_are_deterministic_and_nested(own_layout):
     src = str(own_layout)
-    ids = lambda **kw: [s.question_id for s in load_samples("docvqa", source=src, **kw)]
+
+    def ids(**kw: Any) -> list[str]:
+        return [s.question_id for s in load_samples("docvqa", source=src, **kw)]
+
     assert ids(limit=3) == ["q0", "q1", "q2"]
     assert ids(offset=18) == ["q18", "q19"]
     assert ids(offset=2, limit=2) == ["q2", "q3"]
@@ -194,7 +204,7 @@ def test_wrong_image_root_is_reported_once_not_per_sample(tmp_path, own_layout):
 def test_some_missing_images_are_left_for_the_runner_to_record(tmp_path, own_layout):
     (tmp_path / "images" / "4.png").unlink()
     samples = load_samples("docvqa", source=str(own_layout))
-    assert len(samples) == 20 and not Path(samples[4].image).exists()
+    assert len(samples) == 20 and not image_path(samples[4]).exists()
 
 
 def test_missing_columns_and_unanswered_rows(tmp_path):

@@ -17,6 +17,7 @@ SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "make_mini_benchmark.
 
 def _script():
     spec = importlib.util.spec_from_file_location("make_mini_benchmark", SCRIPT)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
@@ -27,7 +28,7 @@ def test_mini_scene_loads_by_name_with_ten_answers_each():
     samples = load_samples("mini_scene")
     assert len(samples) >= 20
     assert all(len(s.answers) == 10 for s in samples)
-    assert all(Path(s.image).is_file() for s in samples)
+    assert all(isinstance(s.image, str) and Path(s.image).is_file() for s in samples)
     assert any(s.meta["language"] == "ar" for s in samples)
     # The first annotator answer is a perfect prediction for both metrics' purposes.
     for s in samples:

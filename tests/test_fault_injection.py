@@ -13,7 +13,7 @@ import logging
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -86,7 +86,7 @@ class OutOfMemoryError(RuntimeError):
 class OOMBackend(Backend):
     """Runs out of memory on batches larger than ``fits``; on ``never`` even alone."""
 
-    sizes: list[int] = []
+    sizes: ClassVar[list[int]] = []
 
     def __init__(self, model: str | None, fits: int = 2, never: str = "", **kwargs: Any) -> None:
         super().__init__(model)
@@ -117,11 +117,13 @@ def test_out_of_memory_halves_the_batch_before_giving_up(tmp_path: Path):
         )
     )
     summary = run(config, shard=ALONE)
-    # halved, not one by one: 8 -> 4 -> 2 + 2, then the other 4 -> 2 (holds sample 5) -> 1 + 1, and 2
+    # halved, not one by one: 8 -> 4 -> 2 + 2, then the other 4 -> 2 (holds sample 5) -> 1 + 1,
+    # and 2
     assert OOMBackend.sizes == [8, 4, 2, 2, 4, 2, 1, 1, 2]
     assert (summary.written, summary.errors) == (8, 1)
     by_id = {r.question_id: r for r in read_records(config.run_dir)}
-    assert by_id["q5"].error.kind == "oom"
+    error = by_id["q5"].error
+    assert error is not None and error.kind == "oom"
     assert all(by_id[f"q{i}"].status == "ok" for i in range(8) if i != 5)
     results = json.loads((config.run_dir / "results.json").read_text())
     assert results["benchmarks"]["mini_scene"]["counts"]["errors"] == {"oom": 1}
@@ -141,7 +143,9 @@ class GreyEngine(OCREngine):
 
     def read_page(self, image: Image.Image) -> list[Span]:
         self.calls += 1
-        return [Span(text=f"مخبز {image.getpixel((0, 0))[0]}", box=(1, 1, 20, 10), score=0.9)]
+        pixel = image.getpixel((0, 0))
+        assert isinstance(pixel, tuple)
+        return [Span(text=f"مخبز {pixel[0]}", box=(1, 1, 20, 10), score=0.9)]
 
     read_crop = read_page
 

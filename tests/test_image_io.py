@@ -41,7 +41,7 @@ def test_sixteen_bit_grey_keeps_its_brightness():
     image = Image.fromarray(np.full((8, 8), 65535, dtype=np.uint16))
     assert load_image(image).image.getpixel((0, 0)) == (255, 255, 255)
     half = Image.fromarray(np.full((8, 8), 32768, dtype=np.uint16))
-    assert load_image(half).image.getpixel((0, 0))[0] == 128
+    assert load_image(half).image.getpixel((0, 0)) == (128, 128, 128)
 
 
 def test_transparency_is_flattened_onto_white():

@@ -16,6 +16,7 @@ from eval_vqa.config import load_config
 from eval_vqa.ocr_cache import _chunk_size, fill_cache, unique_images
 from eval_vqa.ocr_stage import ImageMemo, read_ahead
 from eval_vqa.runner import load_benchmark, make_expert
+from ocr_expert import OCRExpert
 
 
 def _config_file(tmp_path: Path, rows: list[dict], engine: str = "tesseract") -> Path:
@@ -72,7 +73,7 @@ def test_pre_pass_fills_what_the_evaluation_reads(tmp_path):
     samples = load_benchmark(config, config.benchmarks[0])
     items = list(read_ahead(samples, ImageMemo(expert, config.ocr.mode)))
     assert all(item.error is None and item.ocr is not None for item in items)
-    assert expert.stats == {"hits": 5, "misses": 0}
+    assert isinstance(expert, OCRExpert) and expert.stats == {"hits": 5, "misses": 0}
 
     again = _command(str(path), "--workers", "1")
     assert "5 images: 5 cached already, 0 read, 0 failed" in again.stdout

@@ -10,6 +10,7 @@ from rapidfuzz.distance import Levenshtein
 from ocr_expert import OCRExpert
 from ocr_expert.engines import engine_names, get_engine
 from ocr_expert.engines.base import OCREngineError
+from ocr_expert.engines.ppocr import PPOCREngine
 
 ENGLISH = [
     "The quick brown fox jumps over",
@@ -62,6 +63,7 @@ def test_tesseract_reads_arabic_right_to_left():
     # Reading order: the first word read is the right-most one.
     line = result.lines[0]
     first, last = result.spans[line.spans[0]], result.spans[line.spans[-1]]
+    assert first.box is not None and last.box is not None
     assert first.box[0] > last.box[0]
     assert result.words[0] == ARABIC.split()[0]
 
@@ -85,12 +87,15 @@ def test_ppocr_word_boxes_split_lines_into_words():
     expert = OCRExpert("ppocr", use_cache=False, word_boxes=True)
     result = expert.read(render_lines(["Invoice No. 4521"], font_size=36), mode="page")
     assert [s.text for s in result.spans] == ["Invoice", "No.", "4521"]
-    lefts = [s.box[0] for s in result.spans]
+    lefts = [s.box[0] for s in result.spans if s.box is not None]
+    assert len(lefts) == len(result.spans)
     assert lefts == sorted(lefts)
 
 
 def test_ppocr_detection_alone_gives_boxes_without_text():
-    boxes = get_engine("ppocr").detect(render_lines(ENGLISH[:2]))
+    ppocr = get_engine("ppocr")
+    assert isinstance(ppocr, PPOCREngine)
+    boxes = ppocr.detect(render_lines(ENGLISH[:2]))
     assert len(boxes) >= 2 and all(s.text == "" and s.box for s in boxes)
 
 

@@ -19,6 +19,7 @@ _BENCH = Path(__file__).resolve().parents[1] / "bench" / "ocr_quality.py"
 
 def _load_bench():
     spec = importlib.util.spec_from_file_location("ocr_quality", _BENCH)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["ocr_quality"] = module  # dataclasses look their module up by name
     spec.loader.exec_module(module)
@@ -50,7 +51,8 @@ def test_tesseract_through_the_project_is_no_worse_than_tesseract_alone(handful,
     assert row.cer_project is not None, row.note
     assert row.errors_project == 0
     assert row.no_worse(handful.tolerance), (
-        f"{kind}: project CER {row.cer_project:.3f} > direct {row.cer_direct:.3f} + {handful.tolerance}"
+        f"{kind}: project CER {row.cer_project:.3f} > direct {row.cer_direct:.3f} + "
+        f"{handful.tolerance}"
     )
 
 

@@ -7,15 +7,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from conftest import render_lines
+from conftest import render_lines, texts_of
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
 from ocr_expert import OCRExpert
 from ocr_expert.engines import build_recognizer, check_options, get_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError, ReadMode
+from ocr_expert.engines.ppocr import PPOCREngine
 from ocr_expert.engines.roles import Recognition, TextDetector, TextRecognizer
 from ocr_expert.engines.script_route import ArabicRouter, Candidate
+from ocr_expert.engines.tesseract import TesseractEngine
 from ocr_expert.types import Span
 
 BOXES = [(120.0, 10.0, 190.0, 30.0), (10.0, 10.0, 100.0, 30.0), (10.0, 60.0, 60.0, 80.0)]
@@ -54,6 +56,7 @@ def test_two_stage_reads_each_region_with_the_recognizer_in_one_call():
     recognizer = Sizes()
     engine = get_engine("two-stage", detector=Boxes(), recognizer=recognizer, crop_padding=0.5)
     spans = engine.read_page(Image.new("RGB", (200, 100), "white"))
+    assert isinstance(spans, list)
     # 20 px tall regions get 10 px of padding on each side, clipped at the page's edges
     assert recognizer.calls == [[(90, 40), (110, 40), (70, 40)]]
     assert [(s.text, s.box, s.score) for s in spans] == [
@@ -93,7 +96,9 @@ def test_ppocr_boxes_read_by_tesseract_lines():
 
 
 def test_ppocr_recognizes_crops_alone():
-    (read,) = get_engine("ppocr").recognize([render_lines(["Baker Street 42"], margin=4)])
+    ppocr = get_engine("ppocr")
+    assert isinstance(ppocr, PPOCREngine)
+    (read,) = ppocr.recognize([render_lines(["Baker Street 42"], margin=4)])
     assert read.text == "Baker Street 42" and 0.5 < read.score <= 1.0
 
 
@@ -199,6 +204,7 @@ def test_the_arabic_route_takes_any_recognizer():
 
 def test_tesseract_as_the_arabic_recognizer_reads_whole_pages_in_another_language():
     tesseract = build_recognizer("tesseract", {"lang": "ara", "psm": 6})
+    assert isinstance(tesseract, TesseractEngine)
     page = tesseract.for_language("ara+eng")
     assert page.options["lang"] == "ara+eng" and page.options["psm"] == 6
 
@@ -220,7 +226,7 @@ class ModeRecorder(OCREngine):
 
     def read_batch(
         self, images: Sequence[Image.Image], mode: ReadMode = "page"
-    ) -> list[list[Span]]:  # type: ignore[override]
+    ) -> list[list[Span]]:
         self.calls.append((len(images), mode))
         return [[Span(text=mode, box=None, score=1.0)] for _ in images]
 
@@ -239,7 +245,7 @@ def test_the_expert_asks_the_engine_for_its_mode_one_batch_at_a_time(mode, engin
     images = [Image.new("RGB", (60, 20), "white") for _ in range(3)]
     results = OCRExpert(engine, use_cache=False).read_many(images, mode=mode)
     assert engine.calls == [(3, engine_mode)]
-    assert [r.text for r in results] == [engine_mode] * 3
+    assert texts_of(results) == [engine_mode] * 3
     one = ModeRecorder()
     assert OCRExpert(one, use_cache=False).read(images[0], mode=mode).text == engine_mode
     assert one.calls == [(1, engine_mode)]

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import texts_of
 from openai_server import ScriptedServer
 from PIL import Image
 
@@ -87,9 +88,9 @@ def test_a_cache_filled_in_one_environment_is_read_in_another_with_the_server_go
     assert len(server.bodies) == 3
     server.stop()  # the evaluation's environment cannot reach the OCR server at all
     script = (
-        "import sys; from ocr_expert import OCRExpert; "
-        f"e = OCRExpert('openai-ocr', cache_dir=sys.argv[1], base_url={server.url!r}, model='ocr-model', retries=0); "
-        "rs = e.read_many(sorted(__import__('pathlib').Path(sys.argv[2]).iterdir())); "
+        "import sys; from ocr_expert import OCRExpert; e = OCRExpert('openai-ocr', "
+        f"cache_dir=sys.argv[1], base_url={server.url!r}, model='ocr-model', retries=0); rs = "
+        "e.read_many(sorted(__import__('pathlib').Path(sys.argv[2]).iterdir())); "
         "print(e.stats['hits'], '|'.join(r.text for r in rs))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("OCRVQA")}
@@ -103,7 +104,7 @@ def test_a_cache_filled_in_one_environment_is_read_in_another_with_the_server_go
     )
     assert out.returncode == 0, out.stderr
     hits, texts = out.stdout.strip().split(" ", 1)
-    assert int(hits) == 3 and texts == "|".join(r.text for r in filled)
+    assert int(hits) == 3 and texts == "|".join(texts_of(filled))
 
 
 def test_an_image_the_server_fails_on_fails_alone_and_the_others_are_not_sent_twice(
@@ -114,7 +115,9 @@ def test_an_image_the_server_fails_on_fails_alone_and_the_others_are_not_sent_tw
     expert = _expert(server, tmp_path, retries=1, concurrency=1, batch_size=3)
     results = expert.read_many([_page(0), _page(1), _page(2)])
     assert isinstance(results[1], OCREngineError) and "HTTP 503" in str(results[1])
-    assert results[0].text == results[2].text == "Daily Menu\nDish | Price\nSoup | 4.50"
+    first, _, last = results
+    assert not isinstance(first, Exception) and not isinstance(last, Exception)
+    assert first.text == last.text == "Daily Menu\nDish | Price\nSoup | 4.50"
     assert (
         len(server.bodies) == 6
     )  # the batch (4 tries), then the second page alone (2): none again

@@ -21,7 +21,8 @@ def line(
 
 def page(lines: list[list[tuple[str, float, float, float]]]) -> PageLayout:
     """Lines of (word, x0, y0, confidence), words 30 px tall and 12 px a letter wide."""
-    spans, members = [], []
+    spans: list[Span] = []
+    members: list[list[int]] = []
     for words in lines:
         members.append([])
         for text, x0, y0, conf in words:

@@ -37,7 +37,8 @@ class PageSize(OCREngine):
 
 
 def scanned_pdf(path: Path, pages: int) -> Path:
-    """A PDF of page images only (no text layer), as a scanner writes it: page k is k*100 px wide."""
+    """A PDF of page images only (no text layer), as a scanner writes it: page k is k*100 px
+    wide."""
     images = [Image.new("RGB", (100 * (k + 1), 200), "white") for k in range(pages)]
     images[0].save(path, save_all=True, append_images=images[1:], resolution=100)
     return path

@@ -20,6 +20,7 @@ from eval_vqa.runner import run
 from eval_vqa.sharding import Shard
 from eval_vqa.tiny_models import cached_model, render_text_image
 from lmm_bridge import OCRAugmentedVLM
+from lmm_bridge.backends.qwen_vl_chat import QwenVLChatBackend
 from lmm_bridge.profiles import PROFILES, resolve_profile
 
 ALONE = Shard(rank=0, world_size=1, device="cpu")
@@ -96,7 +97,9 @@ def config(tmp_path: Path, model: str, source: Path, **changes: Any) -> Any:
 def recorded_generate_inputs(vlm: OCRAugmentedVLM) -> list[dict[str, Any]]:
     """Every ``model.generate`` call's input ids and attention mask, as lists."""
     calls: list[dict[str, Any]] = []
-    real = vlm.backend.model.generate
+    backend = vlm.backend
+    assert isinstance(backend, QwenVLChatBackend)
+    real = backend.model.generate
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         calls.append(
@@ -108,7 +111,7 @@ def recorded_generate_inputs(vlm: OCRAugmentedVLM) -> list[dict[str, Any]]:
         )
         return real(*args, **kwargs)
 
-    vlm.backend.model.generate = spy
+    backend.model.generate = spy
     return calls
 
 
@@ -124,11 +127,13 @@ def test_qwen_vl_chat_baseline_is_the_official_eval_mm_input(tmp_path, qwen_mode
         json.loads(line) for line in (cfg.run_dir / "samples.jsonl").read_text().splitlines()
     ]
     assert [r["variants"]["none"]["prompt"] for r in records] == official
-    expected = official_batch(vlm.backend.tokenizer, official)
+    backend = vlm.backend
+    assert isinstance(backend, QwenVLChatBackend)
+    expected = official_batch(backend.tokenizer, official)
     assert len(calls) == 1  # one padded batch of three, as the official loader makes it
     assert calls[0]["input_ids"] == expected.input_ids.tolist()
     assert calls[0]["attention_mask"] == expected.attention_mask.tolist()
-    assert calls[0]["pad_token_id"] == vlm.backend.tokenizer.eod_id
+    assert calls[0]["pad_token_id"] == backend.tokenizer.eod_id
     results = json.loads((cfg.run_dir / "results.json").read_text())
     assert results["run"]["prompt_profile"]["name"] == "qwen-vl-vqa"
     assert results["run"]["prompt_profile"]["use_instruction"] is False

@@ -1,4 +1,5 @@
-"""The runner's OCR read-ahead: in order, and sized from the OCR and generation speeds it measures."""
+"""The runner's OCR read-ahead: in order, and sized from the OCR and generation speeds it
+measures."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def test_slow_generation_lets_ocr_run_further_ahead():
         range(200), _reader(0.002, started), workers=1, window=4, batch_size=4, max_window=64
     )
     in_flight = []
-    order = []
+    order: list[int] = []
     for batch in batched(stream, 4):
         order.extend(x.sample for x in batch)
         in_flight.append(len(started) - len(order))  # read or being read, not yet handed over

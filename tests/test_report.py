@@ -6,6 +6,7 @@ import itertools
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,9 +26,9 @@ def _record(
 
 def _line(
     key: str, bench: str, scores: dict[str, float], image: str | None = None, status: str = "ok"
-) -> dict:
+) -> dict[str, Any]:
     """A log line as the runner has always written it (the fields a record needs, few defaults)."""
-    rec = {
+    rec: dict[str, Any] = {
         "key": f"{bench}/{key}",
         "index": int(key),
         "benchmark": bench,
@@ -57,7 +58,7 @@ def _line(
     return rec
 
 
-def _run_dir(tmp_path: Path, records: list[dict], variants=("none", "tokens")) -> Path:
+def _run_dir(tmp_path: Path, records: list[SampleRecord], variants=("none", "tokens")) -> Path:
     run_dir = tmp_path / "run"
     config = {
         "name": "t",
@@ -348,23 +349,24 @@ def test_an_empty_answer_is_marked_on_the_page(tmp_path: Path):
 # a line as the runner wrote it before records were typed (from a smoke run's log), and an
 # older broken-sample line without the error's kind
 OLD_LINE = (
-    '{"key": "mini_scene/scene-01", "index": 0, "benchmark": "mini_scene", "question_id": "scene-01", '
-    '"question": "What kind of shop is this?", "answers": ["bakery", "the bakery"], "part": null, '
-    '"status": "ok", "error": null, "rank": 0, "variants": {"none": {"prompt": "<image>\\nWhat kind of shop '
-    'is this?", "prediction": "What", "scores": {"anls": 0.0, "vqa_accuracy": 0.0}, "context_tokens": 0, '
-    '"context_kept": 0, "context_dropped": 0, "context_note": null, "answer_in_context": null, '
-    '"generate_s": 0.036054}, "tokens": {"prompt": "<image>\\nWhat kind of shop is this?\\nOCR_token: '
-    '[\\"bakery\\"]", "prediction": "bakery", "scores": {"anls": 1.0, "vqa_accuracy": 1.0}, '
-    '"context_tokens": 18, "context_kept": 4, "context_dropped": 0, "context_note": null, '
-    '"answer_in_context": true, "generate_s": 0.031942}}, "ocr": {"engine": "ppocr", "n_spans": 2, '
-    '"n_lines": 2, "n_words": 4, "mean_score": 0.9991, "language": "ch+en+ara", "elapsed_s": 0.728, '
-    '"file": "ocr/1c9b.json", "answer_in_ocr": true}, "timings": {"ocr_s": 0.001014, "ocr_wait_s": 0.001546}, '
-    '"attempt": 2, "image": "/data/mini/images/scene_01.png"}'
+    '{"key": "mini_scene/scene-01", "index": 0, "benchmark": "mini_scene", "question_id": '
+    '"scene-01", "question": "What kind of shop is this?", "answers": ["bakery", "the bakery"], '
+    '"part": null, "status": "ok", "error": null, "rank": 0, "variants": {"none": {"prompt": '
+    '"<image>\\nWhat kind of shop is this?", "prediction": "What", "scores": {"anls": 0.0, '
+    '"vqa_accuracy": 0.0}, "context_tokens": 0, "context_kept": 0, "context_dropped": 0, '
+    '"context_note": null, "answer_in_context": null, "generate_s": 0.036054}, "tokens": '
+    '{"prompt": "<image>\\nWhat kind of shop is this?\\nOCR_token: [\\"bakery\\"]", "prediction": '
+    '"bakery", "scores": {"anls": 1.0, "vqa_accuracy": 1.0}, "context_tokens": 18, '
+    '"context_kept": 4, "context_dropped": 0, "context_note": null, "answer_in_context": true, '
+    '"generate_s": 0.031942}}, "ocr": {"engine": "ppocr", "n_spans": 2, "n_lines": 2, "n_words": '
+    '4, "mean_score": 0.9991, "language": "ch+en+ara", "elapsed_s": 0.728, "file": '
+    '"ocr/1c9b.json", "answer_in_ocr": true}, "timings": {"ocr_s": 0.001014, "ocr_wait_s": '
+    '0.001546}, "attempt": 2, "image": "/data/mini/images/scene_01.png"}'
 )
 OLD_BROKEN_LINE = (
-    '{"key": "mini_scene/scene-02", "index": 1, "benchmark": "mini_scene", "question_id": "scene-02", '
-    '"question": "Which street?", "answers": ["nile"], "status": "error", '
-    '"error": {"stage": "image", "reason": "cannot read image"}, "rank": 0, "variants": {}, "ocr": null, '
+    '{"key": "mini_scene/scene-02", "index": 1, "benchmark": "mini_scene", "question_id": '
+    '"scene-02", "question": "Which street?", "answers": ["nile"], "status": "error", "error": '
+    '{"stage": "image", "reason": "cannot read image"}, "rank": 0, "variants": {}, "ocr": null, '
     '"timings": {}}'
 )
 
@@ -379,9 +381,11 @@ def test_a_log_written_before_records_were_typed_reads_and_writes_back_unchanged
     assert (
         ok.attempt == 2
         and ok.variants["tokens"].scores["anls"] == 1.0
+        and ok.ocr is not None
         and ok.ocr.answer_in_ocr is True
     )
-    assert broken.broken and broken.error.kind == "image"  # derived from the stage, as before kinds
+    # the kind is derived from the stage, as before kinds
+    assert broken.broken and broken.error is not None and broken.error.kind == "image"
     assert broken.part is None and not {"attempt", "image"} & set(json.loads(broken.to_json()))
     scene = json.loads(build_report(run_dir)["results"].read_text())["benchmarks"]["mini_scene"]
     assert scene["counts"]["errors"] == {"image": 1} and scene["counts"]["retried"] == 1
@@ -397,7 +401,8 @@ def test_a_log_written_before_records_were_typed_reads_and_writes_back_unchanged
         ),
         ('{"key": "b/1", "benchmark": "b", "status": "done", "variants": {}}', "status"),
         (
-            '{"key": "b/1", "benchmark": "b", "status": "ok", "variants": {"none": {"prompt": "p"}}}',
+            '{"key": "b/1", "benchmark": "b", "status": "ok", '
+            '"variants": {"none": {"prompt": "p"}}}',
             "variants.none",
         ),
         ('{"benchmark": "b", "status": "ok", "variants": {}}', "key"),

@@ -181,7 +181,7 @@ def test_every_variant_is_scored_on_the_same_samples(tmp_path: Path):
         assert r.variants["none"].prediction == "unknown"
         assert r.variants["none"].answer_in_context is None
         assert "OCR_token" in r.variants["tokens"].prompt
-        assert r.ocr.engine == "dataset" and r.ocr.answer_in_ocr is True
+        assert r.ocr is not None and r.ocr.engine == "dataset" and r.ocr.answer_in_ocr is True
         assert r.variants["tokens"].answer_in_context is True
     results = json.loads((config.run_dir / "results.json").read_text())
     scene = results["benchmarks"]["mini_scene"]
@@ -206,13 +206,15 @@ def test_broken_samples_are_recorded_with_reasons_and_excluded(tmp_path: Path):
     summary = run(config, shard=ALONE)
     assert summary.written == 8 and summary.errors == 3
     by_id = {r.question_id: r for r in read_records(config.run_dir)}
-    assert by_id["q2"].error.stage == "image" and "img_2.png" in by_id["q2"].error.reason
-    assert by_id["q5"].error.model_dump() == {
+    q2, q5, q6 = (by_id[q].error for q in ("q2", "q5", "q6"))
+    assert q2 is not None and q5 is not None and q6 is not None
+    assert q2.stage == "image" and "img_2.png" in q2.reason
+    assert q5.model_dump() == {
         "stage": "ocr",
         "reason": "OCREngineError: the engine crashed on this image",
         "kind": "ocr",
     }
-    assert by_id["q6"].error.stage == "generate" and "choked" in by_id["q6"].error.reason
+    assert q6.stage == "generate" and "choked" in q6.reason
     assert all(by_id[q].variants == {} for q in ("q2", "q5", "q6"))
     # the samples batched with the failing one still got their answers
     assert by_id["q7"].status == "ok" and by_id["q7"].variants["tokens"].prediction == "school"
@@ -489,12 +491,14 @@ def test_unanswered_and_empty_questions_are_logged_as_broken_and_counted(tmp_pat
     summary = run(config, shard=ALONE)
     assert (summary.written, summary.errors) == (5, 2)
     by_id = {r.question_id: r for r in read_records(config.run_dir)}
-    assert by_id["q1"].error.model_dump() == {
+    q1, q3 = by_id["q1"].error, by_id["q3"].error
+    assert q1 is not None and q3 is not None
+    assert q1.model_dump() == {
         "stage": "data",
         "reason": "no ground-truth answers",
         "kind": "data",
     }
-    assert by_id["q3"].error.model_dump() == {
+    assert q3.model_dump() == {
         "stage": "data",
         "reason": "empty question",
         "kind": "data",
@@ -635,7 +639,7 @@ def test_an_image_held_in_memory_is_kept_small_in_the_run_folder_and_shown(tmp_p
     by_id = {r.question_id: r for r in read_records(config.run_dir)}
     assert by_id["q0"].image == by_id["q2"].image != by_id["q1"].image  # content-addressed
     for rec in by_id.values():
-        assert re.fullmatch(r"images/[0-9a-f]{64}\.jpg", rec.image)
+        assert rec.image is not None and re.fullmatch(r"images/[0-9a-f]{64}\.jpg", rec.image)
         with Image.open(config.run_dir / rec.image) as kept:
             assert max(kept.size) == 640 and kept.format == "JPEG"
     page = (config.run_dir / "report" / "index.html").read_text()

@@ -171,7 +171,7 @@ def test_unknown_preset_or_option_is_a_clear_error():
 class ColourReader:
     """Reads an image and 'recognises' its fill colour as a word: enough to exercise scoring."""
 
-    WORDS: ClassVar[dict[tuple[int, int, int], str]] = {(255, 0, 0): "red", (0, 0, 255): "blue"}
+    WORDS: ClassVar[dict[tuple[int, ...], str]] = {(255, 0, 0): "red", (0, 0, 255): "blue"}
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
@@ -179,7 +179,9 @@ class ColourReader:
     def read(self, image, mode="auto"):
         self.calls.append((image, mode))
         loaded = load_image(image)  # raises ImageInputError for a bad image, as the expert does
-        return SimpleNamespace(text=self.WORDS[loaded.image.getpixel((0, 0))])
+        pixel = loaded.image.getpixel((0, 0))
+        assert isinstance(pixel, tuple)
+        return SimpleNamespace(text=self.WORDS[pixel])
 
 
 def _write_labels(folder: Path, records: list[dict]) -> Path:
@@ -213,6 +215,7 @@ def test_score_labels_reads_images_relative_to_the_labels_file_and_records_bad_o
     assert report.wer == pytest.approx(1 / 2)
     assert report.word_accuracy == pytest.approx(1 / 2)
     broken, missing = report.per_sample[1], report.per_sample[3]
+    assert broken.error is not None and missing.error is not None
     assert "broken.png" in broken.error and broken.reference == "green"
     assert "missing.png" in missing.error
     assert report.per_sample[2].prediction == "blue"
@@ -240,7 +243,9 @@ def test_score_labels_with_the_real_expert_on_rendered_lines(tmp_path):
     from ocr_expert import OCRExpert
     from ocr_expert.draw import font_path
 
-    font = ImageFont.truetype(font_path(), 32)
+    path = font_path()
+    assert path is not None
+    font = ImageFont.truetype(path, 32)
     records = []
     for i, text in enumerate(["Reading order matters", "The quick brown fox"]):
         image = Image.new("RGB", (520, 60), "white")

@@ -51,7 +51,9 @@ def test_stvqa_val_refuses_an_incomplete_train_copy(tmp_path):
     source = stvqa_train(tmp_path / "train.jsonl", 500)
     with pytest.raises(
         DataLoadError,
-        match="'stvqa'.*split 'val' is 2600 questions drawn from split 'train', which holds only 500",
+        match=(
+            "'stvqa'.*split 'val' is 2600 questions drawn from split 'train', which holds only 500"
+        ),
     ):
         open_benchmark("stvqa", source=str(source), split="val")
 

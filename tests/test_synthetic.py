@@ -92,7 +92,9 @@ def test_ground_truth_reads_columns_whole_and_joins_the_drop_cap(ci_set):
 def _tesseract(path: Path, lang: str, psm: int, pad: int = 0) -> str:
     image = Image.open(path).convert("RGB")
     if pad:
-        image = ImageOps.expand(image, pad, fill=image.getpixel((0, 0)))
+        corner = image.getpixel((0, 0))
+        assert isinstance(corner, tuple)
+        image = ImageOps.expand(image, pad, fill=corner)
     return pytesseract.image_to_string(image, lang=lang, config=f"--oem 1 --psm {psm}")
 
 

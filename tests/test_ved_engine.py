@@ -47,7 +47,7 @@ class BoxDetector(OCREngine):
         self.spans = spans
 
     def config(self) -> dict[str, Any]:
-        return {"engine": "boxes", "boxes": [list(s.box) for s in self.spans]}
+        return {"engine": "boxes", "boxes": [list(s.box or ()) for s in self.spans]}
 
     def read_page(self, image: Image.Image) -> list[Span]:
         return list(self.spans)
@@ -73,7 +73,7 @@ def model_dir(tmp_path_factory) -> Path:
     return build_tiny_ved(tmp_path_factory.mktemp("ved"))
 
 
-def _engine(model_dir: Path, **options: Any) -> VisionEncoderDecoderEngine:
+def _engine(model_dir: str | Path, **options: Any) -> VisionEncoderDecoderEngine:
     options.setdefault("detector", _detector())
     return VisionEncoderDecoderEngine(
         model=str(model_dir), device="cpu", max_new_tokens=6, **options
@@ -224,7 +224,7 @@ def test_a_tilted_polygon_is_straightened_before_reading():
     region = Span("", (min(xs), min(ys), max(xs), max(ys)), 1.0, polygon=tuple(corners))
 
     crop = crop_region(image, region, padding=0.0)
-    assert crop.size == (100, 20)  # upright, the bar's own length and height
+    assert crop is not None and crop.size == (100, 20)  # upright, the bar's own length and height
     pixels = np.asarray(crop)
     red = (pixels[:, :, 0] > 200) & (pixels[:, :, 1] < 60)
     assert red.mean() > 0.9

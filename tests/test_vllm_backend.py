@@ -66,10 +66,16 @@ class FakeLLM:
         return out
 
 
+def last_llm() -> FakeLLM:
+    """The fake engine the backend made last."""
+    assert FakeLLM.last is not None
+    return FakeLLM.last
+
+
 @pytest.fixture
 def fake_vllm(monkeypatch):
     module = types.ModuleType("vllm")
-    module.LLM, module.SamplingParams = FakeLLM, FakeSamplingParams
+    module.__dict__.update(LLM=FakeLLM, SamplingParams=FakeSamplingParams)
     monkeypatch.setitem(sys.modules, "vllm", module)
     return module
 
@@ -91,7 +97,7 @@ def test_engine_arguments_reach_vllm_and_engine_options_win(fake_vllm, qwen_fold
         limit_mm_per_prompt={"image": 2},
         engine_options={"enforce_eager": True, "gpu_memory_utilization": 0.3},
     )
-    assert FakeLLM.last.kwargs == {
+    assert last_llm().kwargs == {
         "model": qwen_folder,
         "trust_remote_code": True,
         "tensor_parallel_size": 2,
@@ -118,7 +124,7 @@ def test_qwen_vl_chat_gets_the_qwen_vl_vqa_prompt_exactly_and_greedy_settings(
         max_new_tokens=10,
     )
     assert answer.text == "exit"
-    ((prompts, params),) = FakeLLM.last.calls
+    ((prompts, params),) = last_llm().calls
     sent = prompts[0]["prompt"]
     context = sent.split("\n", 1)[1].removesuffix(" Answer:")
     profile = PROFILES["qwen-vl-vqa"].template  # <img>{image}</img>{question}[\n{context}] Answer:
@@ -128,7 +134,7 @@ def test_qwen_vl_chat_gets_the_qwen_vl_vqa_prompt_exactly_and_greedy_settings(
         context.startswith("OCR_token: [") and "<img>" not in context
     )  # OCR text cannot open a tag
     assert prompts[0]["multi_modal_data"]["image"].size == (64, 32)
-    tokenizer = FakeLLM.last.get_tokenizer()
+    tokenizer = last_llm().get_tokenizer()
     ends = [tokenizer.convert_tokens_to_ids(t) for t in ("<|endoftext|>", "<|im_end|>")]
     assert params[0].kwargs == {
         "n": 1,
@@ -154,7 +160,7 @@ def test_a_run_logs_the_prompt_vllm_was_given(fake_vllm, qwen_folder, tmp_path):
         )
     )
     run(config, shard=ALONE)
-    sent = [p["prompt"] for prompts, _ in FakeLLM.last.calls for p in prompts]
+    sent = [p["prompt"] for prompts, _ in last_llm().calls for p in prompts]
     logged = [
         r.variants[v].prompt for r in read_records(config.run_dir) for v in ("none", "tokens")
     ]
@@ -168,15 +174,14 @@ def test_other_models_get_their_chat_template(fake_vllm, tmp_path_factory):
     folder = str(cached_model(tmp_path_factory.getbasetemp(), "qwen2vl"))
     backend = load_backend("vllm", folder, system="Answer briefly.")
     assert (
-        backend.prompt_profile == "short-answer"
-        and FakeLLM.last.kwargs["trust_remote_code"] is False
+        backend.prompt_profile == "short-answer" and last_llm().kwargs["trust_remote_code"] is False
     )
     from lmm_bridge.messages import GenerationRequest
 
     backend.generate(
         [GenerationRequest.one_image(Image.new("RGB", (32, 32)), "Which word?", max_new_tokens=5)]
     )
-    ((prompts, params),) = FakeLLM.last.calls
+    ((prompts, params),) = last_llm().calls
     assert prompts[0]["prompt"].startswith("<|im_start|>system\nAnswer briefly.<|im_end|>")
     assert "<|vision_start|><|image_pad|><|vision_end|>Which word?" in prompts[0]["prompt"]
     assert params[0].kwargs == {

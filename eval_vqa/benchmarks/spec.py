@@ -85,7 +85,8 @@ class BenchmarkSpec(_Frozen):
         return primary
 
     def replace(self, **changes: Any) -> BenchmarkSpec:
-        """A validated copy with some fields changed (for a config that overrides split, metrics...)."""
+        """A validated copy with some fields changed (for a config that overrides split,
+        metrics...)."""
         return type(self).model_validate({**self.model_dump(), **changes})
 
     def to_dict(self) -> dict[str, Any]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from PIL import Image
 
 from ocrvqa.errors import OcrvqaError
 
-ImageRef = Union[str, Path, bytes, Image.Image]
+ImageRef = str | Path | bytes | Image.Image
 
 
 class DataLoadError(OcrvqaError, RuntimeError):

@@ -1,5 +1,7 @@
 """ANLS as the DocVQA / InfographicVQA evaluator computes it (threshold 0.5)."""
 
+from typing import ClassVar
+
 from eval_vqa.metric_modules import base
 from eval_vqa.metrics import anls
 
@@ -12,5 +14,7 @@ class ANLS(base.PerSampleModule):
         "longer raw string; below the threshold it scores 0. Mean over questions."
     )
     citation = "Biten et al., Scene Text Visual Question Answering, ICCV 2019."
-    options = {"threshold": "similarities below it score 0 (default 0.5)."}
+    options: ClassVar[dict[str, str]] = {
+        "threshold": "similarities below it score 0 (default 0.5)."
+    }
     score = staticmethod(anls)

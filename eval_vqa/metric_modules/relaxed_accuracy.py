@@ -1,5 +1,7 @@
 """ChartQA relaxed accuracy: numbers within 5 % of the ground truth, else exact match."""
 
+from typing import ClassVar
+
 from eval_vqa.metric_modules import base
 from eval_vqa.metrics import relaxed_accuracy
 
@@ -11,5 +13,7 @@ class RelaxedAccuracy(base.PerSampleModule):
         "truth; other answers need a case-insensitive exact match."
     )
     citation = "Masry et al., ChartQA, Findings of ACL 2022."
-    options = {"tolerance": "largest relative error accepted (default 0.05)."}
+    options: ClassVar[dict[str, str]] = {
+        "tolerance": "largest relative error accepted (default 0.05)."
+    }
     score = staticmethod(relaxed_accuracy)

@@ -187,7 +187,8 @@ def _card(
 
 
 def _thumbnail(r: SampleRecord, run_dir: Path, out_dir: Path) -> str | None:
-    """The sample's image with its OCR boxes drawn, shrunk and saved once per image; its page-relative path."""
+    """The sample's image with its OCR boxes drawn, shrunk and saved once per image; its
+    page-relative path."""
     src = r.image
     if not src:
         return None

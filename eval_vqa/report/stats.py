@@ -10,7 +10,7 @@ distribution-free, so it suits ANLS's mix of zeros, ones and values in between).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypedDict, Union
+from typing import TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +22,7 @@ from eval_vqa.config import BOOTSTRAP_SAMPLES, PERMUTATION_SAMPLES
 BATCH_VALUES = 1 << 20
 
 #: Per-sample scores: a plain sequence, or the array :func:`paired_delta` builds.
-Scores = Union[Sequence[float], npt.NDArray[np.float64]]
+Scores = Sequence[float] | npt.NDArray[np.float64]
 
 
 class PairedDelta(TypedDict):

@@ -1,4 +1,5 @@
-"""The markdown table, shaped like the seed paper's Table 5: variants as rows, benchmarks as columns."""
+"""The markdown table, shaped like the seed paper's Table 5: variants as rows, benchmarks as
+columns."""
 
 from __future__ import annotations
 
@@ -13,15 +14,15 @@ def markdown(results: dict[str, Any]) -> str:
         deltas = "No Δ rows: the run has no baseline variant (report.baseline)."
     else:
         deltas = (
-            f"Δ rows: paired difference to `{run.get('baseline')}` on the same samples, with a bootstrap "
-            f"95 % interval and the p-value of a paired sign-flip permutation test."
+            f"Δ rows: paired difference to `{run.get('baseline')}` on the same samples, with a "
+            "bootstrap 95 % interval and the p-value of a paired sign-flip permutation test."
         )
     parts = [
         f"# {run.get('name') or 'run'}: {run.get('model')}",
         "",
-        f"OCR engine: `{run.get('ocr_engine')}`; variants: {', '.join(f'`{v}`' for v in run['variants'])}. "
-        f"Scores in %, mean over the samples every variant answered; broken samples are left out "
-        f"of every variant (see Samples). {deltas}",
+        f"OCR engine: `{run.get('ocr_engine')}`; variants: "
+        f"{', '.join(f'`{v}`' for v in run['variants'])}. Scores in %, mean over the samples every "
+        f"variant answered; broken samples are left out of every variant (see Samples). {deltas}",
         "",
     ]
     for title, head, rows in score_tables(results):
@@ -43,7 +44,8 @@ def markdown(results: dict[str, Any]) -> str:
             "## OCR context",
             "",
             "Mean tokens of OCR context each variant injected; where its budget or the model's "
-            "window cut the context: the share of samples cut and of the context's tokens left out.",
+            "window cut the context: the share of samples cut and of the context's tokens left "
+            "out.",
             "",
         ]
         parts += context
@@ -88,7 +90,8 @@ def _metric_rows(results: dict[str, Any], metric: str, cols: list[str]) -> list[
             cells.append(
                 "–"
                 if d is None
-                else f"{_signed(d['delta'])} [{_signed(d['ci95'][0])}, {_signed(d['ci95'][1])}] {_p(d['p_value'])}"
+                else f"{_signed(d['delta'])} [{_signed(d['ci95'][0])}, {_signed(d['ci95'][1])}] "
+                f"{_p(d['p_value'])}"
             )
         rows.append([f"Δ {v} − {run['baseline']}", *cells])
     return rows

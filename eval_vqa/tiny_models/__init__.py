@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import base64
 import collections
+import itertools
 import json
 import re
 import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from ocr_expert.draw import font_path
-from ocr_expert.types import Line, OCRResult, Span
+from ocr_expert.types import Box, Direction, Line, OCRResult, Span
 
 DOUBLE_SOURCE = Path(__file__).with_name("qwen_vl_chat_double")
 FONT = font_path()  # DejaVu Sans as matplotlib ships it: no system fonts needed
@@ -47,7 +49,7 @@ def _train_byte_bpe(text: str, merges: int) -> dict[bytes, int]:
     for _ in range(merges):
         pairs: collections.Counter[tuple[bytes, bytes]] = collections.Counter()
         for w, seq in seqs.items():
-            for a, b in zip(seq, seq[1:]):
+            for a, b in itertools.pairwise(seq):
                 pairs[(a, b)] += words[w]
         if not pairs:
             break
@@ -243,6 +245,7 @@ def build_tiny_qwen2vl(
     )
     torch.manual_seed(seed)
     model = Qwen2VLForConditionalGeneration(config)
+    assert model.generation_config is not None  # a generating model always has one
     model.generation_config.eos_token_id = ids["<|im_end|>"]
     model.generation_config.pad_token_id = ids["<|endoftext|>"]
     model.save_pretrained(folder)
@@ -254,10 +257,10 @@ def build_tiny_qwen2vl(
 
 # -- OCR results and images ----------------------------------------------------------------
 def make_ocr_result(
-    lines: list[list[tuple[str, tuple[float, float, float, float] | None, float]]],
+    lines: Sequence[Sequence[tuple[str, Box | None, float]]],
     width: int = 400,
     height: int = 200,
-    direction: str = "ltr",
+    direction: Direction = "ltr",
 ) -> OCRResult:
     """An ``OCRResult`` from lines of ``(span text, box, score)``; a line's box is the union."""
     spans: list[Span] = []
@@ -285,7 +288,7 @@ def make_ocr_result(
                 spans=tuple(idx),
                 direction=direction,
             )
-        )  # type: ignore[arg-type]
+        )
     return OCRResult(
         spans=tuple(spans),
         lines=tuple(out_lines),
@@ -293,7 +296,7 @@ def make_ocr_result(
         height=height,
         engine="hand-made",
         direction=direction,
-    )  # type: ignore[arg-type]
+    )
 
 
 def render_text_image(
@@ -307,6 +310,8 @@ def render_text_image(
 
     image = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(image)
+    if FONT is None:
+        raise RuntimeError("no DejaVu Sans found (matplotlib ships it)")
     font = ImageFont.truetype(FONT, font_size)
     y = 16
     for line in lines:
@@ -320,7 +325,10 @@ def render_text_image(
 def cached_model(base: str | Path, kind: str) -> Path:
     """Build ``kind`` ("qwen-vl-chat" double or "qwen2vl") under ``base`` once and reuse it
     (pass pytest's ``tmp_path_factory.getbasetemp()`` to share it across a test session)."""
-    builders = {"qwen-vl-chat": write_qwen_vl_chat_double, "qwen2vl": build_tiny_qwen2vl}
+    builders: dict[str, Callable[[Path], Path]] = {
+        "qwen-vl-chat": write_qwen_vl_chat_double,
+        "qwen2vl": build_tiny_qwen2vl,
+    }
     if kind not in builders:
         raise ValueError(f"unknown tiny model {kind!r}: choose from {', '.join(builders)}")
     folder = Path(base) / f"tiny-{kind}"

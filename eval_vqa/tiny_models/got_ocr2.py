@@ -1,4 +1,5 @@
-"""A tiny random-weight GOT-OCR2 saved with ``save_pretrained``, built offline for tests and benchmarks.
+"""A tiny random-weight GOT-OCR2 saved with ``save_pretrained``, built offline for tests and
+benchmarks.
 
 The tokenizer is a byte-level BPE trained on the fly with the special tokens GOT's prompt
 uses; the image processor and model config are small but of the real classes, so the folder
@@ -29,8 +30,11 @@ def build_tiny_got_ocr2(
         GotOcr2ForConditionalGeneration,
         GotOcr2ImageProcessor,
         GotOcr2Processor,
-        PreTrainedTokenizerFast,
     )
+
+    # from its own module: transformers' __init__ also binds a dummy of the name for type
+    # checkers, which hides the real class's methods
+    from transformers.tokenization_utils_fast import PreTrainedTokenizerFast
 
     folder = Path(folder)
     tok = Tokenizer(models.BPE())
@@ -42,7 +46,10 @@ def build_tiny_got_ocr2(
         show_progress=False,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
-    corpus = "system user assistant OCR with format: upon the patch reference invoice total 2024 hello world\n"
+    corpus = (
+        "system user assistant OCR with format: upon the patch reference invoice total 2024 "
+        "hello world\n"
+    )
     tok.train_from_iterator([corpus] * 10, trainer)
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=tok,
@@ -82,6 +89,7 @@ def build_tiny_got_ocr2(
     )
     torch.manual_seed(seed)
     model = GotOcr2ForConditionalGeneration(config)
+    assert model.generation_config is not None  # a generating model always has one
     model.generation_config.eos_token_id = tokenizer.convert_tokens_to_ids("<|endoftext|>")
     model.save_pretrained(folder)
     processor.save_pretrained(folder)

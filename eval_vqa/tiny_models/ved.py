@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 def build_tiny_ved(folder: Path, rig: dict[str, float] | None = None) -> Path:
@@ -69,7 +70,8 @@ def build_tiny_ved(folder: Path, rig: dict[str, float] | None = None) -> Path:
     torch.manual_seed(0)
     model = VisionEncoderDecoderModel(config=config)
     if rig is not None:
-        head = model.decoder.lm_head
+        # torch types a submodule attribute as Tensor | Module; this one is the LM head
+        head: Any = model.decoder.lm_head
         with torch.no_grad():
             head.decoder.weight.zero_()  # logits = bias, whatever the image
             head.bias.fill_(-30.0)

@@ -75,7 +75,7 @@ class Backend(ABC):
     name: ClassVar[str] = ""
     model_types: ClassVar[tuple[str, ...]] = ()
     #: native form of the ``boxes`` format: "qwen-vl" (<ref>/<box> tags) or "plain"
-    box_style: ClassVar[str] = "plain"
+    box_style: str = "plain"
     #: what this backend's options are
     options_model: ClassVar[type[BackendOptions]] = BackendOptions
     #: the prompt profile (``lmm_bridge.profiles``) this family was evaluated with
@@ -202,11 +202,11 @@ def generate_grouped(
 
     answers: list[str] = [""] * len(requests)
     for max_new, indices in length_groups(requests).items():
-        texts = run_batched(
-            [requests[i] for i in indices],
-            batch_size,
-            lambda chunk, n=max_new: generate(list(chunk), n),
-        )
+
+        def run(chunk: Sequence[GenerationRequest], n: int = max_new) -> list[str]:
+            return list(generate(list(chunk), n))
+
+        texts = run_batched([requests[i] for i in indices], batch_size, run)
         for i, text in zip(indices, texts):
             answers[i] = text
     return answers

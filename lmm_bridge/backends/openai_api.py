@@ -115,7 +115,8 @@ class OpenAIBackend(Backend):
         return json.dumps(self.messages(request), ensure_ascii=False)
 
     def image_url(self, image: ImageSource) -> str:
-        """The image's ``data:`` URL; the last few are kept, as each variant sends the same image."""
+        """The image's ``data:`` URL; the last few are kept, as each variant sends the same
+        image."""
         key = _image_key(image)
         if key is not None and key in self._urls:
             self._urls.move_to_end(key)

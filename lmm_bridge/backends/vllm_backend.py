@@ -6,7 +6,8 @@ Images go to vLLM as multimodal inputs (decoded pixels), prompts as text. Two pr
                   ``<img></img>{text} Answer:``. vLLM fills the empty ``<img></img>`` with the
                   image's 256 slots, the layout the remote-code tokenizer makes of
                   ``<img>{path}</img>`` (the slots are replaced by the image's features either
-                  way), so the model reads what the ``qwen-vl-chat`` backend's ``vqa`` mode gives it.
+                  way), so the model reads what the ``qwen-vl-chat`` backend's ``vqa`` mode
+                  gives it.
 ``chat-template`` any other model: the processor's chat template, as the ``hf`` backend renders it.
 
 Answers are greedy (temperature 0, one sequence), with the stop tokens and minimum length

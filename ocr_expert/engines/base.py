@@ -116,7 +116,7 @@ class OCREngine(ABC):
 
     def read_batch(
         self, images: Sequence[Image.Image], mode: ReadMode = "page"
-    ) -> list[list[Span] | PageLayout]:
+    ) -> Sequence[list[Span] | PageLayout]:
         """``read_page``, ``read_crop`` or ``read_word`` of each image, as ``mode`` says;
         engines that run a model on several images at once override it."""
         read = {"page": self.read_page, "crop": self.read_crop, "word": self.read_word}[mode]

@@ -70,7 +70,8 @@ class GenerativeOptions(RegionOptions):
     max_new_tokens: int = Field(1024, ge=1)
     device: str | None = None
     dtype: str | None = None
-    detector: str | TextDetector | OCREngine | None = None
+    # pydantic lets a subclass widen a field (RegionOptions' check takes None); mypy does not
+    detector: str | TextDetector | OCREngine | None = None  # type: ignore[assignment]
     language: str | None = None
 
 
@@ -150,7 +151,7 @@ class GenerativeOCREngine(OCREngine):
 
     def read_batch(
         self, images: Sequence[Image.Image], mode: ReadMode = "page"
-    ) -> list[list[Span]]:  # type: ignore[override]
+    ) -> list[list[Span]]:
         """Spans of each image; the model reads them (or their regions) ``batch_size`` at a
         time. A word crop is read as any crop: the model has no word mode."""
         crop = mode != "page"
@@ -221,7 +222,8 @@ class GenerativeOCREngine(OCREngine):
                 "left"  # decoder-only: generation continues from the last position
             )
             eos_ids = end_token_ids(model.generation_config)
-            # Chat-trained models end their turn with <|im_end|> even where the config names another end token.
+            # Chat-trained models end their turn with <|im_end|> even where the config names another
+            # end token.
             for token in ("<|im_end|>", tokenizer.eos_token):
                 token_id = tokenizer.convert_tokens_to_ids(token) if token else None
                 if isinstance(token_id, int) and token_id != tokenizer.unk_token_id:

@@ -35,7 +35,8 @@ class GotOcr2Options(GenerativeOptions):
     max_patches: int = Field(6, ge=1)
     max_new_tokens: int = Field(4096, ge=1)
     language: str | None = "ch+en"
-    #: "crop" cuts a detected region out; "box" shows the whole page with its coordinates in the prompt
+    #: "crop" cuts a detected region out; "box" shows the whole page with its coordinates in the
+    #: prompt
     region_mode: Literal["crop", "box"] = "crop"
 
 
@@ -86,8 +87,9 @@ class GotOcr2Engine(GenerativeOCREngine):
             ) from exc
         if model_type != "got_ocr2":
             raise OCREngineError(
-                f"{ENGINE_NAME}: {self.model_name!r} is a {model_type!r} model, not GOT-OCR2 (got_ocr2); "
-                f"give a GOT-OCR2 folder or {DEFAULT_MODEL}, or use the vlm-ocr engine for other models"
+                f"{ENGINE_NAME}: {self.model_name!r} is a {model_type!r} model, not GOT-OCR2 "
+                f"(got_ocr2); give a GOT-OCR2 folder or {DEFAULT_MODEL}, or use the vlm-ocr engine "
+                "for other models"
             )
         try:
             model = load_pretrained(

@@ -90,7 +90,7 @@ class OpenAIOCREngine(OCREngine):
     def read_crop(self, image: Image.Image) -> list[Span]:
         return self.read_batch([image], mode="crop")[0]
 
-    def read_batch(  # type: ignore[override]
+    def read_batch(
         self, images: Sequence[Image.Image], mode: ReadMode = "page"
     ) -> list[list[Span]]:
         """Spans of each image, ``concurrency`` requests in flight; an image the server

@@ -19,7 +19,7 @@ import unicodedata
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from PIL import Image
@@ -83,7 +83,8 @@ class PPOCREngine(OCREngine):
     """PP-OCR detection + recognition, with Arabic lines routed to an Arabic recogniser.
 
     Options:
-        model: ``"PP-OCRv6"`` (default, ``rapidocr`` 3.x) or ``"PP-OCRv4"`` (``rapidocr_onnxruntime``).
+        model: ``"PP-OCRv6"`` (default, ``rapidocr`` 3.x) or ``"PP-OCRv4"``
+            (``rapidocr_onnxruntime``).
         text_score: drop recognised spans below this confidence (0..1).
         box_thresh: drop detected boxes whose mean text probability is below this.
         det_thresh: pixel threshold of the detector's probability map.
@@ -286,9 +287,12 @@ class _V6Runner:
         words: list[list[tuple[str, Any, float]]] = [[] for _ in crops]
         if want_words and rec.word_results and all(rec.word_results):
             try:
-                per_line = self._ocr.cal_rec_boxes(
-                    crops, np.array(polygons), rec, False
-                ).word_results
+                # rapidocr types word_results as a 1-tuple; it holds one tuple of
+                # (text, score, box or None) per word for each line
+                per_line = cast(
+                    "Sequence[Sequence[tuple[str, float, Any]]]",
+                    self._ocr.cal_rec_boxes(crops, np.array(polygons), rec, False).word_results,
+                )
                 for i, line in enumerate(per_line):
                     words[i] = [
                         (_nfkc(t), _poly_box(b), float(s)) for t, s, b in line if b is not None

@@ -34,7 +34,8 @@ class TextDetector(Protocol):
         """What changes the regions found (it keys the OCR cache)."""
 
     def detect(self, image: Image.Image) -> list[Span]:
-        """Text regions of an RGB image: spans with a box (and a polygon where known) and no text."""
+        """Text regions of an RGB image: spans with a box (and a polygon where known) and no
+        text."""
 
 
 @runtime_checkable

@@ -153,9 +153,9 @@ class TesseractEngine(OCREngine):
         reading stands whenever it found something.
         """
         spans = [
-            Span(text=t, box=tuple(b), score=c)
+            Span(text=t, box=(b[0], b[1], b[2], b[3]), score=c)
             for _, t, b, c in self._words(self._data(image, psm))
-        ]  # type: ignore[misc]
+        ]
         if spans:
             return spans
         prepared, scale, (dx, dy) = prepare_crop(image, self.options["crop_height"])
@@ -264,7 +264,7 @@ def prepare_crop(
             (max(1, round(grey.width * scale)), text_height), Image.Resampling.LANCZOS
         )
     margin = max(6, grey.height // 4)
-    padded = ImageOps.expand(grey, border=margin, fill=int(round(background)))
+    padded = ImageOps.expand(grey, border=margin, fill=round(background))
     return padded, scale, (margin, margin)
 
 

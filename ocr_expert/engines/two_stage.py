@@ -56,7 +56,8 @@ class RegionOptions(EngineOptions):
 class TwoStageOptions(RegionOptions):
     """The ``two-stage`` engine's options (see ``TwoStageEngine``)."""
 
-    #: the recognizer: an engine name (``ppocr``, ``tesseract``, ``vision-encoder-decoder``) or an object
+    #: the recognizer: an engine name (``ppocr``, ``tesseract``, ``vision-encoder-decoder``) or an
+    #: object
     recognizer: str | TextRecognizer = "ppocr"
     recognizer_options: dict[str, Any] = Field(default_factory=dict)
 

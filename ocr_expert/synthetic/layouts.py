@@ -268,7 +268,8 @@ def receipt(rng: random.Random, dpi: int) -> Canvas:
     canvas.line(rng.choice(T.STREETS), x0, x1, y, fnt, align="center")
     y += line_h
     canvas.line(
-        f"Date {rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2024 {rng.randint(8, 20):02d}:{rng.randint(0, 59):02d}",
+        f"Date {rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2024 "
+        f"{rng.randint(8, 20):02d}:{rng.randint(0, 59):02d}",
         x0,
         x1,
         y,

@@ -257,11 +257,8 @@ def paragraphs(rng: random.Random, lang: str) -> Iterator[list[str]]:
     while True:
         count = rng.randint(2, 5)
         sentences = rng.sample(pool, count)
-        if lang == "ara":
-            # Arabic prose joins sentences with the Arabic comma and ends with a full stop.
-            text = "، ".join(sentences) + "."
-        else:
-            text = " ".join(sentences)
+        # Arabic prose joins sentences with the Arabic comma and ends with a full stop.
+        text = "، ".join(sentences) + "." if lang == "ara" else " ".join(sentences)
         yield text.split()
 
 

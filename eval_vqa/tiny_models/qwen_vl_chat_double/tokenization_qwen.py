@@ -166,7 +166,10 @@ class QWenTokenizer(PreTrainedTokenizer):
         for ele in list_format:
             if "image" in ele:
                 num_images += 1
-                text += f"Picture {num_images}: {self.image_start_tag}{ele['image']}{self.image_end_tag}\n"
+                text += (
+                    f"Picture {num_images}: "
+                    f"{self.image_start_tag}{ele['image']}{self.image_end_tag}\n"
+                )
             elif "text" in ele:
                 text += ele["text"]
             else:
