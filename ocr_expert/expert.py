@@ -15,6 +15,7 @@ from typing import Any, Literal
 from ocr_expert.cache import OCRCache, cache_key, key_fields
 from ocr_expert.engines import get_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError
+from ocr_expert.engines.script_route import ScriptRoute, ScriptRoutedEngine
 from ocr_expert.image_io import (
     DEFAULT_MAX_PIXELS,
     ImageInputError,
@@ -49,6 +50,10 @@ class OCRExpert:
         use_cache: set False to always run the engine.
         direction: force the reading direction (``"rtl"`` for Arabic pages); default: from the text.
         max_pixels: refuse larger images (decompression-bomb guard).
+        script_route: pass the engine's lines through the Arabic route stage
+            (``ocr_expert.engines.script_route``): the name of its recognizer
+            (``"tesseract"``) or a ``ScriptRoute``. ``ppocr`` runs that stage itself (its
+            ``arabic`` option, on by default).
         **options: the engine's own options, e.g. ``lang="ara"`` for Tesseract; checked
             before anything loads (``ocr_expert.engines.check_options``).
     """
@@ -61,6 +66,7 @@ class OCRExpert:
         use_cache: bool = True,
         direction: Direction | None = None,
         max_pixels: int = DEFAULT_MAX_PIXELS,
+        script_route: str | ScriptRoute | None = None,
         **options: Any,
     ) -> None:
         if isinstance(engine, OCREngine):
@@ -68,6 +74,9 @@ class OCRExpert:
                 raise OCREngineError("engine options go to get_engine, not with an engine instance")
         else:
             engine = get_engine(engine, **options)
+        route = ScriptRoute.build(script_route) if isinstance(script_route, str) else script_route
+        if route is not None:
+            engine = ScriptRoutedEngine(engine, route)
         self.reader = Reader(engine, direction)
         self.cache = OCRCache(cache_dir) if use_cache and engine.cacheable else None
         self.max_pixels = max_pixels
@@ -218,7 +227,7 @@ class OCRExpert:
         for start in range(0, len(items), size):
             chunk = items[start : start + size]
             if self.engine.takes_tokens:  # images alone give it nothing to read
-                results.extend(self._token_error(item, mode) for item in chunk)
+                results.extend(self._read_or_error(item, mode) for item in chunk)
             else:
                 results.extend(self._read_cached(chunk, mode))
             if bar is not None:
@@ -251,7 +260,7 @@ class OCRExpert:
             results[i] = result
         return [r for r in results if r is not None]
 
-    def _token_error(self, item: ImageSource, mode: Mode) -> OCRResult | Exception:
+    def _read_or_error(self, item: ImageSource, mode: Mode) -> OCRResult | Exception:
         try:
             return self.read(item, mode=mode)
         except (ImageInputError, OCREngineError) as exc:
