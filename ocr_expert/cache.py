@@ -15,13 +15,14 @@ import hashlib
 import json
 import logging
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from ocr_expert.types import OCRResult
 from ocrvqa.errors import OcrvqaError
 from ocrvqa.files import cache_dir, parse_json_object, write_atomic
+from ocrvqa.validation import error_lines
 
 log = logging.getLogger(__name__)
 
@@ -52,42 +53,6 @@ class CacheEntryError(OcrvqaError, ValueError):
     """A cache entry that cannot be trusted (the message says why)."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True)
-
-
-class _SpanRecord(_Strict):
-    text: str
-    box: Annotated[list[float], Field(min_length=4, max_length=4)] | None = None
-    score: float
-    polygon: list[Annotated[list[float], Field(min_length=2, max_length=2)]] | None = None
-
-
-class _LineRecord(_Strict):
-    text: str
-    box: Annotated[list[float], Field(min_length=4, max_length=4)] | None = None
-    spans: list[int]
-    direction: Literal["ltr", "rtl"] = "ltr"
-    block: int = 0
-
-
-class _ResultRecord(BaseModel):
-    """The stored form of an ``OCRResult`` (JSON types: lists for tuples)."""
-
-    model_config = ConfigDict(strict=True, extra="allow")
-    spans: list[_SpanRecord]
-    lines: list[_LineRecord]
-    width: int = Field(ge=0)
-    height: int = Field(ge=0)
-    engine: str
-    config: dict[str, Any] = {}
-    language: str | None = None
-    direction: Literal["ltr", "rtl"] = "ltr"
-    mode: Literal["page", "crop", "tokens"] = "page"
-    elapsed_s: float = 0.0
-    notes: list[str] = []
-
-
 def parse_entry(raw: bytes, expect: dict[str, Any] | None = None) -> OCRResult:
     """An entry's result after checking it whole: UTF-8, JSON, types, and (given
     ``expect``, the key's fields) that it was stored for this image and configuration."""
@@ -95,14 +60,9 @@ def parse_entry(raw: bytes, expect: dict[str, Any] | None = None) -> OCRResult:
     if data is None:
         raise CacheEntryError(why)
     try:
-        record = _ResultRecord.model_validate(data)
+        result = OCRResult.from_json(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise CacheEntryError(f"{where}: {first['msg']}") from None
-    n_spans = len(record.spans)
-    if any(not 0 <= i < n_spans for line in record.lines for i in line.spans):
-        raise CacheEntryError("a line refers to a span the entry does not hold")
+        raise CacheEntryError(error_lines(exc)[0]) from None
     if expect is not None:
         stored = data.get("cache")
         if not isinstance(stored, dict):
@@ -112,7 +72,7 @@ def parse_entry(raw: bytes, expect: dict[str, Any] | None = None) -> OCRResult:
                 raise CacheEntryError(
                     f"it was stored for another {'configuration' if field == 'engine' else field}"
                 )
-    return OCRResult.from_dict(data)
+    return result
 
 
 class OCRCache:

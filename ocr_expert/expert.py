@@ -1,35 +1,35 @@
-"""``OCRExpert``: one object that reads images with a chosen engine, in reading order, cached."""
+"""``OCRExpert``: one object that reads images with a chosen engine, in reading order, cached.
+
+The reading itself (mode choice, batching, assembly) is ``ocr_expert.reader.Reader``; the
+expert loads images, looks each up in the cache and hands the rest to the reader.
+"""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
-from PIL import Image
-
 from ocr_expert.cache import OCRCache, cache_key, key_fields
 from ocr_expert.engines import get_engine
-from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
+from ocr_expert.engines.base import OCREngine, OCREngineError
+from ocr_expert.engines.script_route import ScriptRoute, ScriptRoutedEngine
 from ocr_expert.image_io import (
     DEFAULT_MAX_PIXELS,
     ImageInputError,
     ImageSource,
+    LoadedImage,
     check_readable_shape,
     load_image,
     source_digest,
 )
-from ocr_expert.reading_order import lines_from_layout, order_spans, text_direction
-from ocr_expert.types import Direction, Line, OCRResult, Span
+from ocr_expert.reader import CROP_MAX_HEIGHT, MODES, Mode, Reader, check_mode
+from ocr_expert.reading_order import order_spans
+from ocr_expert.types import Direction, OCRResult
 
-Mode = Literal["auto", "page", "crop", "line", "word"]
-MODES = ("auto", "page", "crop", "line", "word")
-
-#: in ``auto`` mode an image at most this tall is taken for a word or line crop
-CROP_MAX_HEIGHT = 96
+__all__ = ["CROP_MAX_HEIGHT", "MODES", "Mode", "OCRExpert"]
 
 
 class OCRExpert:
@@ -50,6 +50,10 @@ class OCRExpert:
         use_cache: set False to always run the engine.
         direction: force the reading direction (``"rtl"`` for Arabic pages); default: from the text.
         max_pixels: refuse larger images (decompression-bomb guard).
+        script_route: pass the engine's lines through the Arabic route stage
+            (``ocr_expert.engines.script_route``): the name of its recognizer
+            (``"tesseract"``) or a ``ScriptRoute``. ``ppocr`` runs that stage itself (its
+            ``arabic`` option, on by default).
         **options: the engine's own options, e.g. ``lang="ara"`` for Tesseract; checked
             before anything loads (``ocr_expert.engines.check_options``).
     """
@@ -62,30 +66,38 @@ class OCRExpert:
         use_cache: bool = True,
         direction: Direction | None = None,
         max_pixels: int = DEFAULT_MAX_PIXELS,
+        script_route: str | ScriptRoute | None = None,
         **options: Any,
     ) -> None:
         if isinstance(engine, OCREngine):
             if options:
                 raise OCREngineError("engine options go to get_engine, not with an engine instance")
-            self.engine = engine
         else:
-            self.engine = get_engine(engine, **options)
-        self.cache = OCRCache(cache_dir) if use_cache and self.engine.cacheable else None
-        self.direction = direction
+            engine = get_engine(engine, **options)
+        route = ScriptRoute.build(script_route) if isinstance(script_route, str) else script_route
+        if route is not None:
+            engine = ScriptRoutedEngine(engine, route)
+        self.reader = Reader(engine, direction)
+        self.cache = OCRCache(cache_dir) if use_cache and engine.cacheable else None
         self.max_pixels = max_pixels
         self.stats = {"hits": 0, "misses": 0}
         self._stats_lock = threading.Lock()
 
     @property
+    def engine(self) -> OCREngine:
+        return self.reader.engine
+
+    @property
     def engine_name(self) -> str:
         return self.engine.name
 
+    @property
+    def direction(self) -> Direction | None:
+        return self.reader.direction
+
     def config(self) -> dict[str, Any]:
-        """The engine's full configuration plus the expert's own settings."""
-        config = dict(self.engine.config())
-        if self.direction:
-            config["direction"] = self.direction
-        return config
+        """The engine's full configuration plus the expert's own settings (the cache key's)."""
+        return self.reader.config()
 
     def read(
         self,
@@ -106,20 +118,15 @@ class OCRExpert:
         engine. Raises ``ImageInputError`` for unreadable input, ``OCREngineError`` when
         the engine fails.
         """
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        check_mode(mode)
         if self.engine.takes_tokens or tokens is not None:
             return self._from_tokens(image, tokens, token_boxes)
         if image is None:
             raise ImageInputError("no image given")
 
-        key, fields, loaded, cached = self._lookup(image, mode)
-        if cached is not None:
-            return cached
-        result = self._run(loaded.image, mode)
-        result = _noted(result, loaded)
-        if key is not None and self.cache is not None:
-            self.cache.put(key, result, fields)
+        (result,) = self._read_cached([image], mode)
+        if isinstance(result, Exception):
+            raise result
         return result
 
     def read_pdf(
@@ -209,6 +216,7 @@ class OCRExpert:
         Engines that read several images at once (``batch_size`` above 1: GOT-OCR2, VLM
         transcribers) get the images that are not cached yet in batches of that size.
         """
+        check_mode(mode)
         items = list(images)
         bar: Any = None
         if progress:
@@ -218,24 +226,22 @@ class OCRExpert:
         size = max(1, int(getattr(self.engine, "batch_size", 1)))
         results: list[OCRResult | Exception] = []
         for start in range(0, len(items), size):
-            results.extend(self._read_chunk(items[start : start + size], mode))
+            chunk = items[start : start + size]
+            if self.engine.takes_tokens:  # images alone give it nothing to read
+                results.extend(self._read_or_error(item, mode) for item in chunk)
+            else:
+                results.extend(self._read_cached(chunk, mode))
             if bar is not None:
-                bar.update(min(size, len(items) - start))
+                bar.update(len(chunk))
         if bar is not None:
             bar.close()
         return results
 
-    def _read_chunk(self, items: list[ImageSource], mode: Mode) -> list[OCRResult | Exception]:
-        if len(items) == 1 or self.engine.takes_tokens:
-            out: list[OCRResult | Exception] = []
-            for item in items:
-                try:
-                    out.append(self.read(item, mode=mode))
-                except (ImageInputError, OCREngineError) as exc:
-                    out.append(exc)
-            return out
+    def _read_cached(self, items: list[ImageSource], mode: Mode) -> list[OCRResult | Exception]:
+        """Each item's result from the cache, or read (all misses in one ``Reader.read``) and
+        stored; an item that fails yields its exception."""
         results: list[OCRResult | Exception | None] = [None] * len(items)
-        todo: list[tuple[int, str | None, Any, Any]] = []
+        todo: list[tuple[int, str | None, Any, LoadedImage]] = []
         for i, item in enumerate(items):
             try:
                 key, fields, loaded, cached = self._lookup(item, mode)
@@ -246,95 +252,20 @@ class OCRExpert:
                 results[i] = cached
             else:
                 todo.append((i, key, fields, loaded))
-        for (i, key, fields, loaded), result in zip(
-            todo, self._run_many([t[3].image for t in todo], mode)
-        ):
+        read = self.reader.read([t[3].image for t in todo], mode)
+        for (i, key, fields, loaded), result in zip(todo, read):
             if isinstance(result, OCRResult):
                 result = _noted(result, loaded)
+                if key is not None and self.cache is not None:
+                    self.cache.put(key, result, fields)
             results[i] = result
-            if key is not None and self.cache is not None and isinstance(result, OCRResult):
-                self.cache.put(key, result, fields)
         return [r for r in results if r is not None]
 
-    def _run_many(self, images: list[Image.Image], mode: Mode) -> list[OCRResult | Exception]:
-        """``_run`` of each image, with the engine called once per batch (pages and crops apart)."""
-        if not images:
-            return []
-        start = time.perf_counter()
-        used = [_used_mode(image, mode) for image in images]
-        spans: list[list[Span] | PageLayout] = [[] for _ in images]
+    def _read_or_error(self, item: ImageSource, mode: Mode) -> OCRResult | Exception:
         try:
-            for read_mode in ("page", _crop_mode(mode)):
-                idx = [i for i, u in enumerate(used) if (u == "page") == (read_mode == "page")]
-                if idx:
-                    for i, found in zip(
-                        idx, self.engine.read_batch([images[i] for i in idx], mode=read_mode)
-                    ):
-                        spans[i] = found
-            retry = [
-                i
-                for i, image in enumerate(images)
-                if _retry_as_crop(spans[i], mode, used[i], image)
-            ]
-            if retry:
-                for i, found in zip(
-                    retry, self.engine.read_batch([images[i] for i in retry], mode="crop")
-                ):
-                    used[i], spans[i] = "crop", found
-        except Exception:  # one bad image must fail alone: read them one at a time
-            out: list[OCRResult | Exception] = []
-            for image in images:
-                try:
-                    out.append(self._run(image, mode))
-                except OCREngineError as exc:
-                    out.append(exc)
-            return out
-        each = (time.perf_counter() - start) / len(images)
-        return [self._result(image, found, u, each) for image, found, u in zip(images, spans, used)]
-
-    def _run(self, image: Image.Image, mode: Mode) -> OCRResult:
-        start = time.perf_counter()
-        used = _used_mode(image, mode)
-        try:
-            (spans,) = self.engine.read_batch(
-                [image], mode=_crop_mode(mode) if used == "crop" else "page"
-            )
-            if _retry_as_crop(spans, mode, used, image):
-                used, (spans,) = "crop", self.engine.read_batch([image], mode="crop")
-        except (OCREngineError, ImageInputError):
-            raise
-        except Exception as exc:  # an engine bug must fail this image, not the caller's run
-            detail = f"{type(exc).__name__}: {exc}".rstrip(": ")
-            raise OCREngineError(
-                f"{self.engine.name} failed on a {image.width}x{image.height} image ({used} mode): "
-                f"{detail}"
-            ) from exc
-        return self._result(image, spans, used, time.perf_counter() - start)
-
-    def _result(
-        self, image: Image.Image, found: list[Span] | PageLayout, used: str, elapsed: float
-    ) -> OCRResult:
-        if isinstance(found, PageLayout):  # the engine's own reading order, kept
-            spans = list(found.spans)
-            lines, direction = lines_from_layout(spans, found.lines, found.blocks, self.direction)
-        elif self.engine.lines_in_order and found and all(s.box is None for s in found):
-            spans = list(found)
-            lines, direction = _given_lines(spans, self.direction)
-        else:
-            spans = list(found)
-            lines, direction = order_spans(spans, self.direction)
-        return OCRResult(
-            spans=tuple(spans),
-            lines=tuple(lines),
-            width=image.width,
-            height=image.height,
-            engine=self.engine.name,
-            config=self.config(),
-            language=self.engine.language,
-            direction=direction,
-            mode=used,  # type: ignore[arg-type]
-            elapsed_s=elapsed,
-        )
+            return self.read(item, mode=mode)
+        except (ImageInputError, OCREngineError) as exc:
+            return exc
 
     def _from_tokens(
         self,
@@ -353,69 +284,16 @@ class OCRExpert:
             size = load_image(image, max_pixels=self.max_pixels).image.size
         elif token_boxes is not None and any(max(b[:4]) <= 1.0 for b in token_boxes):
             raise ImageInputError("normalised token boxes need the image to scale them")
-        from ocr_expert.engines.dataset import DatasetTokensEngine
-
-        engine = (
-            self.engine if isinstance(self.engine, DatasetTokensEngine) else DatasetTokensEngine()
-        )
-        spans = engine.spans_from_tokens(tokens, token_boxes, size)
-        # Tokens without boxes keep the dataset's order: there is no geometry to sort by.
-        lines, direction = order_spans(spans, self.direction)
-        return OCRResult(
-            spans=tuple(spans),
-            lines=tuple(lines),
-            width=size[0],
-            height=size[1],
-            engine="dataset",
-            config=engine.config(),
-            language=None,
-            direction=direction,
-            mode="tokens",
-        )
+        return self.reader.read_tokens(tokens, token_boxes, size)
 
     def _count(self, what: str) -> None:
         with self._stats_lock:
             self.stats[what] += 1
 
 
-def _used_mode(image: Image.Image, mode: Mode) -> str:
-    if mode in ("crop", "line", "word") or (mode == "auto" and image.height <= CROP_MAX_HEIGHT):
-        return "crop"
-    return "page"
-
-
-def _crop_mode(mode: Mode) -> ReadMode:
-    """How the engine reads an image taken for a crop: its word mode when asked for words."""
-    return "word" if mode == "word" else "crop"
-
-
-def _retry_as_crop(
-    found: list[Span] | PageLayout, mode: Mode, used: str, image: Image.Image
-) -> bool:
-    """In ``auto`` mode, a line-shaped page where detection found nothing is read again as a
-    crop."""
-    empty = not (found.spans if isinstance(found, PageLayout) else found)
-    return empty and mode == "auto" and used == "page" and _line_shaped(image)
-
-
-def _noted(result: OCRResult, loaded: Any) -> OCRResult:
+def _noted(result: OCRResult, loaded: LoadedImage) -> OCRResult:
     if getattr(loaded, "note", ""):  # a PDF page: say which
         return replace(result, notes=result.notes + (loaded.note,))
     if getattr(loaded, "frames", 1) > 1:  # an animated GIF or a multi-page TIFF: say what was read
         return replace(result, notes=result.notes + (f"read frame 1 of {loaded.frames}",))
     return result
-
-
-def _given_lines(spans: list[Span], direction: Direction | None) -> tuple[list[Line], Direction]:
-    """One line per span, in the engine's order: a model that writes a page out gives its
-    lines in reading order but no boxes to order them by."""
-    page = direction or text_direction(" ".join(s.text for s in spans)) or "ltr"
-    lines = [
-        Line(text=s.text, box=None, spans=(i,), direction=text_direction(s.text) or page)
-        for i, s in enumerate(spans)
-    ]
-    return lines, page
-
-
-def _line_shaped(image: Image.Image) -> bool:
-    return image.width >= 2 * image.height and image.height <= 256

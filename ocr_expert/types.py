@@ -2,14 +2,19 @@
 
 Boxes are axis-aligned ``(x0, y0, x1, y1)`` in pixels of the image as read (after EXIF
 orientation). Polygons, where an engine gives them, are lists of ``(x, y)`` points
-clockwise from the top-left corner. Everything round-trips through JSON without loss.
+clockwise from the top-left corner. Everything round-trips through JSON without loss:
+``OCRResult.to_dict``/``to_json`` write a result and ``from_dict``/``from_json`` read it back
+through one pydantic schema of these dataclasses, which the cache uses too.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, NonNegativeInt, TypeAdapter
 
 Box = tuple[float, float, float, float]
 Point = tuple[float, float]
@@ -55,8 +60,8 @@ class OCRResult:
 
     spans: tuple[Span, ...]
     lines: tuple[Line, ...]
-    width: int
-    height: int
+    width: NonNegativeInt
+    height: NonNegativeInt
     engine: str
     config: dict[str, Any] = field(default_factory=dict)
     language: str | None = None
@@ -81,6 +86,7 @@ class OCRResult:
         return sum(s.score for s in self.spans) / len(self.spans) if self.spans else 0.0
 
     def to_dict(self) -> dict[str, Any]:
+        """The stored form: the fields as JSON types (tuples become lists once dumped)."""
         return asdict(self)
 
     def to_json(self, **kwargs: Any) -> str:
@@ -88,46 +94,25 @@ class OCRResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OCRResult:
-        spans = tuple(
-            Span(
-                text=s["text"],
-                box=_box(s.get("box")),
-                score=float(s["score"]),
-                polygon=None if s.get("polygon") is None else tuple(tuple(p) for p in s["polygon"]),
-            )
-            for s in data["spans"]
-        )
-        lines = tuple(
-            Line(
-                text=ln["text"],
-                box=_box(ln.get("box")),
-                spans=tuple(ln["spans"]),
-                direction=ln.get("direction", "ltr"),
-                block=int(ln.get("block", 0)),
-            )
-            for ln in data["lines"]
-        )
-        return cls(
-            spans=spans,
-            lines=lines,
-            width=int(data["width"]),
-            height=int(data["height"]),
-            engine=data["engine"],
-            config=dict(data.get("config", {})),
-            language=data.get("language"),
-            direction=data.get("direction", "ltr"),
-            mode=data.get("mode", "page"),
-            elapsed_s=float(data.get("elapsed_s", 0.0)),
-            notes=tuple(str(n) for n in data.get("notes", ())),
-        )
+        """The result ``to_dict`` gave (lists or tuples, numbers as JSON has them); keys it
+        does not know, such as a cache entry's own, are ignored. Raises pydantic's
+        ``ValidationError`` for a dict that is not a whole result."""
+        return _schema().validate_python(data)
 
     @classmethod
-    def from_json(cls, text: str) -> OCRResult:
-        return cls.from_dict(json.loads(text))
+    def from_json(cls, text: str | bytes) -> OCRResult:
+        """The result ``to_json`` wrote, checked strictly: every field of its JSON type, each
+        line's span indices within the spans. Raises pydantic's ``ValidationError``."""
+        return _schema().validate_json(text, strict=True)
 
 
-def _box(value: Any) -> Box | None:
-    if value is None:
-        return None
-    x0, y0, x1, y1 = (float(v) for v in value)
-    return (x0, y0, x1, y1)
+def _spans_exist(result: OCRResult) -> OCRResult:
+    if any(not 0 <= i < len(result.spans) for line in result.lines for i in line.spans):
+        raise ValueError("a line refers to a span the result does not hold")
+    return result
+
+
+@cache
+def _schema() -> TypeAdapter[OCRResult]:
+    """The one schema ``OCRResult`` is read back through (built on first use)."""
+    return TypeAdapter(Annotated[OCRResult, AfterValidator(_spans_exist)])

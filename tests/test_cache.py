@@ -122,3 +122,56 @@ def test_results_round_trip_through_json(direction):
     again = OCRResult.from_json(result.to_json())
     assert again == result and again.text == result.text
     assert OCRResult.from_dict(result.to_dict()).lines == result.lines
+
+
+#: an entry as the cache stores it (format version 6), written out by hand so that a change
+#: of the stored form is caught: entries already on disk must keep loading
+STORED_ENTRY = """{"spans": [{"text": "OPEN", "box": [10.0, 20.0, 90.0, 44.0], "score": 0.97,
+ "polygon": [[10.0, 20.0], [90.0, 20.0], [90.0, 44.0], [10.0, 44.0]]},
+ {"text": "24h", "box": [100.0, 20.0, 140.0, 44.0], "score": 0.9, "polygon": null}],
+ "lines": [{"text": "OPEN 24h", "box": [10.0, 20.0, 140.0, 44.0], "spans": [0, 1],
+ "direction": "ltr", "block": 0}],
+ "width": 200, "height": 150, "engine": "counting", "config": %(config)s,
+ "language": null, "direction": "ltr", "mode": "page", "elapsed_s": 0.25,
+ "notes": ["read frame 1 of 2"], "cache": %(fields)s}"""
+
+
+def test_an_entry_in_the_stored_format_loads(cache_dir):
+    import json
+
+    from ocr_expert.cache import cache_key, key_fields
+    from ocr_expert.image_io import load_image
+
+    engine = CountingEngine()
+    expert = OCRExpert(engine, cache_dir=cache_dir)
+    fields = key_fields(load_image(image(9)).digest, expert.config(), "auto")
+    assert expert.cache is not None
+    path = expert.cache.path(cache_key(fields))
+    path.parent.mkdir(parents=True)
+    config, stored = json.dumps(expert.config()), json.dumps(fields)
+    path.write_text(STORED_ENTRY % {"config": config, "fields": stored}, encoding="utf-8")
+
+    result = expert.read(image(9))
+    assert engine.calls == 0 and expert.stats == {"hits": 1, "misses": 0}
+    assert result.text == "OPEN 24h" and result.words == ["OPEN", "24h"]
+    assert result.spans[0].polygon == ((10.0, 20.0), (90.0, 20.0), (90.0, 44.0), (10.0, 44.0))
+    assert result.lines[0].spans == (0, 1) and result.notes == ("read frame 1 of 2",)
+    # the result writes itself back in that same form
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    assert json.loads(result.to_json()) == {k: v for k, v in stored.items() if k != "cache"}
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (('"score": 0.97', '"score": "high"'), "spans.0.score: Input should be a valid number"),
+        (('"spans": [0, 1]', '"spans": [0, 2]'), "a line refers to a span the result does not"),
+        (('"width": 200', '"width": -1'), "width: Input should be greater than or equal to 0"),
+    ],
+)
+def test_a_damaged_entry_says_what_is_wrong(change, why):
+    from ocr_expert.cache import CacheEntryError, parse_entry
+
+    raw = (STORED_ENTRY % {"config": "{}", "fields": "{}"}).replace(*change)
+    with pytest.raises(CacheEntryError, match=why):
+        parse_entry(raw.encode())

@@ -16,7 +16,7 @@ from ocr_expert.engines import build_recognizer, check_options, get_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError, ReadMode
 from ocr_expert.engines.ppocr import PPOCREngine
 from ocr_expert.engines.roles import Recognition, TextDetector, TextRecognizer
-from ocr_expert.engines.script_route import ArabicRouter, Candidate
+from ocr_expert.engines.script_route import Candidate, ScriptRoute, ScriptRoutedEngine
 from ocr_expert.engines.tesseract import TesseractEngine
 from ocr_expert.types import Span
 
@@ -182,15 +182,18 @@ def test_generative_engines_share_one_options_model():
 # --- the Arabic route, a recognizer-side step --------------------------------------------
 
 
+class Arabic:
+    """An Arabic recognizer double: reads every crop as one Arabic word, confidently."""
+
+    def config(self) -> dict[str, Any]:
+        return {"recognizer": "arabic"}
+
+    def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
+        return [Recognition("مرحبا", 0.9) for _ in crops]
+
+
 def test_the_arabic_route_takes_any_recognizer():
-    class Arabic:
-        def config(self) -> dict[str, Any]:
-            return {"recognizer": "arabic"}
-
-        def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
-            return [Recognition("مرحبا", 0.9) for _ in crops]
-
-    router = ArabicRouter(Arabic())
+    router = ScriptRoute(Arabic())
     square = ((0.0, 0.0), (50.0, 0.0), (50.0, 20.0), (0.0, 20.0))
     below = tuple((x, y + 40.0) for x, y in square)
     out = router.reroute(
@@ -199,7 +202,51 @@ def test_the_arabic_route_takes_any_recognizer():
     )
     assert [(c.text, c.rerouted) for c in out] == [("Hello", False), ("مرحبا", True)]
     assert router.page_reader(out) is None  # no whole-page reading without for_language
+    assert router(Image.new("RGB", (100, 100)), out) == out  # the stage: lines back, routed
     assert router.config() == {"recognizer": "arabic"}
+
+
+class LatinOnly(OCREngine):
+    """An engine double that reads a confident English line and an unreadable one below it."""
+
+    name = "latin-only"
+    language = "en"
+
+    def config(self) -> dict[str, Any]:
+        return {"engine": self.name}
+
+    def read_page(self, image: Image.Image) -> list[Span]:
+        return [
+            Span(text="Hello", box=(10.0, 10.0, 90.0, 30.0), score=0.99),
+            Span(text="~~", box=(10.0, 60.0, 90.0, 80.0), score=0.2),
+        ]
+
+    def read_crop(self, image: Image.Image) -> list[Span]:
+        return []
+
+
+def test_any_engine_can_be_given_the_arabic_route():
+    page = Image.new("RGB", (200, 120), "white")
+    plain = OCRExpert(LatinOnly(), use_cache=False)
+    routed = OCRExpert(LatinOnly(), use_cache=False, script_route=ScriptRoute(Arabic()))
+    assert plain.read(page).text == "Hello\n~~"
+    result = routed.read(page)
+    assert result.text == "Hello\nمرحبا" and result.spans[1].box == (10.0, 60.0, 90.0, 80.0)
+    # the route is part of the configuration, so routed readings are cached apart
+    assert routed.config() == {"engine": "latin-only", "arabic": {"recognizer": "arabic"}}
+    assert routed.engine_name == "latin-only" and routed.engine.language == "en+ara"
+    # a crop the engine reads nothing off is offered to the route as one line
+    assert plain.read(page.crop((0, 0, 200, 40)), mode="crop").text == ""
+    assert routed.read(page.crop((0, 0, 200, 40)), mode="crop").text == "مرحبا"
+
+
+def test_an_engine_that_routes_arabic_itself_is_not_routed_twice():
+    class SelfRouted(LatinOnly):
+        def config(self) -> dict[str, Any]:
+            return {"engine": self.name, "arabic": {"lang": "ara"}}
+
+    with pytest.raises(OCREngineError, match="routes Arabic lines itself"):
+        ScriptRoutedEngine(SelfRouted(), ScriptRoute(Arabic()))
 
 
 def test_tesseract_as_the_arabic_recognizer_reads_whole_pages_in_another_language():

@@ -5,10 +5,12 @@ classifier), so the engine works offline from a plain install. ``model="PP-OCRv6
 default) uses the maintained ``rapidocr`` package and its small PP-OCRv6 models;
 ``model="PP-OCRv4"`` uses the frozen ``rapidocr_onnxruntime`` line.
 
-The recognisers read Chinese and Latin script, not Arabic: a line they read with low
-confidence (or not at all) is offered to an Arabic recogniser (Tesseract ``ara`` by default,
-see ``ocr_expert.engines.script_route``), which keeps it only when it reads Arabic there with
-confidence.
+The recognisers read Chinese and Latin script, not Arabic, so the engine runs the Arabic
+route stage (``ocr_expert.engines.script_route.ScriptRoute``, its ``arabic`` option, Tesseract
+``ara`` by default) on the lines it read: a line read with low confidence (or not at all) is
+offered to the Arabic recogniser, which keeps it only when it reads Arabic there with
+confidence. The stage runs before the engine's score filter, so the lines it may rescue are
+still there; the engine's configuration names it under ``arabic``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from ocr_expert.engines import check_role, register_engine
 from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError, PageLayout
 from ocr_expert.engines.page_fusion import MIN_CONFIDENCE, fuse_page
 from ocr_expert.engines.roles import Recognition
-from ocr_expert.engines.script_route import ArabicRouter, Candidate
+from ocr_expert.engines.script_route import Candidate, ScriptRoute
 from ocr_expert.types import Span
 
 MODELS = ("PP-OCRv6", "PP-OCRv4")
@@ -80,7 +82,8 @@ class PPOCROptions(EngineOptions):
 
 @register_engine("ppocr")
 class PPOCREngine(OCREngine):
-    """PP-OCR detection + recognition, with Arabic lines routed to an Arabic recogniser.
+    """PP-OCR detection + recognition, then the Arabic route stage (``ScriptRoute``, built
+    from ``arabic``/``arabic_options``), then the second reading (``refine``).
 
     Options:
         model: ``"PP-OCRv6"`` (default, ``rapidocr`` 3.x) or ``"PP-OCRv4"``
@@ -95,7 +98,8 @@ class PPOCREngine(OCREngine):
         word_boxes: split each detected line into word spans with their own boxes.
         threads: ONNX Runtime intra-op threads (-1: all cores).
         device: ``"cpu"`` or ``"cuda"`` (needs the GPU build of onnxruntime: ``ocrvqa[gpu]``).
-        arabic: who re-reads lines PP-OCR cannot read: ``"tesseract"`` (default), the name of
+        arabic: the recognizer of the Arabic route stage, which re-reads the lines PP-OCR
+            cannot read (``config()["arabic"]`` records it): ``"tesseract"`` (default), the name of
             another engine (``"vision-encoder-decoder"`` with ``arabic_options={"model":
             "UBC-NLP/Qalam"}``), or ``None`` to keep PP-OCR's reading.
         arabic_options: options for that engine (default for Tesseract: ``lang="ara"``).
@@ -136,8 +140,8 @@ class PPOCREngine(OCREngine):
         self.device = opts.device
         runner_cls = _V6Runner if model == "PP-OCRv6" else _V4Runner
         self._runner = runner_cls(self.options, opts.threads, opts.device)
-        self._router = ArabicRouter.build(opts.arabic, opts.arabic_options) if opts.arabic else None
-        if self._router is not None:
+        self._route = ScriptRoute.build(opts.arabic, opts.arabic_options) if opts.arabic else None
+        if self._route is not None:
             self.language = "ch+en+ara"
         self._refiner = _refiner(opts.refine)
         self._refine_confidence = opts.refine_confidence
@@ -150,7 +154,7 @@ class PPOCREngine(OCREngine):
             "rapidocr": self._runner.version,
             **self.options,
         }
-        config["arabic"] = self._router.config() if self._router is not None else None
+        config["arabic"] = self._route.config() if self._route is not None else None
         config["refine"] = None
         if self._refiner is not None:
             config["refine"] = {**self._refiner.config(), "confidence": self._refine_confidence}
@@ -190,13 +194,11 @@ class PPOCREngine(OCREngine):
             second = _POOL.submit(self._refiner.read_page, image)
         with self._lock:
             candidates = self._runner.read_page(_bgr(image))
-        if self._router is not None:
-            candidates = self._router.reroute(image, candidates)
-            whole = self._router.page_reader(candidates)
-            if whole is not None:
-                page = whole.read_page(image)
-                if isinstance(page, PageLayout) and page.spans:
-                    return page
+        if self._route is not None:
+            routed = self._route(image, candidates)
+            if isinstance(routed, PageLayout):  # a mostly-Arabic page, read whole
+                return routed
+            candidates = routed
         if second is not None:
             page = second.result()
             if isinstance(page, PageLayout):
@@ -214,8 +216,8 @@ class PPOCREngine(OCREngine):
         box = (0.0, 0.0, float(image.width), float(image.height))
         polygon = ((0.0, 0.0), (box[2], 0.0), (box[2], box[3]), (0.0, box[3]))
         candidates = [Candidate(polygon, text, score)]
-        if self._router is not None:
-            candidates = self._router.reroute(image, candidates)
+        if self._route is not None:
+            candidates = self._route.reroute(image, candidates)
         spans = self._finish(candidates)
         # A crop's text always spans the crop: the router's line box is the crop itself.
         return [Span(text=s.text, box=box, score=s.score) for s in spans]

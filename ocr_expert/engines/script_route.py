@@ -1,23 +1,30 @@
-"""Route the lines a Latin/Chinese recogniser cannot read to an Arabic recogniser.
+"""The Arabic route: a stage that sends the lines a Latin/Chinese recogniser cannot read to
+an Arabic recogniser.
 
 PP-OCR's bundled recognisers have no Arabic alphabet: on an Arabic line they return nothing,
 or a few Latin letters with low confidence, while the detector still finds the line. Every
 such line (empty, low confidence or without a letter) is offered to an Arabic recogniser in
-one call; its reading replaces PP-OCR's only when it is mostly Arabic script and read with
-confidence, so English lines that PP-OCR merely found hard are left alone.
+one call; its reading replaces the first one only when it is mostly Arabic script and read
+with confidence, so English lines the first recogniser merely found hard are left alone.
+
+``ScriptRoute`` is the stage: it takes the lines an engine read (``Candidate``) and gives
+them back routed, or a mostly-Arabic page read whole. The ``ppocr`` engine runs it between
+its recogniser and its score filter (its ``arabic`` option); ``ScriptRoutedEngine`` puts it
+after any other engine's reading (``OCRExpert(engine, script_route="tesseract")``).
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
 
-from ocr_expert.engines.base import OCREngine, OCREngineError
+from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
 from ocr_expert.engines.roles import TextRecognizer
-from ocr_expert.types import Point
+from ocr_expert.types import Point, Span
 
 #: a line read with less confidence than this (or with no letter) is offered to the router
 SUSPECT_SCORE = 0.85
@@ -63,9 +70,10 @@ def is_suspect(text: str, score: float) -> bool:
     return score < SUSPECT_SCORE or not any(ch.isalpha() for ch in text)
 
 
-class ArabicRouter:
-    """Re-reads suspect lines with an Arabic recognizer (any ``TextRecognizer``): a
-    recognizer-side step between a detector's lines and the spans an engine returns."""
+class ScriptRoute:
+    """The Arabic route: re-reads suspect lines with an Arabic recognizer (any
+    ``TextRecognizer``), a recognizer-side stage between an engine's lines and the spans it
+    returns. ``ScriptRoute.build("tesseract")`` makes the default one."""
 
     def __init__(self, recognizer: TextRecognizer) -> None:
         self.recognizer = recognizer
@@ -93,8 +101,23 @@ class ArabicRouter:
             self._page_engines[lang] = for_language(lang)
         return self._page_engines[lang]
 
+    def __call__(
+        self, image: Image.Image, candidates: list[Candidate]
+    ) -> list[Candidate] | PageLayout:
+        """The stage: ``candidates`` rerouted (``reroute``), or, for a mostly-Arabic page, the
+        page as its ``page_reader`` reads it whole where that reading holds text."""
+        candidates = self.reroute(image, candidates)
+        whole = self.page_reader(candidates)
+        if whole is not None:
+            page = whole.read_page(image)
+            if isinstance(page, PageLayout) and page.spans:
+                return page
+        return candidates
+
     @classmethod
-    def build(cls, name: str, options: dict[str, Any] | None) -> ArabicRouter | None:
+    def build(
+        cls, name: str = "tesseract", options: dict[str, Any] | None = None
+    ) -> ScriptRoute | None:
         """The router for recognizer engine ``name``; None, with one warning, when that engine
         cannot run here (the first recogniser's reading is then kept)."""
         from ocr_expert.engines import build_recognizer
@@ -109,6 +132,7 @@ class ArabicRouter:
             return None
 
     def config(self) -> dict[str, Any]:
+        """The Arabic recognizer's configuration (what changes the routed text)."""
         return self.recognizer.config()
 
     def reroute(self, image: Image.Image, candidates: list[Candidate]) -> list[Candidate]:
@@ -139,6 +163,75 @@ class ArabicRouter:
             if new is not None:
                 out.append(new)
         return out
+
+
+class ScriptRoutedEngine(OCREngine):
+    """Any engine with its reading passed through a ``ScriptRoute``.
+
+    A page's spans that have boxes go through the route as lines (an engine's own layout
+    gives way to the expert's reading order where a line was re-read); a crop's text goes
+    through it as one line. The engine keeps its name; its configuration gains ``arabic``,
+    the route's, so routed and unrouted readings are cached apart.
+    """
+
+    def __init__(self, engine: OCREngine, route: ScriptRoute) -> None:
+        if engine.takes_tokens:
+            raise OCREngineError(f"{engine.name!r} reads no image: there are no lines to route")
+        if engine.config().get("arabic"):
+            raise OCREngineError(
+                f"{engine.name!r} routes Arabic lines itself: set its own arabic option instead"
+            )
+        self.engine = engine
+        self.route = route
+        self.name = engine.name  # type: ignore[misc]
+        self.language = f"{engine.language}+ara" if engine.language else "ara"
+        self.batch_size = engine.batch_size
+        self.cacheable = engine.cacheable  # type: ignore[misc]
+        self.lines_in_order = engine.lines_in_order  # type: ignore[misc]
+        self.uses_torch = engine.uses_torch  # type: ignore[misc]
+
+    def config(self) -> dict[str, Any]:
+        return {**self.engine.config(), "arabic": self.route.config()}
+
+    def read_batch(
+        self, images: Sequence[Image.Image], mode: ReadMode = "page"
+    ) -> list[list[Span] | PageLayout]:
+        found = self.engine.read_batch(images, mode=mode)
+        if mode == "page":
+            return [self._route_page(image, f) for image, f in zip(images, found)]
+        return [self._route_crop(image, f) for image, f in zip(images, found)]
+
+    def read_page(self, image: Image.Image) -> list[Span] | PageLayout:
+        return self.read_batch([image], mode="page")[0]
+
+    def read_crop(self, image: Image.Image) -> list[Span]:
+        return self.read_batch([image], mode="crop")[0]  # type: ignore[return-value]
+
+    def read_word(self, image: Image.Image) -> list[Span]:
+        return self.read_batch([image], mode="word")[0]  # type: ignore[return-value]
+
+    def _route_page(
+        self, image: Image.Image, found: list[Span] | PageLayout
+    ) -> list[Span] | PageLayout:
+        spans = found.spans if isinstance(found, PageLayout) else found
+        boxed = [s for s in spans if s.box is not None]  # a line without a box has no crop
+        candidates = [Candidate(s.polygon or _box_polygon(s.box), s.text, s.score) for s in boxed]
+        routed = self.route(image, candidates)
+        if isinstance(routed, PageLayout):
+            return routed
+        if not any(c.rerouted for c in routed):
+            return found
+        kept = {id(c): s for c, s in zip(candidates, boxed)}
+        unboxed = [s for s in spans if s.box is None]
+        return unboxed + [kept.get(id(c)) or _routed_span(c) for c in routed]
+
+    def _route_crop(self, image: Image.Image, found: list[Span] | PageLayout) -> list[Span]:
+        spans = found.spans if isinstance(found, PageLayout) else found
+        box = (0.0, 0.0, float(image.width), float(image.height))
+        text = " ".join(s.text for s in spans)
+        score = min((s.score for s in spans), default=0.0)
+        (line,) = self.route.reroute(image, [Candidate(_box_polygon(box), text, score)])
+        return [Span(text=line.text, box=box, score=line.score)] if line.rerouted else spans
 
 
 def _same_line_groups(polygons: list[tuple[Point, ...]]) -> list[list[int]]:
@@ -173,13 +266,24 @@ def _bounds(polygon: tuple[Point, ...]) -> tuple[float, float, float, float]:
     return (min(xs), min(ys), max(xs), max(ys))
 
 
+def _box_polygon(box: Any) -> tuple[Point, ...]:
+    x0, y0, x1, y1 = box
+    return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+
+
+def _routed_span(line: Candidate) -> Span:
+    return Span(
+        text=line.text.strip(), box=_bounds(line.polygon), score=line.score, polygon=line.polygon
+    )
+
+
 def _union_polygon(polygons: list[tuple[Point, ...]]) -> tuple[Point, ...]:
     if len(polygons) == 1:
         return polygons[0]
     boxes = [_bounds(p) for p in polygons]
     x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
     x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+    return _box_polygon((x0, y0, x1, y1))
 
 
 def _crop(image: Image.Image, polygon: tuple[Point, ...]) -> Image.Image:

@@ -1,0 +1,182 @@
+"""``Reader``: decoded images in, ``OCRResult`` objects out, with no cache.
+
+It chooses how each image is read (a page or a crop), calls the engine once per batch of
+images read the same way, reads a line-shaped page that held nothing again as a crop, and
+assembles each result in reading order. ``OCRExpert`` puts a cache in front of it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from PIL import Image
+
+from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
+from ocr_expert.image_io import ImageInputError
+from ocr_expert.reading_order import lines_from_layout, order_spans, text_direction
+from ocr_expert.types import Direction, Line, OCRResult, Span
+
+Mode = Literal["auto", "page", "crop", "line", "word"]
+MODES = ("auto", "page", "crop", "line", "word")
+
+#: in ``auto`` mode an image at most this tall is taken for a word or line crop
+CROP_MAX_HEIGHT = 96
+
+Found = list[Span] | PageLayout
+
+
+def check_mode(mode: str) -> None:
+    """Refuse a read mode that is not one of ``MODES`` (``ValueError``)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+
+
+class Reader:
+    """Reads decoded images with ``engine``; ``direction`` forces the reading direction."""
+
+    def __init__(self, engine: OCREngine, direction: Direction | None = None) -> None:
+        self.engine = engine
+        self.direction = direction
+
+    def config(self) -> dict[str, Any]:
+        """The engine's full configuration plus the reader's own settings."""
+        config = dict(self.engine.config())
+        if self.direction:
+            config["direction"] = self.direction
+        return config
+
+    def read(self, images: Sequence[Image.Image], mode: Mode) -> list[OCRResult | Exception]:
+        """Each image's result, or the ``OCREngineError`` (``ImageInputError``) it failed with.
+
+        Several images go to the engine together; when that fails, each is read alone so
+        that one bad image fails alone.
+        """
+        if len(images) > 1:
+            try:
+                return list(self._read_together(images, mode))
+            except Exception:  # one bad image must fail alone: read them one at a time
+                pass
+        return [self._read_alone(image, mode) for image in images]
+
+    def read_tokens(
+        self,
+        tokens: Sequence[str],
+        token_boxes: Sequence[Sequence[float]] | None,
+        size: tuple[int, int],
+    ) -> OCRResult:
+        """A dataset's own OCR tokens (and boxes) as a result for an image of ``size``."""
+        from ocr_expert.engines.dataset import DatasetTokensEngine
+
+        engine = (
+            self.engine if isinstance(self.engine, DatasetTokensEngine) else DatasetTokensEngine()
+        )
+        spans = engine.spans_from_tokens(tokens, token_boxes, size)
+        # Tokens without boxes keep the dataset's order: there is no geometry to sort by.
+        lines, direction = order_spans(spans, self.direction)
+        return OCRResult(
+            spans=tuple(spans),
+            lines=tuple(lines),
+            width=size[0],
+            height=size[1],
+            engine="dataset",
+            config=engine.config(),
+            language=None,
+            direction=direction,
+            mode="tokens",
+        )
+
+    def _read_alone(self, image: Image.Image, mode: Mode) -> OCRResult | Exception:
+        try:
+            return self._read_together([image], mode)[0]
+        except (OCREngineError, ImageInputError) as exc:
+            return exc
+        except Exception as exc:  # an engine bug must fail this image, not the caller's run
+            detail = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            used = _used_mode(image, mode)
+            error = OCREngineError(
+                f"{self.engine.name} failed on a {image.width}x{image.height} image "
+                f"({used} mode): {detail}"
+            )
+            error.__cause__ = exc
+            return error
+
+    def _read_together(self, images: Sequence[Image.Image], mode: Mode) -> list[OCRResult]:
+        """The engine called once per batch (pages and crops apart); raises what it raises."""
+        if not images:
+            return []
+        start = time.perf_counter()
+        used = [_used_mode(image, mode) for image in images]
+        found: list[Found] = [[] for _ in images]
+        for read_mode in ("page", _crop_mode(mode)):
+            idx = [i for i, u in enumerate(used) if (u == "page") == (read_mode == "page")]
+            if idx:
+                batch = self.engine.read_batch([images[i] for i in idx], mode=read_mode)
+                for i, spans in zip(idx, batch):
+                    found[i] = spans
+        retry = [
+            i for i, image in enumerate(images) if _retry_as_crop(found[i], mode, used[i], image)
+        ]
+        if retry:
+            batch = self.engine.read_batch([images[i] for i in retry], mode="crop")
+            for i, spans in zip(retry, batch):
+                used[i], found[i] = "crop", spans
+        each = (time.perf_counter() - start) / len(images)
+        return [self._result(image, f, u, each) for image, f, u in zip(images, found, used)]
+
+    def _result(self, image: Image.Image, found: Found, used: str, elapsed: float) -> OCRResult:
+        if isinstance(found, PageLayout):  # the engine's own reading order, kept
+            spans = list(found.spans)
+            lines, direction = lines_from_layout(spans, found.lines, found.blocks, self.direction)
+        elif self.engine.lines_in_order and found and all(s.box is None for s in found):
+            spans = list(found)
+            lines, direction = _given_lines(spans, self.direction)
+        else:
+            spans = list(found)
+            lines, direction = order_spans(spans, self.direction)
+        return OCRResult(
+            spans=tuple(spans),
+            lines=tuple(lines),
+            width=image.width,
+            height=image.height,
+            engine=self.engine.name,
+            config=self.config(),
+            language=self.engine.language,
+            direction=direction,
+            mode=used,  # type: ignore[arg-type]
+            elapsed_s=elapsed,
+        )
+
+
+def _used_mode(image: Image.Image, mode: Mode) -> str:
+    if mode in ("crop", "line", "word") or (mode == "auto" and image.height <= CROP_MAX_HEIGHT):
+        return "crop"
+    return "page"
+
+
+def _crop_mode(mode: Mode) -> ReadMode:
+    """How the engine reads an image taken for a crop: its word mode when asked for words."""
+    return "word" if mode == "word" else "crop"
+
+
+def _retry_as_crop(found: Found, mode: Mode, used: str, image: Image.Image) -> bool:
+    """In ``auto`` mode, a line-shaped page where detection found nothing is read again as
+    a crop."""
+    empty = not (found.spans if isinstance(found, PageLayout) else found)
+    return empty and mode == "auto" and used == "page" and _line_shaped(image)
+
+
+def _given_lines(spans: list[Span], direction: Direction | None) -> tuple[list[Line], Direction]:
+    """One line per span, in the engine's order: a model that writes a page out gives its
+    lines in reading order but no boxes to order them by."""
+    page = direction or text_direction(" ".join(s.text for s in spans)) or "ltr"
+    lines = [
+        Line(text=s.text, box=None, spans=(i,), direction=text_direction(s.text) or page)
+        for i, s in enumerate(spans)
+    ]
+    return lines, page
+
+
+def _line_shaped(image: Image.Image) -> bool:
+    return image.width >= 2 * image.height and image.height <= 256
