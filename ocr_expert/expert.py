@@ -94,6 +94,7 @@ class OCRExpert:
         mode: Mode = "auto",
         tokens: Sequence[str] | None = None,
         token_boxes: Sequence[Sequence[float]] | None = None,
+        digest: str | None = None,
     ) -> OCRResult:
         """Read ``image`` and return its text in reading order.
 
@@ -103,7 +104,9 @@ class OCRExpert:
         one: Tesseract's ``psm`` 7 and 8); ``auto`` takes images at most
         ``CROP_MAX_HEIGHT`` pixels tall for crops, and retries a line-shaped image as a
         crop when detection finds nothing. ``tokens``/``token_boxes`` feed the ``dataset``
-        engine. Raises ``ImageInputError`` for unreadable input, ``OCREngineError`` when
+        engine. ``image`` may be an ``ImageHandle`` (decoded at most once, shared with the
+        caller) and ``digest`` the image's digest where the caller has it (not hashed
+        again). Raises ``ImageInputError`` for unreadable input, ``OCREngineError`` when
         the engine fails.
         """
         if mode not in MODES:
@@ -113,7 +116,7 @@ class OCRExpert:
         if image is None:
             raise ImageInputError("no image given")
 
-        key, fields, loaded, cached = self._lookup(image, mode)
+        key, fields, loaded, cached = self._lookup(image, mode, digest)
         if cached is not None:
             return cached
         result = self._run(loaded.image, mode)
@@ -178,13 +181,13 @@ class OCRExpert:
         return out
 
     def _lookup(
-        self, image: ImageSource, mode: Mode
+        self, image: ImageSource, mode: Mode, digest: str | None = None
     ) -> tuple[str | None, Any, Any, OCRResult | None]:
         """(cache key, its fields, loaded image or None on a hit, cached result or None on a miss)."""
         key, fields, loaded = None, None, None
         if self.cache is not None:
             # Files and bytes hash without decoding, so a cache hit costs no decode at all.
-            digest = source_digest(image)
+            digest = digest or source_digest(image)
             if digest is None:
                 loaded = load_image(image, max_pixels=self.max_pixels)
                 digest = loaded.digest
@@ -196,7 +199,7 @@ class OCRExpert:
                 return key, fields, None, cached
         self._count("misses")
         if loaded is None:
-            loaded = load_image(image, max_pixels=self.max_pixels)
+            loaded = load_image(image, max_pixels=self.max_pixels, digest=digest)
         check_readable_shape(loaded.image, loaded.name)
         return key, fields, loaded, None
 
