@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from eval_vqa.benchmarks import BenchmarkSpec
     from eval_vqa.data.types import Sample
     from eval_vqa.roles import ModelLike, PromptLike, VariantLike
+    from ocr_expert import OCRResult
 
 
 @dataclass
@@ -40,6 +41,7 @@ class BenchmarkJob:
     instruction: str | None
     max_new_tokens: int
     attempts: dict[str, int] = field(default_factory=dict)  # earlier attempts of retried samples
+    ocr_files: dict[str, str] = field(default_factory=dict)  # digest -> its OCR file, written
 
     def run_batch(self, batch: Sequence[ReadSample]) -> list[SampleRecord]:
         records = {id(x): self._base_record(x) for x in batch}
@@ -118,9 +120,17 @@ class BenchmarkJob:
             mean_score=round(ocr.mean_score, 4),
             language=ocr.language,
             elapsed_s=round(ocr.elapsed_s, 4),
-            file=save_ocr(self.run_dir, x.digest, ocr) if x.digest else None,
+            file=self._ocr_file(x.digest, ocr) if x.digest else None,
             answer_in_ocr=answer_in_context(x.sample.answers, ocr.text),
         )
+
+    def _ocr_file(self, digest: str, ocr: OCRResult) -> str:
+        """The run-folder file of an image's OCR result, written once per image (questions on
+        one page share it)."""
+        rel = self.ocr_files.get(digest)
+        if rel is None:
+            rel = self.ocr_files[digest] = save_ocr(self.run_dir, digest, ocr)
+        return rel
 
     def _generate(
         self, prompts: list[PromptLike], records: list[SampleRecord]

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ocr_expert.image_io import ImageHandle, ImageInputError, ImageSource, load_image
+from ocr_expert.image_io import (
+    ImageHandle,
+    ImageInputError,
+    ImageSource,
+    LoadedImage,
+    load_image,
+)
 
 
 @dataclass
@@ -75,6 +81,28 @@ def read_sample(
     return out
 
 
+class CheckedImages:
+    """Images the run decoded before its stages began (the checks before the model loads),
+    kept for the sample that reads them first, so that sample decodes nothing again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: dict[str, ImageHandle] = {}
+
+    def load(self, source: ImageSource) -> LoadedImage:
+        """``load_image(source)``; an image file's handle is kept for :meth:`take`."""
+        if not isinstance(source, (str, Path)):
+            return load_image(source)
+        with self._lock:
+            handle = self._kept.setdefault(str(source), ImageHandle(source))
+        return handle.load()
+
+    def take(self, key: str) -> ImageHandle | None:
+        """The kept handle of an image file, handed over once."""
+        with self._lock:
+            return self._kept.pop(key, None)
+
+
 class ImageMemo:
     """Runs OCR once per image file within a run, even when two questions on the same page
     are in flight on different threads at once (before the disk cache has the result).
@@ -83,8 +111,10 @@ class ImageMemo:
     pixels are decoded once for all of them; once none holds it the pixels go, and a later
     question on the file gets a new handle that knows the digest (no hashing again)."""
 
-    def __init__(self, expert: Any | None, mode: str = "auto") -> None:
-        self.expert, self.mode = expert, mode
+    def __init__(
+        self, expert: Any | None, mode: str = "auto", checked: CheckedImages | None = None
+    ) -> None:
+        self.expert, self.mode, self.checked = expert, mode, checked
         self._lock = threading.Lock()
         self._done: dict[str, Future[ReadSample]] = {}
         self._handles: dict[str, weakref.ref[ImageHandle]] = {}
@@ -101,7 +131,8 @@ class ImageMemo:
                 self._done[key] = fut
         if first:
             try:
-                fut.set_result(read_sample(sample, self.expert, self.mode))
+                kept = self.checked.take(key) if self.checked is not None else None
+                fut.set_result(read_sample(sample, self.expert, self.mode, kept))
             except BaseException as exc:  # never leave another thread waiting on this image
                 fut.set_exception(exc)
                 raise

@@ -37,7 +37,7 @@ from eval_vqa.log import (
     shard_path,
     write_selection,
 )
-from eval_vqa.ocr_stage import ImageMemo, read_ahead
+from eval_vqa.ocr_stage import CheckedImages, ImageMemo, read_ahead
 from eval_vqa.records import SampleRecord
 from eval_vqa.roles import BenchmarkTable, ModelLike, OcrReaderLike
 from eval_vqa.sample_flow import SampleReader
@@ -128,7 +128,8 @@ def run(
         resume = ResumeState.of(logged, retry_errors)
 
         # every benchmark opened and checked before the model loads: data mistakes cost seconds
-        opened = [open_checked(config, bench, shard) for bench in config.benchmarks]
+        checked = CheckedImages()  # the images the checks decode, kept for their samples
+        opened = [open_checked(config, bench, shard, checked) for bench in config.benchmarks]
         expert = make_expert(config) if any(v.uses_ocr for v in config.variants) else None
         if vlm is None:
             from eval_vqa.tiny_model import resolve_model
@@ -148,7 +149,8 @@ def run(
             record_backend(run_dir, vlm, profile)
         summary = RunSummary(run_dir=run_dir, rank=shard.rank, world_size=shard.world_size)
         for bench, data in zip(config.benchmarks, opened):
-            _run_benchmark(config, bench, data, vlm, expert, shard, log, resume, summary, profile)
+            memo = ImageMemo(expert, config.ocr.mode, checked)
+            _run_benchmark(config, bench, data, vlm, memo, shard, log, resume, summary, profile)
     shard.barrier()
     if shard.is_main:
         merge(run_dir, [get_benchmark(b.name).name for b in config.benchmarks])
@@ -186,7 +188,7 @@ def _run_benchmark(
     bench: BenchmarkConfig,
     data: BenchmarkTable,
     vlm: ModelLike,
-    expert: OcrReaderLike | None,
+    memo: ImageMemo,
     shard: Shard,
     log: SampleLog,
     resume: ResumeState,
@@ -230,7 +232,7 @@ def _run_benchmark(
 
     stream = read_ahead(
         mine,
-        SampleReader(data, ImageMemo(expert, config.ocr.mode), config.run_dir),
+        SampleReader(data, memo, config.run_dir),
         overlap=config.ocr.overlap,
         workers=config.ocr.workers,
         window=config.ocr.lookahead * config.batch_size,
@@ -238,8 +240,9 @@ def _run_benchmark(
     )
     with bar:
         for batch in batched(stream, config.batch_size):
-            for record in job.run_batch(batch):
-                log.write(record)
+            records = job.run_batch(batch)
+            log.write_many(records)
+            for record in records:
                 summary.written += 1
                 if record.attempt > 1:
                     summary.retried += 1
@@ -276,12 +279,15 @@ def open_selected(config: RunConfig, bench: BenchmarkConfig) -> BenchmarkTable:
     )
 
 
-def open_checked(config: RunConfig, bench: BenchmarkConfig, shard: Shard) -> BenchmarkTable:
-    """``open_selected``, checked before any model loads (see :mod:`eval_vqa.preflight`)."""
+def open_checked(
+    config: RunConfig, bench: BenchmarkConfig, shard: Shard, checked: CheckedImages | None = None
+) -> BenchmarkTable:
+    """``open_selected``, checked before any model loads (see :mod:`eval_vqa.preflight`);
+    the images the check decodes are kept in ``checked`` for their samples."""
     from eval_vqa.preflight import check_benchmark
 
     data = open_selected(config, bench)
-    check_benchmark(data, config, shard)
+    check_benchmark(data, config, shard, checked.load if checked is not None else None)
     return data
 
 
