@@ -248,6 +248,12 @@ def load_image(
     return LoadedImage(image=rgb, digest=digest, name=name, frames=frames)
 
 
+def display_pixels(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """The RGB pixels of ``source`` as :func:`load_image` gives them, without hashing it:
+    for showing an image, where no digest is needed."""
+    return load_image(source, max_pixels=max_pixels, digest="").image
+
+
 def _is_pdf(source: Path | bytes | bytearray) -> bool:
     from ocr_expert.pdf import is_pdf
 
@@ -268,7 +274,11 @@ def _first_pdf_page(
     _check_size(image.size, name, max_pixels)
     note = f"read page 1 of {pages} of a PDF at {DEFAULT_DPI} dpi"
     return LoadedImage(
-        image=image, digest=digest or pixel_digest(image), name=name, frames=1, note=note
+        image=image,
+        digest=digest if digest is not None else pixel_digest(image),
+        name=name,
+        frames=1,
+        note=note,
     )
 
 
