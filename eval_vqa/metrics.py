@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
@@ -61,6 +62,13 @@ def _collapse(text: str) -> str:
     return " ".join(text.strip().lower().split())
 
 
+@lru_cache(maxsize=1 << 16)
+def _anls_form(answer: str) -> tuple[str, int]:
+    """A ground-truth answer as ANLS compares it (collapsed) and measures it (upper-cased
+    length), worked out once for every variant's prediction."""
+    return _collapse(answer), len(answer.upper())
+
+
 def anls(prediction: str, answers: Sequence[str], threshold: float = 0.5) -> float:
     """Average Normalized Levenshtein Similarity of one prediction.
 
@@ -72,10 +80,12 @@ def anls(prediction: str, answers: Sequence[str], threshold: float = 0.5) -> flo
     """
     answers = _check(prediction, answers, "anls")
     det = _collapse(prediction)
+    pred_length = len(prediction.upper())
     values = []
     for answer in answers:
-        dist = Levenshtein.distance(_collapse(answer), det)
-        length = max(len(answer.upper()), len(prediction.upper()))
+        collapsed, answer_length = _anls_form(answer)
+        dist = Levenshtein.distance(collapsed, det)
+        length = max(answer_length, pred_length)
         values.append(0.0 if length == 0 else float(dist) / float(length))
     result = 1 - min(values)
     return 0.0 if result < threshold else float(result)
@@ -158,6 +168,9 @@ def _process_digit_article(text: str) -> str:
     return " ".join(CONTRACTIONS.get(w, w) for w in words)
 
 
+# every variant's prediction is scored against the same ground-truth answers: each
+# answer's normal form is worked out once, not once per variant
+@lru_cache(maxsize=1 << 16)
 def normalize_answer(text: str) -> str:
     """EvalAI answer processing exactly as mmf's ``EvalAIAnswerProcessor`` applies it.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,12 +18,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ocr_expert.image_io import ImageInputError, load_image, pixel_digest, source_digest
+from ocr_expert.image_io import (
+    ImageHandle,
+    ImageInputError,
+    ImageSource,
+    LoadedImage,
+    load_image,
+)
 
 
 @dataclass
 class ReadSample:
-    """A sample after the OCR stage: its OCR result, or why it is broken."""
+    """One sample as it goes through a run: the data row, its image, its OCR result, or why
+    it is broken.
+
+    ``image`` carries the image from stage to stage (OCR, the copy for the report, every
+    prompt variant's model input): hashed once and decoded at most once, on first need.
+    """
 
     sample: Any  # eval_vqa.data.Sample
     ocr: Any = None  # OCRResult | None (None: no OCR variant in the run, or an error)
@@ -30,23 +42,37 @@ class ReadSample:
     error: dict[str, str] | None = None  # {"stage": "image" | "ocr", "reason": ...}
     timings: dict[str, float] = field(default_factory=dict)
     tag: Any = None  # whatever the caller keeps with the sample (its log key, its index)
+    image: ImageHandle | None = None  # None: the row has no image
+
+    @property
+    def model_image(self) -> ImageSource | None:
+        """The image as prompts and the model take it: the shared handle, or the row's own
+        value where there is none."""
+        return self.image if self.image is not None else self.sample.image
 
 
-def read_sample(sample: Any, expert: Any | None, mode: str = "auto") -> ReadSample:
-    """Check the image and run OCR on it (through the expert's cache). Never raises."""
+def read_sample(
+    sample: Any, expert: Any | None, mode: str = "auto", image: ImageHandle | None = None
+) -> ReadSample:
+    """Check the image and run OCR on it (through the expert's cache). Never raises.
+    ``image``: the sample's image handle where the caller has one already."""
     start = time.perf_counter()
-    out = ReadSample(sample=sample)
-    image = sample.image
+    if image is None and sample.image is not None:
+        image = ImageHandle(sample.image)
+    out = ReadSample(sample=sample, image=image)
     try:
         if expert is None:
-            loaded = load_image(image)  # no OCR variant: still refuse unreadable images up front
-            out.digest = loaded.digest
+            # no OCR variant: still refuse unreadable images up front
+            out.digest = load_image(sample.image if image is None else image).digest
         else:
-            out.digest = source_digest(image) if isinstance(image, (str, Path, bytes)) else None
+            # a file's or a buffer's digest is known before OCR, and kept should OCR fail
+            out.digest = None if image is None else image.known_digest()
             tokens = sample.ocr_tokens if expert.engine.takes_tokens else None
-            out.ocr = expert.read(image, mode=mode, tokens=tokens)
-            if out.digest is None:
-                out.digest = pixel_digest(load_image(image).image)
+            out.ocr = expert.read(
+                sample.image if image is None else image, mode=mode, tokens=tokens
+            )
+            if image is not None:
+                out.digest = image.digest
     except ImageInputError as exc:
         out.error = {"stage": "image", "reason": str(exc)}
     except Exception as exc:  # any engine failure is this sample's problem, not the run's
@@ -55,14 +81,43 @@ def read_sample(sample: Any, expert: Any | None, mode: str = "auto") -> ReadSamp
     return out
 
 
+class CheckedImages:
+    """Images the run decoded before its stages began (the checks before the model loads),
+    kept for the sample that reads them first, so that sample decodes nothing again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: dict[str, ImageHandle] = {}
+
+    def load(self, source: ImageSource) -> LoadedImage:
+        """``load_image(source)``; an image file's handle is kept for :meth:`take`."""
+        if not isinstance(source, (str, Path)):
+            return load_image(source)
+        with self._lock:
+            handle = self._kept.setdefault(str(source), ImageHandle(source))
+        return handle.load()
+
+    def take(self, key: str) -> ImageHandle | None:
+        """The kept handle of an image file, handed over once."""
+        with self._lock:
+            return self._kept.pop(key, None)
+
+
 class ImageMemo:
     """Runs OCR once per image file within a run, even when two questions on the same page
-    are in flight on different threads at once (before the disk cache has the result)."""
+    are in flight on different threads at once (before the disk cache has the result).
 
-    def __init__(self, expert: Any | None, mode: str = "auto") -> None:
-        self.expert, self.mode = expert, mode
+    Questions on one file share its image handle while any of them is in flight, so its
+    pixels are decoded once for all of them; once none holds it the pixels go, and a later
+    question on the file gets a new handle that knows the digest (no hashing again)."""
+
+    def __init__(
+        self, expert: Any | None, mode: str = "auto", checked: CheckedImages | None = None
+    ) -> None:
+        self.expert, self.mode, self.checked = expert, mode, checked
         self._lock = threading.Lock()
         self._done: dict[str, Future[ReadSample]] = {}
+        self._handles: dict[str, weakref.ref[ImageHandle]] = {}
 
     def __call__(self, sample: Any) -> ReadSample:
         if not isinstance(sample.image, (str, Path)):
@@ -76,7 +131,8 @@ class ImageMemo:
                 self._done[key] = fut
         if first:
             try:
-                fut.set_result(read_sample(sample, self.expert, self.mode))
+                kept = self.checked.take(key) if self.checked is not None else None
+                fut.set_result(read_sample(sample, self.expert, self.mode, kept))
             except BaseException as exc:  # never leave another thread waiting on this image
                 fut.set_exception(exc)
                 raise
@@ -88,7 +144,23 @@ class ImageMemo:
             digest=shared.digest,
             error=shared.error,
             timings=dict(shared.timings) if first else {"ocr_s": 0.0},
+            image=self._handle(key, shared),
         )
+
+    def _handle(self, key: str, shared: ReadSample) -> ImageHandle | None:
+        """The file's live handle, or a new one that knows the digest. The memo holds
+        handles weakly: pixels live only while a question in flight holds them."""
+        if shared.image is None:
+            return None
+        with self._lock:
+            ref = self._handles.get(key)
+            live = ref() if ref is not None else None
+            if live is None:
+                live = shared.image
+                self._handles[key] = weakref.ref(live)
+                # the memo keeps the result, not the pixels
+                shared.image = ImageHandle(live.source, digest=shared.digest)
+            return live
 
 
 def read_ahead(

@@ -9,6 +9,7 @@ failure is one :class:`DataLoadError` line naming benchmark, source and fix.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from eval_vqa.data import BenchmarkData, DataLoadError
@@ -52,10 +53,15 @@ def check_ocr_source(data: BenchmarkData, engine: str, uses_ocr: bool) -> None:
         )
 
 
-def check_first_images(data: BenchmarkData, indices: list[int]) -> None:
-    """Decode the images of the first samples at ``indices``; refuse when none decodes."""
+def check_first_images(
+    data: BenchmarkData, indices: list[int], load: Callable[[Any], Any] | None = None
+) -> None:
+    """Decode the images of the first samples at ``indices``; refuse when none decodes.
+    ``load``: how to decode one (default ``load_image``; a run passes its own, which keeps
+    the decoded image for the sample's turn)."""
     from ocr_expert.image_io import load_image
 
+    load = load or load_image
     failures = []
     tried = 0
     for sample in data.samples(indices[:FIRST_IMAGES]):
@@ -63,7 +69,7 @@ def check_first_images(data: BenchmarkData, indices: list[int]) -> None:
             continue
         tried += 1
         try:
-            load_image(sample.image)
+            load(sample.image)
             return
         except Exception as exc:  # any reason the image cannot be read is the same refusal
             failures.append(f"{sample.question_id}: {exc}")
@@ -74,14 +80,20 @@ def check_first_images(data: BenchmarkData, indices: list[int]) -> None:
         )
 
 
-def check_benchmark(data: BenchmarkData, config: Any, shard: Any = None) -> None:
-    """Every check above for one benchmark of a run; images from this process's share."""
+def check_benchmark(
+    data: BenchmarkData,
+    config: Any,
+    shard: Any = None,
+    load: Callable[[Any], Any] | None = None,
+) -> None:
+    """Every check above for one benchmark of a run; images from this process's share,
+    decoded with ``load`` (see ``check_first_images``)."""
     check_answers(data)
     uses_ocr = any(v.uses_ocr for v in config.variants)
     check_ocr_source(data, config.ocr.engine, uses_ocr)
     positions = list(range(len(data)))
     mine = shard.split(positions) if shard is not None else positions
-    check_first_images(data, mine or positions)
+    check_first_images(data, mine or positions, load)
 
 
 __all__ = ["check_answers", "check_benchmark", "check_first_images", "check_ocr_source"]

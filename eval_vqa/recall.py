@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 from ocr_expert.words import join_digit_groups
 
@@ -24,10 +25,15 @@ def normalise(text: str) -> str:
     return " ".join("".join(kept).split())
 
 
-def _forms(text: str) -> set[str]:
+def _forms(text: str) -> frozenset[str]:
     """``normalise(text)``, and the same with space-grouped numbers joined (``31 846``)."""
     plain = normalise(text)
-    return {plain, join_digit_groups(plain)}
+    return frozenset((plain, join_digit_groups(plain)))
+
+
+# an answer is looked for in every variant's context: its forms are worked out once (the
+# contexts, long and each seen once, are not kept)
+_answer_forms = lru_cache(maxsize=1 << 16)(_forms)
 
 
 def answer_in_context(answers: Iterable[str], context: str) -> bool:
@@ -38,7 +44,7 @@ def answer_in_context(answers: Iterable[str], context: str) -> bool:
     """
     haystacks = [f" {form} " for form in _forms(context)]
     for answer in answers:
-        for needle in _forms(answer):
+        for needle in _answer_forms(answer):
             if needle and any(f" {needle} " in haystack for haystack in haystacks):
                 return True
     return False

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from ocr_expert.image_io import ImageSource, load_image, source_digest
+from ocr_expert.image_io import ImageHandle, ImageSource, load_image, source_digest
 from ocrvqa.files import cache_dir, write_atomic
 
 #: Longest image path Qwen-VL-Chat reads back from its image span (see the module notes).
@@ -40,8 +40,9 @@ def image_path_for(source: ImageSource, image_dir: str | Path | None = None) -> 
     else is stored under ``image_dir`` as ``<sha256>.png``. Raises ``ImageInputError``
     (naming the input) for anything that is not a readable image.
     """
-    if isinstance(source, (str, Path)) and _usable_as_is(Path(source)):
-        return str(Path(source).resolve())
+    given = source.source if isinstance(source, ImageHandle) else source
+    if isinstance(given, (str, Path)) and _usable_as_is(Path(given)):
+        return str(Path(given).resolve())
     folder = Path(image_dir) if image_dir is not None else default_image_dir()
     # Bytes (a dataset's image column) hash without decoding: a file written for them
     # before is reused without decoding them again (once per prompt variant otherwise).

@@ -11,7 +11,7 @@ from typing import Any
 
 from ocr_expert.engines.base import OCREngine, OCREngineError
 from ocr_expert.expert import OCRExpert
-from ocr_expert.image_io import ImageInputError, LoadedImage, load_image
+from ocr_expert.image_io import ImageHandle, ImageInputError, LoadedImage, load_image
 from ocr_expert.types import Line, OCRResult, Span
 
 
@@ -31,6 +31,7 @@ def read(image: Any, engine: str = "ppocr", *, mode: str = "auto", **options: An
 
 
 __all__ = [
+    "ImageHandle",
     "ImageInputError",
     "Line",
     "LoadedImage",

@@ -106,6 +106,7 @@ class OCRExpert:
         mode: Mode = "auto",
         tokens: Sequence[str] | None = None,
         token_boxes: Sequence[Sequence[float]] | None = None,
+        digest: str | None = None,
     ) -> OCRResult:
         """Read ``image`` and return its text in reading order.
 
@@ -115,7 +116,9 @@ class OCRExpert:
         one: Tesseract's ``psm`` 7 and 8); ``auto`` takes images at most
         ``CROP_MAX_HEIGHT`` pixels tall for crops, and retries a line-shaped image as a
         crop when detection finds nothing. ``tokens``/``token_boxes`` feed the ``dataset``
-        engine. Raises ``ImageInputError`` for unreadable input, ``OCREngineError`` when
+        engine. ``image`` may be an ``ImageHandle`` (decoded at most once, shared with the
+        caller) and ``digest`` the image's digest where the caller has it (not hashed
+        again). Raises ``ImageInputError`` for unreadable input, ``OCREngineError`` when
         the engine fails.
         """
         check_mode(mode)
@@ -124,7 +127,7 @@ class OCRExpert:
         if image is None:
             raise ImageInputError("no image given")
 
-        (result,) = self._read_cached([image], mode)
+        (result,) = self._read_cached([image], mode, [digest])
         if isinstance(result, Exception):
             raise result
         return result
@@ -185,14 +188,14 @@ class OCRExpert:
         return out
 
     def _lookup(
-        self, image: ImageSource, mode: Mode
+        self, image: ImageSource, mode: Mode, digest: str | None = None
     ) -> tuple[str | None, Any, Any, OCRResult | None]:
         """(cache key, its fields, loaded image or None on a hit, cached result or None on a
         miss)."""
         key, fields, loaded = None, None, None
         if self.cache is not None:
             # Files and bytes hash without decoding, so a cache hit costs no decode at all.
-            digest = source_digest(image)
+            digest = digest or source_digest(image)
             if digest is None:
                 loaded = load_image(image, max_pixels=self.max_pixels)
                 digest = loaded.digest
@@ -204,7 +207,7 @@ class OCRExpert:
                 return key, fields, None, cached
         self._count("misses")
         if loaded is None:
-            loaded = load_image(image, max_pixels=self.max_pixels)
+            loaded = load_image(image, max_pixels=self.max_pixels, digest=digest)
         check_readable_shape(loaded.image, loaded.name)
         return key, fields, loaded, None
 
@@ -237,14 +240,18 @@ class OCRExpert:
             bar.close()
         return results
 
-    def _read_cached(self, items: list[ImageSource], mode: Mode) -> list[OCRResult | Exception]:
+    def _read_cached(
+        self, items: list[ImageSource], mode: Mode, digests: Sequence[str | None] | None = None
+    ) -> list[OCRResult | Exception]:
         """Each item's result from the cache, or read (all misses in one ``Reader.read``) and
-        stored; an item that fails yields its exception."""
+        stored; an item that fails yields its exception. ``digests``: the items' digests
+        where the caller knows them (not hashed again)."""
         results: list[OCRResult | Exception | None] = [None] * len(items)
         todo: list[tuple[int, str | None, Any, LoadedImage]] = []
+        known = list(digests) if digests is not None else [None] * len(items)
         for i, item in enumerate(items):
             try:
-                key, fields, loaded, cached = self._lookup(item, mode)
+                key, fields, loaded, cached = self._lookup(item, mode, known[i])
             except ImageInputError as exc:
                 results[i] = exc
                 continue

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ocrvqa.errors import OcrvqaError
 
-ImageSource = str | Path | bytes | Image.Image | np.ndarray
+# Union, not |: the last two are forward references, defined below
+ImageSource = Union[str, Path, bytes, Image.Image, np.ndarray, "ImageHandle", "LoadedImage"]
 
 #: Pillow's own default ceiling (about 89.5 megapixels, a 9459 x 9459 image).
 DEFAULT_MAX_PIXELS = 89_478_485
@@ -42,8 +45,113 @@ class LoadedImage:
     note: str = ""  # how the image was made from the input, when that is worth saying (a PDF page)
 
 
+_counts: Counter[str] = Counter()
+_counts_lock = threading.Lock()
+
+
+def _count(what: str) -> None:
+    with _counts_lock:
+        _counts[what] += 1
+
+
+def image_counts() -> dict[str, int]:
+    """How many images this process has decoded (``decodes``: a source made into RGB pixels)
+    and hashed (``hashes``: a sha256 over an image's bytes or pixels) since the last reset."""
+    with _counts_lock:
+        return {"decodes": _counts["decodes"], "hashes": _counts["hashes"]}
+
+
+def reset_image_counts() -> None:
+    """Start :func:`image_counts` from zero."""
+    with _counts_lock:
+        _counts.clear()
+
+
+class ImageHandle:
+    """One image as a pipeline carries it from stage to stage: hashed at most once and
+    decoded at most once, each on first need, both kept. Accepted wherever an image source
+    is (``load_image`` returns its decoded image, ``source_digest`` its digest), so OCR,
+    prompts and model inputs share one decode.
+
+    A file's or a buffer's digest is the hash of its bytes (no decoding); an in-memory
+    image's is the hash of its decoded pixels, as :func:`load_image` gives it. A source that
+    fails to decode fails the same way on every use, without being read again.
+    """
+
+    def __init__(
+        self,
+        source: ImageSource,
+        *,
+        digest: str | None = None,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+    ) -> None:
+        self.source = source
+        self.max_pixels = max_pixels
+        self._digest = digest
+        self._hashed = digest is not None
+        self._loaded: LoadedImage | None = None
+        self._error: ImageInputError | None = None
+        self._lock = threading.RLock()
+
+    @property
+    def name(self) -> str:
+        """How to name the image in messages (see :func:`describe`)."""
+        return describe(self.source)
+
+    def known_digest(self) -> str | None:
+        """The digest when it needs no decoding (a file, bytes, or an image decoded already);
+        None for an in-memory image not decoded yet."""
+        with self._lock:
+            if not self._hashed:
+                self._digest = source_digest(self.source)
+                self._hashed = True
+            if self._digest is None and self._loaded is not None:
+                self._digest = self._loaded.digest
+            return self._digest
+
+    @property
+    def digest(self) -> str:
+        """The image's content hash (decodes an in-memory image when not decoded yet)."""
+        known = self.known_digest()
+        return known if known is not None else self.load().digest
+
+    @property
+    def decoded(self) -> bool:
+        """Whether the pixels are in memory."""
+        return self._loaded is not None
+
+    def load(self) -> LoadedImage:
+        """The decoded image, decoded on the first call. Raises ``ImageInputError`` as
+        :func:`load_image` does, on this and every later call."""
+        with self._lock:
+            if self._loaded is None:
+                if self._error is not None:
+                    raise self._error
+                try:
+                    self._loaded = load_image(
+                        self.source, max_pixels=self.max_pixels, digest=self.known_digest()
+                    )
+                except ImageInputError as exc:
+                    self._error = exc
+                    raise
+                self._digest = self._loaded.digest
+            return self._loaded
+
+    def release(self) -> None:
+        """Let the pixels go (the digest stays): a later ``load`` decodes again."""
+        with self._lock:
+            self._loaded = None
+
+    def __repr__(self) -> str:
+        return f"ImageHandle({self.name})"
+
+
 def describe(source: Any) -> str:
     """A short human name for an input, used in error messages and logs."""
+    if isinstance(source, ImageHandle):
+        return describe(source.source)
+    if isinstance(source, LoadedImage):
+        return source.name
     if isinstance(source, (str, Path)):
         return str(source)
     if isinstance(source, (bytes, bytearray)):
@@ -57,29 +165,47 @@ def describe(source: Any) -> str:
 
 
 def source_digest(source: ImageSource) -> str | None:
-    """sha256 of a file's or a buffer's bytes without decoding it; None for in-memory images."""
+    """sha256 of a file's or a buffer's bytes without decoding it; None for in-memory images
+    (an image handle's or a loaded image's digest, where known, without hashing again)."""
+    if isinstance(source, ImageHandle):
+        return source.known_digest()
+    if isinstance(source, LoadedImage):
+        return source.digest
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
             return None
+        _count("hashes")
         h = hashlib.sha256()
         with path.open("rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
         return h.hexdigest()
     if isinstance(source, (bytes, bytearray)):
+        _count("hashes")
         return hashlib.sha256(source).hexdigest()
     return None
 
 
-def load_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
+def load_image(
+    source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS, digest: str | None = None
+) -> LoadedImage:
     """Open ``source`` as an RGB image with EXIF orientation applied.
 
-    Raises ``ImageInputError`` naming the input when it is missing, empty, not an image,
-    truncated, or larger than ``max_pixels`` (decompression-bomb guard).
+    An :class:`ImageHandle` gives its image, decoded once; a :class:`LoadedImage` is
+    returned as it is. ``digest``: the source's digest where the caller knows it already
+    (it is not hashed again). Raises ``ImageInputError`` naming the input when it is
+    missing, empty, not an image, truncated, or larger than ``max_pixels``
+    (decompression-bomb guard).
     """
+    if isinstance(source, (ImageHandle, LoadedImage)):
+        loaded = source.load() if isinstance(source, ImageHandle) else source
+        _check_size(loaded.image.size, loaded.name, max_pixels)
+        return loaded
     name = describe(source)
-    digest = source_digest(source)
+    if digest is None:
+        digest = source_digest(source)
+    _count("decodes")
     try:
         if isinstance(source, (str, Path)):
             path = Path(source)
@@ -123,6 +249,12 @@ def load_image(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> 
     return LoadedImage(image=rgb, digest=digest, name=name, frames=frames)
 
 
+def display_pixels(source: ImageSource, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """The RGB pixels of ``source`` as :func:`load_image` gives them, without hashing it:
+    for showing an image, where no digest is needed."""
+    return load_image(source, max_pixels=max_pixels, digest="").image
+
+
 def _is_pdf(source: Path | bytes | bytearray) -> bool:
     from ocr_expert.pdf import is_pdf
 
@@ -143,7 +275,11 @@ def _first_pdf_page(
     _check_size(image.size, name, max_pixels)
     note = f"read page 1 of {pages} of a PDF at {DEFAULT_DPI} dpi"
     return LoadedImage(
-        image=image, digest=digest or pixel_digest(image), name=name, frames=1, note=note
+        image=image,
+        digest=digest if digest is not None else pixel_digest(image),
+        name=name,
+        frames=1,
+        note=note,
     )
 
 
@@ -173,6 +309,7 @@ def with_min_side(image: Image.Image, min_side: int = 8) -> Image.Image:
 
 def pixel_digest(image: Image.Image) -> str:
     """sha256 over size, mode and pixels: equal images hash equal whatever they came from."""
+    _count("hashes")
     h = hashlib.sha256(f"{image.mode}{image.size}".encode())
     h.update(image.tobytes())
     return h.hexdigest()

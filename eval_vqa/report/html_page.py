@@ -197,13 +197,11 @@ def _thumbnail(r: SampleRecord, run_dir: Path, out_dir: Path) -> str | None:
     dest = out_dir / "images" / name
     if not dest.is_file():
         try:
-            from ocr_expert.image_io import load_image
+            from ocr_expert.image_io import display_pixels
 
             # a copy the run kept of an in-memory image is named relative to the run folder
             kept = run_dir / src
-            image = load_image(
-                kept if not Path(src).is_absolute() and kept.is_file() else src
-            ).image
+            image = display_pixels(kept if not Path(src).is_absolute() and kept.is_file() else src)
             if ocr_file and (run_dir / ocr_file).is_file():
                 from ocr_expert import OCRResult
                 from ocr_expert.draw import draw_result

@@ -160,8 +160,9 @@ class HFBackend(PretrainedBackend):
         from ocr_expert.image_io import load_image, with_min_side
 
         texts = [self.render_prompt(r) for r in requests]
-        # decoded once, here; EXIF orientation applied as for OCR. A 1x1 image is still a
-        # question to answer; processors misread the channels of tiny ones.
+        # decoded once, here, or taken as decoded from an ImageHandle (one decode for OCR
+        # and every prompt variant); EXIF orientation applied as for OCR. A 1x1 image is
+        # still a question to answer; processors misread the channels of tiny ones.
         images = [with_min_side(load_image(image).image) for r in requests for image in r.images]
         return self.processor(
             text=texts, images=images or None, padding=True, return_tensors="pt"
@@ -220,10 +221,18 @@ def image_size(image: ImageSource) -> tuple[int, int]:
     import numpy as np
     from PIL import Image
 
+    from ocr_expert.image_io import ImageHandle, LoadedImage
+
+    if isinstance(image, ImageHandle):  # its pixels where decoded already, else its source
+        image = image.load() if image.decoded else image.source
+    if isinstance(image, LoadedImage):  # orientation applied already
+        return image.image.size
     if isinstance(image, np.ndarray):
         return int(image.shape[1]), int(image.shape[0])
     if isinstance(image, Image.Image):
         return _shown_size(image)
+    if not isinstance(image, (str, Path, bytes, bytearray)):
+        raise TypeError(f"not an image source: {type(image).__name__}")
     try:
         with Image.open(
             io.BytesIO(image) if isinstance(image, (bytes, bytearray)) else Path(image)

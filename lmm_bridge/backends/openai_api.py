@@ -34,7 +34,7 @@ from lmm_bridge.backends.base import (
 from lmm_bridge.backends.tokenizer_info import tokenizer_control_strings
 from lmm_bridge.messages import ImagePart
 from lmm_bridge.sanitize import QWEN_VL_CONTROL_STRINGS
-from ocr_expert.image_io import ImageSource
+from ocr_expert.image_io import ImageHandle, ImageSource
 from ocrvqa.openai_api import (
     ChatClient,
     EndpointError,
@@ -146,6 +146,9 @@ class OpenAIBackend(Backend):
 
 def _image_key(image: ImageSource) -> str | None:
     """What identifies an image for reuse: its path, or a hash of its bytes."""
+    if isinstance(image, ImageHandle):
+        given = image.source
+        return f"path:{given}" if isinstance(given, (str, Path)) else f"sha256:{image.digest}"
     if isinstance(image, (str, Path)):
         return f"path:{image}"
     if isinstance(image, (bytes, bytearray)):
