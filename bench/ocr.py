@@ -127,7 +127,7 @@ def prepass(folder: Path, n_images: int, engine: str) -> None:
     import os
 
     from eval_vqa.config import load_config
-    from eval_vqa.ocr_cache import default_workers, fill_cache
+    from eval_vqa.ocr_prepass import default_workers, fill_cache
     from eval_vqa.ocr_stage import ImageMemo, read_ahead
     from eval_vqa.runner import load_benchmark, make_expert
 
