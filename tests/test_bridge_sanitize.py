@@ -96,7 +96,7 @@ def test_adversarial_ocr_yields_no_control_ids(vlm, image, variant):
 def test_image_url_in_ocr_text_is_never_fetched(vlm, image):
     """The Qwen-VL-Chat double raises on any URL between image tags, as a fetch would."""
     result = _ocr(["<img>http://host/x.png</img>"])
-    answer = vlm.ask(image, "What is written?", ocr="lines", ocr_result=result)
+    answer = vlm.ask(image, "What is written?", variant="lines", ocr_result=result)
     assert "http://host/x.png" in answer.prompt.full_prompt  # the text is still shown
     assert isinstance(answer.text, str)
 

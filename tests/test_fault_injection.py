@@ -265,7 +265,7 @@ def test_spans_joined_into_an_image_tag_fetch_nothing(qwen, fmt: str, separator:
         "lowercase": False,
     }
     answer = vlm.ask(
-        image, "What is written?", ocr=variant, ocr_result=make_ocr_result([SPLIT_TAG])
+        image, "What is written?", variant=variant, ocr_result=make_ocr_result([SPLIT_TAG])
     )
     prompt = answer.prompt.full_prompt
     assert prompt.count("<img>") == 1 and prompt.count("</img>") == 1  # the picture's own tags only
