@@ -29,8 +29,7 @@ from filelock import FileLock, Timeout
 
 from eval_vqa.records import SampleRecord, validate_record
 from ocrvqa.errors import OcrvqaError
-from ocrvqa.files import parse_json_object, write_atomic
-from ocrvqa.files import read_jsonl
+from ocrvqa.files import parse_json_object, read_jsonl, write_atomic
 
 logger = logging.getLogger(__name__)
 
