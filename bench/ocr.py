@@ -244,7 +244,7 @@ def main() -> None:
         ved_model = args.ved_model
         if ved_model is None and "vision-encoder-decoder" in args.engines:
             # No weights offline: a tiny random SwinV2+RoBERTa measures the plumbing
-            # (detector, crops, batching, decoding), not a real recogniser's speed.
+            # (detector, crops, batching, decoding), not a real recognizer's speed.
             from eval_vqa.tiny_models.ved import build_tiny_ved
 
             ved_model = str(build_tiny_ved(Path(folder) / "tiny-ved"))

@@ -105,7 +105,7 @@ def render_items(
     size: tuple[int, int],
     box_style: str,
 ) -> str:
-    """The context block for the given (already sanitised) unit texts.
+    """The context block for the given (already sanitized) unit texts.
 
     Formats (defaults; label and separators come from the variant):
       tokens: ``OCR_token: ["pop", "the", "book"]``

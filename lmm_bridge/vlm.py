@@ -20,7 +20,7 @@ from lmm_bridge.sanitize import (
     OCR_START,
     check_prompt,
     find_control_strings,
-    neutralise_marked,
+    neutralize_marked,
     sanitize,
 )
 from lmm_bridge.variants import BUILTIN_VARIANTS, VariantSpec, get_variant, parse_variants
@@ -177,7 +177,7 @@ class OCRAugmentedVLM:
         instruction: str | None = None,
         max_new_tokens: int | None = None,
     ) -> PreparedPrompt:
-        """Build the prompt for one sample: the image as the backend takes it, sanitised
+        """Build the prompt for one sample: the image as the backend takes it, sanitized
         and budgeted OCR context, and the exact string the model will see.
 
         The context's budget is the variant's ``budget_tokens``, and never more than the
@@ -234,7 +234,7 @@ class OCRAugmentedVLM:
         instruction: str | None,
         room: int | None,
     ) -> tuple[ContextInfo, str]:
-        """The context within ``room`` tokens (and the variant's budget), and the sanitised
+        """The context within ``room`` tokens (and the variant's budget), and the sanitized
         text after the image."""
         controls, patterns = self._controls
         context = build_context(
@@ -250,7 +250,7 @@ class OCRAugmentedVLM:
         )
         marked = assemble_text(question, context.marked or context.text, spec, instruction)
         # again over the whole text: OCR text next to the lead-in, question or label
-        text = neutralise_marked(marked, controls, patterns)
+        text = neutralize_marked(marked, controls, patterns)
         if context.marked:
             # The variant's own pieces can still meet to form a control string (a question
             # ending in "<" before a separator "im" and a label "g>"): with OCR context, only

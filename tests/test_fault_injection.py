@@ -79,7 +79,7 @@ def test_the_cli_retries_and_says_how_many_broken_samples_it_skipped(tmp_path: P
 
 
 class OutOfMemoryError(RuntimeError):
-    """Named as torch's CUDA error is: the runner recognises it by name."""
+    """Named as torch's CUDA error is: the runner recognizes it by name."""
 
 
 @register_backend("test-oom")

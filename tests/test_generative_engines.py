@@ -83,7 +83,7 @@ class FixedBoxes(OCREngine):
         raise AssertionError("detect() is there: the page must not be read")
 
     def read_crop(self, image: Image.Image) -> list[Span]:
-        raise AssertionError("not a recogniser")
+        raise AssertionError("not a recognizer")
 
 
 def _spy_inputs(engine: Any) -> list[Any]:
