@@ -7,7 +7,7 @@ share of the samples, read the first batch and decode its images (time to first 
 then read and decode every sample of their share, batch by batch. Each process reports
 its peak RSS. A warm-up run of one process goes first (imports and all; a parquet source
 needs nothing prepared, another source would be prepared then), its time shown on its own.
-``--eager`` adds the old way for comparison: every sample loaded into a list
+``--eager`` adds the eager way for comparison: every sample loaded into a list
 (``load_samples``), in one process.
 
 Goals: RSS at 8,000 rows within 15 % of RSS at 500; time to first batch flat; with two

@@ -216,7 +216,7 @@ def test_a_damaged_line_in_a_shard_of_an_earlier_wider_run_is_quarantined(tmp_pa
     shard_path(config.run_dir, 0).write_bytes(b"".join(rest))
     old = shard_path(config.run_dir, 1)  # written by the second process of an earlier run
     old.write_bytes(first + b"\x00\x01 not a record\n")
-    assert run(config, shard=ALONE).written == 0  # the sample in the old shard counts
+    assert run(config, shard=ALONE).written == 0  # the sample in the earlier run's shard counts
     assert old.read_bytes() == first
     assert b"not a record" in old.with_name(old.name + ".damaged").read_bytes()
 

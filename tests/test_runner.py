@@ -531,7 +531,7 @@ def test_a_start_that_failed_before_any_sample_leaves_the_folder_free(tmp_path: 
 
     with pytest.raises(DataLoadError, match="mini_scene"):
         run(load_config(config_dict(tmp_path, tmp_path / "no-such.jsonl")), shard=ALONE)
-    # the user fixes the source: that changes the settings, but nothing was done under the old ones
+    # the user fixes the source: the settings change, but nothing was done under the first ones
     source = make_benchmark(tmp_path / "data", n=2)
     summary = run(load_config(config_dict(tmp_path, source)), shard=ALONE)
     assert summary.written == 2

@@ -176,7 +176,8 @@ def test_decoding_skips_special_tokens_and_score_is_mean_token_probability(tmp_p
 
 def test_generation_stops_where_the_decoders_positions_end(tmp_path):
     # the tiny decoder has 64 position embeddings, RoBERTa numbers them from 2, and the start
-    # token takes one: 61 tokens at most, where asking for more used to fail in the lookup
+    # token takes one: 61 tokens at most, however many are asked for (more would index past
+    # the position table)
     folder = build_tiny_ved(tmp_path / "long", rig={"\u0120world": 10.0})
     engine = VisionEncoderDecoderEngine(
         model=str(folder), detector=_detector(), device="cpu", max_new_tokens=100
