@@ -284,31 +284,6 @@ SPECS_BEFORE_YAML = {
         "part_field": None,
         "part_titles": {},
     },
-    "infovqa": {
-        "name": "infovqa",
-        "hf_path": "lmms-lab-encoder/DocVQA",
-        "hf_config": "InfographicVQA",
-        "split": "validation",
-        "metrics": ["anls"],
-        "primary_metric": "anls",
-        "instruction": "Answer the question using a single word or phrase.",
-        "max_new_tokens": 100,
-        "title": "InfographicVQA",
-        "fields": {
-            "question_id": "questionId",
-            "question": "question",
-            "image": "image",
-            "answers": "answers",
-        },
-        "explode": False,
-        "default_source": None,
-        "alternatives": [],
-        "notes": "",
-        "hf_fallbacks": ["lmms-lab/DocVQA"],
-        "derived_splits": {},
-        "part_field": None,
-        "part_titles": {},
-    },
     "chartqa": {
         "name": "chartqa",
         "hf_path": "lmms-lab-encoder/ChartQA",
@@ -400,6 +375,14 @@ SPECS_BEFORE_YAML = {
         "part_field": None,
         "part_titles": {},
     },
+}
+
+# InfographicVQA shares DocVQA's repository and fields: another config of the same data set
+SPECS_BEFORE_YAML["infovqa"] = {
+    **SPECS_BEFORE_YAML["docvqa"],
+    "name": "infovqa",
+    "hf_config": "InfographicVQA",
+    "title": "InfographicVQA",
 }
 
 ALIASES_BEFORE_YAML = {
