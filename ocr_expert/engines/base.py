@@ -121,3 +121,20 @@ class OCREngine(ABC):
         engines that run a model on several images at once override it."""
         read = {"page": self.read_page, "crop": self.read_crop, "word": self.read_word}[mode]
         return [read(image) for image in images]
+
+
+class BatchOCREngine(OCREngine):
+    """An engine that reads only in batches (a model or a server taking several images at
+    once): ``read_page`` and ``read_crop`` are batches of one."""
+
+    @abstractmethod
+    def read_batch(
+        self, images: Sequence[Image.Image], mode: ReadMode = "page"
+    ) -> list[list[Span]]:
+        """The spans of each image, read as ``mode`` says."""
+
+    def read_page(self, image: Image.Image) -> list[Span]:
+        return self.read_batch([image], mode="page")[0]
+
+    def read_crop(self, image: Image.Image) -> list[Span]:
+        return self.read_batch([image], mode="crop")[0]
