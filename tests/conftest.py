@@ -79,3 +79,14 @@ def run_eval(tmp_path: Path, *overrides: str, env: Mapping[str, str], timeout: f
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return out_dir
+
+
+def write_hub_card(repo: Path, configs: Mapping[str, Sequence[str]]) -> None:
+    """The README.md of a hub data set laid out as the hub copies are: each config's splits
+    in ``<config>/<split>-*`` parquet files."""
+    lines = ["---", "configs:"]
+    for name, splits in configs.items():
+        lines += [f"- config_name: {name}", "  data_files:"]
+        for split in splits:
+            lines += [f"  - split: {split}", f"    path: {name}/{split}-*"]
+    (repo / "README.md").write_text("\n".join([*lines, "---"]) + "\n")
