@@ -357,14 +357,13 @@ def test_written_out_lines_stay_lines_in_the_given_order():
 
 
 def test_vlm_ocr_sends_the_configured_prompt_and_batches(qwen2vl_dir, pages):
-    engine = get_engine(
-        "vlm-ocr",
-        model=str(qwen2vl_dir),
-        max_new_tokens=8,
-        batch_size=2,
-        prompt="Read the text.",
-        processor_options={"max_pixels": 28 * 28 * 16},
-    )
+    options = {
+        "model": str(qwen2vl_dir),
+        "max_new_tokens": 8,
+        "prompt": "Read the text.",
+        "processor_options": {"max_pixels": 28 * 28 * 16},
+    }
+    engine = get_engine("vlm-ocr", batch_size=2, **options)
     seen = _spy_inputs(engine)
     many = OCRExpert(engine, use_cache=False).read_many(pages[:3], mode="page")
     assert [len(x["input_ids"]) for x in seen] == [2, 1]
@@ -372,15 +371,7 @@ def test_vlm_ocr_sends_the_configured_prompt_and_batches(qwen2vl_dir, pages):
     assert "<|vision_start|><|image_pad|>" in prompt and prompt.endswith(
         "Read the text.<|im_end|>\n<|im_start|>assistant\n"
     )
-    single = OCRExpert(
-        "vlm-ocr",
-        model=str(qwen2vl_dir),
-        max_new_tokens=8,
-        batch_size=1,
-        prompt="Read the text.",
-        processor_options={"max_pixels": 28 * 28 * 16},
-        use_cache=False,
-    )
+    single = OCRExpert("vlm-ocr", batch_size=1, use_cache=False, **options)
     assert texts_of(many) == [single.read(p, mode="page").text for p in pages[:3]]
     other = get_engine("vlm-ocr", model=str(qwen2vl_dir), prompt="Transcribe.")
     assert other.config() != engine.config()  # another prompt, another cache entry
