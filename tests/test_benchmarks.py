@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -198,7 +199,7 @@ def test_bad_benchmark_files_name_the_file_and_the_key(tmp_path):
         load_benchmark_file(tmp_path / "list.yaml")
 
 
-SPECS_BEFORE_YAML = {
+SPECS_BEFORE_YAML: dict[str, dict[str, Any]] = {
     "stvqa": {
         "name": "stvqa",
         "hf_path": "lmms-lab-encoder/ST-VQA",

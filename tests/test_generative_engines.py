@@ -357,7 +357,7 @@ def test_written_out_lines_stay_lines_in_the_given_order():
 
 
 def test_vlm_ocr_sends_the_configured_prompt_and_batches(qwen2vl_dir, pages):
-    options = {
+    options: dict[str, Any] = {
         "model": str(qwen2vl_dir),
         "max_new_tokens": 8,
         "prompt": "Read the text.",
