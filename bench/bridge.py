@@ -1,6 +1,6 @@
 """Bridge overheads, measured in one run on this machine.
 
-1. Prompt building per sample (format + sanitise + token budget + template)
+1. Prompt building per sample (format + sanitize + token budget + template)
    for each context format, on a 60-line OCR page with the tiny Qwen2-VL tokenizer, and
    for budgets kept by ``select: confidence`` and by ``select: question`` side by side.
 2. Throughput of the ``hf`` backend on the tiny Qwen2-VL model: one batched call versus

@@ -33,7 +33,7 @@ from pathlib import Path
 # the checkout this file is in, before any installed copy of the package
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval_vqa.recall import answer_in_context, normalise
+from eval_vqa.recall import answer_in_context, normalize
 from lmm_bridge.context import build_context
 from lmm_bridge.variants import get_variant
 from ocrvqa.files import read_jsonl
@@ -61,7 +61,7 @@ def label_value_pairs(text: str) -> list[tuple[str, str]]:
     """(label, value) pairs of a page's text in reading order, each label once; labels seen
     with two different values are left out."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    found: dict[str, set[str]] = {}  # label -> its values, normalised
+    found: dict[str, set[str]] = {}  # label -> its values, normalized
     fields: dict[str, tuple[str, str]] = {}  # label -> (label, value) as first written
     for k, line in enumerate(lines):
         pair = None
@@ -75,15 +75,15 @@ def label_value_pairs(text: str) -> list[tuple[str, str]]:
         label, value = pair[0].strip(" .-#"), pair[1].strip()
         # a field is short: a label of a few words, a value of a few more (not prose)
         if (
-            len(normalise(label)) < 2
-            or not normalise(value)
+            len(normalize(label)) < 2
+            or not normalize(value)
             or len(label.split()) > 5
             or len(value.split()) > 6
             or len(value) > 40
         ):
             continue
-        key = normalise(label)
-        found.setdefault(key, set()).add(normalise(value))
+        key = normalize(label)
+        found.setdefault(key, set()).add(normalize(value))
         fields.setdefault(key, (label, value))
     return [fields[k] for k, values in found.items() if len(values) == 1]
 

@@ -7,7 +7,7 @@ share of the samples, read the first batch and decode its images (time to first 
 then read and decode every sample of their share, batch by batch. Each process reports
 its peak RSS. A warm-up run of one process goes first (imports and all; a parquet source
 needs nothing prepared, another source would be prepared then), its time shown on its own.
-``--eager`` adds the old way for comparison: every sample loaded into a list
+``--eager`` adds the eager way for comparison: every sample loaded into a list
 (``load_samples``), in one process.
 
 Goals: RSS at 8,000 rows within 15 % of RSS at 500; time to first batch flat; with two
@@ -20,7 +20,6 @@ processes each under the single-process RSS.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import resource
@@ -35,24 +34,14 @@ DISTINCT_IMAGES = 32  # images cycle through this many (the bytes are stored onc
 BATCH = 8
 
 
-def _noise_png(seed: int) -> bytes:
-    import numpy as np
-    from PIL import Image
-
-    pixels = np.random.default_rng(seed).integers(
-        0, 256, (IMAGE_SIDE, IMAGE_SIDE, 3), dtype=np.uint8
-    )
-    buf = io.BytesIO()
-    Image.fromarray(pixels).save(buf, format="PNG")
-    return buf.getvalue()
-
-
 def make_parquet(path: Path, rows: int) -> int:
     """A DocVQA-shaped parquet file of ``rows`` rows; returns its image bytes in total."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    images = [_noise_png(i) for i in range(DISTINCT_IMAGES)]
+    from eval_vqa.tiny_models import noise_png
+
+    images = [noise_png(i, IMAGE_SIDE) for i in range(DISTINCT_IMAGES)]
     image_type = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
     schema = pa.schema(
         [

@@ -102,7 +102,7 @@ def timed_run(tmp: Path, name: str, source: Path, **changes: Any) -> tuple[float
 def gpu_speed(tmp: Path, source: Path, answers_per_s: float, rounds: int) -> None:
     """Case 3: with OCR (cache warmed by the pre-pass, then cold) against no OCR at all,
     the same number of answers at ``answers_per_s``."""
-    from eval_vqa.ocr_cache import fill_cache
+    from eval_vqa.ocr_prepass import fill_cache
 
     gen = {"seconds_per_answer": 1.0 / answers_per_s}
     with_ocr = ["none", "tokens"]

@@ -127,7 +127,7 @@ def prepass(folder: Path, n_images: int, engine: str) -> None:
     import os
 
     from eval_vqa.config import load_config
-    from eval_vqa.ocr_cache import default_workers, fill_cache
+    from eval_vqa.ocr_prepass import default_workers, fill_cache
     from eval_vqa.ocr_stage import ImageMemo, read_ahead
     from eval_vqa.runner import load_benchmark, make_expert
 
@@ -244,7 +244,7 @@ def main() -> None:
         ved_model = args.ved_model
         if ved_model is None and "vision-encoder-decoder" in args.engines:
             # No weights offline: a tiny random SwinV2+RoBERTa measures the plumbing
-            # (detector, crops, batching, decoding), not a real recogniser's speed.
+            # (detector, crops, batching, decoding), not a real recognizer's speed.
             from eval_vqa.tiny_models.ved import build_tiny_ved
 
             ved_model = str(build_tiny_ved(Path(folder) / "tiny-ved"))

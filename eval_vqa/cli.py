@@ -78,7 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         help="engine threads per worker (default: the cores split between workers)",
     )
-    c.set_defaults(func=_ocr_cache)
+    c.set_defaults(func=_ocr_prepass)
 
     r = subparsers.add_parser(
         "report",
@@ -133,9 +133,9 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ocr_cache(args: argparse.Namespace) -> int:
+def _ocr_prepass(args: argparse.Namespace) -> int:
     from eval_vqa.config import load_config
-    from eval_vqa.ocr_cache import fill_cache
+    from eval_vqa.ocr_prepass import fill_cache
 
     if (args.workers is not None and args.workers < 1) or (
         args.threads is not None and args.threads < 1

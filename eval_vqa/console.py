@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
         print(f"ocrvqa {args.command}: output closed early (broken pipe); stopped", file=sys.stderr)
         return 2
-    # any mistake the project recognises (with its fix), a path that cannot be read or
+    # any mistake the project recognizes (with its fix), a path that cannot be read or
     # written, a full disk: one line
     except (OcrvqaError, OSError) as exc:
         print(f"ocrvqa {args.command}: {exc}", file=sys.stderr)

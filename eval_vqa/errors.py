@@ -21,7 +21,7 @@ def error_kind(stage: str, reason: str) -> ErrorKind:
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
-    """CUDA's (or any accelerator's) out-of-memory error, recognised without importing torch."""
+    """CUDA's (or any accelerator's) out-of-memory error, recognized without importing torch."""
     return any(c.__name__ == "OutOfMemoryError" for c in type(exc).__mro__) or bool(
         _OOM_TEXT.search(str(exc))
     )

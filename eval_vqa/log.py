@@ -29,8 +29,7 @@ from filelock import FileLock, Timeout
 
 from eval_vqa.records import SampleRecord, validate_record
 from ocrvqa.errors import OcrvqaError
-from ocrvqa.files import parse_json_object, write_atomic
-from ocrvqa.files import read_jsonl as read_json_lines
+from ocrvqa.files import parse_json_object, read_jsonl, write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +76,11 @@ def _warn_damaged(path: Path, lineno: int, why: str, moved_to: Path | None = Non
     )
 
 
-def read_jsonl(path: str | Path) -> Iterator[SampleRecord]:
-    """Records of one jsonl file; a final line cut short by a kill is skipped, and so is a
-    damaged line (with a warning naming the file and line)."""
+def read_log_file(path: str | Path) -> Iterator[SampleRecord]:
+    """Records of one log file (a rank's shard or the merged log); a final line cut short by
+    a kill is skipped, and so is a damaged line (with a warning naming the file and line)."""
     path = Path(path)
-    for lineno, obj in read_json_lines(
+    for lineno, obj in read_jsonl(
         path,
         skip_cut_last_line=True,
         on_damaged=lambda lineno, _, why: _warn_damaged(path, lineno, why),
@@ -134,7 +133,7 @@ def read_records(run_dir: str | Path) -> list[SampleRecord]:
     files = shard_files(run_dir) or [p for p in [Path(run_dir) / MERGED] if p.is_file()]
     seen: dict[str, SampleRecord] = {}
     for path in files:
-        for rec in read_jsonl(path):
+        for rec in read_log_file(path):
             old = seen.get(rec.key)
             if old is None or rec.attempt > old.attempt:
                 seen[rec.key] = rec

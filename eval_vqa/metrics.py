@@ -75,7 +75,7 @@ def anls(prediction: str, answers: Sequence[str], threshold: float = 0.5) -> flo
     As the official evaluator computes it: the edit distance is taken between the
     lower-cased, whitespace-collapsed strings, but divided by the longer of the *raw*
     strings (measured after ``.upper()``, which can lengthen a few characters such as
-    ``ß``). The similarity is 1 minus the smallest normalised distance over the answers,
+    ``ß``). The similarity is 1 minus the smallest normalized distance over the answers,
     and a similarity below ``threshold`` scores 0 (exactly ``threshold`` is kept).
     """
     answers = _check(prediction, answers, "anls")
@@ -215,15 +215,15 @@ def textvqa_accuracy(prediction: str, answers: Sequence[str]) -> float:
 
 
 def stvqa_accuracy(prediction: str, answers: Sequence[str]) -> float:
-    """ST-VQA accuracy as mmf's ``STVQAAccuracyEvaluator``: 1.0 when the normalised
-    prediction equals any normalised answer, else 0.0."""
+    """ST-VQA accuracy as mmf's ``STVQAAccuracyEvaluator``: 1.0 when the normalized
+    prediction equals any normalized answer, else 0.0."""
     answers = _check(prediction, answers, "stvqa_accuracy")
     pred = normalize_answer(prediction)
     return 1.0 if pred in [normalize_answer(a) for a in answers] else 0.0
 
 
 def vqa_accuracy(prediction: str, answers: Sequence[str]) -> float:
-    """VQA accuracy with the EvalAI normalisation.
+    """VQA accuracy with the EvalAI normalization.
 
     With 10 answers (TextVQA, VQA-style data) this is :func:`textvqa_accuracy`, digit for
     digit. mmf refuses any other count; rather than fail a run, a question with another

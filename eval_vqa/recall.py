@@ -1,10 +1,10 @@
 """OCR answer recall: does the context the model actually saw contain the answer?
 
-The share of questions whose normalised ground-truth answer appears, as whole words, in
+The share of questions whose normalized ground-truth answer appears, as whole words, in
 the OCR context injected into the prompt (after the token budget). It needs no model,
 bounds what the context can add, and is reported beside the scores.
 
-Normalisation: Unicode NFKC, lower case, every character that is neither a letter, a
+Normalization: Unicode NFKC, lower case, every character that is neither a letter, a
 digit nor a mark becomes a space, whitespace collapsed. The same is applied to the
 context, so ``OCR_token: ["pop", "the", "book"]`` contains the answer "The book".
 """
@@ -18,7 +18,7 @@ from functools import lru_cache
 from ocr_expert.words import join_digit_groups
 
 
-def normalise(text: str) -> str:
+def normalize(text: str) -> str:
     """Lower-case words of ``text`` separated by single spaces, punctuation removed."""
     text = unicodedata.normalize("NFKC", text).lower()
     kept = [ch if unicodedata.category(ch)[0] in "LNM" else " " for ch in text]
@@ -26,8 +26,8 @@ def normalise(text: str) -> str:
 
 
 def _forms(text: str) -> frozenset[str]:
-    """``normalise(text)``, and the same with space-grouped numbers joined (``31 846``)."""
-    plain = normalise(text)
+    """``normalize(text)``, and the same with space-grouped numbers joined (``31 846``)."""
+    plain = normalize(text)
     return frozenset((plain, join_digit_groups(plain)))
 
 

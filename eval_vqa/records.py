@@ -1,8 +1,8 @@
 """The per-sample records of a run: what the runner logs, the log reads back and the reports use.
 
-One JSON line per :class:`SampleRecord`. The field names and values are the log format: a
-log written before these types existed reads back unchanged (``attempt`` is left out for a
-first attempt and ``image`` when there is none, as then). Reading validates a line; one that
+One JSON line per :class:`SampleRecord`. The field names and values are the log format,
+which run folders on disk hold, so every log reads back unchanged: ``attempt`` is left out
+for a first attempt and ``image`` when there is none. Reading validates a line; one that
 is not a record (a bad byte, a wrong type, a broken sample without its error) is a damaged
 line (see :mod:`eval_vqa.log`).
 """

@@ -70,7 +70,7 @@ class RunSummary:
     errors: int = 0  # broken samples this process recorded
     broken_in_log: int = 0  # broken samples of earlier runs, skipped (not retried)
     retried: int = 0  # broken samples of earlier runs evaluated again
-    recovered: int = 0  # of those, the ones that are no longer broken
+    recovered: int = 0  # of those, the ones that answered this time
     elapsed_s: float = 0.0
     report: dict[str, Path] = field(default_factory=dict)
 

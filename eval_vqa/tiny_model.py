@@ -188,7 +188,7 @@ def _make_copying(model, tokenizer) -> None:
     the prompt), identity values and output, no MLP, no image features: the last position
     holds the average of the prompt's token embeddings, and the tied output layer scores
     each token by how often the prompt holds it. Longer tokens have slightly longer
-    embeddings (the attention input is normalised, so only the output side feels it):
+    embeddings (the attention input is normalized, so only the output side feels it):
     among words said equally often, whole words beat fragments."""
     import torch
 

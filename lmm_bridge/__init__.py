@@ -1,7 +1,7 @@
 """lmm_bridge: OCR context into the prompts of vision-language models.
 
 Formats an ``OCRResult`` as prompt text (``tokens``, ``llava``, ``lines``, ``boxes``),
-neutralises control strings read off images, fits the context into a token budget, and
+neutralizes control strings read off images, fits the context into a token budget, and
 runs Qwen-VL-Chat (remote code) or transformers-native VLMs behind one interface.
 """
 

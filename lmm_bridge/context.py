@@ -1,8 +1,8 @@
 """From an ``OCRResult`` to the text the model sees after the image.
 
-``build_context`` picks units, lower-cases, sanitises, fits the budget and renders;
+``build_context`` picks units, lower-cases, sanitizes, fits the budget and renders;
 ``assemble_text`` places the context relative to the question as the variant says.
-Each unit is sanitised alone, and the rendered block is sanitised again with the OCR text
+Each unit is sanitized alone, and the rendered block is sanitized again with the OCR text
 marked (``ContextInfo.marked``), so units joined by the template cannot form a control
 string either; the prompt builder repeats that over the whole text after the image.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from lmm_bridge.budget import fit_budget
 from lmm_bridge.formats import Unit, extract_units, render_items, render_unit
-from lmm_bridge.sanitize import mark_ocr, neutralise_marked, sanitizer
+from lmm_bridge.sanitize import mark_ocr, neutralize_marked, sanitizer
 from lmm_bridge.select import question_priority
 from lmm_bridge.variants import VariantSpec
 from ocr_expert.types import OCRResult
@@ -108,7 +108,7 @@ def build_context(
     dropped += [(u.text, reason) for u, reason in fitted.dropped]
     # the block as the model sees it, checked whole: units joined by the template
     marked = render([u.with_text(mark_ocr(u.text)) for u in fitted.kept])
-    text = neutralise_marked(marked, control_strings, control_patterns)
+    text = neutralize_marked(marked, control_strings, control_patterns)
     n_tokens = fitted.n_tokens if text == fitted.text else count_tokens(text)
     return ContextInfo(
         text,

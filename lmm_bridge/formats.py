@@ -105,7 +105,7 @@ def render_items(
     size: tuple[int, int],
     box_style: str,
 ) -> str:
-    """The context block for the given (already sanitised) unit texts.
+    """The context block for the given (already sanitized) unit texts.
 
     Formats (defaults; label and separators come from the variant):
       tokens: ``OCR_token: ["pop", "the", "book"]``
@@ -132,7 +132,7 @@ def render_items(
 def render_unit(
     variant: VariantSpec, text: str, box: Box | None, size: tuple[int, int], box_style: str
 ) -> str:
-    """How one unit appears inside the block (used to estimate its token cost)."""
+    """How one unit appears inside the block (its token cost is estimated from this)."""
     if variant.format == "tokens":
         return json.dumps(text, ensure_ascii=False)
     if variant.format == "boxes":

@@ -5,7 +5,7 @@ Its tokenizer writes the path byte by byte into a 256-token span padded with ``<
 (refusing more than 256 bytes), but the model reads the path back only up to the first
 ``<imgpad>`` among the span's first 255 positions: a path of 255 or 256 bytes is accepted
 by the tokenizer and then fails inside the model, so 254 bytes is the real limit. The
-tokenizer also NFC-normalises its text, path included, so a path that is not NFC would
+tokenizer also NFC-normalizes its text, path included, so a path that is not NFC would
 name another file. Images held in memory (and files whose path is too long, is not NFC,
 holds tag characters, or carries an EXIF rotation the model would not apply) are written
 once to a content-addressed PNG and reused from then on.

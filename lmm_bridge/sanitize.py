@@ -1,16 +1,16 @@
-"""Neutralising OCR text so that nothing read off an image becomes a control token.
+"""Neutralizing OCR text so that nothing read off an image becomes a control token.
 
 Text in an image is attacker-controlled: an image that says ``<img>http://host/x.png</img>``
 would otherwise make Qwen-VL-Chat's tokenizer emit image tags and the model fetch the URL.
 Each occurrence of a control string (matched case-insensitively, since some tokenizers
 lower-case before matching added tokens) gets a plain space after its first character:
-``<img>`` becomes ``< img>``. A space survives every Unicode normalisation a tokenizer may
+``<img>`` becomes ``< img>``. A space survives every Unicode normalization a tokenizer may
 apply (zero-width characters do not: BERT-style cleaners delete them), and it keeps the
 text readable for the model.
 
 Cleaning each OCR item is not enough: items joined without a separator (``<im`` and
 ``g>``) can form a control string the items do not hold. So OCR text is marked where it
-sits in the rendered context and in the prompt (``mark_ocr``), and ``neutralise_marked``
+sits in the rendered context and in the prompt (``mark_ocr``), and ``neutralize_marked``
 breaks every control string that touches a marked character, wherever the rest of it came
 from (a separator, a label, the question), while leaving the template's own tags alone.
 ``check_prompt`` then compares the final prompt with the same prompt without the OCR text.
@@ -79,7 +79,7 @@ def sanitizer(
             if new == text:
                 return text
             text = new
-        raise ValueError(f"could not neutralise control strings in OCR text {text[:80]!r}")
+        raise ValueError(f"could not neutralize control strings in OCR text {text[:80]!r}")
 
     return clean
 
@@ -102,7 +102,7 @@ def strip_marks(text: str) -> str:
     return text.replace(OCR_START, "").replace(OCR_END, "")
 
 
-def neutralise_marked(
+def neutralize_marked(
     text: str,
     control_strings: Iterable[str] = QWEN_VL_CONTROL_STRINGS,
     patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,),
@@ -154,7 +154,7 @@ def neutralise_marked(
         out.append(plain[pos:])
         mask += from_ocr[pos:]
         plain, from_ocr = "".join(out), mask
-    raise ValueError(f"could not neutralise control strings in OCR text {plain[:80]!r}")
+    raise ValueError(f"could not neutralize control strings in OCR text {plain[:80]!r}")
 
 
 def check_prompt(
@@ -222,7 +222,7 @@ __all__ = [
     "check_prompt",
     "find_control_strings",
     "mark_ocr",
-    "neutralise_marked",
+    "neutralize_marked",
     "sanitize",
     "sanitizer",
     "strip_marks",

@@ -39,7 +39,7 @@ INSIDE = 0.85
 WEAK = 0.3
 #: how much a link passes on of the match it links to
 SAME_LINE, BESIDE, BELOW, ABOVE, NEXT_IN_ORDER, SAME_BLOCK = 0.9, 0.9, 0.8, 0.7, 0.6, 0.3
-#: BM25's term-frequency saturation and length normalisation
+#: BM25's term-frequency saturation and length normalization
 K1, B = 1.2, 0.75
 #: how many lines beside / below / above a match are linked to it
 NEIGHBOURS = 2

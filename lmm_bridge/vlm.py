@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from lmm_bridge.sanitize import (
     OCR_START,
     check_prompt,
     find_control_strings,
-    neutralise_marked,
+    neutralize_marked,
     sanitize,
 )
 from lmm_bridge.variants import BUILTIN_VARIANTS, VariantSpec, get_variant, parse_variants
@@ -31,6 +32,26 @@ _OCR_SPAN = re.compile(f"{OCR_START}[^{OCR_END}]*{OCR_END}")
 #: the context, tokens merging where the context meets the question); within this margin
 #: of the window the prompt is counted whole
 _JOIN_SLACK = 16
+
+
+#: ``ocr=`` not given to ``ask``/``ask_batch`` (None is a value there: no OCR variant)
+_UNSET: Any = object()
+
+
+def _variant_argument(variant: Any, ocr: Any, method: str) -> Any:
+    """The variant an ``ask`` call picks: ``variant``, or ``ocr`` where an old caller gave it.
+
+    ``ocr=`` is accepted, with a warning, for old callers; the name reads as the
+    constructor's ``ocr=``, which picks the OCR engine, hence ``variant=``.
+    """
+    if ocr is _UNSET:
+        return variant
+    warnings.warn(
+        f"OCRAugmentedVLM.{method}(ocr=...) is deprecated: the prompt variant is variant=...",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return ocr
 
 
 @dataclass(frozen=True)
@@ -124,7 +145,7 @@ class OCRAugmentedVLM:
         if self._ocr_expert is None:
             if self._ocr_spec is None:
                 raise ValueError(
-                    "this model was built with ocr=None: pass an OCRResult or ocr=False"
+                    "this model was built with ocr=None: pass an OCRResult or variant=False"
                 )
             from ocr_expert import OCRExpert
 
@@ -156,7 +177,7 @@ class OCRAugmentedVLM:
         instruction: str | None = None,
         max_new_tokens: int | None = None,
     ) -> PreparedPrompt:
-        """Build the prompt for one sample: the image as the backend takes it, sanitised
+        """Build the prompt for one sample: the image as the backend takes it, sanitized
         and budgeted OCR context, and the exact string the model will see.
 
         The context's budget is the variant's ``budget_tokens``, and never more than the
@@ -213,7 +234,7 @@ class OCRAugmentedVLM:
         instruction: str | None,
         room: int | None,
     ) -> tuple[ContextInfo, str]:
-        """The context within ``room`` tokens (and the variant's budget), and the sanitised
+        """The context within ``room`` tokens (and the variant's budget), and the sanitized
         text after the image."""
         controls, patterns = self._controls
         context = build_context(
@@ -229,7 +250,7 @@ class OCRAugmentedVLM:
         )
         marked = assemble_text(question, context.marked or context.text, spec, instruction)
         # again over the whole text: OCR text next to the lead-in, question or label
-        text = neutralise_marked(marked, controls, patterns)
+        text = neutralize_marked(marked, controls, patterns)
         if context.marked:
             # The variant's own pieces can still meet to form a control string (a question
             # ending in "<" before a separator "im" and a label "g>"): with OCR context, only
@@ -255,7 +276,7 @@ class OCRAugmentedVLM:
         self,
         image: ImageSource,
         question: str,
-        ocr: Any = True,
+        variant: Any = True,
         instruction: str | None = None,
         ocr_result: OCRResult | None = None,
         max_new_tokens: int | None = None,
@@ -263,7 +284,7 @@ class OCRAugmentedVLM:
         """OCR (when the variant uses it) and prompt building for ``ask``/``stream``."""
         if not isinstance(question, str) or not question.strip():
             raise ValueError(f"question must be a non-empty string, got {question!r}")
-        spec = self.variant(ocr)
+        spec = self.variant(variant)
         t0 = time.perf_counter()
         result = ocr_result
         if spec.uses_ocr and result is None:
@@ -279,16 +300,19 @@ class OCRAugmentedVLM:
         self,
         image: ImageSource,
         question: str,
-        ocr: Any = True,
+        variant: Any = True,
         max_new_tokens: int | None = None,
         instruction: str | None = None,
         ocr_result: OCRResult | None = None,
+        *,
+        ocr: Any = _UNSET,
     ) -> Answer:
-        """Answer ``question`` about ``image``; ``ocr`` is True, False or a variant name."""
+        """Answer ``question`` about ``image``; ``variant`` is True (the first OCR variant),
+        False (no OCR) or a variant name. ``ocr=`` is a deprecated spelling of ``variant=``."""
         return self.ask_batch(
             [image],
             [question],
-            ocr=ocr,
+            variant=_variant_argument(variant, ocr, "ask"),
             max_new_tokens=max_new_tokens,
             instruction=instruction,
             ocr_results=None if ocr_result is None else [ocr_result],
@@ -298,19 +322,22 @@ class OCRAugmentedVLM:
         self,
         images: Sequence[ImageSource],
         questions: Sequence[str],
-        ocr: Any = True,
+        variant: Any = True,
         max_new_tokens: int | None = None,
         instruction: str | None = None,
         ocr_results: Sequence[OCRResult | None] | None = None,
+        *,
+        ocr: Any = _UNSET,
     ) -> list[Answer]:
         """``ask`` for many samples, with one batched generation call."""
+        variant = _variant_argument(variant, ocr, "ask_batch")
         if len(images) != len(questions):
             raise ValueError(f"{len(images)} images but {len(questions)} questions")
         results = list(ocr_results) if ocr_results is not None else [None] * len(images)
         if len(results) != len(images):
             raise ValueError(f"{len(images)} images but {len(results)} OCR results")
         steps = [
-            self.prepare_ask(img, q, ocr, instruction, r, max_new_tokens)
+            self.prepare_ask(img, q, variant, instruction, r, max_new_tokens)
             for img, q, r in zip(images, questions, results)
         ]
         t0 = time.perf_counter()

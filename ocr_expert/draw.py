@@ -1,7 +1,7 @@
 """Drawing an OCR result over its image, the picture a person checks OCR with at a glance.
 
 The output is two panels side by side: the image with each span's box, and a white panel
-with each span's recognised text written inside the same box, in the same colour.
+with each span's recognized text written inside the same box, in the same colour.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def load_font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 
 def draw_result(image: Image.Image, result: OCRResult, *, max_side: int = 1600) -> Image.Image:
-    """The image with boxes (left) beside the recognised text at the same places (right).
+    """The image with boxes (left) beside the recognized text at the same places (right).
 
     Images larger than ``max_side`` are shrunk first so overlays stay small on disk.
     """

@@ -290,7 +290,7 @@ class OCRExpert:
         if image is not None:
             size = load_image(image, max_pixels=self.max_pixels).image.size
         elif token_boxes is not None and any(max(b[:4]) <= 1.0 for b in token_boxes):
-            raise ImageInputError("normalised token boxes need the image to scale them")
+            raise ImageInputError("normalized token boxes need the image to scale them")
         return self.reader.read_tokens(tokens, token_boxes, size)
 
     def _count(self, what: str) -> None:

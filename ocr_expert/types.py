@@ -23,7 +23,7 @@ Direction = Literal["ltr", "rtl"]
 
 @dataclass(frozen=True)
 class Span:
-    """One unit an engine recognised: a word or a phrase, with where it is and how sure."""
+    """One unit an engine recognized: a word or a phrase, with where it is and how sure."""
 
     text: str
     box: Box | None

@@ -63,7 +63,7 @@ def run_batched(
 ) -> list[R]:
     """``run`` over ``items`` ``batch_size`` at a time, the results in order.
 
-    A batch that runs out of memory (an error ``accelerate`` recognises as such) frees the
+    A batch that runs out of memory (an error ``accelerate`` recognizes as such) frees the
     accelerator's cache and is tried again at half the size, down to one item; the batches
     that ran are kept. An item that does not fit alone raises its out-of-memory error.
     """

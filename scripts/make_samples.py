@@ -70,24 +70,16 @@ def two_columns() -> Image.Image:
 def arabic_sign() -> Image.Image:
     img = Image.new("RGB", (720, 260), (245, 245, 240))
     d = ImageDraw.Draw(img)
-    d.text(
-        (680, 60),
-        "مرحبا بكم في المدينة",
-        font=load_font(48),
-        fill=(10, 40, 110),
-        anchor="ra",
-        direction="rtl",
-        language="ar",
-    )
-    d.text(
-        (680, 150),
-        "شارع الملك فهد",
-        font=load_font(44),
-        fill=(10, 40, 110),
-        anchor="ra",
-        direction="rtl",
-        language="ar",
-    )
+    for y, text, size in ((60, "مرحبا بكم في المدينة", 48), (150, "شارع الملك فهد", 44)):
+        d.text(
+            (680, y),
+            text,
+            font=load_font(size),
+            fill=(10, 40, 110),
+            anchor="ra",
+            direction="rtl",
+            language="ar",
+        )
     return img
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -63,3 +66,27 @@ def texts_of(results: Sequence[OCRResult | Exception]) -> list[str]:
 @pytest.fixture
 def cache_dir(tmp_path):
     return tmp_path / "ocr-cache"
+
+
+def run_eval(tmp_path: Path, *overrides: str, env: Mapping[str, str], timeout: float = 600) -> Path:
+    """``ocrvqa eval OVERRIDES output_dir=<tmp_path>/run progress=false`` in a child process
+    started in ``tmp_path``, as a user runs it; asserts it exits 0 and returns the run folder."""
+    out_dir = tmp_path / "run"
+    cmd = [sys.executable, "-m", "eval_vqa.console", "eval", *overrides]
+    cmd += [f"output_dir={out_dir}", "progress=false"]
+    done = subprocess.run(
+        cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=timeout
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out_dir
+
+
+def write_hub_card(repo: Path, configs: Mapping[str, Sequence[str]]) -> None:
+    """The README.md of a hub data set laid out as the hub copies are: each config's splits
+    in ``<config>/<split>-*`` parquet files."""
+    lines = ["---", "configs:"]
+    for name, splits in configs.items():
+        lines += [f"- config_name: {name}", "  data_files:"]
+        for split in splits:
+            lines += [f"  - split: {split}", f"    path: {name}/{split}-*"]
+    (repo / "README.md").write_text("\n".join([*lines, "---"]) + "\n")

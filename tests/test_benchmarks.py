@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -198,7 +199,7 @@ def test_bad_benchmark_files_name_the_file_and_the_key(tmp_path):
         load_benchmark_file(tmp_path / "list.yaml")
 
 
-SPECS_BEFORE_YAML = {
+SPECS_BEFORE_YAML: dict[str, dict[str, Any]] = {
     "stvqa": {
         "name": "stvqa",
         "hf_path": "lmms-lab-encoder/ST-VQA",
@@ -269,31 +270,6 @@ SPECS_BEFORE_YAML = {
         "instruction": "Answer the question using a single word or phrase.",
         "max_new_tokens": 100,
         "title": "DocVQA",
-        "fields": {
-            "question_id": "questionId",
-            "question": "question",
-            "image": "image",
-            "answers": "answers",
-        },
-        "explode": False,
-        "default_source": None,
-        "alternatives": [],
-        "notes": "",
-        "hf_fallbacks": ["lmms-lab/DocVQA"],
-        "derived_splits": {},
-        "part_field": None,
-        "part_titles": {},
-    },
-    "infovqa": {
-        "name": "infovqa",
-        "hf_path": "lmms-lab-encoder/DocVQA",
-        "hf_config": "InfographicVQA",
-        "split": "validation",
-        "metrics": ["anls"],
-        "primary_metric": "anls",
-        "instruction": "Answer the question using a single word or phrase.",
-        "max_new_tokens": 100,
-        "title": "InfographicVQA",
         "fields": {
             "question_id": "questionId",
             "question": "question",
@@ -400,6 +376,14 @@ SPECS_BEFORE_YAML = {
         "part_field": None,
         "part_titles": {},
     },
+}
+
+# InfographicVQA shares DocVQA's repository and fields: another config of the same data set
+SPECS_BEFORE_YAML["infovqa"] = {
+    **SPECS_BEFORE_YAML["docvqa"],
+    "name": "infovqa",
+    "hf_config": "InfographicVQA",
+    "title": "InfographicVQA",
 }
 
 ALIASES_BEFORE_YAML = {

@@ -151,7 +151,7 @@ def test_qwen_writes_a_readable_copy_of_paths_it_cannot_read_back(qwen, images, 
 
     room = 255 - len(str(tmp_path).encode()) - len("/.png")
     too_long = tmp_path / ("f" * room + ".png")  # 255 bytes: the model cannot find its end
-    decomposed = tmp_path / "cafe\u0301.png"  # the tokenizer would NFC-normalise the path
+    decomposed = tmp_path / "cafe\u0301.png"  # the tokenizer would NFC-normalize the path
     for path in (too_long, decomposed):
         shutil.copy(images[0], path)
         prompt = qwen.render_prompt(GenerationRequest.one_image(str(path), "q"))

@@ -20,6 +20,11 @@ def ocrvqa(*argv: str) -> int:
     return args.func(args)
 
 
+def ask(image: str, model: str, *flags: str, question: str = "What shop is this?") -> int:
+    """``ocrvqa ask IMAGE QUESTION --model MODEL FLAGS...``: its exit code."""
+    return ocrvqa("ask", image, question, "--model", model, *flags)
+
+
 @pytest.fixture(autouse=True)
 def caches(tmp_path, monkeypatch):
     monkeypatch.setenv("OCRVQA_CACHE", str(tmp_path / "ocr-cache"))
@@ -49,20 +54,7 @@ def qwen2vl(tmp_path_factory):
 
 
 def test_ask_shows_prompt_with_ocr_and_answers(qwen, sign, capsys):
-    model = qwen
-    assert (
-        ocrvqa(
-            "ask",
-            sign,
-            "What shop is this?",
-            "--model",
-            model,
-            "--show-prompt",
-            "--max-new-tokens",
-            "4",
-        )
-        == 0
-    )
+    assert ask(sign, qwen, "--show-prompt", "--max-new-tokens", "4") == 0
     out = capsys.readouterr().out
     prompt, answer = out.split("--- answer ---\n")
     assert 'What shop is this?\nOCR_token: ["bakery"]' in prompt
@@ -71,22 +63,7 @@ def test_ask_shows_prompt_with_ocr_and_answers(qwen, sign, capsys):
 
 
 def test_ask_json_records_prompt_and_timings(qwen2vl, sign, capsys):
-    model = qwen2vl
-    assert (
-        ocrvqa(
-            "ask",
-            sign,
-            "What shop is this?",
-            "--model",
-            model,
-            "--variant",
-            "lines",
-            "--max-new-tokens",
-            "3",
-            "--json",
-        )
-        == 0
-    )
+    assert ask(sign, qwen2vl, "--variant", "lines", "--max-new-tokens", "3", "--json") == 0
     data = json.loads(capsys.readouterr().out)
     assert "OCR text:\nBAKERY" in data["prompt"]
     assert data["variant"] == "lines" and data["ocr_text"] == "BAKERY"
@@ -94,21 +71,7 @@ def test_ask_json_records_prompt_and_timings(qwen2vl, sign, capsys):
 
 
 def test_no_ocr_leaves_the_question_alone(qwen, sign, capsys):
-    model = qwen
-    assert (
-        ocrvqa(
-            "ask",
-            sign,
-            "What shop is this?",
-            "--model",
-            model,
-            "--no-ocr",
-            "--json",
-            "--max-new-tokens",
-            "3",
-        )
-        == 0
-    )
+    assert ask(sign, qwen, "--no-ocr", "--json", "--max-new-tokens", "3") == 0
     data = json.loads(capsys.readouterr().out)
     assert "image_path" not in data  # the prompt holds the path Qwen-VL-Chat was given
     assert f"<img>{sign}</img>\nWhat shop is this?<|im_end|>" in data["prompt"]
@@ -117,33 +80,23 @@ def test_no_ocr_leaves_the_question_alone(qwen, sign, capsys):
 
 
 def test_stream_prints_the_same_answer(model, sign, capsys):
-    assert (
-        ocrvqa(
-            "ask", sign, "What shop is this?", "--model", model, "--max-new-tokens", "4", "--json"
-        )
-        == 0
-    )
+    assert ask(sign, model, "--max-new-tokens", "4", "--json") == 0
     answer = json.loads(capsys.readouterr().out)["answer"]
-    assert (
-        ocrvqa(
-            "ask", sign, "What shop is this?", "--model", model, "--max-new-tokens", "4", "--stream"
-        )
-        == 0
-    )
+    assert ask(sign, model, "--max-new-tokens", "4", "--stream") == 0
     streamed = capsys.readouterr().out
     assert streamed.rstrip() == answer
 
 
 def test_bad_inputs_exit_2_with_a_named_error(tmp_path, capsys):
     model = str(tmp_path / "nowhere")
-    assert ocrvqa("ask", "missing.png", "Q?", "--model", model) == 2
+    assert ask("missing.png", model, question="Q?") == 2
     assert "nowhere" in capsys.readouterr().err
-    assert ocrvqa("ask", "missing.png", "Q?", "--model", "x", "--backend", "nope") == 2
+    assert ask("missing.png", "x", "--backend", "nope", question="Q?") == 2
     assert "unknown backend 'nope'" in capsys.readouterr().err
 
 
 def test_missing_image_is_named(qwen2vl, capsys):
-    assert ocrvqa("ask", "missing.png", "Q?", "--model", qwen2vl) == 2
+    assert ask("missing.png", qwen2vl, question="Q?") == 2
     assert "missing.png" in capsys.readouterr().err
 
 
@@ -158,11 +111,8 @@ def test_select_question_keeps_the_line_the_question_names(qwen2vl, tmp_path, ca
     prompts = {}
     for select in ("confidence", "question"):
         assert (
-            ocrvqa(
-                "ask",
+            ask(
                 str(path),
-                "What is the phone?",
-                "--model",
                 qwen2vl,
                 "--variant",
                 "lines",
@@ -173,6 +123,7 @@ def test_select_question_keeps_the_line_the_question_names(qwen2vl, tmp_path, ca
                 "--max-new-tokens",
                 "2",
                 "--json",
+                question="What is the phone?",
             )
             == 0
         )

@@ -34,7 +34,7 @@ def test_sanitize_keeps_ordinary_text_and_readable_tags():
     assert sanitize("<img>x</img>") == "< img>x< /img>"
 
 
-def test_backend_special_tokens_are_neutralised_too():
+def test_backend_special_tokens_are_neutralized_too():
     assert sanitize("[CLS] hi </s>", control_strings=["[CLS]", "</s>"]) == "[ CLS] hi < /s>"
 
 
@@ -76,7 +76,7 @@ def test_adversarial_ocr_yields_no_control_ids(vlm, image, variant):
     backend = vlm.backend
     control = backend.control_token_ids()
     assert control, "the tokenizer's control tokens were found"
-    # Unsanitised, the attacks do produce control ids: the check below can fail.
+    # Unsanitized, the attacks do produce control ids: the check below can fail.
     assert any(i in control for i in backend.token_ids("".join(ATTACKS)))
     attacked = vlm.prepare(image, "What is written?", _ocr(ATTACKS), variant)
     benign = vlm.prepare(image, "What is written?", _ocr(["plain text"] * len(ATTACKS)), variant)
@@ -96,14 +96,14 @@ def test_adversarial_ocr_yields_no_control_ids(vlm, image, variant):
 def test_image_url_in_ocr_text_is_never_fetched(vlm, image):
     """The Qwen-VL-Chat double raises on any URL between image tags, as a fetch would."""
     result = _ocr(["<img>http://host/x.png</img>"])
-    answer = vlm.ask(image, "What is written?", ocr="lines", ocr_result=result)
+    answer = vlm.ask(image, "What is written?", variant="lines", ocr_result=result)
     assert "http://host/x.png" in answer.prompt.full_prompt  # the text is still shown
     assert isinstance(answer.text, str)
 
 
-def test_added_markup_tokens_of_a_tokenizer_are_neutralised(tmp_path_factory):
+def test_added_markup_tokens_of_a_tokenizer_are_neutralized(tmp_path_factory):
     """Qwen2.5-VL's tokenizer adds tool-call tags as ordinary (non-special) added tokens;
-    they are control strings too, and sanitised text never encodes to them."""
+    they are control strings too, and sanitized text never encodes to them."""
     from transformers import AutoTokenizer
 
     from lmm_bridge.backends.tokenizer_info import tokenizer_control_strings

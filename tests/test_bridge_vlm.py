@@ -90,7 +90,7 @@ def image_file(tmp_path):
 
 
 def test_ask_returns_answer_prompt_ocr_and_timings(vlm, sign, image_file):
-    answer = vlm.ask(image_file, "What is sold?", ocr="llava", ocr_result=sign)
+    answer = vlm.ask(image_file, "What is sold?", variant="llava", ocr_result=sign)
     assert isinstance(answer, Answer) and isinstance(answer.prompt, PreparedPrompt)
     assert answer.variant == "llava" and answer.ocr is sign
     assert answer.prompt.text == (
@@ -102,16 +102,25 @@ def test_ask_returns_answer_prompt_ocr_and_timings(vlm, sign, image_file):
     assert answer.timings["total"] >= answer.timings["generate"] >= 0
 
 
-def test_ocr_true_false_and_named_variants(vlm, sign, image_file):
-    assert vlm.ask(image_file, "Q?", ocr=False).prompt.text == "Q?"
-    assert vlm.ask(image_file, "Q?", ocr=True, ocr_result=sign).variant == "llava"
-    short = vlm.ask(image_file, "Q?", ocr="short", ocr_result=sign)
+def test_true_false_and_named_variants(vlm, sign, image_file):
+    assert vlm.ask(image_file, "Q?", variant=False).prompt.text == "Q?"
+    assert vlm.ask(image_file, "Q?", variant=True, ocr_result=sign).variant == "llava"
+    short = vlm.ask(image_file, "Q?", variant="short", ocr_result=sign)
     assert short.prompt.text == "Q?\nOCR text:\nCOFFEE"
     assert short.prompt.context.dropped == [("open all day long", "over_budget")]
 
 
+def test_ask_still_takes_the_variant_as_ocr_with_a_deprecation_warning(vlm, sign, image_file):
+    with pytest.warns(DeprecationWarning, match=r"ask\(ocr=...\) is deprecated"):
+        old = vlm.ask(image_file, "Q?", ocr="short", ocr_result=sign)
+    with pytest.warns(DeprecationWarning, match=r"ask_batch\(ocr=...\) is deprecated"):
+        [batch] = vlm.ask_batch([image_file], ["Q?"], ocr=False)
+    assert old.variant == "short" and old.prompt.text == "Q?\nOCR text:\nCOFFEE"
+    assert batch.prompt.text == "Q?"
+
+
 def test_instruction_and_max_new_tokens_reach_the_model(vlm, image_file):
-    vlm.ask(image_file, "Q?", ocr=False, instruction="One word.", max_new_tokens=7)
+    vlm.ask(image_file, "Q?", variant=False, instruction="One word.", max_new_tokens=7)
     request = vlm.backend.calls[-1][0]
     assert request.text == "Q?\nOne word." and request.max_new_tokens == 7
 
@@ -119,9 +128,9 @@ def test_instruction_and_max_new_tokens_reach_the_model(vlm, image_file):
 def test_ask_batch_is_one_generation_call_and_equals_ask(vlm, sign, image_file):
     images = [image_file, image_file, image_file]
     questions = ["a?", "a b?", "a b c?"]
-    batch = vlm.ask_batch(images, questions, ocr="llava", ocr_results=[sign] * 3)
+    batch = vlm.ask_batch(images, questions, variant="llava", ocr_results=[sign] * 3)
     assert len(vlm.backend.calls) == 1 and len(vlm.backend.calls[0]) == 3
-    singles = [vlm.ask(i, q, ocr="llava", ocr_result=sign) for i, q in zip(images, questions)]
+    singles = [vlm.ask(i, q, variant="llava", ocr_result=sign) for i, q in zip(images, questions)]
     assert [a.text for a in batch] == [a.text for a in singles]
     assert [a.prompt for a in batch] == [a.prompt for a in singles]
 
@@ -199,14 +208,14 @@ def test_bad_images_raise_an_error_naming_the_input(tmp_path, bad):
 
 def test_bad_questions_and_mismatched_batches_are_refused(vlm, image_file):
     with pytest.raises(ValueError, match="question"):
-        vlm.ask(image_file, "   ", ocr=False)
+        vlm.ask(image_file, "   ", variant=False)
     with pytest.raises(ValueError, match="2 images but 1 questions"):
-        vlm.ask_batch([image_file, image_file], ["q"], ocr=False)
+        vlm.ask_batch([image_file, image_file], ["q"], variant=False)
 
 
 def test_ocr_variant_without_an_ocr_engine_says_so(vlm, image_file):
     with pytest.raises(ValueError, match="ocr=None"):
-        vlm.ask(image_file, "Q?", ocr="llava")
+        vlm.ask(image_file, "Q?", variant="llava")
 
 
 def test_from_config_file(tmp_path, image_file):
@@ -264,7 +273,7 @@ def test_real_ocr_engine_feeds_the_prompt(tmp_path):
     vlm = OCRAugmentedVLM(
         None, backend="echo-vlm-test", ocr="ppocr", ocr_options={"cache_dir": tmp_path / "ocr"}
     )
-    answer = vlm.ask(str(path), "What shop is this?", ocr="tokens")
+    answer = vlm.ask(str(path), "What shop is this?", variant="tokens")
     assert answer.ocr is not None and "BAKERY" in answer.ocr.text.upper()
     assert 'OCR_token: ["bakery"]' in answer.prompt.full_prompt
     assert answer.timings["ocr"] > 0

@@ -4,10 +4,10 @@ saved to disk, to parquet, or laid out like a clone of the dataset repository.""
 from __future__ import annotations
 
 import io
-import textwrap
 
 import datasets
 import pytest
+from conftest import write_hub_card
 from PIL import Image, ImageDraw
 
 from eval_vqa.data import DataLoadError, load_samples
@@ -107,21 +107,7 @@ def test_docvqa_and_infovqa_configs_from_a_repository_clone(tmp_path):
     )
     doc.to_parquet(str(repo / "DocVQA" / "validation-00000-of-00001.parquet"))
     info.to_parquet(str(repo / "InfographicVQA" / "validation-00000-of-00001.parquet"))
-    (repo / "README.md").write_text(
-        textwrap.dedent("""\
-        ---
-        configs:
-        - config_name: DocVQA
-          data_files:
-          - split: validation
-            path: DocVQA/validation-*
-        - config_name: InfographicVQA
-          data_files:
-          - split: validation
-            path: InfographicVQA/validation-*
-        ---
-        """)
-    )
+    write_hub_card(repo, {"DocVQA": ["validation"], "InfographicVQA": ["validation"]})
 
     docs = load_samples("docvqa", source=str(repo))
     assert [s.question_id for s in docs] == ["q1", "q2"]

@@ -3,32 +3,21 @@ only when a sample is asked for, each process reading only its share."""
 
 from __future__ import annotations
 
-import io
 import json
-import textwrap
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import datasets
-import numpy as np
 import pytest
-from PIL import Image
+from conftest import write_hub_card
 
 from eval_vqa.data import load_samples, open_benchmark
 from eval_vqa.data import loader as loader_module
 from eval_vqa.sharding import Shard
+from eval_vqa.tiny_models import noise_png
 
 IMAGE_SIDE = 80  # noise does not compress: about 19 KB per PNG
-
-
-def noise_png(seed: int) -> bytes:
-    pixels = np.random.default_rng(seed).integers(
-        0, 256, (IMAGE_SIDE, IMAGE_SIDE, 3), dtype=np.uint8
-    )
-    buf = io.BytesIO()
-    Image.fromarray(pixels).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def docvqa_rows(n: int, start: int = 0) -> datasets.Dataset:
@@ -37,7 +26,7 @@ def docvqa_rows(n: int, start: int = 0) -> datasets.Dataset:
             "questionId": [f"q{start + i}" for i in range(n)],
             "question": [f"What is {i}?" for i in range(n)],
             "answers": [[str(i)] for i in range(n)],
-            "image": [{"bytes": noise_png(start + i), "path": None} for i in range(n)],
+            "image": [{"bytes": noise_png(start + i, IMAGE_SIDE), "path": None} for i in range(n)],
         },
         features=datasets.Features(
             {
@@ -87,26 +76,14 @@ def test_only_the_requested_split_is_prepared(tmp_path):
     (repo / "DocVQA").mkdir(parents=True)
     docvqa_rows(3).to_parquet(str(repo / "DocVQA" / "validation-00000-of-00001.parquet"))
     (repo / "DocVQA" / "train-00000-of-00001.parquet").write_bytes(b"not parquet at all" * 100)
-    (repo / "README.md").write_text(
-        textwrap.dedent("""\
-        ---
-        configs:
-        - config_name: DocVQA
-          data_files:
-          - split: train
-            path: DocVQA/train-*
-          - split: validation
-            path: DocVQA/validation-*
-        ---
-        """)
-    )
+    write_hub_card(repo, {"DocVQA": ["train", "validation"]})
     # the whole config: every split is prepared, and train breaks it (pyarrow's ArrowInvalid is
     # a ValueError; some datasets versions wrap it in their generation error)
     with pytest.raises((ValueError, datasets.exceptions.DatasetGenerationError)):
         datasets.load_dataset(str(repo), "DocVQA", split="validation")
     samples = load_samples("docvqa", source=str(repo))
     assert [s.question_id for s in samples] == ["q0", "q1", "q2"]
-    assert samples[2].image == noise_png(2)
+    assert samples[2].image == noise_png(2, IMAGE_SIDE)
 
 
 def test_opening_reads_no_row_and_a_selection_reads_only_its_rows(parquet_400, rows_read):
@@ -116,13 +93,13 @@ def test_opening_reads_no_row_and_a_selection_reads_only_its_rows(parquet_400, r
     assert sorted(rows_read) == list(range(10, 15))
     rows_read.clear()
     sub = open_benchmark("docvqa", source=str(parquet_400), subset=7, seed=3)
-    assert sub[3].image == noise_png(int(sub.ids[3][1:]))
+    assert sub[3].image == noise_png(int(sub.ids[3][1:]), IMAGE_SIDE)
     assert rows_read == [int(sub.ids[3][1:])]  # one sample asked for, one row read
 
 
 def test_samples_are_held_only_while_used(parquet_400):
     """Reading every sample in turn holds a row group of images at a time, not the benchmark."""
-    total = sum(len(noise_png(i)) for i in range(400))
+    total = sum(len(noise_png(i, IMAGE_SIDE)) for i in range(400))
     tracemalloc.start()
     try:
         data = open_benchmark("docvqa", source=str(parquet_400))

@@ -239,7 +239,7 @@ def test_duplicate_ids_are_made_unique(tmp_path):
     assert samples[1].meta["original_question_id"] == "7"
 
 
-def test_sample_to_dict_is_json_serialisable(own_layout):
+def test_sample_to_dict_is_json_serializable(own_layout):
     s = load_samples("docvqa", source=str(own_layout), limit=1)[0]
     d = json.loads(json.dumps(s.to_dict()))
     assert d["question_id"] == "q0" and d["image"].endswith("0.png")

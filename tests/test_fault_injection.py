@@ -79,7 +79,7 @@ def test_the_cli_retries_and_says_how_many_broken_samples_it_skipped(tmp_path: P
 
 
 class OutOfMemoryError(RuntimeError):
-    """Named as torch's CUDA error is: the runner recognises it by name."""
+    """Named as torch's CUDA error is: the runner recognizes it by name."""
 
 
 @register_backend("test-oom")
@@ -216,7 +216,7 @@ def test_a_damaged_line_in_a_shard_of_an_earlier_wider_run_is_quarantined(tmp_pa
     shard_path(config.run_dir, 0).write_bytes(b"".join(rest))
     old = shard_path(config.run_dir, 1)  # written by the second process of an earlier run
     old.write_bytes(first + b"\x00\x01 not a record\n")
-    assert run(config, shard=ALONE).written == 0  # the sample in the old shard counts
+    assert run(config, shard=ALONE).written == 0  # the sample in the earlier run's shard counts
     assert old.read_bytes() == first
     assert b"not a record" in old.with_name(old.name + ".damaged").read_bytes()
 
@@ -265,7 +265,7 @@ def test_spans_joined_into_an_image_tag_fetch_nothing(qwen, fmt: str, separator:
         "lowercase": False,
     }
     answer = vlm.ask(
-        image, "What is written?", ocr=variant, ocr_result=make_ocr_result([SPLIT_TAG])
+        image, "What is written?", variant=variant, ocr_result=make_ocr_result([SPLIT_TAG])
     )
     prompt = answer.prompt.full_prompt
     assert prompt.count("<img>") == 1 and prompt.count("</img>") == 1  # the picture's own tags only

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import render_lines, texts_of
+from conftest import render_lines, run_eval, texts_of
 from PIL import Image
 
 from eval_vqa.tiny_models.got_ocr2 import build_tiny_got_ocr2
@@ -83,7 +83,7 @@ class FixedBoxes(OCREngine):
         raise AssertionError("detect() is there: the page must not be read")
 
     def read_crop(self, image: Image.Image) -> list[Span]:
-        raise AssertionError("not a recogniser")
+        raise AssertionError("not a recognizer")
 
 
 def _spy_inputs(engine: Any) -> list[Any]:
@@ -234,15 +234,20 @@ def test_crop_mode_gives_the_line_the_whole_crop(got_dir):
 BOXES = [(10.0, 12.0, 150.0, 40.0), (20.0, 60.0, 300.0, 90.0), (200.0, 10.0, 310.0, 38.0)]
 
 
-def test_box_conditioned_mode_puts_each_detected_box_in_the_prompt(got_dir):
-    engine = get_engine(
+def got_on_boxes(got_dir: Path, region_mode: str, batch_size: int) -> Any:
+    """The tiny GOT-OCR2 reading the regions of ``BOXES`` as ``region_mode`` says."""
+    return get_engine(
         "got-ocr2",
         model=str(got_dir),
         max_new_tokens=6,
-        batch_size=2,
+        batch_size=batch_size,
         detector=FixedBoxes(BOXES),
-        region_mode="box",
+        region_mode=region_mode,
     )
+
+
+def test_box_conditioned_mode_puts_each_detected_box_in_the_prompt(got_dir):
+    engine = got_on_boxes(got_dir, "box", batch_size=2)
     seen = _spy_inputs(engine)
     image = render_lines(["INVOICE 2024", "total 17.50"], font_size=28, width=320)
     spans = engine.read_page(image)
@@ -263,14 +268,7 @@ def test_box_conditioned_mode_puts_each_detected_box_in_the_prompt(got_dir):
 
 
 def test_crop_region_mode_reads_each_detected_box_cut_out(got_dir):
-    engine = get_engine(
-        "got-ocr2",
-        model=str(got_dir),
-        max_new_tokens=6,
-        batch_size=8,
-        detector=FixedBoxes(BOXES),
-        region_mode="crop",
-    )
+    engine = got_on_boxes(got_dir, "crop", batch_size=8)
     seen = _spy_inputs(engine)
     result = OCRExpert(engine, use_cache=False).read(
         render_lines(["a", "b"], width=320), mode="page"
@@ -359,14 +357,13 @@ def test_written_out_lines_stay_lines_in_the_given_order():
 
 
 def test_vlm_ocr_sends_the_configured_prompt_and_batches(qwen2vl_dir, pages):
-    engine = get_engine(
-        "vlm-ocr",
-        model=str(qwen2vl_dir),
-        max_new_tokens=8,
-        batch_size=2,
-        prompt="Read the text.",
-        processor_options={"max_pixels": 28 * 28 * 16},
-    )
+    options: dict[str, Any] = {
+        "model": str(qwen2vl_dir),
+        "max_new_tokens": 8,
+        "prompt": "Read the text.",
+        "processor_options": {"max_pixels": 28 * 28 * 16},
+    }
+    engine = get_engine("vlm-ocr", batch_size=2, **options)
     seen = _spy_inputs(engine)
     many = OCRExpert(engine, use_cache=False).read_many(pages[:3], mode="page")
     assert [len(x["input_ids"]) for x in seen] == [2, 1]
@@ -374,15 +371,7 @@ def test_vlm_ocr_sends_the_configured_prompt_and_batches(qwen2vl_dir, pages):
     assert "<|vision_start|><|image_pad|>" in prompt and prompt.endswith(
         "Read the text.<|im_end|>\n<|im_start|>assistant\n"
     )
-    single = OCRExpert(
-        "vlm-ocr",
-        model=str(qwen2vl_dir),
-        max_new_tokens=8,
-        batch_size=1,
-        prompt="Read the text.",
-        processor_options={"max_pixels": 28 * 28 * 16},
-        use_cache=False,
-    )
+    single = OCRExpert("vlm-ocr", batch_size=1, use_cache=False, **options)
     assert texts_of(many) == [single.read(p, mode="page").text for p in pages[:3]]
     other = get_engine("vlm-ocr", model=str(qwen2vl_dir), prompt="Transcribe.")
     assert other.config() != engine.config()  # another prompt, another cache entry
@@ -429,22 +418,16 @@ def test_ocr_command_reads_with_a_saved_image_text_to_text_folder(qwen2vl_dir, p
 @pytest.mark.parametrize("engine", ["got-ocr2", "vlm-ocr"])
 def test_eval_smoke_run_with_a_generative_ocr_engine(engine, got_dir, qwen2vl_dir, tmp_path):
     model = got_dir if engine == "got-ocr2" else qwen2vl_dir
-    out_dir = tmp_path / "run"
     env = dict(ENV, OCRVQA_MODELS=str(tmp_path / "models"), OCRVQA_CACHE=str(tmp_path / "ocr"))
-    cmd = [
-        sys.executable,
-        "-m",
-        "eval_vqa.console",
-        "eval",
+    out_dir = run_eval(
+        tmp_path,
         "smoke",
         "limit=2",
-        f"output_dir={out_dir}",
-        "progress=false",
         f"ocr.engine={engine}",
         f"ocr.options={{model: {model}, max_new_tokens: 6, batch_size: 2}}",
-    ]
-    done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
+        env=env,
+        timeout=900,
+    )
     records = [json.loads(line) for line in (out_dir / "samples.jsonl").read_text().splitlines()]
     assert len(records) == 4 and all(r["status"] == "ok" for r in records)
     assert {r["ocr"]["engine"] for r in records} == {engine}

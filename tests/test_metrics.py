@@ -26,7 +26,7 @@ def test_anls_exact_and_case_whitespace_insensitive():
 
 def test_anls_divides_by_the_longer_raw_string():
     # Collapsed strings "x y" / "x z" are 1 edit apart; the raw prediction is 6 characters
-    # long, so the normalised distance is 1/6 (1/3 if divided by the collapsed lengths).
+    # long, so the normalized distance is 1/6 (1/3 if divided by the collapsed lengths).
     assert anls("x    y", ["x z"]) == 1 - 1 / 6
 
 
@@ -55,7 +55,7 @@ def test_anls_empty_strings():
     assert anls("abc", [""]) == 0.0
 
 
-# ------------------------------------------------------------ EvalAI normalisation
+# ------------------------------------------------------------ EvalAI normalization
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ def test_textvqa_accuracy_leave_one_out_mean():
     assert textvqa_accuracy("pepsi", ["coke"] * 10) == 0.0
 
 
-def test_textvqa_accuracy_normalises_prediction_and_answers():
+def test_textvqa_accuracy_normalizes_prediction_and_answers():
     answers = ["Coke.", "the coke", "COKE", "coke!", "coca-cola"] + ["x"] * 5
     assert textvqa_accuracy("a coke", answers) == 1.0
     assert textvqa_accuracy("Coca Cola", answers) == 0.3

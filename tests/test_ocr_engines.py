@@ -118,7 +118,7 @@ def test_engine_config_records_every_output_changing_option():
     assert a != b and b["text_score"] == 0.7 and a["model"] == "PP-OCRv6"
 
 
-def test_dataset_engine_keeps_tokens_and_scales_normalised_boxes():
+def test_dataset_engine_keeps_tokens_and_scales_normalized_boxes():
     expert = OCRExpert("dataset")
     result = expert.read(None, tokens=["pop", "the", "book"])
     assert result.words == ["pop", "the", "book"] and result.mode == "tokens"
@@ -210,7 +210,7 @@ def test_the_default_engine_reads_an_arabic_line_through_its_arabic_route(ppocr)
     assert cer(ppocr.read(line, mode="line").text, ARABIC) < 0.10
 
 
-def test_english_and_arabic_lines_on_one_page_each_read_by_the_right_recogniser(ppocr):
+def test_english_and_arabic_lines_on_one_page_each_read_by_the_right_recognizer(ppocr):
     from PIL import Image
 
     english = render_lines(["Opening hours 9 to 5"], font_size=36)

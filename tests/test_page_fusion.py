@@ -44,7 +44,7 @@ def test_confident_words_that_cover_an_unsure_line_replace_its_reading():
     )
     fused = fuse_page([line("Tit1e V1l, as amended", 100, score=0.7)], second)
     assert [(c.text, round(c.score, 2)) for c in fused] == [("Title VII, as amended", 0.96)]
-    # a line the detector's recogniser read surely keeps its reading
+    # a line the detector's recognizer read surely keeps its reading
     assert (
         fuse_page([line("Title VII, as arnended", 100, score=0.97)], second)[0].text
         == "Title VII, as arnended"

@@ -116,6 +116,21 @@ def column_page(gutter: float, lines: int = 6, line_h: float = 30, gap: float = 
     return spans
 
 
+def side_by_side(
+    left: list[str], right: list[str], x_right: float, pitch: float, height: float
+) -> list[Span]:
+    """Two columns of rows as wide as their text (11 px a character): ``left`` from x=20,
+    ``right`` from ``x_right``, a row every ``pitch`` px down from y=50."""
+    spans = []
+    for i, (a, b) in enumerate(zip(left, right)):
+        y = 50 + pitch * i
+        spans += [
+            span(a, 20, y, 20 + 11 * len(a), y + height),
+            span(b, x_right, y, x_right + 11 * len(b), y + height),
+        ]
+    return spans
+
+
 def column_rows(n: int = 6) -> list[str]:
     return [prose("L", i) for i in range(n)] + [prose("R", i) for i in range(n)]
 
@@ -239,13 +254,7 @@ def test_narrow_ragged_prose_columns_are_still_columns():
         "fell to half its",
         "capacity. The",
     ]
-    spans = []
-    for i, (a, b) in enumerate(zip(left, right)):
-        y = 50 + 34 * i
-        spans += [
-            span(a, 20, y, 20 + 11 * len(a), y + 30),
-            span(b, 240, y, 240 + 11 * len(b), y + 30),
-        ]
+    spans = side_by_side(left, right, x_right=240, pitch=34, height=30)
     assert texts(spans) == left + right
 
 
@@ -369,13 +378,7 @@ def test_two_blocks_of_form_fields_side_by_side_are_read_a_row_at_a_time():
         "REP Mr. A. D. Steinberg",
         "PHONE 314 385 2280",
     ]
-    spans = []
-    for i, (a, b) in enumerate(zip(left, right)):
-        y = 50 + 32 * i
-        spans += [
-            span(a, 20, y, 20 + 11 * len(a), y + 28),
-            span(b, 420, y, 420 + 11 * len(b), y + 28),
-        ]
+    spans = side_by_side(left, right, x_right=420, pitch=32, height=28)
     assert texts(spans) == [f"{a} {b}" for a, b in zip(left, right)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eval_vqa.recall import answer_in_context, normalise, recall
+from eval_vqa.recall import answer_in_context, normalize, recall
 
 
 def test_answer_found_in_the_seed_token_list_whatever_the_case_and_quotes():
@@ -21,7 +21,7 @@ def test_punctuation_and_unicode_forms_do_not_matter():
     assert answer_in_context(["7.5%"], "rate 7.5 % per year")
     assert answer_in_context(["ﬁve"], "Five")  # NFKC folds the ligature
     assert answer_in_context(["مرحبا"], "<ref>مرحبا بكم</ref><box>(1,2),(3,4)</box>")
-    assert normalise("  Hello,\tWORLD! ") == "hello world"
+    assert normalize("  Hello,\tWORLD! ") == "hello world"
 
 
 def test_empty_context_or_empty_answers_is_no_recall():

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from eval_vqa.config import ConfigError, load_config
-from eval_vqa.log import read_jsonl, read_records, shard_path
+from eval_vqa.log import read_log_file, read_records, shard_path
 from eval_vqa.runner import run
 from eval_vqa.sharding import Shard
 from lmm_bridge import Backend, register_backend
@@ -174,7 +174,7 @@ def test_every_variant_is_scored_on_the_same_samples(tmp_path: Path):
     config = load_config(config_dict(tmp_path, source))
     summary = run(config, shard=ALONE)
     assert (summary.written, summary.skipped, summary.errors) == (7, 0, 0)
-    records = list(read_jsonl(config.run_dir / "samples.jsonl"))
+    records = list(read_log_file(config.run_dir / "samples.jsonl"))
     assert [r.question_id for r in records] == [f"q{i}" for i in range(7)]  # source order
     for r in records:
         assert set(r.variants) == {"none", "tokens", "lines"}
@@ -249,7 +249,7 @@ def test_resume_after_a_crash_loses_nothing_and_repeats_nothing(tmp_path: Path):
     EchoBackend.crash_after = None
     resumed = run(crashing, shard=ALONE)
     assert resumed.skipped == len(partial) and resumed.written == 10 - len(partial)
-    lines = list(read_jsonl(shard_path(crashing.run_dir, 0)))
+    lines = list(read_log_file(shard_path(crashing.run_dir, 0)))
     assert sorted(r.key for r in lines) == sorted({r.key for r in lines})  # nothing twice
     a = json.loads((straight.run_dir / "results.json").read_text())["benchmarks"]
     b = json.loads((crashing.run_dir / "results.json").read_text())["benchmarks"]
@@ -330,7 +330,7 @@ def test_sequential_and_overlapped_ocr_give_the_same_records(tmp_path: Path):
         outs.append(
             [
                 (r.key, {v: e.prediction for v, e in r.variants.items()})
-                for r in read_jsonl(config.run_dir / "samples.jsonl")
+                for r in read_log_file(config.run_dir / "samples.jsonl")
             ]
         )
     assert outs[0] == outs[1]
@@ -409,7 +409,7 @@ def test_killed_cli_run_resumes_to_the_uninterrupted_scores(tmp_path: Path, sig:
     a = json.loads((tmp_path / "straight" / "results.json").read_text())["benchmarks"]
     b = json.loads((tmp_path / "run" / "results.json").read_text())["benchmarks"]
     assert a == b
-    lines = list(read_jsonl(log))
+    lines = list(read_log_file(log))
     assert len(lines) == len({r.key for r in lines}) == 12  # nothing twice, nothing lost
 
 
@@ -434,14 +434,14 @@ def test_cli_flags_select_samples_like_overrides(tmp_path: Path, capsys):
         )
         == 0
     )
-    assert [r.question_id for r in read_jsonl(tmp_path / "o" / "samples.jsonl")] == ["q3", "q4"]
+    assert [r.question_id for r in read_log_file(tmp_path / "o" / "samples.jsonl")] == ["q3", "q4"]
     assert main(["report", str(tmp_path / "o")]) == 0
     assert "| Δ tokens − none |" in capsys.readouterr().out
 
 
 def _scramble_into_two_shards(run_dir: Path) -> None:
     """Rewrite the log as two processes might have left it: later samples in rank 0, in reverse."""
-    records = list(read_jsonl(shard_path(run_dir, 0)))
+    records = list(read_log_file(shard_path(run_dir, 0)))
     half = len(records) // 2
     for rank, part in ((0, records[half:][::-1]), (1, records[:half][::-1])):
         shard_path(run_dir, rank).write_text("".join(r.to_json() + "\n" for r in part))
@@ -472,7 +472,7 @@ def test_a_smaller_selection_on_the_same_folder_reports_only_its_samples(tmp_pat
     ]
     assert results["counts"]["samples"] == 3 and results["scores"]["tokens"]["anls"]["n"] == 3
     assert results["scores"]["tokens"]["anls"]["mean"] == 100.0  # samples 4 and 5 are not counted
-    assert [r.question_id for r in read_jsonl(tmp_path / "run" / "samples.jsonl")] == [
+    assert [r.question_id for r in read_log_file(tmp_path / "run" / "samples.jsonl")] == [
         "q0",
         "q1",
         "q2",
@@ -531,7 +531,7 @@ def test_a_start_that_failed_before_any_sample_leaves_the_folder_free(tmp_path: 
 
     with pytest.raises(DataLoadError, match="mini_scene"):
         run(load_config(config_dict(tmp_path, tmp_path / "no-such.jsonl")), shard=ALONE)
-    # the user fixes the source: that changes the settings, but nothing was done under the old ones
+    # the user fixes the source: the settings change, but nothing was done under the first ones
     source = make_benchmark(tmp_path / "data", n=2)
     summary = run(load_config(config_dict(tmp_path, source)), shard=ALONE)
     assert summary.written == 2

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_eval
 
 from eval_vqa.benchmarks import get_benchmark
 from eval_vqa.config import load_config
@@ -35,18 +34,7 @@ def test_smoke_config_runs_offline_end_to_end(tmp_path: Path):
         OCRVQA_MODELS=str(tmp_path / "models"),
         OCRVQA_CACHE=str(tmp_path / "ocr"),
     )
-    out_dir = tmp_path / "run"
-    cmd = [
-        sys.executable,
-        "-m",
-        "eval_vqa.console",
-        "eval",
-        "limit=3",
-        f"output_dir={out_dir}",
-        "progress=false",
-    ]
-    done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
+    out_dir = run_eval(tmp_path, "limit=3", env=env)
     assert (tmp_path / "models" / "tiny-random-llava" / "model.safetensors").is_file()
     results = json.loads((out_dir / "results.json").read_text())
     assert set(results["benchmarks"]) == {"mini_scene", "mini_doc"}
@@ -79,21 +67,9 @@ def test_smoke_config_runs_the_qwen_vl_chat_backend_on_a_remote_code_model(tmp_p
         HF_MODULES_CACHE=str(tmp_path / "modules"),
         PYTHONPATH=f"{ROOT / 'tests'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
     )
-    out_dir = tmp_path / "run"
-    cmd = [
-        sys.executable,
-        "-m",
-        "eval_vqa.console",
-        "eval",
-        "smoke",
-        f"model={model}",
-        "limit=1",
-        "generation.max_new_tokens=4",
-        f"output_dir={out_dir}",
-        "progress=false",
-    ]
-    done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
+    out_dir = run_eval(
+        tmp_path, "smoke", f"model={model}", "limit=1", "generation.max_new_tokens=4", env=env
+    )
     results = json.loads((out_dir / "results.json").read_text())
     assert results["run"]["backend"] == "qwen-vl-chat" and results["config"]["backend"] is None
     for bench in results["benchmarks"].values():

@@ -169,7 +169,7 @@ def test_unknown_preset_or_option_is_a_clear_error():
 
 
 class ColourReader:
-    """Reads an image and 'recognises' its fill colour as a word: enough to exercise scoring."""
+    """Reads an image and 'recognizes' its fill colour as a word: enough to exercise scoring."""
 
     WORDS: ClassVar[dict[tuple[int, ...], str]] = {(255, 0, 0): "red", (0, 0, 255): "blue"}
 

@@ -14,7 +14,7 @@ import pytest
 from test_runner import ALONE, config_dict, make_benchmark
 
 from eval_vqa.config import load_config
-from eval_vqa.log import read_jsonl, shard_files
+from eval_vqa.log import read_log_file, shard_files
 from eval_vqa.runner import run
 from eval_vqa.sharding import Shard, current_shard
 
@@ -75,9 +75,9 @@ def test_two_cpu_processes_split_the_samples_and_merge_to_the_one_process_scores
 
     shards = shard_files(tmp_path / "sharded")
     assert [p.name for p in shards] == ["rank-00000.jsonl", "rank-00001.jsonl"]
-    per_rank = [[r.key for r in read_jsonl(p)] for p in shards]
+    per_rank = [[r.key for r in read_log_file(p)] for p in shards]
     assert [len(keys) for keys in per_rank] == [4, 3] and not set(per_rank[0]) & set(per_rank[1])
-    merged = list(read_jsonl(tmp_path / "sharded" / "samples.jsonl"))
+    merged = list(read_log_file(tmp_path / "sharded" / "samples.jsonl"))
     assert [r.key for r in merged] == [f"mini_scene/q{i}" for i in range(7)]
     assert merged[5].status == "error" and merged[5].rank == 1
     single = load_config(dict(data, output_dir=str(tmp_path / "single")))
@@ -91,7 +91,7 @@ def test_two_cpu_processes_split_the_samples_and_merge_to_the_one_process_scores
     # resumed by one process, with more samples: it finds both shards' work and does the rest once
     resumed = run(load_config(dict(data, limit=None)), shard=ALONE)
     assert (resumed.skipped, resumed.written) == (7, 2)
-    keys = [r.key for p in shard_files(tmp_path / "sharded") for r in read_jsonl(p)]
+    keys = [r.key for p in shard_files(tmp_path / "sharded") for r in read_log_file(p)]
     assert sorted(keys) == sorted(set(keys)) and len(keys) == 9
     run(load_config(dict(data, limit=None, output_dir=str(tmp_path / "single9"))), shard=ALONE)
     results = [

@@ -39,7 +39,7 @@ REGIONS = [
 
 
 class BoxDetector(OCREngine):
-    """Gives fixed boxes (with a text the recogniser must replace), as a detector engine would."""
+    """Gives fixed boxes (with a text the recognizer must replace), as a detector engine would."""
 
     name = "boxes"
 
@@ -53,7 +53,7 @@ class BoxDetector(OCREngine):
         return list(self.spans)
 
     def read_crop(self, image: Image.Image) -> list[Span]:
-        raise AssertionError("the recogniser reads crops itself")
+        raise AssertionError("the recognizer reads crops itself")
 
 
 def _page() -> Image.Image:
@@ -148,7 +148,7 @@ def test_batches_read_the_same_as_one_at_a_time_and_spans_keep_detector_order(
     assert one.batch_size == two.batch_size == 1
     assert [s.text for s in pairs] == [s.text for s in singles]
     assert [s.score for s in pairs] == pytest.approx([s.score for s in singles], abs=1e-5)
-    # spans come back in the detector's order, with its boxes and the recogniser's text
+    # spans come back in the detector's order, with its boxes and the recognizer's text
     assert [s.box for s in pairs] == [box for box, _ in REGIONS]
     assert all(s.text != "detector text" and 0.0 < s.score <= 1.0 for s in pairs)
     # the random model reads differently coloured crops differently: the crops reach it
@@ -176,7 +176,8 @@ def test_decoding_skips_special_tokens_and_score_is_mean_token_probability(tmp_p
 
 def test_generation_stops_where_the_decoders_positions_end(tmp_path):
     # the tiny decoder has 64 position embeddings, RoBERTa numbers them from 2, and the start
-    # token takes one: 61 tokens at most, where asking for more used to fail in the lookup
+    # token takes one: 61 tokens at most, however many are asked for (more would index past
+    # the position table)
     folder = build_tiny_ved(tmp_path / "long", rig={"\u0120world": 10.0})
     engine = VisionEncoderDecoderEngine(
         model=str(folder), detector=_detector(), device="cpu", max_new_tokens=100

@@ -119,7 +119,7 @@ def test_qwen_vl_chat_gets_the_qwen_vl_vqa_prompt_exactly_and_greedy_settings(
     answer = vlm.ask(
         Image.new("RGB", (64, 32), "white"),
         "What does the sign say?",
-        ocr="tokens",
+        variant="tokens",
         ocr_result=ocr,
         max_new_tokens=10,
     )

@@ -63,7 +63,8 @@ def looks_like_path(source: str) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def _jsonl_rows(path: Path) -> list[dict[str, Any]]:
+    """The objects of a JSON-lines file, in order (``read_jsonl`` without line numbers)."""
     return [row for _, row in read_jsonl(path)]
 
 
@@ -433,7 +434,7 @@ def _open_path(
     if path.is_file():
         suffix = path.suffix.lower()
         if suffix in (".jsonl", ".json"):
-            rows = _read_jsonl(path) if suffix == ".jsonl" else _read_json(path, split)
+            rows = _jsonl_rows(path) if suffix == ".jsonl" else _read_json(path, split)
             # OCR-VQA keeps its covers in images/ beside dataset.json
             found = infer_image_root(rows, path.parent) + [path.parent / "images"]
             return rows_table(rows, suffix[1:], roots + found)

@@ -97,13 +97,18 @@ def _metric_rows(results: dict[str, Any], metric: str, cols: list[str]) -> list[
     return rows
 
 
-def _recall_table(results: dict[str, Any]) -> list[str]:
-    benches = results["benchmarks"]
-    cols = list(benches)
-    lines = [
+def _variant_head(benches: dict[str, Any], cols: list[str]) -> list[str]:
+    """The head of a markdown table of one row per variant, one column per benchmark."""
+    return [
         "| variant | " + " | ".join(benches[c]["title"] for c in cols) + " |",
         "|---" * (len(cols) + 1) + "|",
     ]
+
+
+def _recall_table(results: dict[str, Any]) -> list[str]:
+    benches = results["benchmarks"]
+    cols = list(benches)
+    lines = _variant_head(benches, cols)
     for v in results["run"]["variants"]:
         values = [benches[c]["answer_recall"].get(v) for c in cols]
         if all(x is None for x in values):
@@ -118,10 +123,7 @@ def _recall_table(results: dict[str, Any]) -> list[str]:
 def _context_table(results: dict[str, Any]) -> list[str]:
     benches = results["benchmarks"]
     cols = list(benches)
-    lines = [
-        "| variant | " + " | ".join(benches[c]["title"] for c in cols) + " |",
-        "|---" * (len(cols) + 1) + "|",
-    ]
+    lines = _variant_head(benches, cols)
     for v in results["run"]["variants"]:
         cells = [benches[c].get("context", {}).get(v) for c in cols]
         if all(x is None for x in cells):

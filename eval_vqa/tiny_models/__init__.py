@@ -322,6 +322,20 @@ def render_text_image(
     return image
 
 
+def noise_png(seed: int, side: int) -> bytes:
+    """A ``side`` x ``side`` PNG of RGB noise, the same for the same seed: image bytes that
+    PNG cannot compress (about 3 bytes a pixel), for data sets of a known size."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.random.default_rng(seed).integers(0, 256, (side, side, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="PNG")
+    return buf.getvalue()
+
+
 def cached_model(base: str | Path, kind: str) -> Path:
     """Build ``kind`` ("qwen-vl-chat" double or "qwen2vl") under ``base`` once and reuse it
     (pass pytest's ``tmp_path_factory.getbasetemp()`` to share it across a test session)."""
@@ -341,6 +355,7 @@ __all__ = [
     "build_tiny_qwen2vl",
     "cached_model",
     "make_ocr_result",
+    "noise_png",
     "render_text_image",
     "write_qwen_vl_chat_double",
 ]

@@ -131,7 +131,7 @@ class Backend(ABC):
 
     @property
     def control_strings(self) -> list[str]:
-        """Strings the sanitiser must neutralise in OCR text."""
+        """Strings the sanitizer must neutralize in OCR text."""
         return []
 
     @property

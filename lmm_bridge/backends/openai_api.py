@@ -45,7 +45,7 @@ from ocrvqa.openai_api import (
 
 #: what stands for an image in the logged prompt (the data itself is megabytes of base64)
 IMAGE_PLACEHOLDER = "data:image;base64,..."
-#: control strings of common chat templates, neutralised in OCR text when no tokenizer is given
+#: control strings of common chat templates, neutralized in OCR text when no tokenizer is given
 GENERIC_CONTROL_STRINGS = sorted({*QWEN_VL_CONTROL_STRINGS, "<image>", "<s>", "</s>"})
 _WORD_OR_MARK = re.compile(r"\w+|[^\w\s]")
 

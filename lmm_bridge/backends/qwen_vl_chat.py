@@ -18,8 +18,8 @@ gives each image a path it can read back (``lmm_bridge.image_files``), writing a
 where the image is not one already.
 
 What the released code does that shapes this module:
-  - ``model.chat_stream`` goes through ``transformers_stream_generator``, which no longer
-    fits the transformers versions this package supports (and, where it runs, always
+  - ``model.chat_stream`` goes through ``transformers_stream_generator``, which does not
+    fit the transformers versions this package supports (and, where it runs, always
     samples). Streaming therefore passes a streamer to ``model.chat`` instead: the same
     prompt, stop words and greedy settings, token by token.
   - ``model.chat`` drops the last generated token when an answer reaches

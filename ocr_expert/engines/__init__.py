@@ -117,7 +117,7 @@ def build_recognizer(
     built = _role_engine("recognizer", recognizer, options)
     if not isinstance(built, TextRecognizer):
         raise OCREngineError(
-            f"{getattr(built, 'name', built)!r} cannot recognise crops (it has no recognize())"
+            f"{getattr(built, 'name', built)!r} cannot recognize crops (it has no recognize())"
         )
     return built
 

@@ -94,19 +94,19 @@ class OCREngine(ABC):
 
     @abstractmethod
     def config(self) -> dict[str, Any]:
-        """The full configuration, JSON-serialisable: it keys the cache, so any option
+        """The full configuration, JSON-serializable: it keys the cache, so any option
         that changes the output must be in it."""
 
     @abstractmethod
     def read_page(self, image: Image.Image) -> list[Span] | PageLayout:
-        """Detect and recognise all text in an RGB image."""
+        """Detect and recognize all text in an RGB image."""
 
     @abstractmethod
     def read_crop(self, image: Image.Image) -> list[Span]:
-        """Recognise the text of an RGB crop holding one word or line (no detection)."""
+        """Recognize the text of an RGB crop holding one word or line (no detection)."""
 
     def read_word(self, image: Image.Image) -> list[Span]:
-        """Recognise a crop known to hold a single word (engines with a word mode override)."""
+        """Recognize a crop known to hold a single word (engines with a word mode override)."""
         return self.read_crop(image)
 
     def for_language(self, lang: str) -> OCREngine | None:
@@ -121,3 +121,20 @@ class OCREngine(ABC):
         engines that run a model on several images at once override it."""
         read = {"page": self.read_page, "crop": self.read_crop, "word": self.read_word}[mode]
         return [read(image) for image in images]
+
+
+class BatchOCREngine(OCREngine):
+    """An engine that reads only in batches (a model or a server taking several images at
+    once): ``read_page`` and ``read_crop`` are batches of one."""
+
+    @abstractmethod
+    def read_batch(
+        self, images: Sequence[Image.Image], mode: ReadMode = "page"
+    ) -> list[list[Span]]:
+        """The spans of each image, read as ``mode`` says."""
+
+    def read_page(self, image: Image.Image) -> list[Span]:
+        return self.read_batch([image], mode="page")[0]
+
+    def read_crop(self, image: Image.Image) -> list[Span]:
+        return self.read_batch([image], mode="crop")[0]

@@ -17,7 +17,7 @@ _MAX_DRIFT = 0.25
 def crop_region(image: Image.Image, region: Span, padding: float) -> Image.Image | None:
     """The part of ``image`` a detected span covers, with a margin, kept within the image.
 
-    A tilted four-point polygon is straightened (perspective transform) so the recogniser
+    A tilted four-point polygon is straightened (perspective transform) so the recognizer
     sees horizontal text; anything else is cut along its axis-aligned box. No box: the whole
     image. A box with no area inside the image gives None.
     """

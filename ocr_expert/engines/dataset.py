@@ -44,7 +44,7 @@ class DatasetTokensEngine(OCREngine):
         size: tuple[int, int],
         scores: Sequence[float] | None = None,
     ) -> list[Span]:
-        """Spans for the tokens; boxes may be in pixels or normalised to 0..1."""
+        """Spans for the tokens; boxes may be in pixels or normalized to 0..1."""
         if boxes is not None and len(boxes) != len(tokens):
             raise OCREngineError(f"dataset OCR has {len(tokens)} tokens but {len(boxes)} boxes")
         spans = []
@@ -68,7 +68,7 @@ class DatasetTokensEngine(OCREngine):
 
 def _pixel_box(box: Sequence[float], size: tuple[int, int]) -> Box:
     x0, y0, x1, y1 = (float(v) for v in box[:4])
-    if max(x0, y0, x1, y1) <= 1.0:  # normalised coordinates, as in TextVQA's ocr_info
+    if max(x0, y0, x1, y1) <= 1.0:  # normalized coordinates, as in TextVQA's ocr_info
         w, h = size
         return (x0 * w, y0 * h, x1 * w, y1 * h)
     return (x0, y0, x1, y1)

@@ -22,7 +22,7 @@ from PIL import Image
 from pydantic import Field
 
 from ocr_expert.engines import build_detector
-from ocr_expert.engines.base import OCREngine, OCREngineError, ReadMode
+from ocr_expert.engines.base import BatchOCREngine, OCREngine, OCREngineError, ReadMode
 from ocr_expert.engines.crops import crop_region
 from ocr_expert.engines.hf_models import (
     PathText,
@@ -75,7 +75,7 @@ class GenerativeOptions(RegionOptions):
     language: str | None = None
 
 
-class GenerativeOCREngine(OCREngine):
+class GenerativeOCREngine(BatchOCREngine):
     """Base of engines that generate a transcription with a transformers model.
 
     Subclasses load the model (``_load_model``), turn queries into model inputs
@@ -142,12 +142,6 @@ class GenerativeOCREngine(OCREngine):
             "crop_padding": None if self.detector is None else self.crop_padding,
             "language": self.language,
         }
-
-    def read_page(self, image: Image.Image) -> list[Span]:
-        return self.read_batch([image], mode="page")[0]
-
-    def read_crop(self, image: Image.Image) -> list[Span]:
-        return self.read_batch([image], mode="crop")[0]
 
     def read_batch(
         self, images: Sequence[Image.Image], mode: ReadMode = "page"

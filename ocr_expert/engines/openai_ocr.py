@@ -19,7 +19,7 @@ from PIL import Image
 from pydantic import Field, field_validator
 
 from ocr_expert.engines import register_engine
-from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError, ReadMode
+from ocr_expert.engines.base import BatchOCREngine, EngineOptions, OCREngineError, ReadMode
 from ocr_expert.engines.generative import plain_lines
 from ocr_expert.engines.vlm_ocr import DEFAULT_PROMPT, non_empty_prompt
 from ocr_expert.types import Span
@@ -53,7 +53,7 @@ class OpenAIOCROptions(EngineOptions, EndpointSettings):
 
 
 @register_engine(ENGINE_NAME)
-class OpenAIOCREngine(OCREngine):
+class OpenAIOCREngine(BatchOCREngine):
     """A served model that writes out the text it sees. Lines come in the order written,
     without boxes (as ``vlm-ocr`` without a detector)."""
 
@@ -83,12 +83,6 @@ class OpenAIOCREngine(OCREngine):
             "max_new_tokens": opts.max_new_tokens,
             "language": opts.language,
         }
-
-    def read_page(self, image: Image.Image) -> list[Span]:
-        return self.read_batch([image], mode="page")[0]
-
-    def read_crop(self, image: Image.Image) -> list[Span]:
-        return self.read_batch([image], mode="crop")[0]
 
     def read_batch(
         self, images: Sequence[Image.Image], mode: ReadMode = "page"

@@ -9,7 +9,7 @@ PP-OCR read with less than ``UNSURE_BELOW`` confidence takes the page reader's w
 on it when they were read with confidence and cover the line's text; and a line of the page
 reader's that lies outside every detected line is added when it was read with confidence.
 Where both are sure, PP-OCR's reading stays: on real pages the two disagreed on a word or two,
-each right as often as the other. Lines another recogniser already re-read (Arabic lines
+each right as often as the other. Lines another recognizer already re-read (Arabic lines
 routed to an Arabic reader) are left alone.
 """
 
@@ -102,7 +102,7 @@ def fuse_page(
     min_confidence: float = MIN_CONFIDENCE,
     keep_words: bool = False,
 ) -> list[Candidate]:
-    """``candidates`` (a detector's lines as its recogniser read them) with the words of a
+    """``candidates`` (a detector's lines as its recognizer read them) with the words of a
     second reading of the same page (``page``: Tesseract's words and lines).
 
     Each line read with less than ``UNSURE_BELOW`` confidence whose words from ``page`` are

@@ -5,10 +5,10 @@ classifier), so the engine works offline from a plain install. ``model="PP-OCRv6
 default) uses the maintained ``rapidocr`` package and its small PP-OCRv6 models;
 ``model="PP-OCRv4"`` uses the frozen ``rapidocr_onnxruntime`` line.
 
-The recognisers read Chinese and Latin script, not Arabic, so the engine runs the Arabic
+The recognizers read Chinese and Latin script, not Arabic, so the engine runs the Arabic
 route stage (``ocr_expert.engines.script_route.ScriptRoute``, its ``arabic`` option, Tesseract
 ``ara`` by default) on the lines it read: a line read with low confidence (or not at all) is
-offered to the Arabic recogniser, which keeps it only when it reads Arabic there with
+offered to the Arabic recognizer, which keeps it only when it reads Arabic there with
 confidence. The stage runs before the engine's score filter, so the lines it may rescue are
 still there; the engine's configuration names it under ``arabic``.
 """
@@ -39,8 +39,8 @@ MODELS = ("PP-OCRv6", "PP-OCRv4")
 #: 320 px photo, which read best there (three times read worse)
 UPSCALE_TO = 640
 #: default box growth per model. PP-OCRv4 at RapidOCR's own 1.6 crops lines so tightly that its
-#: recogniser drops the spaces between Latin words at 14-28 px text (CER 10 % -> 2 % at 2.4);
-#: PP-OCRv6's recogniser keeps them at its own default.
+#: recognizer drops the spaces between Latin words at 14-28 px text (CER 10 % -> 2 % at 2.4);
+#: PP-OCRv6's recognizer keeps them at its own default.
 DEFAULT_UNCLIP = {"PP-OCRv6": 1.6, "PP-OCRv4": 2.4}
 
 
@@ -88,7 +88,7 @@ class PPOCREngine(OCREngine):
     Options:
         model: ``"PP-OCRv6"`` (default, ``rapidocr`` 3.x) or ``"PP-OCRv4"``
             (``rapidocr_onnxruntime``).
-        text_score: drop recognised spans below this confidence (0..1).
+        text_score: drop recognized spans below this confidence (0..1).
         box_thresh: drop detected boxes whose mean text probability is below this.
         det_thresh: pixel threshold of the detector's probability map.
         unclip_ratio: how far detected boxes are grown around the text (default per model).
@@ -161,13 +161,13 @@ class PPOCREngine(OCREngine):
         return config
 
     def detect(self, image: Image.Image) -> list[Span]:
-        """Text boxes alone (no recognition), for engines that bring their own recogniser."""
+        """Text boxes alone (no recognition), for engines that bring their own recognizer."""
         with self._lock:
             polygons = self._runner.detect(_bgr(image))
         return [_span("", polygon, 1.0) for polygon in polygons]
 
     def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
-        """Each crop read by the PP-OCR recogniser alone (the recognizer role): no Arabic
+        """Each crop read by the PP-OCR recognizer alone (the recognizer role): no Arabic
         routing; a reading below ``text_score`` comes back empty, as the engine drops it."""
         with self._lock:
             read = self._runner.recognize([_bgr(crop) for crop in crops])
@@ -237,7 +237,7 @@ class PPOCREngine(OCREngine):
 
 class _V6Runner:
     """PP-OCRv6 small through ``rapidocr`` 3.x, detection and recognition called apart so that
-    lines the recogniser leaves empty (Arabic, say) keep their boxes."""
+    lines the recognizer leaves empty (Arabic, say) keep their boxes."""
 
     def __init__(self, options: dict[str, Any], threads: int, device: str) -> None:
         try:
@@ -273,9 +273,9 @@ class _V6Runner:
         return [] if boxes is None else [np.asarray(b, dtype=np.float32) for b in boxes]
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
-        return [(t, s) for t, s, _ in self._recognise(crops, None)]
+        return [(t, s) for t, s, _ in self._recognize(crops, None)]
 
-    def _recognise(
+    def _recognize(
         self, crops: list[np.ndarray], polygons: list[np.ndarray] | None
     ) -> list[tuple[str, float, list[tuple[str, Any, float]]]]:
         from rapidocr.ch_ppocr_rec import TextRecInput
@@ -310,7 +310,7 @@ class _V6Runner:
         if not polygons:
             return []
         crops = [get_rotate_crop_image(bgr, p.copy()) for p in polygons]
-        read = self._recognise(crops, polygons)
+        read = self._recognize(crops, polygons)
         return [
             Candidate(
                 tuple((float(x), float(y)) for x, y in p), text, score, words=_merge_words(text, w)

@@ -3,7 +3,7 @@
 A ``TextDetector`` finds where text is (regions with boxes or polygons, no text); a
 ``TextRecognizer`` reads crops that hold one line or word each. Any detector works with any
 recognizer (see ``ocr_expert.engines.two_stage``). Engines take a role by implementing its
-method: ``ppocr`` does both, ``tesseract`` and ``vision-encoder-decoder`` recognise.
+method: ``ppocr`` does both, ``tesseract`` and ``vision-encoder-decoder`` recognize.
 """
 
 from __future__ import annotations

@@ -1,15 +1,15 @@
-"""The Arabic route: a stage that sends the lines a Latin/Chinese recogniser cannot read to
-an Arabic recogniser.
+"""The Arabic route: a stage that sends the lines a Latin/Chinese recognizer cannot read to
+an Arabic recognizer.
 
-PP-OCR's bundled recognisers have no Arabic alphabet: on an Arabic line they return nothing,
+PP-OCR's bundled recognizers have no Arabic alphabet: on an Arabic line they return nothing,
 or a few Latin letters with low confidence, while the detector still finds the line. Every
-such line (empty, low confidence or without a letter) is offered to an Arabic recogniser in
+such line (empty, low confidence or without a letter) is offered to an Arabic recognizer in
 one call; its reading replaces the first one only when it is mostly Arabic script and read
-with confidence, so English lines the first recogniser merely found hard are left alone.
+with confidence, so English lines the first recognizer merely found hard are left alone.
 
 ``ScriptRoute`` is the stage: it takes the lines an engine read (``Candidate``) and gives
 them back routed, or a mostly-Arabic page read whole. The ``ppocr`` engine runs it between
-its recogniser and its score filter (its ``arabic`` option); ``ScriptRoutedEngine`` puts it
+its recognizer and its score filter (its ``arabic`` option); ``ScriptRoutedEngine`` puts it
 after any other engine's reading (``OCRExpert(engine, script_route="tesseract")``).
 """
 
@@ -40,12 +40,12 @@ PADDING = 0.15
 
 @dataclass(frozen=True)
 class Candidate:
-    """One detected line: its polygon, what the first recogniser read, and how sure it was."""
+    """One detected line: its polygon, what the first recognizer read, and how sure it was."""
 
     polygon: tuple[Point, ...]
     text: str
     score: float
-    #: the line's words with boxes, where the recogniser gave them: (text, box, score)
+    #: the line's words with boxes, where the recognizer gave them: (text, box, score)
     words: list[tuple[str, Any, float]] = field(default_factory=list)
     rerouted: bool = False
 
@@ -66,7 +66,7 @@ def arabic_share(text: str) -> float:
 
 
 def is_suspect(text: str, score: float) -> bool:
-    """Whether a first reading is weak enough to ask the Arabic recogniser."""
+    """Whether a first reading is weak enough to ask the Arabic recognizer."""
     return score < SUSPECT_SCORE or not any(ch.isalpha() for ch in text)
 
 
@@ -119,7 +119,7 @@ class ScriptRoute:
         cls, name: str = "tesseract", options: dict[str, Any] | None = None
     ) -> ScriptRoute | None:
         """The router for recognizer engine ``name``; None, with one warning, when that engine
-        cannot run here (the first recogniser's reading is then kept)."""
+        cannot run here (the first recognizer's reading is then kept)."""
         from ocr_expert.engines import build_recognizer
 
         opts = dict(options or {})
@@ -142,7 +142,7 @@ class ScriptRoute:
         if not suspects:
             return candidates
         # The detector often cuts an Arabic line at its wide word gaps: neighbouring suspect
-        # pieces of one line are read as one line, as the Arabic recogniser reads best.
+        # pieces of one line are read as one line, as the Arabic recognizer reads best.
         groups = _same_line_groups([candidates[i].polygon for i in suspects])
         polygons = [_union_polygon([candidates[suspects[k]].polygon for k in g]) for g in groups]
         readings = self.recognizer.recognize([_crop(image, p) for p in polygons])

@@ -1,4 +1,4 @@
-"""A transformers ``VisionEncoderDecoderModel`` recogniser run on a detector's text boxes.
+"""A transformers ``VisionEncoderDecoderModel`` recognizer run on a detector's text boxes.
 
 TrOCR (``microsoft/trocr-base-printed`` and kin) and Qalam (``UBC-NLP/Qalam``, Arabic: a
 SwinV2 encoder with a RoBERTa decoder) read one line crop at a time and find nothing on
@@ -51,7 +51,7 @@ class VisionEncoderDecoderOptions(RegionOptions):
 
 @register_engine(ENGINE_NAME)
 class VisionEncoderDecoderEngine(RegionReader):
-    """Detector boxes read by a transformers encoder-decoder recogniser (TrOCR, Qalam).
+    """Detector boxes read by a transformers encoder-decoder recognizer (TrOCR, Qalam).
 
     The engine is a two-stage reader whose recognizer is itself (``recognize``): it can also
     be the recognizer of the ``two-stage`` engine or of PP-OCR's Arabic lines.
@@ -152,7 +152,7 @@ class VisionEncoderDecoderEngine(RegionReader):
     def _sequence_scores(self, out: Any) -> list[float]:
         """Mean probability of each sequence's generated tokens, up to its first end token."""
         beam_indices = getattr(out, "beam_indices", None)
-        # Greedy scores are processed logits (normalised here); beam scores are log-probs already.
+        # Greedy scores are processed logits (normalized here); beam scores are log-probs already.
         transition = self._model.compute_transition_scores(
             out.sequences, out.scores, beam_indices, normalize_logits=beam_indices is None
         )
@@ -165,7 +165,7 @@ class VisionEncoderDecoderEngine(RegionReader):
         with self._lock:
             if self._model is not None:
                 return
-            self._model, self._image_processor, self._tokenizer = load_recogniser(
+            self._model, self._image_processor, self._tokenizer = load_recognizer(
                 self.model_name, self.processor_name, self.revision, self.device, self.dtype
             )
             self._max_new_tokens = min(self.max_new_tokens, decoder_token_limit(self._model))
@@ -174,7 +174,7 @@ class VisionEncoderDecoderEngine(RegionReader):
 # --- loading ----------------------------------------------------------------------------
 
 
-def load_recogniser(
+def load_recognizer(
     model: str, processor: str | None, revision: str | None, device: str, dtype: str
 ) -> tuple[Any, Any, Any]:
     """(model, image processor, tokenizer) from the Hub or a local folder, ready for inference.

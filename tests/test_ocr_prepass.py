@@ -13,7 +13,7 @@ import yaml
 
 from eval_vqa.benchmarks import MINI_DIR
 from eval_vqa.config import load_config
-from eval_vqa.ocr_cache import _chunk_size, fill_cache, unique_images
+from eval_vqa.ocr_prepass import _chunk_size, fill_cache, unique_images
 from eval_vqa.ocr_stage import ImageMemo, read_ahead
 from eval_vqa.runner import load_benchmark, make_expert
 from ocr_expert import OCRExpert

@@ -33,7 +33,7 @@ _THREAD_VARIABLES = (
 
 
 @dataclass
-class CacheSummary:
+class PrepassSummary:
     """What a pre-pass did."""
 
     images: int = 0  # distinct images of the selected samples
@@ -109,7 +109,7 @@ def fill_cache(
     workers: int | None = None,
     threads: int | None = None,
     progress: bool = True,
-) -> CacheSummary:
+) -> PrepassSummary:
     """Read every image of ``config``'s benchmarks through its OCR engine into its cache."""
     from tqdm.auto import tqdm
 
@@ -130,7 +130,7 @@ def fill_cache(
     start = time.perf_counter()
     rank, world_size = launched_rank()
     images = unique_images(config)[rank::world_size]  # ranks on any node: one share each, one cache
-    summary = CacheSummary(
+    summary = PrepassSummary(
         images=len(images), workers=workers, threads=threads, rank=rank, world_size=world_size
     )
     bar = tqdm(
@@ -230,4 +230,4 @@ def _gpu() -> bool:
         return False
 
 
-__all__ = ["CacheSummary", "default_workers", "fill_cache", "unique_images"]
+__all__ = ["PrepassSummary", "default_workers", "fill_cache", "unique_images"]
