@@ -644,3 +644,26 @@ def test_an_image_held_in_memory_is_kept_small_in_the_run_folder_and_shown(tmp_p
             assert max(kept.size) == 640 and kept.format == "JPEG"
     page = (config.run_dir / "report" / "index.html").read_text()
     assert page.count('<img src="images/') == 3 and "image unavailable" not in page
+
+
+def test_the_log_hands_each_batch_to_the_system_and_syncs_at_most_every_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from eval_vqa.log import SampleLog
+    from eval_vqa.records import SampleRecord
+
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    path = tmp_path / "rank-00000.jsonl"
+
+    def record(qid: str) -> SampleRecord:
+        return SampleRecord(key=f"b/{qid}", benchmark="b", status="ok", variants={})
+
+    with SampleLog(path, sync_every_s=3600) as log:
+        log.write_many([record("1"), record("2")])
+        assert len(synced) == 1  # the first batch at once
+        log.write_many([record("3")])
+        assert len(synced) == 1  # within the interval: not synced yet ...
+        # ... but readable by another process: a kill loses nothing
+        assert [r.key for r in read_jsonl(path)] == ["b/1", "b/2", "b/3"]
+    assert len(synced) == 2  # closing syncs what is left
