@@ -55,7 +55,7 @@ def _reader(
 
 
 def test_slow_generation_lets_ocr_run_further_ahead():
-    clock, source, started = FakeClock(), Counted(range(200)), []
+    clock, source, started = FakeClock(), Counted(range(200)), list[int]()
     stream = read_ahead(
         source,
         _reader(0.002, started),
@@ -81,7 +81,7 @@ def test_slow_generation_lets_ocr_run_further_ahead():
 
 
 def test_fast_generation_keeps_the_floor():
-    clock, source, started = FakeClock(), Counted(range(40)), []
+    clock, source, started = FakeClock(), Counted(range(40)), list[int]()
     stream = read_ahead(
         source, _reader(0.01, started), workers=1, window=8, batch_size=4, clock=clock
     )
@@ -127,7 +127,7 @@ def test_a_consumer_that_stops_early_cancels_what_is_queued(monkeypatch: pytest.
         if sample >= 4:
             assert release.wait(timeout=30), "the pool was never shut down"
 
-    source, started = Counted(range(1000)), []
+    source, started = Counted(range(1000)), list[int]()
     stream = read_ahead(
         source, _reader(0.001, started, hold_from_4), workers=1, window=4, batch_size=2
     )
