@@ -208,9 +208,7 @@ class BenchmarkJob:
         answers = list(x.sample.answers)
         context = prompt.context
         injected = context.text if context is not None else ""
-        # built from values of the right types already (the metrics refuse a non-string
-        # answer): validating five results per sample again is a share of the harness's time
-        return VariantResult.model_construct(
+        return VariantResult(
             prompt=prompt.full_prompt,
             prediction=answer,
             scores=scores,

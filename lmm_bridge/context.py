@@ -109,7 +109,13 @@ def build_context(
     )
     dropped += [(u.text, reason) for u, reason in fitted.dropped]
     # the block as the model sees it, checked whole: units joined by the template
-    marked = render([u.with_text(mark_ocr(u.text)) for u in fitted.kept])
+    marked = render_items(
+        variant,
+        [mark_ocr(u.text) for u in fitted.kept],
+        [u.box for u in fitted.kept],
+        size,
+        style,
+    )
     text = neutralise_marked(marked, control_strings, control_patterns)
     n_tokens = fitted.n_tokens if text == fitted.text else count_tokens(text)
     return ContextInfo(
