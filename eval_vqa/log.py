@@ -173,17 +173,18 @@ def busy_message(run_dir: str | Path, shards: Iterable[Path]) -> str:
     )
 
 
-#: the most seconds a written record waits for its sync to disk
+#: a batch written this many seconds or more after the last sync to disk is synced at once
 SYNC_EVERY_S = 1.0
 
 
 class SampleLog:
     """Append-only jsonl writer. Each write reaches the operating system before it returns,
-    so a killed process loses no record; records are synced to disk at least every
-    ``sync_every_s`` seconds (a batch after a longer gap is synced at once) and on close,
-    so a machine that goes down loses at most that last stretch, whose samples a resumed
-    run evaluates again. (A sync per batch would cost more than the rest of a fast
-    batch's bookkeeping.)
+    so a killed process loses no record. A write is also synced to disk when the last sync
+    is ``sync_every_s`` old or more, and the log is synced on close: a machine that goes
+    down loses at most the batches finished within ``sync_every_s`` after the last sync,
+    whose samples a resumed run evaluates again. (Fast batches, an instant model's, would
+    otherwise spend more time syncing than on the rest of their bookkeeping; a slow batch
+    is synced as soon as it is written.)
 
     Opening it locks the shard for this process (released on close, or by the system when
     the process dies); a shard another live process holds raises :class:`LogBusyError`.
