@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,7 @@ class BenchmarkJob:
     def run_batch(self, batch: Sequence[ReadSample]) -> list[SampleRecord]:
         records = {id(x): self._base_record(x) for x in batch}
         live = [x for x in batch if not records[id(x)].broken]
+        scored: dict[tuple[int, str], dict[str, float]] = {}
         for variant in self.variants:
             prompts, ready = [], []
             for x in live:
@@ -73,8 +75,12 @@ class BenchmarkJob:
             for x, prompt, answer in zip(live, prompts, answers):
                 if answer is None:
                     continue
+                # variants that give a sample the same answer get the same scores: scored once
+                scores = scored.get((id(x), answer))
+                if scores is None:
+                    scores = scored[id(x), answer] = self._scores(answer, x.sample.answers)
                 records[id(x)].variants[variant.name] = self._variant_result(
-                    variant, x, prompt, answer, seconds
+                    variant, x, prompt, answer, dict(scores), seconds
                 )
                 kept.append(x)
             live = kept
@@ -178,18 +184,34 @@ class BenchmarkJob:
                 )
             return [a for i in chosen for a in self._answer([i], prompts, records)]
 
-    def _variant_result(
-        self, variant: VariantSpec, x: ReadSample, prompt: PromptLike, answer: str, seconds: float
-    ) -> VariantResult:
+    @cached_property
+    def _metrics(self) -> list[tuple[str, Callable[[str, list[str]], float]]]:
+        """The benchmark's metrics, looked up once."""
         from eval_vqa.metrics import METRICS
 
+        return [(m, METRICS[m]) for m in self.spec.metrics]
+
+    def _scores(self, answer: str, answers: Sequence[str]) -> dict[str, float]:
+        """Each metric's score of ``answer`` against the ground truth."""
+        truth = list(answers)
+        return {m: float(fn(answer, truth)) for m, fn in self._metrics}
+
+    def _variant_result(
+        self,
+        variant: VariantSpec,
+        x: ReadSample,
+        prompt: PromptLike,
+        answer: str,
+        scores: dict[str, float],
+        seconds: float,
+    ) -> VariantResult:
         answers = list(x.sample.answers)
         context = prompt.context
         injected = context.text if context is not None else ""
         return VariantResult(
             prompt=prompt.full_prompt,
             prediction=answer,
-            scores={m: float(METRICS[m](answer, answers)) for m in self.spec.metrics},
+            scores=scores,
             context_tokens=context.n_tokens if context is not None else 0,
             context_budget=getattr(context, "budget", None),
             context_full_tokens=getattr(context, "full_tokens", None) if variant.uses_ocr else None,

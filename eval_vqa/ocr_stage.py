@@ -172,6 +172,7 @@ def read_ahead(
     window: int = 8,
     batch_size: int = 1,
     max_window: int | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Generator[ReadSample, None, None]:
     """Yield ``read(sample)`` in order, reading ahead on a pool of ``workers`` threads.
 
@@ -181,6 +182,8 @@ def read_ahead(
     ``window`` and moves within ``[window, max_window]`` (default: 8 batches) as the two
     speeds are measured. With ``overlap=False`` each sample is read only when asked for
     (OCR, then generation, one after the other), the baseline the overlap is measured against.
+    ``clock`` (seconds) times the consumer and the waits; each sample's OCR time is the
+    ``ocr_s`` its reader reports.
     """
     if not overlap:
         for sample in samples:
@@ -211,14 +214,14 @@ def read_ahead(
         try:
             top_up()
             while pending:
-                wait_start = time.perf_counter()
+                wait_start = clock()
                 item = pending.popleft().result()
-                item.timings["ocr_wait_s"] = time.perf_counter() - wait_start
+                item.timings["ocr_wait_s"] = clock() - wait_start
                 pace.ocr_done(item.timings.get("ocr_s", 0.0))
                 top_up()
-                handed = time.perf_counter()
+                handed = clock()
                 yield item
-                pace.consumer_done(time.perf_counter() - handed)
+                pace.consumer_done(clock() - handed)
         finally:
             for fut in pending:  # the consumer stopped early: do not OCR what nobody will read
                 fut.cancel()

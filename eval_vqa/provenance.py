@@ -14,6 +14,7 @@ import platform
 import re
 import warnings
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -85,6 +86,13 @@ class Provenance(_Record):
 
 def library_versions() -> dict[str, str]:
     """Versions of Python, the recorded packages that are installed, and the tesseract binary."""
+    return dict(_library_versions())
+
+
+# once per process: the packages this process imported do not change under it, and asking
+# tesseract for its version starts a process
+@lru_cache(maxsize=1)
+def _library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}

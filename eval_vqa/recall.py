@@ -18,11 +18,23 @@ from functools import lru_cache
 from ocr_expert.words import join_digit_groups
 
 
+class _WordCharacters(dict[int, str]):
+    """``str.translate`` table: a letter, digit or mark stays, any other character becomes a
+    space. Filled as characters are met (a text holds few distinct ones)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        out = self[code] = ch if unicodedata.category(ch)[0] in "LNM" else " "
+        return out
+
+
+_WORD_CHARACTERS = _WordCharacters()
+
+
 def normalize(text: str) -> str:
     """Lower-case words of ``text`` separated by single spaces, punctuation removed."""
     text = unicodedata.normalize("NFKC", text).lower()
-    kept = [ch if unicodedata.category(ch)[0] in "LNM" else " " for ch in text]
-    return " ".join("".join(kept).split())
+    return " ".join(text.translate(_WORD_CHARACTERS).split())
 
 
 def _forms(text: str) -> frozenset[str]:
@@ -31,9 +43,11 @@ def _forms(text: str) -> frozenset[str]:
     return frozenset((plain, join_digit_groups(plain)))
 
 
-# an answer is looked for in every variant's context: its forms are worked out once (the
-# contexts, long and each seen once, are not kept)
+# an answer is looked for in every variant's context: its forms are worked out once
 _answer_forms = lru_cache(maxsize=1 << 16)(_forms)
+# a variant's context, and a page's OCR text, repeat for every question on the page: the last
+# few are kept
+_context_forms = lru_cache(maxsize=256)(_forms)
 
 
 def answer_in_context(answers: Iterable[str], context: str) -> bool:
@@ -42,7 +56,7 @@ def answer_in_context(answers: Iterable[str], context: str) -> bool:
     A number grouped with spaces (``31 846``, as charts write it) also matches the answer
     written ``31846`` or ``31,846``, and the other way round.
     """
-    haystacks = [f" {form} " for form in _forms(context)]
+    haystacks = [f" {form} " for form in _context_forms(context)]
     for answer in answers:
         for needle in _answer_forms(answer):
             if needle and any(f" {needle} " in haystack for haystack in haystacks):

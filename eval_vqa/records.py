@@ -21,6 +21,10 @@ from eval_vqa.errors import ERROR_KINDS, ErrorKind, error_kind
 THUMB_SIDE = 640
 
 
+#: ``json.dumps(..., ensure_ascii=False)``, built once for every log line
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 class SampleError(BaseModel):
     """Why a sample is broken: the stage that failed, the reason, and its kind."""
 
@@ -136,7 +140,7 @@ class SampleRecord(BaseModel):
 
     def to_json(self) -> str:
         """The record as one log line (without its newline)."""
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False)
+        return _ENCODER.encode(self.model_dump(mode="json"))
 
 
 def validate_record(obj: dict[str, Any]) -> tuple[SampleRecord | None, str]:

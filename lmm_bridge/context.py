@@ -9,14 +9,17 @@ string either; the prompt builder repeats that over the whole text after the ima
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from lmm_bridge.budget import fit_budget
 from lmm_bridge.formats import Unit, extract_units, render_items, render_unit
 from lmm_bridge.sanitize import mark_ocr, neutralize_marked, sanitizer
 from lmm_bridge.select import question_priority
-from lmm_bridge.variants import VariantSpec
+from lmm_bridge.variants import UnitKind, VariantSpec
 from ocr_expert.types import OCRResult
 
 BELOW_MIN_SCORE = "below_min_score"
@@ -69,19 +72,18 @@ def build_context(
     lowercase = variant.option("lowercase")
 
     note = None
-    extracted = extract_units(result, variant.option("unit"))
-    if variant.format == "boxes" and extracted and all(u.box is None for u in extracted):
+    cleaned = _cleaned_units(result, variant.option("unit"), lowercase, clean)
+    if variant.format == "boxes" and cleaned and all(u.box is None for u in cleaned):
         # An engine that writes text out (got-ocr2, vlm-ocr on whole pages) gives no positions:
         # lines under a "with positions" label would mislead the model.
         variant, note = variant.replace(format="lines"), NO_BOXES_NOTE
     units: list[Unit] = []
     dropped: list[tuple[str, str]] = []
-    for u in extracted:
-        text = clean(u.text.lower() if lowercase else u.text)
+    for u in cleaned:
         if variant.min_score is not None and u.score < variant.min_score:
-            dropped.append((text, BELOW_MIN_SCORE))
+            dropped.append((u.text, BELOW_MIN_SCORE))
             continue
-        units.append(u.with_text(text))
+        units.append(u)
 
     def render(selected: list[Unit]) -> str:
         return render_items(
@@ -107,7 +109,13 @@ def build_context(
     )
     dropped += [(u.text, reason) for u, reason in fitted.dropped]
     # the block as the model sees it, checked whole: units joined by the template
-    marked = render([u.with_text(mark_ocr(u.text)) for u in fitted.kept])
+    marked = render_items(
+        variant,
+        [mark_ocr(u.text) for u in fitted.kept],
+        [u.box for u in fitted.kept],
+        size,
+        style,
+    )
     text = neutralize_marked(marked, control_strings, control_patterns)
     n_tokens = fitted.n_tokens if text == fitted.text else count_tokens(text)
     return ContextInfo(
@@ -119,6 +127,50 @@ def build_context(
         note=note,
         budget=budget,
         full_tokens=fitted.n_full,
+    )
+
+
+#: the units of the last few OCR results, extracted and sanitised: every variant of a sample
+#: (and every question on the same page) reads the same result, and extracting and cleaning
+#: its units costs more than rendering them. Keyed by the result's identity; an entry holds
+#: the result, so its identity cannot pass to another object while the entry lives.
+_KEPT = 128
+_kept_lock = threading.Lock()
+_kept: OrderedDict[tuple[Any, ...], tuple[OCRResult, list[Unit]]] = OrderedDict()
+
+
+def _units_of(
+    result: OCRResult, key: tuple[Any, ...], make: Callable[[], list[Unit]]
+) -> list[Unit]:
+    """``make()``, kept for ``result`` under ``key``; the list is shared, never changed."""
+    full = (id(result), *key)
+    with _kept_lock:
+        entry = _kept.get(full)
+        if entry is not None and entry[0] is result:
+            _kept.move_to_end(full)
+            return entry[1]
+    units = make()
+    with _kept_lock:
+        _kept[full] = (result, units)
+        _kept.move_to_end(full)
+        while len(_kept) > _KEPT:
+            _kept.popitem(last=False)
+    return units
+
+
+def _cleaned_units(
+    result: OCRResult, kind: UnitKind, lowercase: bool, clean: Callable[[str], str]
+) -> list[Unit]:
+    """``extract_units(result, kind)``, each unit's text lower-cased (``lowercase``) and
+    passed through ``clean`` (one sanitiser per set of control strings, see ``sanitizer``)."""
+
+    def extracted() -> list[Unit]:
+        return _units_of(result, (kind,), lambda: extract_units(result, kind))
+
+    return _units_of(
+        result,
+        (kind, lowercase, clean),
+        lambda: [u.with_text(clean(u.text.lower() if lowercase else u.text)) for u in extracted()],
     )
 
 

@@ -66,10 +66,14 @@ def sanitizer(
     patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,),
 ) -> Callable[[str], str]:
     """``sanitize`` with the control strings and patterns fixed: build it once for many
-    texts (a tokenizer has hundreds of control strings to gather and sort)."""
-    regex = _compile(
-        tuple(sorted({s for s in control_strings if s}, key=len, reverse=True)), tuple(patterns)
-    )
+    texts (a tokenizer has hundreds of control strings to gather and sort). The same
+    strings and patterns give the same function, so callers may key caches on it."""
+    return _sanitizer(tuple(control_strings), tuple(patterns))
+
+
+@lru_cache(maxsize=64)
+def _sanitizer(strings: tuple[str, ...], patterns: tuple[str, ...]) -> Callable[[str], str]:
+    regex = _regex(strings, patterns)
 
     def clean(text: str) -> str:
         if regex is None:
@@ -110,12 +114,12 @@ def neutralize_marked(
     """``text`` without its marks, with every control string that overlaps marked (OCR)
     characters broken up; control strings made of unmarked text only (the template's
     ``<ref>`` tags) are kept."""
-    strings = tuple(sorted({s for s in control_strings if s}, key=len, reverse=True))
-    patterns = tuple(patterns)
-    plain_regex = _compile(strings, patterns)
-    if plain_regex is None or plain_regex.search(strip_marks(text)) is None:
-        return strip_marks(text)  # the usual case: no control string anywhere
-    regex = _compile_overlapping(strings, patterns)
+    given, patterns = tuple(control_strings), tuple(patterns)
+    plain_regex = _regex(given, patterns)
+    unmarked = strip_marks(text)
+    if plain_regex is None or plain_regex.search(unmarked) is None:
+        return unmarked  # the usual case: no control string anywhere
+    regex = _compile_overlapping(_longest_first(given), patterns)
     chars: list[str] = []
     from_ocr: list[bool] = []
     depth = 0
@@ -181,9 +185,7 @@ def find_control_strings(
     patterns: Iterable[str] = (PIPE_TOKEN_PATTERN,),
 ) -> list[str]:
     """The control strings present in ``text`` (for checks and error messages)."""
-    regex = _compile(
-        tuple(sorted({s for s in control_strings if s}, key=len, reverse=True)), tuple(patterns)
-    )
+    regex = _regex(tuple(control_strings), tuple(patterns))
     return [] if regex is None else [m.group(0) for m in regex.finditer(text)]
 
 
@@ -193,6 +195,19 @@ def _break(match: re.Match[str]) -> str:
 
 def _break_text(token: str) -> str:
     return token[0] + _SEPARATOR + token[1:] if len(token) > 1 else _SEPARATOR
+
+
+def _longest_first(strings: tuple[str, ...]) -> tuple[str, ...]:
+    """The distinct non-empty strings, longest first (so the longest match wins)."""
+    return tuple(sorted({s for s in strings if s}, key=len, reverse=True))
+
+
+@lru_cache(maxsize=64)
+def _regex(strings: tuple[str, ...], patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """``_compile`` of the strings as given (any order, repeats): a prompt asks for the same
+    backend's strings many times, and sorting hundreds of them each time costs more than
+    the match."""
+    return _compile(_longest_first(strings), patterns)
 
 
 @lru_cache(maxsize=64)

@@ -213,8 +213,9 @@ class OCRAugmentedVLM:
                 break
             room = max(min(room or 0, context.n_tokens) - excess, 0)
         full_prompt = self.backend.render_prompt(request)
-        if context.marked:
-            # the final prompt may hold no control string that the same prompt without OCR lacks
+        if context.marked and find_control_strings(full_prompt, *self._controls):
+            # the final prompt may hold no control string that the same prompt without OCR
+            # lacks (a prompt without any holds none: no reference to build)
             reference = assemble_text(
                 question, _OCR_SPAN.sub("", context.marked), spec, instruction
             )

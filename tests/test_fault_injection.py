@@ -70,11 +70,11 @@ def test_the_cli_retries_and_says_how_many_broken_samples_it_skipped(tmp_path: P
     source = make_benchmark(tmp_path / "data", n=4, broken=(1,))
     path = tmp_path / "run.yaml"
     path.write_text(json.dumps(config_dict(tmp_path, source)))
-    assert main(["eval", str(path)]) == 0
+    assert main(["eval", str(path), "--no-report"]) == 0
     make_benchmark(tmp_path / "data", n=4)
-    assert main(["eval", str(path)]) == 0
+    assert main(["eval", str(path), "--no-report"]) == 0
     assert "1 broken in the log from before (--retry-errors" in capsys.readouterr().err
-    assert main(["eval", str(path), "--retry-errors"]) == 0
+    assert main(["eval", str(path), "--retry-errors", "--no-report"]) == 0
     assert "1 retried (1 recovered)" in capsys.readouterr().err
 
 
@@ -188,7 +188,7 @@ def test_a_damaged_cache_entry_is_recomputed_with_one_warning(tmp_path: Path, ca
 def test_a_damaged_log_line_is_quarantined_and_its_sample_redone(tmp_path: Path, caplog):
     source = make_benchmark(tmp_path / "data", n=5)
     config = load_config(config_dict(tmp_path, source))
-    run(config, shard=ALONE)
+    run(config, shard=ALONE, report=False)
     shard = shard_path(config.run_dir, 0)
     lines = shard.read_bytes().splitlines(keepends=True)
     lines[2] = lines[2][:40] + b"\xff" + lines[2][41:]  # a bad byte in the third record
@@ -211,12 +211,12 @@ def test_a_damaged_log_line_is_quarantined_and_its_sample_redone(tmp_path: Path,
 def test_a_damaged_line_in_a_shard_of_an_earlier_wider_run_is_quarantined(tmp_path: Path):
     source = make_benchmark(tmp_path / "data", n=4)
     config = load_config(config_dict(tmp_path, source))
-    run(config, shard=ALONE)
+    run(config, shard=ALONE, report=False)
     first, *rest = shard_path(config.run_dir, 0).read_bytes().splitlines(keepends=True)
     shard_path(config.run_dir, 0).write_bytes(b"".join(rest))
     old = shard_path(config.run_dir, 1)  # written by the second process of an earlier run
     old.write_bytes(first + b"\x00\x01 not a record\n")
-    assert run(config, shard=ALONE).written == 0  # the sample in the earlier run's shard counts
+    assert run(config, shard=ALONE, report=False).written == 0  # the earlier run's shard counts
     assert old.read_bytes() == first
     assert b"not a record" in old.with_name(old.name + ".damaged").read_bytes()
 

@@ -245,7 +245,7 @@ def test_every_sample_ends_answered_or_logged_and_retry_errors_recovers_them(tmp
     ]
     server.slow_s = 0.3
     config = load_config(_openai_config(tmp_path, server, n=6, concurrency=1, timeout=0.15))
-    first = run(config, shard=ALONE)
+    first = run(config, shard=ALONE, report=False)
     records = read_records(config.run_dir)
     assert first.written == 6 and len(records) == 6
     broken = [r for r in records if r.broken]
@@ -260,7 +260,7 @@ def test_every_sample_ends_answered_or_logged_and_retry_errors_recovers_them(tmp
             (len(r.variants) == 0) if r.broken else (set(r.variants) == {"none", "tokens", "lines"})
         )
 
-    retry = run(config, shard=ALONE, retry_errors=True)
+    retry = run(config, shard=ALONE, retry_errors=True, report=False)
     assert (retry.retried, retry.recovered, retry.errors) == (len(broken), len(broken), 0)
     final = read_records(config.run_dir)
     assert len(final) == len({r.key for r in final}) == 6 and not any(r.broken for r in final)
@@ -270,13 +270,13 @@ def test_every_sample_ends_answered_or_logged_and_retry_errors_recovers_them(tmp
 def test_a_server_restarted_mid_run_loses_nothing(tmp_path, server):
     config = load_config(_openai_config(tmp_path, server, n=6))
     server.stop()  # down: every request of this run fails to connect
-    down = run(config, shard=ALONE)
+    down = run(config, shard=ALONE, report=False)
     assert down.errors == 6 and all(
         r.error is not None and "connection failed" in r.error.reason
         for r in read_records(config.run_dir)
     )
     server.start()  # back, on the same address
-    again = run(config, shard=ALONE, retry_errors=True)
+    again = run(config, shard=ALONE, retry_errors=True, report=False)
     assert (again.recovered, again.errors) == (6, 0)
     assert len(read_records(config.run_dir)) == 6
 
@@ -284,7 +284,7 @@ def test_a_server_restarted_mid_run_loses_nothing(tmp_path, server):
 def test_a_served_model_name_is_passed_as_it_is(tmp_path, server):
     data = _openai_config(tmp_path, server, n=2)
     data["model"] = "tiny-random-llava"  # a bundled tiny model's name: served, not built here
-    summary = run(load_config(data), shard=ALONE)
+    summary = run(load_config(data), shard=ALONE, report=False)
     assert summary.errors == 0 and {b["model"] for b in server.bodies} == {"tiny-random-llava"}
     run_file = json.loads((Path(data["output_dir"]) / "run.json").read_text())
     assert run_file["backend"] == "openai"
@@ -312,11 +312,11 @@ def test_the_bridge_asks_a_served_model_with_sanitized_ocr_context(server):
 
 def test_a_run_may_resume_with_more_patience_but_not_another_server(tmp_path, server):
     data = _openai_config(tmp_path, server, n=3)
-    run(load_config(data), shard=ALONE)
+    run(load_config(data), shard=ALONE, report=False)
     patient = dict(
         data, model_kwargs={**data["model_kwargs"], "timeout": 600, "retries": 20, "concurrency": 2}
     )
-    assert run(load_config(patient), shard=ALONE).skipped == 3
+    assert run(load_config(patient), shard=ALONE, report=False).skipped == 3
     elsewhere = dict(
         data, model_kwargs={**data["model_kwargs"], "base_url": "http://127.0.0.1:9/v1"}
     )

@@ -99,7 +99,7 @@ def test_dataset_ocr_engine_needs_tokens_in_the_source(tmp_path):
     cfg = load_config(
         config_dict(tmp_path, source, variants=["none"], output_dir=str(tmp_path / "b"))
     )
-    assert run(cfg, shard=ALONE).written == 3
+    assert run(cfg, shard=ALONE, report=False).written == 3
 
 
 def test_images_that_do_not_decode_are_refused_with_the_fix(tmp_path):
@@ -113,7 +113,7 @@ def test_images_that_do_not_decode_are_refused_with_the_fix(tmp_path):
 def test_one_bad_image_among_good_ones_is_left_to_its_sample(tmp_path):
     source = make_benchmark(tmp_path / "data", n=4, broken=(0,))
     cfg = load_config(config_dict(tmp_path, source))
-    summary = run(cfg, shard=ALONE)
+    summary = run(cfg, shard=ALONE, report=False)
     assert summary.written == 4 and summary.errors == 1
 
 

@@ -143,7 +143,7 @@ def test_qwen_vl_chat_ocr_prompt_puts_the_tokens_after_the_question(tmp_path, qw
     source, rows = benchmark(tmp_path / "data")
     cfg = config(tmp_path, qwen_model, source)
     vlm = OCRAugmentedVLM(model=qwen_model, ocr=None, variants=["none", "tokens"], batch_size=3)
-    run(cfg, shard=ALONE, vlm=vlm)
+    run(cfg, shard=ALONE, vlm=vlm, report=False)
     records = [
         json.loads(line) for line in (cfg.run_dir / "samples.jsonl").read_text().splitlines()
     ]
@@ -191,7 +191,7 @@ def test_a_benchmark_instruction_wins_and_an_empty_one_removes_it(tmp_path):
         plugins=["test_runner"],
         benchmarks=[{"name": "textvqa", "source": str(source), "instruction": ""}],
     )
-    run(cfg, shard=ALONE)
+    run(cfg, shard=ALONE, report=False)
     first = json.loads((cfg.run_dir / "samples.jsonl").read_text().splitlines()[0])
     assert first["variants"]["none"]["prompt"] == rows[0]["question"]
 

@@ -259,14 +259,14 @@ def test_resume_after_a_crash_loses_nothing_and_repeats_nothing(tmp_path: Path):
 def test_a_half_written_line_from_a_kill_is_dropped_and_redone(tmp_path: Path):
     source = make_benchmark(tmp_path / "data", n=4)
     config = load_config(config_dict(tmp_path, source))
-    run(config, shard=ALONE)
+    run(config, shard=ALONE, report=False)
     log = shard_path(config.run_dir, 0)
     text = log.read_text()
     log.write_text(
         text[: text.rindex("{")] + text[text.rindex("{") :][:40]
     )  # the last record cut short
     assert len(read_records(config.run_dir)) == 3
-    summary = run(config, shard=ALONE)
+    summary = run(config, shard=ALONE, report=False)
     assert (summary.skipped, summary.written) == (3, 1)
     assert [json.loads(line)["question_id"] for line in log.read_text().splitlines()] == [
         "q0",
@@ -278,12 +278,12 @@ def test_a_half_written_line_from_a_kill_is_dropped_and_redone(tmp_path: Path):
 
 def test_resuming_with_other_settings_is_refused(tmp_path: Path):
     source = make_benchmark(tmp_path / "data", n=2)
-    run(load_config(config_dict(tmp_path, source)), shard=ALONE)
+    run(load_config(config_dict(tmp_path, source)), shard=ALONE, report=False)
     with pytest.raises(ConfigError, match="variants"):
         run(load_config(config_dict(tmp_path, source, variants=["none", "llava"])), shard=ALONE)
     # a larger limit or another batch size is the same run, extended
     more = make_benchmark(tmp_path / "data", n=4)
-    summary = run(load_config(config_dict(tmp_path, more, batch_size=2)), shard=ALONE)
+    summary = run(load_config(config_dict(tmp_path, more, batch_size=2)), shard=ALONE, report=False)
     assert (summary.skipped, summary.written) == (2, 2)
 
 
@@ -294,7 +294,7 @@ def test_a_run_of_a_rebuilt_tiny_model_is_not_resumed(tmp_path: Path, monkeypatc
 
     source = make_benchmark(tmp_path / "data", n=2)
     monkeypatch.setattr(run_folder, "model_build", lambda model: "2")
-    run(load_config(config_dict(tmp_path, source)), shard=ALONE)
+    run(load_config(config_dict(tmp_path, source)), shard=ALONE, report=False)
     config = load_config(config_dict(tmp_path, source))
     assert json.loads((config.run_dir / "run.json").read_text())["model_build"] == "2"
     monkeypatch.setattr(run_folder, "model_build", lambda model: "3")
@@ -306,7 +306,7 @@ def test_a_run_of_a_rebuilt_tiny_model_is_not_resumed(tmp_path: Path, monkeypatc
     data = json.loads((config.run_dir / "run.json").read_text())
     del data["model_build"]
     (config.run_dir / "run.json").write_text(json.dumps(data))
-    assert run(config, shard=ALONE).skipped == 2
+    assert run(config, shard=ALONE, report=False).skipped == 2
 
 
 def test_sequential_and_overlapped_ocr_give_the_same_records(tmp_path: Path):
@@ -464,7 +464,7 @@ def test_report_does_not_depend_on_which_process_wrote_which_sample(tmp_path: Pa
 
 def test_a_smaller_selection_on_the_same_folder_reports_only_its_samples(tmp_path: Path):
     source = make_benchmark(tmp_path / "data", n=6, first_token_wrong=(4, 5))
-    run(load_config(config_dict(tmp_path, source)), shard=ALONE)
+    run(load_config(config_dict(tmp_path, source)), shard=ALONE, report=False)
     summary = run(load_config(config_dict(tmp_path, source, limit=3)), shard=ALONE)
     assert (summary.written, summary.skipped) == (0, 3)
     results = json.loads((tmp_path / "run" / "results.json").read_text())["benchmarks"][
@@ -478,7 +478,7 @@ def test_a_smaller_selection_on_the_same_folder_reports_only_its_samples(tmp_pat
         "q2",
     ]
     # and the log still holds the rest: a larger selection needs no new work
-    summary = run(load_config(config_dict(tmp_path, source)), shard=ALONE)
+    summary = run(load_config(config_dict(tmp_path, source)), shard=ALONE, report=False)
     assert (summary.written, summary.skipped) == (0, 6)
 
 
@@ -533,7 +533,7 @@ def test_a_start_that_failed_before_any_sample_leaves_the_folder_free(tmp_path: 
         run(load_config(config_dict(tmp_path, tmp_path / "no-such.jsonl")), shard=ALONE)
     # the user fixes the source: the settings change, but nothing was done under the first ones
     source = make_benchmark(tmp_path / "data", n=2)
-    summary = run(load_config(config_dict(tmp_path, source)), shard=ALONE)
+    summary = run(load_config(config_dict(tmp_path, source)), shard=ALONE, report=False)
     assert summary.written == 2
 
 
@@ -548,7 +548,8 @@ def test_a_second_run_on_a_folder_still_being_written_is_refused(tmp_path: Path)
             pytest.raises(LogBusyError, match=f"rank-0000{rank}.jsonl"),
         ):
             run(config, shard=ALONE)
-    assert run(config, shard=ALONE).written == 3  # free again once the other writer is gone
+    # free again once the other writer is gone
+    assert run(config, shard=ALONE, report=False).written == 3
 
 
 def test_results_name_the_backend_that_ran(tmp_path: Path):
@@ -644,3 +645,26 @@ def test_an_image_held_in_memory_is_kept_small_in_the_run_folder_and_shown(tmp_p
             assert max(kept.size) == 640 and kept.format == "JPEG"
     page = (config.run_dir / "report" / "index.html").read_text()
     assert page.count('<img src="images/') == 3 and "image unavailable" not in page
+
+
+def test_the_log_hands_each_batch_to_the_system_and_syncs_at_most_every_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from eval_vqa.log import SampleLog
+    from eval_vqa.records import SampleRecord
+
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    path = tmp_path / "rank-00000.jsonl"
+
+    def record(qid: str) -> SampleRecord:
+        return SampleRecord(key=f"b/{qid}", benchmark="b", status="ok", variants={})
+
+    with SampleLog(path, sync_every_s=3600) as log:
+        log.write_many([record("1"), record("2")])
+        assert len(synced) == 1  # the first batch at once
+        log.write_many([record("3")])
+        assert len(synced) == 1  # within the interval: not synced yet ...
+        # ... but readable by another process: a kill loses nothing
+        assert [r.key for r in read_log_file(path)] == ["b/1", "b/2", "b/3"]
+    assert len(synced) == 2  # closing syncs what is left

@@ -159,7 +159,7 @@ def test_a_run_logs_the_prompt_vllm_was_given(fake_vllm, qwen_folder, tmp_path):
             model_kwargs={"max_model_len": 2048},
         )
     )
-    run(config, shard=ALONE)
+    run(config, shard=ALONE, report=False)
     sent = [p["prompt"] for prompts, _ in last_llm().calls for p in prompts]
     logged = [
         r.variants[v].prompt for r in read_records(config.run_dir) for v in ("none", "tokens")
