@@ -271,3 +271,44 @@ def test_ppocr_reads_a_small_photo_scaled_up_and_answers_in_its_own_pixels(ppocr
 def test_ppocr_without_its_second_reader_says_so_in_its_config():
     engine_config = OCRExpert("ppocr", refine=None, upscale_below=0, use_cache=False).config()
     assert engine_config["refine"] is None and engine_config["upscale_below"] == 0
+
+
+def _degraded_arabic_line(text: str, size: int) -> Image.Image:
+    """``text`` in DejaVu Sans at ``size`` px, blurred, noisy and JPEG-compressed as scans are."""
+    import io
+
+    from ocr_expert.synthetic import degrade
+    from ocr_expert.synthetic.fonts import font
+
+    face = font("sans", size)
+    x0, y0, x1, y1 = face.getbbox(text, direction="rtl", language="ar")
+    pad = size // 3
+    image = Image.new("RGB", (x1 - x0 + 2 * pad, y1 - y0 + 2 * pad), "white")
+    ImageDraw.Draw(image).text(
+        (pad - x0, pad - y0), text, font=face, fill="black", direction="rtl", language="ar"
+    )
+    d = degrade.Degradation(blur=0.6, noise=6.0, jpeg=60)
+    data, _ = degrade.encode(degrade.apply(image, d, seed=3), d)
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def test_a_degraded_arabic_crop_reads_at_least_as_well_as_tesseract_ara_alone():
+    import pytesseract
+
+    from ocr_expert.scoring import cer as scored_cer
+    from ocr_expert.synthetic.text import ARABIC_SENTENCES
+
+    text = ARABIC_SENTENCES[0]
+    image = _degraded_arabic_line(text, 14)
+    alone = pytesseract.image_to_string(image, lang="ara", config="--oem 1 --psm 7")
+    engine = get_engine("tesseract", lang="ara")
+    spans = engine.read_crop(image)
+    read = " ".join(s.text for s in spans)
+    assert scored_cer(read, text, "arabic") <= scored_cer(alone, text, "arabic"), (read, alone)
+    assert scored_cer(read, text, "arabic") < 0.1, read
+    # Boxes found on a scaled view come back in the crop's own pixels.
+    for span in spans:
+        x0, y0, x1, y1 = span.box
+        assert 0 <= x0 < x1 <= image.width and 0 <= y0 < y1 <= image.height, span.box
+    assert engine.config()["arabic_views"] is True
+    assert get_engine("tesseract", lang="ara", arabic_views=False).config()["arabic_views"] is False

@@ -1,0 +1,369 @@
+"""Reading printed Arabic line crops with Tesseract: which model, scale, mode and combination.
+
+    python bench/arabic_lines.py                                  # 200 lines, DejaVu faces only
+    python bench/arabic_lines.py --font-dir fonts/ --lines 240    # and every Arabic font there
+    python bench/arabic_lines.py --save-dir out/                  # also write the crops + labels
+
+Lines of Arabic prose (``ocr_expert.synthetic.text.paragraphs``: sentences joined with the
+Arabic comma, cut where a column would wrap them) are drawn with raqm shaping in each font that
+covers Arabic (the project's DejaVu faces, and every font under ``--font-dir`` whose character
+map holds the Arabic letters), at 13-44 px line height, then degraded as scans are: drawn large
+and shrunk (low resolution), a tinted or grey paper, bleed-through of another line, and
+``ocr_expert.synthetic.degrade``'s line mix (skew, contrast, blur, noise, JPEG).
+
+Each candidate reads every crop; the table gives corpus CER with the ``arabic`` normalization
+(NFKC, diacritics removed, alef/yeh folded) overall and on the fonts outside DejaVu (so a rule
+tuned on one face shows), and seconds per line. Raw readings are Tesseract ``image_to_data``
+(``--oem 1``) on: the crop as is (``raw``); the project's ``prepare_crop`` (``prep``); the crop
+scaled so its ink is ``H`` px tall (``hH``); the same after Otsu binarisation (``hH-bin``).
+Combinations: the surer reading of several (``pick``), and a character vote over 3 readings
+aligned to the one closest to the others (``vote``). The project rows read through
+``TesseractEngine(lang="ara").read_crop`` and ``OCRExpert("ppocr").read(mode="crop")``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ocr_expert.engines.tesseract import ink_view
+from ocr_expert.scoring import aggregate, score_sample
+from ocr_expert.synthetic import degrade
+from ocr_expert.synthetic.fonts import ARABIC_FACES, FACES, _font_dir
+from ocr_expert.synthetic.text import paragraphs
+
+NORM = "arabic"
+#: letters a font must map to draw Arabic prose
+ARABIC_PROBE = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+
+
+@dataclass
+class Line:
+    """One rendered, degraded crop and what it says."""
+
+    image: Image.Image
+    text: str
+    font: str
+    height: int
+
+
+def arabic_fonts(dirs: Sequence[str]) -> list[str]:
+    """The project's Arabic DejaVu faces, then every font file under ``dirs`` drawing Arabic."""
+    from fontTools.ttLib import TTFont
+
+    paths = [str(_font_dir() / FACES[face]) for face in ARABIC_FACES]
+    for folder in dirs:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.suffix.lower() not in (".ttf", ".otf"):
+                continue
+            try:
+                cmap = TTFont(str(path), lazy=True).getBestCmap() or {}
+            except Exception:
+                continue
+            if all(ord(ch) in cmap for ch in ARABIC_PROBE):
+                paths.append(str(path))
+    return paths
+
+
+def prose_lines(rng: random.Random, count: int) -> list[str]:
+    """``count`` lines of 2-9 words cut from Arabic paragraphs, as a column wraps them."""
+    lines: list[str] = []
+    stream = paragraphs(rng, "ara")
+    while len(lines) < count:
+        words = next(stream)
+        while words and len(lines) < count:
+            n = rng.randint(2, 9)
+            lines.append(" ".join(words[:n]))
+            words = words[n:]
+    return lines
+
+
+def render(text: str, font_file: str, rng: random.Random, seed: int) -> Line:
+    """``text`` drawn in ``font_file`` and degraded as a scanned line crop is."""
+    height = rng.randint(13, 44)  # final line height in pixels
+    oversample = rng.uniform(1.5, 3.0)  # drawn large, then shrunk: a low-resolution scan
+    font = ImageFont.truetype(font_file, max(8, round(height * oversample)))
+    x0, y0, x1, y1 = font.getbbox(text, direction="rtl", language="ar")
+    paper = (255, 255, 255)
+    if rng.random() < 0.4:
+        tone = rng.randint(215, 250)
+        paper = (tone, tone - rng.randint(0, 12), tone - rng.randint(0, 25))
+    ink = (rng.randint(0, 60),) * 3
+    pad_y = round((y1 - y0) * rng.uniform(0.1, 0.35))
+    pad_x = round((y1 - y0) * rng.uniform(0.1, 0.6))
+    canvas = Image.new("RGB", (x1 - x0 + 2 * pad_x, y1 - y0 + 2 * pad_y), paper)
+    draw = ImageDraw.Draw(canvas)
+    if rng.random() < 0.25:  # bleed-through: the other side's line, mirrored and faint
+        shade = tuple(int(p - (p - i) * rng.uniform(0.12, 0.3)) for p, i in zip(paper, ink))
+        ghost = Image.new("RGB", canvas.size, paper)
+        ImageDraw.Draw(ghost).text(
+            (pad_x - x0 + rng.randint(-20, 20), pad_y - y0 + rng.randint(-10, 10)),
+            text[::-1],
+            font=font,
+            fill=shade,
+            direction="rtl",
+            language="ar",
+        )
+        canvas = ImageOps.mirror(ghost)
+        draw = ImageDraw.Draw(canvas)
+    draw.text((pad_x - x0, pad_y - y0), text, font=font, fill=ink, direction="rtl", language="ar")
+    scale = height / canvas.height
+    canvas = canvas.resize((max(1, round(canvas.width * scale)), height), Image.Resampling.BILINEAR)
+    d = degrade.Degradation.sample(rng, "line")
+    canvas = degrade.apply(canvas, d, seed)
+    data, _ = degrade.encode(canvas, d)
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    return Line(image, text, Path(font_file).stem, height)
+
+
+def build_set(count: int, seed: int, fonts: list[str]) -> list[Line]:
+    """``count`` lines, fonts taken in turn so each font draws about as many."""
+    rng = random.Random(seed)
+    texts = prose_lines(rng, count)
+    return [render(t, fonts[i % len(fonts)], rng, seed * 100003 + i) for i, t in enumerate(texts)]
+
+
+def vote(readings: Sequence[str]) -> str:
+    """Character majority over readings aligned to the one nearest the others (ROVER-style)."""
+    from collections import Counter
+
+    from rapidfuzz.distance import Levenshtein
+
+    n = len(readings)
+    base = min(readings, key=lambda r: sum(Levenshtein.distance(r, other) for other in readings))
+    subs: list[Counter[str]] = [Counter() for _ in base]
+    ins: list[Counter[str]] = [Counter() for _ in range(len(base) + 1)]
+    for reading in readings:
+        for tag, i1, i2, j1, j2 in Levenshtein.opcodes(base, reading):
+            if tag == "insert":
+                ins[i1][reading[j1:j2]] += 1
+                continue
+            for k in range(i1, i2):
+                j = j1 + (k - i1)
+                subs[k][reading[j] if tag != "delete" and j < j2 else ""] += 1
+            if tag == "replace" and j2 - j1 > i2 - i1:
+                ins[i2][reading[j1 + (i2 - i1) : j2]] += 1
+    out = []
+    for p in range(len(base) + 1):
+        if ins[p]:
+            text, count = ins[p].most_common(1)[0]
+            if count * 2 > n:
+                out.append(text)
+        if p < len(base):
+            top = max(subs[p].values())
+            choices = [c for c, k in subs[p].items() if k == top]
+            out.append(base[p] if base[p] in choices else choices[0])
+    return " ".join("".join(out).split())
+
+
+# --- readers --------------------------------------------------------------------------------
+
+
+def tess(image: Image.Image, lang: str, psm: int) -> tuple[str, float]:
+    """Tesseract's reading of ``image`` and its character-weighted word confidence."""
+    import pytesseract
+
+    data = pytesseract.image_to_data(
+        image, lang=lang, config=f"--oem 1 --psm {psm}", output_type=pytesseract.Output.DICT
+    )
+    words = [
+        (str(t).strip(), float(c) / 100)
+        for t, c in zip(data["text"], data["conf"])
+        if float(c) >= 0 and str(t).strip()
+    ]
+    chars = sum(len(t) for t, _ in words)
+    conf = sum(len(t) * c for t, c in words) / chars if chars else 0.0
+    return " ".join(t for t, _ in words), conf
+
+
+def raw_readers() -> dict[str, Callable[[Image.Image], tuple[str, float]]]:
+    """Each single-reading candidate by name."""
+    from ocr_expert.engines.tesseract import prepare_crop
+
+    readers: dict[str, Callable[[Image.Image], tuple[str, float]]] = {}
+    for lang in ("ara", "Arabic"):
+        readers[f"{lang} psm7 raw"] = lambda im, lang=lang: tess(im, lang, 7)
+        readers[f"{lang} psm13 raw"] = lambda im, lang=lang: tess(im, lang, 13)
+        readers[f"{lang} psm7 prep"] = lambda im, lang=lang: tess(prepare_crop(im, 32)[0], lang, 7)
+        for h in (20, 28, 36, 48):
+            readers[f"{lang} psm7 h{h}"] = lambda im, lang=lang, h=h: tess(
+                ink_view(im, h, False)[0], lang, 7
+            )
+        for h in (24, 36, 48):
+            readers[f"{lang} psm7 h{h}-bin"] = lambda im, lang=lang, h=h: tess(
+                ink_view(im, h, True)[0], lang, 7
+            )
+    readers["ara+Arabic psm7 raw"] = lambda im: tess(im, "ara+Arabic", 7)
+    readers["Arabic+ara psm7 raw"] = lambda im: tess(im, "Arabic+ara", 7)
+    return readers
+
+
+def project_readers() -> dict[str, Callable[[Image.Image], tuple[str, float]]]:
+    """The project's own paths: the tesseract engine's crop reading and the default engine."""
+    from ocr_expert import OCRExpert
+    from ocr_expert.engines.tesseract import TesseractEngine, confidence
+
+    engine = TesseractEngine(lang="ara")
+    modes = TesseractEngine(lang="ara", arabic_views=False)
+    default = OCRExpert("ppocr", use_cache=False)
+
+    def crop(engine: TesseractEngine) -> Callable[[Image.Image], tuple[str, float]]:
+        def read(im: Image.Image) -> tuple[str, float]:
+            spans = engine.read_crop(im)
+            return " ".join(s.text for s in spans), confidence(spans)
+
+        return read
+
+    def default_crop(im: Image.Image) -> tuple[str, float]:
+        return default.read(im, mode="crop").text, 0.0
+
+    return {
+        "project tesseract ara crop (line+word modes)": crop(modes),
+        "project tesseract ara crop (arabic_views)": crop(engine),
+        "project default (ppocr) crop": default_crop,
+    }
+
+
+def pick(readings: list[tuple[str, float]]) -> str:
+    """The reading with the highest confidence."""
+    return max(readings, key=lambda r: r[1])[0]
+
+
+COMBOS: dict[str, tuple[str, list[str]]] = {
+    "pick(ara raw, ara h20, ara h36-bin)": (
+        "pick",
+        ["ara psm7 raw", "ara psm7 h20", "ara psm7 h36-bin"],
+    ),
+    "pick(ara prep, ara h20, ara h36-bin)": (
+        "pick",
+        ["ara psm7 prep", "ara psm7 h20", "ara psm7 h36-bin"],
+    ),
+    "pick(ara raw, ara h36-bin)": ("pick", ["ara psm7 raw", "ara psm7 h36-bin"]),
+    "pick(ara raw, Arabic raw)": ("pick", ["ara psm7 raw", "Arabic psm7 raw"]),
+    "pick(ara raw, ara h36, Arabic h36)": (
+        "pick",
+        ["ara psm7 raw", "ara psm7 h36", "Arabic psm7 h36"],
+    ),
+    "vote(ara raw, ara h20, ara h36-bin)": (
+        "vote",
+        ["ara psm7 raw", "ara psm7 h20", "ara psm7 h36-bin"],
+    ),
+    "vote(ara raw, Arabic raw, ara h36)": (
+        "vote",
+        ["ara psm7 raw", "Arabic psm7 raw", "ara psm7 h36"],
+    ),
+    "vote(ara raw, ara h36, Arabic raw, Arabic h36, ara prep)": (
+        "vote",
+        ["ara psm7 raw", "ara psm7 h36", "Arabic psm7 raw", "Arabic psm7 h36", "ara psm7 prep"],
+    ),
+}
+
+
+def _read_all(args: tuple[list[Image.Image], list[str]]) -> dict[str, list[tuple]]:
+    images, names = args
+    readers = {**raw_readers(), **project_readers()}
+    out: dict[str, list[tuple]] = {}
+    for name in names:
+        reader = readers[name]
+        rows = []
+        for image in images:
+            start = time.perf_counter()
+            text, conf = reader(image)
+            rows.append((text, conf, time.perf_counter() - start))
+        out[name] = rows
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=200, help="how many lines (default 200)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--font-dir",
+        action="append",
+        default=[],
+        help="a folder of further fonts; those covering Arabic are used (repeatable)",
+    )
+    parser.add_argument("--only", nargs="*", help="only these single-reading candidates")
+    parser.add_argument("--workers", type=int, default=1, help="processes reading in parallel")
+    parser.add_argument("--save-dir", help="write the crops and labels.jsonl here")
+    parser.add_argument("--json", help="write every reading here")
+    args = parser.parse_args(argv)
+
+    fonts = arabic_fonts(args.font_dir)
+    lines = build_set(args.lines, args.seed, fonts)
+    print(f"{len(lines)} lines, {len(fonts)} fonts, line height 13-44 px (seed {args.seed})")
+    if args.save_dir:
+        out = Path(args.save_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        with open(out / "labels.jsonl", "w", encoding="utf-8") as fh:
+            for i, line in enumerate(lines):
+                name = f"{i:04d}_{line.font}.png"
+                line.image.save(out / name)
+                record = {"image": name, "text": line.text, "font": line.font}
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    names = args.only or [*raw_readers(), *project_readers()]
+    images = [line.image for line in lines]
+    chunks = [names[k :: args.workers] for k in range(args.workers)]
+    readings: dict[str, list[tuple]] = {}
+    if args.workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(args.workers) as pool:
+            for part in pool.map(_read_all, [(images, c) for c in chunks]):
+                readings.update(part)
+    else:
+        readings = _read_all((images, names))
+    for name, (how, parts) in COMBOS.items():
+        if not all(p in readings for p in parts):
+            continue
+        rows = []
+        for i in range(len(lines)):
+            got = [readings[p][i] for p in parts]
+            text = pick([(g[0], g[1]) for g in got]) if how == "pick" else vote([g[0] for g in got])
+            rows.append((text, 0.0, sum(g[2] for g in got)))
+        readings[name] = rows
+
+    other = [i for i, line in enumerate(lines) if not line.font.startswith("DejaVu")]
+    print("\n| candidate | CER | CER non-DejaVu | WER | s/line |")
+    print("|---|---|---|---|---|")
+    for name, rows in readings.items():
+        samples = [
+            score_sample(r[0], line.text, NORM, i) for i, (r, line) in enumerate(zip(rows, lines))
+        ]
+        cer_all = aggregate(samples, NORM)
+        cer_other = aggregate([samples[i] for i in other], NORM)
+        seconds = sum(r[2] for r in rows) / len(rows)
+        print(
+            f"| {name} | {cer_all.cer:.3f} | {cer_other.cer:.3f} | {cer_all.wer:.3f} "
+            f"| {seconds:.2f} |"
+        )
+    by_font: dict[str, list[int]] = {}
+    for i, line in enumerate(lines):
+        by_font.setdefault(line.font, []).append(i)
+    if args.json:
+        payload = {
+            "lines": [{"text": ln.text, "font": ln.font, "height": ln.height} for ln in lines],
+            "readings": readings,
+        }
+        Path(args.json).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
