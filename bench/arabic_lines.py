@@ -63,7 +63,7 @@ class Line:
 
 def arabic_fonts(dirs: Sequence[str]) -> list[str]:
     """The project's Arabic DejaVu faces, then every font file under ``dirs`` drawing Arabic."""
-    from fontTools.ttLib import TTFont
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
     paths = [str(_font_dir() / FACES[face]) for face in ARABIC_FACES]
     for folder in dirs:
@@ -105,7 +105,7 @@ def render(text: str, font_file: str, rng: random.Random, seed: int) -> Line:
     ink = (rng.randint(0, 60),) * 3
     pad_y = round((y1 - y0) * rng.uniform(0.1, 0.35))
     pad_x = round((y1 - y0) * rng.uniform(0.1, 0.6))
-    canvas = Image.new("RGB", (x1 - x0 + 2 * pad_x, y1 - y0 + 2 * pad_y), paper)
+    canvas = Image.new("RGB", (round(x1 - x0) + 2 * pad_x, round(y1 - y0) + 2 * pad_y), paper)
     draw = ImageDraw.Draw(canvas)
     if rng.random() < 0.25:  # bleed-through: the other side's line, mirrored and faint
         shade = tuple(int(p - (p - i) * rng.uniform(0.12, 0.3)) for p, i in zip(paper, ink))
@@ -148,7 +148,8 @@ def vote(readings: Sequence[str]) -> str:
     subs: list[Counter[str]] = [Counter() for _ in base]
     ins: list[Counter[str]] = [Counter() for _ in range(len(base) + 1)]
     for reading in readings:
-        for tag, i1, i2, j1, j2 in Levenshtein.opcodes(base, reading):
+        for op in Levenshtein.opcodes(base, reading):
+            tag, i1, i2, j1, j2 = op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end
             if tag == "insert":
                 ins[i1][reading[j1:j2]] += 1
                 continue
@@ -195,18 +196,26 @@ def raw_readers() -> dict[str, Callable[[Image.Image], tuple[str, float]]]:
     from ocr_expert.engines.tesseract import prepare_crop
 
     readers: dict[str, Callable[[Image.Image], tuple[str, float]]] = {}
+
+    def reader(
+        lang: str, psm: int, view: Callable[[Image.Image], Image.Image] | None = None
+    ) -> Callable[[Image.Image], tuple[str, float]]:
+        def read(im: Image.Image) -> tuple[str, float]:
+            return tess(view(im) if view else im, lang, psm)
+
+        return read
+
+    def scaled(h: int, binary: bool) -> Callable[[Image.Image], Image.Image]:
+        return lambda im: ink_view(im, h, binary)[0]
+
     for lang in ("ara", "Arabic"):
-        readers[f"{lang} psm7 raw"] = lambda im, lang=lang: tess(im, lang, 7)
-        readers[f"{lang} psm13 raw"] = lambda im, lang=lang: tess(im, lang, 13)
-        readers[f"{lang} psm7 prep"] = lambda im, lang=lang: tess(prepare_crop(im, 32)[0], lang, 7)
+        readers[f"{lang} psm7 raw"] = reader(lang, 7)
+        readers[f"{lang} psm13 raw"] = reader(lang, 13)
+        readers[f"{lang} psm7 prep"] = reader(lang, 7, lambda im: prepare_crop(im, 32)[0])
         for h in (20, 28, 36, 48):
-            readers[f"{lang} psm7 h{h}"] = lambda im, lang=lang, h=h: tess(
-                ink_view(im, h, False)[0], lang, 7
-            )
+            readers[f"{lang} psm7 h{h}"] = reader(lang, 7, scaled(h, False))
         for h in (24, 36, 48):
-            readers[f"{lang} psm7 h{h}-bin"] = lambda im, lang=lang, h=h: tess(
-                ink_view(im, h, True)[0], lang, 7
-            )
+            readers[f"{lang} psm7 h{h}-bin"] = reader(lang, 7, scaled(h, True))
     readers["ara+Arabic psm7 raw"] = lambda im: tess(im, "ara+Arabic", 7)
     readers["Arabic+ara psm7 raw"] = lambda im: tess(im, "Arabic+ara", 7)
     return readers

@@ -283,7 +283,7 @@ def _degraded_arabic_line(text: str, size: int) -> Image.Image:
     face = font("sans", size)
     x0, y0, x1, y1 = face.getbbox(text, direction="rtl", language="ar")
     pad = size // 3
-    image = Image.new("RGB", (x1 - x0 + 2 * pad, y1 - y0 + 2 * pad), "white")
+    image = Image.new("RGB", (round(x1 - x0) + 2 * pad, round(y1 - y0) + 2 * pad), "white")
     ImageDraw.Draw(image).text(
         (pad - x0, pad - y0), text, font=face, fill="black", direction="rtl", language="ar"
     )
@@ -308,6 +308,7 @@ def test_a_degraded_arabic_crop_reads_at_least_as_well_as_tesseract_ara_alone():
     assert scored_cer(read, text, "arabic") < 0.1, read
     # Boxes found on a scaled view come back in the crop's own pixels.
     for span in spans:
+        assert span.box is not None
         x0, y0, x1, y1 = span.box
         assert 0 <= x0 < x1 <= image.width and 0 <= y0 < y1 <= image.height, span.box
     assert engine.config()["arabic_views"] is True
