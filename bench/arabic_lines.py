@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ocr_expert.engines.tesseract import ink_view
 from ocr_expert.scoring import aggregate, score_sample
 from ocr_expert.synthetic import degrade
-from ocr_expert.synthetic.fonts import ARABIC_FACES, FACES, _font_dir
+from ocr_expert.synthetic.fonts import ARABIC_FACES, face_path
 from ocr_expert.synthetic.text import paragraphs
 
 NORM = "arabic"
@@ -65,7 +65,7 @@ def arabic_fonts(dirs: Sequence[str]) -> list[str]:
     """The project's Arabic DejaVu faces, then every font file under ``dirs`` drawing Arabic."""
     from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
-    paths = [str(_font_dir() / FACES[face]) for face in ARABIC_FACES]
+    paths = [str(face_path(face)) for face in ARABIC_FACES]
     for folder in dirs:
         for path in sorted(Path(folder).rglob("*")):
             if path.suffix.lower() not in (".ttf", ".otf"):

@@ -7,7 +7,6 @@ presentation forms raqm shapes into); the serif and oblique faces carry Latin on
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 from PIL import ImageFont
@@ -38,6 +37,11 @@ LATIN_FACES = (
 )
 
 
+def face_path(face: str) -> Path:
+    """The file of the ``face`` (a key of ``FACES``)."""
+    return _font_dir() / FACES[face]
+
+
 def _font_dir() -> Path:
     """The folder of the DejaVu faces: where ``ocr_expert.draw.font_path`` finds DejaVu Sans."""
     path = font_path()
@@ -51,5 +55,4 @@ def _font_dir() -> Path:
 @functools.lru_cache(maxsize=256)
 def font(face: str, size: int) -> ImageFont.FreeTypeFont:
     """The ``face`` (a key of ``FACES``) at ``size`` pixels."""
-    path = os.path.join(_font_dir(), FACES[face])
-    return ImageFont.truetype(path, max(6, int(size)))
+    return ImageFont.truetype(str(face_path(face)), max(6, int(size)))
