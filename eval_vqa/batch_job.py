@@ -8,7 +8,6 @@ and tried again before any sample of it is given up.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -177,7 +176,9 @@ class BenchmarkJob:
                 records[chosen[0]].fail(_error_of("generate", exc))
                 return [None]
             if is_out_of_memory(exc):
-                free_accelerator_memory()
+                from ocrvqa.hf import free_memory
+
+                free_memory()  # cached accelerator memory back before the halves run
                 half = len(chosen) // 2
                 return self._answer(chosen[:half], prompts, records) + self._answer(
                     chosen[half:], prompts, records
@@ -233,13 +234,3 @@ def _part(spec: BenchmarkSpec, sample: Sample) -> str | None:
 
 def _error_of(stage: str, exc: BaseException) -> SampleError:
     return SampleError.of(stage, f"{type(exc).__name__}: {exc}")
-
-
-def free_accelerator_memory() -> None:
-    """Hand cached GPU memory back before a smaller batch is tried."""
-    import gc
-
-    gc.collect()
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_available():
-        torch.cuda.empty_cache()
