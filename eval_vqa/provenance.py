@@ -9,7 +9,6 @@ cache it is the name of the blob the cache stores it under, which is that sha256
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import platform
 import re
 import warnings
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ocrvqa.files import sha256_file
 
 if TYPE_CHECKING:
     from eval_vqa.data.loader import BenchmarkData
@@ -121,11 +122,7 @@ def file_sha256(path: str | Path) -> str:
     real = Path(path).resolve()
     if real.parent.name == "blobs" and _SHA256.fullmatch(real.name):
         return real.name
-    h = hashlib.sha256()
-    with open(real, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return sha256_file(real)
 
 
 def data_files(paths: Sequence[str]) -> list[DataFile]:

@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ocrvqa.errors import OcrvqaError
+from ocrvqa.files import sha256_file
 
 # Union, not |: the last two are forward references, defined below
 ImageSource = Union[str, Path, bytes, Image.Image, np.ndarray, "ImageHandle", "LoadedImage"]
@@ -176,11 +177,7 @@ def source_digest(source: ImageSource) -> str | None:
         if not path.is_file():
             return None
         _count("hashes")
-        h = hashlib.sha256()
-        with path.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        return h.hexdigest()
+        return sha256_file(path)
     if isinstance(source, (bytes, bytearray)):
         _count("hashes")
         return hashlib.sha256(source).hexdigest()

@@ -3,6 +3,7 @@ the cache folders under ``$XDG_CACHE_HOME/ocrvqa``."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -25,6 +26,15 @@ def cache_dir(kind: str, env_var: str | None = None) -> Path:
         return Path(os.environ[env_var])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "ocrvqa" / kind
+
+
+def sha256_file(path: str | Path) -> str:
+    """The sha256 of a file's bytes, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def write_atomic(
