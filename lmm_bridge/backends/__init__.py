@@ -11,15 +11,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from lmm_bridge.backends.base import (
-    Backend,
-    BackendError,
-    BackendOptions,
-    GenerationRequest,
-    PretrainedBackend,
-    PretrainedOptions,
-    require_model,
-)
+from lmm_bridge.backends import base
+from lmm_bridge.backends.base import *  # noqa: F403  (the backend interface, re-exported whole)
+from lmm_bridge.backends.base import Backend, BackendError
 from ocrvqa.registry import Registry, import_target
 
 #: Backend classes by name.
@@ -106,16 +100,10 @@ from lmm_bridge.backends import vllm_backend as _vllm_backend  # noqa: E402,F401
 
 __all__ = [
     "BACKENDS",
-    "Backend",
-    "BackendError",
-    "BackendOptions",
-    "GenerationRequest",
-    "PretrainedBackend",
-    "PretrainedOptions",
     "get_backend_class",
     "infer_backend",
     "load_backend",
     "model_type_of",
     "register_backend",
-    "require_model",
 ]
+__all__ += base.__all__

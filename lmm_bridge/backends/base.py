@@ -13,6 +13,7 @@ from lmm_bridge.sanitize import PIPE_TOKEN_PATTERN
 from ocr_expert.image_io import ImageSource
 from ocrvqa.devices import resolve_device
 from ocrvqa.errors import OcrvqaError
+from ocrvqa.hf import load_pretrained
 from ocrvqa.validation import error_lines
 
 
@@ -158,8 +159,9 @@ class Backend(ABC):
 
 class PretrainedBackend(Backend):
     """A backend that loads weights: the model is required, device and precision are
-    resolved once (``ocrvqa.devices.resolve_device``), and ``from_pretrained`` keyword
-    arguments come from ``hub_kwargs``/``pretrained_kwargs``."""
+    resolved once (``ocrvqa.devices.resolve_device``), then ``load`` reads the tokenizer or
+    processor and the weights, with ``from_pretrained`` keyword arguments from
+    ``hub_kwargs``/``pretrained_kwargs``."""
 
     options_model: ClassVar[type[BackendOptions]] = PretrainedOptions
 
@@ -169,6 +171,23 @@ class PretrainedBackend(Backend):
         super().__init__(model, **options)
         self.model_path = require_model(model, self.name)
         self.device, self.dtype = resolve_device(device, dtype)
+        self.load()
+
+    @abstractmethod
+    def load(self) -> None:
+        """Load what the model runs with (called once by the constructor, after the options,
+        the device and the precision are set)."""
+
+    def load_model(self, load: Callable[..., Any], dtype: Any = None, **defaults: Any) -> Any:
+        """The weights through ``load`` (a model class's ``from_pretrained``), in eval mode
+        on the backend's device in ``dtype``, with ``pretrained_kwargs(**defaults)``."""
+        return load_pretrained(
+            load,
+            self.model_path,
+            device=self.device,
+            dtype=dtype,
+            **self.pretrained_kwargs(**defaults),
+        )
 
     def hub_kwargs(self, **extra: Any) -> dict[str, Any]:
         """Keyword arguments of a tokenizer's or processor's ``from_pretrained``."""

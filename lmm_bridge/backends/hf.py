@@ -26,7 +26,7 @@ from lmm_bridge.backends.tokenizer_info import (
 from lmm_bridge.messages import ImagePart
 from ocr_expert.engines.hf_models import load_processor
 from ocr_expert.image_io import ImageSource
-from ocrvqa.hf import chat_tokenizer, greedy, load_pretrained
+from ocrvqa.hf import chat_tokenizer, greedy
 
 
 class HFOptions(PretrainedOptions):
@@ -63,11 +63,8 @@ class HFBackend(PretrainedBackend):
     box_style = "plain"
     options_model = HFOptions
 
-    def __init__(
-        self, model: str | None, device: str | None = None, dtype: Any = None, **options: Any
-    ) -> None:
-        """``options`` are ``HFOptions``."""
-        super().__init__(model, device, dtype, **options)
+    def load(self) -> None:
+        """The processor and the weights, as ``HFOptions`` say."""
         import torch  # noqa: F401  (fail early with a clear import error)
         from transformers import AutoModelForImageTextToText
 
@@ -77,16 +74,12 @@ class HFBackend(PretrainedBackend):
         if opts.use_fast is not None:
             processor_kwargs["use_fast"] = opts.use_fast
         self.processor = load_processor(self.model_path, **processor_kwargs)
-        self.tokenizer: Any = chat_tokenizer(self.processor, BackendError, f"model {model}")
+        self.tokenizer: Any = chat_tokenizer(
+            self.processor, BackendError, f"model {self.model_path}"
+        )
         # Decoder-only generation continues from the last position: pad on the left.
         self.tokenizer.padding_side = "left"
-        self.model = load_pretrained(
-            AutoModelForImageTextToText.from_pretrained,
-            self.model_path,
-            device=self.device,
-            dtype=self.dtype,
-            **self.pretrained_kwargs(),
-        )
+        self.model = self.load_model(AutoModelForImageTextToText.from_pretrained, self.dtype)
         pad = self.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else self.tokenizer.eos_token_id
         self._image_tokens: dict[tuple[int, int], int] = {}  # by image size

@@ -52,7 +52,7 @@ from lmm_bridge.image_files import image_path_for
 from lmm_bridge.messages import ImagePart
 from lmm_bridge.sanitize import QWEN_VL_CONTROL_STRINGS
 from ocr_expert.image_io import ImageSource
-from ocrvqa.hf import greedy, load_pretrained
+from ocrvqa.hf import greedy
 
 DEFAULT_SYSTEM = "You are a helpful assistant."
 ENDOFTEXT, IM_START, IM_END = "<|endoftext|>", "<|im_start|>", "<|im_end|>"
@@ -73,11 +73,8 @@ class QwenVLChatBackend(PretrainedBackend):
     box_style = "qwen-vl"
     options_model = QwenVLChatOptions
 
-    def __init__(
-        self, model: str | None, device: str | None = None, dtype: Any = None, **options: Any
-    ) -> None:
-        """``options`` are ``QwenVLChatOptions``."""
-        super().__init__(model, device, dtype, **options)
+    def load(self) -> None:
+        """The tokenizer and the weights, as ``QwenVLChatOptions`` say."""
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -92,15 +89,14 @@ class QwenVLChatBackend(PretrainedBackend):
             self.model_path, **self.hub_kwargs(trust_remote_code=True)
         )
         # precision goes through the remote code's own flags, not torch_dtype
-        self.model = load_pretrained(
+        self.model = self.load_model(
             AutoModelForCausalLM.from_pretrained,
-            self.model_path,
-            device=self.device,
-            **self.pretrained_kwargs(trust_remote_code=True, **{precision[self.dtype]: True}),
+            trust_remote_code=True,
+            **{precision[self.dtype]: True},
         )
         self.pad_id = self._id(ENDOFTEXT)
         if self.pad_id is None:
-            raise BackendError(f"model {model}: its tokenizer has no {ENDOFTEXT} token")
+            raise BackendError(f"model {self.model_path}: its tokenizer has no {ENDOFTEXT} token")
         # Stop on the ChatML end too: the chat model closes its turn with <|im_end|>.
         self.stop_ids = [self.pad_id] + [i for i in [self._id(IM_END)] if i is not None]
         # model.chat ends the answer at the first ChatML tag it generates.
