@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from ocr_expert.engines.crops import crop_region
 from ocr_expert.engines.hf_models import (
     PathText,
     end_token_ids,
+    load_model,
     mean_until_end,
     model_identity,
     torch_device,
@@ -114,7 +115,25 @@ class GenerativeOCREngine(BatchOCREngine):
     @abstractmethod
     def _load_model(self) -> tuple[Any, Any]:
         """(model on ``self.device`` in eval mode, tokenizer) for ``self.model_name``; the
-        model loads through ``ocrvqa.hf.load_pretrained``."""
+        model loads through ``_load_weights``."""
+
+    @property
+    def _hub(self) -> dict[str, Any]:
+        """``from_pretrained`` keyword arguments for the model's files: its revision, if any."""
+        return {"revision": self.revision} if self.revision else {}
+
+    def _load_weights(self, load: Callable[..., Any], what: str) -> Any:
+        """The model through ``load`` (a model class's ``from_pretrained``) on the engine's
+        device in its precision; a failure names ``what`` was loading."""
+        return load_model(
+            load,
+            self.model_name,
+            what,
+            engine=self.name,
+            device=self.device,
+            dtype=self.dtype,
+            **self._hub,
+        )
 
     @abstractmethod
     def _inputs(self, queries: Sequence[Query]) -> Any:

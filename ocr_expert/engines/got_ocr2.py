@@ -20,7 +20,6 @@ from ocr_expert.engines import register_engine
 from ocr_expert.engines.base import OCREngineError
 from ocr_expert.engines.generative import GenerativeOCREngine, GenerativeOptions, Query, plain_lines
 from ocr_expert.engines.hf_models import PathText, cannot_load
-from ocrvqa.hf import load_pretrained
 
 ENGINE_NAME = "got-ocr2"
 DEFAULT_MODEL = "stepfun-ai/GOT-OCR-2.0-hf"
@@ -78,7 +77,7 @@ class GotOcr2Engine(GenerativeOCREngine):
     def _load_model(self) -> tuple[Any, Any]:
         from transformers import AutoConfig, AutoProcessor, GotOcr2ForConditionalGeneration
 
-        hub = {"revision": self.revision} if self.revision else {}
+        hub = self._hub
         try:
             model_type = AutoConfig.from_pretrained(self.model_name, **hub).model_type
         except Exception as exc:
@@ -91,18 +90,9 @@ class GotOcr2Engine(GenerativeOCREngine):
                 f"(got_ocr2); give a GOT-OCR2 folder or {DEFAULT_MODEL}, or use the vlm-ocr engine "
                 "for other models"
             )
-        try:
-            model = load_pretrained(
-                GotOcr2ForConditionalGeneration.from_pretrained,
-                self.model_name,
-                device=self.device,
-                dtype=self.dtype,
-                **hub,
-            )
-        except Exception as exc:  # OSError, ValueError (another model type), ...
-            raise OCREngineError(
-                cannot_load(self.model_name, "GOT-OCR2 model", exc, ENGINE_NAME)
-            ) from exc
+        model = self._load_weights(
+            GotOcr2ForConditionalGeneration.from_pretrained, "GOT-OCR2 model"
+        )
         try:
             # the PIL image processor: the fast one needs torchvision, which CPU installs often lack
             processor = AutoProcessor.from_pretrained(self.model_name, use_fast=False, **hub)

@@ -8,13 +8,14 @@ word a failed load the same way; the end-of-text bookkeeping of their generation
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
 from ocr_expert.engines.base import OCREngineError
+from ocrvqa.hf import load_pretrained
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 
@@ -64,6 +65,24 @@ def model_identity(
         "revision": revision or "main",
         "commit": Path(config_file).parent.name,
     }
+
+
+def load_model(
+    load: Callable[..., Any],
+    model: str,
+    what: str,
+    *,
+    engine: str,
+    device: str,
+    dtype: str,
+    **hub: Any,
+) -> Any:
+    """``ocrvqa.hf.load_pretrained(load, model, ...)`` (``hub``: the revision), a failure
+    raised as an ``OCREngineError`` worded by :func:`cannot_load` for the ``what`` it is."""
+    try:
+        return load_pretrained(load, model, device=device, dtype=dtype, **hub)
+    except Exception as exc:  # transformers raises OSError, ValueError, KeyError, ...
+        raise OCREngineError(cannot_load(model, what, exc, engine)) from exc
 
 
 def cannot_load(model: str, what: str, exc: Exception, engine: str) -> str:

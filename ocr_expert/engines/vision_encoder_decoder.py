@@ -22,13 +22,14 @@ from ocr_expert.engines.hf_models import (
     PathText,
     cannot_load,
     end_token_ids,
+    load_model,
     mean_until_end,
     model_identity,
     torch_device,
 )
 from ocr_expert.engines.roles import Recognition
 from ocr_expert.engines.two_stage import RegionOptions, RegionReader
-from ocrvqa.hf import greedy, load_pretrained, run_batched
+from ocrvqa.hf import greedy, run_batched
 
 ENGINE_NAME = "vision-encoder-decoder"
 DEFAULT_MODEL = "microsoft/trocr-base-printed"
@@ -189,12 +190,15 @@ def load_recognizer(
     # A separate processor repository has revisions of its own: its default branch is used.
     source = processor or model
     source_hub = {} if processor or Path(source).expanduser().is_dir() else {"revision": revision}
-    try:
-        net = load_pretrained(
-            VisionEncoderDecoderModel.from_pretrained, model, device=device, dtype=dtype, **hub
-        )
-    except Exception as exc:  # transformers raises OSError, ValueError, KeyError, ...
-        raise OCREngineError(cannot_load(model, "model", exc, ENGINE_NAME)) from exc
+    net = load_model(
+        VisionEncoderDecoderModel.from_pretrained,
+        model,
+        "model",
+        engine=ENGINE_NAME,
+        device=device,
+        dtype=dtype,
+        **hub,
+    )
     try:
         image_processor = AutoImageProcessor.from_pretrained(source, use_fast=False, **source_hub)
         tokenizer = AutoTokenizer.from_pretrained(source, **source_hub)

@@ -17,7 +17,7 @@ from ocr_expert.engines import register_engine
 from ocr_expert.engines.base import OCREngineError
 from ocr_expert.engines.generative import GenerativeOCREngine, GenerativeOptions, Query
 from ocr_expert.engines.hf_models import cannot_load, load_processor
-from ocrvqa.hf import chat_tokenizer, load_pretrained
+from ocrvqa.hf import chat_tokenizer
 
 ENGINE_NAME = "vlm-ocr"
 DEFAULT_PROMPT = (
@@ -71,21 +71,11 @@ class VLMOCREngine(GenerativeOCREngine):
     def _load_model(self) -> tuple[Any, Any]:
         from transformers import AutoModelForImageTextToText
 
-        hub = {"revision": self.revision} if self.revision else {}
+        model = self._load_weights(
+            AutoModelForImageTextToText.from_pretrained, "image-text-to-text model"
+        )
         try:
-            model = load_pretrained(
-                AutoModelForImageTextToText.from_pretrained,
-                self.model_name,
-                device=self.device,
-                dtype=self.dtype,
-                **hub,
-            )
-        except Exception as exc:
-            raise OCREngineError(
-                cannot_load(self.model_name, "image-text-to-text model", exc, ENGINE_NAME)
-            ) from exc
-        try:
-            processor = load_processor(self.model_name, **hub, **self.opts.processor_options)
+            processor = load_processor(self.model_name, **self._hub, **self.opts.processor_options)
         except Exception as exc:
             raise OCREngineError(
                 cannot_load(self.model_name, "processor", exc, ENGINE_NAME)
