@@ -14,7 +14,5 @@ class ANLS(base.PerSampleModule):
         "longer raw string; below the threshold it scores 0. Mean over questions."
     )
     citation = "Biten et al., Scene Text Visual Question Answering, ICCV 2019."
-    options: ClassVar[dict[str, str]] = {
-        "threshold": "similarities below it score 0 (default 0.5)."
-    }
+    options: ClassVar[dict[str, str]] = {"threshold": "similarities below it score 0"}
     score = staticmethod(anls)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -29,14 +30,18 @@ class PerSampleModule(evaluate.Metric):
     metric_name: ClassVar[str]
     description: ClassVar[str]
     citation: ClassVar[str] = ""
-    options: ClassVar[dict[str, str]] = {}  # keyword -> description
+    #: keyword option -> what it does; its default is read off ``score``'s signature
+    options: ClassVar[dict[str, str]] = {}
 
     # The per-question function, ``score(prediction, answers, **options) -> float``. Each
     # metric takes its own keyword options (threshold, tolerance...), hence ``...``.
     score: ClassVar[Callable[..., float]] = staticmethod(_score_not_set)
 
     def _info(self) -> evaluate.MetricInfo:
-        option_doc = "\n    ".join(f"{k}: {v}" for k, v in self.options.items())
+        defaults = inspect.signature(type(self).score).parameters
+        option_doc = "\n    ".join(
+            f"{k}: {v} (default {defaults[k].default})." for k, v in self.options.items()
+        )
         return evaluate.MetricInfo(
             description=self.description,
             citation=self.citation,

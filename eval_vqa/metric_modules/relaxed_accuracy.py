@@ -13,7 +13,5 @@ class RelaxedAccuracy(base.PerSampleModule):
         "truth; other answers need a case-insensitive exact match."
     )
     citation = "Masry et al., ChartQA, Findings of ACL 2022."
-    options: ClassVar[dict[str, str]] = {
-        "tolerance": "largest relative error accepted (default 0.05)."
-    }
+    options: ClassVar[dict[str, str]] = {"tolerance": "largest relative error accepted"}
     score = staticmethod(relaxed_accuracy)
