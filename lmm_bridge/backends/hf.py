@@ -12,7 +12,6 @@ from pydantic import Field
 from lmm_bridge.backends import register_backend
 from lmm_bridge.backends.base import (
     BackendError,
-    GenerationRequest,
     PretrainedBackend,
     PretrainedOptions,
     generate_grouped,
@@ -23,7 +22,7 @@ from lmm_bridge.backends.tokenizer_info import (
     tokenizer_control_strings,
     window_length,
 )
-from lmm_bridge.messages import ImagePart
+from lmm_bridge.messages import GenerationRequest, ImagePart
 from ocr_expert.engines.hf_models import load_processor
 from ocr_expert.image_io import ImageSource
 from ocrvqa.hf import chat_tokenizer, greedy

@@ -41,7 +41,6 @@ from typing import Any, Literal
 from lmm_bridge.backends import register_backend
 from lmm_bridge.backends.base import (
     BackendError,
-    GenerationRequest,
     PretrainedBackend,
     PretrainedOptions,
     generate_grouped,
@@ -49,7 +48,7 @@ from lmm_bridge.backends.base import (
 )
 from lmm_bridge.backends.tokenizer_info import tokenizer_control_strings, window_length
 from lmm_bridge.image_files import image_path_for
-from lmm_bridge.messages import ImagePart
+from lmm_bridge.messages import GenerationRequest, ImagePart
 from lmm_bridge.sanitize import QWEN_VL_CONTROL_STRINGS
 from ocr_expert.image_io import ImageSource
 from ocrvqa.hf import greedy
