@@ -36,17 +36,13 @@ def build_tiny_llama(folder: Path) -> Path:
     from transformers import LlamaConfig, LlamaForCausalLM
 
     from eval_vqa.tiny_model import CHAT_TEMPLATE, train_tokenizer
+    from eval_vqa.tiny_models.sizes import SERVING_LLAMA
 
     tokenizer = train_tokenizer()
     tokenizer.chat_template = CHAT_TEMPLATE
     config = LlamaConfig(
         vocab_size=len(tokenizer),
-        hidden_size=128,
-        intermediate_size=256,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=2048,
+        **SERVING_LLAMA.config_kwargs(),
         eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>"),
         pad_token_id=tokenizer.convert_tokens_to_ids("<|endoftext|>"),
     )

@@ -117,6 +117,8 @@ def build_tiny_llava(folder: str | Path, seed: int = 0) -> Path:
         Qwen2Config,
     )
 
+    from eval_vqa.tiny_models.sizes import LLAVA_TEXT, LLAVA_VISION
+
     folder = Path(folder)
     tokenizer = train_tokenizer()
     ids = {s: tokenizer.convert_tokens_to_ids(s) for s in _SPECIALS}
@@ -136,22 +138,13 @@ def build_tiny_llava(folder: str | Path, seed: int = 0) -> Path:
     )
     config = LlavaConfig(
         vision_config=CLIPVisionConfig(
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=1,
-            num_attention_heads=2,
-            image_size=side,
-            patch_size=14,
+            **LLAVA_VISION.config_kwargs(), image_size=side, patch_size=14
         ),
         # as wide as the vocabulary, so that token embeddings can be orthogonal
         text_config=Qwen2Config(
             vocab_size=len(tokenizer),
             hidden_size=width,
-            intermediate_size=32,
-            num_hidden_layers=1,
-            num_attention_heads=4,
-            num_key_value_heads=4,
-            max_position_embeddings=4096,
+            **LLAVA_TEXT.config_kwargs(),
             tie_word_embeddings=True,
         ),
         image_token_index=ids["<image>"],

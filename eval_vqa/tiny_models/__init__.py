@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from eval_vqa.tiny_models.sizes import QWEN2VL_TEXT, QWEN2VL_VISION
 from ocr_expert.draw import font_path
 from ocr_expert.types import Box, Direction, Line, OCRResult, Span
 
@@ -174,6 +175,18 @@ QWEN2VL_CHAT_TEMPLATE = (
 )
 
 
+#: the special token behind each token id a Qwen2-VL config names
+QWEN2VL_TOKEN_ROLES = {
+    "image_token_id": "<|image_pad|>",
+    "video_token_id": "<|video_pad|>",
+    "vision_start_token_id": "<|vision_start|>",
+    "vision_end_token_id": "<|vision_end|>",
+    "bos_token_id": "<|endoftext|>",
+    "eos_token_id": "<|im_end|>",
+    "pad_token_id": "<|endoftext|>",
+}
+
+
 def build_tiny_qwen2vl(
     folder: str | Path, seed: int = 0, vocab_size: int = 600, initializer_range: float = 0.5
 ) -> Path:
@@ -211,34 +224,15 @@ def build_tiny_qwen2vl(
     # The processor is saved piece by piece: building a Qwen2VLProcessor object needs a
     # video processor, which needs torchvision. AutoProcessor assembles it on loading.
     image_processor._processor_class = "Qwen2VLProcessor"
-    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in QWEN2VL_SPECIALS}
+    token_ids = {
+        role: tokenizer.convert_tokens_to_ids(token) for role, token in QWEN2VL_TOKEN_ROLES.items()
+    }
     config = Qwen2VLConfig(
         vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        max_position_embeddings=4096,
+        **QWEN2VL_TEXT.config_kwargs(),
         rope_scaling={"type": "mrope", "mrope_section": [2, 3, 3]},
-        vision_config={
-            "depth": 1,
-            "embed_dim": 32,
-            "hidden_size": 32,
-            "num_heads": 2,
-            "mlp_ratio": 2,
-            "patch_size": 14,
-            "spatial_merge_size": 2,
-            "temporal_patch_size": 2,
-            "in_chans": 3,
-        },
-        image_token_id=ids["<|image_pad|>"],
-        video_token_id=ids["<|video_pad|>"],
-        vision_start_token_id=ids["<|vision_start|>"],
-        vision_end_token_id=ids["<|vision_end|>"],
-        bos_token_id=ids["<|endoftext|>"],
-        eos_token_id=ids["<|im_end|>"],
-        pad_token_id=ids["<|endoftext|>"],
+        vision_config=dict(QWEN2VL_VISION),
+        **token_ids,
         tie_word_embeddings=False,
         # Large random weights: answers then depend visibly on the image and the text.
         initializer_range=initializer_range,
@@ -246,8 +240,8 @@ def build_tiny_qwen2vl(
     torch.manual_seed(seed)
     model = Qwen2VLForConditionalGeneration(config)
     assert model.generation_config is not None  # a generating model always has one
-    model.generation_config.eos_token_id = ids["<|im_end|>"]
-    model.generation_config.pad_token_id = ids["<|endoftext|>"]
+    model.generation_config.eos_token_id = token_ids["eos_token_id"]
+    model.generation_config.pad_token_id = token_ids["pad_token_id"]
     model.save_pretrained(folder)
     image_processor.save_pretrained(folder)
     tokenizer.save_pretrained(folder)

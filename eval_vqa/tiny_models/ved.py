@@ -21,6 +21,8 @@ def build_tiny_ved(folder: Path, rig: dict[str, float] | None = None) -> Path:
         ViTImageProcessor,
     )
 
+    from eval_vqa.tiny_models.sizes import VED_DECODER
+
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
     bpe = Tokenizer(models.BPE(unk_token="<unk>"))
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -32,16 +34,8 @@ def build_tiny_ved(folder: Path, rig: dict[str, float] | None = None) -> Path:
     )
     bpe.train_from_iterator(["hello world", "read the page", "a line of text"] * 20, trainer)
     bpe.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0))
-    tokenizer = RobertaTokenizerFast(
-        tokenizer_object=bpe,
-        bos_token="<s>",
-        eos_token="</s>",
-        pad_token="<pad>",
-        unk_token="<unk>",
-        mask_token="<mask>",
-        cls_token="<s>",
-        sep_token="</s>",
-    )
+    # RoBERTa's own special tokens (the tokenizer's defaults), as trained above
+    tokenizer = RobertaTokenizerFast(tokenizer_object=bpe)
     encoder = Swinv2Config(
         image_size=32,
         patch_size=4,
@@ -53,17 +47,10 @@ def build_tiny_ved(folder: Path, rig: dict[str, float] | None = None) -> Path:
     )
     decoder = RobertaConfig(
         vocab_size=len(tokenizer),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=64,
+        **VED_DECODER.config_kwargs(),
         is_decoder=True,
         add_cross_attention=True,
-        bos_token_id=0,
-        pad_token_id=1,
-        eos_token_id=2,
-        initializer_range=0.5,
+        initializer_range=0.5,  # RoBERTa's token ids (bos 0, pad 1, eos 2) are the defaults
     )
     config = VisionEncoderDecoderConfig.from_encoder_decoder_configs(encoder, decoder)
     config.decoder_start_token_id, config.pad_token_id, config.eos_token_id = 0, 1, 2
