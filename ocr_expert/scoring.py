@@ -103,17 +103,19 @@ class Normalization:
         return asdict(self)
 
 
+# Case-sensitive, as OCR CER is usually reported; compatibility forms and spacing folded.
+_DEFAULT = Normalization(nfkc=True, collapse_whitespace=True, name="default")
+
 PRESETS: dict[str, Normalization] = {
     # Strings compared exactly as given.
     "none": Normalization(name="none"),
-    # Case-sensitive, as OCR CER is usually reported; compatibility forms and spacing folded.
-    "default": Normalization(nfkc=True, collapse_whitespace=True, name="default"),
+    "default": _DEFAULT,
     # The same, case-folded: English pages and signs, whose capitals engines read either way.
-    "caseless": Normalization(nfkc=True, casefold=True, collapse_whitespace=True, name="caseless"),
-    # Arabic OCR (Qalam-style WER/CER): spelling variants a reader treats as the same word.
-    "arabic": Normalization(
-        nfkc=True,
-        collapse_whitespace=True,
+    "caseless": replace(_DEFAULT, casefold=True, name="caseless"),
+    # The same for Arabic OCR (Qalam-style WER/CER), with the spelling variants a reader
+    # treats as the same word folded too.
+    "arabic": replace(
+        _DEFAULT,
         remove_diacritics=True,
         remove_tatweel=True,
         unify_alef=True,
