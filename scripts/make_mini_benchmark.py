@@ -2,9 +2,10 @@
 
     python scripts/make_mini_benchmark.py [--out eval_vqa/data/mini]
 
-Writes ``scene.jsonl`` (signs and labels, short answers, 10 answers per question in the
-TextVQA manner), ``doc.jsonl`` (document pages, longer answers) and ``images/``. Some
-signs and pages are in Arabic. Every choice comes from a fixed seed, so the same Pillow
+Draws the signs and pages that ``scripts/mini_benchmark.yaml`` lists. Writes ``scene.jsonl``
+(signs and labels, short answers, 10 answers per question in the TextVQA manner),
+``doc.jsonl`` (document pages, longer answers) and ``images/``. Some signs and pages are in
+Arabic. Every choice comes from a fixed seed, so the same Pillow
 and fonts give the same files. Needs the DejaVu fonts and Pillow built with libraqm
 (Arabic shaping).
 """
@@ -17,12 +18,15 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from PIL import Image, ImageDraw, ImageFont, features
 
 # DejaVu as matplotlib ships it (Sans, Sans Bold, Serif), so no system fonts are needed.
 FONT_DIR = Path(__import__("matplotlib").get_data_path()) / "fonts" / "ttf"
 SEED = 20240611
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "eval_vqa" / "data" / "mini"
+#: what the signs and pages show and ask
+ITEMS = Path(__file__).with_name("mini_benchmark.yaml")
 
 
 @dataclass
@@ -43,158 +47,6 @@ def ten(*groups: tuple[str, int]) -> list[str]:
     return out
 
 
-SCENE: list[SceneItem] = [
-    SceneItem(
-        ["BAKERY"],
-        "What kind of shop is this?",
-        ten(("bakery", 8), ("the bakery", 1), ("bakery shop", 1)),
-        label="OPEN 7 DAYS",
-    ),
-    SceneItem(
-        ["STOP"],
-        "What does the red sign say?",
-        ten(("stop", 10)),
-        board=(200, 30, 30),
-        ink=(255, 255, 255),
-    ),
-    SceneItem(
-        ["Main St"],
-        "What street is this?",
-        ten(("main st", 6), ("main street", 3), ("main", 1)),
-        board=(20, 110, 60),
-        ink=(255, 255, 255),
-    ),
-    SceneItem(["SPEED", "LIMIT 40"], "What is the speed limit?", ten(("40", 9), ("forty", 1))),
-    SceneItem(
-        ["PHARMACY"],
-        "How many hours a day is the pharmacy open?",
-        ten(("24", 8), ("24 hours", 2)),
-        board=(30, 140, 70),
-        ink=(255, 255, 255),
-        label="OPEN 24 HOURS",
-    ),
-    SceneItem(
-        ["ROUTE 12"],
-        "What is the bus route number?",
-        ten(("12", 9), ("route 12", 1)),
-        board=(240, 200, 40),
-    ),
-    SceneItem(
-        ["LEMONADE"],
-        "What drink is this?",
-        ten(("lemonade", 10)),
-        board=(250, 235, 120),
-        label="FRESH",
-    ),
-    SceneItem(
-        ["$3.99"],
-        "How much does it cost?",
-        ten(("$3.99", 7), ("3.99", 3)),
-        board=(255, 255, 255),
-        ink=(200, 20, 20),
-    ),
-    SceneItem(
-        ["EXIT"],
-        "What does the green sign say?",
-        ten(("exit", 10)),
-        board=(20, 150, 60),
-        ink=(255, 255, 255),
-    ),
-    SceneItem(
-        ["Rosa's Pizza"],
-        "What is the name of the restaurant?",
-        ten(("rosa's pizza", 7), ("rosa's", 2), ("pizza", 1)),
-        board=(120, 20, 20),
-        ink=(255, 230, 160),
-    ),
-    SceneItem(["KX 4821"], "What is the license plate number?", ten(("kx 4821", 8), ("kx4821", 2))),
-    SceneItem(
-        ["GATE B7"],
-        "Which gate is this?",
-        ten(("b7", 8), ("gate b7", 2)),
-        board=(30, 30, 40),
-        ink=(250, 210, 40),
-    ),
-    SceneItem(
-        ["Platform 3"],
-        "What platform number is shown?",
-        ten(("3", 7), ("three", 3)),
-        board=(20, 50, 120),
-        ink=(255, 255, 255),
-    ),
-    SceneItem(
-        ["PARKING"],
-        "What is this area used for?",
-        ten(("parking", 9), ("car parking", 1)),
-        board=(30, 70, 160),
-        ink=(255, 255, 255),
-        label="VISITORS ONLY",
-    ),
-    SceneItem(
-        ["CITY BOOKS"], "What is the name of the store?", ten(("city books", 9), ("city book", 1))
-    ),
-    SceneItem(
-        ["ROOM 214"],
-        "What room number is this?",
-        ten(("214", 9), ("room 214", 1)),
-        board=(210, 190, 150),
-    ),
-    SceneItem(
-        ["Blue Cup", "Cafe"],
-        "What is the name of the cafe?",
-        ten(("blue cup", 6), ("blue cup cafe", 4)),
-        board=(40, 90, 170),
-        ink=(255, 255, 255),
-    ),
-    SceneItem(
-        ["NO SMOKING"],
-        "What is not allowed here?",
-        ten(("smoking", 8), ("no smoking", 2)),
-        board=(255, 255, 255),
-        ink=(190, 20, 20),
-    ),
-    SceneItem(
-        ["ZENITH"],
-        "What brand is on the box?",
-        ten(("zenith", 10)),
-        board=(15, 15, 15),
-        ink=(230, 230, 230),
-    ),
-    SceneItem(
-        ["HOTEL", "AURORA"],
-        "What is the name of the hotel?",
-        ten(("aurora", 5), ("hotel aurora", 5)),
-        board=(90, 40, 110),
-        ink=(255, 220, 120),
-    ),
-    SceneItem(["مخبز"], "What word is written on the sign?", ten(("مخبز", 10)), language="ar"),
-    SceneItem(
-        ["صيدلية"],
-        "What is written on the green sign?",
-        ten(("صيدلية", 10)),
-        board=(30, 140, 70),
-        ink=(255, 255, 255),
-        language="ar",
-    ),
-    SceneItem(
-        ["شارع النيل"],
-        "What street name is on the sign?",
-        ten(("شارع النيل", 9), ("النيل", 1)),
-        board=(20, 60, 140),
-        ink=(255, 255, 255),
-        language="ar",
-    ),
-    SceneItem(
-        ["قهوة"],
-        "What is written on the cup?",
-        ten(("قهوة", 10)),
-        board=(110, 70, 40),
-        ink=(255, 245, 225),
-        language="ar",
-    ),
-]
-
-
 @dataclass
 class DocItem:
     title: str
@@ -204,139 +56,33 @@ class DocItem:
     table: list[tuple[str, str]] = field(default_factory=list)
 
 
-DOCS: list[DocItem] = [
-    DocItem(
-        "INVOICE",
-        [
-            "Northwind Supplies Ltd.",
-            "18 Harbour Road, Leeds",
-            "Invoice number: INV-2041",
-            "Date: 4 May 2020",
-        ],
-        [
-            ("What is the invoice number?", ["INV-2041"]),
-            ("What is the total amount due?", ["$1,234.50", "1,234.50"]),
-        ],
-        table=[
-            ("Paper, A4, 40 boxes", "$820.00"),
-            ("Toner cartridges", "$414.50"),
-            ("Total due", "$1,234.50"),
-        ],
-    ),
-    DocItem(
-        "MEMORANDUM",
-        [
-            "To: All Laboratory Staff",
-            "From: Dr. Helen Okafor",
-            "Subject: Freezer maintenance",
-            "The freezers in room B12 will be",
-            "defrosted on Friday morning.",
-        ],
-        [
-            ("Who is the memo addressed to?", ["All Laboratory Staff"]),
-            ("Which room are the freezers in?", ["B12", "room B12"]),
-        ],
-    ),
-    DocItem(
-        "Annual Report on Water Quality 2019",
-        [
-            "Prepared by the River Basin Authority",
-            "Summary of findings",
-            "Nitrate levels fell by 12 percent",
-            "compared with the previous year.",
-        ],
-        [
-            ("What is the title of the report?", ["Annual Report on Water Quality 2019"]),
-            ("By how much did nitrate levels fall?", ["12 percent", "12%"]),
-        ],
-    ),
-    DocItem(
-        "Dear Mr. Patel,",
-        [
-            "12 March 2021",
-            "Thank you for your application to the",
-            "Graduate Research Programme. We are",
-            "pleased to offer you a place.",
-            "Yours sincerely,",
-            "Anna Berg, Admissions Office",
-        ],
-        [
-            ("What is the date of the letter?", ["12 March 2021", "March 12, 2021"]),
-            ("Who signed the letter?", ["Anna Berg"]),
-        ],
-    ),
-    DocItem(
-        "APPLICATION FORM",
-        [],
-        [
-            ("What is the applicant's phone number?", ["(555) 014-2298"]),
-            ("What is the applicant's name?", ["Samuel Reed"]),
-        ],
-        table=[
-            ("Name", "Samuel Reed"),
-            ("Phone", "(555) 014-2298"),
-            ("City", "Portland"),
-            ("Position", "Lab Technician"),
-        ],
-    ),
-    DocItem(
-        "REVENUE BY YEAR",
-        ["All figures in US dollars."],
-        [("What was the revenue in 2018?", ["4.7 million", "$4.7 million"])],
-        table=[
-            ("2016", "3.9 million"),
-            ("2017", "4.2 million"),
-            ("2018", "4.7 million"),
-            ("2019", "5.1 million"),
-        ],
-    ),
-    DocItem(
-        "تقرير الجودة السنوي",
-        ["إدارة المختبرات المركزية", "رقم الفاتورة: 7731", "تاريخ الإصدار: 2022"],
-        [
-            ("What is the title of the document?", ["تقرير الجودة السنوي"]),
-            ("What is the invoice number?", ["7731"]),
-        ],
-        language="ar",
-    ),
-    DocItem(
-        "MEETING AGENDA",
-        ["Budget Committee, Tuesday 8 June", "Location: Conference Room 2"],
-        [("At what time does the meeting start?", ["9:30 AM", "9:30"])],
-        table=[
-            ("9:30 AM", "Welcome and minutes"),
-            ("10:00 AM", "Budget review"),
-            ("11:15 AM", "Any other business"),
-        ],
-    ),
-    DocItem(
-        "Green Valley Market",
-        [
-            "Receipt 0042-118",
-            "Apples 1 kg        2.40",
-            "Bread              1.95",
-            "Milk 2 L           1.60",
-            "TOTAL              5.95",
-        ],
-        [
-            ("What is the name of the store on the receipt?", ["Green Valley Market"]),
-            ("What is the total on the receipt?", ["5.95"]),
-        ],
-    ),
-    DocItem(
-        "CERTIFICATE OF COMPLETION",
-        [
-            "This certifies that",
-            "Maria Lopez",
-            "has completed the course",
-            "Introduction to Statistics",
-        ],
-        [
-            ("Who is the certificate awarded to?", ["Maria Lopez"]),
-            ("Which course was completed?", ["Introduction to Statistics"]),
-        ],
-    ),
-]
+def load_items(path: Path = ITEMS) -> tuple[list[SceneItem], list[DocItem]]:
+    """The signs and pages listed in ``path`` (YAML: ``scene`` and ``docs``)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    scene = [
+        SceneItem(
+            **{
+                **item,
+                "answers": ten(*(tuple(group) for group in item["answers"])),
+                **{k: tuple(item[k]) for k in ("board", "ink") if k in item},
+            }
+        )
+        for item in data["scene"]
+    ]
+    docs = [
+        DocItem(
+            **{
+                **item,
+                "questions": [(q["question"], q["answers"]) for q in item["questions"]],
+                "table": [tuple(row) for row in item.get("table", [])],
+            }
+        )
+        for item in data["docs"]
+    ]
+    return scene, docs
+
+
+SCENE, DOCS = load_items()
 
 
 def font(name: str, size: int) -> ImageFont.FreeTypeFont:
