@@ -252,34 +252,30 @@ def pick(readings: list[tuple[str, float]]) -> str:
     return max(readings, key=lambda r: r[1])[0]
 
 
-COMBOS: dict[str, tuple[str, list[str]]] = {
-    "pick(ara raw, ara h20, ara h36-bin)": (
-        "pick",
-        ["ara psm7 raw", "ara psm7 h20", "ara psm7 h36-bin"],
-    ),
-    "pick(ara prep, ara h20, ara h36-bin)": (
-        "pick",
-        ["ara psm7 prep", "ara psm7 h20", "ara psm7 h36-bin"],
-    ),
-    "pick(ara raw, ara h36-bin)": ("pick", ["ara psm7 raw", "ara psm7 h36-bin"]),
-    "pick(ara raw, Arabic raw)": ("pick", ["ara psm7 raw", "Arabic psm7 raw"]),
-    "pick(ara raw, ara h36, Arabic h36)": (
-        "pick",
-        ["ara psm7 raw", "ara psm7 h36", "Arabic psm7 h36"],
-    ),
-    "vote(ara raw, ara h20, ara h36-bin)": (
-        "vote",
-        ["ara psm7 raw", "ara psm7 h20", "ara psm7 h36-bin"],
-    ),
-    "vote(ara raw, Arabic raw, ara h36)": (
-        "vote",
-        ["ara psm7 raw", "Arabic psm7 raw", "ara psm7 h36"],
-    ),
-    "vote(ara raw, ara h36, Arabic raw, Arabic h36, ara prep)": (
-        "vote",
-        ["ara psm7 raw", "ara psm7 h36", "Arabic psm7 raw", "Arabic psm7 h36", "ara psm7 prep"],
-    ),
-}
+def _combo(how: str, *readers: str) -> tuple[str, tuple[str, list[str]]]:
+    """A combination's name (``how`` over the readers, ``psm7`` left out) and its parts."""
+    return f"{how}({', '.join(r.replace(' psm7', '') for r in readers)})", (how, list(readers))
+
+
+COMBOS: dict[str, tuple[str, list[str]]] = dict(
+    [
+        _combo("pick", "ara psm7 raw", "ara psm7 h20", "ara psm7 h36-bin"),
+        _combo("pick", "ara psm7 prep", "ara psm7 h20", "ara psm7 h36-bin"),
+        _combo("pick", "ara psm7 raw", "ara psm7 h36-bin"),
+        _combo("pick", "ara psm7 raw", "Arabic psm7 raw"),
+        _combo("pick", "ara psm7 raw", "ara psm7 h36", "Arabic psm7 h36"),
+        _combo("vote", "ara psm7 raw", "ara psm7 h20", "ara psm7 h36-bin"),
+        _combo("vote", "ara psm7 raw", "Arabic psm7 raw", "ara psm7 h36"),
+        _combo(
+            "vote",
+            "ara psm7 raw",
+            "ara psm7 h36",
+            "Arabic psm7 raw",
+            "Arabic psm7 h36",
+            "ara psm7 prep",
+        ),
+    ]
+)
 
 
 def _read_all(args: tuple[list[Image.Image], list[str]]) -> dict[str, list[tuple]]:
