@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +48,12 @@ class Sample:
         return f"<PIL image {self.image.size[0]}x{self.image.size[1]}>"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able view for logs; the image appears as :attr:`image_ref`."""
+        """JSON-able view for logs, every field in order (containers copied); the image
+        appears as :attr:`image_ref`."""
+        record = {f.name: getattr(self, f.name) for f in fields(self)}
         return {
-            "benchmark": self.benchmark,
-            "question_id": self.question_id,
+            **record,
             "image": self.image_ref,
-            "question": self.question,
             "answers": list(self.answers),
             "ocr_tokens": None if self.ocr_tokens is None else list(self.ocr_tokens),
             "meta": dict(self.meta),
