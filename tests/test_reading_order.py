@@ -338,18 +338,15 @@ def test_a_line_in_a_large_font_stays_a_line_of_its_own():
 
 
 def test_a_title_after_its_byline_is_not_taken_for_a_drop_cap():
-    spans = [
-        span("BY CHARLIE TEASDALE", 20, 60, 160, 76),
+    in_reading_order = [
         span("Nice Watch", 240, 40, 800, 110),
+        span("BY CHARLIE TEASDALE", 20, 60, 160, 76),
         span("Photographs by Ann Lee", 20, 80, 180, 96),
         span("The first line of the story", 20, 130, 400, 150),
     ]
-    assert texts(spans) == [
-        "Nice Watch",
-        "BY CHARLIE TEASDALE",
-        "Photographs by Ann Lee",
-        "The first line of the story",
-    ]
+    # the byline comes first on the page, left of the title, and is still read after it
+    for given in ([1, 0, 2, 3], [3, 2, 1, 0]):
+        assert texts([in_reading_order[i] for i in given]) == [s.text for s in in_reading_order]
 
 
 def test_lines_whose_boxes_overlap_by_half_are_still_two_lines():
