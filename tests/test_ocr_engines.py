@@ -11,6 +11,7 @@ from ocr_expert import OCRExpert
 from ocr_expert.engines import engine_names, get_engine
 from ocr_expert.engines.base import OCREngineError
 from ocr_expert.engines.ppocr import PPOCREngine
+from ocr_expert.engines.tesseract import TesseractEngine
 
 ENGLISH = [
     "The quick brown fox jumps over",
@@ -302,6 +303,7 @@ def test_a_degraded_arabic_crop_reads_at_least_as_well_as_tesseract_ara_alone():
     image = _degraded_arabic_line(text, 14)
     alone = pytesseract.image_to_string(image, lang="ara", config="--oem 1 --psm 7")
     engine = get_engine("tesseract", lang="ara")
+    assert isinstance(engine, TesseractEngine)
     spans = engine.read_crop(image)
     read = " ".join(s.text for s in spans)
     assert scored_cer(read, text, "arabic") <= scored_cer(alone, text, "arabic"), (read, alone)
@@ -312,4 +314,8 @@ def test_a_degraded_arabic_crop_reads_at_least_as_well_as_tesseract_ara_alone():
         x0, y0, x1, y1 = span.box
         assert 0 <= x0 < x1 <= image.width and 0 <= y0 < y1 <= image.height, span.box
     assert engine.config()["arabic_views"] is True
+    # as a recognizer, the reading carries how closely another view read the same line
+    (recognition,) = engine.recognize([image])
+    assert recognition.text == read and recognition.agreement is not None
+    assert recognition.agreement > 0.8, recognition
     assert get_engine("tesseract", lang="ara", arabic_views=False).config()["arabic_views"] is False

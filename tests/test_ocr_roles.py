@@ -13,10 +13,10 @@ from rapidfuzz.distance import Levenshtein
 
 from ocr_expert import OCRExpert
 from ocr_expert.engines import build_recognizer, check_options, get_engine
-from ocr_expert.engines.base import OCREngine, OCREngineError, ReadMode
+from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
 from ocr_expert.engines.ppocr import PPOCREngine
 from ocr_expert.engines.roles import Recognition, TextDetector, TextRecognizer
-from ocr_expert.engines.script_route import Candidate, ScriptRoute, ScriptRoutedEngine
+from ocr_expert.engines.script_route import Candidate, ScriptRoute, ScriptRoutedEngine, accepts
 from ocr_expert.engines.tesseract import TesseractEngine
 from ocr_expert.types import Span
 
@@ -204,6 +204,49 @@ def test_the_arabic_route_takes_any_recognizer():
     assert router.page_reader(out) is None  # no whole-page reading without for_language
     assert router(Image.new("RGB", (100, 100)), out) == out  # the stage: lines back, routed
     assert router.config() == {"recognizer": "arabic"}
+
+
+def test_a_reading_from_several_views_is_kept_on_agreement_not_on_confidence_alone():
+    line = "وصل القطار إلى المحطة"  # 17 letters
+    # read once: its own confidence decides, and it must beat the first reading's
+    assert accepts(Recognition(line, 0.6), before=0.2)
+    assert not accepts(Recognition(line, 0.6), before=0.7)
+    assert not accepts(Recognition(line, 0.4), before=0.0)
+    # read in views: a degraded line read at 0.4 is kept where another view read the same ...
+    assert accepts(Recognition(line, 0.4, agreement=0.9), before=0.0)
+    # ... and junk read at 0.6 that no other view repeats is refused
+    assert not accepts(Recognition(line, 0.6, agreement=0.1), before=0.0)
+    assert accepts(Recognition(line, 0.9, agreement=0.1), before=0.5)  # very sure alone
+    # views agree on short junk too: a few letters need more than agreement
+    assert not accepts(Recognition("بيت", 0.5, agreement=1.0), before=0.0)
+    assert not accepts(Recognition("Hello there", 0.9, agreement=1.0), before=0.0)
+
+
+class WholePage:
+    """A whole-page reader double: the page as one Arabic word."""
+
+    def read_page(self, image: Image.Image) -> PageLayout:
+        word = Span(text="صفحة", box=(0.0, 0.0, 10.0, 10.0), score=0.9)
+        return PageLayout(spans=[word], lines=[[0]], blocks=[0])
+
+
+class ArabicWithPages(Arabic):
+    def for_language(self, lang: str) -> WholePage:
+        return WholePage()
+
+
+def test_an_arabic_page_is_read_whole_but_a_one_line_image_keeps_its_routed_line():
+    router = ScriptRoute(ArabicWithPages())
+    image = Image.new("RGB", (200, 120), "white")
+    top = ((0.0, 0.0), (180.0, 0.0), (180.0, 20.0), (0.0, 20.0))
+    below = tuple((x, y + 60.0) for x, y in top)
+    # two pieces of one line, split at a word gap, are read as one line and kept
+    left = ((0.0, 0.0), (80.0, 0.0), (80.0, 20.0), (0.0, 20.0))
+    right = tuple((x + 100.0, y) for x, y in left)
+    one_line = router(image, [Candidate(left, "", 0.0), Candidate(right, "~", 0.1)])
+    assert isinstance(one_line, list) and [c.text for c in one_line] == ["مرحبا"]
+    page = router(image, [Candidate(top, "", 0.0), Candidate(below, "", 0.0)])
+    assert isinstance(page, PageLayout) and page.spans[0].text == "صفحة"
 
 
 class LatinOnly(OCREngine):

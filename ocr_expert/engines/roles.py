@@ -24,6 +24,9 @@ class Recognition:
     text: str
     #: how sure it was, 0..1 (the recognizer's own measure: mean token probability, ...)
     score: float
+    #: how closely another reading of the same crop (another view of it) agrees with this one,
+    #: 0..1 (normalized edit similarity); None where the crop was read once
+    agreement: float | None = None
 
 
 @runtime_checkable
