@@ -92,7 +92,7 @@ def run_ask(args: argparse.Namespace) -> int:
             **kwargs,
         )
         prepared, result, timings = vlm.prepare_ask(
-            args.image, args.question, variant, args.instruction
+            args.image, args.question, variant, instruction=args.instruction
         )
         if args.show_prompt:
             _show_prompt(prepared)

@@ -25,19 +25,14 @@ from functools import lru_cache
 
 from ocrvqa.errors import OcrvqaError
 
+#: the tags Qwen-VL marks an image and its grounded regions with, each opened and closed
+QWEN_VL_TAGS: tuple[str, ...] = ("img", "ref", "box", "quad")
 #: Qwen-VL-Chat's control strings (its tokenizer's special tokens), ``<|extra_N|>`` aside.
 QWEN_VL_CONTROL_STRINGS: tuple[str, ...] = (
     "<|endoftext|>",
     "<|im_start|>",
     "<|im_end|>",
-    "<img>",
-    "</img>",
-    "<ref>",
-    "</ref>",
-    "<box>",
-    "</box>",
-    "<quad>",
-    "</quad>",
+    *(tag for name in QWEN_VL_TAGS for tag in (f"<{name}>", f"</{name}>")),
     "<imgpad>",
 )
 #: ``<|extra_N|>`` for any N, and more broadly any ``<|name|>`` (ChatML-style specials of

@@ -278,6 +278,7 @@ class OCRAugmentedVLM:
         image: ImageSource,
         question: str,
         variant: Any = True,
+        *,
         instruction: str | None = None,
         ocr_result: OCRResult | None = None,
         max_new_tokens: int | None = None,
@@ -338,7 +339,14 @@ class OCRAugmentedVLM:
         if len(results) != len(images):
             raise ValueError(f"{len(images)} images but {len(results)} OCR results")
         steps = [
-            self.prepare_ask(img, q, variant, instruction, r, max_new_tokens)
+            self.prepare_ask(
+                img,
+                q,
+                variant,
+                instruction=instruction,
+                ocr_result=r,
+                max_new_tokens=max_new_tokens,
+            )
             for img, q, r in zip(images, questions, results)
         ]
         t0 = time.perf_counter()

@@ -350,14 +350,14 @@ def test_a_title_after_its_byline_is_not_taken_for_a_drop_cap():
 
 
 def test_lines_whose_boxes_overlap_by_half_are_still_two_lines():
-    # A photographed receipt: the detector's boxes are tall, neighbouring rows overlap by half.
-    spans = [
-        span("SR @ 6% 37.55", 20, 100, 300, 140),
-        span("2.25", 420, 100, 480, 140),
-        span("ZR/OS/EZ 0.00", 20, 120, 300, 160),
-        span("0.00", 420, 120, 480, 160),
-    ]
-    assert texts(spans) == ["SR @ 6% 37.55 2.25", "ZR/OS/EZ 0.00 0.00"]
+    # A photographed receipt: the detector's boxes are 40 px tall on rows 20 px apart, so each
+    # row's boxes overlap half of the row above and half of the row below.
+    rows = [("SR @ 6% 37.55", "2.25"), ("ZR/OS/EZ 0.00", "0.00"), ("Total", "39.80")]
+    spans = []
+    for i, (item, amount) in enumerate(rows):
+        top = 100 + 20 * i
+        spans += [span(item, 20, top, 300, top + 40), span(amount, 420, top, 480, top + 40)]
+    assert texts(spans) == [f"{item} {amount}" for item, amount in rows]
 
 
 def test_two_blocks_of_form_fields_side_by_side_are_read_a_row_at_a_time():
