@@ -36,6 +36,15 @@ from ocr_expert.types import Box, Direction, Line, Span
 LINE_OVERLAP = 0.6
 # spans sharing more than this share of the narrower one's width are on different lines
 STACKED_SHARE = 0.5
+#: two lines whose centres are closer than this share of their height are set solid, as a
+#: table header's two-line cells are ...
+SOLID_LEADING = 0.9
+#: ... where each upper span shares this much of its width with the span under it ...
+CELL_SHARED = 0.8
+#: ... and is centred on it, within this share of the narrower width ...
+CELL_CENTRED = 0.2
+#: ... and the upper line holds at least this many cells
+CELL_MIN = 2
 #: a vertical whitespace gutter between columns must be at least this many line heights
 COLUMN_GAP = 0.6
 #: ... and each side at least this many line heights wide ...
@@ -159,9 +168,16 @@ def _make_line(
     usual: float,
 ) -> Line:
     text_dir = text_direction(" ".join(spans[i].text for i in members)) or page_dir
-    # x centres; right-to-left lines read from the right
+    # x centres; right-to-left lines read from the right; the lines of one cell (spans over
+    # each other in a row of two-line cells) top to bottom, at their first line's place
     sign = -1.0 if text_dir == "rtl" else 1.0
-    members = sorted(members, key=lambda i: sign * (boxes[i][0] + boxes[i][2]))
+    centre = {i: sign * (boxes[i][0] + boxes[i][2]) for i in members}
+    place = dict(centre)
+    for i in members:
+        over = [k for k in members if boxes[k][1] < boxes[i][1] and _stacked(boxes[i], [k], boxes)]
+        if over:
+            place[i] = centre[min(over, key=lambda k: boxes[k][1])]
+    members = sorted(members, key=lambda i: (place[i], boxes[i][1]))
     heights = [boxes[i][3] - boxes[i][1] for i in members]
     text = ""
     for pos, i in enumerate(members):
@@ -286,6 +302,48 @@ def _lines_in(
             bands.append((list(box), [m]))
             bands.sort(key=lambda b: b[0][1])
     return [band for _, band in bands]
+
+
+def _cell_rows(lines: list[list[int]], boxes: dict[int, list[float]]) -> list[list[int]]:
+    """``lines`` with each row of table cells set in two lines joined into one line.
+
+    A table header often sets some cells in two lines (``NO. OF`` over ``STORES``) beside
+    cells of one line (``NAME OF ACCOUNT``): read line by line, the header becomes two rows of
+    fragments; a reader reads it cell by cell.
+    """
+    out: list[list[int]] = []
+    for line in lines:
+        if out and _two_line_cells(out[-1], line, boxes):
+            out[-1] = out[-1] + line
+        else:
+            out.append(line)
+    return out
+
+
+def _two_line_cells(upper: list[int], lower: list[int], boxes: dict[int, list[float]]) -> bool:
+    """Whether two consecutive lines are one row of cells: set solid (closer than a line
+    height), each span of the upper line centred over exactly one span of the lower line, and
+    at least one span of the lower line with nothing over it (a cell of one line)."""
+    if len(upper) < CELL_MIN or len(lower) <= len(upper):
+        return False
+    height = statistics.median(boxes[m][3] - boxes[m][1] for m in upper + lower)
+    centre = statistics.median((boxes[m][1] + boxes[m][3]) / 2 for m in upper)
+    below = statistics.median((boxes[m][1] + boxes[m][3]) / 2 for m in lower)
+    if below - centre >= SOLID_LEADING * height:
+        return False
+    for u in upper:
+        a = boxes[u]
+        partners = [
+            k
+            for k in lower
+            if min(a[2], boxes[k][2]) - max(a[0], boxes[k][0])
+            >= CELL_SHARED * min(a[2] - a[0], boxes[k][2] - boxes[k][0])
+            and abs((a[0] + a[2]) - (boxes[k][0] + boxes[k][2])) / 2
+            <= CELL_CENTRED * min(a[2] - a[0], boxes[k][2] - boxes[k][0])
+        ]
+        if len(partners) != 1:
+            return False
+    return True
 
 
 def _stacked(box: list[float], band: list[int], boxes: dict[int, list[float]]) -> bool:
@@ -439,7 +497,7 @@ def _xy_cut(
             cut(top, False)
             cut(bottom, y_gap > PARAGRAPH_GAP * unit)
         else:  # spans side by side that no cut separates (a table row, a receipt line)
-            blocks[-1].extend(_lines_in(members, boxes, page_dir))
+            blocks[-1].extend(_cell_rows(_lines_in(members, boxes, page_dir), boxes))
 
     cut(items, True)
     return [b for b in blocks if b]

@@ -391,3 +391,40 @@ def test_a_span_beside_two_lines_does_not_join_them_into_one():
     assert len(lines) == 2
     assert lines[0].startswith("future law")
     assert lines[1].startswith("F.O.B.")
+
+
+#: a scanned form's table header: two cells set in two lines ("IND/LOR" over "VOLUME", "NO. OF"
+#: over "STORES") beside a cell of one line, the lines set solid
+TABLE_HEADER = [
+    ("NAME OF ACCOUNT", 64, 415, 168, 432),
+    ("IND/LOR", 188, 406, 234, 419),
+    ("VOLUME", 186, 415, 235, 432),
+    ("NO. OF", 248, 405, 296, 419),
+    ("STORES", 249, 416, 296, 433),
+]
+
+
+def test_a_table_header_of_two_line_cells_is_read_cell_by_cell():
+    header = [span(*cell) for cell in reversed(TABLE_HEADER)]
+    row = [span("Don & Bens", 64, 440, 140, 456), span("26/2", 190, 440, 230, 456)]
+    row += [span("20", 262, 440, 282, 456)]
+    assert texts(header + row) == [
+        "NAME OF ACCOUNT IND/LOR VOLUME NO. OF STORES",
+        "Don & Bens 26/2 20",
+    ]
+
+
+def test_lines_set_solid_that_are_not_cells_stay_lines():
+    # Labels over their values, each value starting under its label (not centred on it),
+    # and an extra value: two lines, not a row of two-line cells.
+    spans = [span("paid", 300, 110, 340, 124)]
+    for left, (label, value) in zip((20, 200), [("Date", "12 March 1988"), ("Amount", "$40")]):
+        spans.append(span(label, left, 100, left + 10 * len(label), 114))
+        spans.append(span(value, left, 110, left + 10 * len(value), 124))
+    assert texts(spans) == ["Date Amount", "12 March 1988 $40 paid"]
+    # the header's upper line moved up to a line's leading: two lines, whatever the alignment
+    spaced = [
+        span(t, x0, y0 - 8 * (y0 < 410), x1, y1 - 8 * (y0 < 410))
+        for t, x0, y0, x1, y1 in TABLE_HEADER
+    ]
+    assert texts(spaced) == ["IND/LOR NO. OF", "NAME OF ACCOUNT VOLUME STORES"]
