@@ -107,7 +107,7 @@ def order_spans(
     blocks = _xy_cut(boxed, boxes, page_dir, texts) if boxed else []
     unit = statistics.median(b[3] - b[1] for b in boxes.values()) if boxes else 1.0
     lines: list[Line] = []
-    for block_no, block in enumerate(blocks):
+    for block_no, block in enumerate(_floats_last(blocks, spans, boxes, page_dir, unit)):
         for members in block:
             lines.append(_make_line(spans, members, boxes, page_dir, block_no, unit))
     if unboxed:
@@ -122,6 +122,47 @@ def order_spans(
             )
         )
     return lines, page_dir
+
+
+def _floats_last(
+    blocks: list[list[list[int]]],
+    spans: Sequence[Span],
+    boxes: dict[int, list[float]],
+    page_dir: Direction,
+    unit: float,
+) -> list[list[list[int]]]:
+    """``blocks`` with each block that interrupts running text (a pull quote, a caption set
+    between two parts of a column) moved after the others, as a reader finishes the article
+    before turning to what is set beside it.
+
+    A block stands in the way of the text when the block before it ends mid-sentence, the
+    block after it goes on in lower case, and the block itself does neither and is shorter
+    than both (a title over columns is no interruption).
+    """
+    if len(blocks) < 3:
+        return blocks
+
+    def text(line: list[int]) -> str:
+        return _make_line(spans, line, boxes, page_dir, 0, unit).text
+
+    def ends_open(block: list[list[int]]) -> bool:
+        last = text(block[-1]).rstrip()
+        return bool(last) and last[-1] not in ".!?:;\"”’')]"
+
+    def goes_on(block: list[list[int]]) -> bool:
+        first = text(block[0]).lstrip("\"'“‘(")
+        return first[:1].islower()
+
+    floats = {
+        i
+        for i in range(1, len(blocks) - 1)
+        if len(blocks[i]) < min(len(blocks[i - 1]), len(blocks[i + 1]))
+        and ends_open(blocks[i - 1])
+        and goes_on(blocks[i + 1])
+        and not goes_on(blocks[i])
+    }
+    kept = [b for i, b in enumerate(blocks) if i not in floats]
+    return kept + [blocks[i] for i in sorted(floats)]
 
 
 def lines_from_layout(

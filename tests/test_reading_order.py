@@ -428,3 +428,40 @@ def test_lines_set_solid_that_are_not_cells_stay_lines():
         for t, x0, y0, x1, y1 in TABLE_HEADER
     ]
     assert texts(spaced) == ["IND/LOR NO. OF", "NAME OF ACCOUNT VOLUME STORES"]
+
+
+def column(lines: list[str], top: float, left: float = 20, leading: float = 25) -> list[Span]:
+    """One line a span, 20 px tall, ``leading`` apart, starting at ``top``."""
+    return [
+        span(text, left, top + leading * i, left + 9 * len(text), top + leading * i + 20)
+        for i, text in enumerate(lines)
+    ]
+
+
+BEFORE_QUOTE = [
+    "Christopher Bastin, 50, the",
+    "Swedish creative director",
+    "wears a scratched Rolex",
+]
+BEFORE_QUOTE += ["from the '70s. The dial flew off", "while I was working in the"]
+AFTER_QUOTE = ["garden last year, he said. To me,", "having a watch that you need to", "be"]
+AFTER_QUOTE += ["careful about is pointless.", "London stylist Julian Ganio"]
+
+
+def test_a_pull_quote_that_interrupts_a_sentence_is_read_after_the_text():
+    quote = ["Scratches, dents, cracked", "dials don't bother me at all."]
+    spans = column(BEFORE_QUOTE, 100) + column(quote, 260) + column(AFTER_QUOTE, 350)
+    assert texts(spans) == BEFORE_QUOTE + AFTER_QUOTE + quote
+
+
+def test_blocks_that_carry_the_sentence_on_stay_in_order():
+    # the short block in the middle goes on in lower case: it is the text, not a quote
+    middle = ["garden, and they were right: a", "watch is a tool."]
+    later = ["Then", *AFTER_QUOTE[1:]]
+    spans = column(BEFORE_QUOTE, 100) + column(middle, 260) + column(later, 350)
+    assert texts(spans) == BEFORE_QUOTE + middle + later
+    # nor is a block moved when the text before it ends its sentence
+    ended = [*BEFORE_QUOTE[:-1], "while I was working."]
+    quote = ["Scratches, dents, cracked", "dials don't bother me at all."]
+    spans = column(ended, 100) + column(quote, 260) + column(AFTER_QUOTE, 350)
+    assert texts(spans) == ended + quote + AFTER_QUOTE
