@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ocr_expert.reading_order import order_spans, text_direction
 from ocr_expert.types import Span
 
@@ -345,8 +348,8 @@ def test_a_title_after_its_byline_is_not_taken_for_a_drop_cap():
         span("The first line of the story", 20, 130, 400, 150),
     ]
     # the byline comes first on the page, left of the title, and is still read after it
-    for given in ([1, 0, 2, 3], [3, 2, 1, 0]):
-        assert texts([in_reading_order[i] for i in given]) == [s.text for s in in_reading_order]
+    for order in ([1, 0, 2, 3], [3, 2, 1, 0]):
+        assert texts([in_reading_order[i] for i in order]) == [s.text for s in in_reading_order]
 
 
 def test_lines_whose_boxes_overlap_by_half_are_still_two_lines():
@@ -465,3 +468,29 @@ def test_blocks_that_carry_the_sentence_on_stay_in_order():
     quote = ["Scratches, dents, cracked", "dials don't bother me at all."]
     spans = column(ended, 100) + column(quote, 260) + column(AFTER_QUOTE, 350)
     assert texts(spans) == ended + quote + AFTER_QUOTE
+
+
+#: phrases that start and end sentences or run on, so the layout rules all come into play
+WORDS = ["The dial", "flew off", "while I was", "garden.", "last year,", "NO. OF", "STORES"]
+
+
+@st.composite
+def pages(draw: st.DrawFn) -> list[Span]:
+    """Spans anywhere on a page, of any size, in any order, overlapping or not."""
+    count = draw(st.integers(1, 40))
+    spans = []
+    for _ in range(count):
+        x0, y0 = draw(st.integers(0, 800)), draw(st.integers(0, 1000))
+        width, height = draw(st.integers(4, 500)), draw(st.integers(6, 90))
+        spans.append(span(draw(st.sampled_from(WORDS)), x0, y0, x0 + width, y0 + height))
+    return spans
+
+
+@settings(max_examples=150, deadline=None)
+@given(pages())
+def test_every_span_is_read_exactly_once_whatever_the_layout(spans: list[Span]):
+    lines, _ = order_spans(spans)
+    read = sorted(i for line in lines for i in line.spans)
+    assert read == list(range(len(spans)))
+    for line in lines:  # a line says its spans' text, in its spans' order
+        assert line.text == " ".join(spans[i].text for i in line.spans)
