@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import render_lines
 from PIL import Image, ImageDraw
@@ -319,3 +321,16 @@ def test_a_degraded_arabic_crop_reads_at_least_as_well_as_tesseract_ara_alone():
     assert recognition.text == read and recognition.agreement is not None
     assert recognition.agreement > 0.8, recognition
     assert get_engine("tesseract", lang="ara", arabic_views=False).config()["arabic_views"] is False
+
+
+def test_what_the_angle_classifier_turns_over_wrongly_is_read_upright(ppocr):
+    import eval_vqa
+
+    # PP-OCR's angle classifier takes this small upright line for an upside-down one; turned
+    # over, it reads as noise
+    line = "copying, or conveying of this communication in any manner"
+    read = ppocr.read(render_lines([line], font_size=10, margin=8), mode="crop").text
+    assert cer(read, line) < 0.2, read
+    # and the bundled agenda's page number, turned over, would read 6
+    agenda = Path(eval_vqa.__file__).parent / "data" / "mini" / "images" / "doc_08.png"
+    assert ppocr.read(Image.open(agenda)).lines[-1].text == "- 9 -"

@@ -220,6 +220,8 @@ def test_a_reading_from_several_views_is_kept_on_agreement_not_on_confidence_alo
     # views agree on short junk too: a few letters need more than agreement
     assert not accepts(Recognition("بيت", 0.5, agreement=1.0), before=0.0)
     assert not accepts(Recognition("Hello there", 0.9, agreement=1.0), before=0.0)
+    # Latin text upside down: Arabic letters among digits and strokes, alike in every view
+    assert not accepts(Recognition("300نإنا6 باهممل5 6 3ه ©", 0.4, agreement=0.7), before=0.2)
 
 
 class WholePage:

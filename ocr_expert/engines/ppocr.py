@@ -275,13 +275,40 @@ class _V6Runner:
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         return [(t, s) for t, s, _ in self._recognize(crops, None)]
 
+    def _upright(self, crops: list[np.ndarray]) -> list[np.ndarray]:
+        """``crops`` with each one PP-OCR's angle classifier turns over kept turned only where
+        the recognizer reads it turned with more confidence than as it is.
+
+        On upright pages the classifier turns many crops over, and a printed line cut with a
+        margin (a line image, as a user or a benchmark gives it) often reads as noise once
+        turned: on 330 line crops cut from real scans, CER 0.141 read as the classifier left
+        them, 0.072 with a turn kept only where it reads better (Tesseract alone 0.064).
+        Crops it labels upside down without being sure stay as they are, as the classifier
+        leaves them: reading those both ways turned a page number 9 into a 6.
+        """
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        turned, cls = self._ocr.cls_and_rotate(crops)
+        flipped = [i for i, (label, _) in enumerate(cls.cls_res or []) if "180" in label]
+        flipped = [i for i in flipped if not np.array_equal(turned[i], crops[i])]  # turned
+        if not flipped:
+            return crops
+        both = [turned[i] for i in flipped] + [crops[i] for i in flipped]
+        scores = self._ocr._load_rec_model()(TextRecInput(img=both)).scores or ()
+        upright = list(crops)
+        if len(scores) == len(both):
+            for k, i in enumerate(flipped):
+                if scores[k] > scores[len(flipped) + k]:
+                    upright[i] = turned[i]
+        return upright
+
     def _recognize(
         self, crops: list[np.ndarray], polygons: list[np.ndarray] | None
     ) -> list[tuple[str, float, list[tuple[str, Any, float]]]]:
         from rapidocr.ch_ppocr_rec import TextRecInput
 
         if self.options["use_cls"]:
-            crops, _ = self._ocr.cls_and_rotate(crops)
+            crops = self._upright(crops)
         want_words = self.options["word_boxes"] and polygons is not None
         rec = self._ocr._load_rec_model()(TextRecInput(img=crops, return_word_box=want_words))
         texts = [_nfkc(t) for t in (rec.txts or ("",) * len(crops))]

@@ -39,8 +39,11 @@ SURE_CONFIDENCE = 0.75
 #: confidence at least ``AGREED_CONFIDENCE`` ...
 AGREED_SUM = 0.9
 AGREED_CONFIDENCE = 0.25
-#: ... and it holds this many letters (views agree on short junk as well)
+#: ... and it holds this many letters (views agree on short junk as well), making up at least
+#: this share of its characters (Latin text upside down reads as Arabic letters among digits
+#: and strokes, the same in every view)
 AGREED_LETTERS = 6
+AGREED_LETTER_SHARE = 0.8
 #: a page whose letters are at least this share Arabic is read whole by Tesseract
 ARABIC_PAGE_SHARE = 0.25
 #: margin added around a line box before it is re-read, as a share of the box height
@@ -89,8 +92,9 @@ def accepts(read: Recognition, before: float) -> bool:
     lines read at 0.3-0.55 were refused, junk off English rules and stamps kept at 0.55-0.7,
     ``bench/arabic_lines.py`` against English crops of real scans): the reading is kept when
     it is very sure, or when another view read nearly the same and it is long enough for that
-    agreement to mean something (on the rendered sets, 0.099 -> 0.057 and 0.115 -> 0.065 CER,
-    against 5 -> 2 of 690 English crops of real scans given an Arabic reading).
+    agreement to mean something, and mostly letters (on the rendered sets, 0.099 -> 0.057 and
+    0.115 -> 0.065 CER, against 5 -> 0 of 690 English crops of real scans given an Arabic
+    reading).
     """
     if arabic_share(read.text) < MIN_ARABIC_SHARE:
         return False
@@ -99,8 +103,10 @@ def accepts(read: Recognition, before: float) -> bool:
     if read.score >= max(SURE_CONFIDENCE, before):
         return True
     letters = sum(1 for ch in read.text if ch.isalpha())
+    characters = sum(1 for ch in read.text if not ch.isspace())
     return (
         letters >= AGREED_LETTERS
+        and letters >= AGREED_LETTER_SHARE * characters
         and read.score >= AGREED_CONFIDENCE
         and read.score + read.agreement >= AGREED_SUM
     )
