@@ -27,6 +27,7 @@ import math
 import statistics
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ocr_expert.types import Box, Direction, Line, Span
 
@@ -106,10 +107,12 @@ def order_spans(
     texts = {i: spans[i].text for i in boxed}
     blocks = _xy_cut(boxed, boxes, page_dir, texts) if boxed else []
     unit = statistics.median(b[3] - b[1] for b in boxes.values()) if boxes else 1.0
-    lines: list[Line] = []
-    for block_no, block in enumerate(_floats_last(blocks, spans, boxes, page_dir, unit)):
-        for members in block:
-            lines.append(_make_line(spans, members, boxes, page_dir, block_no, unit))
+    made = [[_make_line(spans, members, boxes, page_dir, 0, unit) for members in b] for b in blocks]
+    lines = [
+        replace(line, block=block_no)
+        for block_no, block in enumerate(_floats_last(made))
+        for line in block
+    ]
     if unboxed:
         text = " ".join(spans[i].text for i in unboxed)
         lines.append(
@@ -124,13 +127,7 @@ def order_spans(
     return lines, page_dir
 
 
-def _floats_last(
-    blocks: list[list[list[int]]],
-    spans: Sequence[Span],
-    boxes: dict[int, list[float]],
-    page_dir: Direction,
-    unit: float,
-) -> list[list[list[int]]]:
+def _floats_last(blocks: list[list[Line]]) -> list[list[Line]]:
     """``blocks`` with each block that interrupts running text (a pull quote, a caption set
     between two parts of a column) moved after the others, as a reader finishes the article
     before turning to what is set beside it.
@@ -141,25 +138,18 @@ def _floats_last(
     """
     if len(blocks) < 3:
         return blocks
-
-    def text(line: list[int]) -> str:
-        return _make_line(spans, line, boxes, page_dir, 0, unit).text
-
-    def ends_open(block: list[list[int]]) -> bool:
-        last = text(block[-1]).rstrip()
-        return bool(last) and last[-1] not in ".!?:;\"”’')]"
-
-    def goes_on(block: list[list[int]]) -> bool:
-        first = text(block[0]).lstrip("\"'“‘(")
-        return first[:1].islower()
-
+    ends_open = [
+        bool(last) and last[-1] not in ".!?:;\"”’')]"
+        for last in (block[-1].text.rstrip() for block in blocks)
+    ]
+    goes_on = [block[0].text.lstrip("\"'“‘(")[:1].islower() for block in blocks]
     floats = {
         i
         for i in range(1, len(blocks) - 1)
         if len(blocks[i]) < min(len(blocks[i - 1]), len(blocks[i + 1]))
-        and ends_open(blocks[i - 1])
-        and goes_on(blocks[i + 1])
-        and not goes_on(blocks[i])
+        and ends_open[i - 1]
+        and goes_on[i + 1]
+        and not goes_on[i]
     }
     kept = [b for i, b in enumerate(blocks) if i not in floats]
     return kept + [blocks[i] for i in sorted(floats)]

@@ -289,8 +289,11 @@ class _V6Runner:
         from rapidocr.ch_ppocr_rec import TextRecInput
 
         turned, cls = self._ocr.cls_and_rotate(crops)
-        flipped = [i for i, (label, _) in enumerate(cls.cls_res or []) if "180" in label]
-        flipped = [i for i in flipped if not np.array_equal(turned[i], crops[i])]  # turned
+        flipped = [  # those it labelled upside down and, sure enough, turned
+            i
+            for i, (label, _) in enumerate(cls.cls_res or [])
+            if "180" in label and not np.array_equal(turned[i], crops[i])
+        ]
         if not flipped:
             return crops
         both = [turned[i] for i in flipped] + [crops[i] for i in flipped]
