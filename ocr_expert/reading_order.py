@@ -46,6 +46,8 @@ CELL_SHARED = 0.8
 CELL_CENTRED = 0.2
 #: ... and the upper line holds at least this many cells
 CELL_MIN = 2
+#: lines go on a column above them only in its type size, down to this share of its height
+SAME_SIZE = 0.8
 #: a vertical whitespace gutter between columns must be at least this many line heights
 COLUMN_GAP = 0.6
 #: ... and each side at least this many line heights wide ...
@@ -335,6 +337,75 @@ def _lines_in(
     return [band for _, band in bands]
 
 
+def _continue_column(
+    blocks: list[list[list[int]]], first: int, start: int, boxes: dict[int, list[float]]
+) -> None:
+    """Move the first lines of ``blocks[-1][start:]`` (the part under a paragraph-sized gap)
+    to the end of the block, from ``blocks[first]`` on, whose column they continue.
+
+    A region whose columns end at different heights has its widest empty band inside the
+    longer column (a paragraph break), so the lines below it are cut off before the columns
+    are found, and would follow the last column read rather than the one they stand under.
+    The lines that move stand under the lowest block above them, about as wide as it, and
+    clear of every block beside it or read after it (other columns), and in its type size;
+    text across the columns' feet, a page number or a footnote stays last.
+    """
+    last = len(blocks) - 1
+    tail = blocks[last][start:]
+    extents = {
+        i: _extent(lines, boxes)
+        for i in range(first, last + 1)
+        if any(lines := blocks[i] if i < last else blocks[i][:start])
+    }
+
+    def column_over(line: list[int]) -> int | None:
+        box = _extent([line], boxes)
+        under = [i for i, e in extents.items() if _h_overlap(box, e) >= 0.5 * (box[2] - box[0])]
+        return max(under, key=lambda i: extents[i][3]) if under else None
+
+    target = column_over(tail[0]) if tail else None
+    if target is None or target == last:
+        return
+    column = extents[target]
+    size = statistics.median(boxes[m][3] - boxes[m][1] for line in blocks[target] for m in line)
+    clear = [  # other columns: read after it, or beside it
+        e
+        for i, e in extents.items()
+        if i != target and (i > target or (e[1] < column[3] and e[3] > column[1]))
+    ]
+    moving: list[list[int]] = []
+    for line in tail:
+        box = _extent([line], boxes)
+        if (
+            column_over(line) != target
+            or any(_h_overlap(box, e) > 0 for e in clear)
+            or statistics.median(boxes[m][3] - boxes[m][1] for m in line) < SAME_SIZE * size
+        ):
+            break
+        moving.append(line)
+    moved = _extent(moving, boxes) if moving else None
+    if moved is None or moved[2] - moved[0] < 0.5 * (column[2] - column[0]):
+        return  # nothing, or a page number or a note under a column rather than its text
+    blocks[target].extend(moving)
+    del blocks[last][start : start + len(moving)]
+
+
+def _extent(lines: list[list[int]], boxes: dict[int, list[float]]) -> list[float]:
+    """The box around the spans of ``lines`` (at least one span)."""
+    members = [m for line in lines for m in line]
+    return [
+        min(boxes[m][0] for m in members),
+        min(boxes[m][1] for m in members),
+        max(boxes[m][2] for m in members),
+        max(boxes[m][3] for m in members),
+    ]
+
+
+def _h_overlap(a: list[float], b: list[float]) -> float:
+    """How far two boxes overlap horizontally, in pixels."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+
+
 def _cell_rows(lines: list[list[int]], boxes: dict[int, list[float]]) -> list[list[int]]:
     """``lines`` with each row of table cells set in two lines joined into one line.
 
@@ -525,8 +596,12 @@ def _xy_cut(
         elif y_gap > 0:
             top = [m for m in members if boxes[m][1] < y_at]
             bottom = [m for m in members if boxes[m][1] >= y_at]
+            current = len(blocks) - 1
             cut(top, False)
+            mark = (len(blocks), len(blocks[-1]))
             cut(bottom, y_gap > PARAGRAPH_GAP * unit)
+            if len(blocks) == mark[0] and current < mark[0] - 1:
+                _continue_column(blocks, current, mark[1], boxes)
         else:  # spans side by side that no cut separates (a table row, a receipt line)
             blocks[-1].extend(_cell_rows(_lines_in(members, boxes, page_dir), boxes))
 

@@ -494,3 +494,39 @@ def test_every_span_is_read_exactly_once_whatever_the_layout(spans: list[Span]):
     assert read == list(range(len(spans)))
     for line in lines:  # a line says its spans' text, in its spans' order
         assert line.text == " ".join(spans[i].text for i in line.spans)
+
+
+def unequal_columns(foot: list[Span]) -> list[Span]:
+    """A title across two prose columns: the left one eight rows long, with a paragraph break
+    before its last two, the right one five; then ``foot``."""
+    spans = [span("TITLE ACROSS", 200, 20, 700, 70)]
+    for i in range(8):
+        y = 100 + i * 38 + (26 if i >= 6 else 0)
+        spans.append(span(prose("L", i), 20, y, 420, y + 30))
+    for i in range(5):
+        y = 100 + i * 38
+        spans.append(span(prose("R", i), 460, y, 860, y + 30))
+    return spans + foot
+
+
+def test_a_paragraph_below_the_shorter_column_ends_the_longer_one():
+    # The widest empty band is the left column's paragraph break, under the right column's
+    # foot: the two rows below it are the left column's last, not text after the right one.
+    left = [prose("L", i) for i in range(8)]
+    right = [prose("R", i) for i in range(5)]
+    assert texts(unequal_columns([])) == ["TITLE ACROSS", *left, *right]
+    # text across both columns' feet, or a page number under one, still comes last
+    across = span("a note across both columns", 20, 450, 860, 480)
+    assert texts(unequal_columns([across])) == ["TITLE ACROSS", *left, *right, across.text]
+    number = span("12", 620, 450, 650, 480)
+    assert texts(unequal_columns([number])) == ["TITLE ACROSS", *left, *right, "12"]
+    note = span("1 a footnote in small type", 20, 450, 300, 468)
+    assert texts(unequal_columns([note])) == ["TITLE ACROSS", *left, *right, note.text]
+    centred = span("12", 425, 450, 455, 480)
+    assert texts(unequal_columns([centred])) == ["TITLE ACROSS", *left, *right, "12"]
+    wide = span("a line that reaches under the other column", 20, 450, 500, 480)
+    assert texts(unequal_columns([wide])) == ["TITLE ACROSS", *left, *right, wide.text]
+    # a page number alone under the longer column is no part of its text
+    spans = [s for s in unequal_columns([]) if "L6" not in s.text and "L7" not in s.text]
+    spans.append(span("12", 200, 354, 230, 384))
+    assert texts(spans) == ["TITLE ACROSS", *left[:6], *right, "12"]
