@@ -3,6 +3,7 @@
     python bench/arabic_lines.py                                  # 200 lines, DejaVu faces only
     python bench/arabic_lines.py --font-dir fonts/ --lines 240    # and every Arabic font there
     python bench/arabic_lines.py --save-dir out/                  # also write the crops + labels
+    python bench/ocr_quality.py --labels out/labels.jsonl --engines tesseract-ara default-arabic
 
 Lines of Arabic prose (``ocr_expert.synthetic.text.paragraphs``: sentences joined with the
 Arabic comma, cut where a column would wrap them) are drawn with raqm shaping in each font that
@@ -319,7 +320,9 @@ def main(argv: list[str] | None = None) -> int:
             for i, line in enumerate(lines):
                 name = f"{i:04d}_{line.font}.png"
                 line.image.save(out / name)
+                # kind and lang as bench/ocr_quality.py --labels reads them
                 record = {"image": name, "text": line.text, "font": line.font}
+                record |= {"kind": "line", "lang": "ara"}
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     names = args.only or [*raw_readers(), *project_readers()]

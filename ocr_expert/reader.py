@@ -15,7 +15,12 @@ from PIL import Image
 
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
 from ocr_expert.image_io import ImageInputError
-from ocr_expert.reading_order import lines_from_layout, order_spans, text_direction
+from ocr_expert.reading_order import (
+    crop_line,
+    lines_from_layout,
+    order_spans,
+    text_direction,
+)
 from ocr_expert.types import Direction, Line, OCRResult, Span
 
 Mode = Literal["auto", "page", "crop", "line", "word"]
@@ -132,6 +137,9 @@ class Reader:
         elif self.engine.lines_in_order and found and all(s.box is None for s in found):
             spans = list(found)
             lines, direction = _given_lines(spans, self.direction)
+        elif used == "crop":  # one word or line: its spans are never split into lines
+            spans = list(found)
+            lines, direction = crop_line(spans, self.direction)
         else:
             spans = list(found)
             lines, direction = order_spans(spans, self.direction)

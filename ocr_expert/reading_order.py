@@ -129,6 +129,34 @@ def order_spans(
     return lines, page_dir
 
 
+def crop_line(
+    spans: Sequence[Span], direction: Direction | None = None
+) -> tuple[list[Line], Direction]:
+    """The spans of a crop read as one word or line (``mode="crop"``), as that one line, in
+    the order the recognizer read them.
+
+    A crop holds one line by definition, and a recognizer reads it in order (Tesseract's
+    line and word modes, from the right in Arabic). Ordered again by their boxes, a mark
+    boxed over the end of a word (the hyphen of ``inter-``, a slash) would stand over the
+    word and be read first, and a word boxed with the rule it is written on would move.
+    Returns the line (none for an empty crop) and its direction.
+    """
+    members = [i for i, s in enumerate(spans) if s.text.strip()]
+    text = " ".join(spans[i].text for i in members)
+    page_dir = direction or text_direction(text) or "ltr"
+    if not members:
+        return [], page_dir
+    boxes = [box for i in members if (box := spans[i].box) is not None]
+    line = Line(
+        text=text,
+        box=_union(boxes) if boxes else None,
+        spans=tuple(members),
+        direction=text_direction(text) or page_dir,
+        block=0,
+    )
+    return [line], page_dir
+
+
 def _floats_last(blocks: list[list[Line]]) -> list[list[Line]]:
     """``blocks`` with each block that interrupts running text (a pull quote, a caption set
     between two parts of a column) moved after the others, as a reader finishes the article

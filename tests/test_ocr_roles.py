@@ -343,6 +343,43 @@ def test_the_expert_asks_the_engine_for_its_mode_one_batch_at_a_time(mode, engin
     assert one.calls == [(1, engine_mode)]
 
 
+class BoxedWords(OCREngine):
+    """A line recognizer double: reads every image as the same words, with the boxes a
+    recognizer gave them, in the order it read them."""
+
+    name = "boxed-words"
+
+    def __init__(self, words: list[Span]) -> None:
+        self.words = words
+
+    def config(self) -> dict[str, Any]:
+        return {"engine": self.name}
+
+    def read_page(self, image: Image.Image) -> list[Span]:
+        return list(self.words)
+
+    read_crop = read_page
+
+
+@pytest.mark.parametrize("mode", ["crop", "line", "word"])
+def test_a_crop_is_read_as_one_line_in_the_recognizers_order(mode):
+    white = Image.new("RGB", (60, 20), "white")
+    # Tesseract's boxes on a real word crop: the hyphen's box lies over the end of the word
+    # and is taller than it; ordered by boxes, the hyphen was read first, on a line above.
+    hyphen = BoxedWords([Span("inter", (2, 2, 51, 14), 0.2), Span("-", (42, 0, 52, 16), 0.2)])
+    result = OCRExpert(hyphen, use_cache=False).read(white, mode=mode)
+    assert result.text == "inter -"
+    assert [line.spans for line in result.lines] == [(0, 1)]
+    assert result.lines[0].box == (2, 0, 52, 16)
+    # An Arabic line as Tesseract reads it: words from the right, with overlapping boxes.
+    arabic = BoxedWords([Span("مرحبا", (30, 2, 58, 18), 0.9), Span("بكم", (2, 3, 34, 17), 0.9)])
+    result = OCRExpert(arabic, use_cache=False).read(white, mode=mode)
+    assert result.text == "مرحبا بكم"
+    assert result.direction == "rtl" and result.lines[0].direction == "rtl"
+    empty = OCRExpert(BoxedWords([Span(" ", (0, 0, 5, 5), 0.1)]), use_cache=False)
+    assert empty.read(white, mode=mode).lines == ()
+
+
 def test_an_engine_that_takes_tokens_gets_the_samples_tokens():
     from types import SimpleNamespace
 

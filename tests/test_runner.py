@@ -385,7 +385,7 @@ def test_killed_cli_run_resumes_to_the_uninterrupted_scores(tmp_path: Path, sig:
     out, err = straight.communicate(timeout=120)
     assert straight.returncode == 0, err
 
-    slow = _cli([str(cfg)], delay_s=0.3)
+    slow = _cli([str(cfg)], delay_s=1.0)  # the run lasts 12 s: killed well before its end
     log = shard_path(tmp_path / "run", 0)
     deadline = time.time() + 60
     while time.time() < deadline and (not log.is_file() or len(log.read_text().splitlines()) < 3):
