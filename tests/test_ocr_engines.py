@@ -295,6 +295,23 @@ def _degraded_arabic_line(text: str, size: int) -> Image.Image:
     return Image.open(io.BytesIO(data)).convert("RGB")
 
 
+@pytest.mark.parametrize(
+    ("text", "font_size"),
+    [(ARABIC, 20), ("يقع المتحف الوطني قرب النهر", 12)],
+    ids=["greeting-20px", "sentence-12px"],
+)
+def test_an_arabic_crop_reads_through_the_expert_as_tesseract_reads_it(text, font_size):
+    # Tesseract's boxes for these words overlap: ordered again by their boxes, the words moved
+    # ("بكم في مرحبا المدينة"); a crop keeps the order Tesseract read it in.
+    engine = TesseractEngine(lang="ara")
+    crop = render_lines([text], font_size=font_size, rtl=True, margin=4)
+    own = " ".join(span.text for span in engine.read_crop(crop))
+    result = OCRExpert(engine, use_cache=False).read(crop, mode="crop")
+    assert result.text == own
+    assert len(result.lines) == 1 and result.direction == "rtl"
+    assert cer(result.text, text) < 0.1, result.text
+
+
 def test_a_degraded_arabic_crop_reads_at_least_as_well_as_tesseract_ara_alone():
     import pytesseract
 
