@@ -58,6 +58,9 @@ COLUMN_HEIGHT = 1.8
 PARAGRAPH_GAP = 1.2
 #: a span at least this many times the usual line height is a drop cap or a display line
 TALL_SPAN = 1.7
+#: ... and one at least this many times as tall as it is wide, holding a few characters, is
+#: text set vertically (the detector's own test for turning a line upright)
+UPRIGHT = 1.5
 #: two sides whose items pair up row by row this often ...
 GRID_PAIRED = 0.8
 #: ... and whose typical item takes less than this share of its side's width are a table or form
@@ -107,9 +110,14 @@ def order_spans(
 
     boxes = _deskewed_boxes(spans, boxed)
     texts = {i: spans[i].text for i in boxed}
-    blocks = _xy_cut(boxed, boxes, page_dir, texts) if boxed else []
     unit = statistics.median(b[3] - b[1] for b in boxes.values()) if boxes else 1.0
+    upright = [i for i in boxed if _set_vertically(boxes[i], texts[i], unit)]
+    across = [i for i in boxed if i not in set(upright)]
+    blocks = _xy_cut(across, boxes, page_dir, texts) if across else []
     made = [[_make_line(spans, members, boxes, page_dir, 0, unit) for members in b] for b in blocks]
+    # Text set vertically (an axis title, a document number up the margin) is no part of the
+    # rows beside it: each such line is read after the page, its pieces from the bottom up.
+    made += [[_vertical_line(spans, group, page_dir)] for group in _upright_lines(upright, boxes)]
     lines = [
         replace(line, block=block_no)
         for block_no, block in enumerate(_floats_last(made))
@@ -155,6 +163,42 @@ def crop_line(
         block=0,
     )
     return [line], page_dir
+
+
+def _set_vertically(box: list[float], text: str, usual: float) -> bool:
+    """Whether a span is text set vertically: a box far taller than the page's lines and
+    taller than wide, holding a few characters (a drop cap or a large title word is wide)."""
+    height, width = box[3] - box[1], box[2] - box[0]
+    return height >= TALL_SPAN * usual and height >= UPRIGHT * width and len(text.strip()) >= 3
+
+
+def _upright_lines(members: list[int], boxes: dict[int, list[float]]) -> list[list[int]]:
+    """Vertical spans grouped into lines, left to right: pieces of one line (a detector cuts
+    a long vertical line at its word gaps) share their column and follow each other closely.
+    Each line's pieces run from the bottom up, as Latin text set vertically reads."""
+    lines: list[list[int]] = []
+    for m in sorted(members, key=lambda k: (boxes[k][0] + boxes[k][2]) / 2):
+        box = boxes[m]
+        for line in lines:
+            last = _extent([line], boxes)
+            width = min(box[2] - box[0], last[2] - last[0])
+            gap = max(box[1] - last[3], last[1] - box[3])
+            if _h_overlap(box, last) >= 0.5 * width and gap <= 2 * width:
+                line.append(m)
+                break
+        else:
+            lines.append([m])
+    return [sorted(line, key=lambda k: -boxes[k][3]) for line in lines]
+
+
+def _vertical_line(spans: Sequence[Span], members: list[int], page_dir: Direction) -> Line:
+    text = " ".join(spans[i].text for i in members)
+    return Line(
+        text=text,
+        box=_union([spans[i].box for i in members]),  # type: ignore[misc]
+        spans=tuple(members),
+        direction=text_direction(text) or page_dir,
+    )
 
 
 def _floats_last(blocks: list[list[Line]]) -> list[list[Line]]:

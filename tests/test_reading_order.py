@@ -178,6 +178,39 @@ def test_a_drop_cap_joins_its_word_and_does_not_merge_the_lines_beside_it():
     ]
 
 
+def test_text_set_vertically_is_read_as_its_own_lines_after_the_page():
+    spans = [
+        span("Revenue by country", 100, 10, 400, 30),
+        # a y-axis title the detector cut at a word gap: it reads from the bottom up
+        span("euros", 10, 60, 28, 110),
+        span("Revenue in million", 10, 115, 28, 260),
+        span("80", 40, 68, 60, 84),
+        span("60", 40, 128, 60, 144),
+        span("40", 40, 188, 60, 204),
+        span("20", 40, 248, 60, 264),
+        span("Belgium France Spain", 80, 280, 300, 296),
+        span("87147607", 450, 150, 470, 260),  # a document number up the margin
+    ]
+    assert texts(spans) == [
+        "Revenue by country",
+        "80",
+        "60",
+        "40",
+        "20",
+        "Belgium France Spain",
+        "Revenue in million euros",
+        "87147607",
+    ]
+    # A tall letter beside lines (a drop cap) is no vertical text.
+    drop_cap = [
+        span("W", 10, 10, 34, 70),
+        span("e left at dawn", 40, 10, 200, 30),
+        span("and walked on", 40, 32, 200, 52),
+        span("until noon", 40, 54, 200, 74),
+    ]
+    assert texts(drop_cap) == ["We left at dawn", "and walked on", "until noon"]
+
+
 def test_a_tilted_scan_keeps_its_columns_and_lines():
     import math
 
