@@ -1,16 +1,10 @@
 """bench/context_recall.py makes label -> value questions from any page text in reading order."""
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
-_PATH = Path(__file__).resolve().parents[1] / "bench" / "context_recall.py"
-_SPEC = importlib.util.spec_from_file_location("context_recall", _PATH)
-assert _SPEC is not None and _SPEC.loader is not None
-recall_bench = importlib.util.module_from_spec(_SPEC)
-sys.modules["context_recall"] = recall_bench  # its dataclasses look the module up by name
-_SPEC.loader.exec_module(recall_bench)
+from conftest import load_script
+
+recall_bench = load_script("bench/context_recall.py")
 
 PAGE = """CITY LIBRARY
 Member: Ada Moss

@@ -3,25 +3,18 @@ exactly what scripts/make_mini_benchmark.py writes."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
+from types import ModuleType
 
+from conftest import load_script
 from PIL import Image
 
 from eval_vqa.data import MINI_DIR, load_samples
 from eval_vqa.metrics import anls, vqa_accuracy
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "make_mini_benchmark.py"
 
-
-def _script():
-    spec = importlib.util.spec_from_file_location("make_mini_benchmark", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+def _script() -> ModuleType:
+    return load_script("scripts/make_mini_benchmark.py")
 
 
 def test_mini_scene_loads_by_name_with_ten_answers_each():

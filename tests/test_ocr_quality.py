@@ -3,30 +3,16 @@ than Tesseract called directly, kind by kind, and the bench's own plumbing holds
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 from ocr_expert.synthetic import make_page_set
 
 pytest.importorskip("pytesseract")
 
-_BENCH = Path(__file__).resolve().parents[1] / "bench" / "ocr_quality.py"
-
-
-def _load_bench():
-    spec = importlib.util.spec_from_file_location("ocr_quality", _BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["ocr_quality"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = load_script("bench/ocr_quality.py")
 
 
 @pytest.fixture(scope="module")
