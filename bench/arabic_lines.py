@@ -321,8 +321,13 @@ def main(argv: list[str] | None = None) -> int:
                 name = f"{i:04d}_{line.font}.png"
                 line.image.save(out / name)
                 # kind and lang as bench/ocr_quality.py --labels reads them
-                record = {"image": name, "text": line.text, "font": line.font}
-                record |= {"kind": "line", "lang": "ara"}
+                record = {
+                    "image": name,
+                    "text": line.text,
+                    "font": line.font,
+                    "kind": "line",
+                    "lang": "ara",
+                }
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     names = args.only or [*raw_readers(), *project_readers()]

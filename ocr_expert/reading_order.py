@@ -111,16 +111,16 @@ def order_spans(
     boxes = _deskewed_boxes(spans, boxed)
     texts = {i: spans[i].text for i in boxed}
     unit = statistics.median(b[3] - b[1] for b in boxes.values()) if boxes else 1.0
-    upright = [i for i in boxed if _set_vertically(boxes[i], texts[i], unit)]
-    across = [i for i in boxed if i not in set(upright)]
+    upright = {i for i in boxed if _set_vertically(boxes[i], texts[i], unit)}
+    across = [i for i in boxed if i not in upright]
     blocks = _xy_cut(across, boxes, page_dir, texts) if across else []
     made = [[_make_line(spans, members, boxes, page_dir, 0, unit) for members in b] for b in blocks]
     # Text set vertically (an axis title, a document number up the margin) is no part of the
     # rows beside it: each such line is read after the page, its pieces from the bottom up.
-    made += [[_vertical_line(spans, group, page_dir)] for group in _upright_lines(upright, boxes)]
+    vertical = [[_as_read(spans, group, page_dir)] for group in _upright_lines(upright, boxes)]
     lines = [
         replace(line, block=block_no)
-        for block_no, block in enumerate(_floats_last(made))
+        for block_no, block in enumerate(_floats_last(made) + vertical)
         for line in block
     ]
     if unboxed:
@@ -150,19 +150,8 @@ def crop_line(
     Returns the line (none for an empty crop) and its direction.
     """
     members = [i for i, s in enumerate(spans) if s.text.strip()]
-    text = " ".join(spans[i].text for i in members)
-    page_dir = direction or text_direction(text) or "ltr"
-    if not members:
-        return [], page_dir
-    boxes = [box for i in members if (box := spans[i].box) is not None]
-    line = Line(
-        text=text,
-        box=_union(boxes) if boxes else None,
-        spans=tuple(members),
-        direction=text_direction(text) or page_dir,
-        block=0,
-    )
-    return [line], page_dir
+    page_dir = direction or text_direction(" ".join(spans[i].text for i in members)) or "ltr"
+    return ([_as_read(spans, members, page_dir)] if members else []), page_dir
 
 
 def _set_vertically(box: list[float], text: str, usual: float) -> bool:
@@ -172,7 +161,7 @@ def _set_vertically(box: list[float], text: str, usual: float) -> bool:
     return height >= TALL_SPAN * usual and height >= UPRIGHT * width and len(text.strip()) >= 3
 
 
-def _upright_lines(members: list[int], boxes: dict[int, list[float]]) -> list[list[int]]:
+def _upright_lines(members: set[int], boxes: dict[int, list[float]]) -> list[list[int]]:
     """Vertical spans grouped into lines, left to right: pieces of one line (a detector cuts
     a long vertical line at its word gaps) share their column and follow each other closely.
     Each line's pieces run from the bottom up, as Latin text set vertically reads."""
@@ -191,11 +180,13 @@ def _upright_lines(members: list[int], boxes: dict[int, list[float]]) -> list[li
     return [sorted(line, key=lambda k: -boxes[k][3]) for line in lines]
 
 
-def _vertical_line(spans: Sequence[Span], members: list[int], page_dir: Direction) -> Line:
+def _as_read(spans: Sequence[Span], members: Sequence[int], page_dir: Direction) -> Line:
+    """One line of ``members`` (at least one) in the order given."""
     text = " ".join(spans[i].text for i in members)
+    boxes = [box for i in members if (box := spans[i].box) is not None]
     return Line(
         text=text,
-        box=_union([spans[i].box for i in members]),  # type: ignore[misc]
+        box=_union(boxes) if boxes else None,
         spans=tuple(members),
         direction=text_direction(text) or page_dir,
     )

@@ -4,17 +4,12 @@ exactly what scripts/make_mini_benchmark.py writes."""
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 
 from conftest import load_script
 from PIL import Image
 
 from eval_vqa.data import MINI_DIR, load_samples
 from eval_vqa.metrics import anls, vqa_accuracy
-
-
-def _script() -> ModuleType:
-    return load_script("scripts/make_mini_benchmark.py")
 
 
 def test_mini_scene_loads_by_name_with_ten_answers_each():
@@ -49,7 +44,7 @@ def test_mini_is_small_and_images_decode():
 
 
 def test_generator_is_deterministic_and_matches_the_bundled_files(tmp_path):
-    make = _script()
+    make = load_script("scripts/make_mini_benchmark.py")
     make.build(tmp_path / "a")
     make.build(tmp_path / "b")
     for rel in ["scene.jsonl", "doc.jsonl", "images/scene_01.png", "images/doc_07.png"]:
