@@ -82,3 +82,50 @@ def test_lines_read_by_another_script_route_are_kept_and_nothing_is_added_there(
     second = page([[("aJ", 12, 100, 0.95), ("jb", 60, 100, 0.95)], [("stray", 12, 200, 0.97)]])
     fused = fuse_page([arabic], second)
     assert fused == [arabic]
+
+
+def test_on_a_sure_line_a_word_the_second_reader_is_surer_of_takes_its_reading():
+    second = page(
+        [
+            [
+                ("“The", 12, 100, 0.97),
+                ("table", 80, 100, 0.96),
+                ("lists", 150, 100, 0.97),
+                ("2079", 220, 100, 0.98),
+                ("items”", 290, 100, 0.97),
+            ]
+        ]
+    )
+    fused = fuse_page([line('"The table lists 2O79 items"', 100, score=0.98)], second)
+    assert fused[0].text == "“The table lists 2079 items”"
+    assert fused[0].score == 0.98  # the line's own confidence: PP-OCR's reading, corrected
+
+
+def test_a_word_read_less_surely_shorter_or_otherwise_is_not_replaced():
+    second = page(
+        [
+            [("Total", 12, 100, 0.97), ("RM", 90, 100, 0.9), ("GALL", 150, 100, 0.98)],
+        ]
+    )
+    # "Total" drops the colon, "RM" is not sure enough, "GALL" is part of another word
+    fused = fuse_page([line("Total: RN GALLERY", 100, score=0.98)], second)
+    assert fused[0].text == "Total: RN GALLERY"
+    different = page([[("Baker", 12, 100, 0.99), ("Street", 90, 100, 0.99)]])
+    assert fuse_page([line("Baker Road", 100, score=0.98)], different)[0].text == "Baker Road"
+
+
+def test_words_run_together_are_split_where_the_second_reader_surely_sees_a_space():
+    second = page([[("indicating", 12, 100, 0.97), ("proce-", 140, 100, 0.96)]])
+    cand = line("indicatingproce-", 100, score=0.98)
+    cand = Candidate(cand.polygon, cand.text, cand.score, words=[("indicatingproce-", BOX, 0.99)])
+    (fused,) = fuse_page([cand], second, keep_words=True)
+    assert fused.text == "indicating proce-"
+    assert [w[0] for w in fused.words] == ["indicating", "proce-"]  # each with its own box
+    assert fused.words[1][1][0] == 140
+    unsure = page([[("indicating", 12, 100, 0.97), ("proce-", 140, 100, 0.6)]])
+    assert fuse_page([line("indicatingproce-", 100, score=0.98)], unsure)[0].text == (
+        "indicatingproce-"
+    )
+
+
+BOX = (10.0, 100.0, 600.0, 130.0)

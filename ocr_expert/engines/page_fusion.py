@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from rapidfuzz.distance import Levenshtein
+
 from ocr_expert.engines.base import PageLayout
 from ocr_expert.engines.script_route import Candidate
 from ocr_expert.types import Box
@@ -35,6 +37,14 @@ CENTRE_BAND = 0.3
 MISSED_INSIDE = 0.5
 #: a missed line is added when it has at least this many letters or digits (not a speck)
 MIN_CHARACTERS = 3
+#: on a line PP-OCR is sure of, a word Tesseract reads otherwise with at least this confidence
+#: takes Tesseract's reading ...
+SURE_WORD = 0.95
+#: ... when the two readings are this alike (a misread letter, a curly quote, a missing space:
+#: the same word read two ways, not two different words)
+ALIKE = 0.6
+#: ... or, where Tesseract reads several words for one of PP-OCR's, their letters this alike
+SPLIT_ALIKE = 0.9
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,8 @@ def fuse_page(
                 score=score,
                 words=[(w.text, w.box, w.score) for w in words] if keep_words else [],
             )
+        elif usable[i] and words:
+            cand = _corrected(cand, words)
         fused.append(cand)
     if all(usable):
         for words in missed.values():
@@ -154,6 +166,71 @@ def fuse_page(
                 line_words = [(w.text, w.box, w.score) for w in words] if keep_words else []
                 fused.append(Candidate(polygon, text, score, words=line_words))
     return fused
+
+
+def _corrected(cand: Candidate, words: list[_Word]) -> Candidate:
+    """``cand`` (a line PP-OCR read) with the words Tesseract reads otherwise, surely, in place
+    of PP-OCR's.
+
+    The two readings are aligned word by word. Where they differ on as many words, each of
+    Tesseract's words read with ``SURE_WORD`` confidence or more and ``ALIKE`` PP-OCR's takes
+    its place; where PP-OCR read one word and Tesseract several (PP-OCR drops the space between
+    small Latin words), Tesseract's words take its place when all are that sure and together
+    that alike. Words one reader found and the other did not are left as PP-OCR read them.
+    Measured on the words of the 23 real scans where the two disagree: Tesseract is right 15
+    times and wrong once at that confidence (curly quotes and apostrophes, ``2O79``,
+    ``Appéndix``, ``indicatingproce-``), against right 54, wrong 70 at 0.8.
+    """
+    tokens = cand.text.split()
+    own = list(cand.words) if len(cand.words) == len(tokens) else None
+    out: list[tuple[str, tuple[str, Box, float] | None]] = [
+        (t, own[k] if own else None) for k, t in enumerate(tokens)
+    ]
+    changed = False
+    # from the end, so that a block replaced by more words leaves earlier indices in place
+    for start, end, first, last in reversed(_differing(tokens, [w.text for w in words])):
+        mine, theirs = tokens[start:end], words[first:last]
+        if len(mine) == len(theirs):
+            for k, (a, b) in enumerate(zip(mine, theirs)):
+                if b.score >= SURE_WORD and _likely(a, b.text, ALIKE):
+                    out[start + k] = (b.text, (b.text, b.box, b.score))
+                    changed = True
+        elif (
+            len(mine) == 1
+            and all(w.score >= SURE_WORD for w in theirs)
+            and _likely(mine[0], "".join(w.text for w in theirs), SPLIT_ALIKE)
+        ):
+            out[start:end] = [(w.text, (w.text, w.box, w.score)) for w in theirs]
+            changed = True
+    if not changed:
+        return cand
+    line_words = [w for _, w in out] if own else []
+    return replace(
+        cand,
+        text=" ".join(t for t, _ in out),
+        words=[w for w in line_words if w is not None],
+    )
+
+
+def _likely(mine: str, theirs: str, alike: float) -> bool:
+    """Whether Tesseract's reading ``theirs`` of a word is the same word as PP-OCR's ``mine``
+    read better: this alike, and no shorter (where Tesseract reads fewer characters, it has
+    dropped a faint colon or the end of the word, not corrected PP-OCR)."""
+    return len(theirs) >= len(mine) and Levenshtein.normalized_similarity(mine, theirs) >= alike
+
+
+def _differing(mine: list[str], theirs: list[str]) -> list[tuple[int, int, int, int]]:
+    """The stretches where two word sequences differ, as (start, end) in ``mine`` and (first,
+    last) in ``theirs``: runs of edits between the words they share."""
+    blocks: list[tuple[int, int, int, int]] = []
+    for op in Levenshtein.opcodes(mine, theirs):
+        if op.tag == "equal":
+            continue
+        if blocks and blocks[-1][1] == op.src_start and blocks[-1][3] == op.dest_start:
+            blocks[-1] = (blocks[-1][0], op.src_end, blocks[-1][2], op.dest_end)
+        else:
+            blocks.append((op.src_start, op.src_end, op.dest_start, op.dest_end))
+    return blocks
 
 
 __all__ = ["MIN_CONFIDENCE", "confidence", "fuse_page"]
