@@ -367,3 +367,13 @@ def to_rgb(image: Image.Image) -> Image.Image:
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
     return image.convert("RGB")
+
+
+def otsu_level(grey: Image.Image) -> int:
+    """Otsu's threshold of a grey image: the level that best splits ink from ground."""
+    hist = np.bincount(np.asarray(grey).ravel(), minlength=256).astype(np.float64)
+    weight = np.cumsum(hist)
+    mass = np.cumsum(hist * np.arange(256))
+    total, rest = weight[-1], weight[-1] - weight
+    between = (mass[-1] * weight - mass * total) ** 2 / np.maximum(weight * rest, 1e-9)
+    return int(np.argmax(between))

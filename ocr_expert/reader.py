@@ -7,6 +7,7 @@ assembles each result in reading order. ``OCRExpert`` puts a cache in front of i
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -21,6 +22,7 @@ from ocr_expert.reading_order import (
     order_spans,
     text_direction,
 )
+from ocr_expert.rules import Rules, find_rules
 from ocr_expert.types import Direction, Line, OCRResult, Span
 
 Mode = Literal["auto", "page", "crop", "line", "word"]
@@ -142,7 +144,7 @@ class Reader:
             lines, direction = crop_line(spans, self.direction)
         else:
             spans = list(found)
-            lines, direction = order_spans(spans, self.direction)
+            lines, direction = order_spans(spans, self.direction, _page_rules(image, spans))
         return OCRResult(
             spans=tuple(spans),
             lines=tuple(lines),
@@ -155,6 +157,14 @@ class Reader:
             mode=used,  # type: ignore[arg-type]
             elapsed_s=elapsed,
         )
+
+
+def _page_rules(image: Image.Image, spans: Sequence[Span]) -> Rules:
+    """The ruling lines of a page whose text the engine found in ``spans``."""
+    boxes = [s.box for s in spans if s.box is not None and s.text.strip()]
+    if len(boxes) < 2:
+        return Rules()
+    return find_rules(image, statistics.median(b[3] - b[1] for b in boxes), boxes)
 
 
 def _used_mode(image: Image.Image, mode: Mode) -> str:

@@ -29,6 +29,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 
+from ocr_expert.rules import Rules
 from ocr_expert.types import Box, Direction, Line, Span
 
 #: spans join a line when their vertical overlap is at least this share of the smaller height
@@ -76,6 +77,9 @@ TEXT_WORDS = 3
 TEXT_LEADING = 1.6
 #: a side whose rows start in lower case this often holds sentences running from line to line
 RUNS_ON = 0.25
+#: a ruled box holding at most this many lines is a field of a form or a cell of a table, read
+#: as one unit; one holding more is a table's ruled column or a frame around running text
+CELL_LINES = 4
 
 
 def text_direction(text: str) -> Direction | None:
@@ -94,13 +98,15 @@ def text_direction(text: str) -> Direction | None:
 
 
 def order_spans(
-    spans: Sequence[Span], direction: Direction | None = None
+    spans: Sequence[Span], direction: Direction | None = None, rules: Rules | None = None
 ) -> tuple[list[Line], Direction]:
     """Group ``spans`` into lines in reading order.
 
     ``direction`` forces the page direction (for instance ``"rtl"`` for an Arabic-only
-    engine); by default it follows the text. Spans without boxes keep their given order
-    and come last, on one line. Returns the lines and the page direction.
+    engine); by default it follows the text. ``rules``, the page's ruling lines
+    (``ocr_expert.rules.find_rules``), make each ruled box of a form a unit read whole, in its
+    place among the others. Spans without boxes keep their given order and come last, on one
+    line. Returns the lines and the page direction.
     """
     boxed = [i for i, s in enumerate(spans) if s.box is not None and s.text.strip()]
     unboxed = [i for i, s in enumerate(spans) if s.box is None and s.text.strip()]
@@ -113,7 +119,11 @@ def order_spans(
     unit = statistics.median(b[3] - b[1] for b in boxes.values()) if boxes else 1.0
     upright = {i for i in boxed if _set_vertically(boxes[i], texts[i], unit)}
     across = [i for i in boxed if i not in upright]
-    blocks = _xy_cut(across, boxes, page_dir, texts) if across else []
+    cells = _ruled_cells(across, spans, boxes, rules, unit) if rules else {}
+    if cells:
+        blocks = _cell_cut(across, boxes, page_dir, texts, cells, unit)
+    else:
+        blocks = _xy_cut(across, boxes, page_dir, texts) if across else []
     made = [[_make_line(spans, members, boxes, page_dir, 0, unit) for members in b] for b in blocks]
     # Text set vertically (an axis title, a document number up the margin) is no part of the
     # rows beside it: each such line is read after the page, its pieces from the bottom up.
@@ -526,14 +536,128 @@ def _v_overlap(a: list[float], b: list[float]) -> float:
     return (min(a[3], b[3]) - max(a[1], b[1])) / max(min(a[3] - a[1], b[3] - b[1]), 1e-6)
 
 
+def _ruled_cells(
+    items: list[int],
+    spans_: Sequence[Span],
+    boxes: dict[int, list[float]],
+    rules: Rules,
+    unit: float,
+) -> dict[int, Box]:
+    """The ruled box around each of ``items`` that lies in one, as (left, top, right, bottom)
+    rule positions; empty unless two boxes or more hold text.
+
+    A span's box is closed by the nearest rule above and below its centre that reach across
+    it, and the nearest to its left and right that reach past it; a span with a side open
+    lies in no box (a form's free text, a table without rules). A box holding more than
+    ``CELL_LINES`` lines is read as the page is (a ruled table column holds many rows).
+    """
+
+    def nearest(position: float, across: float, found: tuple[Box, ...], axis: int) -> tuple:
+        # rules reaching across ``across`` on the other axis, nearest before/after ``position``
+        reach = [r for r in found if r[1 - axis] - unit / 2 <= across <= r[3 - axis] + unit / 2]
+        before = [r for r in reach if (r[axis] + r[axis + 2]) / 2 < position]
+        after = [r for r in reach if (r[axis] + r[axis + 2]) / 2 > position]
+        return (
+            max(before, key=lambda r: r[axis] + r[axis + 2], default=None),
+            min(after, key=lambda r: r[axis] + r[axis + 2], default=None),
+        )
+
+    def spans(rule: Box, start: float, end: float, axis: int) -> bool:
+        # a side of a closed box runs from one corner to the other
+        return rule[axis] - unit <= start and rule[axis + 2] + unit >= end
+
+    cell: dict[int, Box] = {}
+    for i in items:
+        box = spans_[i].box
+        if box is None:
+            continue
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        top, bottom = nearest(cy, cx, rules.horizontal, 1)
+        left, right = nearest(cx, cy, rules.vertical, 0)
+        if top is None or bottom is None or left is None or right is None:
+            continue
+        x0, x1 = (left[0] + left[2]) / 2, (right[0] + right[2]) / 2
+        y0, y1 = (top[1] + top[3]) / 2, (bottom[1] + bottom[3]) / 2
+        if all(spans(r, x0, x1, 0) for r in (top, bottom)) and all(
+            spans(r, y0, y1, 1) for r in (left, right)
+        ):
+            cell[i] = (x0, y0, x1, y1)
+    groups: dict[Box, list[int]] = {}
+    for i, key in cell.items():
+        groups.setdefault(key, []).append(i)
+    kept = {
+        key: members
+        for key, members in groups.items()
+        if len(_lines_in(members, boxes)) <= CELL_LINES
+    }
+    if len(kept) < 2:
+        return {}
+    return {i: key for key, members in kept.items() for i in members}
+
+
+def _cell_cut(
+    items: list[int],
+    boxes: dict[int, list[float]],
+    page_dir: Direction,
+    texts: dict[int, str],
+    cells: dict[int, Box],
+    unit: float,
+) -> list[list[list[int]]]:
+    """Blocks in reading order, as ``_xy_cut`` gives them, with each ruled box of ``cells``
+    read as one item in the page (boxed by its rules) and its own spans read in its place.
+
+    A reader takes a form box by box: the label in a box's corner, then the value under it,
+    then the next box, where lines read across the page would run from one box's label into
+    the next box's and leave the values for later.
+    """
+    members: dict[Box, list[int]] = {}
+    for i in items:
+        if i in cells:
+            members.setdefault(cells[i], []).append(i)
+    outer_boxes = dict(boxes)
+    outer_texts = dict(texts)
+    inside: dict[int, list[int]] = {}
+    for n, (rect, group) in enumerate(members.items()):
+        key = -(n + 1)  # span indices are never negative
+        outer_boxes[key] = list(rect)
+        outer_texts[key] = " ".join(texts[m] for m in group)
+        inside[key] = group
+    free = [i for i in items if i not in cells]
+    sign = -1.0 if page_dir == "rtl" else 1.0
+    blocks: list[list[list[int]]] = []
+    for block in _xy_cut(free + list(inside), outer_boxes, page_dir, outer_texts, unit):
+        lines: list[list[int]] = []
+        for line in block:
+            run: list[int] = []
+            for m in sorted(line, key=lambda k: sign * (outer_boxes[k][0] + outer_boxes[k][2])):
+                if m not in inside:
+                    run.append(m)
+                    continue
+                inner = _xy_cut(inside[m], boxes, page_dir, texts, unit)
+                read = [line for b in inner for line in b]
+                if len(read) == 1:  # a box of one line: a table row's cell, read across
+                    run.extend(read[0])
+                    continue
+                if run:
+                    lines.append(run)
+                    run = []
+                lines.extend(read)
+            if run:
+                lines.append(run)
+        blocks.append(lines)
+    return blocks
+
+
 def _xy_cut(
     items: list[int],
     boxes: dict[int, list[float]],
     page_dir: Direction,
     texts: dict[int, str] | None = None,
+    unit: float | None = None,
 ) -> list[list[list[int]]]:
-    """Blocks in reading order; each block a list of lines; each line a list of span indices."""
-    unit = statistics.median(boxes[m][3] - boxes[m][1] for m in items) or 1.0
+    """Blocks in reading order; each block a list of lines; each line a list of span indices.
+    ``unit``, the line height, is the median height of ``items`` unless given."""
+    unit = unit or statistics.median(boxes[m][3] - boxes[m][1] for m in items) or 1.0
     blocks: list[list[list[int]]] = []
 
     def is_column(members: list[int]) -> bool:

@@ -18,6 +18,7 @@ from rapidfuzz.distance import Levenshtein
 from ocr_expert.engines import register_engine
 from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError, PageLayout
 from ocr_expert.engines.roles import Recognition
+from ocr_expert.image_io import otsu_level
 from ocr_expert.types import Box, Span
 
 #: crops lower than this (pixels) are scaled up to it when read a second time
@@ -309,16 +310,6 @@ def _dark_on_light(image: Image.Image) -> tuple[Image.Image, float]:
         grey = ImageOps.invert(grey)  # light text on a dark ground
         background = 255.0 - background
     return grey, background
-
-
-def otsu_level(grey: Image.Image) -> int:
-    """Otsu's threshold of a grey image: the level that best splits ink from ground."""
-    hist = np.bincount(np.asarray(grey).ravel(), minlength=256).astype(np.float64)
-    weight = np.cumsum(hist)
-    mass = np.cumsum(hist * np.arange(256))
-    total, rest = weight[-1], weight[-1] - weight
-    between = (mass[-1] * weight - mass * total) ** 2 / np.maximum(weight * rest, 1e-9)
-    return int(np.argmax(between))
 
 
 def ink_height(grey: Image.Image) -> int:

@@ -1,0 +1,94 @@
+"""Ruling lines: the printed lines that box a form's fields and a table's cells.
+
+A form's ruled boxes tell a reader what belongs together (a label and its value in one box),
+where whitespace does not: two boxes side by side touch, and a typed value may run across the
+rule between them. ``find_rules`` finds the long, thin, straight runs of ink on a page;
+``ocr_expert.reading_order`` reads the spans a ruled box encloses as one unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from ocr_expert.image_io import otsu_level
+from ocr_expert.types import Box
+
+#: a horizontal rule runs at least this many text-line heights ...
+MIN_WIDE = 6.0
+#: ... a vertical one at least this many (a box one line tall is about this high)
+MIN_TALL = 1.5
+#: a rule is at most this share of a line height thick (thicker: a bar, a photograph's edge)
+MAX_THICK = 0.4
+#: a run lying this much inside one text span is a stroke of its letters, not a rule
+IN_TEXT = 0.5
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The ruling lines of a page, each as the box of its ink, in page pixels."""
+
+    horizontal: tuple[Box, ...] = ()
+    vertical: tuple[Box, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.horizontal and self.vertical)
+
+
+def find_rules(image: Image.Image, line_height: float, text: Sequence[Box] = ()) -> Rules:
+    """The horizontal and vertical ruling lines of ``image`` whose text lines are about
+    ``line_height`` pixels tall; runs of ink inside the boxes of ``text`` (the strokes of
+    large letters) are not rules."""
+    grey_image = image.convert("L")
+    grey = np.asarray(grey_image)
+    if grey.size == 0 or line_height <= 0:
+        return Rules()
+    ink = grey <= otsu_level(grey_image)
+    thick = max(2, round(MAX_THICK * line_height))
+    found = []
+    for axis, length in ((1, MIN_WIDE * line_height), (0, MIN_TALL * line_height)):
+        # runs a line height long, bridged where a scan broke them or a letter touches them
+        runs = _opened(ink, round(line_height), axis)
+        # solid areas (a photograph, a black bar) hold long runs too: not thin, not rules
+        runs &= ~_opened(runs, thick + 1, 1 - axis)
+        bridge = np.ones((1, round(line_height)) if axis == 1 else (round(line_height), 1), bool)
+        joined = ndimage.binary_closing(runs, structure=bridge)
+        labels, _ = ndimage.label(joined, structure=np.ones((3, 3), bool))
+        boxes: list[Box] = []
+        for found_slice in ndimage.find_objects(labels):
+            rows, cols = found_slice
+            box = (float(cols.start), float(rows.start), float(cols.stop), float(rows.stop))
+            extent = box[2] - box[0] if axis == 1 else box[3] - box[1]
+            # a tall letter's stem lies inside its text's box; a rule crosses text, if any
+            stem = axis == 0 and any(_inside(box, t) >= IN_TEXT for t in text)
+            if extent >= length and not stem:
+                boxes.append(box)
+        found.append(tuple(boxes))
+    return Rules(horizontal=found[0], vertical=found[1])
+
+
+def _opened(mask: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """``mask`` opened with a line ``length`` pixels long along ``axis``: only the pixels of
+    runs at least that long stay (a running window, linear in the image size)."""
+    if length <= 1:
+        return mask.copy()
+    window = ndimage.uniform_filter1d(mask.astype(np.float32), length, axis=axis, mode="constant")
+    full = window > 1.0 - 0.5 / length  # every pixel under the window is ink
+    # grow each full window back to the run it came from
+    grown = ndimage.uniform_filter1d(full.astype(np.float32), length, axis=axis, mode="constant")
+    return (grown > 0.5 / length) & mask
+
+
+def _inside(box: Box, other: Box) -> float:
+    """The share of ``box`` that lies inside ``other``."""
+    w = max(0.0, min(box[2], other[2]) - max(box[0], other[0]))
+    h = max(0.0, min(box[3], other[3]) - max(box[1], other[1]))
+    area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-6)
+    return w * h / area
+
+
+__all__ = ["Rules", "find_rules"]
