@@ -547,22 +547,17 @@ def _ruled_cells(
     rule positions; empty unless two boxes or more hold text.
 
     A span's box is closed by the nearest rule above and below its centre that reach across
-    it, and the nearest to its left and right that reach past it; a span with a side open
-    lies in no box (a form's free text, a table without rules). A box holding more than
-    ``CELL_LINES`` lines is read as the page is (a ruled table column holds many rows).
+    it, and the nearest to its left and right that run the whole height between those two
+    (a rule that ends in the row above or below closes no box of this row); the rules above
+    and below must run the width between those. A span with a side open lies in no box (a
+    form's free text, a table without rules). A box holding more than ``CELL_LINES`` lines is
+    read as the page is (a ruled table column holds many rows).
     """
 
-    def nearest(position: float, across: float, found: tuple[Box, ...], axis: int) -> tuple:
-        # rules reaching across ``across`` on the other axis, nearest before/after ``position``
-        reach = [r for r in found if r[1 - axis] - unit / 2 <= across <= r[3 - axis] + unit / 2]
-        before = [r for r in reach if (r[axis] + r[axis + 2]) / 2 < position]
-        after = [r for r in reach if (r[axis] + r[axis + 2]) / 2 > position]
-        return (
-            max(before, key=lambda r: r[axis] + r[axis + 2], default=None),
-            min(after, key=lambda r: r[axis] + r[axis + 2], default=None),
-        )
+    def centre(rule: Box, axis: int) -> float:
+        return (rule[axis] + rule[axis + 2]) / 2
 
-    def spans(rule: Box, start: float, end: float, axis: int) -> bool:
+    def runs(rule: Box, start: float, end: float, axis: int) -> bool:
         # a side of a closed box runs from one corner to the other
         return rule[axis] - unit <= start and rule[axis + 2] + unit >= end
 
@@ -572,15 +567,19 @@ def _ruled_cells(
         if box is None:
             continue
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-        top, bottom = nearest(cy, cx, rules.horizontal, 1)
-        left, right = nearest(cx, cy, rules.vertical, 0)
-        if top is None or bottom is None or left is None or right is None:
+        across = [r for r in rules.horizontal if r[0] - unit / 2 <= cx <= r[2] + unit / 2]
+        top = max((r for r in across if centre(r, 1) < cy), key=lambda r: r[1], default=None)
+        bottom = min((r for r in across if centre(r, 1) > cy), key=lambda r: r[1], default=None)
+        if top is None or bottom is None:
             continue
-        x0, x1 = (left[0] + left[2]) / 2, (right[0] + right[2]) / 2
-        y0, y1 = (top[1] + top[3]) / 2, (bottom[1] + bottom[3]) / 2
-        if all(spans(r, x0, x1, 0) for r in (top, bottom)) and all(
-            spans(r, y0, y1, 1) for r in (left, right)
-        ):
+        y0, y1 = centre(top, 1), centre(bottom, 1)
+        sides = [r for r in rules.vertical if runs(r, y0, y1, 1)]
+        left = max((r for r in sides if centre(r, 0) < cx), key=lambda r: r[0], default=None)
+        right = min((r for r in sides if centre(r, 0) > cx), key=lambda r: r[0], default=None)
+        if left is None or right is None:
+            continue
+        x0, x1 = centre(left, 0), centre(right, 0)
+        if runs(top, x0, x1, 0) and runs(bottom, x0, x1, 0):
             cell[i] = (x0, y0, x1, y1)
     groups: dict[Box, list[int]] = {}
     for i, key in cell.items():

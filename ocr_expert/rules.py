@@ -26,6 +26,9 @@ MIN_TALL = 1.5
 MAX_THICK = 0.4
 #: a run lying this much inside one text span is a stroke of its letters, not a rule
 IN_TEXT = 0.5
+#: a page whose lines are at least twice this many pixels tall is searched shrunk by a whole
+#: factor to about this (several times faster on a 300 dpi scan; a rule stays a pixel thick)
+WORK_HEIGHT = 12
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,18 @@ def find_rules(image: Image.Image, line_height: float, text: Sequence[Box] = ())
     """The horizontal and vertical ruling lines of ``image`` whose text lines are about
     ``line_height`` pixels tall; runs of ink inside the boxes of ``text`` (the strokes of
     large letters) are not rules."""
-    grey_image = image.convert("L")
-    grey = np.asarray(grey_image)
-    if grey.size == 0 or line_height <= 0:
+    if image.width == 0 or image.height == 0 or line_height <= 0:
         return Rules()
+    grey_image = image.convert("L")
+    factor = int(line_height // WORK_HEIGHT)
+    if factor > 1:
+        small = [tuple(v / factor for v in box) for box in text]
+        found_small = find_rules(grey_image.reduce(factor), line_height / factor, small)  # type: ignore[arg-type]
+        return Rules(
+            horizontal=tuple(_scaled(b, factor) for b in found_small.horizontal),
+            vertical=tuple(_scaled(b, factor) for b in found_small.vertical),
+        )
+    grey = np.asarray(grey_image)
     ink = grey <= otsu_level(grey_image)
     thick = max(2, round(MAX_THICK * line_height))
     found = []
@@ -76,11 +87,16 @@ def _opened(mask: np.ndarray, length: int, axis: int) -> np.ndarray:
     runs at least that long stay (a running window, linear in the image size)."""
     if length <= 1:
         return mask.copy()
+    length += 1 - length % 2  # odd: a centred window grows back over exactly the run it found
     window = ndimage.uniform_filter1d(mask.astype(np.float32), length, axis=axis, mode="constant")
     full = window > 1.0 - 0.5 / length  # every pixel under the window is ink
     # grow each full window back to the run it came from
     grown = ndimage.uniform_filter1d(full.astype(np.float32), length, axis=axis, mode="constant")
     return (grown > 0.5 / length) & mask
+
+
+def _scaled(box: Box, factor: float) -> Box:
+    return (box[0] * factor, box[1] * factor, box[2] * factor, box[3] * factor)
 
 
 def _inside(box: Box, other: Box) -> float:

@@ -94,6 +94,30 @@ def test_a_box_open_on_one_side_is_no_box():
     assert texts(FORM, short_top) == texts(FORM)  # one closed box alone orders nothing
 
 
+def test_a_rule_that_ends_in_the_row_below_closes_no_box_of_this_row():
+    # The rule between SHIP TO and DATE WANTED starts at the rule under TERMS; VIA's box
+    # reaches down to it, but the rule does not close the TERMS row.
+    rules = Rules(
+        horizontal=((40, 39, 760, 41), (40, 119, 760, 121), (40, 199, 760, 201)),
+        vertical=((39, 40, 41, 200), (399, 120, 401, 200), (759, 40, 761, 200)),
+    )
+    spans = [
+        span("TERMS NET 15", 50, 94, 200, 118),
+        span("VIA N/A", 420, 98, 520, 118),
+        span("SHIP TO", 50, 125, 150, 145),
+        span("Lorillard Research", 50, 160, 300, 185),
+        span("DATE WANTED", 420, 125, 540, 145),
+        span("As required", 420, 160, 560, 185),
+    ]
+    assert texts(spans, rules) == [
+        "TERMS NET 15 VIA N/A",
+        "SHIP TO",
+        "Lorillard Research",
+        "DATE WANTED",
+        "As required",
+    ]
+
+
 def test_a_ruled_table_is_read_a_row_at_a_time():
     rows = [["Item", "Qty", "Price"], ["Apples", "3", "1.20"], ["Pears", "12", "4.80"]]
     spans = [
