@@ -49,16 +49,25 @@ def find_rules(image: Image.Image, line_height: float, text: Sequence[Box] = ())
     if image.width == 0 or image.height == 0 or line_height <= 0:
         return Rules()
     grey_image = image.convert("L")
+    ink = np.asarray(grey_image) <= otsu_level(grey_image)
     factor = int(line_height // WORK_HEIGHT)
     if factor > 1:
-        small = [tuple(v / factor for v in box) for box in text]
-        found_small = find_rules(grey_image.reduce(factor), line_height / factor, small)  # type: ignore[arg-type]
-        return Rules(
-            horizontal=tuple(_scaled(b, factor) for b in found_small.horizontal),
-            vertical=tuple(_scaled(b, factor) for b in found_small.vertical),
+        # each block of factor x factor pixels is ink where any of its pixels is: a rule one
+        # pixel thick stays whole (an average would turn it grey)
+        h, w = ink.shape[0] // factor * factor, ink.shape[1] // factor * factor
+        pooled = np.asarray(
+            ink[:h, :w].reshape(h // factor, factor, w // factor, factor).any(axis=(1, 3))
         )
-    grey = np.asarray(grey_image)
-    ink = grey <= otsu_level(grey_image)
+        small = _rules_in(pooled, line_height / factor, [_scaled(b, 1 / factor) for b in text])
+        return Rules(
+            horizontal=tuple(_scaled(b, factor) for b in small.horizontal),
+            vertical=tuple(_scaled(b, factor) for b in small.vertical),
+        )
+    return _rules_in(ink, line_height, text)
+
+
+def _rules_in(ink: np.ndarray, line_height: float, text: Sequence[Box]) -> Rules:
+    """``find_rules`` on a mask of ink."""
     thick = max(2, round(MAX_THICK * line_height))
     found = []
     for axis, length in ((1, MIN_WIDE * line_height), (0, MIN_TALL * line_height)):
