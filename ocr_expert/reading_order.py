@@ -538,7 +538,7 @@ def _v_overlap(a: list[float], b: list[float]) -> float:
 
 def _ruled_cells(
     items: list[int],
-    spans_: Sequence[Span],
+    spans: Sequence[Span],
     boxes: dict[int, list[float]],
     rules: Rules,
     unit: float,
@@ -563,7 +563,7 @@ def _ruled_cells(
 
     cell: dict[int, Box] = {}
     for i in items:
-        box = spans_[i].box
+        box = spans[i].box
         if box is None:
             continue
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
@@ -633,7 +633,7 @@ def _cell_cut(
                     run.append(m)
                     continue
                 inner = _xy_cut(inside[m], boxes, page_dir, texts, unit)
-                read = [line for b in inner for line in b]
+                read = [cell_line for cell_block in inner for cell_line in cell_block]
                 if len(read) == 1:  # a box of one line: a table row's cell, read across
                     run.extend(read[0])
                     continue

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 from ocr_expert.image_io import otsu_level
 from ocr_expert.types import Box
@@ -39,6 +38,7 @@ class Rules:
     vertical: tuple[Box, ...] = ()
 
     def __bool__(self) -> bool:
+        """Whether a box can be closed: rules run both ways."""
         return bool(self.horizontal and self.vertical)
 
 
@@ -68,6 +68,8 @@ def find_rules(image: Image.Image, line_height: float, text: Sequence[Box] = ())
 
 def _rules_in(ink: np.ndarray, line_height: float, text: Sequence[Box]) -> Rules:
     """``find_rules`` on a mask of ink."""
+    from scipy import ndimage  # on first use: importing it adds a sixth of a second to start-up
+
     thick = max(2, round(MAX_THICK * line_height))
     found = []
     for axis, length in ((1, MIN_WIDE * line_height), (0, MIN_TALL * line_height)):
@@ -93,15 +95,15 @@ def _rules_in(ink: np.ndarray, line_height: float, text: Sequence[Box]) -> Rules
 
 def _opened(mask: np.ndarray, length: int, axis: int) -> np.ndarray:
     """``mask`` opened with a line ``length`` pixels long along ``axis``: only the pixels of
-    runs at least that long stay (a running window, linear in the image size)."""
+    runs at least that long stay (scipy's running minimum and maximum, linear in the image
+    size whatever the length)."""
+    from scipy import ndimage
+
     if length <= 1:
         return mask.copy()
-    length += 1 - length % 2  # odd: a centred window grows back over exactly the run it found
-    window = ndimage.uniform_filter1d(mask.astype(np.float32), length, axis=axis, mode="constant")
-    full = window > 1.0 - 0.5 / length  # every pixel under the window is ink
-    # grow each full window back to the run it came from
-    grown = ndimage.uniform_filter1d(full.astype(np.float32), length, axis=axis, mode="constant")
-    return (grown > 0.5 / length) & mask
+    length += 1 - length % 2  # odd: a centred window, so the run is grown back where it was
+    eroded = ndimage.minimum_filter1d(mask, length, axis=axis, mode="constant", cval=0)
+    return ndimage.maximum_filter1d(eroded, length, axis=axis, mode="constant", cval=0)
 
 
 def _scaled(box: Box, factor: float) -> Box:
