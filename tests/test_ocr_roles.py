@@ -16,7 +16,13 @@ from ocr_expert.engines import build_recognizer, check_options, get_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
 from ocr_expert.engines.ppocr import PPOCREngine
 from ocr_expert.engines.roles import Recognition, TextDetector, TextRecognizer
-from ocr_expert.engines.script_route import Candidate, ScriptRoute, ScriptRoutedEngine, accepts
+from ocr_expert.engines.script_route import (
+    Candidate,
+    ScriptRoute,
+    ScriptRoutedEngine,
+    accepts,
+    second_chance,
+)
 from ocr_expert.engines.tesseract import TesseractEngine
 from ocr_expert.types import Span
 
@@ -222,6 +228,58 @@ def test_a_reading_from_several_views_is_kept_on_agreement_not_on_confidence_alo
     assert not accepts(Recognition("Hello there", 0.9, agreement=1.0), before=0.0)
     # Latin text upside down: Arabic letters among digits and strokes, alike in every view
     assert not accepts(Recognition("300نإنا6 باهممل5 6 3ه ©", 0.4, agreement=0.7), before=0.2)
+
+
+class Views:
+    """A recognizer double reading every crop alike, as Tesseract's views would: text,
+    confidence, agreement. It reads no other language."""
+
+    def __init__(self, read: Recognition) -> None:
+        self.read = read
+
+    def config(self) -> dict[str, Any]:
+        return {"recognizer": "views"}
+
+    def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
+        return [self.read for _ in crops]
+
+
+class ViewsAndLatin(Views):
+    """The same, and it reads other languages: English at confidence ``latin``."""
+
+    def __init__(self, read: Recognition, latin: float) -> None:
+        super().__init__(read)
+        self.latin = latin
+        self.languages: list[str] = []
+
+    def for_language(self, lang: str) -> Views:
+        self.languages.append(lang)
+        return Views(Recognition("Hello there", self.latin))
+
+
+def test_a_refused_arabic_reading_is_kept_where_english_reads_the_crop_no_surer():
+    # a degraded Arabic line: the views agree only partly and Tesseract is unsure
+    degraded = Recognition("وصل القطار إلى المحطة", 0.3, agreement=0.45)
+    assert not accepts(degraded, before=0.4) and second_chance(degraded)
+    line = ((0.0, 0.0), (90.0, 0.0), (90.0, 20.0), (0.0, 20.0))
+    image = Image.new("RGB", (100, 30), "white")
+
+    def routed(recognizer: Any) -> str:
+        (out,) = ScriptRoute(recognizer).reroute(image, [Candidate(line, "EsNd", 0.4)])
+        return str(out.text)
+
+    unsure_english = ViewsAndLatin(degraded, latin=0.35)
+    assert routed(unsure_english) == degraded.text
+    assert unsure_english.languages == ["eng"]
+    # an English line the Arabic views misread alike: English reads it far surer
+    assert routed(ViewsAndLatin(degraded, latin=0.9)) == "EsNd"
+    # a recognizer that reads no other language gives no second chance
+    assert routed(Views(degraded)) == "EsNd"
+    # short, letterless or single-view readings get no second chance
+    assert not second_chance(Recognition("بيت", 0.3, agreement=0.45))
+    assert not second_chance(Recognition("وصل 12 34 56 78 90", 0.3, agreement=0.45))
+    assert not second_chance(Recognition(degraded.text, 0.3))
+    assert not second_chance(Recognition(degraded.text, 0.1, agreement=0.9))
 
 
 class WholePage:

@@ -5,7 +5,8 @@ PP-OCR's bundled recognizers have no Arabic alphabet: on an Arabic line they ret
 or a few Latin letters with low confidence, while the detector still finds the line. Every
 such line (empty, low confidence or without a letter) is offered to an Arabic recognizer in
 one call; its reading replaces the first one only when it is mostly Arabic script and read
-with confidence, so English lines the first recognizer merely found hard are left alone.
+with confidence (or, read in several views that agree, when a Latin reading of the same crop is
+no surer), so English lines the first recognizer merely found hard are left alone.
 
 ``ScriptRoute`` is the stage: it takes the lines an engine read (``Candidate``) and gives
 them back routed, or a mostly-Arabic page read whole. The ``ppocr`` engine runs it between
@@ -44,6 +45,16 @@ AGREED_CONFIDENCE = 0.25
 #: and strokes, the same in every view)
 AGREED_LETTERS = 6
 AGREED_LETTER_SHARE = 0.8
+#: A reading those rules refuse has a second chance against a Latin reading of the same crop:
+#: mostly Arabic letters as above, at least ``SECOND_CONFIDENCE`` sure, confidence and agreement
+#: adding up to ``SECOND_SUM``, and the Latin reader (Tesseract ``eng``) not surer than it by
+#: more than ``LATIN_MARGIN``. Degraded Arabic lines read at 0.15-0.4 were refused while
+#: Tesseract ``eng`` read them at 0.0-0.5; the English lines of real scans whose Arabic views
+#: also agreed (a fax's small print) read at 0.5-0.9 in English.
+SECOND_CONFIDENCE = 0.15
+SECOND_SUM = 0.6
+LATIN_MARGIN = 0.2
+LATIN_LANG = "eng"
 #: a page whose letters are at least this share Arabic is read whole by Tesseract
 ARABIC_PAGE_SHARE = 0.25
 #: margin added around a line box before it is re-read, as a share of the box height
@@ -102,14 +113,36 @@ def accepts(read: Recognition, before: float) -> bool:
         return read.score >= max(MIN_CONFIDENCE, before)
     if read.score >= max(SURE_CONFIDENCE, before):
         return True
-    letters = sum(1 for ch in read.text if ch.isalpha())
-    characters = sum(1 for ch in read.text if not ch.isspace())
     return (
-        letters >= AGREED_LETTERS
-        and letters >= AGREED_LETTER_SHARE * characters
+        _mostly_letters(read.text)
         and read.score >= AGREED_CONFIDENCE
         and read.score + read.agreement >= AGREED_SUM
     )
+
+
+def second_chance(read: Recognition) -> bool:
+    """Whether a reading ``accepts`` refused may still be kept if a Latin reading of the same
+    crop is not clearly surer (``outreads_latin``): read in several views, mostly Arabic
+    letters, long enough, and with some confidence and agreement."""
+    return (
+        read.agreement is not None
+        and arabic_share(read.text) >= MIN_ARABIC_SHARE
+        and _mostly_letters(read.text)
+        and read.score >= SECOND_CONFIDENCE
+        and read.score + read.agreement >= SECOND_SUM
+    )
+
+
+def outreads_latin(read: Recognition, latin_score: float) -> bool:
+    """Whether the Arabic reading holds its own against the Latin reader's confidence on the
+    same crop (an English line the Arabic views misread is read surely in English)."""
+    return latin_score <= read.score + LATIN_MARGIN
+
+
+def _mostly_letters(text: str) -> bool:
+    letters = sum(1 for ch in text if ch.isalpha())
+    characters = sum(1 for ch in text if not ch.isspace())
+    return letters >= AGREED_LETTERS and letters >= AGREED_LETTER_SHARE * characters
 
 
 class ScriptRoute:
@@ -120,6 +153,7 @@ class ScriptRoute:
     def __init__(self, recognizer: TextRecognizer) -> None:
         self.recognizer = recognizer
         self._page_engines: dict[str, OCREngine | None] = {}
+        self._latin: TextRecognizer | None = None
 
     def page_reader(self, candidates: list[Candidate]) -> OCREngine | None:
         """For a page that is mostly Arabic, the engine that should read it whole.
@@ -158,6 +192,17 @@ class ScriptRoute:
                 return page
         return candidates
 
+    def _beats_latin(self, crop: Image.Image, read: Recognition) -> bool:
+        """A refused reading's second chance: kept when the Latin reader (the recognizer in
+        ``LATIN_LANG``, where it reads other languages) is not clearly surer of the crop."""
+        for_language = getattr(self.recognizer, "for_language", None)
+        if for_language is None or not second_chance(read):
+            return False
+        if self._latin is None:
+            self._latin = for_language(LATIN_LANG)
+        (latin,) = self._latin.recognize([crop])
+        return outreads_latin(read, latin.score)
+
     @classmethod
     def build(
         cls, name: str = "tesseract", options: dict[str, Any] | None = None
@@ -189,11 +234,12 @@ class ScriptRoute:
         # pieces of one line are read as one line, as the Arabic recognizer reads best.
         groups = _same_line_groups([candidates[i].polygon for i in suspects])
         polygons = [_union_polygon([candidates[suspects[k]].polygon for k in g]) for g in groups]
-        readings = self.recognizer.recognize([_crop(image, p) for p in polygons])
+        crops = [_crop(image, p) for p in polygons]
+        readings = self.recognizer.recognize(crops)
         replaced: dict[int, Candidate | None] = {}
-        for group, polygon, read in zip(groups, polygons, readings):
+        for group, polygon, crop, read in zip(groups, polygons, crops, readings):
             before = max(candidates[suspects[k]].score for k in group)
-            if read.text and accepts(read, before):
+            if read.text and (accepts(read, before) or self._beats_latin(crop, read)):
                 first = suspects[group[0]]
                 replaced[first] = Candidate(polygon, read.text, read.score, rerouted=True)
                 for k in group[1:]:
