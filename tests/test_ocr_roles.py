@@ -275,6 +275,13 @@ def test_a_refused_arabic_reading_is_kept_where_english_reads_the_crop_no_surer(
     assert routed(ViewsAndLatin(degraded, latin=0.9)) == "EsNd"
     # a recognizer that reads no other language gives no second chance
     assert routed(Views(degraded)) == "EsNd"
+
+    class NoEnglish(Views):
+        def for_language(self, lang: str) -> Views:
+            raise OCREngineError("Tesseract has no data for language(s) eng")
+
+    with pytest.warns(UserWarning, match="no second reading: Tesseract has no data"):
+        assert routed(NoEnglish(degraded)) == "EsNd"
     # short, letterless or single-view readings get no second chance
     assert not second_chance(Recognition("بيت", 0.3, agreement=0.45))
     assert not second_chance(Recognition("وصل 12 34 56 78 90", 0.3, agreement=0.45))

@@ -154,6 +154,7 @@ class ScriptRoute:
         self.recognizer = recognizer
         self._page_engines: dict[str, OCREngine | None] = {}
         self._latin: TextRecognizer | None = None
+        self._no_latin = False
 
     def page_reader(self, candidates: list[Candidate]) -> OCREngine | None:
         """For a page that is mostly Arabic, the engine that should read it whole.
@@ -196,10 +197,15 @@ class ScriptRoute:
         """A refused reading's second chance: kept when the Latin reader (the recognizer in
         ``LATIN_LANG``, where it reads other languages) is not clearly surer of the crop."""
         for_language = getattr(self.recognizer, "for_language", None)
-        if for_language is None or not second_chance(read):
+        if for_language is None or self._no_latin or not second_chance(read):
             return False
         if self._latin is None:
-            self._latin = for_language(LATIN_LANG)
+            try:
+                self._latin = for_language(LATIN_LANG)
+            except OCREngineError as exc:  # no English data: the first rule alone decides
+                warnings.warn(f"Arabic lines get no second reading: {exc}", stacklevel=2)
+                self._no_latin = True
+                return False
         (latin,) = self._latin.recognize([crop])
         return outreads_latin(read, latin.score)
 
