@@ -118,6 +118,12 @@ def order_spans(
     texts = {i: spans[i].text for i in boxed}
     unit = statistics.median(b[3] - b[1] for b in boxes.values()) if boxes else 1.0
     upright = {i for i in boxed if _set_vertically(boxes[i], texts[i], unit)}
+    groups = _upright_lines(upright, boxes)
+    # A short word of a vertical line (`of`, `in`) is boxed nearly square and fails the test
+    # above: it joins the vertical line whose column it stands in rather than the row beside.
+    short = [i for i in boxed if i not in upright and len(texts[i].strip()) <= 2]
+    groups = _with_short_pieces(groups, short, boxes)
+    upright |= {m for group in groups for m in group}
     across = [i for i in boxed if i not in upright]
     cells = _ruled_cells(across, spans, boxes, rules, unit) if rules else {}
     if cells:
@@ -127,7 +133,7 @@ def order_spans(
     made = [[_make_line(spans, members, boxes, page_dir, 0, unit) for members in b] for b in blocks]
     # Text set vertically (an axis title, a document number up the margin) is no part of the
     # rows beside it: each such line is read after the page, its pieces from the bottom up.
-    vertical = [[_as_read(spans, group, page_dir)] for group in _upright_lines(upright, boxes)]
+    vertical = [[_upright_line(spans, group, boxes, page_dir)] for group in groups]
     lines = [
         replace(line, block=block_no)
         for block_no, block in enumerate(_floats_last(made) + vertical)
@@ -176,7 +182,8 @@ def _upright_lines(members: set[int], boxes: dict[int, list[float]]) -> list[lis
     a long vertical line at its word gaps) share their column and follow each other closely.
     Each line's pieces run from the bottom up, as Latin text set vertically reads."""
     lines: list[list[int]] = []
-    for m in sorted(members, key=lambda k: (boxes[k][0] + boxes[k][2]) / 2):
+    # from the bottom up, so that each piece meets its line where the line has reached
+    for m in sorted(members, key=lambda k: -boxes[k][3]):
         box = boxes[m]
         for line in lines:
             last = _extent([line], boxes)
@@ -187,7 +194,53 @@ def _upright_lines(members: set[int], boxes: dict[int, list[float]]) -> list[lis
                 break
         else:
             lines.append([m])
-    return [sorted(line, key=lambda k: -boxes[k][3]) for line in lines]
+    lines.sort(key=lambda line: sum(_extent([line], boxes)[0:3:2]))  # left to right
+    return lines
+
+
+def _with_short_pieces(
+    lines: list[list[int]], short: list[int], boxes: dict[int, list[float]]
+) -> list[list[int]]:
+    """``lines`` (vertical lines, pieces from the bottom up) with each ``short`` span that
+    stands in a line's column, taller than wide, within two line widths of its pieces, put in
+    its place among them."""
+    out = [list(line) for line in lines]
+    for m in short:
+        box = boxes[m]
+        if box[3] - box[1] < box[2] - box[0]:
+            continue  # a short word set across (a tick label, a unit) stays in its row
+        for line in out:
+            last = _extent([line], boxes)
+            width = min(box[2] - box[0], last[2] - last[0])
+            gap = max(box[1] - last[3], last[1] - box[3])
+            if _h_overlap(box, last) >= 0.5 * width and gap <= 2 * (last[2] - last[0]):
+                line.append(m)
+                line.sort(key=lambda k: -boxes[k][3])
+                break
+    return out
+
+
+def _upright_line(
+    spans: Sequence[Span], members: list[int], boxes: dict[int, list[float]], page_dir: Direction
+) -> Line:
+    """A vertical line read from the bottom up. Where the detector's boxes of two pieces
+    overlap, the letters in the overlap were read twice (``Revenue i`` above-and-below
+    ``in million``): a piece's first letters that repeat the end of the piece before it, no
+    more of them than the overlap holds, are dropped and the two pieces join there."""
+    line = _as_read(spans, members, page_dir)
+    texts = [spans[members[0]].text.strip()]
+    for before, after in itertools.pairwise(members):
+        text = spans[after].text.strip()
+        overlap = boxes[after][3] - boxes[before][1]  # bottom-up: `after` lies above `before`
+        height = boxes[after][3] - boxes[after][1]
+        pitch = height / max(len(text), 1)  # one character's length along the line
+        most = min(len(text) - 1, len(texts[-1]), round(overlap / pitch)) if overlap > 0 else 0
+        repeated = next((k for k in range(most, 0, -1) if texts[-1].endswith(text[:k])), 0)
+        if repeated:  # one word cut in two, its cut letters read in both pieces
+            texts[-1] += text[repeated:]
+        else:
+            texts.append(text)
+    return replace(line, text=" ".join(t for t in texts if t))
 
 
 def _as_read(spans: Sequence[Span], members: Sequence[int], page_dir: Direction) -> Line:

@@ -211,6 +211,26 @@ def test_text_set_vertically_is_read_as_its_own_lines_after_the_page():
     assert texts(drop_cap) == ["We left at dawn", "and walked on", "until noon"]
 
 
+def test_a_vertical_line_keeps_its_short_words_and_reads_an_overlap_once():
+    ticks = [span(f"{9 - k}0000", 26, 28 + 36 * k, 66, 43 + 36 * k) for k in range(8)]
+    numbers = [tick.text for tick in ticks]
+    # the detector boxed `of` nearly square between `users` and `Number` (as on a chart's
+    # y-axis title): it belongs to the vertical line, not to the tick label beside it
+    axis = [span("users", 11, 140, 24, 178), span("of", 11, 174, 24, 191)]
+    axis.append(span("Number", 10, 189, 24, 241))
+    assert texts(ticks + axis) == [*numbers, "Number of users"]
+    # two pieces whose boxes overlap by a letter both read it: `Revenue i` + `in million`
+    cut = [span("euros", 12, 68, 23, 104), span("in million", 11, 101, 24, 160)]
+    cut.append(span("Revenue i", 10, 152, 24, 211))
+    assert texts(ticks + cut) == [*numbers, "Revenue in million euros"]
+    # pieces that only touch, and a letter that repeats by chance, stay as read
+    apart = [span("Total", 10, 10, 24, 60), span("lost", 10, 61, 24, 101)]
+    assert texts(ticks + apart) == [*numbers, "lost Total"]
+    # a short word set across below the vertical line stays in its row
+    row = [span("users", 11, 100, 24, 160), span("%", 4, 174, 22, 186)]
+    assert texts(ticks + row) == [*numbers[:4], "% 50000", *numbers[5:], "users"]
+
+
 def test_a_tilted_scan_keeps_its_columns_and_lines():
     import math
 
