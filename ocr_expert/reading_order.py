@@ -187,9 +187,8 @@ def _upright_lines(members: set[int], boxes: dict[int, list[float]]) -> list[lis
         box = boxes[m]
         for line in lines:
             last = _extent([line], boxes)
-            width = min(box[2] - box[0], last[2] - last[0])
-            gap = max(box[1] - last[3], last[1] - box[3])
-            if _h_overlap(box, last) >= 0.5 * width and gap <= 2 * width:
+            gap = _column_gap(box, last)
+            if gap is not None and gap <= 2 * min(box[2] - box[0], last[2] - last[0]):
                 line.append(m)
                 break
         else:
@@ -205,19 +204,27 @@ def _with_short_pieces(
     stands in a line's column, taller than wide, within two line widths of its pieces, put in
     its place among them."""
     out = [list(line) for line in lines]
-    for m in short:
+    for m in short if lines else []:
         box = boxes[m]
         if box[3] - box[1] < box[2] - box[0]:
             continue  # a short word set across (a tick label, a unit) stays in its row
         for line in out:
             last = _extent([line], boxes)
-            width = min(box[2] - box[0], last[2] - last[0])
-            gap = max(box[1] - last[3], last[1] - box[3])
-            if _h_overlap(box, last) >= 0.5 * width and gap <= 2 * (last[2] - last[0]):
+            gap = _column_gap(box, last)
+            if gap is not None and gap <= 2 * (last[2] - last[0]):
                 line.append(m)
                 line.sort(key=lambda k: -boxes[k][3])
                 break
     return out
+
+
+def _column_gap(box: list[float], column: list[float]) -> float | None:
+    """How far ``box`` lies above or below ``column`` (negative where they overlap), when it
+    stands in that column: half the narrower of the two widths overlapping. None otherwise."""
+    width = min(box[2] - box[0], column[2] - column[0])
+    if _h_overlap(box, column) < 0.5 * width:
+        return None
+    return max(box[1] - column[3], column[1] - box[3])
 
 
 def _upright_line(
