@@ -377,3 +377,15 @@ def otsu_level(grey: Image.Image) -> int:
     total, rest = weight[-1], weight[-1] - weight
     between = (mass[-1] * weight - mass * total) ** 2 / np.maximum(weight * rest, 1e-9)
     return int(np.argmax(between))
+
+
+def dark_on_light(image: Image.Image) -> tuple[Image.Image, float]:
+    """``image`` in grey with dark text on a light ground, and that ground's grey level."""
+    grey = image.convert("L")
+    arr = np.asarray(grey)
+    edge = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])
+    background = float(np.median(edge))
+    if background < float(np.median(arr)) or background < 100:
+        grey = ImageOps.invert(grey)  # light text on a dark ground
+        background = 255.0 - background
+    return grey, background

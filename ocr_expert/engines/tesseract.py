@@ -16,9 +16,10 @@ from PIL import Image, ImageOps
 from rapidfuzz.distance import Levenshtein
 
 from ocr_expert.engines import register_engine
+from ocr_expert.engines.arabic_comma import restore_commas
 from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError, PageLayout
 from ocr_expert.engines.roles import Recognition
-from ocr_expert.image_io import otsu_level
+from ocr_expert.image_io import dark_on_light, otsu_level
 from ocr_expert.types import Box, Span
 
 #: crops lower than this (pixels) are scaled up to it when read a second time
@@ -68,7 +69,8 @@ class TesseractEngine(OCREngine):
     (and a longer crop) in its single-line mode (7), an Arabic crop in both with the surer
     reading kept; a crop where that finds nothing is read again after ``prepare_crop``
     (scaled up, with a margin). With ``arabic_views`` an Arabic crop is read three ways
-    instead (see ``read_crop``).
+    instead (see ``read_crop``). Whatever is read with Arabic data gets back the Arabic commas
+    Tesseract's Arabic models cannot write (``arabic_comma.restore_commas``).
 
     Options:
         lang: Tesseract language codes joined by ``+`` (``eng``, ``ara``, ``eng+ara``).
@@ -150,9 +152,13 @@ class TesseractEngine(OCREngine):
             by_line.setdefault(key, []).append((text, box, score))
         for key, line_words in by_line.items():
             boxes = _untangle([box for _, box, _ in line_words])
-            for (text, _, score), box in zip(line_words, boxes):
+            line = [
+                Span(text=text, box=(box[0], box[1], box[2], box[3]), score=score)
+                for (text, _, score), box in zip(line_words, boxes)
+            ]
+            for span in self._commas(image, line):
                 lines[line_of[key]].append(len(spans))
-                spans.append(Span(text=text, box=(box[0], box[1], box[2], box[3]), score=score))
+                spans.append(span)
         return PageLayout(spans=spans, lines=lines, blocks=blocks)
 
     def _read_one(self, image: Image.Image, psm: int) -> list[Span]:
@@ -210,7 +216,12 @@ class TesseractEngine(OCREngine):
             for i, text in enumerate(texts)
             if i != best
         )
-        return readings[best], agreement if texts[best] else 0.0
+        return restore_commas(image, readings[best]), agreement if texts[best] else 0.0
+
+    def _commas(self, image: Image.Image, line: list[Span]) -> list[Span]:
+        """A line read with Arabic data, with the Arabic commas its models cannot write put
+        back (see ``arabic_comma``); other lines as they are."""
+        return restore_commas(image, line) if "ara" in self.options["lang"].split("+") else line
 
     def _reads_arabic_views(self) -> bool:
         return "ara" in self.options["lang"].split("+") and self.options["arabic_views"]
@@ -223,7 +234,7 @@ class TesseractEngine(OCREngine):
             # other way round; keep the surer reading.
             spans = self._read_one(image, self.options["crop_psm"])
             word = self._read_one(image, self.options["word_psm"])
-            return word if confidence(word) > confidence(spans) else spans
+            return restore_commas(image, word if confidence(word) > confidence(spans) else spans)
         if image.width <= WORD_SHAPE * image.height:
             # Shaped like a single word: read as Tesseract reads a word (its word mode), as
             # the text-recognition benchmarks' crops are. Where the word mode finds nothing, or
@@ -281,7 +292,7 @@ class TesseractEngine(OCREngine):
                     bx = _back_in(box, scale, left + dx, y0 + dy, images[k])
                     out[k].append(Span(text=text, box=bx, score=score))
                     break
-        return out
+        return [self._commas(image, spans) for image, spans in zip(images, out)]
 
 
 def _back_in(box: list[float], scale: float, dx: float, dy: float, image: Image.Image) -> Box:
@@ -298,18 +309,6 @@ def confidence(spans: list[Span]) -> float:
     """Character-weighted mean confidence of a reading; 0 for an empty one."""
     chars = sum(len(s.text) for s in spans)
     return sum(s.score * len(s.text) for s in spans) / chars if chars else 0.0
-
-
-def _dark_on_light(image: Image.Image) -> tuple[Image.Image, float]:
-    """``image`` in grey with dark text on a light ground, and that ground's grey level."""
-    grey = image.convert("L")
-    arr = np.asarray(grey)
-    edge = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])
-    background = float(np.median(edge))
-    if background < float(np.median(arr)) or background < 100:
-        grey = ImageOps.invert(grey)  # light text on a dark ground
-        background = 255.0 - background
-    return grey, background
 
 
 def ink_height(grey: Image.Image) -> int:
@@ -334,7 +333,7 @@ def ink_view(
 
     Returns the image, the scale applied and the offset of the crop inside it.
     """
-    grey, background = _dark_on_light(image)
+    grey, background = dark_on_light(image)
     height = ink_height(grey)
     scale = ink / height if height else 1.0
     if scale != 1.0:
@@ -360,7 +359,7 @@ def prepare_crop(
 
     Returns the prepared image, the scale applied and the offset of the crop inside it.
     """
-    grey, background = _dark_on_light(image)
+    grey, background = dark_on_light(image)
     scale = 1.0
     if text_height and 0 < grey.height < text_height:
         scale = text_height / grey.height
