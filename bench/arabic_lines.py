@@ -3,6 +3,7 @@
     python bench/arabic_lines.py                                  # 200 lines, DejaVu faces only
     python bench/arabic_lines.py --font-dir fonts/ --lines 240    # and every Arabic font there
     python bench/arabic_lines.py --save-dir out/                  # also write the crops + labels
+    python bench/arabic_lines.py --numbers 0.5                    # half the lines with a number
     python bench/ocr_quality.py --labels out/labels.jsonl --engines tesseract-ara default-arabic
 
 Lines of Arabic prose (``ocr_expert.synthetic.text.paragraphs``: sentences joined with the
@@ -10,7 +11,9 @@ Arabic comma, cut where a column would wrap them) are drawn with raqm shaping in
 covers Arabic (the project's DejaVu faces, and every font under ``--font-dir`` whose character
 map holds the Arabic letters), at 13-44 px line height, then degraded as scans are: drawn large
 and shrunk (low resolution), a tinted or grey paper, bleed-through of another line, and
-``ocr_expert.synthetic.degrade``'s line mix (skew, contrast, blur, noise, JPEG).
+``ocr_expert.synthetic.degrade``'s line mix (skew, contrast, blur, noise, JPEG). With
+``--numbers`` a share of the lines hold a number among their words, mostly in Arabic-Indic
+digits (``--eastern``), and only fonts drawing those digits are used.
 
 Each candidate reads every crop; the table gives corpus CER with the ``arabic`` normalization
 (NFKC, diacritics removed, alef/yeh folded) overall and on the fonts outside DejaVu (so a rule
@@ -48,6 +51,8 @@ from ocr_expert.synthetic.fonts import ARABIC_FACES, face_path
 from ocr_expert.synthetic.text import paragraphs
 
 NORM = "arabic"
+#: European digits to Arabic-Indic ones
+EASTERN_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 #: letters a font must map to draw Arabic prose
 ARABIC_PROBE = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
 
@@ -62,8 +67,9 @@ class Line:
     height: int
 
 
-def arabic_fonts(dirs: Sequence[str]) -> list[str]:
-    """The project's Arabic DejaVu faces, then every font file under ``dirs`` drawing Arabic."""
+def arabic_fonts(dirs: Sequence[str], probe: str = ARABIC_PROBE) -> list[str]:
+    """The project's Arabic DejaVu faces, then every font file under ``dirs`` drawing Arabic
+    (every character of ``probe``)."""
     from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
     paths = [str(face_path(face)) for face in ARABIC_FACES]
@@ -75,7 +81,7 @@ def arabic_fonts(dirs: Sequence[str]) -> list[str]:
                 cmap = TTFont(str(path), lazy=True).getBestCmap() or {}
             except Exception:
                 continue
-            if all(ord(ch) in cmap for ch in ARABIC_PROBE):
+            if all(ord(ch) in cmap for ch in probe):
                 paths.append(str(path))
     return paths
 
@@ -91,6 +97,28 @@ def prose_lines(rng: random.Random, count: int) -> list[str]:
             lines.append(" ".join(words[:n]))
             words = words[n:]
     return lines
+
+
+def with_numbers(texts: list[str], share: float, eastern: float, seed: int) -> list[str]:
+    """``texts`` with a number put among the words of ``share`` of them: a year, a count or a
+    large quantity, in Arabic-Indic digits (``eastern`` of them, as most Arabic print writes
+    them) or in European digits. A generator of its own, so the lines otherwise stay those of
+    the seed."""
+    rng = random.Random(seed * 7919 + 1)
+    out = []
+    for text in texts:
+        if rng.random() >= share:
+            out.append(text)
+            continue
+        number = str(
+            rng.choice([rng.randint(1900, 2030), rng.randint(2, 99), rng.randint(100, 999999)])
+        )
+        if rng.random() < eastern:
+            number = number.translate(EASTERN_DIGITS)
+        words = text.split()
+        words.insert(rng.randint(0, len(words)), number)
+        out.append(" ".join(words))
+    return out
 
 
 def render(text: str, font_file: str, rng: random.Random, seed: int) -> Line:
@@ -131,10 +159,15 @@ def render(text: str, font_file: str, rng: random.Random, seed: int) -> Line:
     return Line(image, text, Path(font_file).stem, height)
 
 
-def build_set(count: int, seed: int, fonts: list[str]) -> list[Line]:
-    """``count`` lines, fonts taken in turn so each font draws about as many."""
+def build_set(
+    count: int, seed: int, fonts: list[str], numbers: float = 0.0, eastern: float = 0.7
+) -> list[Line]:
+    """``count`` lines, fonts taken in turn so each font draws about as many; ``numbers`` of
+    them with a number among their words (``with_numbers``)."""
     rng = random.Random(seed)
     texts = prose_lines(rng, count)
+    if numbers:
+        texts = with_numbers(texts, numbers, eastern, seed)
     return [render(t, fonts[i % len(fonts)], rng, seed * 100003 + i) for i, t in enumerate(texts)]
 
 
@@ -304,14 +337,27 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="a folder of further fonts; those covering Arabic are used (repeatable)",
     )
+    parser.add_argument(
+        "--numbers",
+        type=float,
+        default=0.0,
+        help="share of lines with a number among their words (default 0); fonts must then "
+        "draw the Arabic-Indic digits too",
+    )
+    parser.add_argument(
+        "--eastern",
+        type=float,
+        default=0.7,
+        help="share of those numbers written in Arabic-Indic digits (default 0.7)",
+    )
     parser.add_argument("--only", nargs="*", help="only these single-reading candidates")
     parser.add_argument("--workers", type=int, default=1, help="processes reading in parallel")
     parser.add_argument("--save-dir", help="write the crops and labels.jsonl here")
     parser.add_argument("--json", help="write every reading here")
     args = parser.parse_args(argv)
 
-    fonts = arabic_fonts(args.font_dir)
-    lines = build_set(args.lines, args.seed, fonts)
+    fonts = arabic_fonts(args.font_dir, ARABIC_PROBE + ("٠١٢٣٤٥٦٧٨٩" if args.numbers else ""))
+    lines = build_set(args.lines, args.seed, fonts, args.numbers, args.eastern)
     print(f"{len(lines)} lines, {len(fonts)} fonts, line height 13-44 px (seed {args.seed})")
     if args.save_dir:
         out = Path(args.save_dir)

@@ -16,17 +16,17 @@ need_apt=0
 command -v tesseract >/dev/null 2>&1 || need_apt=1
 if [ "$need_apt" = 0 ]; then
   langs=$(tesseract --list-langs 2>/dev/null || true)
-  { grep -qx eng <<<"$langs" && grep -qx ara <<<"$langs"; } || need_apt=1
+  { grep -qx eng <<<"$langs" && grep -qx ara <<<"$langs" && grep -qx Arabic <<<"$langs"; } || need_apt=1
 fi
 [ -e /usr/lib/x86_64-linux-gnu/libfribidi.so.0 ] || [ -e /usr/lib/aarch64-linux-gnu/libfribidi.so.0 ] || need_apt=1
 if [ "$need_apt" = 1 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     SUDO=""
     [ "$(id -u)" -ne 0 ] && SUDO=sudo
-    echo "setup: installing Tesseract (eng, ara) and FriBiDi with apt-get" >&2
+    echo "setup: installing Tesseract (eng, ara, the Arabic script model) and FriBiDi with apt-get" >&2
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-      tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara libfribidi0 >/dev/null
+      tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara tesseract-ocr-script-arab libfribidi0 >/dev/null
   else
     echo "setup: no apt-get here; install Tesseract with eng and ara data by hand" >&2
   fi

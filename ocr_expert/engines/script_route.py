@@ -140,7 +140,9 @@ def outreads_latin(read: Recognition, latin_score: float) -> bool:
 
 
 def _mostly_letters(text: str) -> bool:
-    letters = sum(1 for ch in text if ch.isalpha())
+    # Arabic-Indic digits past one come only from the Arabic script model's reading of a
+    # number (``arabic_digits``): a line with a year is no less a line of words
+    letters = sum(1 for ch in text if ch.isalpha() or "\u0662" <= ch <= "\u0669")
     characters = sum(1 for ch in text if not ch.isspace())
     return letters >= AGREED_LETTERS and letters >= AGREED_LETTER_SHARE * characters
 

@@ -1,7 +1,8 @@
 """Tesseract through ``pytesseract``: English, Arabic, or both (``lang="eng+ara"``).
 
 Needs the ``tesseract`` binary and its language data, e.g. on Debian/Ubuntu:
-``apt-get install tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara``.
+``apt-get install tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara tesseract-ocr-script-arab``
+(the last: Arabic-Indic digits, see ``arabic_digits``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps
 from rapidfuzz.distance import Levenshtein
 
-from ocr_expert.engines import register_engine
+from ocr_expert.engines import arabic_digits, register_engine
 from ocr_expert.engines.arabic_comma import restore_commas
 from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError, PageLayout
 from ocr_expert.engines.roles import Recognition
@@ -100,14 +101,14 @@ class TesseractEngine(OCREngine):
         options = {k: v for k, v in self.options.items() if k != "timeout"}
         return {"engine": "tesseract", "tesseract": self._version, **options}
 
-    def _data(self, image: Image.Image, psm: int) -> dict[str, list[Any]]:
+    def _data(self, image: Image.Image, psm: int, lang: str | None = None) -> dict[str, list[Any]]:
         import pytesseract
 
         config = f"--oem {self.options['oem']} --psm {psm} {self.options['extra_config']}".strip()
         try:
             return pytesseract.image_to_data(
                 image,
-                lang=self.options["lang"],
+                lang=lang or self.options["lang"],
                 config=config,
                 output_type=pytesseract.Output.DICT,
                 timeout=self.options["timeout"],
@@ -124,7 +125,8 @@ class TesseractEngine(OCREngine):
         words = []
         for i, text in enumerate(data["text"]):
             conf = float(data["conf"][i])
-            if conf < 0 or not str(text).strip():
+            text = arabic_digits.strip_bidi(str(text)).strip()
+            if conf < 0 or not text:
                 continue  # rows for blocks, paragraphs and lines carry conf -1
             score = conf / 100.0
             if score < self.options["min_conf"]:
@@ -132,7 +134,7 @@ class TesseractEngine(OCREngine):
             x, y = float(data["left"][i]), float(data["top"][i])
             box = [x, y, x + float(data["width"][i]), y + float(data["height"][i])]
             key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
-            words.append((key, str(text).strip(), box, score))
+            words.append((key, text, box, score))
         return words
 
     def read_page(self, image: Image.Image) -> PageLayout:
@@ -156,7 +158,7 @@ class TesseractEngine(OCREngine):
                 Span(text=text, box=(box[0], box[1], box[2], box[3]), score=score)
                 for (text, _, score), box in zip(line_words, boxes)
             ]
-            for span in self._commas(image, line):
+            for span in self._arabic_line(image, line, region=_union(boxes, image)):
                 lines[line_of[key]].append(len(spans))
                 spans.append(span)
         return PageLayout(spans=spans, lines=lines, blocks=blocks)
@@ -216,12 +218,29 @@ class TesseractEngine(OCREngine):
             for i, text in enumerate(texts)
             if i != best
         )
-        return restore_commas(image, readings[best]), agreement if texts[best] else 0.0
+        return self._arabic_line(image, readings[best]), agreement if texts[best] else 0.0
 
-    def _commas(self, image: Image.Image, line: list[Span]) -> list[Span]:
-        """A line read with Arabic data, with the Arabic commas its models cannot write put
-        back (see ``arabic_comma``); other lines as they are."""
-        return restore_commas(image, line) if "ara" in self.options["lang"].split("+") else line
+    def _arabic_line(
+        self, image: Image.Image, line: list[Span], region: Box | None = None
+    ) -> list[Span]:
+        """A line read with Arabic data (in ``region`` of ``image``, the whole of it if
+        None), with what its models cannot write put back: numbers in Arabic-Indic digits
+        (``arabic_digits``) and the Arabic comma (``arabic_comma``); other lines as they are."""
+        if "ara" not in self.options["lang"].split("+"):
+            return line
+        if arabic_digits.needs_script_model(line) and arabic_digits.has_script_model():
+            line = arabic_digits.replace_numbers(line, self._script_reading(image, region))
+        return restore_commas(image, line)
+
+    def _script_reading(self, image: Image.Image, region: Box | None) -> list[Span]:
+        """The Arabic script model's words for one line (line mode), in ``image``'s pixels."""
+        x0, y0 = (0, 0) if region is None else (round(region[0]), round(region[1]))
+        crop = image if region is None else image.crop((x0, y0, round(region[2]), round(region[3])))
+        lang = arabic_digits.SCRIPT_MODEL
+        return [
+            Span(text=t, box=(b[0] + x0, b[1] + y0, b[2] + x0, b[3] + y0), score=c)
+            for _, t, b, c in self._words(self._data(crop, self.options["crop_psm"], lang))
+        ]
 
     def _reads_arabic_views(self) -> bool:
         return "ara" in self.options["lang"].split("+") and self.options["arabic_views"]
@@ -234,7 +253,7 @@ class TesseractEngine(OCREngine):
             # other way round; keep the surer reading.
             spans = self._read_one(image, self.options["crop_psm"])
             word = self._read_one(image, self.options["word_psm"])
-            return restore_commas(image, word if confidence(word) > confidence(spans) else spans)
+            return self._arabic_line(image, word if confidence(word) > confidence(spans) else spans)
         if image.width <= WORD_SHAPE * image.height:
             # Shaped like a single word: read as Tesseract reads a word (its word mode), as
             # the text-recognition benchmarks' crops are. Where the word mode finds nothing, or
@@ -292,7 +311,7 @@ class TesseractEngine(OCREngine):
                     bx = _back_in(box, scale, left + dx, y0 + dy, images[k])
                     out[k].append(Span(text=text, box=bx, score=score))
                     break
-        return [self._commas(image, spans) for image, spans in zip(images, out)]
+        return [self._arabic_line(image, spans) for image, spans in zip(images, out)]
 
 
 def _back_in(box: list[float], scale: float, dx: float, dy: float, image: Image.Image) -> Box:
@@ -302,6 +321,20 @@ def _back_in(box: list[float], scale: float, dx: float, dy: float, image: Image.
         max(0.0, (box[1] - dy) / scale),
         min(float(image.width), (box[2] - dx) / scale),
         min(float(image.height), (box[3] - dy) / scale),
+    )
+
+
+def _union(boxes: list[list[float]], image: Image.Image) -> Box:
+    """The box around a line's word boxes, grown by half the line's height (within the
+    image), as a line is cut to be read again."""
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    pad = (y1 - y0) / 2
+    return (
+        max(0.0, x0 - pad),
+        max(0.0, y0 - pad),
+        min(float(image.width), x1 + pad),
+        min(float(image.height), y1 + pad),
     )
 
 

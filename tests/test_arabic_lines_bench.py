@@ -1,0 +1,29 @@
+"""bench/arabic_lines.py: the same seed draws the same Arabic lines; numbers only when asked."""
+
+from conftest import load_script
+
+lines_bench = load_script("bench/arabic_lines.py")
+
+
+def test_numbers_go_into_the_share_of_lines_asked_in_the_digits_asked():
+    texts = ["يقع المتحف الوطني", "في وسط المدينة", "قرب النهر"] * 20
+    assert lines_bench.with_numbers(texts, 0.0, 1.0, seed=3) == texts
+    eastern = lines_bench.with_numbers(texts, 1.0, 1.0, seed=3)
+    assert all(any("٠" <= ch <= "٩" for ch in t) for t in eastern)
+    assert not any(ch.isascii() and ch.isdigit() for t in eastern for ch in t)
+    european = lines_bench.with_numbers(texts, 1.0, 0.0, seed=3)
+    assert all(any(ch.isascii() and ch.isdigit() for ch in t) for t in european)
+    # the words around the number are the line's own, in order
+    assert [w for w in european[0].split() if not w.isdigit()] == texts[0].split()
+    half = lines_bench.with_numbers(texts, 0.5, 1.0, seed=3)
+    assert 10 <= sum(a != b for a, b in zip(half, texts)) <= 50
+
+
+def test_a_set_without_numbers_is_the_seed_s_set_as_before():
+    fonts = lines_bench.arabic_fonts([])
+    plain = lines_bench.build_set(4, 2, fonts)
+    again = lines_bench.build_set(4, 2, fonts, numbers=0.0)
+    assert [ln.text for ln in plain] == [ln.text for ln in again]
+    assert [ln.image.tobytes() for ln in plain] == [ln.image.tobytes() for ln in again]
+    numbered = lines_bench.build_set(4, 2, fonts, numbers=1.0)
+    assert all(any(ch.isdigit() for ch in ln.text) for ln in numbered)
