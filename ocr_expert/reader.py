@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from PIL import Image
 
+from ocr_expert import skew
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
 from ocr_expert.image_io import ImageInputError
 from ocr_expert.reading_order import (
@@ -143,8 +144,7 @@ class Reader:
             spans = list(found)
             lines, direction = crop_line(spans, self.direction)
         else:
-            spans = list(found)
-            lines, direction = order_spans(spans, self.direction, _page_rules(image, spans))
+            spans, lines, direction = self._page_order(image, list(found))
         return OCRResult(
             spans=tuple(spans),
             lines=tuple(lines),
@@ -157,6 +157,29 @@ class Reader:
             mode=used,  # type: ignore[arg-type]
             elapsed_s=elapsed,
         )
+
+    def _page_order(
+        self, image: Image.Image, spans: list[Span]
+    ) -> tuple[list[Span], list[Line], Direction]:
+        """A page's spans in reading order; a page placed askew (``skew.STRAIGHTEN_DEG`` or
+        more) is read again turned straight and ordered there, its words and lines given back
+        in the image's own pixels. Where that second reading fails, the first stands."""
+        tilt = skew.page_skew(spans)
+        if abs(tilt) >= skew.STRAIGHTEN_DEG:
+            straight, turn = skew.straighten(image, tilt)
+            try:
+                (again,) = self.engine.read_batch([straight], mode="page")
+            except OCREngineError:
+                again = []
+            if again and not isinstance(again, PageLayout):
+                lines, direction = order_spans(again, self.direction, _page_rules(straight, again))
+                return (
+                    [turn.back_span(s) for s in again],
+                    [turn.back_line(line) for line in lines],
+                    direction,
+                )
+        lines, direction = order_spans(spans, self.direction, _page_rules(image, spans))
+        return spans, lines, direction
 
 
 def _page_rules(image: Image.Image, spans: Sequence[Span]) -> Rules:

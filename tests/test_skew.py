@@ -1,0 +1,85 @@
+"""A page placed askew is read again turned straight; words come back in its own pixels."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from test_ocr_engines import two_column_page
+
+from ocr_expert import OCRExpert
+from ocr_expert.scoring import cer
+from ocr_expert.skew import STRAIGHTEN_DEG, page_skew, straighten
+from ocr_expert.types import Span
+
+
+def _line(x: float, y: float, length: float, degrees: float, height: float = 20.0) -> Span:
+    """A detector's line polygon of ``length`` climbing at ``degrees`` (y axis down)."""
+    dx, dy = length * math.cos(math.radians(degrees)), -length * math.sin(math.radians(degrees))
+    poly = ((x, y), (x + dx, y + dy), (x + dx, y + dy + height), (x, y + height))
+    xs, ys = [p[0] for p in poly], [p[1] for p in poly]
+    return Span("text", (min(xs), min(ys), max(xs), max(ys)), 0.9, poly)
+
+
+def test_the_tilt_is_the_median_slope_of_long_lines():
+    lines = [_line(10, 40 * i + 50, 300, d) for i, d in enumerate([1.9, 2.0, 2.1, 2.0, -3.0])]
+    assert page_skew(lines) == pytest.approx(2.0, abs=0.01)
+    assert page_skew(lines[:2]) == 0.0  # too few lines to tell
+    assert page_skew([_line(10, 40 * i, 40, 5.0) for i in range(5)]) == 0.0  # short: no slope
+    assert page_skew([_line(10, 40 * i, 300, 30.0) for i in range(5)]) == 0.0  # set at an angle
+
+
+@pytest.mark.parametrize("degrees", [3.0, -5.0])
+def test_a_point_of_the_straightened_page_maps_back_to_the_page_as_given(degrees):
+    image = Image.new("RGB", (400, 300), (240, 235, 220))
+    ImageDraw.Draw(image).rectangle((300, 50, 305, 55), fill="black")
+    turned, turn = straighten(image, degrees)
+    assert turned.getpixel((0, 0)) == (240, 235, 220)  # corners filled with the page's ground
+    ys, xs = np.nonzero(np.asarray(turned.convert("L")) < 128)
+    x, y = turn.back((float(xs.mean()), float(ys.mean())))
+    assert x == pytest.approx(302.5, abs=1.0) and y == pytest.approx(52.5, abs=1.0)
+
+
+def _count_reads(expert: OCRExpert, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The modes the engine is asked to read in, one per call."""
+    reads: list[str] = []
+    real = expert.engine.read_batch
+
+    def counted(images, mode):
+        reads.append(mode)
+        return real(images, mode)
+
+    monkeypatch.setattr(expert.engine, "read_batch", counted)
+    return reads
+
+
+@pytest.fixture(scope="module")
+def ppocr() -> OCRExpert:
+    return OCRExpert("ppocr", use_cache=False)
+
+
+@pytest.mark.parametrize("degrees", [2.0, -3.0])
+def test_a_two_column_page_placed_askew_reads_column_by_column(ppocr, degrees, monkeypatch):
+    page, left, right = two_column_page()
+    tilted = page.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white")
+    reads = _count_reads(ppocr, monkeypatch)
+    result = ppocr.read(tilted, mode="page")
+    assert cer(result.text.replace("\n", " "), " ".join(left + right)) < 0.05, result.text
+    assert reads == ["page", "page"]  # read again, turned straight
+    # the words are where they are on the tilted page: inside it, and climbing with it
+    assert abs(page_skew(result.spans) - degrees) < 0.5
+    for span in result.spans:
+        assert span.box is not None
+        assert -1 <= span.box[0] < span.box[2] <= tilted.width + 1
+        assert -1 <= span.box[1] < span.box[3] <= tilted.height + 1
+    for line in result.lines:
+        assert line.box is not None and line.box[2] <= tilted.width + 1
+
+
+def test_a_straight_page_is_read_once(ppocr, monkeypatch):
+    page, _, _ = two_column_page()
+    reads = _count_reads(ppocr, monkeypatch)
+    result = ppocr.read(page, mode="page")
+    assert reads == ["page"] and abs(page_skew(result.spans)) < STRAIGHTEN_DEG
