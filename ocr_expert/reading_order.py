@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ocr_expert.rules import Rules
+from ocr_expert.skew import page_skew
 from ocr_expert.types import Box, Direction, Line, Span
 
 #: spans join a line when their vertical overlap is at least this share of the smaller height
@@ -374,21 +375,11 @@ def _is_drop_cap(text: str, height: float, usual: float) -> bool:
 def _deskewed_boxes(spans: Sequence[Span], indices: list[int]) -> dict[int, list[float]]:
     """Each span's box, in the frame of a page turned straight when the detector's polygons
     show a common tilt (a scan placed askew)."""
-    angles = []
-    for i in indices:
-        poly = spans[i].polygon
-        if poly and len(poly) == 4:
-            (x0, y0), (x1, y1) = poly[0], poly[1]
-            h = math.dist(poly[0], poly[3])
-            if x1 - x0 > 3 * max(h, 1.0):  # long lines give a reliable slope
-                angles.append(math.atan2(y1 - y0, x1 - x0))
     boxes = {i: list(spans[i].box) for i in indices}  # type: ignore[arg-type]
-    if len(angles) < 3:
+    tilt = page_skew([spans[i] for i in indices])  # degrees, climbing to the right
+    if abs(tilt) < MIN_SKEW_DEG:
         return _own_heights(spans, boxes)
-    angle = statistics.median(angles)
-    if abs(math.degrees(angle)) < MIN_SKEW_DEG or abs(math.degrees(angle)) > 15:
-        return _own_heights(spans, boxes)
-    cos, sin = math.cos(-angle), math.sin(-angle)
+    cos, sin = math.cos(math.radians(tilt)), math.sin(math.radians(tilt))
     for i in indices:
         points = spans[i].polygon or _corners(boxes[i])
         turned = [(x * cos - y * sin, x * sin + y * cos) for x, y in points]
