@@ -45,6 +45,19 @@ def test_european_lookalikes_in_an_arabic_indic_number_are_written_as_its_digits
     assert fixed.text == "١٩٩٥"
 
 
+def test_a_percentage_ara_cannot_write_is_taken_from_the_script_model():
+    ara = [_span("9650", 50, 80), _span("12%", 100, 130)]
+    script = [_span("%50", 48, 82, 0.7), _span("%12", 100, 130)]
+    fixed = replace_numbers(ara, script)
+    assert [s.text for s in fixed] == ["50%", "12%"]  # a percent sign ara read stays its own
+
+
+def test_a_percentage_in_an_arabic_line_reads_with_its_sign():
+    crop = render_lines(["ارتفعت الأسعار بنسبة 50% هذا العام"], font_size=32, rtl=True, margin=6)
+    read = " ".join(s.text for s in TesseractEngine(lang="ara").read_crop(crop))
+    assert "50%" in read.split(), read
+
+
 def test_a_number_the_script_model_reads_in_european_digits_or_elsewhere_stays_ara_s():
     ara = [_span("1995", 50, 80), _span("٢٥", 200, 220)]
     script = [_span("1995", 50, 80), _span("٢٥٠", 300, 330)]

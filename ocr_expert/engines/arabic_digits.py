@@ -17,6 +17,7 @@ Tesseract puts around numbers left out).
 from __future__ import annotations
 
 import functools
+import re
 import subprocess
 import warnings
 from collections.abc import Sequence
@@ -35,6 +36,8 @@ _LOOKALIKES = str.maketrans("019", "٥١٩")
 BIDI_CONTROLS = dict.fromkeys(
     map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 )
+#: a European number with its percent sign before it, as the script model writes ``50%``
+_PERCENT_FIRST = re.compile(r"%\d+(?:[.,]\d+)?")
 #: share of a word's horizontal extent another reading's word must cover to stand over it
 MIN_OVERLAP = 0.5
 
@@ -56,16 +59,24 @@ def needs_script_model(spans: Sequence[Span]) -> bool:
 def replace_numbers(spans: Sequence[Span], script: Sequence[Span]) -> list[Span]:
     """``spans`` (``ara``'s words of one line) with each word holding a digit replaced by the
     words of ``script`` (the script model's reading, boxes in the same pixels) standing over
-    it that are mostly Arabic-Indic digits."""
-    numbers = [
-        Span(s.text.translate(_TO_ARABIC_INDIC).translate(_LOOKALIKES), s.box, s.score)
-        for s in script
-        if s.box is not None and _mostly_arabic_indic(s.text.translate(_TO_ARABIC_INDIC))
-    ]
+    it that are mostly Arabic-Indic digits, or else by a percentage it read there."""
+    numbers, percents = [], []
+    for s in script:
+        text = s.text.translate(_TO_ARABIC_INDIC)
+        if s.box is None:
+            continue
+        if _mostly_arabic_indic(text):
+            numbers.append(Span(text.translate(_LOOKALIKES), s.box, s.score))
+        elif _PERCENT_FIRST.fullmatch(text):
+            # `ara` has no percent sign (``50%`` came out ``9650``); the script model writes
+            # it first, as it stands on the right of the number in right-to-left text
+            percents.append(Span(text[1:] + "%", s.box, s.score))
     out: list[Span] = []
     for span in spans:
         if span.box is not None and any(ch.isdigit() for ch in span.text):
             over = [n for n in numbers if _covers(n.box, span.box)]  # type: ignore[arg-type]
+            if not over and "%" not in span.text:
+                over = [n for n in percents if _covers(n.box, span.box)]  # type: ignore[arg-type]
             if over:
                 score = min(n.score for n in over)
                 out.append(Span(" ".join(n.text for n in over), span.box, score, span.polygon))
