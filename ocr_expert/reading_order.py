@@ -31,7 +31,7 @@ from dataclasses import replace
 
 from ocr_expert.rules import Rules
 from ocr_expert.skew import page_skew
-from ocr_expert.types import Box, Direction, Line, Span
+from ocr_expert.types import Box, Direction, Line, Span, box_corners
 
 #: spans join a line when their vertical overlap is at least this share of the smaller height
 #: (a detector's boxes are taller than their text: neighbouring rows of a photographed
@@ -381,7 +381,7 @@ def _deskewed_boxes(spans: Sequence[Span], indices: list[int]) -> dict[int, list
         return _own_heights(spans, boxes)
     cos, sin = math.cos(math.radians(tilt)), math.sin(math.radians(tilt))
     for i in indices:
-        points = spans[i].polygon or _corners(boxes[i])
+        points = spans[i].polygon or box_corners(boxes[i])
         turned = [(x * cos - y * sin, x * sin + y * cos) for x, y in points]
         xs, ys = [p[0] for p in turned], [p[1] for p in turned]
         boxes[i] = [min(xs), min(ys), max(xs), max(ys)]
@@ -403,10 +403,6 @@ def _own_heights(spans: Sequence[Span], boxes: dict[int, list[float]]) -> dict[i
                 centre = (box[1] + box[3]) / 2
                 boxes[i] = [box[0], centre - height / 2, box[2], centre + height / 2]
     return boxes
-
-
-def _corners(box: list[float]) -> list[tuple[float, float]]:
-    return [(box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3])]
 
 
 def _lines_in(

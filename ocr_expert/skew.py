@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image
 
-from ocr_expert.types import Box, Line, Point, Span
+from ocr_expert.types import Box, Line, Point, Span, box_corners, polygon_box
 
 #: a page tilted by at least this much (degrees) is read again turned straight; a receipt
 #: photographed 0.68 degree askew read worse turned straight than with its boxes turned
@@ -72,17 +72,14 @@ class Turn:
     def back_box(self, box: Box) -> tuple[tuple[Point, ...], Box]:
         """A box of the straightened image as the tilted quadrilateral it covers in the image
         as given, and the upright box around that."""
-        corners = tuple(
-            self.back(p)
-            for p in ((box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3]))
-        )
-        return corners, _bounds(corners)
+        corners = tuple(self.back(p) for p in box_corners(box))
+        return corners, polygon_box(corners)
 
     def back_span(self, span: Span) -> Span:
         """``span`` with its box and polygon in the pixels of the image as given."""
         if span.polygon:
             polygon = tuple(self.back(p) for p in span.polygon)
-            return replace(span, polygon=polygon, box=_bounds(polygon))
+            return replace(span, polygon=polygon, box=polygon_box(polygon))
         if span.box is None:
             return span
         polygon, box = self.back_box(span.box)
@@ -102,8 +99,3 @@ def straighten(image: Image.Image, degrees: float) -> tuple[Image.Image, Turn]:
     ground = tuple(int(v) for v in np.median(edge, axis=0))
     turned = rgb.rotate(-degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=ground)
     return turned, Turn(degrees, image.size, turned.size)
-
-
-def _bounds(points: Sequence[Point]) -> Box:
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    return (min(xs), min(ys), max(xs), max(ys))

@@ -10,6 +10,7 @@ through one pydantic schema of these dataclasses, which the cache uses too.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -19,6 +20,18 @@ from pydantic import AfterValidator, NonNegativeInt, TypeAdapter
 Box = tuple[float, float, float, float]
 Point = tuple[float, float]
 Direction = Literal["ltr", "rtl"]
+
+
+def polygon_box(points: Sequence[Sequence[float]]) -> Box:
+    """The upright box around a polygon's points (numbers of any numeric type)."""
+    xs = [float(p[0]) for p in points]
+    ys = [float(p[1]) for p in points]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def box_corners(box: Sequence[float]) -> tuple[Point, ...]:
+    """A box's four corners, clockwise from the top-left, as a polygon."""
+    return ((box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3]))
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError, Pa
 from ocr_expert.engines.page_fusion import MIN_CONFIDENCE, fuse_page
 from ocr_expert.engines.roles import Recognition
 from ocr_expert.engines.script_route import Candidate, ScriptRoute
-from ocr_expert.types import Span
+from ocr_expert.types import Span, polygon_box
 
 MODELS = ("PP-OCRv6", "PP-OCRv4")
 #: the long side small pages are scaled up to before reading (``upscale_below``): twice a
@@ -327,7 +327,7 @@ class _V6Runner:
                 )
                 for i, line in enumerate(per_line):
                     words[i] = [
-                        (_nfkc(t), _poly_box(b), float(s)) for t, s, b in line if b is not None
+                        (_nfkc(t), polygon_box(b), float(s)) for t, s, b in line if b is not None
                     ]
             except Exception:  # word boxes are a refinement: keep whole lines if they fail
                 pass
@@ -510,12 +510,6 @@ def _span(text: str, polygon: Any, score: float) -> Span:
     )
 
 
-def _poly_box(polygon: Any) -> tuple[float, float, float, float]:
-    xs = [float(p[0]) for p in polygon]
-    ys = [float(p[1]) for p in polygon]
-    return (min(xs), min(ys), max(xs), max(ys))
-
-
 def _merge_words(text: str, units: list[tuple[str, Any, float]]) -> list[tuple[str, Any, float]]:
     """Units (characters or words, as the model gives them) merged into the line's words.
 
@@ -554,5 +548,5 @@ def _v4_words(item: list[Any], line_score: float) -> list[tuple[str, Any, float]
         return []
     return _merge_words(
         _nfkc(str(item[1])),
-        [(u, _poly_box(p), float(c)) for u, p, c in zip(units, unit_polys, confs)],
+        [(u, polygon_box(p), float(c)) for u, p, c in zip(units, unit_polys, confs)],
     )

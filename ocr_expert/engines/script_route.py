@@ -25,7 +25,7 @@ from PIL import Image
 
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
 from ocr_expert.engines.roles import Recognition, TextRecognizer
-from ocr_expert.types import Point, Span
+from ocr_expert.types import Point, Span, polygon_box
 
 #: a line read with less confidence than this (or with no letter) is offered to the router
 SUSPECT_SCORE = 0.85
@@ -332,7 +332,7 @@ class ScriptRoutedEngine(OCREngine):
 def _same_line_groups(polygons: list[tuple[Point, ...]]) -> list[list[int]]:
     """Indices of polygons grouped into lines: pieces that overlap vertically by half their
     height and are at most two heights apart join one line."""
-    boxes = [_bounds(p) for p in polygons]
+    boxes = [polygon_box(p) for p in polygons]
     parent = list(range(len(boxes)))
 
     def find(i: int) -> int:
@@ -355,12 +355,6 @@ def _same_line_groups(polygons: list[tuple[Point, ...]]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _bounds(polygon: tuple[Point, ...]) -> tuple[float, float, float, float]:
-    xs = [p[0] for p in polygon]
-    ys = [p[1] for p in polygon]
-    return (min(xs), min(ys), max(xs), max(ys))
-
-
 def _box_polygon(box: Any) -> tuple[Point, ...]:
     x0, y0, x1, y1 = box
     return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
@@ -368,14 +362,17 @@ def _box_polygon(box: Any) -> tuple[Point, ...]:
 
 def _routed_span(line: Candidate) -> Span:
     return Span(
-        text=line.text.strip(), box=_bounds(line.polygon), score=line.score, polygon=line.polygon
+        text=line.text.strip(),
+        box=polygon_box(line.polygon),
+        score=line.score,
+        polygon=line.polygon,
     )
 
 
 def _union_polygon(polygons: list[tuple[Point, ...]]) -> tuple[Point, ...]:
     if len(polygons) == 1:
         return polygons[0]
-    boxes = [_bounds(p) for p in polygons]
+    boxes = [polygon_box(p) for p in polygons]
     x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
     x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
     return _box_polygon((x0, y0, x1, y1))

@@ -158,7 +158,7 @@ class TesseractEngine(OCREngine):
                 Span(text=text, box=(box[0], box[1], box[2], box[3]), score=score)
                 for (text, _, score), box in zip(line_words, boxes)
             ]
-            for span in self._arabic_line(image, line, region=_union(boxes, image)):
+            for span in self._arabic_line(image, line, region=_line_region(boxes, image)):
                 lines[line_of[key]].append(len(spans))
                 spans.append(span)
         return PageLayout(spans=spans, lines=lines, blocks=blocks)
@@ -324,7 +324,7 @@ def _back_in(box: list[float], scale: float, dx: float, dy: float, image: Image.
     )
 
 
-def _union(boxes: list[list[float]], image: Image.Image) -> Box:
+def _line_region(boxes: list[list[float]], image: Image.Image) -> Box:
     """The box around a line's word boxes, grown by half the line's height (within the
     image), as a line is cut to be read again."""
     x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
