@@ -50,14 +50,20 @@ CELL_CENTRED = 0.2
 CELL_MIN = 2
 #: lines go on a column above them only in its type size, down to this share of its height
 SAME_SIZE = 0.8
-#: a vertical whitespace gutter between columns must be at least this many line heights
-COLUMN_GAP = 0.6
+#: a vertical whitespace gutter between columns must be at least this many line heights (a
+#: detector's padded line boxes leave a real magazine's gutter 0.55-0.68 of them, less on a
+#: page placed a fraction of a degree askew; the tests below keep table and form rows whole)
+COLUMN_GAP = 0.45
 #: ... and each side at least this many line heights wide ...
 COLUMN_WIDTH = 6.0
 #: ... and this many line heights tall (a gap inside one line is no gutter)
 COLUMN_HEIGHT = 1.8
 #: a horizontal whitespace gap of more than this many line heights starts a new block
 PARAGRAPH_GAP = 1.2
+#: an empty band across a region, at least as tall as its gutter is wide and more than this
+#: many line heights, is cut before the columns: a footnote under them whose pieces' gap lines
+#: up with a gutter would otherwise be split between the columns
+SECTION_GAP = 0.8
 #: a span at least this many times the usual line height is a drop cap or a display line
 TALL_SPAN = 1.7
 #: ... and one at least this many times as tall as it is wide, holding a few characters, is
@@ -812,7 +818,7 @@ def _xy_cut(
             and not is_grid(left, right)
             and text_column_beside(left, right)
         )
-        section_break = y_gap > PARAGRAPH_GAP * unit and y_gap >= x_gap
+        section_break = y_gap > SECTION_GAP * unit and y_gap >= x_gap
         if columns and section_break:
             # Columns that go on, tall, on both sides of the empty band: the band is a
             # paragraph break in each column, not a break across the page.

@@ -583,3 +583,23 @@ def test_a_paragraph_below_the_shorter_column_ends_the_longer_one():
     spans = [s for s in unequal_columns([]) if "L6" not in s.text and "L7" not in s.text]
     spans.append(span("12", 200, 354, 230, 384))
     assert texts(spans) == ["TITLE ACROSS", *left[:6], *right, "12"]
+
+
+def test_columns_whose_gutter_is_under_a_line_box_are_read_one_after_the_other():
+    # A detector pads each line's box: a magazine's tight gutter is left about half a box
+    # height wide, less again on a page placed a fraction of a degree askew.
+    for gutter in (14, 17):
+        assert texts(column_page(gutter, line_h=30)) == column_rows(), gutter
+
+
+def test_a_footnote_whose_word_gap_lines_up_with_the_gutter_comes_after_the_columns():
+    # The footnote's two pieces leave a gap where the gutter is: that gap is no gutter of the
+    # footnote's, which is one line under both columns.
+    page = column_page(40)
+    bottom = max(s.box[3] for s in page if s.box)
+    y = bottom + 30
+    pieces = [
+        span("1 a footnote in small type that runs", 20, y, 440, y + 30),
+        span("across the foot of the page", 455, y, 800, y + 30),
+    ]
+    assert texts(page + pieces) == column_rows() + [f"{pieces[0].text} {pieces[1].text}"]
