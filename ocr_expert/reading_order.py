@@ -50,10 +50,11 @@ CELL_CENTRED = 0.2
 CELL_MIN = 2
 #: lines go on a column above them only in its type size, down to this share of its height
 SAME_SIZE = 0.8
-#: a vertical whitespace gutter between columns must be at least this many line heights (a
-#: detector's padded line boxes leave a real magazine's gutter 0.55-0.68 of them, less on a
-#: page placed a fraction of a degree askew; the tests below keep table and form rows whole)
-COLUMN_GAP = 0.45
+#: a vertical whitespace gutter between columns must be at least this many line heights: a
+#: detector pads each line's box, and leaves a real magazine's gutters 0.55-0.68 of them
+#: straight and 0.43 at 0.8 degree askew, while the gap between its first column and a title
+#: beside it (read after the title) is 0.2-0.3
+COLUMN_GAP = 0.4
 #: ... and each side at least this many line heights wide ...
 COLUMN_WIDTH = 6.0
 #: ... and this many line heights tall (a gap inside one line is no gutter)
