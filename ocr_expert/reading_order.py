@@ -50,11 +50,13 @@ CELL_CENTRED = 0.2
 CELL_MIN = 2
 #: lines go on a column above them only in its type size, down to this share of its height
 SAME_SIZE = 0.8
-#: a vertical whitespace gutter between columns must be at least this many line heights: a
-#: detector pads each line's box, and leaves a real magazine's gutters 0.55-0.68 of them
-#: straight and 0.43 at 0.8 degree askew, while the gap between its first column and a title
-#: beside it (read after the title) is 0.2-0.3
-COLUMN_GAP = 0.4
+#: a vertical whitespace gutter between columns must be at least this many line heights ...
+COLUMN_GAP = 0.6
+#: ... or this many where the lines on both sides of it are in the body's type size. A detector
+#: pads each line's box in proportion to its height: a real magazine's gutters are left 0.55-0.68
+#: line heights straight and 0.43 at 0.8 degree askew, while the gap between its first column
+#: and the title beside it, whose box is padded more, measures 0.2-0.41 (read after the title)
+BODY_GAP = 0.35
 #: ... and each side at least this many line heights wide ...
 COLUMN_WIDTH = 6.0
 #: ... and this many line heights tall (a gap inside one line is no gutter)
@@ -799,6 +801,14 @@ def _xy_cut(
             reach = max(reach, end)
         return best
 
+    def body_sized_edges(left: list[int], right: list[int], at: float, gap: float) -> bool:
+        # The lines that border a narrow gap on either side: a display line (a title, a drop
+        # cap) among them has a box padded wider than its ink, and the gap is no gutter.
+        near = [m for m in left if boxes[m][2] >= at - gap / 2 - unit / 2] + [
+            m for m in right if boxes[m][0] <= at + gap / 2 + unit / 2
+        ]
+        return all(boxes[m][3] - boxes[m][1] < TALL_SPAN * unit for m in near)
+
     def cut(members: list[int], new_block: bool) -> None:
         if new_block or not blocks:
             blocks.append([])
@@ -813,7 +823,10 @@ def _xy_cut(
         left = [m for m in members if boxes[m][0] < x_at]
         right = [m for m in members if boxes[m][0] >= x_at]
         columns = (
-            x_gap >= COLUMN_GAP * unit
+            (
+                x_gap >= COLUMN_GAP * unit
+                or (x_gap >= BODY_GAP * unit and body_sized_edges(left, right, x_at, x_gap))
+            )
             and is_column(left)
             and is_column(right)
             and not is_grid(left, right)

@@ -588,7 +588,7 @@ def test_a_paragraph_below_the_shorter_column_ends_the_longer_one():
 def test_columns_whose_gutter_is_under_a_line_box_are_read_one_after_the_other():
     # A detector pads each line's box: a magazine's tight gutter is left about half a box
     # height wide, less again on a page placed a fraction of a degree askew.
-    for gutter in (13, 17):
+    for gutter in (11, 17):
         assert texts(column_page(gutter, line_h=30)) == column_rows(), gutter
 
 
@@ -603,3 +603,15 @@ def test_a_footnote_whose_word_gap_lines_up_with_the_gutter_comes_after_the_colu
         span("across the foot of the page", 455, y, 800, y + 30),
     ]
     assert texts(page + pieces) == column_rows() + [f"{pieces[0].text} {pieces[1].text}"]
+
+
+def test_a_title_beside_the_first_column_is_read_before_it():
+    # A title's box is padded in proportion to its size, so the narrow gap between it and the
+    # column on its left is no gutter: the column is not read before the title. (Boxes as a
+    # detector pads them: each line's overlaps the next.)
+    left = [span(prose("L", i), 20, 100 + 25 * i, 420, 130 + 25 * i) for i in range(12)]
+    title = span("A TITLE IN DISPLAY TYPE", 431, 60, 900, 130)
+    right = [span(prose("R", i), 431, 150 + 25 * i, 831, 180 + 25 * i) for i in range(8)]
+    got = texts(left + [title] + right)
+    assert got[0] == title.text
+    assert "L0" in got[1]
