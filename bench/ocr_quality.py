@@ -3,6 +3,7 @@
     python bench/ocr_quality.py                      # the ci page set (37 images), rendered now
     python bench/ocr_quality.py --size bench         # the larger set (228 images)
     python bench/ocr_quality.py --labels real/labels.jsonl --json out.json   # any labelled set
+    python bench/ocr_quality.py --labels real/labels.jsonl --turn 0.5   # pages placed askew
 
 On the same images, for every engine configuration: CER per kind (word, line, page, sign)
 and language, the engine called directly (its own API, its own modes) beside the project's
@@ -343,8 +344,10 @@ def measure(
     tolerance: float = 0.002,
     sign_psms: bool = True,
     progress: bool = False,
+    turn: float = 0.0,
 ) -> Results:
-    """CER per configuration, kind and language, direct beside project, on ``items``."""
+    """CER per configuration, kind and language, direct beside project, on ``items``, each
+    image turned by ``turn`` degrees (anticlockwise, white corners) as a scan placed askew."""
     results = Results(tolerance=tolerance)
     runner = Runner()
     configs = [CONFIGS[name] for name in config_names]
@@ -355,6 +358,10 @@ def measure(
         if path not in images:
             with Image.open(path) as image:
                 images[path] = image.convert("RGB")
+            if turn:
+                images[path] = images[path].rotate(
+                    turn, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white"
+                )
         return images[path]
 
     for config in configs:
@@ -656,6 +663,13 @@ def main(argv: list[str] | None = None) -> int:
         default=list(KINDS),
         help="measure only these kinds (pages are the slow ones)",
     )
+    parser.add_argument(
+        "--turn",
+        type=float,
+        default=0.0,
+        metavar="DEGREES",
+        help="turn every image by this many degrees first (anticlockwise; a scan placed askew)",
+    )
     parser.add_argument("--tolerance", type=float, default=0.002)
     parser.add_argument("--no-recall", action="store_true", help="skip the mini benchmark recall")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
@@ -671,9 +685,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"labels file not found: {labels} (give a labels.jsonl with image and text)"
             )
         items = [i for i in load_items(labels) if i.kind in args.kinds]
-        results = measure(items, args.engines, tolerance=args.tolerance, progress=True)
+        results = measure(
+            items, args.engines, tolerance=args.tolerance, progress=True, turn=args.turn
+        )
     origin = labels if args.labels else f"the {args.size} set (seed {args.seed})"
-    print(f"{len(items)} images from {origin}\n")
+    turned = f", turned by {args.turn:g} degrees" if args.turn else ""
+    print(f"{len(items)} images from {origin}{turned}\n")
     print(markdown(results), flush=True)
     if args.json:
         args.json.write_text(

@@ -75,6 +75,19 @@ def test_a_labels_file_without_kind_or_lang_is_measured_as_english(tmp_path):
     assert results.rows[0].cer_direct == pytest.approx(0.0)
 
 
+def test_turn_reads_every_image_turned_by_both_readers(tmp_path):
+    from conftest import render_lines
+
+    render_lines(["OPEN DAILY"], font_size=30).save(tmp_path / "a.png")
+    (tmp_path / "labels.jsonl").write_text(
+        json.dumps({"image": "a.png", "text": "OPEN DAILY"}) + "\n"
+    )
+    items = bench.load_items(tmp_path / "labels.jsonl")
+    row = bench.measure(items, ["tesseract-eng"], sign_psms=False, turn=90).rows[0]
+    # a line stood on its end is no line to either reader
+    assert row.cer_direct > 0.5 and row.cer_project is not None and row.cer_project > 0.5
+
+
 def test_direct_ppocr_v6_detects_on_a_page_after_reading_a_crop():
     # rapidocr 3.x keeps the last call's step flags: a page read after a crop must still detect.
     pytest.importorskip("rapidocr")
