@@ -1,0 +1,108 @@
+"""Text drawn over flat-coloured graphics (a chart's markers, lines and bars), read again with
+the colour taken out.
+
+A line chart's value label drawn over its marker (``42 444`` over a blue dot) loses the digits
+the marker covers: the detector's box starts after the dot, so the recognizer never sees them
+(``2444``). Charts and infographics draw their graphics in a few flat, saturated colours and
+their text in black or grey; with every saturated pixel turned to the ground colour the label
+stands alone, and the detector finds it whole. Photographs (a magazine's picture) hold
+saturated pixels too, but in thousands of shades, and are left alone; so are scans, which hold
+hardly any.
+
+Only what the second reading adds is taken: a line read longer where the first reading is a
+part of it, and a line the first reading did not find at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image
+
+from ocr_expert.engines.script_route import Candidate
+from ocr_expert.types import polygon_box
+
+#: a pixel is coloured when its saturation (max - min over max of R, G, B) is above this ...
+SATURATED = 0.35
+#: ... and it is not near black (a dark pixel's saturation is noise)
+NOT_DARK = 64
+#: an image is graphics over a ground when at least this share of its pixels is coloured ...
+MIN_COLOURED = 0.002
+#: ... and its few most frequent colours hold at least this share of them (a chart's flat
+#: fills and anti-aliased lines: 0.45-1.0; a photograph: under 0.01)
+FLAT_SHARE = 0.3
+#: how many of the most frequent colours count as the flat ones
+TOP_COLOURS = 8
+#: a line of the second reading replaces or joins the first only when read this surely
+MIN_SCORE = 0.9
+#: boxes overlapping by more than this share of the smaller one are the same line
+SAME_LINE = 0.5
+
+
+def _rgb(image: Image.Image) -> np.ndarray:
+    return np.asarray(image.convert("RGB"))
+
+
+def _coloured(rgb: np.ndarray) -> np.ndarray:
+    """The mask of saturated pixels that are not near black."""
+    top = rgb.max(axis=2).astype(np.int32)
+    low = rgb.min(axis=2).astype(np.int32)
+    return ((top - low) > SATURATED * np.maximum(top, 1)) & (top > NOT_DARK)
+
+
+def flat_graphics(image: Image.Image) -> bool:
+    """Whether ``image`` holds flat-coloured graphics (a chart, an infographic): enough
+    saturated pixels, most of them in a few exact colours."""
+    rgb = _rgb(image)
+    mask = _coloured(rgb)
+    count = int(mask.sum())
+    if count < MIN_COLOURED * mask.size:
+        return False
+    pixels = rgb[mask].astype(np.int64)
+    keys = (pixels[:, 0] << 16) | (pixels[:, 1] << 8) | pixels[:, 2]
+    _, counts = np.unique(keys, return_counts=True)
+    top = np.sort(counts)[::-1][:TOP_COLOURS].sum()
+    return bool(top >= FLAT_SHARE * count)
+
+
+def without_colour(image: Image.Image) -> Image.Image:
+    """``image`` with every saturated pixel turned white."""
+    rgb = _rgb(image).copy()
+    rgb[_coloured(rgb)] = 255
+    return Image.fromarray(rgb)
+
+
+def _overlap(a: Sequence[float], b: Sequence[float]) -> float:
+    """The overlap of two boxes as a share of the smaller one's area."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return w * h / max(smaller, 1e-6)
+
+
+def _plain(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def add_uncovered(first: list[Candidate], second: list[Candidate]) -> list[Candidate]:
+    """``first`` with what ``second`` (the colourless reading) adds: a sure line of ``second``
+    over exactly one line of ``first`` whose text it holds and lengthens replaces it; a sure
+    line over none is added; every other line of ``first`` stays as read."""
+    out = list(first)
+    boxes = [polygon_box(c.polygon) for c in first]
+    for cand in second:
+        text = _plain(cand.text)
+        if cand.score < MIN_SCORE or not text:
+            continue
+        box = polygon_box(cand.polygon)
+        under = [i for i, b in enumerate(boxes) if _overlap(box, b) > SAME_LINE]
+        if not under:
+            out.append(cand)
+        elif len(under) == 1:
+            old = _plain(out[under[0]].text)
+            if old and old in text and len(text) > len(old) and not out[under[0]].rerouted:
+                out[under[0]] = cand
+    return out
