@@ -388,7 +388,9 @@ def test_killed_cli_run_resumes_to_the_uninterrupted_scores(tmp_path: Path, sig:
     # the run lasts 36 s: killed well before its end, even on a loaded machine
     slow = _cli([str(cfg)], delay_s=3.0)
     log = shard_path(tmp_path / "run", 0)
-    deadline = time.time() + 60
+    # wait for finished samples however slowly a loaded machine starts the process: a signal
+    # sent while it is still importing its libraries may be lost there
+    deadline = time.time() + 240
     while time.time() < deadline and (not log.is_file() or len(log.read_text().splitlines()) < 3):
         time.sleep(0.05)
     slow.send_signal(sig)
