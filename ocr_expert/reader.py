@@ -162,11 +162,16 @@ class Reader:
         self, image: Image.Image, spans: list[Span]
     ) -> tuple[list[Span], list[Line], Direction]:
         """A page's spans in reading order; a page placed askew (``skew.STRAIGHTEN_DEG`` or
-        more) is read again turned straight and ordered there, its words and lines given back
-        in the image's own pixels. Where that second reading fails, the first stands."""
-        tilt = skew.page_skew(spans)
-        if abs(tilt) >= skew.STRAIGHTEN_DEG:
-            straight, turn = skew.straighten(image, tilt)
+        more), or lying on its side (``skew.sideways``, turned as Tesseract's orientation
+        detection says), is read again turned straight and ordered there, its words and lines
+        given back in the image's own pixels. Where that second reading fails, the first
+        stands."""
+        turn_by: float = skew.quarter_turn(image, spans) if skew.sideways(spans) else 0
+        if not turn_by:
+            tilt = skew.page_skew(spans)
+            turn_by = tilt if abs(tilt) >= skew.STRAIGHTEN_DEG else 0
+        if turn_by:
+            straight, turn = skew.straighten(image, turn_by)
             try:
                 (again,) = self.engine.read_batch([straight], mode="page")
             except OCREngineError:

@@ -30,6 +30,13 @@ MAX_SKEW_DEG = 15.0
 LONG_LINE = 3.0
 #: a tilt is measured on at least this many long lines
 MIN_LINES = 3
+#: a page lies on its side when at least this share of its characters are in boxes standing
+#: upright (at least ``UPRIGHT_BOX`` times as tall as wide) ...
+SIDEWAYS_SHARE = 0.6
+UPRIGHT_BOX = 1.5
+#: ... and Tesseract's orientation detection is at least this sure which way it lies (real
+#: scans turned a quarter: 7-27; unsure readings, right or wrong, under 2)
+OSD_CONFIDENCE = 2.0
 
 
 def page_skew(spans: Sequence[Span]) -> float:
@@ -99,3 +106,75 @@ def straighten(image: Image.Image, degrees: float) -> tuple[Image.Image, Turn]:
     ground = tuple(int(v) for v in np.median(edge, axis=0))
     turned = rgb.rotate(-degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=ground)
     return turned, Turn(degrees, image.size, turned.size)
+
+
+def sideways(spans: Sequence[Span]) -> bool:
+    """Whether most of the text the detector found stands in upright boxes: a page scanned or
+    photographed on its side (or a page of vertical text)."""
+    upright = total = 0
+    for span in spans:
+        n = len(span.text.strip())
+        if span.box is None or not n:
+            continue
+        total += n
+        x0, y0, x1, y1 = span.box
+        if n >= 3 and y1 - y0 >= UPRIGHT_BOX * (x1 - x0):
+            upright += n
+    return total > 0 and upright >= SIDEWAYS_SHARE * total
+
+
+def quarter_turn(image: Image.Image, spans: Sequence[Span] = ()) -> int:
+    """How far (degrees clockwise: 90 or 270) a page on its side must be turned to stand
+    upright: by Tesseract's orientation and script detection where it is sure
+    (``OSD_CONFIDENCE``), else by reading the longest upright lines of ``spans`` turned either
+    way (``_reads_better``); 0 where neither can tell, or without Tesseract."""
+    try:
+        import pytesseract
+
+        osd = pytesseract.image_to_osd(image, output_type=pytesseract.Output.DICT)
+        rotate = int(osd.get("rotate", 0)) % 360
+        if float(osd.get("orientation_conf", 0.0)) >= OSD_CONFIDENCE:
+            return rotate if rotate in (90, 270) else 0  # sure it stands (or is set) upright
+    except Exception:  # no Tesseract, no osd data, or too little text to tell
+        pass
+    return _reads_better(image, spans) if spans else 0
+
+
+#: the upright lines read either way to tell which way a page lies, longest first
+SAMPLE_LINES = 8
+#: ... and the way read with this many times the confidence of the other wins
+CLEARLY_BETTER = 1.5
+
+
+def _reads_better(image: Image.Image, spans: Sequence[Span]) -> int:
+    """90 or 270: the quarter turn under which the page's longest upright lines read with
+    clearly more confidence (Tesseract, one line each; text upside down reads as noise), or 0.
+    Forms and receipts hold too little running text for the orientation detection to be sure
+    of (real forms turned a quarter: 0.02-1.4), but each of their lines reads one way only."""
+    try:
+        import pytesseract
+    except ImportError:
+        return 0
+    upright = [
+        s
+        for s in spans
+        if s.box is not None and s.box[3] - s.box[1] >= UPRIGHT_BOX * (s.box[2] - s.box[0])
+    ]
+    upright.sort(key=lambda s: -len(s.text.strip()))
+    totals = {90: 0.0, 270: 0.0}
+    for span in upright[:SAMPLE_LINES]:
+        x0, y0, x1, y1 = span.box  # type: ignore[misc]
+        crop = image.crop((max(0, int(x0) - 2), max(0, int(y0) - 2), int(x1) + 2, int(y1) + 2))
+        for degrees in totals:
+            data = pytesseract.image_to_data(
+                crop.rotate(-degrees, expand=True),
+                config="--oem 1 --psm 7",
+                output_type=pytesseract.Output.DICT,
+            )
+            totals[degrees] += sum(
+                max(float(c), 0.0) * len(t.strip())
+                for t, c in zip(data["text"], data["conf"])
+                if t.strip()
+            )
+    best, other = (90, 270) if totals[90] >= totals[270] else (270, 90)
+    return best if totals[best] > CLEARLY_BETTER * max(totals[other], 1.0) else 0

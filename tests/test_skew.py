@@ -11,7 +11,7 @@ from test_ocr_engines import two_column_page
 
 from ocr_expert import OCRExpert
 from ocr_expert.scoring import cer
-from ocr_expert.skew import STRAIGHTEN_DEG, page_skew, straighten
+from ocr_expert.skew import STRAIGHTEN_DEG, page_skew, quarter_turn, sideways, straighten
 from ocr_expert.types import Span
 
 
@@ -83,3 +83,26 @@ def test_a_straight_page_is_read_once(ppocr, monkeypatch):
     reads = _count_reads(ppocr, monkeypatch)
     result = ppocr.read(page, mode="page")
     assert reads == ["page"] and abs(page_skew(result.spans)) < STRAIGHTEN_DEG
+
+
+@pytest.mark.parametrize("quarter", [90, 270])
+def test_a_page_lying_on_its_side_is_read_upright(ppocr, quarter, monkeypatch):
+    pytest.importorskip("pytesseract")
+    page, left, right = two_column_page()
+    on_its_side = page.rotate(quarter, expand=True)
+    assert sideways(ppocr.reader.engine.read_batch([on_its_side], mode="page")[0])
+    assert quarter_turn(on_its_side) == quarter  # turned back the way it was turned
+    reads = _count_reads(ppocr, monkeypatch)
+    result = ppocr.read(on_its_side, mode="page")
+    assert reads == ["page", "page"]  # read again, turned upright
+    assert cer(result.text.replace("\n", " "), " ".join(left + right)) < 0.05, result.text
+    for span in result.spans:  # in the pixels of the image as given: standing upright
+        assert span.box is not None and span.box[3] - span.box[1] > span.box[2] - span.box[0]
+        assert span.box[3] <= on_its_side.height + 1
+
+
+def test_an_upright_page_is_not_sideways():
+    spans = [_line(10, 40 * i + 50, 300, 0.0) for i in range(5)]
+    assert not sideways(spans)
+    upright = [Span("word", (10 + 30 * i, 10, 30 + 30 * i, 200), 0.9) for i in range(5)]
+    assert sideways(upright)
