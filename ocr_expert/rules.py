@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from ocr_expert.image_io import otsu_level
-from ocr_expert.types import Box
+from ocr_expert.types import Box, common_area
 
 #: a horizontal rule runs at least this many text-line heights ...
 MIN_WIDE = 6.0
@@ -112,10 +112,7 @@ def _scaled(box: Box, factor: float) -> Box:
 
 def _inside(box: Box, other: Box) -> float:
     """The share of ``box`` that lies inside ``other``."""
-    w = max(0.0, min(box[2], other[2]) - max(box[0], other[0]))
-    h = max(0.0, min(box[3], other[3]) - max(box[1], other[1]))
-    area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-6)
-    return w * h / area
+    return common_area(box, other) / max((box[2] - box[0]) * (box[3] - box[1]), 1e-6)
 
 
 __all__ = ["Rules", "find_rules"]

@@ -108,6 +108,12 @@ def straighten(image: Image.Image, degrees: float) -> tuple[Image.Image, Turn]:
     return turned, Turn(degrees, image.size, turned.size)
 
 
+def _stands_upright(span: Span) -> bool:
+    """Whether a span's box is ``UPRIGHT_BOX`` times as tall as wide or more."""
+    box = span.box
+    return box is not None and box[3] - box[1] >= UPRIGHT_BOX * (box[2] - box[0])
+
+
 def sideways(spans: Sequence[Span]) -> bool:
     """Whether most of the text the detector found stands in upright boxes: a page scanned or
     photographed on its side (or a page of vertical text)."""
@@ -117,8 +123,7 @@ def sideways(spans: Sequence[Span]) -> bool:
         if span.box is None or not n:
             continue
         total += n
-        x0, y0, x1, y1 = span.box
-        if n >= 3 and y1 - y0 >= UPRIGHT_BOX * (x1 - x0):
+        if n >= 3 and _stands_upright(span):
             upright += n
     return total > 0 and upright >= SIDEWAYS_SHARE * total
 
@@ -155,11 +160,7 @@ def _reads_better(image: Image.Image, spans: Sequence[Span]) -> int:
         import pytesseract
     except ImportError:
         return 0
-    upright = [
-        s
-        for s in spans
-        if s.box is not None and s.box[3] - s.box[1] >= UPRIGHT_BOX * (s.box[2] - s.box[0])
-    ]
+    upright = [s for s in spans if _stands_upright(s)]
     upright.sort(key=lambda s: -len(s.text.strip()))
     totals = {90: 0.0, 270: 0.0}
     for span in upright[:SAMPLE_LINES]:

@@ -29,6 +29,13 @@ def polygon_box(points: Sequence[Sequence[float]]) -> Box:
     return (min(xs), min(ys), max(xs), max(ys))
 
 
+def common_area(a: Sequence[float], b: Sequence[float]) -> float:
+    """The area two upright boxes share (0 where they do not meet)."""
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return w * h
+
+
 def box_corners(box: Sequence[float]) -> tuple[Point, ...]:
     """A box's four corners, clockwise from the top-left, as a polygon."""
     return ((box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3]))

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from ocr_expert.engines.script_route import Candidate
-from ocr_expert.types import polygon_box
+from ocr_expert.types import common_area, polygon_box
 
 #: a pixel is coloured when its saturation (max - min over max of R, G, B) is above this ...
 SATURATED = 0.35
@@ -55,7 +55,18 @@ def flat_graphics(image: Image.Image) -> bool:
     """Whether ``image`` holds flat-coloured graphics (a chart, an infographic): enough
     saturated pixels, most of them in a few exact colours."""
     rgb = _rgb(image)
+    return _flat(rgb, _coloured(rgb))
+
+
+def colourless(image: Image.Image) -> Image.Image | None:
+    """``image`` with every saturated pixel turned white where it holds flat-coloured
+    graphics (``flat_graphics``), else None: the pixels are looked at once for both."""
+    rgb = _rgb(image)
     mask = _coloured(rgb)
+    return _whitened(rgb, mask) if _flat(rgb, mask) else None
+
+
+def _flat(rgb: np.ndarray, mask: np.ndarray) -> bool:
     count = int(mask.sum())
     if count < MIN_COLOURED * mask.size:
         return False
@@ -68,19 +79,20 @@ def flat_graphics(image: Image.Image) -> bool:
 
 def without_colour(image: Image.Image) -> Image.Image:
     """``image`` with every saturated pixel turned white."""
-    rgb = _rgb(image).copy()
-    rgb[_coloured(rgb)] = 255
-    return Image.fromarray(rgb)
+    rgb = _rgb(image)
+    return _whitened(rgb, _coloured(rgb))
+
+
+def _whitened(rgb: np.ndarray, mask: np.ndarray) -> Image.Image:
+    plain = rgb.copy()
+    plain[mask] = 255
+    return Image.fromarray(plain)
 
 
 def _overlap(a: Sequence[float], b: Sequence[float]) -> float:
     """The overlap of two boxes as a share of the smaller one's area."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
     smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return w * h / max(smaller, 1e-6)
+    return common_area(a, b) / max(smaller, 1e-6)
 
 
 def _plain(text: str) -> str:

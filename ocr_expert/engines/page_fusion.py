@@ -21,7 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ocr_expert.engines.base import PageLayout
 from ocr_expert.engines.script_route import Candidate
-from ocr_expert.types import Box
+from ocr_expert.types import Box, common_area
 
 #: a line read with less confidence than this is offered the page reader's words ...
 UNSURE_BELOW = 0.9
@@ -89,14 +89,7 @@ def _inside(word: _Word, boxes: list[Box | None]) -> float:
     """The largest share of ``word``'s box that lies inside one of ``boxes``."""
     x0, y0, x1, y1 = word.box
     area = max((x1 - x0) * (y1 - y0), 1e-6)
-    return max(
-        (
-            max(0.0, min(b[2], x1) - max(b[0], x0)) * max(0.0, min(b[3], y1) - max(b[1], y0)) / area
-            for b in boxes
-            if b is not None
-        ),
-        default=0.0,
-    )
+    return max((common_area(word.box, b) / area for b in boxes if b is not None), default=0.0)
 
 
 def confidence(words: list[_Word]) -> float:

@@ -29,7 +29,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ocr_expert.engines import check_role, register_engine
 from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError, PageLayout
-from ocr_expert.engines.colour_graphics import add_uncovered, flat_graphics, without_colour
+from ocr_expert.engines.colour_graphics import add_uncovered, colourless
 from ocr_expert.engines.page_fusion import MIN_CONFIDENCE, fuse_page
 from ocr_expert.engines.roles import Recognition
 from ocr_expert.engines.script_route import Candidate, ScriptRoute
@@ -216,9 +216,10 @@ class PPOCREngine(OCREngine):
                     min_confidence=self._refine_confidence,
                     keep_words=self.options["word_boxes"],
                 )
-        if self.options["colour_graphics"] and flat_graphics(image):
+        plain = colourless(image) if self.options["colour_graphics"] else None
+        if plain is not None:
             with self._lock:
-                again = self._runner.read_page(_bgr(without_colour(image)))
+                again = self._runner.read_page(_bgr(plain))
             candidates = add_uncovered(candidates, again)
         return self._finish(candidates)
 
