@@ -162,21 +162,18 @@ class Reader:
         self, image: Image.Image, spans: list[Span]
     ) -> tuple[list[Span], list[Line], Direction]:
         """A page's spans in reading order; a page placed askew (``skew.STRAIGHTEN_DEG`` or
-        more), or lying on its side (``skew.sideways``, turned as Tesseract's orientation
-        detection says), is read again turned straight and ordered there, its words and lines
-        given back in the image's own pixels. Where that second reading fails, the first
-        stands."""
-        turn_by: float = skew.quarter_turn(image, spans) if skew.sideways(spans) else 0
-        if not turn_by:
-            tilt = skew.page_skew(spans)
-            turn_by = tilt if abs(tilt) >= skew.STRAIGHTEN_DEG else 0
+        more), lying on its side (``skew.sideways``, turned as ``skew.quarter_turn`` says) or
+        upside down (``skew.upside_down``) is read again turned upright and straight and
+        ordered there, its words and lines given back in the image's own pixels. Where that
+        second reading fails, or is itself upside down, the first stands."""
+        turn_by = _turn_upright(image, spans)
         if turn_by:
             straight, turn = skew.straighten(image, turn_by)
             try:
                 (again,) = self.engine.read_batch([straight], mode="page")
             except OCREngineError:
                 again = []
-            if again and not isinstance(again, PageLayout):
+            if again and not isinstance(again, PageLayout) and not skew.upside_down(again):
                 lines, direction = order_spans(again, self.direction, _page_rules(straight, again))
                 return (
                     [turn.back_span(s) for s in again],
@@ -185,6 +182,18 @@ class Reader:
                 )
         lines, direction = order_spans(spans, self.direction, _page_rules(image, spans))
         return spans, lines, direction
+
+
+def _turn_upright(image: Image.Image, spans: Sequence[Span]) -> float:
+    """Degrees (clockwise) a page read as ``spans`` must be turned to stand upright and
+    straight; 0 where it is read as it is."""
+    if skew.sideways(spans):
+        return skew.quarter_turn(image, spans)
+    if skew.upside_down(spans):
+        tilt = skew.page_skew(spans, over=True)
+        return 180 + (tilt if abs(tilt) >= skew.STRAIGHTEN_DEG else 0)
+    tilt = skew.page_skew(spans)
+    return tilt if abs(tilt) >= skew.STRAIGHTEN_DEG else 0
 
 
 def _page_rules(image: Image.Image, spans: Sequence[Span]) -> Rules:

@@ -37,19 +37,23 @@ UPRIGHT_BOX = 1.5
 #: ... and Tesseract's orientation detection is at least this sure which way it lies (real
 #: scans turned a quarter: 7-27; unsure readings, right or wrong, under 2)
 OSD_CONFIDENCE = 2.0
+#: a page lies upside down when at least this share of its characters were read turned over
+UPSIDE_DOWN_SHARE = 0.5
 
 
-def page_skew(spans: Sequence[Span]) -> float:
+def page_skew(spans: Sequence[Span], over: bool = False) -> float:
     """The page's tilt in degrees (positive: text climbing to the right, as the y axis points
     down), the median slope of the long lines' polygons; 0 where fewer than ``MIN_LINES``
-    long lines have polygons or the median is beyond ``MAX_SKEW_DEG``."""
+    long lines have polygons or the median is beyond ``MAX_SKEW_DEG``. ``over``: the tilt of
+    the lines turned over (``upside_down``), as it will be once the page is turned upright."""
     angles = []
+    sign = -1 if over else 1
     for span in spans:
         poly = span.polygon
         if poly and len(poly) == 4 and span.text.strip():
             (x0, y0), (x1, y1) = poly[0], poly[1]
-            if x1 - x0 > LONG_LINE * max(math.dist(poly[0], poly[3]), 1.0):
-                angles.append(math.degrees(math.atan2(y0 - y1, x1 - x0)))
+            if sign * (x1 - x0) > LONG_LINE * max(math.dist(poly[0], poly[3]), 1.0):
+                angles.append(math.degrees(math.atan2(sign * (y0 - y1), sign * (x1 - x0))))
     if len(angles) < MIN_LINES:
         return 0.0
     angle = statistics.median(angles)
@@ -143,6 +147,22 @@ def quarter_turn(image: Image.Image, spans: Sequence[Span] = ()) -> int:
     except Exception:  # no Tesseract, no osd data, or too little text to tell
         pass
     return _reads_better(image, spans) if spans else 0
+
+
+def upside_down(spans: Sequence[Span]) -> bool:
+    """Whether most of the text the engine read was turned over to be read: a page scanned or
+    photographed upside down. An engine tells it by the polygon it gives a line read turned
+    over, which starts at the text's own top left and so runs from right to left on the page
+    (PP-OCR's angle classifier; engines that give no polygons never tell it)."""
+    over = total = 0
+    for span in spans:
+        n = len(span.text.strip())
+        if not span.polygon or len(span.polygon) < 2 or not n:
+            continue
+        total += n
+        if span.polygon[1][0] < span.polygon[0][0]:
+            over += n
+    return total > 0 and over >= UPSIDE_DOWN_SHARE * total
 
 
 #: the upright lines read either way to tell which way a page lies, longest first

@@ -11,7 +11,14 @@ from test_ocr_engines import two_column_page
 
 from ocr_expert import OCRExpert
 from ocr_expert.scoring import cer
-from ocr_expert.skew import STRAIGHTEN_DEG, page_skew, quarter_turn, sideways, straighten
+from ocr_expert.skew import (
+    STRAIGHTEN_DEG,
+    page_skew,
+    quarter_turn,
+    sideways,
+    straighten,
+    upside_down,
+)
 from ocr_expert.types import Span
 
 
@@ -106,3 +113,40 @@ def test_an_upright_page_is_not_sideways():
     assert not sideways(spans)
     upright = [Span("word", (10 + 30 * i, 10, 30 + 30 * i, 200), 0.9) for i in range(5)]
     assert sideways(upright)
+
+
+def _turned_over(span: Span) -> Span:
+    """``span`` as an engine gives a line it read turned over: its polygon starts at the
+    text's own top left, the box's bottom right."""
+    assert span.polygon is not None
+    return Span(span.text, span.box, span.score, span.polygon[2:] + span.polygon[:2])
+
+
+def test_a_page_whose_lines_were_read_turned_over_is_upside_down():
+    lines = [_line(10, 40 * i + 50, 300, d) for i, d in enumerate([1.9, 2.0, 2.1, 2.0])]
+    assert not upside_down(lines)
+    over = [_turned_over(s) for s in lines]
+    assert upside_down(over)
+    assert not upside_down(over[:1] + lines[1:])  # one line read turned over: a stray
+    assert not upside_down([Span("text", (0, 0, 10, 10), 0.9)])  # no polygons: cannot tell
+    # once the page is turned upright, its lines climb as they climb on the page as given
+    assert page_skew(over, over=True) == pytest.approx(2.0, abs=0.01)
+    assert page_skew(over) == 0.0
+
+
+@pytest.mark.parametrize("degrees", [180.0, 178.0])
+def test_a_page_upside_down_is_read_upright(ppocr, degrees, monkeypatch):
+    page, left, right = two_column_page()
+    over = page.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white")
+    assert upside_down(ppocr.reader.engine.read_batch([over], mode="page")[0])
+    reads = _count_reads(ppocr, monkeypatch)
+    result = ppocr.read(over, mode="page")
+    assert reads == ["page", "page"]  # read again, turned upright
+    assert cer(result.text.replace("\n", " "), " ".join(left + right)) < 0.05, result.text
+    for span in result.spans:  # in the pixels of the image as given
+        assert span.box is not None
+        assert -1 <= span.box[0] < span.box[2] <= over.width + 1
+        assert -1 <= span.box[1] < span.box[3] <= over.height + 1
+    # the first line read sits at the bottom of the image as given, the last at its top
+    first, last = result.lines[0].box, result.lines[-1].box
+    assert first is not None and last is not None and first[1] > last[1]

@@ -286,11 +286,12 @@ class _V6Runner:
         return [] if boxes is None else [np.asarray(b, dtype=np.float32) for b in boxes]
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
-        return [(t, s) for t, s, _ in self._recognize(crops, None)]
+        return [(t, s) for t, s, _, _ in self._read_crops(crops, None)]
 
-    def _upright(self, crops: list[np.ndarray]) -> list[np.ndarray]:
+    def _upright(self, crops: list[np.ndarray]) -> tuple[list[np.ndarray], set[int]]:
         """``crops`` with each one PP-OCR's angle classifier turns over kept turned only where
-        the recognizer reads it turned with more confidence than as it is.
+        the recognizer reads it turned with more confidence than as it is, and the indices of
+        those kept turned (text standing upside down on the page).
 
         On upright pages the classifier turns many crops over, and a printed line cut with a
         margin (a line image, as a user or a benchmark gives it) often reads as noise once
@@ -308,23 +309,27 @@ class _V6Runner:
             if "180" in label and not np.array_equal(turned[i], crops[i])
         ]
         if not flipped:
-            return crops
+            return crops, set()
         both = [turned[i] for i in flipped] + [crops[i] for i in flipped]
         scores = self._ocr._load_rec_model()(TextRecInput(img=both)).scores or ()
-        upright = list(crops)
+        upright, kept = list(crops), set()
         if len(scores) == len(both):
             for k, i in enumerate(flipped):
                 if scores[k] > scores[len(flipped) + k]:
                     upright[i] = turned[i]
-        return upright
+                    kept.add(i)
+        return upright, kept
 
-    def _recognize(
+    def _read_crops(
         self, crops: list[np.ndarray], polygons: list[np.ndarray] | None
-    ) -> list[tuple[str, float, list[tuple[str, Any, float]]]]:
+    ) -> list[tuple[str, float, list[tuple[str, Any, float]], bool]]:
+        """Each crop's text, score and words (where asked for), and whether it was read
+        turned over."""
         from rapidocr.ch_ppocr_rec import TextRecInput
 
+        turned: set[int] = set()
         if self.options["use_cls"]:
-            crops = self._upright(crops)
+            crops, turned = self._upright(crops)
         want_words = self.options["word_boxes"] and polygons is not None
         rec = self._ocr._load_rec_model()(TextRecInput(img=crops, return_word_box=want_words))
         texts = [_nfkc(t) for t in (rec.txts or ("",) * len(crops))]
@@ -344,21 +349,28 @@ class _V6Runner:
                     ]
             except Exception:  # word boxes are a refinement: keep whole lines if they fail
                 pass
-        return [(texts[i], scores[i], words[i]) for i in range(len(crops))]
+        return [(texts[i], scores[i], words[i], i in turned) for i in range(len(crops))]
 
     def read_page(self, bgr: np.ndarray) -> list[Candidate]:
+        """Each detected line read; a line read turned over keeps its polygon starting at its
+        text's own top left (the box's bottom right), so that the polygon tells which way
+        the text runs (``skew.upside_down``), and no word boxes (the recognizer placed them
+        on the turned crop)."""
         from rapidocr.utils.process_img import get_rotate_crop_image
 
         polygons = self.detect(bgr)
         if not polygons:
             return []
         crops = [get_rotate_crop_image(bgr, p.copy()) for p in polygons]
-        read = self._recognize(crops, polygons)
+        read = self._read_crops(crops, polygons)
         return [
             Candidate(
-                tuple((float(x), float(y)) for x, y in p), text, score, words=_merge_words(text, w)
+                tuple((float(x), float(y)) for x, y in (np.roll(p, 2, axis=0) if over else p)),
+                text,
+                score,
+                words=[] if over else _merge_words(text, w),
             )
-            for p, (text, score, w) in zip(polygons, read)
+            for p, (text, score, w, over) in zip(polygons, read)
         ]
 
 
