@@ -4,6 +4,7 @@
     python bench/ocr_quality.py --size bench         # the larger set (228 images)
     python bench/ocr_quality.py --labels real/labels.jsonl --json out.json   # any labelled set
     python bench/ocr_quality.py --labels real/labels.jsonl --turn 0.5   # pages placed askew
+    python bench/ocr_quality.py --labels real/labels.jsonl --scale 0.5  # scanned at half the dpi
 
 On the same images, for every engine configuration: CER per kind (word, line, page, sign)
 and language, the engine called directly (its own API, its own modes) beside the project's
@@ -345,9 +346,11 @@ def measure(
     sign_psms: bool = True,
     progress: bool = False,
     turn: float = 0.0,
+    scale: float = 1.0,
 ) -> Results:
     """CER per configuration, kind and language, direct beside project, on ``items``, each
-    image turned by ``turn`` degrees (anticlockwise, white corners) as a scan placed askew."""
+    image turned by ``turn`` degrees (anticlockwise, white corners) as a scan placed askew,
+    then resized by ``scale`` (Lanczos) as a scan at another resolution."""
     results = Results(tolerance=tolerance)
     runner = Runner()
     configs = [CONFIGS[name] for name in config_names]
@@ -362,6 +365,10 @@ def measure(
                 images[path] = images[path].rotate(
                     turn, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white"
                 )
+            if scale != 1.0:
+                width, height = images[path].size
+                size = (max(1, round(width * scale)), max(1, round(height * scale)))
+                images[path] = images[path].resize(size, Image.Resampling.LANCZOS)
         return images[path]
 
     for config in configs:
@@ -670,6 +677,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DEGREES",
         help="turn every image by this many degrees first (anticlockwise; a scan placed askew)",
     )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        metavar="FACTOR",
+        help="resize every image by this factor first (0.5: scanned at half the resolution)",
+    )
     parser.add_argument("--tolerance", type=float, default=0.002)
     parser.add_argument("--no-recall", action="store_true", help="skip the mini benchmark recall")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
@@ -686,10 +700,16 @@ def main(argv: list[str] | None = None) -> int:
             )
         items = [i for i in load_items(labels) if i.kind in args.kinds]
         results = measure(
-            items, args.engines, tolerance=args.tolerance, progress=True, turn=args.turn
+            items,
+            args.engines,
+            tolerance=args.tolerance,
+            progress=True,
+            turn=args.turn,
+            scale=args.scale,
         )
     origin = labels if args.labels else f"the {args.size} set (seed {args.seed})"
     turned = f", turned by {args.turn:g} degrees" if args.turn else ""
+    turned += f", scaled by {args.scale:g}" if args.scale != 1.0 else ""
     print(f"{len(items)} images from {origin}{turned}\n")
     print(markdown(results), flush=True)
     if args.json:

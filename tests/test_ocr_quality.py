@@ -75,7 +75,12 @@ def test_a_labels_file_without_kind_or_lang_is_measured_as_english(tmp_path):
     assert results.rows[0].cer_direct == pytest.approx(0.0)
 
 
-def test_turn_reads_every_image_turned_by_both_readers(tmp_path):
+@pytest.mark.parametrize(
+    "change",
+    [{"turn": 90}, {"scale": 0.08}],
+    ids=["stood on its end", "letters a few pixels tall"],
+)
+def test_every_image_is_turned_or_resized_for_both_readers(tmp_path, change):
     from conftest import render_lines
 
     render_lines(["OPEN DAILY"], font_size=30).save(tmp_path / "a.png")
@@ -83,8 +88,8 @@ def test_turn_reads_every_image_turned_by_both_readers(tmp_path):
         json.dumps({"image": "a.png", "text": "OPEN DAILY"}) + "\n"
     )
     items = bench.load_items(tmp_path / "labels.jsonl")
-    row = bench.measure(items, ["tesseract-eng"], sign_psms=False, turn=90).rows[0]
-    # a line stood on its end is no line to either reader
+    row = bench.measure(items, ["tesseract-eng"], sign_psms=False, **change).rows[0]
+    # no longer a line either reader can read (upright and at its size, both read it exactly)
     assert row.cer_direct > 0.5 and row.cer_project is not None and row.cer_project > 0.5
 
 
