@@ -164,24 +164,33 @@ class Reader:
         """A page's spans in reading order; a page placed askew (``skew.STRAIGHTEN_DEG`` or
         more), lying on its side (``skew.sideways``, turned as ``skew.quarter_turn`` says) or
         upside down (``skew.upside_down``) is read again turned upright and straight and
-        ordered there, its words and lines given back in the image's own pixels. Where that
+        ordered there, its words and lines given back in the image's own pixels. A page turned
+        a quarter that then reads upside down is turned the other quarter instead. Where the
         second reading fails, or is itself upside down, the first stands."""
         turn_by = _turn_upright(image, spans)
         if turn_by:
-            straight, turn = skew.straighten(image, turn_by)
-            try:
-                (again,) = self.engine.read_batch([straight], mode="page")
-            except OCREngineError:
-                again = []
-            if again and not isinstance(again, PageLayout) and not skew.upside_down(again):
-                lines, direction = order_spans(again, self.direction, _page_rules(straight, again))
-                return (
-                    [turn.back_span(s) for s in again],
-                    [turn.back_line(line) for line in lines],
-                    direction,
-                )
+            again = self._read_turned(image, turn_by)
+            if again is None and turn_by in (90, 270):
+                again = self._read_turned(image, (turn_by + 180) % 360)
+            if again is not None:
+                return again
         lines, direction = order_spans(spans, self.direction, _page_rules(image, spans))
         return spans, lines, direction
+
+    def _read_turned(
+        self, image: Image.Image, degrees: float
+    ) -> tuple[list[Span], list[Line], Direction] | None:
+        """The page read and ordered turned by ``degrees`` (clockwise), in the image's own
+        pixels; None where that reading fails or reads upside down."""
+        straight, turn = skew.straighten(image, degrees)
+        try:
+            (again,) = self.engine.read_batch([straight], mode="page")
+        except OCREngineError:
+            return None
+        if not again or isinstance(again, PageLayout) or skew.upside_down(again):
+            return None
+        lines, direction = order_spans(again, self.direction, _page_rules(straight, again))
+        return [turn.back_span(s) for s in again], [turn.back_line(li) for li in lines], direction
 
 
 def _turn_upright(image: Image.Image, spans: Sequence[Span]) -> float:

@@ -108,6 +108,16 @@ def test_a_page_lying_on_its_side_is_read_upright(ppocr, quarter, monkeypatch):
         assert span.box[3] <= on_its_side.height + 1
 
 
+def test_a_page_turned_the_wrong_quarter_is_turned_the_other_quarter(ppocr, monkeypatch):
+    page, left, right = two_column_page()
+    on_its_side = page.rotate(90, expand=True)
+    monkeypatch.setattr("ocr_expert.skew.quarter_turn", lambda image, spans=(): 270)
+    reads = _count_reads(ppocr, monkeypatch)
+    result = ppocr.read(on_its_side, mode="page")
+    assert reads == ["page", "page", "page"]  # turned 270, read upside down, turned 90
+    assert cer(result.text.replace("\n", " "), " ".join(left + right)) < 0.05, result.text
+
+
 def test_an_upright_page_is_not_sideways():
     spans = [_line(10, 40 * i + 50, 300, 0.0) for i in range(5)]
     assert not sideways(spans)
