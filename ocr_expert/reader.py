@@ -17,6 +17,7 @@ from PIL import Image
 from ocr_expert import skew
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
 from ocr_expert.image_io import ImageInputError
+from ocr_expert.ink import ink_extents
 from ocr_expert.reading_order import (
     crop_line,
     lines_from_layout,
@@ -174,8 +175,15 @@ class Reader:
                 again = self._read_turned(image, (turn_by + 180) % 360)
             if again is not None:
                 return again
-        lines, direction = order_spans(spans, self.direction, _page_rules(image, spans))
+        lines, direction = self._order(image, spans)
         return spans, lines, direction
+
+    def _order(self, image: Image.Image, spans: Sequence[Span]) -> tuple[list[Line], Direction]:
+        """``spans``, read on ``image``, in lines in reading order: with the page's ruling
+        lines, and gutters measured between the lines' ink as well as their boxes."""
+        return order_spans(
+            spans, self.direction, _page_rules(image, spans), ink_extents(image, spans)
+        )
 
     def _read_turned(
         self, image: Image.Image, degrees: float
@@ -189,7 +197,7 @@ class Reader:
             return None
         if not again or isinstance(again, PageLayout) or skew.upside_down(again):
             return None
-        lines, direction = order_spans(again, self.direction, _page_rules(straight, again))
+        lines, direction = self._order(straight, again)
         return [turn.back_span(s) for s in again], [turn.back_line(li) for li in lines], direction
 
 

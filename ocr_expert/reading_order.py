@@ -26,7 +26,7 @@ import itertools
 import math
 import statistics
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from ocr_expert.rules import Rules
@@ -57,6 +57,11 @@ COLUMN_GAP = 0.6
 #: line heights straight and 0.43 at 0.8 degree askew, while the gap between its first column
 #: and the title beside it, whose box is padded more, measures 0.2-0.41 (read after the title)
 BODY_GAP = 0.35
+#: ... or, measured between the lines' ink (``ocr_expert.ink``), this many where the lines on
+#: both sides are in the body's type size: the detector pads small text by more of its height,
+#: and the real magazine's gutters at half its resolution are left 0.27 line heights between its
+#: boxes and 0.6-0.7 between its ink (a word gap: about 0.3)
+INK_GAP = 0.4
 #: ... and each side at least this many line heights wide ...
 COLUMN_WIDTH = 6.0
 #: ... and this many line heights tall (a gap inside one line is no gutter)
@@ -108,15 +113,21 @@ def text_direction(text: str) -> Direction | None:
 
 
 def order_spans(
-    spans: Sequence[Span], direction: Direction | None = None, rules: Rules | None = None
+    spans: Sequence[Span],
+    direction: Direction | None = None,
+    rules: Rules | None = None,
+    ink: Mapping[int, tuple[float, float]] | None = None,
 ) -> tuple[list[Line], Direction]:
     """Group ``spans`` into lines in reading order.
 
     ``direction`` forces the page direction (for instance ``"rtl"`` for an Arabic-only
     engine); by default it follows the text. ``rules``, the page's ruling lines
     (``ocr_expert.rules.find_rules``), make each ruled box of a form a unit read whole, in its
-    place among the others. Spans without boxes keep their given order and come last, on one
-    line. Returns the lines and the page direction.
+    place among the others. ``ink``, where each span's ink starts and ends inside its box
+    (``ocr_expert.ink.ink_extents``), lets a gutter the detector's padded boxes close be
+    measured between the lines' ink (a page scanned at low resolution). Spans without boxes
+    keep their given order and come last, on one line. Returns the lines and the page
+    direction.
     """
     boxed = [i for i, s in enumerate(spans) if s.box is not None and s.text.strip()]
     unboxed = [i for i, s in enumerate(spans) if s.box is None and s.text.strip()]
@@ -137,9 +148,9 @@ def order_spans(
     across = [i for i in boxed if i not in upright]
     cells = _ruled_cells(across, spans, boxes, rules, unit) if rules else {}
     if cells:
-        blocks = _cell_cut(across, boxes, page_dir, texts, cells, unit)
+        blocks = _cell_cut(across, boxes, page_dir, texts, cells, unit, ink)
     else:
-        blocks = _xy_cut(across, boxes, page_dir, texts) if across else []
+        blocks = _xy_cut(across, boxes, page_dir, texts, ink=ink) if across else []
     made = [[_make_line(spans, members, boxes, page_dir, 0, unit) for members in b] for b in blocks]
     # Text set vertically (an axis title, a document number up the margin) is no part of the
     # rows beside it: each such line is read after the page, its pieces from the bottom up.
@@ -657,6 +668,7 @@ def _cell_cut(
     texts: dict[int, str],
     cells: dict[int, Box],
     unit: float,
+    ink: Mapping[int, tuple[float, float]] | None = None,
 ) -> list[list[list[int]]]:
     """Blocks in reading order, as ``_xy_cut`` gives them, with each ruled box of ``cells``
     read as one item in the page (boxed by its rules) and its own spans read in its place.
@@ -680,7 +692,7 @@ def _cell_cut(
     free = [i for i in items if i not in cells]
     sign = -1.0 if page_dir == "rtl" else 1.0
     blocks: list[list[list[int]]] = []
-    for block in _xy_cut(free + list(inside), outer_boxes, page_dir, outer_texts, unit):
+    for block in _xy_cut(free + list(inside), outer_boxes, page_dir, outer_texts, unit, ink):
         lines: list[list[int]] = []
         for line in block:
             run: list[int] = []
@@ -688,7 +700,7 @@ def _cell_cut(
                 if m not in inside:
                     run.append(m)
                     continue
-                inner = _xy_cut(inside[m], boxes, page_dir, texts, unit)
+                inner = _xy_cut(inside[m], boxes, page_dir, texts, unit, ink)
                 read = [cell_line for cell_block in inner for cell_line in cell_block]
                 if len(read) == 1:  # a box of one line: a table row's cell, read across
                     run.extend(read[0])
@@ -703,15 +715,25 @@ def _cell_cut(
     return blocks
 
 
+def _inked(box: list[float], shares: tuple[float, float] | None) -> list[float]:
+    """``box`` cut in width to its ink, given the shares of its width before and after it."""
+    if shares is None:
+        return box
+    width = box[2] - box[0]
+    return [box[0] + shares[0] * width, box[1], box[2] - shares[1] * width, box[3]]
+
+
 def _xy_cut(
     items: list[int],
     boxes: dict[int, list[float]],
     page_dir: Direction,
     texts: dict[int, str] | None = None,
     unit: float | None = None,
+    ink: Mapping[int, tuple[float, float]] | None = None,
 ) -> list[list[list[int]]]:
     """Blocks in reading order; each block a list of lines; each line a list of span indices.
-    ``unit``, the line height, is the median height of ``items`` unless given."""
+    ``unit``, the line height, is the median height of ``items`` unless given; ``ink``, the
+    shares of each box's width before and after its ink (``order_spans``)."""
     unit = unit or statistics.median(boxes[m][3] - boxes[m][1] for m in items) or 1.0
     blocks: list[list[list[int]]] = []
 
@@ -791,9 +813,11 @@ def _xy_cut(
             return runs != [False, False]
         return any(r and run for r, run in zip(running, runs))
 
-    def widest_gap(members: list[int], axis: int) -> tuple[float, float]:
+    def widest_gap(
+        members: list[int], axis: int, of: dict[int, list[float]] = boxes
+    ) -> tuple[float, float]:
         """(gap size, cut position) of the widest empty stretch along an axis."""
-        ranges = sorted((boxes[m][axis], boxes[m][axis + 2]) for m in members)
+        ranges = sorted((of[m][axis], of[m][axis + 2]) for m in members)
         best, reach = (0.0, 0.0), ranges[0][1]
         for start, end in ranges[1:]:
             if start - reach > best[0]:
@@ -809,6 +833,14 @@ def _xy_cut(
         ]
         return all(boxes[m][3] - boxes[m][1] < TALL_SPAN * unit for m in near)
 
+    def columns_beside(left: list[int], right: list[int]) -> bool:
+        return (
+            is_column(left)
+            and is_column(right)
+            and not is_grid(left, right)
+            and text_column_beside(left, right)
+        )
+
     def cut(members: list[int], new_block: bool) -> None:
         if new_block or not blocks:
             blocks.append([])
@@ -823,15 +855,24 @@ def _xy_cut(
         left = [m for m in members if boxes[m][0] < x_at]
         right = [m for m in members if boxes[m][0] >= x_at]
         columns = (
-            (
-                x_gap >= COLUMN_GAP * unit
-                or (x_gap >= BODY_GAP * unit and body_sized_edges(left, right, x_at, x_gap))
-            )
-            and is_column(left)
-            and is_column(right)
-            and not is_grid(left, right)
-            and text_column_beside(left, right)
-        )
+            x_gap >= COLUMN_GAP * unit
+            or (x_gap >= BODY_GAP * unit and body_sized_edges(left, right, x_at, x_gap))
+        ) and columns_beside(left, right)
+        if not columns and ink:
+            # The detector pads small text by more of its height: where its boxes close a
+            # gutter, the gap between the lines' ink may still hold one.
+            inked = {m: _inked(boxes[m], ink.get(m)) for m in members}
+            ink_gap, ink_at = widest_gap(members, 0, inked)
+            ink_left = [m for m in members if inked[m][0] < ink_at]
+            ink_right = [m for m in members if inked[m][0] >= ink_at]
+            if (
+                ink_gap >= INK_GAP * unit
+                and ink_left
+                and ink_right
+                and body_sized_edges(ink_left, ink_right, ink_at, ink_gap)
+                and columns_beside(ink_left, ink_right)
+            ):
+                columns, left, right, x_gap = True, ink_left, ink_right, ink_gap
         section_break = y_gap > SECTION_GAP * unit and y_gap >= x_gap
         if columns and section_break:
             # Columns that go on, tall, on both sides of the empty band: the band is a

@@ -592,6 +592,27 @@ def test_columns_whose_gutter_is_under_a_line_box_are_read_one_after_the_other()
         assert texts(column_page(gutter, line_h=30)) == column_rows(), gutter
 
 
+def test_a_gutter_the_boxes_close_is_measured_between_the_lines_ink():
+    # On a page scanned at low resolution the detector's boxes nearly meet across a gutter
+    # (0.2 line heights here); the lines' ink, 8 px inside each box, leaves 0.73.
+    page = column_page(6, line_h=30)
+
+    def ink(inset: float) -> dict[int, tuple[float, float]]:
+        share = inset / 400  # of each 400 px box
+        return {
+            i: (0.0, share) if s.box is not None and s.box[0] < 400 else (share, 0.0)
+            for i, s in enumerate(page)
+        }
+
+    rows = [f"{prose('L', i)} {prose('R', i)}" for i in range(6)]
+    assert texts(page) == rows  # the boxes alone: read across
+    lines, _ = order_spans(page, ink=ink(8))
+    assert [line.text for line in lines] == column_rows()
+    # ink 2 px inside each box leaves a word gap (0.33 line heights): still read across
+    lines, _ = order_spans(page, ink=ink(2))
+    assert [line.text for line in lines] == rows
+
+
 def test_a_footnote_whose_word_gap_lines_up_with_the_gutter_comes_after_the_columns():
     # The footnote's two pieces leave a gap where the gutter is: that gap is no gutter of the
     # footnote's, which is one line under both columns.

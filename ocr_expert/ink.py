@@ -1,0 +1,59 @@
+"""Where each span's ink lies inside its box.
+
+A text detector pads each line's box beyond its ink, and pads small text by more of its height
+than large text: on a real five-column magazine page scanned at half its resolution, the
+detector's boxes left gutters of 0.27 line heights where the same page at full size leaves
+0.68, and its columns were read across (CER 0.460 against 0.041). Measured between the ink of
+the lines either side, those gutters stay open (``reading_order``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image
+
+from ocr_expert.types import Span
+
+#: the ink is looked for in this middle share of a box's height, clear of the lines above
+#: and below whose padded boxes overlap it
+INK_BAND = 0.5
+#: grey levels between a box's ground and its ink below which the box is left as it is (a
+#: faint or empty box, a box over a photograph's gradient)
+INK_CONTRAST = 40.0
+#: a box whose ink would take less than this share of its width is left as it is (a speck)
+MIN_INK_SHARE = 0.1
+
+
+def ink_extents(image: Image.Image, spans: Sequence[Span]) -> dict[int, tuple[float, float]]:
+    """For each span (by index) whose box holds ink that stands out from its ground (darker
+    or lighter: white text on a dark band too), the shares of the box's width that lie
+    before its first inked column and after its last. Spans without a box, or whose box
+    shows no clear ink, are left out."""
+    gray = np.asarray(image.convert("L"), dtype=np.int16)
+    height, width = gray.shape
+    out: dict[int, tuple[float, float]] = {}
+    for i, span in enumerate(spans):
+        if span.box is None or not span.text.strip():
+            continue
+        x0, y0, x1, y1 = span.box
+        middle, half = (y0 + y1) / 2, INK_BAND * (y1 - y0) / 2
+        top, bottom = max(0, int(middle - half)), min(height, int(middle + half) + 1)
+        left, right = max(0, int(x0)), min(width, int(x1) + 1)
+        if bottom <= top or right - left < 3 or x1 <= x0:
+            continue
+        crop = gray[top:bottom, left:right]
+        ground = float(np.median(crop))
+        low, high = np.percentile(crop, (2, 98))
+        reach = max(ground - float(low), float(high) - ground)
+        if reach < INK_CONTRAST:
+            continue
+        inked = np.flatnonzero((np.abs(crop - ground) > reach / 2).any(axis=0))
+        if not len(inked):
+            continue
+        before = max(0.0, (left + int(inked[0]) - x0) / (x1 - x0))
+        after = max(0.0, (x1 - (left + int(inked[-1]) + 1)) / (x1 - x0))
+        if 1.0 - before - after >= MIN_INK_SHARE:
+            out[i] = (before, after)
+    return out
