@@ -153,11 +153,15 @@ def upside_down(spans: Sequence[Span]) -> bool:
     """Whether most of the text the engine read was turned over to be read: a page scanned or
     photographed upside down. An engine tells it by the polygon it gives a line read turned
     over, which starts at the text's own top left and so runs from right to left on the page
-    (PP-OCR's angle classifier; engines that give no polygons never tell it)."""
+    (PP-OCR's angle classifier; engines that give no polygons never tell it). Only lines
+    lying across the page count: a label set up the side (a chart's turned tick labels) is
+    read turned a quarter either way, and no sign of the page's way up."""
     over = total = 0
     for span in spans:
         n = len(span.text.strip())
-        if not span.polygon or len(span.polygon) < 2 or not n:
+        if not span.polygon or len(span.polygon) < 2 or not n or span.box is None:
+            continue
+        if span.box[3] - span.box[1] > span.box[2] - span.box[0]:
             continue
         total += n
         if span.polygon[1][0] < span.polygon[0][0]:

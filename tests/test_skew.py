@@ -132,6 +132,10 @@ def _turned_over(span: Span) -> Span:
     return Span(span.text, span.box, span.score, span.polygon[2:] + span.polygon[:2])
 
 
+def _upright_box(x: float) -> tuple[tuple[float, float], ...]:
+    return ((x, 0.0), (x + 20, 0.0), (x + 20, 200.0), (x, 200.0))
+
+
 def test_a_page_whose_lines_were_read_turned_over_is_upside_down():
     lines = [_line(10, 40 * i + 50, 300, d) for i, d in enumerate([1.9, 2.0, 2.1, 2.0])]
     assert not upside_down(lines)
@@ -139,6 +143,12 @@ def test_a_page_whose_lines_were_read_turned_over_is_upside_down():
     assert upside_down(over)
     assert not upside_down(over[:1] + lines[1:])  # one line read turned over: a stray
     assert not upside_down([Span("text", (0, 0, 10, 10), 0.9)])  # no polygons: cannot tell
+    # labels set up the side of a chart, read turned, outweighing its lines: no sign either
+    side = [
+        _turned_over(Span("a long tick label", (x, 0, x + 20, 200), 0.9, _upright_box(x)))
+        for x in (10, 40, 70, 100, 130)
+    ]
+    assert not upside_down(lines + side)
     # once the page is turned upright, its lines climb as they climb on the page as given
     assert page_skew(over, over=True) == pytest.approx(2.0, abs=0.01)
     assert page_skew(over) == 0.0
