@@ -4,6 +4,7 @@ For engines that give boxes alone (PP-OCR's detector, dataset tokens), the page 
 regions by recursive XY-cut on the spans themselves, before any line is formed: grouping
 boxes into rows first merges the lines of two columns that sit side by side, and the lines
 beside a drop cap. A column cut needs a vertical gutter that runs the region's whole height
+(between the boxes or, where a detector's padding closes it, between the lines' ink)
 with a tall, wide column on each side, and running text on both sides (rows of several
 words, as closely spaced as a paragraph's lines, and, in a script with capitals, sentences
 running on from line to line on one side at least) or on one side with sentences running on
