@@ -25,6 +25,7 @@ from ocr_expert.reading_order import (
     text_direction,
 )
 from ocr_expert.rules import Rules, find_rules
+from ocr_expert.stacks import read_whole
 from ocr_expert.types import Direction, Line, OCRResult, Span
 
 Mode = Literal["auto", "page", "crop", "line", "word"]
@@ -175,15 +176,33 @@ class Reader:
                 again = self._read_turned(image, (turn_by + 180) % 360)
             if again is not None:
                 return again
-        lines, direction = self._order(image, spans)
-        return spans, lines, direction
+        return self._order(image, spans)
 
-    def _order(self, image: Image.Image, spans: Sequence[Span]) -> tuple[list[Line], Direction]:
-        """``spans``, read on ``image``, in lines in reading order: with the page's ruling
-        lines, and gutters measured between the lines' ink as well as their boxes."""
-        return order_spans(
+    def _order(
+        self, image: Image.Image, spans: Sequence[Span]
+    ) -> tuple[list[Span], list[Line], Direction]:
+        """``spans``, read on ``image``, in lines in reading order: a word set up the margin
+        that the detector boxed letter by letter read again whole (``stacks``), then ordered
+        with the page's ruling lines and gutters measured between the lines' ink as well as
+        their boxes."""
+        spans = read_whole(image, spans, self._read_crops)
+        lines, direction = order_spans(
             spans, self.direction, _page_rules(image, spans), ink_extents(image, spans)
         )
+        return spans, lines, direction
+
+    def _read_crops(self, crops: list[Image.Image]) -> list[Span | None]:
+        """Each crop read as one line of text: one span, or None where nothing was read."""
+        try:
+            found = self.engine.read_batch(crops, mode="crop")
+        except OCREngineError:
+            return [None] * len(crops)
+        out: list[Span | None] = []
+        for spans in found:
+            read = [] if isinstance(spans, PageLayout) else [s for s in spans if s.text.strip()]
+            text = " ".join(s.text.strip() for s in read)
+            out.append(Span(text, None, min(s.score for s in read)) if read else None)
+        return out
 
     def _read_turned(
         self, image: Image.Image, degrees: float
@@ -197,7 +216,7 @@ class Reader:
             return None
         if not again or isinstance(again, PageLayout) or skew.upside_down(again):
             return None
-        lines, direction = self._order(straight, again)
+        again, lines, direction = self._order(straight, again)
         return [turn.back_span(s) for s in again], [turn.back_line(li) for li in lines], direction
 
 
