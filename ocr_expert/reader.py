@@ -186,8 +186,9 @@ class Reader:
         with the page's ruling lines and gutters measured between the lines' ink as well as
         their boxes."""
         spans = read_whole(image, spans, self._read_crops)
+        grey = image.convert("L")  # the rules and the ink both look at the page in grey
         lines, direction = order_spans(
-            spans, self.direction, _page_rules(image, spans), ink_extents(image, spans)
+            spans, self.direction, _page_rules(grey, spans), ink_extents(grey, spans)
         )
         return spans, lines, direction
 

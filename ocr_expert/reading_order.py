@@ -32,7 +32,7 @@ from dataclasses import replace
 
 from ocr_expert.rules import Rules
 from ocr_expert.skew import page_skew
-from ocr_expert.types import Box, Direction, Line, Span, box_corners
+from ocr_expert.types import Box, Direction, Line, Span, box_corners, union_box
 
 #: spans join a line when their vertical overlap is at least this share of the smaller height
 #: (a detector's boxes are taller than their text: neighbouring rows of a photographed
@@ -278,7 +278,7 @@ def _as_read(spans: Sequence[Span], members: Sequence[int], page_dir: Direction)
     boxes = [box for i in members if (box := spans[i].box) is not None]
     return Line(
         text=text,
-        box=_union(boxes) if boxes else None,
+        box=union_box(boxes) if boxes else None,
         spans=tuple(members),
         direction=text_direction(text) or page_dir,
     )
@@ -329,22 +329,13 @@ def lines_from_layout(
         lines.append(
             Line(
                 text=text,
-                box=_union(boxes) if boxes else None,  # type: ignore[arg-type]
+                box=union_box(boxes) if boxes else None,  # type: ignore[arg-type]
                 spans=tuple(members),
                 direction=text_direction(text) or page_dir,
                 block=int(block),
             )
         )
     return lines, page_dir
-
-
-def _union(boxes: Sequence[Box]) -> Box:
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
 
 
 def _make_line(
@@ -380,7 +371,7 @@ def _make_line(
             text += (" " if text else "") + piece
     return Line(
         text=text,
-        box=_union([spans[i].box for i in members]),  # type: ignore[misc]
+        box=union_box([spans[i].box for i in members]),  # type: ignore[misc]
         spans=tuple(members),
         direction=text_dir,
         block=block,

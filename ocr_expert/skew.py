@@ -159,9 +159,7 @@ def upside_down(spans: Sequence[Span]) -> bool:
     over = total = 0
     for span in spans:
         n = len(span.text.strip())
-        if not span.polygon or len(span.polygon) < 2 or not n or span.box is None:
-            continue
-        if span.box[3] - span.box[1] > span.box[2] - span.box[0]:
+        if not span.polygon or len(span.polygon) < 2 or not n or span.height > span.width:
             continue
         total += n
         if span.polygon[1][0] < span.polygon[0][0]:

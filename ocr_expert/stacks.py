@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from PIL import Image
 
-from ocr_expert.types import Span
+from ocr_expert.types import Span, union_box
 
 #: a letter lying on its side has a box at least this many times as wide as tall
 LYING = 1.2
@@ -25,7 +25,7 @@ LETTER_GAP = 0.3
 SAME_COLUMN = 0.7
 #: a stack holds at least this many letters
 MIN_LETTERS = 4
-#: the whole word read again is taken when the reader is at least this sure of it ...
+#: the whole word read again is taken when the reader is at least this sure of it
 SURE = 0.8
 
 
@@ -75,11 +75,7 @@ def read_whole(
     dropped: set[int] = set()
     added: list[Span] = []
     for stack in stacks:
-        boxes = [spans[i].box for i in stack]
-        x0 = min(b[0] for b in boxes if b)
-        y0 = min(b[1] for b in boxes if b)
-        x1 = max(b[2] for b in boxes if b)
-        y1 = max(b[3] for b in boxes if b)
+        x0, y0, x1, y1 = union_box([box for i in stack if (box := spans[i].box) is not None])
         crop = image.crop((int(x0), int(y0), int(x1) + 1, int(y1) + 1))
         # a word set up the margin reads from the bottom up or from the top down
         readings = [

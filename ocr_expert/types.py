@@ -29,6 +29,16 @@ def polygon_box(points: Sequence[Sequence[float]]) -> Box:
     return (min(xs), min(ys), max(xs), max(ys))
 
 
+def union_box(boxes: Sequence[Sequence[float]]) -> Box:
+    """The upright box around upright boxes (at least one)."""
+    return (
+        float(min(b[0] for b in boxes)),
+        float(min(b[1] for b in boxes)),
+        float(max(b[2] for b in boxes)),
+        float(max(b[3] for b in boxes)),
+    )
+
+
 def common_area(a: Sequence[float], b: Sequence[float]) -> float:
     """The area two upright boxes share (0 where they do not meet)."""
     w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))

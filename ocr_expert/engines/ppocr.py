@@ -33,7 +33,7 @@ from ocr_expert.engines.colour_graphics import add_uncovered, colourless
 from ocr_expert.engines.page_fusion import MIN_CONFIDENCE, fuse_page
 from ocr_expert.engines.roles import Recognition
 from ocr_expert.engines.script_route import Candidate, ScriptRoute
-from ocr_expert.types import Span, polygon_box
+from ocr_expert.types import Span, polygon_box, union_box
 
 MODELS = ("PP-OCRv6", "PP-OCRv4")
 #: the long side small pages are scaled up to before reading (``upscale_below``): twice a
@@ -555,13 +555,7 @@ def _merge_words(text: str, units: list[tuple[str, Any, float]]) -> list[tuple[s
             k += 1
         if taken != word:
             return []
-        box = (
-            min(b[0] for b in boxes),
-            min(b[1] for b in boxes),
-            max(b[2] for b in boxes),
-            max(b[3] for b in boxes),
-        )
-        out.append((word, box, min(scores)))
+        out.append((word, union_box(boxes), min(scores)))
     return out
 
 

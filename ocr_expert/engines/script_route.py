@@ -25,7 +25,7 @@ from PIL import Image
 
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
 from ocr_expert.engines.roles import Recognition, TextRecognizer
-from ocr_expert.types import Point, Span, polygon_box
+from ocr_expert.types import Point, Span, polygon_box, union_box
 
 #: a line read with less confidence than this (or with no letter) is offered to the router
 SUSPECT_SCORE = 0.85
@@ -372,10 +372,7 @@ def _routed_span(line: Candidate) -> Span:
 def _union_polygon(polygons: list[tuple[Point, ...]]) -> tuple[Point, ...]:
     if len(polygons) == 1:
         return polygons[0]
-    boxes = [polygon_box(p) for p in polygons]
-    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    return _box_polygon((x0, y0, x1, y1))
+    return _box_polygon(union_box([polygon_box(p) for p in polygons]))
 
 
 def _crop(image: Image.Image, polygon: tuple[Point, ...]) -> Image.Image:

@@ -21,7 +21,7 @@ from ocr_expert.engines.arabic_comma import restore_commas
 from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError, PageLayout
 from ocr_expert.engines.roles import Recognition
 from ocr_expert.image_io import dark_on_light, otsu_level
-from ocr_expert.types import Box, Span
+from ocr_expert.types import Box, Span, union_box
 
 #: crops lower than this (pixels) are scaled up to it when read a second time
 CROP_TEXT_HEIGHT = 32
@@ -327,8 +327,7 @@ def _back_in(box: list[float], scale: float, dx: float, dy: float, image: Image.
 def _line_region(boxes: list[list[float]], image: Image.Image) -> Box:
     """The box around a line's word boxes, grown by half the line's height (within the
     image), as a line is cut to be read again."""
-    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    x0, y0, x1, y1 = union_box(boxes)
     pad = (y1 - y0) / 2
     return (
         max(0.0, x0 - pad),
