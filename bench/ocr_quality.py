@@ -5,6 +5,7 @@
     python bench/ocr_quality.py --labels real/labels.jsonl --json out.json   # any labelled set
     python bench/ocr_quality.py --labels real/labels.jsonl --turn 0.5   # pages placed askew
     python bench/ocr_quality.py --labels real/labels.jsonl --scale 0.5  # scanned at half the dpi
+    python bench/ocr_quality.py --labels real/labels.jsonl --degrade contrast=0.6,noise=8,jpeg=40
 
 On the same images, for every engine configuration: CER per kind (word, line, page, sign)
 and language, the engine called directly (its own API, its own modes) beside the project's
@@ -26,13 +27,14 @@ English case-folded and whitespace-collapsed (``caseless``), Arabic with the ``a
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,7 @@ from ocr_expert import OCRExpert
 from ocr_expert.expert import CROP_MAX_HEIGHT
 from ocr_expert.scoring import Normalization, score_corpus
 from ocr_expert.synthetic import KINDS
+from ocr_expert.synthetic.degrade import Degradation, apply, encode
 from ocrvqa.files import read_jsonl
 
 TESSERACT_PSM = {"page": 3, "sign": 3, "line": 7, "word": 8}
@@ -338,6 +341,30 @@ def _warm_up(runner: Runner, direct_keys: Iterable[str], experts: Iterable[OCREx
         expert.read(image, mode="crop")
 
 
+def parse_degradation(text: str) -> Degradation:
+    """``contrast=0.6,noise=8,jpeg=40`` as a :class:`Degradation` (its fields, comma-separated)."""
+    names = [f.name for f in fields(Degradation)]
+    values: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = part.partition("=")
+        if name.strip() not in names or not value:
+            raise ValueError(
+                f"bad degradation {part!r}: write name=value with names from {', '.join(names)}"
+            )
+        try:
+            values[name.strip()] = int(value) if name.strip() == "jpeg" else float(value)
+        except ValueError:
+            raise ValueError(f"bad degradation {part!r}: the value is not a number") from None
+    return Degradation(**values)
+
+
+def degraded(image: Image.Image, degrade: Degradation) -> Image.Image:
+    """``image`` as a poor copy: ``degrade`` applied, then saved and opened again (JPEG)."""
+    data, _ = encode(apply(image, degrade, seed=0), degrade)
+    with Image.open(io.BytesIO(data)) as copy:
+        return copy.convert("RGB")
+
+
 def measure(
     items: list[Item],
     config_names: Iterable[str] = tuple(CONFIGS),
@@ -347,10 +374,12 @@ def measure(
     progress: bool = False,
     turn: float = 0.0,
     scale: float = 1.0,
+    degrade: Degradation | None = None,
 ) -> Results:
     """CER per configuration, kind and language, direct beside project, on ``items``, each
     image turned by ``turn`` degrees (anticlockwise, white corners) as a scan placed askew,
-    then resized by ``scale`` (Lanczos) as a scan at another resolution."""
+    then resized by ``scale`` (Lanczos) as a scan at another resolution, then ``degrade``d
+    (contrast, uneven light, blur, noise, JPEG) as a poor copy."""
     results = Results(tolerance=tolerance)
     runner = Runner()
     configs = [CONFIGS[name] for name in config_names]
@@ -369,6 +398,8 @@ def measure(
                 width, height = images[path].size
                 size = (max(1, round(width * scale)), max(1, round(height * scale)))
                 images[path] = images[path].resize(size, Image.Resampling.LANCZOS)
+            if degrade is not None:
+                images[path] = degraded(images[path], degrade)
         return images[path]
 
     for config in configs:
@@ -684,10 +715,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FACTOR",
         help="resize every image by this factor first (0.5: scanned at half the resolution)",
     )
+    parser.add_argument(
+        "--degrade",
+        metavar="NAME=VALUE,...",
+        help="a poor copy of every image: contrast, illumination, blur, noise, jpeg "
+        "(e.g. contrast=0.6,noise=8,jpeg=40), applied after --turn and --scale",
+    )
     parser.add_argument("--tolerance", type=float, default=0.002)
     parser.add_argument("--no-recall", action="store_true", help="skip the mini benchmark recall")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
     args = parser.parse_args(argv)
+    try:
+        degrade = parse_degradation(args.degrade) if args.degrade else None
+    except ValueError as exc:
+        parser.error(str(exc))
     with tempfile.TemporaryDirectory() as tmp:
         labels = args.labels
         if labels is None:
@@ -706,10 +747,12 @@ def main(argv: list[str] | None = None) -> int:
             progress=True,
             turn=args.turn,
             scale=args.scale,
+            degrade=degrade,
         )
     origin = labels if args.labels else f"the {args.size} set (seed {args.seed})"
     turned = f", turned by {args.turn:g} degrees" if args.turn else ""
     turned += f", scaled by {args.scale:g}" if args.scale != 1.0 else ""
+    turned += f", degraded ({args.degrade})" if degrade else ""
     print(f"{len(items)} images from {origin}{turned}\n")
     print(markdown(results), flush=True)
     if args.json:

@@ -77,8 +77,8 @@ def test_a_labels_file_without_kind_or_lang_is_measured_as_english(tmp_path):
 
 @pytest.mark.parametrize(
     "change",
-    [{"turn": 90}, {"scale": 0.08}],
-    ids=["stood on its end", "letters a few pixels tall"],
+    [{"turn": 90}, {"scale": 0.08}, {"degrade": bench.parse_degradation("blur=5,jpeg=20")}],
+    ids=["stood on its end", "letters a few pixels tall", "a blurred copy"],
 )
 def test_every_image_is_turned_or_resized_for_both_readers(tmp_path, change):
     from conftest import render_lines
@@ -91,6 +91,15 @@ def test_every_image_is_turned_or_resized_for_both_readers(tmp_path, change):
     row = bench.measure(items, ["tesseract-eng"], sign_psms=False, **change).rows[0]
     # no longer a line either reader can read (upright and at its size, both read it exactly)
     assert row.cer_direct > 0.5 and row.cer_project is not None and row.cer_project > 0.5
+
+
+def test_a_degradation_is_read_from_name_value_pairs():
+    d = bench.parse_degradation("contrast=0.6, noise=8,jpeg=40")
+    assert (d.contrast, d.noise, d.jpeg, d.blur) == (0.6, 8.0, 40, 0.0)
+    with pytest.raises(ValueError, match="bad degradation 'sharpen=2'.*contrast"):
+        bench.parse_degradation("sharpen=2")
+    with pytest.raises(ValueError, match="bad degradation 'blur'"):
+        bench.parse_degradation("blur")
 
 
 def test_direct_ppocr_v6_detects_on_a_page_after_reading_a_crop():
