@@ -565,6 +565,7 @@ def _two_line_cells(upper: list[int], lower: list[int], boxes: dict[int, list[fl
     below = statistics.median((boxes[m][1] + boxes[m][3]) / 2 for m in lower)
     if below - centre >= SOLID_LEADING * height:
         return False
+    paired: set[int] = set()
     for u in upper:
         a = boxes[u]
         partners = [
@@ -577,7 +578,12 @@ def _two_line_cells(upper: list[int], lower: list[int], boxes: dict[int, list[fl
         ]
         if len(partners) != 1:
             return False
-    return True
+        paired.update(partners)
+    # The rest of the lower line are cells of one line: nothing stands over them. A lower
+    # span under an upper one it is not centred under is the next row of a table set solid
+    # (a receipt's item split by the detector: ``1`` and ``Cappucino`` under ``1 Hot Chocolate``).
+    unpaired = [k for k in lower if k not in paired]
+    return all(_h_overlap(boxes[k], boxes[u]) <= 0 for k in unpaired for u in upper)
 
 
 def _stacked(box: list[float], band: list[int], boxes: dict[int, list[float]]) -> bool:

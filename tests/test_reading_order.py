@@ -486,6 +486,22 @@ def test_lines_set_solid_that_are_not_cells_stay_lines():
     assert texts(spaced) == ["IND/LOR NO. OF", "NAME OF ACCOUNT VOLUME STORES"]
 
 
+def test_rows_of_a_table_set_solid_stay_rows_when_the_detector_splits_one():
+    # A receipt's item rows, closer than a line height; the detector split the lower row's
+    # quantity from its item: under "1 Hot Chocolate" stand "1" and "Cappucino", neither
+    # centred under it. Two rows, not one row of two-line cells.
+    spans = [
+        span("1 Hot Chocolate", 42, 746, 240, 780),
+        span("13.00", 467, 746, 535, 779),
+        span("SR", 558, 747, 593, 779),
+        span("1", 45, 779, 84, 804),
+        span("Cappucino", 74, 776, 193, 808),
+        span("13.00", 467, 775, 535, 808),
+        span("SR", 558, 776, 593, 808),
+    ]
+    assert texts(spans) == ["1 Hot Chocolate 13.00 SR", "1 Cappucino 13.00 SR"]
+
+
 def column(lines: list[str], top: float, left: float = 20, leading: float = 25) -> list[Span]:
     """One line a span, 20 px tall, ``leading`` apart, starting at ``top``."""
     return [
