@@ -6,10 +6,12 @@
 
 Charts are drawn with matplotlib at the sizes chart benchmarks hold (400-640 px wide): vertical
 bars with their values over them and tick labels turned 45 or 90 degrees, horizontal bars with
-percentages, and lines whose points carry numbers grouped with a thin space (``31 846``), each
-with a title and a y-axis title set vertically. A string counts as found when it appears, as
-whole words, in the text read (``eval_vqa.recall.answer_in_context``: the test OCR answer recall
-applies). ``--scale`` reads each chart scaled by each factor (Lanczos) before OCR.
+percentages, lines whose points carry numbers grouped with a thin space (``31 846``), pies and
+donuts with their shares inside the wedges, and stacked bars with a legend and shares inside
+each part (white on the dark one), each with a title, and all but pies with a y-axis title set
+vertically. A string counts as found when it appears, as whole words, in the text read
+(``eval_vqa.recall.answer_in_context``: the test OCR answer recall applies). ``--scale`` reads
+each chart scaled by each factor (Lanczos) before OCR.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ COUNTRIES = ["Germany", "France", "Italy", "Spain", "Poland", "Sweden", "Norway"
 TITLES = ["Average price by country", "Internet users 2010-2017", "Survey results"]
 AXIS_TITLES = ["Share of respondents", "Revenue in million euros", "Number of users"]
 THIN_SPACE = "\u2009"
+#: what the charts are, in turn: vertical bars with their values over them and tick labels
+#: turned, horizontal bars with percentages, lines with numbers, pies and donuts with their
+#: shares inside the wedges, stacked bars with shares inside (white on the dark part)
+KINDS = ("bars", "horizontal bars", "lines", "pie", "stacked")
 
 
 @dataclass(frozen=True)
@@ -45,15 +51,17 @@ class Chart:
 
 
 def draw_chart(rng: random.Random, index: int) -> Chart:
-    """One chart; the kind cycles with ``index`` (bars, horizontal bars, lines)."""
+    """One chart; the kind cycles with ``index`` through ``KINDS``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    kind = KINDS[index % len(KINDS)]
     fig, ax = plt.subplots(figsize=(rng.choice([5, 6.4, 8]), rng.choice([3.5, 4.8])), dpi=80)
     count = rng.randint(4, 7)
-    if index % 3 == 2:
+    legend: list[str] = []
+    if kind == "lines":
         labels = [str(year) for year in range(2010, 2010 + count)]
         numbers = [rng.randint(1000, 90000) for _ in labels]
         values = [f"{n:,}".replace(",", THIN_SPACE) for n in numbers]
@@ -61,10 +69,39 @@ def draw_chart(rng: random.Random, index: int) -> Chart:
         ax.set_xticks(range(count), labels)
         for x, (n, v) in enumerate(zip(numbers, values)):
             ax.annotate(v, (x, n), fontsize=7)
+    elif kind == "pie":  # a pie or a donut, its shares inside the wedges (white on a donut)
+        labels = rng.sample(COUNTRIES, count - 1)
+        raw = [rng.uniform(5, 40) for _ in labels]
+        parts = [round(100 * r / sum(raw)) for r in raw]
+        values = [f"{v}%" for v in parts]
+        donut = rng.random() < 0.5
+        shown = iter(values)  # matplotlib asks for the wedges' labels in order
+        _, _, inside = ax.pie(
+            parts,
+            labels=labels,
+            autopct=lambda _share: next(shown),
+            pctdistance=0.75 if donut else 0.6,
+            wedgeprops={"width": 0.5} if donut else None,
+            textprops={"fontsize": 8},
+        )
+        for text in inside if donut else ():
+            text.set_color("white")
+    elif kind == "stacked":  # two answers' shares inside each bar, white on the dark part
+        labels = rng.sample(COUNTRIES, count - 2)
+        yes = [rng.randint(15, 70) for _ in labels]
+        ax.barh(labels, yes, color="#1f4e79")
+        ax.barh(labels, [100 - y for y in yes], left=yes, color="#9dc3e6")
+        values = []
+        for k, y in enumerate(yes):
+            ax.text(y / 2, k, f"{y}%", color="white", ha="center", va="center", fontsize=8)
+            ax.text(50 + y / 2, k, f"{100 - y}%", ha="center", va="center", fontsize=8)
+            values += [f"{y}%", f"{100 - y}%"]
+        ax.legend(["Yes", "No"], loc="lower right", fontsize=8)
+        legend = ["Yes", "No"]
     else:
         labels = rng.sample(COUNTRIES, count)
         shares = [round(rng.uniform(5, 95), 1) for _ in labels]
-        if index % 3 == 0:
+        if kind == "bars":
             values = [str(v) for v in shares]
             ax.bar(labels, shares)
             plt.xticks(rotation=rng.choice([45, 90]))
@@ -77,13 +114,16 @@ def draw_chart(rng: random.Random, index: int) -> Chart:
                 ax.text(shares[k] + 1, k, v, va="center", fontsize=8)
     title, axis_title = rng.choice(TITLES), rng.choice(AXIS_TITLES)
     ax.set_title(title)
-    ax.set_ylabel(axis_title)
+    headings = [title]
+    if kind != "pie":  # a pie has no axes: its labels stand where an axis title would
+        ax.set_ylabel(axis_title)
+        headings.append(axis_title)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
     image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-    return Chart(image, [title, axis_title, *labels, *values])
+    return Chart(image, [*headings, *labels, *values, *legend])
 
 
 def draw_charts(count: int, seed: int) -> list[Chart]:

@@ -6,15 +6,24 @@ charts_bench = load_script("bench/chart_strings.py")
 
 
 def test_the_same_seed_draws_the_same_charts_of_each_kind():
-    charts = charts_bench.draw_charts(3, seed=4)
-    again = charts_bench.draw_charts(3, seed=4)
+    charts = charts_bench.draw_charts(5, seed=4)
+    again = charts_bench.draw_charts(5, seed=4)
     assert [c.image.tobytes() for c in charts] == [c.image.tobytes() for c in again]
     assert [c.strings for c in charts] == [c.strings for c in again]
     for chart in charts:
         assert 400 <= chart.image.width <= 640 and chart.strings[0] in charts_bench.TITLES
+    bars, horizontal, lines, pie, stacked = charts
+    for chart in (bars, horizontal, lines, stacked):
         assert chart.strings[1] in charts_bench.AXIS_TITLES
-    assert any(s.endswith("%") for s in charts[1].strings)  # horizontal bars: percentages
-    assert any(charts_bench.THIN_SPACE in s for s in charts[2].strings)  # lines: 31 846
+    assert any(s.endswith("%") for s in horizontal.strings)  # percentages
+    assert any(charts_bench.THIN_SPACE in s for s in lines.strings)  # 31 846
+    # a pie has no axis title; its shares add up to about 100 %
+    assert not set(pie.strings) & set(charts_bench.AXIS_TITLES)
+    assert 97 <= sum(int(s[:-1]) for s in pie.strings if s.endswith("%")) <= 103
+    # stacked bars: a legend, and each bar's two shares add up to 100 %
+    assert stacked.strings[-2:] == ["Yes", "No"]
+    shares = [int(s[:-1]) for s in stacked.strings if s.endswith("%")]
+    assert shares and all(a + b == 100 for a, b in zip(shares[::2], shares[1::2]))
 
 
 def test_strings_found_counts_whole_strings_in_the_text_read():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import render_lines
 from PIL import Image, ImageDraw
@@ -351,3 +352,67 @@ def test_what_the_angle_classifier_turns_over_wrongly_is_read_upright(ppocr):
     # and the bundled agenda's page number, turned over, would read 6
     agenda = Path(eval_vqa.__file__).parent / "data" / "mini" / "images" / "doc_08.png"
     assert ppocr.read(Image.open(agenda)).lines[-1].text == "- 9 -"
+
+
+@pytest.mark.parametrize(
+    ("turned_score", "as_is_score", "kept"),
+    [(0.99857, 0.99827, False), (0.995, 0.62, True), (0.70, 0.95, False)],
+    ids=["68% and %89, alike both ways", "noise as it is", "noise turned"],
+)
+def test_a_turn_is_kept_only_where_it_reads_clearly_surer(turned_score, as_is_score, kept):
+    from types import SimpleNamespace
+
+    from ocr_expert.engines.ppocr import _V6Runner
+
+    crop = np.zeros((20, 60, 3), dtype=np.uint8)
+    crop[5:15, 5:20] = 255  # not the same turned over
+
+    class Model:  # the classifier labels the crop upside down; the recognizer scores both ways
+        def cls_and_rotate(self, crops):
+            return [c[::-1, ::-1] for c in crops], SimpleNamespace(cls_res=[("180", 0.95)])
+
+        def _load_rec_model(self):
+            return lambda inputs: SimpleNamespace(scores=(turned_score, as_is_score))
+
+    runner = object.__new__(_V6Runner)
+    runner._ocr = Model()  # type: ignore[assignment]
+    upright, turned = runner._upright([crop])
+    assert (turned == {0}) is kept
+    assert np.array_equal(upright[0], crop[::-1, ::-1] if kept else crop)
+
+
+@pytest.mark.parametrize(
+    ("flipped", "as_is_score", "kept"),
+    [(1, 0.884, set()), (1, 0.5, {0}), (8, 0.884, set(range(8)))],
+    ids=["one label of ten, legible as it stands", "one of ten, noise as it stands", "most"],
+)
+def test_a_page_holds_its_few_lines_turned_over_to_the_way_the_others_stand(
+    flipped, as_is_score, kept
+):
+    from types import SimpleNamespace
+
+    from ocr_expert.engines.ppocr import _V6Runner
+
+    crops = [np.full((20, 60, 3), i, dtype=np.uint8) for i in range(10)]
+    for crop in crops:
+        crop[5:15, 5:20] = 255
+
+    class Model:  # the classifier turns the first lines over; read turned they score 0.999
+        def cls_and_rotate(self, crops):
+            labels = [("180" if i < flipped else "0", 0.95) for i in range(len(crops))]
+            turned = [c[::-1, ::-1] if i < flipped else c for i, c in enumerate(crops)]
+            return turned, SimpleNamespace(cls_res=labels)
+
+        def _load_rec_model(self):
+            return lambda inputs: SimpleNamespace(
+                scores=(0.999,) * flipped + (as_is_score,) * flipped
+            )
+
+    runner = object.__new__(_V6Runner)
+    runner._ocr = Model()  # type: ignore[assignment]
+    upright, turned = runner._upright(crops, across=set(range(10)))
+    assert turned == kept
+    for i, crop in enumerate(upright):
+        assert np.array_equal(crop, crops[i][::-1, ::-1] if i in kept else crops[i])
+    # a crop read alone has no page to follow: the one turned line stays turned
+    assert runner._upright(crops)[1] == set(range(flipped))
