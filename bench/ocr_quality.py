@@ -6,6 +6,7 @@
     python bench/ocr_quality.py --labels real/labels.jsonl --turn 0.5   # pages placed askew
     python bench/ocr_quality.py --labels real/labels.jsonl --scale 0.5  # scanned at half the dpi
     python bench/ocr_quality.py --labels real/labels.jsonl --degrade contrast=0.6,noise=8,jpeg=40
+    python bench/ocr_quality.py --labels real/labels.jsonl --fan 0.12   # photographed from a side
 
 On the same images, for every engine configuration: CER per kind (word, line, page, sign)
 and language, the engine called directly (its own API, its own modes) beside the project's
@@ -365,6 +366,29 @@ def degraded(image: Image.Image, degrade: Degradation) -> Image.Image:
         return copy.convert("RGB")
 
 
+def photographed(image: Image.Image, shorter: float) -> Image.Image:
+    """``image`` as a photo taken from its right: its left edge ``shorter`` (a share of its
+    height) than its right, centred, so that its lines fan out (white where nothing shows)."""
+    width, height = image.size
+    inset = shorter * height / 2
+    # where each corner of the photo comes from on the page: the photo's left edge shows the
+    # page's whole left edge squeezed into the middle of its height
+    seen = [(0, inset), (width, 0), (width, height), (0, height - inset)]
+    page = [(0, 0), (width, 0), (width, height), (0, height)]
+    rows = []
+    for (x, y), (u, v) in zip(seen, page):
+        rows.append(([x, y, 1, 0, 0, 0, -u * x, -u * y], u))
+        rows.append(([0, 0, 0, x, y, 1, -v * x, -v * y], v))
+    coefficients = np.linalg.solve(np.array([r for r, _ in rows]), np.array([b for _, b in rows]))
+    return image.transform(
+        image.size,
+        Image.Transform.PERSPECTIVE,
+        tuple(coefficients),
+        Image.Resampling.BICUBIC,
+        fillcolor="white",
+    )
+
+
 def measure(
     items: list[Item],
     config_names: Iterable[str] = tuple(CONFIGS),
@@ -375,11 +399,13 @@ def measure(
     turn: float = 0.0,
     scale: float = 1.0,
     degrade: Degradation | None = None,
+    fan: float = 0.0,
 ) -> Results:
     """CER per configuration, kind and language, direct beside project, on ``items``, each
     image turned by ``turn`` degrees (anticlockwise, white corners) as a scan placed askew,
     then resized by ``scale`` (Lanczos) as a scan at another resolution, then ``degrade``d
-    (contrast, uneven light, blur, noise, JPEG) as a poor copy."""
+    (contrast, uneven light, blur, noise, JPEG) as a poor copy, then seen in perspective with
+    its left edge ``fan`` shorter than its right (``photographed``)."""
     results = Results(tolerance=tolerance)
     runner = Runner()
     configs = [CONFIGS[name] for name in config_names]
@@ -400,6 +426,8 @@ def measure(
                 images[path] = images[path].resize(size, Image.Resampling.LANCZOS)
             if degrade is not None:
                 images[path] = degraded(images[path], degrade)
+            if fan:
+                images[path] = photographed(images[path], fan)
         return images[path]
 
     for config in configs:
@@ -721,6 +749,14 @@ def main(argv: list[str] | None = None) -> int:
         help="a poor copy of every image: contrast, illumination, blur, noise, jpeg "
         "(e.g. contrast=0.6,noise=8,jpeg=40), applied after --turn and --scale",
     )
+    parser.add_argument(
+        "--fan",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="photograph every image from its right, its left edge this share of its height "
+        "shorter (0.12: lines fan out 3 degrees either way), applied last",
+    )
     parser.add_argument("--tolerance", type=float, default=0.002)
     parser.add_argument("--no-recall", action="store_true", help="skip the mini benchmark recall")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
@@ -748,11 +784,13 @@ def main(argv: list[str] | None = None) -> int:
             turn=args.turn,
             scale=args.scale,
             degrade=degrade,
+            fan=args.fan,
         )
     origin = labels if args.labels else f"the {args.size} set (seed {args.seed})"
     turned = f", turned by {args.turn:g} degrees" if args.turn else ""
     turned += f", scaled by {args.scale:g}" if args.scale != 1.0 else ""
     turned += f", degraded ({args.degrade})" if degrade else ""
+    turned += f", photographed with the left edge {args.fan:g} shorter" if args.fan else ""
     print(f"{len(items)} images from {origin}{turned}\n")
     print(markdown(results), flush=True)
     if args.json:

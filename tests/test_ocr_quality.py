@@ -7,6 +7,7 @@ import json
 
 import pytest
 from conftest import load_script
+from PIL import Image
 
 from ocr_expert.synthetic import make_page_set
 
@@ -91,6 +92,15 @@ def test_every_image_is_turned_or_resized_for_both_readers(tmp_path, change):
     row = bench.measure(items, ["tesseract-eng"], sign_psms=False, **change).rows[0]
     # no longer a line either reader can read (upright and at its size, both read it exactly)
     assert row.cer_direct > 0.5 and row.cer_project is not None and row.cer_project > 0.5
+
+
+def test_a_page_photographed_from_its_side_has_a_shorter_left_edge():
+    page = Image.new("RGB", (200, 100), "black")
+    photo = bench.photographed(page, 0.2)
+    assert photo.size == page.size
+    # the left edge shows the page in its middle 80 %: white above and below it
+    assert photo.getpixel((1, 3)) == (255, 255, 255) and photo.getpixel((1, 50)) == (0, 0, 0)
+    assert photo.getpixel((198, 1)) == (0, 0, 0)  # the right edge is the page's whole height
 
 
 def test_a_degradation_is_read_from_name_value_pairs():
