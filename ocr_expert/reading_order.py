@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from ocr_expert.rules import Rules
-from ocr_expert.skew import page_skew
+from ocr_expert.skew import page_skew, tilt_field
 from ocr_expert.types import Box, Direction, Line, Span, box_corners, union_box
 
 #: spans join a line when their vertical overlap is at least this share of the smaller height
@@ -386,8 +386,12 @@ def _is_drop_cap(text: str, height: float, usual: float) -> bool:
 
 def _deskewed_boxes(spans: Sequence[Span], indices: list[int]) -> dict[int, list[float]]:
     """Each span's box, in the frame of a page turned straight when the detector's polygons
-    show a common tilt (a scan placed askew)."""
+    show a common tilt (a scan placed askew), or lines that fan out made level (a page
+    photographed at an angle)."""
     boxes = {i: list(spans[i].box) for i in indices}  # type: ignore[arg-type]
+    field = tilt_field([spans[i] for i in indices])
+    if field is not None:
+        return _own_heights(spans, _fanned_boxes(spans, boxes, field))
     tilt = page_skew([spans[i] for i in indices])  # degrees, climbing to the right
     if abs(tilt) < MIN_SKEW_DEG:
         return _own_heights(spans, boxes)
@@ -398,6 +402,26 @@ def _deskewed_boxes(spans: Sequence[Span], indices: list[int]) -> dict[int, list
         xs, ys = [p[0] for p in turned], [p[1] for p in turned]
         boxes[i] = [min(xs), min(ys), max(xs), max(ys)]
     return _own_heights(spans, boxes)
+
+
+def _fanned_boxes(
+    spans: Sequence[Span], boxes: dict[int, list[float]], field: tuple[float, float]
+) -> dict[int, list[float]]:
+    """Each box in a frame where lines that fan out (``skew.tilt_field``) lie level: each
+    span sheared about the page's middle by the tilt the field gives at its height.
+
+    One turn for the whole page would leave the top and bottom lines tilted either way, each
+    line's box overlapping the next, and a title over a column's first line.
+    """
+    slope, at_zero = field
+    middle = statistics.median((b[0] + b[2]) / 2 for b in boxes.values())
+    out = {}
+    for i, box in boxes.items():
+        tilt = math.radians(slope * (box[1] + box[3]) / 2 + at_zero)
+        climb = math.tan(tilt)  # a level line climbs this much to the right: undo it
+        points = [(x, y + climb * (x - middle)) for x, y in spans[i].polygon or box_corners(box)]
+        out[i] = [*map(min, zip(*points)), *map(max, zip(*points))]
+    return out
 
 
 def _own_heights(spans: Sequence[Span], boxes: dict[int, list[float]]) -> dict[int, list[float]]:

@@ -39,6 +39,15 @@ UPRIGHT_BOX = 1.5
 OSD_CONFIDENCE = 2.0
 #: a page lies upside down when at least this share of its characters were read turned over
 UPSIDE_DOWN_SHARE = 0.5
+#: a page photographed at an angle has its lines fan out: their tilt, fitted as a straight
+#: function of height, changes by at least this much (degrees) from its first long line to its
+#: last. Scans and photos placed askew change by under 1 degree (but a curled receipt, 4.6);
+#: a page whose left edge stands 6 % shorter than its right, 2.3.
+FAN_DEG = 1.0
+#: ... fitted on at least this many long lines, then again without those more than
+#: ``FAN_OUTLIER`` degrees off the first fit (a line set at an angle, a line the detector bent)
+FAN_LINES = 8
+FAN_OUTLIER = 1.0
 
 
 def page_skew(spans: Sequence[Span], over: bool = False) -> float:
@@ -46,18 +55,45 @@ def page_skew(spans: Sequence[Span], over: bool = False) -> float:
     down), the median slope of the long lines' polygons; 0 where fewer than ``MIN_LINES``
     long lines have polygons or the median is beyond ``MAX_SKEW_DEG``. ``over``: the tilt of
     the lines turned over (``upside_down``), as it will be once the page is turned upright."""
-    angles = []
+    angles = [tilt for _, tilt, _ in line_tilts(spans, over)]
+    if len(angles) < MIN_LINES:
+        return 0.0
+    angle = statistics.median(angles)
+    return angle if abs(angle) <= MAX_SKEW_DEG else 0.0
+
+
+def line_tilts(spans: Sequence[Span], over: bool = False) -> list[tuple[float, float, float]]:
+    """(height of its centre, tilt in degrees, length) of each long line with a polygon
+    (``page_skew``; ``over``: the lines turned over)."""
+    tilts = []
     sign = -1 if over else 1
     for span in spans:
         poly = span.polygon
         if poly and len(poly) == 4 and span.text.strip():
             (x0, y0), (x1, y1) = poly[0], poly[1]
             if sign * (x1 - x0) > LONG_LINE * max(math.dist(poly[0], poly[3]), 1.0):
-                angles.append(math.degrees(math.atan2(sign * (y0 - y1), sign * (x1 - x0))))
-    if len(angles) < MIN_LINES:
-        return 0.0
-    angle = statistics.median(angles)
-    return angle if abs(angle) <= MAX_SKEW_DEG else 0.0
+                angle = math.degrees(math.atan2(sign * (y0 - y1), sign * (x1 - x0)))
+                tilts.append(((poly[0][1] + poly[2][1]) / 2, angle, abs(x1 - x0)))
+    return tilts
+
+
+def tilt_field(spans: Sequence[Span]) -> tuple[float, float] | None:
+    """The tilt of a page's lines as a straight function of height, ``(per pixel, at y = 0)``
+    in degrees, where its lines fan out (``FAN_DEG``; a page photographed at an angle), or
+    None where they share one tilt. Long lines weigh by the square root of their length."""
+    tilts = line_tilts(spans)
+    if len(tilts) < FAN_LINES:
+        return None
+    ys, angles, lengths = (np.array(column) for column in zip(*tilts))
+    weights = np.sqrt(lengths)
+    slope, at_zero = np.polyfit(ys, angles, 1, w=weights)
+    near = np.abs(angles - (slope * ys + at_zero)) < FAN_OUTLIER
+    if near.sum() >= FAN_LINES:
+        slope, at_zero = np.polyfit(ys[near], angles[near], 1, w=weights[near])
+    ends = slope * np.array([ys.min(), ys.max()]) + at_zero
+    if abs(ends[1] - ends[0]) < FAN_DEG or np.abs(ends).max() > MAX_SKEW_DEG:
+        return None
+    return float(slope), float(at_zero)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -252,6 +253,35 @@ def test_a_tilted_scan_keeps_its_columns_and_lines():
         spans.append(tilted(prose("R", i), 460, y, 860, y + 28))
     lines, _ = order_spans(spans)
     assert [line.text for line in lines] == column_rows(12)
+
+
+def photographed(
+    text: str, x0: float, y0: float, x1: float, y1: float, shorter: float = 0.12
+) -> Span:
+    """A span of an 880 x 600 page photographed from its right: its left edge ``shorter``
+    than its right, so its lines fan out (climbing at the top, falling at the bottom)."""
+
+    def seen(x: float, y: float) -> tuple[float, float]:
+        squeeze = 1 - shorter * (1 - x / 880)  # the page's height where it stands at x
+        return x, 300 + (y - 300) * squeeze
+
+    corners = tuple(seen(x, y) for x, y in [(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+    xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+    return Span(text, (min(xs), min(ys), max(xs), max(ys)), 0.9, polygon=corners)
+
+
+@pytest.mark.parametrize("shorter", [0.06, 0.12])
+def test_a_page_photographed_at_an_angle_keeps_its_columns_and_title(shorter):
+    # Its lines tilt by up to 3 degrees either way: turned by one angle, the top lines would
+    # still climb, their boxes overlapping, and the title would run into the first line of
+    # the right column, which starts just under it (the left one a little lower).
+    spans = [photographed("A TITLE ACROSS BOTH", 260, 20, 620, 52, shorter)]
+    for i in range(16):
+        y = 70 + i * 32
+        spans.append(photographed(prose("L", i), 20, y, 420, y + 24, shorter))
+        spans.append(photographed(prose("R", i), 450, y - 10, 850, y + 14, shorter))
+    lines, _ = order_spans(spans)
+    assert [line.text for line in lines] == ["A TITLE ACROSS BOTH", *column_rows(16)]
 
 
 def test_table_cells_are_read_row_by_row():

@@ -17,6 +17,7 @@ from ocr_expert.skew import (
     quarter_turn,
     sideways,
     straighten,
+    tilt_field,
     upside_down,
 )
 from ocr_expert.types import Span
@@ -36,6 +37,20 @@ def test_the_tilt_is_the_median_slope_of_long_lines():
     assert page_skew(lines[:2]) == 0.0  # too few lines to tell
     assert page_skew([_line(10, 40 * i, 40, 5.0) for i in range(5)]) == 0.0  # short: no slope
     assert page_skew([_line(10, 40 * i, 300, 30.0) for i in range(5)]) == 0.0  # set at an angle
+
+
+def test_lines_that_fan_out_give_a_tilt_changing_with_height():
+    # a page photographed from its side: lines climb 3 degrees at the top, fall at the bottom
+    fanned = [_line(10, 50 + 40 * i, 300, 3.0 - 0.5 * i) for i in range(13)]
+    fanned.append(_line(10, 300, 300, 12.0))  # one line set at an angle does not bend the fit
+    field = tilt_field(fanned)
+    assert field is not None
+    slope, at_zero = field
+    assert slope * 40 == pytest.approx(-0.5, abs=0.03)  # half a degree less every 40 px ...
+    assert slope * 52 + at_zero == pytest.approx(3.0, abs=0.1)  # ... 3 degrees at the top
+    # one tilt for the whole page (a scan placed askew), or too few lines: no field
+    assert tilt_field([_line(10, 50 + 40 * i, 300, 2.0) for i in range(13)]) is None
+    assert tilt_field(fanned[:5]) is None
 
 
 @pytest.mark.parametrize("degrees", [3.0, -5.0])
