@@ -44,9 +44,11 @@ UPSIDE_DOWN_SHARE = 0.5
 #: last. Scans and photos placed askew change by under 1 degree (but a curled receipt, 4.6);
 #: a page whose left edge stands 6 % shorter than its right, 2.3.
 FAN_DEG = 1.0
-#: ... fitted on at least this many long lines, then again without those more than
-#: ``FAN_OUTLIER`` degrees off the first fit (a line set at an angle, a line the detector bent)
+#: ... fitted on at least this many long lines within ``FAN_SPREAD`` degrees of their median
+#: tilt (a label or a stamp set at an angle is no line of the page's), then again on those
+#: within ``FAN_OUTLIER`` degrees of the first fit (a line the detector bent)
 FAN_LINES = 8
+FAN_SPREAD = 10.0
 FAN_OUTLIER = 1.0
 
 
@@ -86,10 +88,13 @@ def tilt_field(spans: Sequence[Span]) -> tuple[float, float] | None:
         return None
     ys, angles, lengths = (np.array(column) for column in zip(*tilts))
     weights = np.sqrt(lengths)
-    slope, at_zero = np.polyfit(ys, angles, 1, w=weights)
-    near = np.abs(angles - (slope * ys + at_zero)) < FAN_OUTLIER
-    if near.sum() >= FAN_LINES:
+    near = np.abs(angles - np.median(angles)) <= FAN_SPREAD
+    for _ in range(2):  # fitted, then fitted again on the lines near the first fit
+        if near.sum() < FAN_LINES or np.ptp(ys[near]) == 0:  # too few, or all on one row
+            return None
         slope, at_zero = np.polyfit(ys[near], angles[near], 1, w=weights[near])
+        near &= np.abs(angles - (slope * ys + at_zero)) < FAN_OUTLIER
+    ys = ys[near] if near.any() else ys
     ends = slope * np.array([ys.min(), ys.max()]) + at_zero
     if abs(ends[1] - ends[0]) < FAN_DEG or np.abs(ends).max() > MAX_SKEW_DEG:
         return None

@@ -51,6 +51,10 @@ def test_lines_that_fan_out_give_a_tilt_changing_with_height():
     # one tilt for the whole page (a scan placed askew), or too few lines: no field
     assert tilt_field([_line(10, 50 + 40 * i, 300, 2.0) for i in range(13)]) is None
     assert tilt_field(fanned[:5]) is None
+    # level lines beside labels set at 45 degrees (a chart's ticks, a stamp): no field either
+    level = [_line(10, 50 + 30 * i, 300, 0.0) for i in range(10)]
+    for labels in (1, 3, 12):
+        assert tilt_field(level + [_line(40 * j, 400, 120, 45.0) for j in range(labels)]) is None
 
 
 @pytest.mark.parametrize("degrees", [3.0, -5.0])
