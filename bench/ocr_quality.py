@@ -53,7 +53,7 @@ from ocr_expert import OCRExpert
 from ocr_expert.expert import CROP_MAX_HEIGHT
 from ocr_expert.scoring import Normalization, score_corpus
 from ocr_expert.synthetic import KINDS
-from ocr_expert.synthetic.degrade import Degradation, apply, encode
+from ocr_expert.synthetic.degrade import Degradation, apply, encode, perspective
 from ocrvqa.files import read_jsonl
 
 TESSERACT_PSM = {"page": 3, "sign": 3, "line": 7, "word": 8}
@@ -371,22 +371,8 @@ def photographed(image: Image.Image, shorter: float) -> Image.Image:
     height) than its right, centred, so that its lines fan out (white where nothing shows)."""
     width, height = image.size
     inset = shorter * height / 2
-    # where each corner of the photo comes from on the page: the photo's left edge shows the
-    # page's whole left edge squeezed into the middle of its height
-    seen = [(0, inset), (width, 0), (width, height), (0, height - inset)]
-    page = [(0, 0), (width, 0), (width, height), (0, height)]
-    rows = []
-    for (x, y), (u, v) in zip(seen, page):
-        rows.append(([x, y, 1, 0, 0, 0, -u * x, -u * y], u))
-        rows.append(([0, 0, 0, x, y, 1, -v * x, -v * y], v))
-    coefficients = np.linalg.solve(np.array([r for r, _ in rows]), np.array([b for _, b in rows]))
-    return image.transform(
-        image.size,
-        Image.Transform.PERSPECTIVE,
-        tuple(coefficients),
-        Image.Resampling.BICUBIC,
-        fillcolor="white",
-    )
+    corners = [(0, inset), (width, 0), (width, height), (0, height - inset)]
+    return perspective(image, corners, fill="white")
 
 
 def measure(

@@ -389,10 +389,11 @@ def _deskewed_boxes(spans: Sequence[Span], indices: list[int]) -> dict[int, list
     show a common tilt (a scan placed askew), or lines that fan out made level (a page
     photographed at an angle)."""
     boxes = {i: list(spans[i].box) for i in indices}  # type: ignore[arg-type]
-    field = tilt_field([spans[i] for i in indices])
+    chosen = [spans[i] for i in indices]
+    field = tilt_field(chosen)
     if field is not None:
         return _own_heights(spans, _fanned_boxes(spans, boxes, field))
-    tilt = page_skew([spans[i] for i in indices])  # degrees, climbing to the right
+    tilt = page_skew(chosen)  # degrees, climbing to the right
     if abs(tilt) < MIN_SKEW_DEG:
         return _own_heights(spans, boxes)
     cos, sin = math.cos(math.radians(tilt)), math.sin(math.radians(tilt))

@@ -337,9 +337,10 @@ class _V6Runner:
                 if scores[k] > scores[len(flipped) + k] + TURN_MARGIN:
                     upright[i] = turned[i]
                     kept.add(i)
-        if across is not None and len(kept & across) < FEW_TURNED * len(across):
+        few = kept & across if across is not None else set()
+        if few and len(few) < FEW_TURNED * len(across or ()):
             for k, i in enumerate(flipped):
-                if i in kept & across and scores[len(flipped) + k] >= LEGIBLE:
+                if i in few and scores[len(flipped) + k] >= LEGIBLE:
                     upright[i] = crops[i]
                     kept.discard(i)
         return upright, kept

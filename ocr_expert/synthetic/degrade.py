@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -90,6 +91,31 @@ def apply(image: Image.Image, d: Degradation, seed: int) -> Image.Image:
         noisy = clean + rng.normal(0.0, d.noise, clean.shape[:2])[..., None]
         image = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
     return image
+
+
+def perspective(
+    image: Image.Image,
+    corners: Sequence[tuple[float, float]],
+    fill: str | tuple[int, ...] | None = None,
+) -> Image.Image:
+    """``image`` seen in perspective: its top-left, top-right, bottom-right and bottom-left
+    corners land at ``corners`` of an image of the same size (``fill`` where nothing shows)."""
+    width, height = image.size
+    page = [(0, 0), (width, 0), (width, height), (0, height)]
+    # PIL wants the map from output (corners) to input (page) coordinates.
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(corners, page):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        rhs.extend([u, v])
+    coeffs = np.linalg.solve(np.array(rows, float), np.array(rhs, float))
+    return image.transform(
+        image.size,
+        Image.Transform.PERSPECTIVE,
+        tuple(coeffs),
+        Image.Resampling.BICUBIC,
+        fillcolor=fill,
+    )
 
 
 def encode(image: Image.Image, d: Degradation) -> tuple[bytes, str]:

@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw
 
 from ocr_expert.synthetic import text as T
 from ocr_expert.synthetic.canvas import Canvas, text_width
+from ocr_expert.synthetic.degrade import perspective
 from ocr_expert.synthetic.fonts import ARABIC_FACES, LATIN_FACES, font
 
 Color = tuple[int, int, int]
@@ -138,17 +139,9 @@ def sign(rng: random.Random, lang: str) -> Canvas:
 def _perspective(image: Image.Image, rng: random.Random, amount: float) -> Image.Image:
     """A slight perspective warp: each corner moved by up to ``amount`` of the image size."""
     w, h = image.size
-    src = [(0, 0), (w, 0), (w, h), (0, h)]
-    dst = [
-        (x + rng.uniform(-amount, amount) * w, y + rng.uniform(-amount, amount) * h) for x, y in src
+    corners = [(0, 0), (w, 0), (w, h), (0, h)]
+    moved = [
+        (x + rng.uniform(-amount, amount) * w, y + rng.uniform(-amount, amount) * h)
+        for x, y in corners
     ]
-    # PIL wants the map from output (dst) to input (src) coordinates.
-    rows, rhs = [], []
-    for (x, y), (u, v) in zip(dst, src):
-        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
-        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
-        rhs.extend([u, v])
-    coeffs = np.linalg.solve(np.array(rows, float), np.array(rhs, float))
-    return image.transform(
-        (w, h), Image.Transform.PERSPECTIVE, tuple(coeffs), Image.Resampling.BICUBIC
-    )
+    return perspective(image, moved)
