@@ -6,6 +6,7 @@
     python bench/ocr_quality.py --labels real/labels.jsonl --turn 0.5   # pages placed askew
     python bench/ocr_quality.py --labels real/labels.jsonl --scale 0.5  # scanned at half the dpi
     python bench/ocr_quality.py --labels real/labels.jsonl --degrade contrast=0.6,noise=8,jpeg=40
+    python bench/ocr_quality.py --labels real/labels.jsonl --degrade threshold=128  # bitonal
     python bench/ocr_quality.py --labels real/labels.jsonl --fan 0.12   # photographed from a side
 
 On the same images, for every engine configuration: CER per kind (word, line, page, sign)
@@ -353,7 +354,9 @@ def parse_degradation(text: str) -> Degradation:
                 f"bad degradation {part!r}: write name=value with names from {', '.join(names)}"
             )
         try:
-            values[name.strip()] = int(value) if name.strip() == "jpeg" else float(value)
+            values[name.strip()] = (
+                int(value) if name.strip() in ("jpeg", "threshold") else float(value)
+            )
         except ValueError:
             raise ValueError(f"bad degradation {part!r}: the value is not a number") from None
     return Degradation(**values)
@@ -390,8 +393,8 @@ def measure(
     """CER per configuration, kind and language, direct beside project, on ``items``, each
     image turned by ``turn`` degrees (anticlockwise, white corners) as a scan placed askew,
     then resized by ``scale`` (Lanczos) as a scan at another resolution, then ``degrade``d
-    (contrast, uneven light, blur, noise, JPEG) as a poor copy, then seen in perspective with
-    its left edge ``fan`` shorter than its right (``photographed``)."""
+    (contrast, uneven light, blur, noise, JPEG, bitonal) as a poor copy, then seen in
+    perspective with its left edge ``fan`` shorter than its right (``photographed``)."""
     results = Results(tolerance=tolerance)
     runner = Runner()
     configs = [CONFIGS[name] for name in config_names]
@@ -732,8 +735,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--degrade",
         metavar="NAME=VALUE,...",
-        help="a poor copy of every image: contrast, illumination, blur, noise, jpeg "
-        "(e.g. contrast=0.6,noise=8,jpeg=40), applied after --turn and --scale",
+        help="a poor copy of every image: contrast, illumination, blur, noise, jpeg, threshold "
+        "(e.g. contrast=0.6,noise=8,jpeg=40; threshold=128 stores it black and white), "
+        "applied after --turn and --scale",
     )
     parser.add_argument(
         "--fan",

@@ -112,6 +112,17 @@ def test_a_degradation_is_read_from_name_value_pairs():
         bench.parse_degradation("blur")
 
 
+def test_a_bitonal_copy_keeps_only_black_and_white():
+    from PIL import Image, ImageDraw
+
+    page = Image.new("RGB", (60, 20), (240, 238, 230))
+    ImageDraw.Draw(page).rectangle((10, 5, 30, 15), fill=(90, 90, 90))
+    copy = bench.degraded(page, bench.parse_degradation("threshold=128,noise=4"))
+    assert bench.parse_degradation("threshold=128").threshold == 128
+    assert set(copy.getdata()) == {(0, 0, 0), (255, 255, 255)}
+    assert copy.getpixel((20, 10)) == (0, 0, 0) and copy.getpixel((50, 10)) == (255, 255, 255)
+
+
 def test_direct_ppocr_v6_detects_on_a_page_after_reading_a_crop():
     # rapidocr 3.x keeps the last call's step flags: a page read after a crop must still detect.
     pytest.importorskip("rapidocr")

@@ -1,4 +1,5 @@
-"""Scan and camera degradations: skew, low contrast, uneven light, blur, noise, JPEG artefacts."""
+"""Scan and camera degradations: skew, low contrast, uneven light, blur, noise, JPEG artefacts,
+bitonal storage."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ class Degradation:
     blur: float = 0.0  #: Gaussian radius in pixels
     noise: float = 0.0  #: Gaussian noise sigma in grey levels
     jpeg: int | None = None  #: JPEG quality the image is saved with, or None for PNG
+    #: grey level that splits ink (black) from paper (white), as a fax or a bitonal scan
+    #: stores a page; None keeps the greys
+    threshold: int | None = None
 
     @classmethod
     def sample(cls, rng: random.Random, kind: str) -> Degradation:
@@ -90,6 +94,11 @@ def apply(image: Image.Image, d: Degradation, seed: int) -> Image.Image:
         clean = np.asarray(image, dtype=np.float32)
         noisy = clean + rng.normal(0.0, d.noise, clean.shape[:2])[..., None]
         image = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+    if d.threshold is not None:
+        grey = np.asarray(image.convert("L"))
+        image = Image.fromarray(np.where(grey < d.threshold, 0, 255).astype(np.uint8)).convert(
+            "RGB"
+        )
     return image
 
 
