@@ -4,6 +4,7 @@
     python bench/arabic_lines.py --font-dir fonts/ --lines 240    # and every Arabic font there
     python bench/arabic_lines.py --save-dir out/                  # also write the crops + labels
     python bench/arabic_lines.py --numbers 0.5                    # half the lines with a number
+    python bench/arabic_lines.py --neighbours 0.5   # half cut from a page, its neighbours showing
     python bench/ocr_quality.py --labels out/labels.jsonl --engines tesseract-ara default-arabic
 
 Lines of Arabic prose (``ocr_expert.synthetic.text.paragraphs``: sentences joined with the
@@ -13,7 +14,9 @@ map holds the Arabic letters), at 13-44 px line height, then degraded as scans a
 and shrunk (low resolution), a tinted or grey paper, bleed-through of another line, and
 ``ocr_expert.synthetic.degrade``'s line mix (skew, contrast, blur, noise, JPEG). With
 ``--numbers`` a share of the lines hold a number among their words, mostly in Arabic-Indic
-digits (``--eastern``), and only fonts drawing those digits are used.
+digits (``--eastern``), and only fonts drawing those digits are used. With ``--neighbours`` a
+share of the lines are cut as a line segmenter cuts them from a page set solid: the descenders
+and dots of the line above and the tops of the line below show at the crop's edges.
 
 Each candidate reads every crop; the table gives corpus CER with the ``arabic`` normalization
 (NFKC, diacritics removed, alef/yeh folded) overall and on the fonts outside DejaVu (so a rule
@@ -121,8 +124,16 @@ def with_numbers(texts: list[str], share: float, eastern: float, seed: int) -> l
     return out
 
 
-def render(text: str, font_file: str, rng: random.Random, seed: int) -> Line:
-    """``text`` drawn in ``font_file`` and degraded as a scanned line crop is."""
+def render(
+    text: str,
+    font_file: str,
+    rng: random.Random,
+    seed: int,
+    neighbours: tuple[str, str, float] | None = None,
+) -> Line:
+    """``text`` drawn in ``font_file`` and degraded as a scanned line crop is; with
+    ``neighbours`` (the lines above and below, and their pitch in font sizes), cut from a page
+    set that tight, the edges of those lines showing at the crop's top and bottom."""
     height = rng.randint(13, 44)  # final line height in pixels
     oversample = rng.uniform(1.5, 3.0)  # drawn large, then shrunk: a low-resolution scan
     font = ImageFont.truetype(font_file, max(8, round(height * oversample)))
@@ -150,6 +161,15 @@ def render(text: str, font_file: str, rng: random.Random, seed: int) -> Line:
         canvas = ImageOps.mirror(ghost)
         draw = ImageDraw.Draw(canvas)
     draw.text((pad_x - x0, pad_y - y0), text, font=font, fill=ink, direction="rtl", language="ar")
+    if neighbours is not None:
+        above, below, pitch = neighbours
+        step = round(font.size * pitch)
+        for other, dy in ((above, -step), (below, step)):
+            # right-aligned as the line is: Arabic lines of a column end at its right edge
+            left = canvas.width - pad_x - font.getlength(other, direction="rtl", language="ar")
+            draw.text(
+                (left, pad_y - y0 + dy), other, font=font, fill=ink, direction="rtl", language="ar"
+            )
     scale = height / canvas.height
     canvas = canvas.resize((max(1, round(canvas.width * scale)), height), Image.Resampling.BILINEAR)
     d = degrade.Degradation.sample(rng, "line")
@@ -160,15 +180,29 @@ def render(text: str, font_file: str, rng: random.Random, seed: int) -> Line:
 
 
 def build_set(
-    count: int, seed: int, fonts: list[str], numbers: float = 0.0, eastern: float = 0.7
+    count: int,
+    seed: int,
+    fonts: list[str],
+    numbers: float = 0.0,
+    eastern: float = 0.7,
+    neighbours: float = 0.0,
 ) -> list[Line]:
     """``count`` lines, fonts taken in turn so each font draws about as many; ``numbers`` of
-    them with a number among their words (``with_numbers``)."""
+    them with a number among their words (``with_numbers``); ``neighbours`` of them cut from a
+    page set solid, the lines above and below showing (the same lines and fonts otherwise)."""
     rng = random.Random(seed)
     texts = prose_lines(rng, count)
     if numbers:
         texts = with_numbers(texts, numbers, eastern, seed)
-    return [render(t, fonts[i % len(fonts)], rng, seed * 100003 + i) for i, t in enumerate(texts)]
+    page = random.Random(seed + 1)  # apart from ``rng``: the lines stay those of the plain set
+    lines = []
+    for i, text in enumerate(texts):
+        around = None
+        if neighbours and page.random() < neighbours:
+            pitch = page.uniform(1.15, 1.5)  # line pitch in font sizes, set solid to loose
+            around = (texts[i - 1], texts[(i + 1) % len(texts)], pitch)
+        lines.append(render(text, fonts[i % len(fonts)], rng, seed * 100003 + i, around))
+    return lines
 
 
 def vote(readings: Sequence[str]) -> str:
@@ -350,6 +384,13 @@ def main(argv: list[str] | None = None) -> int:
         default=0.7,
         help="share of those numbers written in Arabic-Indic digits (default 0.7)",
     )
+    parser.add_argument(
+        "--neighbours",
+        type=float,
+        default=0.0,
+        help="share of lines cut from a page set solid, the edges of the lines above and "
+        "below showing at the crop's top and bottom (default 0)",
+    )
     parser.add_argument("--only", nargs="*", help="only these single-reading candidates")
     parser.add_argument("--workers", type=int, default=1, help="processes reading in parallel")
     parser.add_argument("--save-dir", help="write the crops and labels.jsonl here")
@@ -357,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     fonts = arabic_fonts(args.font_dir, ARABIC_PROBE + ("٠١٢٣٤٥٦٧٨٩" if args.numbers else ""))
-    lines = build_set(args.lines, args.seed, fonts, args.numbers, args.eastern)
+    lines = build_set(args.lines, args.seed, fonts, args.numbers, args.eastern, args.neighbours)
     print(f"{len(lines)} lines, {len(fonts)} fonts, line height 13-44 px (seed {args.seed})")
     if args.save_dir:
         out = Path(args.save_dir)

@@ -27,3 +27,20 @@ def test_a_set_without_numbers_is_the_seed_s_set_as_before():
     assert [ln.image.tobytes() for ln in plain] == [ln.image.tobytes() for ln in again]
     numbered = lines_bench.build_set(4, 2, fonts, numbers=1.0)
     assert all(any(ch.isdigit() for ch in ln.text) for ln in numbered)
+
+
+def test_lines_cut_with_their_neighbours_are_the_same_lines_with_ink_at_the_edges():
+    import numpy as np
+
+    fonts = lines_bench.arabic_fonts([])
+    plain = lines_bench.build_set(6, 2, fonts)
+    cut = lines_bench.build_set(6, 2, fonts, neighbours=1.0)
+    assert [ln.text for ln in cut] == [ln.text for ln in plain]
+    assert [ln.image.size for ln in cut] == [ln.image.size for ln in plain]
+
+    def edge_ink(image: object) -> int:
+        grey = np.asarray(image.convert("L"))  # type: ignore[attr-defined]
+        return int((grey[:2] < 128).sum() + (grey[-2:] < 128).sum())
+
+    # the lines above and below show at the top and bottom edges of most crops
+    assert sum(edge_ink(c.image) > edge_ink(p.image) for c, p in zip(cut, plain)) >= 3
