@@ -21,6 +21,7 @@ from ocr_expert.engines.script_route import (
     ScriptRoute,
     ScriptRoutedEngine,
     accepts,
+    is_doubtful,
     second_chance,
 )
 from ocr_expert.engines.tesseract import TesseractEngine
@@ -230,6 +231,19 @@ def test_a_reading_from_several_views_is_kept_on_agreement_not_on_confidence_alo
     assert not accepts(Recognition("300نإنا6 باهممل5 6 3ه ©", 0.4, agreement=0.7), before=0.2)
 
 
+def test_a_line_with_a_number_is_still_a_line_of_words():
+    # a number standing as a word (a year, a count, in either script) is left out of the
+    # letter count; lone digits and digits inside words still count against the reading
+    for line in ("قرأ 193174 الطلاب", "المتحف الوطني [100101] في", "في الحديقة بعد ٠٠١٠١"):
+        assert accepts(Recognition(line, 0.6, agreement=0.8), before=0.5), line
+    assert not accepts(Recognition("1 جات 1 جع الس 1 1 ١", 0.58, agreement=0.35), before=0.0)
+    assert not accepts(Recognition("قرأ 5م301 3ه 12ب", 0.6, agreement=0.8), before=0.0)
+    assert not accepts(Recognition("في 2010 2011 2012", 0.6, agreement=0.8), before=0.0)
+    # the second chance, for readings unsure in every view, still counts numbers against
+    assert not second_chance(Recognition("قرأ 193174 الطلاب", 0.3, agreement=0.35))
+    assert second_chance(Recognition("قرأ الطلاب الكتاب", 0.3, agreement=0.35))
+
+
 class Views:
     """A recognizer double reading every crop alike, as Tesseract's views would: text,
     confidence, agreement. It reads no other language."""
@@ -287,6 +301,32 @@ def test_a_refused_arabic_reading_is_kept_where_english_reads_the_crop_no_surer(
     assert not second_chance(Recognition("وصل 12 34 56 78 90", 0.3, agreement=0.45))
     assert not second_chance(Recognition(degraded.text, 0.3))
     assert not second_chance(Recognition(degraded.text, 0.1, agreement=0.9))
+
+
+def test_a_crop_read_as_a_confident_latin_word_is_asked_again_but_a_page_line_is_not():
+    # Decorative Arabic lines came back from PP-OCR as Latin words read at 0.85-0.95
+    sure = Recognition("ضفة النهر الكبير", 0.9, agreement=1.0)
+    line = ((0.0, 0.0), (90.0, 0.0), (90.0, 20.0), (0.0, 20.0))
+    image = Image.new("RGB", (100, 30), "white")
+
+    def routed(recognizer: Any, score: float = 0.9, one_crop: bool = True) -> str:
+        route = ScriptRoute(recognizer)
+        (out,) = route.reroute(image, [Candidate(line, "aill", score)], one_crop=one_crop)
+        return str(out.text)
+
+    assert routed(ViewsAndLatin(sure, latin=0.3)) == sure.text
+    assert routed(ViewsAndLatin(sure, latin=0.3), one_crop=False) == "aill"  # a page's line
+    assert routed(ViewsAndLatin(sure, latin=0.3), score=0.97) == "aill"  # sure enough
+    # English read surely by the Latin reader stays, however sure the Arabic views are
+    assert routed(ViewsAndLatin(sure, latin=0.92)) == "aill"
+    # an Arabic reading that would pass for a suspect line is not enough for a doubtful one:
+    # unsure, even where every view agrees, or without a Latin reader to ask
+    agreed = Recognition(sure.text, 0.58, agreement=1.0)
+    assert accepts(agreed, before=0.5)
+    assert routed(ViewsAndLatin(agreed, latin=0.3)) == "aill"
+    assert routed(Views(sure)) == "aill"
+    assert is_doubtful("aill", 0.9) and not is_doubtful("aill", 0.5)
+    assert not is_doubtful("aill", 0.95) and not is_doubtful("--", 0.9)  # letterless: suspect
 
 
 class WholePage:

@@ -244,7 +244,7 @@ class PPOCREngine(OCREngine):
         polygon = ((0.0, 0.0), (box[2], 0.0), (box[2], box[3]), (0.0, box[3]))
         candidates = [Candidate(polygon, text, score)]
         if self._route is not None:
-            candidates = self._route.reroute(image, candidates)
+            candidates = self._route.reroute(image, candidates, one_crop=True)
         spans = self._finish(candidates)
         # A crop's text always spans the crop: the router's line box is the crop itself.
         return [Span(text=s.text, box=box, score=s.score) for s in spans]
