@@ -372,7 +372,15 @@ def _cli(args: list[str], delay_s: float = 0.0) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_interruptible,
     )
+
+
+def _interruptible() -> None:
+    # A run in the background of a shell without job control (a CI script's `cmd &`) inherits
+    # SIGINT ignored, and Python then never turns Ctrl-C into KeyboardInterrupt: the child
+    # starts with the default disposition, as a run started from a terminal does.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.mark.slow
