@@ -38,7 +38,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 # Tesseract's OpenMP threads slow each other down on a busy machine; one thread per call,
 # for the direct calls and the project alike (both run the same binary).
@@ -346,6 +346,7 @@ def _warm_up(runner: Runner, direct_keys: Iterable[str], experts: Iterable[OCREx
 def parse_degradation(text: str) -> Degradation:
     """``contrast=0.6,noise=8,jpeg=40`` as a :class:`Degradation` (its fields, comma-separated)."""
     names = [f.name for f in fields(Degradation)]
+    counts = {n for n, kind in get_type_hints(Degradation).items() if int in get_args(kind)}
     values: dict[str, Any] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, value = part.partition("=")
@@ -354,9 +355,7 @@ def parse_degradation(text: str) -> Degradation:
                 f"bad degradation {part!r}: write name=value with names from {', '.join(names)}"
             )
         try:
-            values[name.strip()] = (
-                int(value) if name.strip() in ("jpeg", "threshold") else float(value)
-            )
+            values[name.strip()] = (int if name.strip() in counts else float)(value)
         except ValueError:
             raise ValueError(f"bad degradation {part!r}: the value is not a number") from None
     return Degradation(**values)

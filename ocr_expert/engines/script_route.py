@@ -286,10 +286,11 @@ class ScriptRoute:
         """``candidates`` with each suspect line replaced by its Arabic reading where that
         reading is confident and mostly Arabic. For ``one_crop`` (a line cut out, read on its
         own), a doubtful reading (``is_doubtful``) is offered as well."""
+        weak = {i for i, c in enumerate(candidates) if is_suspect(c.text, c.score)}
         suspects = [
             i
             for i, c in enumerate(candidates)
-            if is_suspect(c.text, c.score) or (one_crop and is_doubtful(c.text, c.score))
+            if i in weak or (one_crop and is_doubtful(c.text, c.score))
         ]
         if not suspects:
             return candidates
@@ -302,10 +303,7 @@ class ScriptRoute:
         replaced: dict[int, Candidate | None] = {}
         for group, polygon, crop, read in zip(groups, polygons, crops, readings):
             before = max(candidates[suspects[k]].score for k in group)
-            doubtful = not any(
-                is_suspect(candidates[suspects[k]].text, candidates[suspects[k]].score)
-                for k in group
-            )
+            doubtful = not any(suspects[k] in weak for k in group)
             if self._keeps(crop, read, before, doubtful):
                 first = suspects[group[0]]
                 replaced[first] = Candidate(polygon, read.text, read.score, rerouted=True)
