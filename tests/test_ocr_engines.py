@@ -341,6 +341,42 @@ def test_a_degraded_arabic_crop_reads_at_least_as_well_as_tesseract_ara_alone():
     assert get_engine("tesseract", lang="ara", arabic_views=False).config()["arabic_views"] is False
 
 
+def test_an_arabic_crop_keeps_the_surest_of_all_its_views_but_only_the_first_weigh(
+    monkeypatch,
+):
+    # Tesseract reads a line differently at each ink height; whichever view it is surest of
+    # gives the text. The route's evidence (score, agreement with the nearest other view)
+    # comes from the first views only: counted over more, junk grows surer and agrees more.
+    from ocr_expert.engines import tesseract as tess_module
+    from ocr_expert.types import Span
+
+    engine = TesseractEngine(lang="ara")
+    first, choosing = tess_module.ARABIC_INK_VIEWS, tess_module.ARABIC_CHOOSING_VIEWS
+    views = {first[0]: ("مرحبا بكن", 0.8), first[1]: ("مرحيا", 0.5)}
+    views |= {choosing[0]: ("مرحبا بكم", 0.93), choosing[1]: ("مرحبا بكن", 0.85)}
+    asked = []
+
+    def read_view(image, ink, binary):
+        asked.append((ink, binary))
+        text, score = views[(ink, binary)]
+        return [Span(text=text, box=(0, 0, 10, 10), score=score)]
+
+    monkeypatch.setattr(engine, "_read_view", read_view)
+    monkeypatch.setattr(
+        engine, "_read_one", lambda image, psm: [Span(text="مرحا", box=(0, 0, 10, 10), score=0.7)]
+    )
+    crop = Image.new("RGB", (200, 20), "white")  # line-shaped: no word-mode reading
+    assert [s.text for s in engine.read_crop(crop)] == ["مرحبا بكم"]
+    assert asked == [*first, *choosing]
+    (recognition,) = engine.recognize([crop])
+    assert recognition.text == "مرحبا بكم"
+    assert recognition.score == pytest.approx(0.8)
+    # closest of the first views to their surest ("مرحبا بكن"): not the identical later one
+    assert recognition.agreement == pytest.approx(
+        Levenshtein.normalized_similarity("مرحبا بكن", "مرحيا")
+    )
+
+
 def test_what_the_angle_classifier_turns_over_wrongly_is_read_upright(ppocr):
     import eval_vqa
 

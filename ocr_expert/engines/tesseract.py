@@ -25,10 +25,11 @@ from ocr_expert.types import Box, Span, union_box
 
 #: crops lower than this (pixels) are scaled up to it when read a second time
 CROP_TEXT_HEIGHT = 32
-#: an Arabic crop is also read with its ink scaled to these heights (pixels): grey, and
-#: binarised (see ``TesseractEngine.read_crop``)
-ARABIC_GREY_INK = 20
-ARABIC_BINARY_INK = 36
+#: an Arabic crop is also read with its ink scaled to each of these heights (pixels), in grey
+#: (False) or binarised (True); see ``TesseractEngine._arabic_views``
+ARABIC_INK_VIEWS: tuple[tuple[int, bool], ...] = ((20, False), (36, True))
+#: ... and to these, which only choose the reading: they leave its score and agreement alone
+ARABIC_CHOOSING_VIEWS: tuple[tuple[int, bool], ...] = ((16, False), (24, True))
 #: a crop at most this many times as wide as it is tall is also read in word mode
 WORD_SHAPE = 5.0
 #: per-image limit: a degenerate image (a 20000x10 strip) can keep Tesseract busy for minutes
@@ -191,34 +192,44 @@ class TesseractEngine(OCREngine):
             for _, text, box, score in self._words(self._data(view, self.options["crop_psm"]))
         ]
 
-    def _arabic_views(self, image: Image.Image) -> tuple[list[Span], float]:
-        """An Arabic crop read three or four ways, the surest reading kept, with how closely
-        the closest other reading agrees with it (normalized edit similarity).
+    def _arabic_views(self, image: Image.Image) -> tuple[list[Span], float, float]:
+        """An Arabic crop read five or six ways and the surest reading kept; with the score
+        and agreement (normalized edit similarity to the closest other reading) of the
+        surest of the first three or four views, which is the evidence the Arabic route
+        weighs (``script_route``).
 
-        Printed Arabic lines, degraded as scans are: the crop as it is, its ink scaled small,
-        and binarised with its ink scaled larger go wrong on different lines, and Tesseract's
-        confidence tells the good reading apart (bench/arabic_lines.py, 23 fonts: CER 0.078 ->
-        0.054, 0.096 -> 0.056 and 0.076 -> 0.055 on three rendered sets against the line and
-        word modes; about 1.7x their time). Two views that read alike are evidence of their
-        own: junk read off a rule or a Latin word rarely comes out the same twice.
+        Printed Arabic lines, degraded as scans are: Tesseract reads a line differently with
+        its ink a few pixels taller or shorter, in grey or binarised, and its confidence tells
+        the good reading apart. Three views (the crop as it is, grey ink at 20 px, binary at
+        36) took CER 0.078 -> 0.054 and 0.096 -> 0.056 on two rendered sets against the line
+        and word modes; two more (grey at 16 px, binary at 24) took the project's crop further
+        on seven rendered sets of 90 fonts, 0.072 -> 0.067 and 0.096 -> 0.084 among them
+        (bench/arabic_lines.py, docs/benchmarks.md). Two views that read alike are evidence
+        of their own: junk read off a rule or a Latin word rarely comes out the same twice.
+        But the more views, the surer the surest junk and the likelier two junk readings
+        agree: counted over all of them, 14 more English crops of real scans took an Arabic
+        reading, so the two later views only choose the text.
         """
-        readings = [
-            self._read_one(image, self.options["crop_psm"]),
-            self._read_view(image, ARABIC_GREY_INK, binary=False),
-            self._read_view(image, ARABIC_BINARY_INK, binary=True),
-        ]
+        readings = [self._read_one(image, self.options["crop_psm"])]
+        readings += [self._read_view(image, ink, binary) for ink, binary in ARABIC_INK_VIEWS]
         if image.width <= WORD_SHAPE * image.height:
             # a word-shaped crop (a sign, a label): its ink band can be the whole plate, so
             # the word mode on the crop as it is stays among the readings
             readings.append(self._read_one(image, self.options["word_psm"]))
-        best = max(range(len(readings)), key=lambda i: confidence(readings[i]))  # first if tied
+        evidence = len(readings)
+        readings += [self._read_view(image, ink, binary) for ink, binary in ARABIC_CHOOSING_VIEWS]
+        scores = [confidence(spans) for spans in readings]
+        best = max(range(evidence), key=scores.__getitem__)  # first if tied
         texts = [" ".join(s.text for s in spans) for spans in readings]
         agreement = max(
             Levenshtein.normalized_similarity(texts[best], text)
-            for i, text in enumerate(texts)
+            for i, text in enumerate(texts[:evidence])
             if i != best
         )
-        return self._arabic_line(image, readings[best]), agreement if texts[best] else 0.0
+        chosen = max(range(len(readings)), key=scores.__getitem__)
+        evidence_line = self._arabic_line(image, readings[best])
+        line = evidence_line if chosen == best else self._arabic_line(image, readings[chosen])
+        return line, confidence(evidence_line), agreement if texts[best] else 0.0
 
     def _arabic_line(
         self, image: Image.Image, line: list[Span], region: Box | None = None
@@ -271,9 +282,9 @@ class TesseractEngine(OCREngine):
         recognizer role), read as ``read_crops`` reads them; a single Arabic crop is read in
         its views, and the reading carries their ``agreement``."""
         if len(crops) == 1 and self._reads_arabic_views():
-            spans, agreement = self._arabic_views(crops[0])
+            spans, score, agreement = self._arabic_views(crops[0])
             text = " ".join(s.text for s in spans).strip()
-            return [Recognition(text, confidence(spans), agreement)]
+            return [Recognition(text, score, agreement)]
         readings = self.read_crops(list(crops))
         return [
             Recognition(" ".join(s.text for s in spans).strip(), confidence(spans))
