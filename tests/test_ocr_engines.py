@@ -370,7 +370,7 @@ def test_an_arabic_crop_keeps_the_surest_of_all_its_views_but_only_the_first_wei
     assert asked == [*first, *choosing]
     (recognition,) = engine.recognize([crop])
     assert recognition.text == "مرحبا بكم"
-    assert recognition.score == pytest.approx(0.8)
+    assert recognition.score == pytest.approx(0.8) and recognition.judged == "مرحبا بكن"
     # closest of the first views to their surest ("مرحبا بكن"): not the identical later one
     assert recognition.agreement == pytest.approx(
         Levenshtein.normalized_similarity("مرحبا بكن", "مرحيا")
@@ -452,3 +452,28 @@ def test_a_page_holds_its_few_lines_turned_over_to_the_way_the_others_stand(
         assert np.array_equal(crop, crops[i][::-1, ::-1] if i in kept else crops[i])
     # a crop read alone has no page to follow: the one turned line stays turned
     assert runner._upright(crops)[1] == set(range(flipped))
+
+
+def test_a_line_cut_with_its_neighbours_showing_is_also_read_with_them_cleared():
+    # A line cut from a page set solid: the descenders of the line above at its top edge, the
+    # tops of the line below at its bottom edge. Those pieces go; the line's own ink stays.
+    from ocr_expert.engines.tesseract import without_edge_fragments
+    from ocr_expert.synthetic.text import ARABIC_SENTENCES
+
+    page = render_lines(list(ARABIC_SENTENCES[:3]), font_size=32, rtl=True, margin=4, spacing=1.25)
+    rows = np.asarray(page.convert("L")).min(axis=1) < 128
+    gaps = [y for y in range(1, page.height) if rows[y - 1] and not rows[y]]  # ends of lines
+    top, bottom = gaps[0] - 6, gaps[1] + 7  # the middle line, 6 rows of each neighbour
+    crop = page.crop((0, top, page.width, bottom))
+    cleared = without_edge_fragments(crop)
+    assert cleared is not None and cleared.size == crop.size
+    before = np.asarray(crop.convert("L")) < 128
+    after = np.asarray(cleared) < 128
+    assert after[:3].sum() < before[:3].sum() / 4  # the line above, cut by the edge
+    assert after[-3:].sum() == 0 < before[-3:].sum()  # the line below
+    body = slice(gaps[0] - top + 2, gaps[1] - top)
+    assert (after[body] == before[body]).all()
+    # a line cut with a margin of its own has nothing to clear
+    assert (
+        without_edge_fragments(render_lines(list(ARABIC_SENTENCES[:1]), rtl=True, margin=8)) is None
+    )

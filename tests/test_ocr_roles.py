@@ -231,6 +231,16 @@ def test_a_reading_from_several_views_is_kept_on_agreement_not_on_confidence_alo
     assert not accepts(Recognition("300نإنا6 باهممل5 6 3ه ©", 0.4, agreement=0.7), before=0.2)
 
 
+def test_the_route_judges_the_reading_its_evidence_was_measured_on():
+    # Tesseract's Arabic views choose the text among more readings than the score and the
+    # agreement come from; the rules judge the reading those belong to, the text is what is kept
+    line = "وصل القطار إلى المحطة"
+    junk = "207 ته سد د"  # an English form's smudges, as the first views read them
+    assert not accepts(Recognition(line, 0.4, agreement=0.9, judged=junk), before=0.0)
+    assert not second_chance(Recognition(line, 0.3, agreement=0.35, judged=junk))
+    assert accepts(Recognition(line, 0.4, agreement=0.9, judged="وصل القطار الى المحطة"), 0.0)
+
+
 def test_a_line_with_a_number_is_still_a_line_of_words():
     # a number standing as a word (a year, a count, in either script) is left out of the
     # letter count; lone digits and digits inside words still count against the reading

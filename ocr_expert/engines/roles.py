@@ -27,6 +27,10 @@ class Recognition:
     #: how closely another reading of the same crop (another view of it) agrees with this one,
     #: 0..1 (normalized edit similarity); None where the crop was read once
     agreement: float | None = None
+    #: the reading ``score`` and ``agreement`` were measured on, where ``text`` was chosen
+    #: among more readings than that (None: ``text`` itself); a caller weighing the evidence
+    #: judges this reading and uses ``text``
+    judged: str | None = None
 
 
 @runtime_checkable

@@ -110,6 +110,15 @@ def is_doubtful(text: str, score: float) -> bool:
     return not is_suspect(text, score) and score < DOUBTFUL_SCORE
 
 
+def judged_text(read: Recognition) -> str:
+    """The reading the route's rules judge: the one its score and agreement belong to.
+
+    Tesseract's Arabic views choose the text among more readings than they measure the
+    evidence on; judged on the chosen text, an English form's smudges read as something else
+    in a later view passed the letter rules the first views' reading had failed."""
+    return read.text if read.judged is None else read.judged
+
+
 def accepts(read: Recognition, before: float) -> bool:
     """Whether the Arabic recognizer's reading of a suspect line replaces the first reading
     (whose confidence was ``before``).
@@ -124,14 +133,15 @@ def accepts(read: Recognition, before: float) -> bool:
     0.115 -> 0.065 CER, against 5 -> 0 of 690 English crops of real scans given an Arabic
     reading).
     """
-    if arabic_share(read.text) < MIN_ARABIC_SHARE:
+    text = judged_text(read)
+    if arabic_share(text) < MIN_ARABIC_SHARE:
         return False
     if read.agreement is None:
         return read.score >= max(MIN_CONFIDENCE, before)
     if read.score >= max(SURE_CONFIDENCE, before):
         return True
     return (
-        _mostly_letters(read.text)
+        _mostly_letters(text)
         and read.score >= AGREED_CONFIDENCE
         and read.score + read.agreement >= AGREED_SUM
     )
@@ -143,8 +153,8 @@ def second_chance(read: Recognition) -> bool:
     letters, long enough, and with some confidence and agreement."""
     return (
         read.agreement is not None
-        and arabic_share(read.text) >= MIN_ARABIC_SHARE
-        and _mostly_letters(read.text, numbers_as_words=False)
+        and arabic_share(judged_text(read)) >= MIN_ARABIC_SHARE
+        and _mostly_letters(judged_text(read), numbers_as_words=False)
         and read.score >= SECOND_CONFIDENCE
         and read.score + read.agreement >= SECOND_SUM
     )
@@ -249,11 +259,11 @@ class ScriptRoute:
         reader is no surer: English crops of real scans read at 0.85-0.95 had Arabic readings
         at most 0.6 sure, three of them passing the rules for suspect lines; the Arabic lines
         read as Latin words were read at 0.79-0.92 in Arabic, 0.14-0.53 in English."""
-        if not read.text:
+        if not read.text or not judged_text(read):
             return False
         if doubtful:
             return (
-                arabic_share(read.text) >= MIN_ARABIC_SHARE
+                arabic_share(judged_text(read)) >= MIN_ARABIC_SHARE
                 and read.score >= SURE_CONFIDENCE
                 and self._outreads_latin(crop, read, margin=0.0)
             )

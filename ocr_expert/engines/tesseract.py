@@ -30,6 +30,12 @@ CROP_TEXT_HEIGHT = 32
 ARABIC_INK_VIEWS: tuple[tuple[int, bool], ...] = ((20, False), (36, True))
 #: ... and to these, which only choose the reading: they leave its score and agreement alone
 ARABIC_CHOOSING_VIEWS: tuple[tuple[int, bool], ...] = ((16, False), (24, True))
+#: ... and, where the neighbouring lines show at its top or bottom edge, with those cleared and
+#: its ink at this height (grey), another view that only chooses the reading
+ARABIC_CLEARED_INK = 20
+#: the crop's body band: the rows holding the central share of its ink (the rest is dots,
+#: ascenders, descenders and whatever the neighbouring lines left)
+BODY_INK_SHARE = 0.6
 #: a crop at most this many times as wide as it is tall is also read in word mode
 WORD_SHAPE = 5.0
 #: per-image limit: a degenerate image (a 20000x10 strip) can keep Tesseract busy for minutes
@@ -192,11 +198,10 @@ class TesseractEngine(OCREngine):
             for _, text, box, score in self._words(self._data(view, self.options["crop_psm"]))
         ]
 
-    def _arabic_views(self, image: Image.Image) -> tuple[list[Span], float, float]:
-        """An Arabic crop read five or six ways and the surest reading kept; with the score
-        and agreement (normalized edit similarity to the closest other reading) of the
-        surest of the first three or four views, which is the evidence the Arabic route
-        weighs (``script_route``).
+    def _arabic_views(self, image: Image.Image) -> tuple[list[Span], list[Span], float]:
+        """An Arabic crop read five to seven ways and the surest reading kept; with the surest
+        of the first three or four views and its agreement (normalized edit similarity to the
+        closest other of them), the evidence the Arabic route weighs (``script_route``).
 
         Printed Arabic lines, degraded as scans are: Tesseract reads a line differently with
         its ink a few pixels taller or shorter, in grey or binarised, and its confidence tells
@@ -208,7 +213,8 @@ class TesseractEngine(OCREngine):
         of their own: junk read off a rule or a Latin word rarely comes out the same twice.
         But the more views, the surer the surest junk and the likelier two junk readings
         agree: counted over all of them, 14 more English crops of real scans took an Arabic
-        reading, so the two later views only choose the text.
+        reading, so the later views only choose the text. One of them reads the crop with the
+        pieces of its neighbouring lines cleared (``without_edge_fragments``), where it has any.
         """
         readings = [self._read_one(image, self.options["crop_psm"])]
         readings += [self._read_view(image, ink, binary) for ink, binary in ARABIC_INK_VIEWS]
@@ -218,6 +224,9 @@ class TesseractEngine(OCREngine):
             readings.append(self._read_one(image, self.options["word_psm"]))
         evidence = len(readings)
         readings += [self._read_view(image, ink, binary) for ink, binary in ARABIC_CHOOSING_VIEWS]
+        cleared = without_edge_fragments(image)
+        if cleared is not None:
+            readings.append(self._read_view(cleared, ARABIC_CLEARED_INK, binary=False))
         scores = [confidence(spans) for spans in readings]
         best = max(range(evidence), key=scores.__getitem__)  # first if tied
         texts = [" ".join(s.text for s in spans) for spans in readings]
@@ -229,7 +238,7 @@ class TesseractEngine(OCREngine):
         chosen = max(range(len(readings)), key=scores.__getitem__)
         evidence_line = self._arabic_line(image, readings[best])
         line = evidence_line if chosen == best else self._arabic_line(image, readings[chosen])
-        return line, confidence(evidence_line), agreement if texts[best] else 0.0
+        return line, evidence_line, agreement if texts[best] else 0.0
 
     def _arabic_line(
         self, image: Image.Image, line: list[Span], region: Box | None = None
@@ -280,11 +289,12 @@ class TesseractEngine(OCREngine):
     def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
         """Each line crop's words joined, with their character-weighted confidence (the
         recognizer role), read as ``read_crops`` reads them; a single Arabic crop is read in
-        its views, and the reading carries their ``agreement``."""
+        its views, and the reading carries their ``agreement`` and the reading that and its
+        score were measured on (``judged``)."""
         if len(crops) == 1 and self._reads_arabic_views():
-            spans, score, agreement = self._arabic_views(crops[0])
-            text = " ".join(s.text for s in spans).strip()
-            return [Recognition(text, score, agreement)]
+            spans, evidence, agreement = self._arabic_views(crops[0])
+            text, judged = (" ".join(s.text for s in r).strip() for r in (spans, evidence))
+            return [Recognition(text, confidence(evidence), agreement, judged)]
         readings = self.read_crops(list(crops))
         return [
             Recognition(" ".join(s.text for s in spans).strip(), confidence(spans))
@@ -392,6 +402,37 @@ def ink_view(
         scale,
         (margin, margin),
     )
+
+
+def without_edge_fragments(image: Image.Image) -> Image.Image | None:
+    """A line crop in grey with the ink pieces cut by its top or bottom edge that lie wholly
+    above or below its body band cleared to the background; None when there are none.
+
+    A line cut from a page set solid shows the descenders and dots of the line above and the
+    tops of the line below. Such a piece is cut by the crop's edge and lies outside the band
+    where most of the line's own ink is. A crop cut tight through the line's own dots loses
+    them too, which is why this view only competes with the others on Tesseract's confidence.
+    """
+    from scipy import ndimage
+
+    grey, background = dark_on_light(image)
+    pixels = np.asarray(grey)
+    ink = pixels <= otsu_level(grey)
+    rows = ink.sum(axis=1).astype(np.float64)
+    if not rows.sum():
+        return None
+    share = np.cumsum(rows) / rows.sum()
+    top = int(np.searchsorted(share, (1 - BODY_INK_SHARE) / 2))
+    bottom = int(np.searchsorted(share, (1 + BODY_INK_SHARE) / 2))
+    labels, _ = ndimage.label(ink, structure=np.ones((3, 3)))
+    cleared = pixels.copy()
+    found = False
+    for index, piece in enumerate(ndimage.find_objects(labels), start=1):
+        y0, y1 = piece[0].start, piece[0].stop
+        if (y0 == 0 and y1 <= top) or (y1 == pixels.shape[0] and y0 >= bottom):
+            cleared[piece][labels[piece] == index] = round(background)
+            found = True
+    return Image.fromarray(cleared) if found else None
 
 
 def prepare_crop(
