@@ -207,10 +207,11 @@ class TesseractEngine(OCREngine):
         its ink a few pixels taller or shorter, in grey or binarised, and its confidence tells
         the good reading apart. Three views (the crop as it is, grey ink at 20 px, binary at
         36) took CER 0.078 -> 0.054 and 0.096 -> 0.056 on two rendered sets against the line
-        and word modes; two more (grey at 16 px, binary at 24) took the project's crop further
-        on seven rendered sets of 90 fonts, 0.072 -> 0.067 and 0.096 -> 0.084 among them
-        (bench/arabic_lines.py, docs/benchmarks.md). Two views that read alike are evidence
-        of their own: junk read off a rule or a Latin word rarely comes out the same twice.
+        and word modes; two more (grey at 16 px, binary at 24) and the cleared view below took
+        the project's crop further on seven rendered sets of 90 fonts, 0.072 -> 0.067 and
+        0.096 -> 0.079 among them (bench/arabic_lines.py, docs/benchmarks.md). Two views that
+        read alike are evidence of their own: junk read off a rule or a Latin word rarely comes
+        out the same twice.
         But the more views, the surer the surest junk and the likelier two junk readings
         agree: counted over all of them, 14 more English crops of real scans took an Arabic
         reading, so the later views only choose the text. One of them reads the crop with the
@@ -364,18 +365,24 @@ def confidence(spans: list[Span]) -> float:
     return sum(s.score * len(s.text) for s in spans) / chars if chars else 0.0
 
 
+def ink_band(ink: np.ndarray, low: float, high: float) -> tuple[int, int] | None:
+    """The first and last rows of the band between the ``low`` and ``high`` shares of an
+    ink mask's dark pixels, counted from the top (None: no ink)."""
+    rows = ink.sum(axis=1).astype(np.float64)
+    if not rows.sum():
+        return None
+    share = np.cumsum(rows) / rows.sum()
+    return int(np.searchsorted(share, low)), int(np.searchsorted(share, high))
+
+
 def ink_height(grey: Image.Image) -> int:
     """Height in pixels of the band holding the central 96% of the dark ink (0: none).
 
     The band leaves out stray specks and most of the dots above and below the letters, so
     it tracks the letters' body whatever margin the crop was cut with.
     """
-    arr = np.asarray(grey)
-    rows = (arr <= otsu_level(grey)).sum(axis=1).astype(np.float64)
-    if not rows.sum():
-        return 0
-    share = np.cumsum(rows) / rows.sum()
-    return int(np.searchsorted(share, 0.98) - np.searchsorted(share, 0.02)) + 1
+    band = ink_band(np.asarray(grey) <= otsu_level(grey), 0.02, 0.98)
+    return 0 if band is None else band[1] - band[0] + 1
 
 
 def ink_view(
@@ -418,12 +425,10 @@ def without_edge_fragments(image: Image.Image) -> Image.Image | None:
     grey, background = dark_on_light(image)
     pixels = np.asarray(grey)
     ink = pixels <= otsu_level(grey)
-    rows = ink.sum(axis=1).astype(np.float64)
-    if not rows.sum():
+    band = ink_band(ink, (1 - BODY_INK_SHARE) / 2, (1 + BODY_INK_SHARE) / 2)
+    if band is None:
         return None
-    share = np.cumsum(rows) / rows.sum()
-    top = int(np.searchsorted(share, (1 - BODY_INK_SHARE) / 2))
-    bottom = int(np.searchsorted(share, (1 + BODY_INK_SHARE) / 2))
+    top, bottom = band
     labels, _ = ndimage.label(ink, structure=np.ones((3, 3)))
     cleared = pixels.copy()
     found = False
