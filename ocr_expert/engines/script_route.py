@@ -151,10 +151,11 @@ def second_chance(read: Recognition) -> bool:
     """Whether a reading ``accepts`` refused may still be kept if a Latin reading of the same
     crop is not clearly surer (``outreads_latin``): read in several views, mostly Arabic
     letters, long enough, and with some confidence and agreement."""
+    text = judged_text(read)
     return (
         read.agreement is not None
-        and arabic_share(judged_text(read)) >= MIN_ARABIC_SHARE
-        and _mostly_letters(judged_text(read), numbers_as_words=False)
+        and arabic_share(text) >= MIN_ARABIC_SHARE
+        and _mostly_letters(text, numbers_as_words=False)
         and read.score >= SECOND_CONFIDENCE
         and read.score + read.agreement >= SECOND_SUM
     )
@@ -259,11 +260,12 @@ class ScriptRoute:
         reader is no surer: English crops of real scans read at 0.85-0.95 had Arabic readings
         at most 0.6 sure, three of them passing the rules for suspect lines; the Arabic lines
         read as Latin words were read at 0.79-0.92 in Arabic, 0.14-0.53 in English."""
-        if not read.text or not judged_text(read):
+        judged = judged_text(read)
+        if not read.text or not judged:
             return False
         if doubtful:
             return (
-                arabic_share(judged_text(read)) >= MIN_ARABIC_SHARE
+                arabic_share(judged) >= MIN_ARABIC_SHARE
                 and read.score >= SURE_CONFIDENCE
                 and self._outreads_latin(crop, read, margin=0.0)
             )

@@ -230,10 +230,10 @@ class TesseractEngine(OCREngine):
             readings.append(self._read_view(cleared, ARABIC_CLEARED_INK, binary=False))
         scores = [confidence(spans) for spans in readings]
         best = max(range(evidence), key=scores.__getitem__)  # first if tied
-        texts = [" ".join(s.text for s in spans) for spans in readings]
+        texts = [" ".join(s.text for s in spans) for spans in readings[:evidence]]
         agreement = max(
             Levenshtein.normalized_similarity(texts[best], text)
-            for i, text in enumerate(texts[:evidence])
+            for i, text in enumerate(texts)
             if i != best
         )
         chosen = max(range(len(readings)), key=scores.__getitem__)
