@@ -457,7 +457,7 @@ def test_a_page_holds_its_few_lines_turned_over_to_the_way_the_others_stand(
 def test_a_line_cut_with_its_neighbours_showing_is_also_read_with_them_cleared():
     # A line cut from a page set solid: the descenders of the line above at its top edge, the
     # tops of the line below at its bottom edge. Those pieces go; the line's own ink stays.
-    from ocr_expert.engines.tesseract import without_edge_fragments
+    from ocr_expert.image_io import without_edge_fragments
     from ocr_expert.synthetic.text import ARABIC_SENTENCES
 
     page = render_lines(list(ARABIC_SENTENCES[:3]), font_size=32, rtl=True, margin=4, spacing=1.25)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pytest
 from conftest import render_lines, texts_of
 from PIL import Image
@@ -21,6 +22,7 @@ from ocr_expert.engines.script_route import (
     ScriptRoute,
     ScriptRoutedEngine,
     accepts,
+    cleared_may_replace,
     is_doubtful,
     second_chance,
 )
@@ -337,6 +339,58 @@ def test_a_crop_read_as_a_confident_latin_word_is_asked_again_but_a_page_line_is
     assert routed(Views(sure)) == "aill"
     assert is_doubtful("aill", 0.9) and not is_doubtful("aill", 0.5)
     assert not is_doubtful("aill", 0.95) and not is_doubtful("--", 0.9)  # letterless: suspect
+
+
+class ClearedViews(Views):
+    """Tesseract's views on a line cut with its neighbours: nothing read while the neighbours'
+    pieces touch the crop's top edge, ``read`` once they are cleared."""
+
+    def __init__(self, read: Recognition) -> None:
+        super().__init__(read)
+        self.crops: list[Image.Image] = []
+
+    def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
+        self.crops += crops
+        cut = [np.asarray(c.convert("L"))[0].min() < 128 for c in crops]
+        return [Recognition("", 0.0, agreement=0.0) if n else self.read for n in cut]
+
+
+def test_a_refused_crop_cut_with_its_neighbours_is_read_again_with_them_cleared():
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (120, 40), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((10, 14, 110, 26), fill="black")  # the line's own ink
+    draw.rectangle((30, 0, 34, 4), fill="black")  # the line above's descender, cut by the edge
+    draw.rectangle((70, 36, 76, 39), fill="black")  # the line below's tops
+    whole = ((0.0, 0.0), (120.0, 0.0), (120.0, 40.0), (0.0, 40.0))
+    line = "وصل القطار إلى المحطة"
+
+    def routed(recognizer: Views, crop: Image.Image = image, one_crop: bool = True) -> str:
+        route = ScriptRoute(recognizer)
+        (out,) = route.reroute(crop, [Candidate(whole, "", 0.0)], one_crop=one_crop)
+        return str(out.text)
+
+    sure = ClearedViews(Recognition(line, 0.69, agreement=0.93))
+    assert routed(sure) == line
+    assert len(sure.crops) == 2  # refused as cut, kept cleared
+    # the cleared crop keeps the line's own ink and loses the neighbours' pieces
+    cleared = np.asarray(sure.crops[1].convert("L"))
+    assert (cleared[14:27, 10:111] < 128).all() and (cleared[:6] > 128).all()
+    # a page's lines are cut at the detector's boxes: no second reading
+    assert routed(ClearedViews(sure.read), one_crop=False) == ""
+    # junk off an English crop's smudges, cleared, passes the rules with its views agreeing
+    # little: the cleared reading must agree closely, on a line of letters
+    smudges = Recognition("ساسم ين ل سس علق", 0.58, agreement=0.33)
+    assert accepts(smudges, before=0.0) and not cleared_may_replace(smudges)
+    assert routed(ClearedViews(smudges)) == ""
+    assert not cleared_may_replace(Recognition("مح", 0.75, agreement=1.0))
+    # nothing to clear: one reading only
+    plain = image.copy()
+    ImageDraw.Draw(plain).rectangle((0, 0, 120, 6), fill="white")
+    ImageDraw.Draw(plain).rectangle((0, 34, 120, 40), fill="white")
+    once = ClearedViews(Recognition("", 0.0, agreement=0.0))
+    assert routed(once, crop=plain) == "" and len(once.crops) == 1
 
 
 class WholePage:
