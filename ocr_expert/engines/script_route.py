@@ -8,7 +8,8 @@ one call; its reading replaces the first one only when it is mostly Arabic scrip
 with confidence (or, read in several views that agree, when a Latin reading of the same crop is
 no surer), so English lines the first recognizer merely found hard are left alone. A crop read
 on its own is offered also when its Latin reading is merely doubtful (decorative Arabic faces
-read as Latin words), and then needs a sure Arabic reading the Latin reader is no surer of.
+read as Latin words), and then needs a sure Arabic reading the Latin reader is no surer of;
+refused, it is read once more with the pieces its neighbouring lines left at its edges cleared.
 
 ``ScriptRoute`` is the stage: it takes the lines an engine read (``Candidate``) and gives
 them back routed, or a mostly-Arabic page read whole. The ``ppocr`` engine runs it between
