@@ -377,6 +377,41 @@ def test_an_arabic_crop_keeps_the_surest_of_all_its_views_but_only_the_first_wei
     )
 
 
+def test_the_evidence_and_the_chosen_view_repair_their_numbers_from_one_script_reading(
+    monkeypatch,
+):
+    # Tesseract's `ara` model writes no Arabic-Indic digit: a line with a number takes its
+    # digits from the script model's reading, one Tesseract call that the evidence view and
+    # the surer view chosen for the text share
+    from ocr_expert.engines import arabic_digits
+    from ocr_expert.engines import tesseract as tess_module
+    from ocr_expert.types import Span
+
+    engine = TesseractEngine(lang="ara")
+    first, choosing = tess_module.ARABIC_INK_VIEWS, tess_module.ARABIC_CHOOSING_VIEWS
+    surest = {first[0]: 0.6, first[1]: 0.5, choosing[0]: 0.9, choosing[1]: 0.4}
+    word, number = (0, 0, 60, 20), (70, 0, 100, 20)
+
+    def read_view(image, ink, binary):
+        score = surest[(ink, binary)]
+        text = "الطلاب" if score == 0.9 else "الطلات"
+        return [Span(text=text, box=word, score=score), Span(text="193", box=number, score=score)]
+
+    calls = []
+
+    def script_reading(image, region):
+        calls.append(region)
+        return [Span(text="۱۹۳", box=number, score=0.9)]  # the script model's Persian digits
+
+    monkeypatch.setattr(engine, "_read_view", read_view)
+    monkeypatch.setattr(engine, "_read_one", lambda image, psm: [])
+    monkeypatch.setattr(engine, "_script_reading", script_reading)
+    monkeypatch.setattr(arabic_digits, "has_script_model", lambda: True)
+    (recognition,) = engine.recognize([Image.new("RGB", (200, 20), "white")])
+    assert recognition.text == "الطلاب ١٩٣" and recognition.judged == "الطلات ١٩٣"
+    assert calls == [None]
+
+
 def test_what_the_angle_classifier_turns_over_wrongly_is_read_upright(ppocr):
     import eval_vqa
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -234,20 +234,30 @@ class TesseractEngine(OCREngine):
             if i != best
         )
         chosen = max(range(len(readings)), key=scores.__getitem__)
-        evidence_line = self._arabic_line(image, readings[best])
-        line = evidence_line if chosen == best else self._arabic_line(image, readings[chosen])
+        # the evidence and the chosen reading repair their numbers from one script reading
+        script = functools.cache(functools.partial(self._script_reading, image, None))
+        evidence_line = self._arabic_line(image, readings[best], script=script)
+        line = evidence_line
+        if chosen != best:
+            line = self._arabic_line(image, readings[chosen], script=script)
         return line, evidence_line, agreement if texts[best] else 0.0
 
     def _arabic_line(
-        self, image: Image.Image, line: list[Span], region: Box | None = None
+        self,
+        image: Image.Image,
+        line: list[Span],
+        region: Box | None = None,
+        script: Callable[[], list[Span]] | None = None,
     ) -> list[Span]:
         """A line read with Arabic data (in ``region`` of ``image``, the whole of it if
         None), with what its models cannot write put back: numbers in Arabic-Indic digits
-        (``arabic_digits``) and the Arabic comma (``arabic_comma``); other lines as they are."""
+        (``arabic_digits``, from ``script()``, the script model's reading, where given) and
+        the Arabic comma (``arabic_comma``); other lines as they are."""
         if "ara" not in self.options["lang"].split("+"):
             return line
         if arabic_digits.needs_script_model(line) and arabic_digits.has_script_model():
-            line = arabic_digits.replace_numbers(line, self._script_reading(image, region))
+            words = script() if script is not None else self._script_reading(image, region)
+            line = arabic_digits.replace_numbers(line, words)
         return restore_commas(image, line)
 
     def _script_reading(self, image: Image.Image, region: Box | None) -> list[Span]:
