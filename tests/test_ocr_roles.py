@@ -228,6 +228,12 @@ def test_a_reading_from_several_views_is_kept_on_agreement_not_on_confidence_alo
     assert accepts(Recognition(line, 0.9, agreement=0.1), before=0.5)  # very sure alone
     # views agree on short junk too: a few letters need more than agreement
     assert not accepts(Recognition("بيت", 0.5, agreement=1.0), before=0.0)
+    # a word of four letters or more is kept where the views agree closely and it is half sure;
+    # short readings of English smudges agreed at most 0.64
+    assert accepts(Recognition("العمل.", 0.55, agreement=1.0), before=0.0)
+    assert not accepts(Recognition("العمل.", 0.55, agreement=0.64), before=0.0)
+    assert not accepts(Recognition("العمل.", 0.19, agreement=1.0), before=0.0)
+    assert not accepts(Recognition("اححه 8001 1 01", 0.55, agreement=1.0), before=0.0)
     assert not accepts(Recognition("Hello there", 0.9, agreement=1.0), before=0.0)
     # Latin text upside down: Arabic letters among digits and strokes, alike in every view
     assert not accepts(Recognition("300نإنا6 باهممل5 6 3ه ©", 0.4, agreement=0.7), before=0.2)
