@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import render_lines
+from conftest import load_script, render_lines
 from PIL import Image, ImageDraw
 from rapidfuzz.distance import Levenshtein
 
@@ -341,6 +341,35 @@ def test_a_degraded_arabic_crop_reads_at_least_as_well_as_tesseract_ara_alone():
     assert get_engine("tesseract", lang="ara", arabic_views=False).config()["arabic_views"] is False
 
 
+def test_a_line_tesseracts_line_mode_finds_nothing_in_is_read_in_its_raw_line_mode(ppocr):
+    # A degraded bold line (bench/arabic_lines.py, seed 1, fourth line): Tesseract's line mode
+    # finds no line in it, with a margin or without, nor in the ink views, and the default
+    # engine read nothing; Tesseract's raw-line mode reads it word for word.
+    lines_bench = load_script("bench/arabic_lines.py")
+    line = lines_bench.build_set(40, 1, lines_bench.arabic_fonts([]))[3]
+    image = line.image.convert("RGB")
+    engine = TesseractEngine(lang="ara")
+    assert engine._words(engine._data(image, 7)) == []
+    assert " ".join(s.text for s in engine.read_crop(image)) == line.text
+    assert ppocr.read(image, mode="crop").text == line.text
+
+
+def test_a_line_the_line_mode_reads_is_never_read_in_the_raw_line_mode(monkeypatch):
+    engine = TesseractEngine(lang="ara")
+    modes: list[int] = []
+    data = engine._data
+
+    def spy(image, psm, lang=None):
+        modes.append(psm)
+        return data(image, psm, lang)
+
+    monkeypatch.setattr(engine, "_data", spy)
+    text = "يقع المتحف الوطني قرب النهر"
+    crop = render_lines([text], font_size=24, rtl=True, margin=8)
+    assert cer(" ".join(s.text for s in engine.read_crop(crop)), text) < 0.1
+    assert 7 in modes and 13 not in modes
+
+
 def test_an_arabic_crop_keeps_the_surest_of_all_its_views_but_only_the_first_weigh(
     monkeypatch,
 ):
@@ -354,20 +383,23 @@ def test_an_arabic_crop_keeps_the_surest_of_all_its_views_but_only_the_first_wei
     first, choosing = tess_module.ARABIC_INK_VIEWS, tess_module.ARABIC_CHOOSING_VIEWS
     views = {first[0]: ("مرحبا بكن", 0.8), first[1]: ("مرحيا", 0.5)}
     views |= {choosing[0]: ("مرحبا بكم", 0.93), choosing[1]: ("مرحبا بكن", 0.85)}
-    asked = []
+    asked: list[tuple[int, bool]] = []
+    raw: list[bool] = []
 
-    def read_view(image, ink, binary):
+    def read_view(image, ink, binary, raw_line=False):
         asked.append((ink, binary))
+        raw.append(raw_line)
         text, score = views[(ink, binary)]
         return [Span(text=text, box=(0, 0, 10, 10), score=score)]
 
     monkeypatch.setattr(engine, "_read_view", read_view)
-    monkeypatch.setattr(
-        engine, "_read_one", lambda image, psm: [Span(text="مرحا", box=(0, 0, 10, 10), score=0.7)]
-    )
+    first_reading = [Span(text="مرحا", box=(0, 0, 10, 10), score=0.7)]
+    monkeypatch.setattr(engine, "_read_alone", lambda image, psm: first_reading)
     crop = Image.new("RGB", (200, 20), "white")  # line-shaped: no word-mode reading
     assert [s.text for s in engine.read_crop(crop)] == ["مرحبا بكم"]
     assert asked == [*first, *choosing]
+    # the crop's own line-mode reading held: no view is read in the raw-line mode
+    assert raw == [False] * (len(first) + len(choosing))
     (recognition,) = engine.recognize([crop])
     assert recognition.text == "مرحبا بكم"
     assert recognition.score == pytest.approx(0.8) and recognition.judged == "مرحبا بكن"
@@ -392,7 +424,7 @@ def test_the_evidence_and_the_chosen_view_repair_their_numbers_from_one_script_r
     surest = {first[0]: 0.6, first[1]: 0.5, choosing[0]: 0.9, choosing[1]: 0.4}
     word, number = (0, 0, 60, 20), (70, 0, 100, 20)
 
-    def read_view(image, ink, binary):
+    def read_view(image, ink, binary, raw_line=False):
         score = surest[(ink, binary)]
         text = "الطلاب" if score == 0.9 else "الطلات"
         return [Span(text=text, box=word, score=score), Span(text="193", box=number, score=score)]
@@ -404,7 +436,8 @@ def test_the_evidence_and_the_chosen_view_repair_their_numbers_from_one_script_r
         return [Span(text="۱۹۳", box=number, score=0.9)]  # the script model's Persian digits
 
     monkeypatch.setattr(engine, "_read_view", read_view)
-    monkeypatch.setattr(engine, "_read_one", lambda image, psm: [])
+    monkeypatch.setattr(engine, "_read_alone", lambda image, psm: [])
+    monkeypatch.setattr(engine, "_read_raw_line", lambda image: [])
     monkeypatch.setattr(engine, "_script_reading", script_reading)
     monkeypatch.setattr(arabic_digits, "has_script_model", lambda: True)
     (recognition,) = engine.recognize([Image.new("RGB", (200, 20), "white")])
