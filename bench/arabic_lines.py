@@ -33,15 +33,12 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import random
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import sys
 import tempfile
 import time
@@ -39,10 +38,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_args, get_type_hints
-
-# Tesseract's OpenMP threads slow each other down on a busy machine; one thread per call,
-# for the direct calls and the project alike (both run the same binary).
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 import numpy as np
 from PIL import Image
@@ -55,6 +50,11 @@ from ocr_expert.expert import CROP_MAX_HEIGHT
 from ocr_expert.scoring import Normalization, score_corpus
 from ocr_expert.synthetic import KINDS
 from ocr_expert.synthetic.degrade import Degradation, apply, encode, perspective
+
+# Tesseract's OpenMP threads slow each other down on a busy machine: every Tesseract process,
+# the direct calls' and the project's alike, starts with one thread (the engine module sees to
+# it for ``pytesseract``)
+import ocr_expert.engines.tesseract  # noqa: F401  isort: skip
 from ocrvqa.files import read_jsonl
 
 TESSERACT_PSM = {"page": 3, "sign": 3, "line": 7, "word": 8}

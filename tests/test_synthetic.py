@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,9 @@ from ocr_expert.synthetic.__main__ import main as synthetic_main
 from ocr_expert.synthetic.text import ARABIC_VOCABULARY
 
 pytesseract = pytest.importorskip("pytesseract")
-# Tesseract's own threads only fight each other on a small shared machine.
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+# Tesseract's own threads only fight each other on a small shared machine: the engine module
+# starts every Tesseract process with one (this process keeps its own threads)
+import ocr_expert.engines.tesseract  # noqa: E402, F401  isort: skip
 
 
 @pytest.fixture(scope="module")

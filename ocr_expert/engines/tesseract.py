@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,10 +45,49 @@ RAW_LINE_PSM = 13
 #: per-image limit: a degenerate image (a 20000x10 strip) can keep Tesseract busy for minutes
 DEFAULT_TIMEOUT_S = 60.0
 
-# Tesseract's OpenMP threads slow each other down when several Tesseract processes run at
-# once, or one beside PP-OCR (the default engine's second reading): one thread per process
-# unless the user chose otherwise.
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+class TesseractEnvironment(Mapping[str, str]):
+    """The environment Tesseract's processes start in: this process's, read when each starts,
+    with one OpenMP thread (``OMP_THREAD_LIMIT=1``) unless the user set a limit.
+
+    Tesseract's OpenMP threads slow each other down when several Tesseract processes run at
+    once, or one beside PP-OCR (the default engine's second reading). Set for this whole
+    process, the limit reached PyTorch's own OpenMP as well once PyTorch loaded, and MKL then
+    waited forever for a thread it had counted on (a QR decomposition of a 2048 x 2000
+    matrix, building a model), so only Tesseract's processes get it.
+    """
+
+    LIMIT = "OMP_THREAD_LIMIT"
+
+    def _added(self) -> bool:
+        return self.LIMIT not in os.environ
+
+    def __getitem__(self, key: str) -> str:
+        if key == self.LIMIT and self._added():
+            return "1"
+        return os.environ[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from os.environ
+        if self._added():
+            yield self.LIMIT
+
+    def __len__(self) -> int:
+        return len(os.environ) + self._added()
+
+
+def _start_tesseract_in_its_environment() -> None:
+    """Every Tesseract process ``pytesseract`` starts, this package's or a caller's, starts in
+    ``TesseractEnvironment`` (``pytesseract`` hands its module's ``environ`` to each)."""
+    try:
+        from pytesseract import pytesseract as runner
+    except ImportError:  # reported when an engine is built (``_check_installation``)
+        return
+    if not isinstance(getattr(runner, "environ", None), TesseractEnvironment):
+        runner.environ = TesseractEnvironment()
+
+
+_start_tesseract_in_its_environment()
 
 _INSTALL_HINT = (
     "install Tesseract and its language data (Debian/Ubuntu: apt-get install tesseract-ocr "
