@@ -188,16 +188,6 @@ class TesseractEngine(OCREngine):
             words.append((key, text, box, score))
         return words
 
-    def _line_words(
-        self, image: Image.Image, psm: int, raw_line: bool
-    ) -> list[tuple[tuple[int, int, int], str, list[float], float]]:
-        """``_words`` of ``image`` read in mode ``psm``; where that is the line mode and it
-        found nothing, read in the raw-line mode (``RAW_LINE_PSM``) if ``raw_line``."""
-        words = self._words(self._data(image, psm))
-        if not words and raw_line and psm == LINE_PSM:
-            words = self._words(self._data(image, RAW_LINE_PSM))
-        return words
-
     def read_page(self, image: Image.Image) -> PageLayout:
         words = self._words(self._data(image, self.options["psm"]))
         spans: list[Span] = []
@@ -265,9 +255,13 @@ class TesseractEngine(OCREngine):
         """A crop read in line mode after ``ink_view``, its boxes in the crop's pixels; where
         the line mode finds nothing, in the raw-line mode if ``raw_line``."""
         view, scale, (dx, dy) = ink_view(image, ink, binary)
+        psm = self.options["crop_psm"]
+        words = self._words(self._data(view, psm))
+        if not words and raw_line and psm == LINE_PSM:
+            words = self._words(self._data(view, RAW_LINE_PSM))
         return [
             Span(text=text, box=_back_in(box, scale, dx, dy, image), score=score)
-            for _, text, box, score in self._line_words(view, self.options["crop_psm"], raw_line)
+            for _, text, box, score in words
         ]
 
     def _arabic_views(self, image: Image.Image) -> tuple[list[Span], list[Span], float]:
