@@ -229,6 +229,81 @@ def test_english_and_arabic_lines_on_one_page_each_read_by_the_right_recognizer(
     assert cer(lines[0], "Opening hours 9 to 5") < 0.1 and cer(lines[1], ARABIC) < 0.1, lines
 
 
+def _bilingual_page(face: str, size: int, lines: list[tuple[str, str]]) -> Image.Image:
+    from PIL import ImageFont
+
+    from ocr_expert.synthetic.fonts import face_path
+
+    font = ImageFont.truetype(str(face_path(face)), size)
+    width = 900
+    page = Image.new("RGB", (width, int(len(lines) * size * 1.8 + 60)), "white")
+    draw = ImageDraw.Draw(page)
+    for i, (lang, text) in enumerate(lines):
+        y = 30 + i * size * 1.8
+        if lang == "ara":
+            draw.text((width - 30, y), text, font=font, fill="black", anchor="ra", direction="rtl")
+        else:
+            draw.text((30, y), text, font=font, fill="black")
+    return page
+
+
+def test_a_short_arabic_line_tesseracts_page_layout_leaves_out_is_read_in_its_place(ppocr):
+    # Read whole (the page is mostly Arabic), Tesseract's layout leaves out the short bold
+    # line, and the Arabic lines read together gave nothing for it: read alone, it is kept,
+    # and put back between the lines above and below it.
+    lines = [
+        ("eng", "The museum stands in the old town"),
+        ("ara", "على ضفة النهر الشرقية تستمر"),
+        ("ara", "شهر سبتمبر"),
+        ("eng", "Opening hours change in September"),
+        ("ara", "الميناء قبل وصول العاصفة"),
+        ("ara", "يقع المتحف الوطني في وسط المدينة"),
+        ("eng", "Tickets are sold at the gate"),
+    ]
+    read = [line.text for line in ppocr.read(_bilingual_page("sans_bold", 22, lines)).lines]
+    assert len(read) == len(lines), read
+    for got, (_, text) in zip(read, lines):
+        assert cer(got, text) < 0.1, (got, text)
+
+
+def test_a_whole_page_reading_gets_the_lines_it_missed_in_reading_order():
+    from ocr_expert.engines.base import PageLayout
+    from ocr_expert.engines.script_route import Candidate, with_missed_lines
+    from ocr_expert.types import Span
+
+    def box(x0, y0, x1, y1):
+        return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+
+    # one column, English lines aligned left and Arabic ones right: one block
+    page = PageLayout(
+        spans=[
+            Span("Opening hours", (20, 10, 300, 40), 0.9),
+            Span("الميناء", (600, 130, 880, 160), 0.9),
+            Span("Tickets", (20, 190, 250, 220), 0.9),
+        ],
+        lines=[[0], [1], [2]],
+        blocks=[0, 0, 0],
+    )
+    candidates = [
+        Candidate(box(20, 10, 300, 40), "Opening hours", 0.99),  # read already
+        Candidate(box(700, 70, 880, 100), "شهر سبتمبر", 0.6, rerouted=True),  # missed
+        Candidate(box(500, 250, 880, 280), "mormmronr", 0.6),  # junk the route refused
+        Candidate(box(20, 300, 400, 330), "Gate B", 0.97),  # missed, read surely
+    ]
+    merged = with_missed_lines(page, candidates)
+    text = [" ".join(merged.spans[i].text for i in line) for line in merged.lines]
+    assert text == ["Opening hours", "شهر سبتمبر", "الميناء", "Tickets", "Gate B"]
+    assert merged.blocks == [0, 0, 0, 0, 1]
+    # nothing missed: the page as it was; a line found twice goes back once
+    assert with_missed_lines(page, candidates[:1]) == page
+    twice = with_missed_lines(page, [candidates[1], candidates[1]])
+    assert len(twice.lines) == len(page.lines) + 1
+    # a title above every line goes first, though no block lies under it
+    title = Candidate(box(400, 0, 500, 8), "نشرة المدينة", 0.7, rerouted=True)
+    merged = with_missed_lines(page, [title])
+    assert merged.spans[merged.lines[0][0]].text == "نشرة المدينة"
+
+
 def test_the_arabic_route_can_be_switched_off():
     expert = OCRExpert("ppocr", arabic=None, use_cache=False)
     assert expert.config()["arabic"] is None

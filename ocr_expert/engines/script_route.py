@@ -87,6 +87,8 @@ CLEARED_AGREEMENT = 0.7
 ARABIC_PAGE_SHARE = 0.25
 #: margin added around a line box before it is re-read, as a share of the box height
 PADDING = 0.15
+#: a detected line a whole-page reading covers less of than this share of its width is missed
+MISSED_COVER = 0.25
 
 
 @dataclass(frozen=True)
@@ -261,7 +263,7 @@ class ScriptRoute:
         if whole is not None:
             page = whole.read_page(image)
             if isinstance(page, PageLayout) and page.spans:
-                return page
+                return with_missed_lines(page, candidates)
         return candidates
 
     def _outreads_latin(
@@ -367,16 +369,28 @@ class ScriptRoute:
         polygons = [_union_polygon([candidates[suspects[k]].polygon for k in g]) for g in groups]
         crops = [_crop(image, p) for p in polygons]
         readings = self.recognizer.recognize(crops)
+        befores = [max(candidates[suspects[k]].score for k in group) for group in groups]
+        doubts = [not any(suspects[k] in weak for k in group) for group in groups]
+        kept: list[Recognition | None] = []
+        for crop, read, before, doubtful in zip(crops, readings, befores, doubts):
+            keep = read if self._keeps(crop, read, before, doubtful) else None
+            if keep is None and one_crop:
+                keep = self._cleared_reading(crop, before, doubtful)
+            kept.append(keep)
+        if len(crops) > 1 and any(kept):
+            # On a page with Arabic lines, a line the lines read together gave nothing for is
+            # read alone, in the recognizer's crop views: Tesseract read a page's short bold
+            # line (``شهر سبتمبر``) in none of its block, line or page layouts, but alone, raw.
+            for k, (crop, read) in enumerate(zip(crops, readings)):
+                if kept[k] is None and not read.text:
+                    (alone,) = self.recognizer.recognize([crop])
+                    if self._keeps(crop, alone, befores[k], doubts[k]):
+                        kept[k] = alone
         replaced: dict[int, Candidate | None] = {}
-        for group, polygon, crop, read in zip(groups, polygons, crops, readings):
-            before = max(candidates[suspects[k]].score for k in group)
-            doubtful = not any(suspects[k] in weak for k in group)
-            kept = read if self._keeps(crop, read, before, doubtful) else None
-            if kept is None and one_crop:
-                kept = self._cleared_reading(crop, before, doubtful)
-            if kept is not None:
+        for group, polygon, keep in zip(groups, polygons, kept):
+            if keep is not None:
                 first = suspects[group[0]]
-                replaced[first] = Candidate(polygon, kept.text, kept.score, rerouted=True)
+                replaced[first] = Candidate(polygon, keep.text, keep.score, rerouted=True)
                 for k in group[1:]:
                     replaced[suspects[k]] = None
         out = []
@@ -515,3 +529,68 @@ def _crop(image: Image.Image, polygon: tuple[Point, ...]) -> Image.Image:
         min(image.height, int(max(ys) + pad + 1)),
     )
     return image.crop(box)
+
+
+def with_missed_lines(page: PageLayout, lines: list[Candidate]) -> PageLayout:
+    """``page``, a whole-page reading, with each of the detector's ``lines`` it holds
+    nothing of put back in reading order: a line the route read in Arabic, or one the first
+    recognizer read surely (``is_suspect`` no more).
+
+    Tesseract's page layout leaves out a short bold line now and then (``شهر سبتمبر`` on a
+    clean bilingual page, in ``ara`` and ``ara+eng`` alike) that the detector found and the
+    route read. A line lies missed where the page's words cover less than ``MISSED_COVER`` of
+    its width. It goes first where it lies above them all (a title), else before the first
+    of the page's lines below it whose block (a column, a paragraph) it overlaps across, in
+    that block (lines of one column aligned left and right share their block); last, in a
+    block of its own, where there is none.
+    """
+    spans, order, blocks = list(page.spans), [list(x) for x in page.lines], list(page.blocks)
+
+    def box_of(indices: list[int]) -> Any:
+        known = [box for i in indices if (box := spans[i].box) is not None]
+        return union_box(known) if known else None
+
+    words = [s.box for s in spans if s.box is not None]
+    for line in lines:
+        text = line.text.strip()
+        if not text or not (line.rerouted or not is_suspect(text, line.score)):
+            continue
+        box = polygon_box(line.polygon)
+        if _covered_share(box, words) >= MISSED_COVER:
+            continue
+        block_boxes = {
+            b: box_of([i for other, ob in zip(order, blocks) if ob == b for i in other])
+            for b in set(blocks)
+        }
+        middle = (box[1] + box[3]) / 2
+        tops = [b[1] for other in order if (b := box_of(other)) is not None]
+        at = 0 if tops and min(tops) >= middle else len(order)  # above them all: a title
+        for k, other in enumerate(order if at else []):
+            below, column = box_of(other), block_boxes[blocks[k]]
+            if below is None or column is None or below[1] < middle:
+                continue
+            if min(column[2], box[2]) > max(column[0], box[0]):
+                at = k
+                break
+        blocks.insert(at, blocks[at] if at < len(order) else max(blocks, default=-1) + 1)
+        spans.append(Span(text=text, box=box, score=line.score, polygon=line.polygon))
+        order.insert(at, [len(spans) - 1])
+        words.append(box)  # a second detected piece of the same line is not put back twice
+    return PageLayout(spans=spans, lines=order, blocks=blocks)
+
+
+def _covered_share(box: Any, boxes: list[Any]) -> float:
+    """The share of ``box``'s width that ``boxes`` lying on its line (overlapping it by half
+    the lower one's height) cover."""
+    x0, y0, x1, y1 = box
+    spans = []
+    for b in boxes:
+        overlap = min(b[3], y1) - max(b[1], y0)
+        if overlap >= 0.5 * min(b[3] - b[1], y1 - y0) and min(b[2], x1) > max(b[0], x0):
+            spans.append((max(b[0], x0), min(b[2], x1)))
+    covered, end = 0.0, x0
+    for a, b in sorted(spans):
+        if b > end:
+            covered += b - max(a, end)
+            end = b
+    return covered / max(1.0, x1 - x0)
