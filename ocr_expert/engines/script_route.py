@@ -558,15 +558,16 @@ def with_missed_lines(page: PageLayout, lines: list[Candidate]) -> PageLayout:
         box = polygon_box(line.polygon)
         if _covered_share(box, words) >= MISSED_COVER:
             continue
+        line_boxes = [box_of(other) for other in order]
         block_boxes = {
             b: box_of([i for other, ob in zip(order, blocks) if ob == b for i in other])
             for b in set(blocks)
         }
         middle = (box[1] + box[3]) / 2
-        tops = [b[1] for other in order if (b := box_of(other)) is not None]
+        tops = [b[1] for b in line_boxes if b is not None]
         at = 0 if tops and min(tops) >= middle else len(order)  # above them all: a title
-        for k, other in enumerate(order if at else []):
-            below, column = box_of(other), block_boxes[blocks[k]]
+        for k, below in enumerate(line_boxes if at else []):
+            column = block_boxes[blocks[k]]
             if below is None or column is None or below[1] < middle:
                 continue
             if min(column[2], box[2]) > max(column[0], box[0]):

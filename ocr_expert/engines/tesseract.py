@@ -230,10 +230,7 @@ class TesseractEngine(OCREngine):
 
     def _read_alone(self, image: Image.Image, psm: int) -> list[Span]:
         """``_read_one`` without the raw-line mode."""
-        spans = [
-            Span(text=t, box=(b[0], b[1], b[2], b[3]), score=c)
-            for _, t, b, c in self._words(self._data(image, psm))
-        ]
+        spans = self._spans(image, psm)
         if spans:
             return spans
         prepared, scale, (dx, dy) = prepare_crop(image, self.options["crop_height"])
@@ -244,9 +241,13 @@ class TesseractEngine(OCREngine):
 
     def _read_raw_line(self, image: Image.Image) -> list[Span]:
         """A crop read in Tesseract's raw-line mode (``RAW_LINE_PSM``)."""
+        return self._spans(image, RAW_LINE_PSM)
+
+    def _spans(self, image: Image.Image, psm: int) -> list[Span]:
+        """The words of ``image`` read in mode ``psm``, as spans in its pixels."""
         return [
             Span(text=t, box=(b[0], b[1], b[2], b[3]), score=c)
-            for _, t, b, c in self._words(self._data(image, RAW_LINE_PSM))
+            for _, t, b, c in self._words(self._data(image, psm))
         ]
 
     def _read_view(
