@@ -86,6 +86,25 @@ def arabic_fonts(dirs: Sequence[str], probe: str = ARABIC_PROBE) -> list[str]:
     return paths
 
 
+def covering_font(text: str, fonts: Sequence[str], first: int) -> str:
+    """The first of ``fonts``, from index ``first`` on and round again, that maps every
+    character of ``text``: a face without European digits or a full stop draws empty boxes
+    for them, and the line's truth would hold characters the crop does not show."""
+    from fontTools.ttLib import TTFont
+
+    needed = {ord(ch) for ch in text if not ch.isspace()}
+    for k in range(len(fonts)):
+        path = fonts[(first + k) % len(fonts)]
+        if path not in _CMAPS:
+            _CMAPS[path] = frozenset(TTFont(path, lazy=True).getBestCmap() or {})
+        if needed <= _CMAPS[path]:
+            return path
+    raise ValueError(f"no font draws every character of {text!r}")
+
+
+_CMAPS: dict[str, frozenset[int]] = {}
+
+
 def prose_lines(rng: random.Random, count: int) -> list[str]:
     """``count`` lines of 2-9 words cut from Arabic paragraphs, as a column wraps them."""
     lines: list[str] = []
@@ -184,7 +203,8 @@ def build_set(
     eastern: float = 0.7,
     neighbours: float = 0.0,
 ) -> list[Line]:
-    """``count`` lines, fonts taken in turn so each font draws about as many; ``numbers`` of
+    """``count`` lines, fonts taken in turn so each font draws about as many (a line a font
+    cannot draw whole goes to the next that can: ``covering_font``); ``numbers`` of
     them with a number among their words (``with_numbers``); ``neighbours`` of them cut from a
     page set solid, the lines above and below showing (the same lines and fonts otherwise)."""
     rng = random.Random(seed)
@@ -198,7 +218,8 @@ def build_set(
         if neighbours and page.random() < neighbours:
             pitch = page.uniform(1.15, 1.5)  # line pitch in font sizes, set solid to loose
             around = (texts[i - 1], texts[(i + 1) % len(texts)], pitch)
-        lines.append(render(text, fonts[i % len(fonts)], rng, seed * 100003 + i, around))
+        font = covering_font(text, fonts, i % len(fonts))
+        lines.append(render(text, font, rng, seed * 100003 + i, around))
     return lines
 
 

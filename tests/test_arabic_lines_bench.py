@@ -1,5 +1,7 @@
 """bench/arabic_lines.py: the same seed draws the same Arabic lines; numbers only when asked."""
 
+from pathlib import Path
+
 from conftest import load_script
 
 lines_bench = load_script("bench/arabic_lines.py")
@@ -44,3 +46,29 @@ def test_lines_cut_with_their_neighbours_are_the_same_lines_with_ink_at_the_edge
 
     # the lines above and below show at the top and bottom edges of most crops
     assert sum(edge_ink(c.image) > edge_ink(p.image) for c, p in zip(cut, plain)) >= 3
+
+
+def test_a_line_goes_to_a_font_that_draws_every_character_of_it(tmp_path: Path) -> None:
+    from fontTools import subset  # type: ignore[import-untyped]
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+
+    full = lines_bench.arabic_fonts([])
+    texts = [ln.text for ln in lines_bench.build_set(20, 4, full, numbers=0.5)]
+    letters = {ch for t in texts for ch in t if ch.isalpha() or ch.isspace()}
+    # a face with the lines' letters but no punctuation or digits, as some Arabic fonts are
+    options = subset.Options()
+    options.layout_features = ["*"]
+    font = subset.load_font(full[0], options)
+    cutter = subset.Subsetter(options)
+    cutter.populate(text="".join(sorted(letters)))
+    cutter.subset(font)
+    letters_only = tmp_path / "letters_only.ttf"
+    subset.save_font(font, str(letters_only), options)
+
+    lines = lines_bench.build_set(20, 4, [str(letters_only), full[0]], numbers=0.5)
+    assert any(ln.font == "letters_only" for ln in lines)
+    assert any(ln.font != "letters_only" for ln in lines)
+    for ln in lines:
+        path = letters_only if ln.font == "letters_only" else full[0]
+        cmap = TTFont(str(path)).getBestCmap()
+        assert all(ord(ch) in cmap for ch in ln.text if not ch.isspace()), ln.text
