@@ -10,7 +10,8 @@
 Lines of Arabic prose (``ocr_expert.synthetic.text.paragraphs``: sentences joined with the
 Arabic comma, cut where a column would wrap them) are drawn with raqm shaping in each font that
 covers Arabic (the project's DejaVu faces, and every font under ``--font-dir`` whose character
-map holds the Arabic letters), at 13-44 px line height, then degraded as scans are: drawn large
+map holds the Arabic letters; a line goes on to the next font where one lacks a character of
+it), at 13-44 px line height, then degraded as scans are: drawn large
 and shrunk (low resolution), a tinted or grey paper, bleed-through of another line, and
 ``ocr_expert.synthetic.degrade``'s line mix (skew, contrast, blur, noise, JPEG). With
 ``--numbers`` a share of the lines hold a number among their words, mostly in Arabic-Indic
