@@ -18,6 +18,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ocr_expert.engines import arabic_digits, register_engine
 from ocr_expert.engines.arabic_comma import restore_commas
+from ocr_expert.engines.arabic_lexicon import known_words, with_known_words
 from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError, PageLayout
 from ocr_expert.engines.roles import Recognition
 from ocr_expert.image_io import dark_on_light, ink_band, otsu_level, without_edge_fragments
@@ -106,6 +107,7 @@ class TesseractOptions(EngineOptions):
     min_conf: float = 0.0
     crop_height: int = CROP_TEXT_HEIGHT
     arabic_views: bool = True
+    arabic_lexicon: bool = True
     timeout: float = DEFAULT_TIMEOUT_S
     extra_config: str = ""
 
@@ -136,6 +138,9 @@ class TesseractEngine(OCREngine):
         arabic_views: read an Arabic crop as it is, with its ink scaled small, and binarised
             with its ink scaled larger, keeping the surest reading (default); False reads it
             in line and word mode only.
+        arabic_lexicon: with ``arabic_views``, a word of the chosen reading that Tesseract's
+            ``ara`` word list lacks takes the one listed word of its skeleton another view
+            read (``arabic_lexicon``; default True).
         timeout: seconds before Tesseract is stopped on one image (default 60; 0: no limit).
         extra_config: further command-line configuration passed as is.
     """
@@ -150,7 +155,18 @@ class TesseractEngine(OCREngine):
 
     def config(self) -> dict[str, Any]:
         options = {k: v for k, v in self.options.items() if k != "timeout"}
+        # whether the word list could be read changes what is read
+        options["arabic_lexicon"] = bool(self._known_words())
         return {"engine": "tesseract", "tesseract": self._version, **options}
+
+    def _known_words(self) -> frozenset[str]:
+        """The Arabic words the views' dots are settled by (``arabic_lexicon``); empty where
+        the option is off, Arabic crops are not read in views, or the list cannot be read."""
+        if not (self.options["arabic_lexicon"] and self._reads_arabic_views()):
+            return frozenset()
+        import pytesseract
+
+        return known_words(str(pytesseract.pytesseract.tesseract_cmd))
 
     def _data(self, image: Image.Image, psm: int, lang: str | None = None) -> dict[str, list[Any]]:
         import pytesseract
@@ -318,6 +334,9 @@ class TesseractEngine(OCREngine):
         line = evidence_line
         if chosen != best:
             line = self._arabic_line(image, readings[chosen], script=script)
+        known = self._known_words()
+        if known:  # the text only: the route weighs the evidence as read
+            line = with_known_words(line, readings[:chosen] + readings[chosen + 1 :], known)
         return line, evidence_line, agreement if texts[best] else 0.0
 
     def _arabic_line(
