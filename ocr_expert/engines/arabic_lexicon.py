@@ -27,6 +27,8 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from rapidfuzz.distance import Levenshtein
+
 from ocr_expert.types import Span
 
 #: letters that share a skeleton and differ in their dots (or a hamza seat's hamza)
@@ -45,24 +47,30 @@ def skeleton(word: str) -> str:
     return "".join(_SKELETON.get(ch, ch) for ch in word)
 
 
+def near(word: str, other: str) -> bool:
+    """Whether ``other`` could be ``word`` read with its dots lost or misplaced (the same
+    skeleton), with one letter misread, or with one letter dropped: a deleted letter of
+    ``word`` is not among them (real words shorter by a letter, ``للزر`` against ``الزر``,
+    are too many)."""
+    if len(other) == len(word):
+        return skeleton(other) == skeleton(word) or Levenshtein.distance(word, other) <= 1
+    return len(other) == len(word) + 1 and Levenshtein.distance(word, other) <= 1
+
+
 def with_known_words(
     line: Sequence[Span], views: Iterable[Sequence[Span]], known: frozenset[str]
 ) -> list[Span]:
     """``line`` (the words of the chosen reading) with each Arabic word ``known`` lacks
-    replaced by the one ``known`` word of its skeleton and length that the other readings
-    (``views``) hold, where they hold exactly one; leading and trailing marks stay."""
+    replaced by the one ``known`` word ``near`` it that the other readings (``views``) hold,
+    where they hold exactly one; leading and trailing marks stay."""
     pool = {
         m.group(2) for spans in views for s in spans for m in map(_WORD.match, s.text.split()) if m
-    }
+    } & known
     out = []
     for span in line:
         m = _WORD.match(span.text)
         if m and len(m.group(2)) >= MIN_LETTERS and m.group(2) not in known:
-            word = m.group(2)
-            shape = skeleton(word)
-            found = {
-                v for v in pool if v != word and len(v) == len(word) and skeleton(v) == shape
-            } & known
+            found = {v for v in pool if near(m.group(2), v)}
             if len(found) == 1:
                 span = Span(
                     m.group(1) + found.pop() + m.group(3), span.box, span.score, span.polygon
