@@ -5,6 +5,8 @@
     python bench/arabic_lines.py --save-dir out/                  # also write the crops + labels
     python bench/arabic_lines.py --numbers 0.5                    # half the lines with a number
     python bench/arabic_lines.py --neighbours 0.5   # half cut from a page, its neighbours showing
+    python bench/arabic_lines.py --catalogues /usr/share/locale/ar/LC_MESSAGES  # real Arabic text
+    python bench/arabic_lines.py --save-dir out/ --only             # draw and save, read nothing
     python bench/ocr_quality.py --labels out/labels.jsonl --engines tesseract-ara default-arabic
 
 Lines of Arabic prose (``ocr_expert.synthetic.text.paragraphs``: sentences joined with the
@@ -18,6 +20,11 @@ and shrunk (low resolution), a tinted or grey paper, bleed-through of another li
 digits (``--eastern``), and only fonts drawing those digits are used. With ``--neighbours`` a
 share of the lines are cut as a line segmenter cuts them from a page set solid: the descenders
 and dots of the line above and the tops of the line below show at the crop's edges.
+
+With ``--catalogues`` the lines are real Arabic text instead: the translated messages of the
+gettext catalogues in a folder (on Debian, ``/usr/share/locale/ar/LC_MESSAGES``), written by
+people and holding words no word list has, where the generator's prose repeats a few hundred
+common words.
 
 Each candidate reads every crop; the table gives corpus CER with the ``arabic`` normalization
 (NFKC, diacritics removed, alef/yeh folded) overall and on the fonts outside DejaVu (so a rule
@@ -35,6 +42,7 @@ import argparse
 import io
 import json
 import random
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -117,6 +125,31 @@ def prose_lines(rng: random.Random, count: int) -> list[str]:
             lines.append(" ".join(words[:n]))
             words = words[n:]
     return lines
+
+
+def catalogue_lines(folder: str) -> list[str]:
+    """Lines of real Arabic text: the translated messages of every gettext catalogue (``.mo``)
+    in ``folder`` (on Debian, ``/usr/share/locale/ar/LC_MESSAGES``: program messages written by
+    people, many of their words in no word list), each line of 3-9 words of Arabic letters and
+    punctuation, short vowels and tatweel left out, once each, sorted."""
+    import gettext
+
+    harakat = re.compile("[\u064b-\u0652\u0640]")
+    word = re.compile("[\u0621-\u064a\u060c\u061f.:]+")
+    found: set[str] = set()
+    for path in sorted(Path(folder).glob("*.mo")):
+        try:
+            with open(path, "rb") as fh:
+                # gettext keeps the messages in `_catalog` only; it has no public view of them
+                messages = gettext.GNUTranslations(fh)._catalog.values()  # type: ignore[attr-defined]
+        except Exception:  # a catalogue gettext cannot read is left out
+            continue
+        for message in messages:
+            for line in str(message).splitlines():
+                words = harakat.sub("", line).split()
+                if 3 <= len(words) <= 9 and all(word.fullmatch(w) for w in words):
+                    found.add(" ".join(words))
+    return sorted(found)
 
 
 def with_numbers(texts: list[str], share: float, eastern: float, seed: int) -> list[str]:
@@ -203,13 +236,18 @@ def build_set(
     numbers: float = 0.0,
     eastern: float = 0.7,
     neighbours: float = 0.0,
+    source: Sequence[str] | None = None,
 ) -> list[Line]:
     """``count`` lines, fonts taken in turn so each font draws about as many (a line a font
     cannot draw whole goes to the next that can: ``covering_font``); ``numbers`` of
     them with a number among their words (``with_numbers``); ``neighbours`` of them cut from a
-    page set solid, the lines above and below showing (the same lines and fonts otherwise)."""
+    page set solid, the lines above and below showing (the same lines and fonts otherwise).
+    The lines are the generator's prose, or ``count`` of ``source`` drawn at random."""
     rng = random.Random(seed)
-    texts = prose_lines(rng, count)
+    if source is None:
+        texts = prose_lines(rng, count)
+    else:
+        texts = rng.sample(list(source), min(count, len(source)))
     if numbers:
         texts = with_numbers(texts, numbers, eastern, seed)
     page = random.Random(seed + 1)  # apart from ``rng``: the lines stay those of the plain set
@@ -410,14 +448,36 @@ def main(argv: list[str] | None = None) -> int:
         help="share of lines cut from a page set solid, the edges of the lines above and "
         "below showing at the crop's top and bottom (default 0)",
     )
-    parser.add_argument("--only", nargs="*", help="only these single-reading candidates")
+    parser.add_argument(
+        "--catalogues",
+        help="draw lines of real Arabic text from the gettext catalogues in this folder "
+        "(e.g. /usr/share/locale/ar/LC_MESSAGES) instead of the generator's prose",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        help="only these single-reading candidates; none given: draw (and save) only",
+    )
     parser.add_argument("--workers", type=int, default=1, help="processes reading in parallel")
     parser.add_argument("--save-dir", help="write the crops and labels.jsonl here")
     parser.add_argument("--json", help="write every reading here")
     args = parser.parse_args(argv)
 
+    if args.only:
+        candidates = {*raw_readers(), *project_readers()}
+        unknown = sorted(set(args.only) - candidates)
+        if unknown:
+            known = ", ".join(sorted(candidates))
+            parser.error(f"no candidate {', '.join(unknown)}; choose from {known}")
+    source = None
+    if args.catalogues:
+        source = catalogue_lines(args.catalogues)
+        if not source:
+            parser.error(f"{args.catalogues}: no gettext catalogue (.mo) with Arabic lines there")
     fonts = arabic_fonts(args.font_dir, ARABIC_PROBE + ("٠١٢٣٤٥٦٧٨٩" if args.numbers else ""))
-    lines = build_set(args.lines, args.seed, fonts, args.numbers, args.eastern, args.neighbours)
+    lines = build_set(
+        args.lines, args.seed, fonts, args.numbers, args.eastern, args.neighbours, source
+    )
     print(f"{len(lines)} lines, {len(fonts)} fonts, line height 13-44 px (seed {args.seed})")
     if args.save_dir:
         out = Path(args.save_dir)
@@ -436,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
                 }
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
+    if args.only is not None and not args.only:
+        return 0
     names = args.only or [*raw_readers(), *project_readers()]
     images = [line.image for line in lines]
     chunks = [names[k :: args.workers] for k in range(args.workers)]

@@ -6,12 +6,14 @@ import pytesseract
 from conftest import load_script
 
 from ocr_expert import OCRExpert
-from ocr_expert.engines.arabic_lexicon import known_words, skeleton, with_known_words
+from ocr_expert.engines.arabic_lexicon import known_words, near, skeleton, with_known_words
 from ocr_expert.engines.tesseract import TesseractEngine
 from ocr_expert.scoring import score_sample
 from ocr_expert.types import Span
 
-KNOWN = frozenset({"النباتات", "البيانات", "قواعد", "المرور", "الكتاب", "المكتب", "الوفد"})
+KNOWN = frozenset(
+    {"النباتات", "البيانات", "قواعد", "المرور", "الكتاب", "المكتب", "الوفد", "تحتاج", "يعمل"}
+)
 
 
 def _words(*texts: str) -> list[Span]:
@@ -29,6 +31,20 @@ def test_letters_that_differ_only_in_their_dots_share_a_skeleton():
     assert skeleton("النبانات") == skeleton("النباتات") == skeleton("البيانات")
     assert skeleton("فواعد") == skeleton("قواعد")
     assert skeleton("الكتاب") != skeleton("المكتب")
+
+
+def test_a_word_is_near_another_with_other_dots_one_letter_misread_or_one_dropped():
+    assert near("فواعد", "قواعد")  # dots
+    assert near("يعمك", "يعمل")  # one letter misread
+    assert near("تحاج", "تحتاج")  # one letter dropped by the reading
+    assert not near("والكتاب", "الكتاب")  # a letter more in the reading: another word
+    assert not near("الكثاب", "الكتابة")  # dots and a letter: two changes
+    assert not near("الكتاب", "المكتب")
+
+
+def test_a_word_read_with_a_letter_dropped_takes_the_listed_word_a_view_read_whole():
+    fixed = with_known_words(_words("تحاج", "النباتات"), [_words("تحتاج", "النباتات")], KNOWN)
+    assert _texts(fixed) == ["تحتاج", "النباتات"]
 
 
 def test_an_unknown_word_takes_the_one_known_word_of_its_skeleton_another_view_read():

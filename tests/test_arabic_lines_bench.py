@@ -72,3 +72,46 @@ def test_a_line_goes_to_a_font_that_draws_every_character_of_it(tmp_path: Path) 
         path = letters_only if ln.font == "letters_only" else full[0]
         cmap = TTFont(str(path)).getBestCmap()
         assert all(ord(ch) in cmap for ch in ln.text if not ch.isspace()), ln.text
+
+
+def _write_mo(path: Path, messages: dict[str, str]) -> None:
+    """A gettext catalogue (GNU .mo, little-endian) holding ``messages``."""
+    import struct
+
+    keys = sorted(messages)
+    ids = b"".join(k.encode() + b"\0" for k in keys)
+    strs = b"".join(messages[k].encode() + b"\0" for k in keys)
+    start = 7 * 4 + 16 * len(keys)
+    id_table, str_table, offset = [], [], 0
+    for k in keys:
+        id_table += [len(k.encode()), start + offset]
+        offset += len(k.encode()) + 1
+    for k in keys:
+        str_table += [len(messages[k].encode()), start + offset]
+        offset += len(messages[k].encode()) + 1
+    header = struct.pack("<7I", 0x950412DE, 0, len(keys), 28, 28 + 8 * len(keys), 0, 0)
+    body = struct.pack(f"<{len(id_table)}I", *id_table) + struct.pack(
+        f"<{len(str_table)}I", *str_table
+    )
+    path.write_bytes(header + body + ids + strs)
+
+
+def test_real_text_lines_come_from_gettext_catalogues(tmp_path: Path) -> None:
+    _write_mo(
+        tmp_path / "app.mo",
+        {
+            "": "Content-Type: text/plain; charset=UTF-8\n",
+            "Open the file": "افتح الملفَّ المحدد الآن",  # short vowels left out
+            "Save": "احفظ",  # one word: too short for a line
+            "Print %s pages": "اطبع %s صفحات",  # a placeholder is not Arabic text
+            "Close\nQuit": "أغلق النافذة الحالية\nاخرج من البرنامج فورا",
+            "Again": "افتح الملف المحدد الآن",  # the same line twice is kept once
+        },
+    )
+    (tmp_path / "broken.mo").write_bytes(b"not a catalogue")
+    lines = lines_bench.catalogue_lines(str(tmp_path))
+    assert lines == sorted(
+        ["افتح الملف المحدد الآن", "أغلق النافذة الحالية", "اخرج من البرنامج فورا"]
+    )
+    drawn = lines_bench.build_set(5, 1, lines_bench.arabic_fonts([]), source=lines)
+    assert sorted(ln.text for ln in drawn) == lines

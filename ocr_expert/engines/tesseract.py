@@ -139,8 +139,8 @@ class TesseractEngine(OCREngine):
             with its ink scaled larger, keeping the surest reading (default); False reads it
             in line and word mode only.
         arabic_lexicon: with ``arabic_views``, a word of the chosen reading that Tesseract's
-            ``ara`` word list lacks takes the one listed word of its skeleton another view
-            read (``arabic_lexicon``; default True).
+            ``ara`` word list lacks takes the one listed word near it (other dots, a letter
+            misread or lost) another view read (``arabic_lexicon``; default True).
         timeout: seconds before Tesseract is stopped on one image (default 60; 0: no limit).
         extra_config: further command-line configuration passed as is.
     """
