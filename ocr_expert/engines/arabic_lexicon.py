@@ -10,9 +10,9 @@ one letter the reading lost), that word is taken. The views supply the candidate
 list only breaks the tie, so a correct word missing from the list stays as read unless another
 view read a listed word there. On seven rendered sets of 150 degraded lines in 90 fonts
 (``bench/arabic_lines.py``), 187 lines read better and 4 worse; on 300 lines of real Arabic
-text (Debian's Arabic message catalogues, 8 % of their words not in the list) drawn and degraded
-the same way, 39 better and 5 worse (``النقطية``, bitmap, read right, became ``النفطية``, oil,
-another view having read that). The word list alone (the nearest listed word, no view needed)
+text (``--catalogues``: Debian's Arabic message catalogues, 8 % of their words not in the list)
+drawn and degraded the same way, 35 better and 4 worse (``الممدد``, extended, read right, became
+``المهدد``, threatened, another view having read that). The word list alone (the nearest listed word, no view needed)
 would have changed 1.5 % of the words of those catalogues.
 
 The word list is the one inside ``ara.traineddata`` (``lstm-word-dawg``), unpacked once per
