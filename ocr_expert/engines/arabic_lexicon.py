@@ -11,9 +11,9 @@ list only breaks the tie, so a correct word missing from the list stays as read 
 view read a listed word there. On seven rendered sets of 150 degraded lines in 90 fonts
 (``bench/arabic_lines.py``), 187 lines read better and 4 worse; on 300 lines of real Arabic
 text (``--catalogues``: Debian's Arabic message catalogues, 8 % of their words not in the list)
-drawn and degraded the same way, 35 better and 4 worse (``الممدد``, extended, read right, became
-``المهدد``, threatened, another view having read that). The word list alone (the nearest listed word, no view needed)
-would have changed 1.5 % of the words of those catalogues.
+drawn and degraded the same way, 35 better and 4 worse (``الممدد``, extended, read right,
+became ``المهدد``, threatened, another view having read that). The word list alone (the nearest
+listed word, no view needed) would have changed 1.5 % of the words of those catalogues.
 
 The word list is the one inside ``ara.traineddata`` (``lstm-word-dawg``), unpacked once per
 process with Tesseract's own ``combine_tessdata`` and ``dawg2wordlist``; where those tools or
