@@ -17,6 +17,8 @@ command -v tesseract >/dev/null 2>&1 || need_apt=1
 if [ "$need_apt" = 0 ]; then
   langs=$(tesseract --list-langs 2>/dev/null || true)
   { grep -qx eng <<<"$langs" && grep -qx ara <<<"$langs" && grep -qx Arabic <<<"$langs"; } || need_apt=1
+  # the tools that unpack `ara`'s word list (the Arabic views settle words by it)
+  { command -v combine_tessdata && command -v dawg2wordlist; } >/dev/null 2>&1 || need_apt=1
 fi
 [ -e /usr/lib/x86_64-linux-gnu/libfribidi.so.0 ] || [ -e /usr/lib/aarch64-linux-gnu/libfribidi.so.0 ] || need_apt=1
 if [ "$need_apt" = 1 ]; then

@@ -106,3 +106,12 @@ def test_a_degraded_line_read_with_wrong_dots_is_read_right_through_the_views():
     assert score_sample(default.text, line.text, "arabic", 0).char_edits == 0
     assert settled.config()["arabic_lexicon"] is True
     assert plain.config()["arabic_lexicon"] is False
+
+
+def test_tesseract_names_its_data_folder_and_models():
+    from ocr_expert.engines.tesseract_listing import Listing, tesseract_listing
+
+    listing = tesseract_listing(str(pytesseract.pytesseract.tesseract_cmd))
+    assert listing.folder is not None and (listing.folder / "ara.traineddata").is_file()
+    assert {"eng", "ara", "Arabic"} <= set(listing.models)
+    assert tesseract_listing("/nonexistent/tesseract") == Listing(folder=None, models=())

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import re
-import subprocess
 import warnings
 from collections.abc import Sequence
 
@@ -101,17 +100,9 @@ def has_script_model() -> bool:
     models, so Tesseract's own list is read)."""
     import pytesseract
 
-    try:
-        listed = subprocess.run(
-            [pytesseract.pytesseract.tesseract_cmd, "--list-langs"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        ).stdout.split()
-    except (OSError, subprocess.TimeoutExpired):
-        listed = []
-    if SCRIPT_MODEL not in listed:
+    from ocr_expert.engines.tesseract_listing import tesseract_listing
+
+    if SCRIPT_MODEL not in tesseract_listing(str(pytesseract.pytesseract.tesseract_cmd)).models:
         warnings.warn(
             "Tesseract has no Arabic script model: numbers in Arabic-Indic digits are read by "
             "`ara` alone, which cannot read them (Debian/Ubuntu: apt-get install "

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
+from ocr_expert.engines.tesseract_listing import tesseract_listing
 from ocr_expert.types import Span
 
 #: letters that share a skeleton and differ in their dots (or a hamza seat's hamza)
@@ -86,7 +87,7 @@ def with_known_words(
 def known_words(tesseract_cmd: str, lang: str = "ara") -> frozenset[str]:
     """The words of ``lang``'s LSTM dictionary in the data ``tesseract_cmd`` reads; empty
     where the data or Tesseract's ``combine_tessdata`` and ``dawg2wordlist`` are missing."""
-    folder = _tessdata(tesseract_cmd)
+    folder = tesseract_listing(tesseract_cmd).folder
     combine, unlist = (_tool(tesseract_cmd, name) for name in ("combine_tessdata", "dawg2wordlist"))
     data = folder / f"{lang}.traineddata" if folder is not None else None
     if data is None or not data.is_file() or combine is None or unlist is None:
@@ -111,22 +112,6 @@ def known_words(tesseract_cmd: str, lang: str = "ara") -> frozenset[str]:
             return frozenset(Path(words).read_text(encoding="utf-8").split())
         except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
             return frozenset()
-
-
-def _tessdata(tesseract_cmd: str) -> Path | None:
-    """The folder Tesseract reads its language data from, as it names it itself."""
-    try:
-        listed = subprocess.run(
-            [tesseract_cmd, "--list-langs"],
-            capture_output=True,
-            text=True,
-            timeout=_TIMEOUT_S,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    found = re.search(r'"([^"]+)"', listed.splitlines()[0] if listed else "")
-    return Path(found.group(1)) if found else None
 
 
 def _tool(tesseract_cmd: str, name: str) -> str | None:
