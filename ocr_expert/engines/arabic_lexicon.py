@@ -38,8 +38,12 @@ from ocr_expert.types import Span
 #: letters that share a skeleton and differ in their dots (or a hamza seat's hamza)
 SKELETONS = ("بتثنيئى", "جحخ", "دذ", "رز", "سش", "صض", "طظ", "عغ", "فق", "هة")
 _SKELETON = {ch: group[0] for group in SKELETONS for ch in group}
-#: one word: what leads it (a bracket, a quote), its Arabic letters, what ends it (a stop)
-_WORD = re.compile(r"^([^\u0621-\u064a]*)([\u0621-\u064a]+)([^\u0621-\u064a]*)$")
+#: one word: what leads it (a bracket, a quote), its Arabic letters with any short vowels or
+#: shadda among them, what ends it (a stop)
+_WORD = re.compile(r"^([^\u0621-\u064a]*)([\u0621-\u064a][\u0621-\u0652]*)([^\u0621-\u064a]*)$")
+#: the short vowels, tanween, shadda and sukun print puts on a word (``جدًا``, ``المكوّن``): the
+#: word list has none, so a word is looked up, and compared, without them
+_HARAKAT = re.compile("[\u064b-\u0652]")
 #: shorter words have too many listed neighbours of one skeleton to choose among
 MIN_LETTERS = 3
 _TIMEOUT_S = 60
@@ -66,15 +70,21 @@ def with_known_words(
 ) -> list[Span]:
     """``line`` (the words of the chosen reading) with each Arabic word ``known`` lacks
     replaced by the one ``known`` word ``near`` it that the other readings (``views``) hold,
-    where they hold exactly one; leading and trailing marks stay."""
+    where they hold exactly one; leading and trailing marks stay. Words are looked up without
+    their short vowels and shadda (``harakat``), and a word taken comes without them."""
     pool = {
-        m.group(2) for spans in views for s in spans for m in map(_WORD.match, s.text.split()) if m
+        _HARAKAT.sub("", m.group(2))
+        for spans in views
+        for s in spans
+        for m in map(_WORD.match, s.text.split())
+        if m
     } & known
     out = []
     for span in line:
         m = _WORD.match(span.text)
-        if m and len(m.group(2)) >= MIN_LETTERS and m.group(2) not in known:
-            found = {v for v in pool if near(m.group(2), v)}
+        core = _HARAKAT.sub("", m.group(2)) if m else ""
+        if m and len(core) >= MIN_LETTERS and core not in known:
+            found = {v for v in pool if near(core, v)}
             if len(found) == 1:
                 span = Span(
                     m.group(1) + found.pop() + m.group(3), span.box, span.score, span.polygon
