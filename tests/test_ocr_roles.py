@@ -24,6 +24,7 @@ from ocr_expert.engines.script_route import (
     accepts,
     cleared_may_replace,
     is_doubtful,
+    reads_too_little,
     second_chance,
 )
 from ocr_expert.engines.tesseract import TesseractEngine
@@ -345,6 +346,26 @@ def test_a_crop_read_as_a_confident_latin_word_is_asked_again_but_a_page_line_is
     assert routed(Views(sure)) == "aill"
     assert is_doubtful("aill", 0.9) and not is_doubtful("aill", 0.5)
     assert not is_doubtful("aill", 0.95) and not is_doubtful("--", 0.9)  # letterless: suspect
+
+
+def test_a_crop_read_as_a_letter_or_two_however_surely_is_offered_to_the_arabic_route():
+    # PP-OCR read a degraded Arabic line of 20 letters (177 x 34 px) as "l", 0.95 sure
+    sure = Recognition("مفتاح الاختصار المسطر", 0.9, agreement=1.0)
+    image = Image.new("RGB", (180, 40), "white")
+
+    def routed(text: str, width: float, latin: float = 0.3) -> str:
+        box = ((0.0, 0.0), (width, 0.0), (width, 34.0), (0.0, 34.0))
+        route = ScriptRoute(ViewsAndLatin(sure, latin=latin))
+        (out,) = route.reroute(image, [Candidate(box, text, 0.97)], one_crop=True)
+        return str(out.text)
+
+    assert reads_too_little("l", ((0, 0), (177, 0), (177, 34), (0, 34)))
+    assert routed("l", 177.0) == sure.text
+    assert routed("l", 177.0, latin=0.95) == "l"  # the Latin reader surer: it stays
+    # a reading that can fill its crop, or a narrow crop's letter, is sure enough as it is
+    assert not reads_too_little("Hello", ((0, 0), (177, 0), (177, 34), (0, 34)))
+    assert routed("Hello", 177.0) == "Hello"
+    assert routed("l", 60.0) == "l"
 
 
 class ClearedViews(Views):
