@@ -6,6 +6,7 @@
     python bench/arabic_lines.py --numbers 0.5                    # half the lines with a number
     python bench/arabic_lines.py --neighbours 0.5   # half cut from a page, its neighbours showing
     python bench/arabic_lines.py --catalogues /usr/share/locale/ar/LC_MESSAGES  # real Arabic text
+    python bench/arabic_lines.py --catalogues DIR --harakat   # its lines printed with short vowels
     python bench/arabic_lines.py --save-dir out/ --only             # draw and save, read nothing
     python bench/ocr_quality.py --labels out/labels.jsonl --engines tesseract-ara default-arabic
 
@@ -24,7 +25,9 @@ and dots of the line above and the tops of the line below show at the crop's edg
 With ``--catalogues`` the lines are real Arabic text instead: the translated messages of the
 gettext catalogues in a folder (on Debian, ``/usr/share/locale/ar/LC_MESSAGES``), written by
 people and holding words no word list has, where the generator's prose repeats a few hundred
-common words.
+common words. With ``--harakat`` only the messages that carry short vowels, tanween or shadda
+(``جدًا``, ``المكوّن``, one in seven) are drawn, with them, as real print often has them; the
+truth keeps them and the score leaves them out.
 
 Each candidate reads every crop; the table gives corpus CER with the ``arabic`` normalization
 (NFKC, diacritics removed, alef/yeh folded) overall and on the fonts outside DejaVu (so a rule
@@ -127,15 +130,16 @@ def prose_lines(rng: random.Random, count: int) -> list[str]:
     return lines
 
 
-def catalogue_lines(folder: str) -> list[str]:
+def catalogue_lines(folder: str, harakat: bool = False) -> list[str]:
     """Lines of real Arabic text: the translated messages of every gettext catalogue (``.mo``)
     in ``folder`` (on Debian, ``/usr/share/locale/ar/LC_MESSAGES``: program messages written by
     people, many of their words in no word list), each line of 3-9 words of Arabic letters and
-    punctuation, short vowels and tatweel left out, once each, sorted."""
+    punctuation, short vowels and tatweel left out, once each, sorted. With ``harakat``, only
+    the lines that carry short vowels, tanween or shadda, those kept (tatweel still left out)."""
     import gettext
 
-    harakat = re.compile("[\u064b-\u0652\u0640]")
-    word = re.compile("[\u0621-\u064a\u060c\u061f.:]+")
+    vowels = re.compile("[\u064b-\u0652]")
+    word = re.compile("[\u0621-\u0652\u060c\u061f.:]+")
     found: set[str] = set()
     for path in sorted(Path(folder).glob("*.mo")):
         try:
@@ -145,8 +149,10 @@ def catalogue_lines(folder: str) -> list[str]:
         except Exception:  # a catalogue gettext cannot read is left out
             continue
         for message in messages:
-            for line in str(message).splitlines():
-                words = harakat.sub("", line).split()
+            for line in str(message).replace("\u0640", "").splitlines():
+                if harakat and not vowels.search(line):
+                    continue
+                words = (line if harakat else vowels.sub("", line)).split()
                 if 3 <= len(words) <= 9 and all(word.fullmatch(w) for w in words):
                     found.add(" ".join(words))
     return sorted(found)
@@ -454,6 +460,11 @@ def main(argv: list[str] | None = None) -> int:
         "(e.g. /usr/share/locale/ar/LC_MESSAGES) instead of the generator's prose",
     )
     parser.add_argument(
+        "--harakat",
+        action="store_true",
+        help="with --catalogues: only the lines carrying short vowels or shadda, drawn with them",
+    )
+    parser.add_argument(
         "--only",
         nargs="*",
         help="only these single-reading candidates; none given: draw (and save) only",
@@ -470,8 +481,10 @@ def main(argv: list[str] | None = None) -> int:
             known = ", ".join(sorted(candidates))
             parser.error(f"no candidate {', '.join(unknown)}; choose from {known}")
     source = None
+    if args.harakat and not args.catalogues:
+        parser.error("--harakat draws from --catalogues: name the catalogues' folder")
     if args.catalogues:
-        source = catalogue_lines(args.catalogues)
+        source = catalogue_lines(args.catalogues, args.harakat)
         if not source:
             parser.error(f"{args.catalogues}: no gettext catalogue (.mo) with Arabic lines there")
     fonts = arabic_fonts(args.font_dir, ARABIC_PROBE + ("٠١٢٣٤٥٦٧٨٩" if args.numbers else ""))

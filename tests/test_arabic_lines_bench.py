@@ -115,3 +115,5 @@ def test_real_text_lines_come_from_gettext_catalogues(tmp_path: Path) -> None:
     )
     drawn = lines_bench.build_set(5, 1, lines_bench.arabic_fonts([]), source=lines)
     assert sorted(ln.text for ln in drawn) == lines
+    # with harakat: only the lines printed with short vowels or shadda, those kept
+    assert lines_bench.catalogue_lines(str(tmp_path), harakat=True) == ["افتح الملفَّ المحدد الآن"]
