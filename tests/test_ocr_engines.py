@@ -482,6 +482,8 @@ def test_an_arabic_crop_keeps_the_surest_of_all_its_views_but_only_the_first_wei
     assert recognition.agreement == pytest.approx(
         Levenshtein.normalized_similarity("مرحبا بكن", "مرحيا")
     )
+    # the later, identical view supports it, apart from the agreement
+    assert recognition.support == pytest.approx(1.0)
 
 
 def test_the_evidence_and_the_chosen_view_repair_their_numbers_from_one_script_reading(

@@ -250,6 +250,18 @@ def test_the_route_judges_the_reading_its_evidence_was_measured_on():
     assert accepts(Recognition(line, 0.4, agreement=0.9, judged="وصل القطار الى المحطة"), 0.0)
 
 
+def test_a_view_that_only_chooses_supports_a_reading_only_where_the_bar_is_highest():
+    # NotoSansArabic, degraded: the weighing views read the line once (0.50 sure), a choosing
+    # view read it nearly so and surely; that support counts where confidence and agreement
+    # must add up to 0.9
+    line = Recognition("منحطي التقدم الثابوي", 0.5, agreement=0.0)
+    assert not accepts(line, before=0.0)
+    assert accepts(Recognition(line.text, 0.5, agreement=0.0, support=0.85), before=0.0)
+    # a fax header's junk a choosing view half repeats: refused, and no second chance on it
+    junk = Recognition("جوتي 31 إلى ١ ساس يراس سس وله", 0.35, agreement=0.1, support=0.45)
+    assert not accepts(junk, before=0.0) and not second_chance(junk)
+
+
 def test_a_line_with_a_number_is_still_a_line_of_words():
     # a number standing as a word (a year, a count, in either script) is left out of the
     # letter count; lone digits and digits inside words still count against the reading

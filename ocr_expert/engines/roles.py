@@ -31,6 +31,10 @@ class Recognition:
     #: among more readings than that (None: ``text`` itself); a caller weighing the evidence
     #: judges this reading and uses ``text``
     judged: str | None = None
+    #: how closely the closest of all the crop's readings agrees with ``judged`` (or ``text``),
+    #: readings that only choose the text included; None where there are none such. Weaker
+    #: evidence than ``agreement``: the more readings, the likelier two junk ones agree
+    support: float | None = None
 
 
 @runtime_checkable

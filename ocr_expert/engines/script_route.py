@@ -179,10 +179,14 @@ def accepts(read: Recognition, before: float) -> bool:
         and _mostly_letters(text, numbers_as_words=False, least=SHORT_LETTERS)
     ):
         return True
+    # the views that only choose the text count here alone, where the bar is highest: a
+    # NotoSansArabic line the weighing views read once (0.50 sure) was read nearly so, surely,
+    # in a choosing view; the second chance, lower, would let junk agreeing with junk through
+    agreed = max(read.agreement, read.support or 0.0)
     return (
         _mostly_letters(text)
         and read.score >= AGREED_CONFIDENCE
-        and read.score + read.agreement >= AGREED_SUM
+        and read.score + agreed >= AGREED_SUM
     )
 
 

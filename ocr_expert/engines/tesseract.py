@@ -281,7 +281,7 @@ class TesseractEngine(OCREngine):
             for _, text, box, score in words
         ]
 
-    def _arabic_views(self, image: Image.Image) -> tuple[list[Span], list[Span], float]:
+    def _arabic_views(self, image: Image.Image) -> tuple[list[Span], list[Span], float, float]:
         """An Arabic crop read five to seven ways and the surest reading kept; with the surest
         of the first three or four views and its agreement (normalized edit similarity to the
         closest other of them), the evidence the Arabic route weighs (``script_route``).
@@ -297,8 +297,10 @@ class TesseractEngine(OCREngine):
         out the same twice.
         But the more views, the surer the surest junk and the likelier two junk readings
         agree: counted over all of them, 14 more English crops of real scans took an Arabic
-        reading, so the later views only choose the text. One of them reads the crop with the
-        pieces of its neighbouring lines cleared (``without_edge_fragments``), where it has any.
+        reading, so the later views only choose the text, and the closest any of them comes to
+        the weighed reading is returned apart, as its ``support`` (weaker evidence, weighed so).
+        One of them reads the crop with the pieces of its neighbouring lines cleared
+        (``without_edge_fragments``), where it has any.
         """
         first = self._read_alone(image, self.options["crop_psm"])
         # Where the line mode finds no line in the crop itself, the weighing views are read in
@@ -321,12 +323,13 @@ class TesseractEngine(OCREngine):
             readings.append(self._read_view(cleared, ARABIC_CLEARED_INK, binary=False))
         scores = [confidence(spans) for spans in readings]
         best = max(range(evidence), key=scores.__getitem__)  # first if tied
-        texts = [" ".join(s.text for s in spans) for spans in readings[:evidence]]
-        agreement = max(
-            Levenshtein.normalized_similarity(texts[best], text)
-            for i, text in enumerate(texts)
-            if i != best
-        )
+        texts = [" ".join(s.text for s in spans) for spans in readings]
+        similar = [
+            Levenshtein.normalized_similarity(texts[best], text) if texts[best] else 0.0
+            for text in texts
+        ]
+        agreement = max(similar[i] for i in range(evidence) if i != best)
+        support = max(similar[i] for i in range(len(readings)) if i != best)
         chosen = max(range(len(readings)), key=scores.__getitem__)
         # the evidence and the chosen reading repair their numbers from one script reading
         script = functools.cache(functools.partial(self._script_reading, image, None))
@@ -337,7 +340,7 @@ class TesseractEngine(OCREngine):
         known = self._known_words()
         if known:  # the text only: the route weighs the evidence as read
             line = with_known_words(line, readings[:chosen] + readings[chosen + 1 :], known)
-        return line, evidence_line, agreement if texts[best] else 0.0
+        return line, evidence_line, agreement, support
 
     def _arabic_line(
         self,
@@ -397,9 +400,9 @@ class TesseractEngine(OCREngine):
         its views, and the reading carries their ``agreement`` and the reading that and its
         score were measured on (``judged``)."""
         if len(crops) == 1 and self._reads_arabic_views():
-            spans, evidence, agreement = self._arabic_views(crops[0])
+            spans, evidence, agreement, support = self._arabic_views(crops[0])
             text, judged = (" ".join(s.text for s in r).strip() for r in (spans, evidence))
-            return [Recognition(text, confidence(evidence), agreement, judged)]
+            return [Recognition(text, confidence(evidence), agreement, judged, support)]
         readings = self.read_crops(list(crops))
         return [
             Recognition(" ".join(s.text for s in spans).strip(), confidence(spans))
