@@ -7,6 +7,7 @@
     python bench/arabic_lines.py --neighbours 0.5   # half cut from a page, its neighbours showing
     python bench/arabic_lines.py --catalogues /usr/share/locale/ar/LC_MESSAGES  # real Arabic text
     python bench/arabic_lines.py --catalogues DIR --harakat   # its lines printed with short vowels
+    python bench/arabic_lines.py --heights 48-90                  # lines as a 300 dpi scan has them
     python bench/arabic_lines.py --save-dir out/ --only             # draw and save, read nothing
     python bench/ocr_quality.py --labels out/labels.jsonl --engines tesseract-ara default-arabic
 
@@ -14,7 +15,7 @@ Lines of Arabic prose (``ocr_expert.synthetic.text.paragraphs``: sentences joine
 Arabic comma, cut where a column would wrap them) are drawn with raqm shaping in each font that
 covers Arabic (the project's DejaVu faces, and every font under ``--font-dir`` whose character
 map holds the Arabic letters; a line goes on to the next font where one lacks a character of
-it), at 13-44 px line height, then degraded as scans are: drawn large
+it), at 13-44 px line height (``--heights``), then degraded as scans are: drawn large
 and shrunk (low resolution), a tinted or grey paper, bleed-through of another line, and
 ``ocr_expert.synthetic.degrade``'s line mix (skew, contrast, blur, noise, JPEG). With
 ``--numbers`` a share of the lines hold a number among their words, mostly in Arabic-Indic
@@ -186,11 +187,12 @@ def render(
     rng: random.Random,
     seed: int,
     neighbours: tuple[str, str, float] | None = None,
+    heights: tuple[int, int] = (13, 44),
 ) -> Line:
     """``text`` drawn in ``font_file`` and degraded as a scanned line crop is; with
     ``neighbours`` (the lines above and below, and their pitch in font sizes), cut from a page
     set that tight, the edges of those lines showing at the crop's top and bottom."""
-    height = rng.randint(13, 44)  # final line height in pixels
+    height = rng.randint(*heights)  # final line height in pixels
     oversample = rng.uniform(1.5, 3.0)  # drawn large, then shrunk: a low-resolution scan
     font = ImageFont.truetype(font_file, max(8, round(height * oversample)))
     x0, y0, x1, y1 = font.getbbox(text, direction="rtl", language="ar")
@@ -243,6 +245,7 @@ def build_set(
     eastern: float = 0.7,
     neighbours: float = 0.0,
     source: Sequence[str] | None = None,
+    heights: tuple[int, int] = (13, 44),
 ) -> list[Line]:
     """``count`` lines, fonts taken in turn so each font draws about as many (a line a font
     cannot draw whole goes to the next that can: ``covering_font``); ``numbers`` of
@@ -264,8 +267,17 @@ def build_set(
             pitch = page.uniform(1.15, 1.5)  # line pitch in font sizes, set solid to loose
             around = (texts[i - 1], texts[(i + 1) % len(texts)], pitch)
         font = covering_font(text, fonts, i % len(fonts))
-        lines.append(render(text, font, rng, seed * 100003 + i, around))
+        lines.append(render(text, font, rng, seed * 100003 + i, around, heights))
     return lines
+
+
+def _heights(value: str) -> tuple[int, int] | None:
+    """``LOW-HIGH`` as two pixel heights, or None where it is not that."""
+    match = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", value)
+    if match is None:
+        return None
+    low, high = int(match.group(1)), int(match.group(2))
+    return (low, high) if 8 <= low <= high else None
 
 
 def vote(readings: Sequence[str]) -> str:
@@ -460,6 +472,12 @@ def main(argv: list[str] | None = None) -> int:
         "(e.g. /usr/share/locale/ar/LC_MESSAGES) instead of the generator's prose",
     )
     parser.add_argument(
+        "--heights",
+        default="13-44",
+        help="line heights in pixels, drawn at random between the two (default 13-44: scans "
+        "of 100-200 dpi; 48-90 for 300 dpi)",
+    )
+    parser.add_argument(
         "--harakat",
         action="store_true",
         help="with --catalogues: only the lines carrying short vowels or shadda, drawn with them",
@@ -488,10 +506,14 @@ def main(argv: list[str] | None = None) -> int:
         if not source:
             parser.error(f"{args.catalogues}: no gettext catalogue (.mo) with Arabic lines there")
     fonts = arabic_fonts(args.font_dir, ARABIC_PROBE + ("٠١٢٣٤٥٦٧٨٩" if args.numbers else ""))
+    heights = _heights(args.heights)
+    if heights is None:
+        parser.error(f"--heights {args.heights!r}: give two pixel heights, e.g. 48-90")
     lines = build_set(
-        args.lines, args.seed, fonts, args.numbers, args.eastern, args.neighbours, source
+        args.lines, args.seed, fonts, args.numbers, args.eastern, args.neighbours, source, heights
     )
-    print(f"{len(lines)} lines, {len(fonts)} fonts, line height 13-44 px (seed {args.seed})")
+    low, high = heights
+    print(f"{len(lines)} lines, {len(fonts)} fonts, line height {low}-{high} px (seed {args.seed})")
     if args.save_dir:
         out = Path(args.save_dir)
         out.mkdir(parents=True, exist_ok=True)

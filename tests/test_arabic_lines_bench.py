@@ -117,3 +117,14 @@ def test_real_text_lines_come_from_gettext_catalogues(tmp_path: Path) -> None:
     assert sorted(ln.text for ln in drawn) == lines
     # with harakat: only the lines printed with short vowels or shadda, those kept
     assert lines_bench.catalogue_lines(str(tmp_path), harakat=True) == ["افتح الملفَّ المحدد الآن"]
+
+
+def test_lines_are_drawn_at_the_heights_asked_for() -> None:
+    # --heights 48-90: a 300 dpi scan's lines, where the default draws 13-44 px
+    small = lines_bench.build_set(3, 1, lines_bench.arabic_fonts([]))
+    large = lines_bench.build_set(3, 1, lines_bench.arabic_fonts([]), heights=(60, 60))
+    assert [ln.text for ln in large] == [ln.text for ln in small]
+    assert all(ln.height == 60 for ln in large)
+    assert min(ln.image.height for ln in large) > max(ln.image.height for ln in small)
+    assert lines_bench._heights("48-90") == (48, 90)
+    assert lines_bench._heights("90-48") is None and lines_bench._heights("tall") is None
