@@ -397,8 +397,8 @@ class TesseractEngine(OCREngine):
     def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
         """Each line crop's words joined, with their character-weighted confidence (the
         recognizer role), read as ``read_crops`` reads them; a single Arabic crop is read in
-        its views, and the reading carries their ``agreement`` and the reading that and its
-        score were measured on (``judged``)."""
+        its views, and the reading carries their ``agreement``, the reading that and its
+        score were measured on (``judged``) and how closely any view read that (``support``)."""
         if len(crops) == 1 and self._reads_arabic_views():
             spans, evidence, agreement, support = self._arabic_views(crops[0])
             text, judged = (" ".join(s.text for s in r).strip() for r in (spans, evidence))
