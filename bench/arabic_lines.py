@@ -492,6 +492,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="write every reading here")
     args = parser.parse_args(argv)
 
+    heights = _heights(args.heights)
+    if heights is None:
+        parser.error(f"--heights {args.heights!r}: give two pixel heights, e.g. 48-90")
     if args.only:
         candidates = {*raw_readers(), *project_readers()}
         unknown = sorted(set(args.only) - candidates)
@@ -506,9 +509,6 @@ def main(argv: list[str] | None = None) -> int:
         if not source:
             parser.error(f"{args.catalogues}: no gettext catalogue (.mo) with Arabic lines there")
     fonts = arabic_fonts(args.font_dir, ARABIC_PROBE + ("٠١٢٣٤٥٦٧٨٩" if args.numbers else ""))
-    heights = _heights(args.heights)
-    if heights is None:
-        parser.error(f"--heights {args.heights!r}: give two pixel heights, e.g. 48-90")
     lines = build_set(
         args.lines, args.seed, fonts, args.numbers, args.eastern, args.neighbours, source, heights
     )

@@ -21,6 +21,7 @@ import re
 import warnings
 from collections.abc import Sequence
 
+from ocr_expert.engines.tesseract_listing import tesseract_listing
 from ocr_expert.types import Span
 
 SCRIPT_MODEL = "Arabic"
@@ -99,8 +100,6 @@ def has_script_model() -> bool:
     it when it has not (``pytesseract.get_languages`` leaves out the capitalised script
     models, so Tesseract's own list is read)."""
     import pytesseract
-
-    from ocr_expert.engines.tesseract_listing import tesseract_listing
 
     if SCRIPT_MODEL not in tesseract_listing(str(pytesseract.pytesseract.tesseract_cmd)).models:
         warnings.warn(
