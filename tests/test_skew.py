@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw
 from test_ocr_engines import two_column_page
 
 from ocr_expert import OCRExpert
+from ocr_expert.engines.tesseract import TesseractEngine
 from ocr_expert.scoring import cer
 from ocr_expert.skew import (
     STRAIGHTEN_DEG,
@@ -189,3 +190,85 @@ def test_a_page_upside_down_is_read_upright(ppocr, degrees, monkeypatch):
     # the first line read sits at the bottom of the image as given, the last at its top
     first, last = result.lines[0].box, result.lines[-1].box
     assert first is not None and last is not None and first[1] > last[1]
+
+
+@pytest.fixture(scope="module")
+def tesseract() -> OCRExpert:
+    pytest.importorskip("pytesseract")
+    return OCRExpert("tesseract", lang="eng", use_cache=False)
+
+
+def _tesseract_calls(expert: OCRExpert, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the Tesseract engine asks Tesseract: ``data`` for a reading, ``osd`` for its
+    orientation detection, one per call."""
+    calls: list[str] = []
+    engine = expert.reader.engine
+    assert isinstance(engine, TesseractEngine)
+    data, orientation = engine._data, engine._orientation
+
+    def counted_data(image, psm, lang=None):
+        calls.append("data")
+        return data(image, psm, lang)
+
+    def counted_orientation(image):
+        calls.append("osd")
+        return orientation(image)
+
+    monkeypatch.setattr(engine, "_data", counted_data)
+    monkeypatch.setattr(engine, "_orientation", counted_orientation)
+    return calls
+
+
+def _box_as_turned(box, degrees: int, size: tuple[int, int]) -> tuple[float, ...]:
+    """A box of a page as it would lie once the page is turned anticlockwise by ``degrees``
+    (``Image.rotate``), the page upright being ``size``."""
+    x0, y0, x1, y1 = box
+    width, height = size
+    if degrees == 90:
+        return (y0, width - x1, y1, width - x0)
+    return (width - x1, height - y1, width - x0, height - y0)  # 180
+
+
+@pytest.mark.parametrize("degrees", [90, 180])
+def test_tesseract_reads_a_page_lying_on_its_side_or_upside_down_turned_upright(tesseract, degrees):
+    page, _, _ = two_column_page(right_x=470)
+    upright = tesseract.read(page, mode="page")
+    turned = page.rotate(degrees, expand=True)
+    as_it_lies = OCRExpert("tesseract", lang="eng", turn=False, use_cache=False)
+    assert cer(as_it_lies.read(turned, mode="page").text, upright.text) > 0.5  # noise
+    result = tesseract.read(turned, mode="page")
+    assert result.text == upright.text
+    # each word where it stands in the image as given
+    assert len(result.spans) == len(upright.spans)
+    for span, straight in zip(result.spans, upright.spans):
+        assert span.box is not None and straight.box is not None
+        assert span.box == pytest.approx(_box_as_turned(straight.box, degrees, page.size), abs=1)
+
+
+def test_tesseract_reads_an_upright_page_once(tesseract, monkeypatch):
+    page, _, _ = two_column_page(right_x=470)
+    calls = _tesseract_calls(tesseract, monkeypatch)
+    tesseract.read(page, mode="page")
+    assert calls == ["data"]
+
+
+def test_a_page_tesseract_reads_surely_on_its_side_stays_as_tesseract_read_it(
+    tesseract, monkeypatch
+):
+    # turned a quarter clockwise, Tesseract reads the lines itself as vertical text
+    page, _, _ = two_column_page(right_x=470)
+    clockwise = page.rotate(-90, expand=True)
+    alone = OCRExpert("tesseract", lang="eng", turn=False, use_cache=False)
+    calls = _tesseract_calls(tesseract, monkeypatch)
+    assert tesseract.read(clockwise, mode="page").text == alone.read(clockwise, mode="page").text
+    assert calls == ["data"]
+
+
+@pytest.mark.parametrize("named", [0, 270], ids=["detection unsure", "detection wrong"])
+def test_a_page_turned_where_orientation_detection_cannot_tell_is_turned_all_the_same(
+    tesseract, monkeypatch, named
+):
+    page, _, _ = two_column_page(right_x=470)
+    upright = tesseract.read(page, mode="page").text
+    monkeypatch.setattr(tesseract.reader.engine, "_orientation", lambda image: named)
+    assert tesseract.read(page.rotate(90, expand=True), mode="page").text == upright

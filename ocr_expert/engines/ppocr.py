@@ -506,7 +506,8 @@ def _refiner(name: str | None) -> OCREngine | None:
     from ocr_expert.engines.tesseract import TesseractEngine
 
     try:
-        return TesseractEngine(lang="eng", psm=3)
+        # the reader turns the page PP-OCR finds lying turned; this reading fuses with PP-OCR's
+        return TesseractEngine(lang="eng", psm=3, turn=False)
     except OCREngineError as exc:
         warnings.warn(f"ppocr reads without its Tesseract second reading: {exc}", stacklevel=3)
         return None

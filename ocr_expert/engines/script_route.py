@@ -355,6 +355,8 @@ class ScriptRoute:
         opts = dict(options or {})
         if name == "tesseract":
             opts.setdefault("lang", "ara")
+            # an Arabic page it reads whole is one the first engine read, the way it lies
+            opts.setdefault("turn", False)
         try:
             return cls(build_recognizer(name, opts))
         except OCREngineError as exc:
