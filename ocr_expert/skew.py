@@ -178,16 +178,25 @@ def quarter_turn(image: Image.Image, spans: Sequence[Span] = ()) -> int:
     upright: by Tesseract's orientation and script detection where it is sure
     (``OSD_CONFIDENCE``), else by reading the longest upright lines of ``spans`` turned either
     way (``_reads_better``); 0 where neither can tell, or without Tesseract."""
+    rotate, sure = detected_orientation(image)
+    if sure >= OSD_CONFIDENCE:
+        return rotate if rotate in (90, 270) else 0  # sure it stands (or is set) upright
+    return _reads_better(image, spans) if spans else 0
+
+
+def detected_orientation(image: Image.Image, timeout: float = 0) -> tuple[int, float]:
+    """Tesseract's orientation detection: the degrees (clockwise: 0, 90, 180 or 270) that
+    would turn ``image`` upright, and how sure it is (0 to some 40; under 2 it is often
+    wrong); ``(0, 0.0)`` where it cannot tell (no Tesseract, no ``osd`` data, too little
+    text) or takes longer than ``timeout`` seconds (0: no limit)."""
     try:
         import pytesseract
 
-        osd = pytesseract.image_to_osd(image, output_type=pytesseract.Output.DICT)
+        osd = pytesseract.image_to_osd(image, output_type=pytesseract.Output.DICT, timeout=timeout)
         rotate = int(osd.get("rotate", 0)) % 360
-        if float(osd.get("orientation_conf", 0.0)) >= OSD_CONFIDENCE:
-            return rotate if rotate in (90, 270) else 0  # sure it stands (or is set) upright
+        return (rotate if rotate in (90, 180, 270) else 0), float(osd.get("orientation_conf", 0))
     except Exception:  # no Tesseract, no osd data, or too little text to tell
-        pass
-    return _reads_better(image, spans) if spans else 0
+        return 0, 0.0
 
 
 def upside_down(spans: Sequence[Span]) -> bool:

@@ -230,10 +230,10 @@ class TesseractEngine(OCREngine):
     def _read_turned(self, image: Image.Image, words: list[_Word]) -> PageLayout | None:
         """The page read turned upright, where its reading ``words`` is unsure enough to ask
         (``TURN_CHECK``) and a turned reading is sure and clearly surer (``TURN_KEEP``,
-        ``TURN_GAIN``), with its boxes
-        in ``image``'s pixels; None where it stands as it is. The turn Tesseract's orientation
-        detection names is tried first, then the others: on forms and receipts it is often
-        unsure or wrong (a real form upright was named upside down, 3.2 sure).
+        ``TURN_GAIN``), with its boxes in ``image``'s pixels; None where it stands as it is.
+        The turn Tesseract's orientation detection names is tried first, then the others: on
+        forms and receipts it is often unsure or wrong (a real form upright was named upside
+        down, 3.2 sure).
 
         A page turned a quarter clockwise Tesseract reads itself, as vertical text, about as
         well as upright (the 23 real scans: 0.276 CER against 0.272) and as surely: it is not
@@ -260,18 +260,8 @@ class TesseractEngine(OCREngine):
 
     def _orientation(self, image: Image.Image) -> int:
         """Degrees (clockwise: 90, 180 or 270) Tesseract's orientation detection would turn
-        ``image`` to stand upright; 0 where it says upright or cannot tell (no ``osd`` data,
-        too little text)."""
-        import pytesseract
-
-        try:
-            osd = pytesseract.image_to_osd(
-                image, output_type=pytesseract.Output.DICT, timeout=self.options["timeout"]
-            )
-            rotate = int(osd.get("rotate", 0)) % 360
-        except Exception:  # no osd data, too few characters, a timeout: try every way
-            return 0
-        return rotate if rotate in (90, 180, 270) else 0
+        ``image`` to stand upright, however unsure; 0 where it says upright or cannot tell."""
+        return skew.detected_orientation(image, self.options["timeout"])[0]
 
     def _layout(self, image: Image.Image, words: list[_Word]) -> PageLayout:
         """``words`` read on ``image`` as a page in Tesseract's own blocks and lines."""
