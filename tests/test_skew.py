@@ -272,3 +272,76 @@ def test_a_page_turned_where_orientation_detection_cannot_tell_is_turned_all_the
     upright = tesseract.read(page, mode="page").text
     monkeypatch.setattr(tesseract.reader.engine, "_orientation", lambda image: named)
     assert tesseract.read(page.rotate(90, expand=True), mode="page").text == upright
+
+
+def _invoice_page() -> tuple[Image.Image, str]:
+    """Three lines of running text over a table of three columns far apart: placed 3 degrees
+    askew, Tesseract loses some of the table and pairs its rows wrongly."""
+    from ocr_expert.draw import load_font
+
+    text = [
+        "The supplies ordered for the office this quarter are listed below with",
+        "the quantity of each and its price, as the supplier invoiced them on the",
+        "first of the month; prices include the tax and the delivery to the door.",
+    ]
+    rows = [("Paper clips", "12", "3.40"), ("Staples", "4", "1.25"), ("Pencils", "30", "9.90")]
+    rows += [("Rulers", "7", "5.60"), ("Folders", "25", "12.75"), ("Erasers", "9", "2.15")]
+    rows += [("Tape", "3", "4.05"), ("Glue", "6", "7.30"), ("Markers", "18", "11.20")]
+    rows += [("Envelopes", "50", "6.45")]
+    font = load_font(20)
+    page = Image.new("RGB", (1000, 80 + 30 * (len(rows) + len(text))), "white")
+    draw = ImageDraw.Draw(page)
+    y = 30
+    for line in text:
+        draw.text((30, y), line, font=font, fill="black")
+        y += 30
+    y += 20
+    for row in rows:
+        for x, cell in zip((30, 700, 870), row):
+            draw.text((x, y), cell, font=font, fill="black")
+        y += 30
+    return page, "\n".join(text + [" ".join(row) for row in rows])
+
+
+def test_tesseract_reads_a_page_placed_askew_turned_straight(tesseract, monkeypatch):
+    page, truth = _invoice_page()
+    askew = page.rotate(3, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white")
+    alone = OCRExpert("tesseract", lang="eng", straighten=False, use_cache=False)
+    assert cer(alone.read(askew, mode="page").text, truth) > 0.3  # rows lost, paired wrongly
+    calls = _tesseract_calls(tesseract, monkeypatch)
+    result = tesseract.read(askew, mode="page")
+    assert calls == ["data", "data"]  # read again, turned straight
+    assert cer(result.text, truth) < 0.01, result.text
+    for span in result.spans:  # in the pixels of the image as given, tilted as the page is
+        assert span.polygon is not None and span.box is not None
+        assert -1 <= span.box[0] < span.box[2] <= askew.width + 1
+        assert -1 <= span.box[1] < span.box[3] <= askew.height + 1
+    (x0, y0), (x1, y1) = result.spans[0].polygon[:2]
+    assert y1 < y0 and math.degrees(math.atan2(y0 - y1, x1 - x0)) == pytest.approx(3, abs=1)
+
+
+def test_tesseract_keeps_its_reading_where_straightening_finds_no_more_text(tesseract, monkeypatch):
+    page, _ = _invoice_page()
+    askew = page.rotate(3, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white")
+    engine = tesseract.reader.engine
+    assert isinstance(engine, TesseractEngine)
+    data = engine._data
+
+    def straight_reads_less(image, psm, lang=None):
+        found = data(image, psm, lang)
+        if image.size != askew.size:  # the straightened page: its table lost
+            found["text"] = [
+                t if k < len(found["text"]) // 2 else "" for k, t in enumerate(found["text"])
+            ]
+        return found
+
+    monkeypatch.setattr(engine, "_data", straight_reads_less)
+    alone = OCRExpert("tesseract", lang="eng", straighten=False, use_cache=False)
+    assert tesseract.read(askew, mode="page").text == alone.read(askew, mode="page").text
+
+
+def test_an_upright_page_tesseract_reads_level_is_read_once(tesseract, monkeypatch):
+    page, _ = _invoice_page()
+    calls = _tesseract_calls(tesseract, monkeypatch)
+    tesseract.read(page, mode="page")
+    assert calls == ["data"]

@@ -506,8 +506,9 @@ def _refiner(name: str | None) -> OCREngine | None:
     from ocr_expert.engines.tesseract import TesseractEngine
 
     try:
-        # the reader turns the page PP-OCR finds lying turned; this reading fuses with PP-OCR's
-        return TesseractEngine(lang="eng", psm=3, turn=False)
+        # the reader turns and straightens the page PP-OCR finds lying turned or askew; this
+        # reading fuses with PP-OCR's, on the page as it is given
+        return TesseractEngine(lang="eng", psm=3, turn=False, straighten=False)
     except OCREngineError as exc:
         warnings.warn(f"ppocr reads without its Tesseract second reading: {exc}", stacklevel=3)
         return None

@@ -357,6 +357,7 @@ class ScriptRoute:
             opts.setdefault("lang", "ara")
             # an Arabic page it reads whole is one the first engine read, the way it lies
             opts.setdefault("turn", False)
+            opts.setdefault("straighten", False)
         try:
             return cls(build_recognizer(name, opts))
         except OCREngineError as exc:

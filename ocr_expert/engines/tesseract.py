@@ -8,6 +8,7 @@ Needs the ``tesseract`` binary and its language data, e.g. on Debian/Ubuntu:
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -56,6 +57,18 @@ TURN_MIN_CHARACTERS = 20
 #: times as surely: text upside down or on its side reads as noise, about a third as sure.
 TURN_KEEP = 0.45
 TURN_GAIN = 1.5
+#: A page whose lines Tesseract read tilted by ``skew.STRAIGHTEN_DEG`` or more is read again
+#: turned straight. A line's tilt is measured on its words' centres where it holds at least
+#: this many words spread over at least ``TILT_SPREAD`` word heights, and the page's is the
+#: median of at least ``skew.MIN_LINES`` such lines.
+TILT_WORDS = 3
+TILT_SPREAD = 8.0
+#: The straight reading is kept where it holds at least this many times the characters of the
+#: page read askew: where the tilt cost Tesseract text (a table's rows cut apart, a form's fields
+#: lost). Where it did not, Tesseract had coped with the tilt, and its layout of the straight
+#: page is no better a guess: a rendered form 1.3 degrees askew, read row by row, was read
+#: labels first, then values, once straight (2 more characters; CER 0.021 to 0.701).
+STRAIGHT_GAIN = 1.03
 #: per-image limit: a degenerate image (a 20000x10 strip) can keep Tesseract busy for minutes
 DEFAULT_TIMEOUT_S = 60.0
 
@@ -125,6 +138,7 @@ class TesseractOptions(EngineOptions):
     arabic_views: bool = True
     arabic_lexicon: bool = True
     turn: bool = True
+    straighten: bool = True
     timeout: float = DEFAULT_TIMEOUT_S
     extra_config: str = ""
 
@@ -225,7 +239,30 @@ class TesseractEngine(OCREngine):
             turned = self._read_turned(image, words)
             if turned is not None:
                 return turned
+        if self.options["straighten"]:
+            straight = self._read_straight(image, words)
+            if straight is not None:
+                return straight
         return self._layout(image, words)
+
+    def _read_straight(self, image: Image.Image, words: list[_Word]) -> PageLayout | None:
+        """The page read again turned straight, where its lines were read tilted by
+        ``skew.STRAIGHTEN_DEG`` or more (``_tilt``), and kept where that reading finds clearly
+        more text (``STRAIGHT_GAIN``), with its boxes in ``image``'s pixels; None where the page
+        stands as read.
+
+        Placed 3 degrees askew either way, the 23 real scans read at 0.278 and 0.387 against
+        0.272 straight: a table's rows and a form's fields are cut apart and lost. A real form
+        with its typed text 2 degrees askew on its straight print read 712 characters as
+        scanned, 658 straightened, and worse."""
+        tilt = _tilt(words)
+        if not skew.STRAIGHTEN_DEG <= abs(tilt) <= skew.MAX_SKEW_DEG:
+            return None
+        straight, turn = skew.straighten(image, tilt)
+        again = self._words(self._data(straight, self.options["psm"]))
+        if _sureness(again)[0] < STRAIGHT_GAIN * _sureness(words)[0]:
+            return None
+        return _turned_back(self._layout(straight, again), turn)
 
     def _read_turned(self, image: Image.Image, words: list[_Word]) -> PageLayout | None:
         """The page read turned upright, where its reading ``words`` is unsure enough to ask
@@ -250,12 +287,7 @@ class TesseractEngine(OCREngine):
             # vertical text (its words in tall boxes): that is the page on its side still
             on_side = skew.sideways([Span(t, (b[0], b[1], b[2], b[3]), c) for _, t, b, c in again])
             if sure >= TURN_KEEP and sure >= TURN_GAIN * first and not on_side:
-                page = self._layout(straight, again)
-                return PageLayout(
-                    spans=[turn.back_span(s) for s in page.spans],
-                    lines=page.lines,
-                    blocks=page.blocks,
-                )
+                return _turned_back(self._layout(straight, again), turn)
         return None
 
     def _orientation(self, image: Image.Image) -> int:
@@ -470,7 +502,7 @@ class TesseractEngine(OCREngine):
 
     def for_language(self, lang: str) -> TesseractEngine:
         """This engine's page settings with other languages (an Arabic page read whole)."""
-        keep = ("psm", "oem", "turn", "timeout", "extra_config")
+        keep = ("psm", "oem", "turn", "straighten", "timeout", "extra_config")
         return TesseractEngine(lang=lang, **{k: v for k, v in self.options.items() if k in keep})
 
     def read_crops(self, images: list[Image.Image]) -> list[list[Span]]:
@@ -523,6 +555,34 @@ def _line_region(boxes: list[list[float]], image: Image.Image) -> Box:
         min(float(image.width), x1 + pad),
         min(float(image.height), y1 + pad),
     )
+
+
+def _turned_back(page: PageLayout, turn: skew.Turn) -> PageLayout:
+    """``page``, read turned by ``turn``, with its words' boxes in the pixels of the image as
+    given."""
+    return PageLayout(
+        spans=[turn.back_span(s) for s in page.spans], lines=page.lines, blocks=page.blocks
+    )
+
+
+def _tilt(words: Sequence[_Word]) -> float:
+    """The tilt (degrees, positive: climbing to the right) of the lines Tesseract read as
+    ``words``: the median slope of their words' centres (``TILT_WORDS``, ``TILT_SPREAD``), 0
+    where fewer than ``skew.MIN_LINES`` lines tell it."""
+    lines: dict[tuple[int, int, int], list[list[float]]] = {}
+    for key, _, box, _ in words:
+        lines.setdefault(key, []).append(box)
+    angles = []
+    for boxes in lines.values():
+        if len(boxes) < TILT_WORDS:
+            continue
+        xs = np.array([(b[0] + b[2]) / 2 for b in boxes])
+        ys = np.array([(b[1] + b[3]) / 2 for b in boxes])
+        if np.ptp(xs) < TILT_SPREAD * float(np.median([b[3] - b[1] for b in boxes])):
+            continue
+        slope = float(np.polyfit(xs, ys, 1)[0])
+        angles.append(math.degrees(math.atan(-slope)))  # the y axis points down
+    return float(np.median(angles)) if len(angles) >= skew.MIN_LINES else 0.0
 
 
 def _sureness(words: Sequence[_Word]) -> tuple[int, float]:
