@@ -14,6 +14,7 @@ from ocr_expert.engines.tesseract import TesseractEngine
 from ocr_expert.scoring import cer
 from ocr_expert.skew import (
     STRAIGHTEN_DEG,
+    ink_tilt,
     page_skew,
     quarter_turn,
     sideways,
@@ -345,3 +346,37 @@ def test_an_upright_page_tesseract_reads_level_is_read_once(tesseract, monkeypat
     calls = _tesseract_calls(tesseract, monkeypatch)
     tesseract.read(page, mode="page")
     assert calls == ["data"]
+
+
+def _table_page() -> tuple[Image.Image, str]:
+    """A table alone, three columns far apart: askew, Tesseract reads it in one-word lines,
+    none long enough to tell the tilt."""
+    from ocr_expert.draw import load_font
+
+    rows = [("Item", "Qty", "Price"), ("Paper clips", "12", "3.40"), ("Staples", "4", "1.25")]
+    rows += [("Pencils", "30", "9.90"), ("Rulers", "7", "5.60"), ("Folders", "25", "12.75")]
+    rows += [("Erasers", "9", "2.15"), ("Tape", "3", "4.05"), ("Glue", "6", "7.30")]
+    font = load_font(20)
+    page = Image.new("RGB", (1000, 60 + 30 * len(rows)), "white")
+    draw = ImageDraw.Draw(page)
+    for i, row in enumerate(rows):
+        for x, cell in zip((30, 700, 870), row):
+            draw.text((x, 30 + 30 * i), cell, font=font, fill="black")
+    return page, "\n".join(" ".join(row) for row in rows)
+
+
+@pytest.mark.parametrize("degrees", [3.0, -3.0, 1.5])
+def test_the_ink_tells_a_page_s_tilt(degrees):
+    page, _ = _table_page()
+    askew = page.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white")
+    assert ink_tilt(askew) == pytest.approx(degrees, abs=0.2)
+    assert ink_tilt(page) == 0.0
+    assert ink_tilt(Image.new("RGB", (80, 60), "white")) == 0.0
+
+
+def test_tesseract_straightens_a_table_whose_lines_are_too_short_to_tell_the_tilt(tesseract):
+    page, truth = _table_page()
+    askew = page.rotate(3, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white")
+    alone = OCRExpert("tesseract", lang="eng", straighten=False, use_cache=False)
+    assert cer(alone.read(askew, mode="page").text, truth) > 0.3
+    assert cer(tesseract.read(askew, mode="page").text, truth) < 0.02

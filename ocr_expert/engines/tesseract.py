@@ -247,7 +247,8 @@ class TesseractEngine(OCREngine):
 
     def _read_straight(self, image: Image.Image, words: list[_Word]) -> PageLayout | None:
         """The page read again turned straight, where its lines were read tilted by
-        ``skew.STRAIGHTEN_DEG`` or more (``_tilt``), and kept where that reading finds clearly
+        ``skew.STRAIGHTEN_DEG`` or more (``_tilt``; where too few lines tell it, its ink's rows:
+        ``skew.ink_tilt``), and kept where that reading finds clearly
         more text (``STRAIGHT_GAIN``), with its boxes in ``image``'s pixels; None where the page
         stands as read.
 
@@ -255,7 +256,11 @@ class TesseractEngine(OCREngine):
         0.272 straight: a table's rows and a form's fields are cut apart and lost. A real form
         with its typed text 2 degrees askew on its straight print read 712 characters as
         scanned, 658 straightened, and worse."""
+        if not words:
+            return None
         tilt = _tilt(words)
+        if tilt is None:  # too few long lines to tell: the ink's rows tell it
+            tilt = skew.ink_tilt(image)
         if not skew.STRAIGHTEN_DEG <= abs(tilt) <= skew.MAX_SKEW_DEG:
             return None
         straight, turn = skew.straighten(image, tilt)
@@ -565,9 +570,9 @@ def _turned_back(page: PageLayout, turn: skew.Turn) -> PageLayout:
     )
 
 
-def _tilt(words: Sequence[_Word]) -> float:
+def _tilt(words: Sequence[_Word]) -> float | None:
     """The tilt (degrees, positive: climbing to the right) of the lines Tesseract read as
-    ``words``: the median slope of their words' centres (``TILT_WORDS``, ``TILT_SPREAD``), 0
+    ``words``: the median slope of their words' centres (``TILT_WORDS``, ``TILT_SPREAD``); None
     where fewer than ``skew.MIN_LINES`` lines tell it."""
     lines: dict[tuple[int, int, int], list[list[float]]] = {}
     for key, _, box, _ in words:
@@ -582,7 +587,7 @@ def _tilt(words: Sequence[_Word]) -> float:
             continue
         slope = float(np.polyfit(xs, ys, 1)[0])
         angles.append(math.degrees(math.atan(-slope)))  # the y axis points down
-    return float(np.median(angles)) if len(angles) >= skew.MIN_LINES else 0.0
+    return float(np.median(angles)) if len(angles) >= skew.MIN_LINES else None
 
 
 def _sureness(words: Sequence[_Word]) -> tuple[int, float]:
