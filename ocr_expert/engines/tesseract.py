@@ -248,9 +248,9 @@ class TesseractEngine(OCREngine):
     def _read_straight(self, image: Image.Image, words: list[_Word]) -> PageLayout | None:
         """The page read again turned straight, where its lines were read tilted by
         ``skew.STRAIGHTEN_DEG`` or more (``_tilt``; where too few lines tell it, its ink's rows:
-        ``skew.ink_tilt``), and kept where that reading finds clearly
-        more text (``STRAIGHT_GAIN``), with its boxes in ``image``'s pixels; None where the page
-        stands as read.
+        ``skew.ink_tilt``), and kept where that reading finds clearly more text
+        (``STRAIGHT_GAIN``), with its boxes in ``image``'s pixels; None where the page stands as
+        read.
 
         Placed 3 degrees askew either way, the 23 real scans read at 0.278 and 0.387 against
         0.272 straight: a table's rows and a form's fields are cut apart and lost. A real form
@@ -263,8 +263,7 @@ class TesseractEngine(OCREngine):
             tilt = skew.ink_tilt(image)
         if not skew.STRAIGHTEN_DEG <= abs(tilt) <= skew.MAX_SKEW_DEG:
             return None
-        straight, turn = skew.straighten(image, tilt)
-        again = self._words(self._data(straight, self.options["psm"]))
+        again, straight, turn = self._read_turned_by(image, tilt)
         if _sureness(again)[0] < STRAIGHT_GAIN * _sureness(words)[0]:
             return None
         return _turned_back(self._layout(straight, again), turn)
@@ -285,8 +284,7 @@ class TesseractEngine(OCREngine):
             return None
         named = self._orientation(image)
         for degrees in [named] * (named != 0) + [d for d in (180, 90, 270) if d != named]:
-            straight, turn = skew.straighten(image, degrees)
-            again = self._words(self._data(straight, self.options["psm"]))
+            again, straight, turn = self._read_turned_by(image, degrees)
             _, sure = _sureness(again)
             # Tesseract reads a page lying turned a quarter clockwise itself, surely, as
             # vertical text (its words in tall boxes): that is the page on its side still
@@ -294,6 +292,14 @@ class TesseractEngine(OCREngine):
             if sure >= TURN_KEEP and sure >= TURN_GAIN * first and not on_side:
                 return _turned_back(self._layout(straight, again), turn)
         return None
+
+    def _read_turned_by(
+        self, image: Image.Image, degrees: float
+    ) -> tuple[list[_Word], Image.Image, skew.Turn]:
+        """The words of ``image`` turned by ``degrees`` (clockwise), read as a page, with the
+        turned image and the turn that takes its boxes back."""
+        turned, turn = skew.straighten(image, degrees)
+        return self._words(self._data(turned, self.options["psm"])), turned, turn
 
     def _orientation(self, image: Image.Image) -> int:
         """Degrees (clockwise: 90, 180 or 270) Tesseract's orientation detection would turn
