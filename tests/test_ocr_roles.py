@@ -302,6 +302,48 @@ class ViewsAndLatin(Views):
         return Views(Recognition("Hello there", self.latin))
 
 
+class AmongOthersThenAlone:
+    """A recognizer double reading lines as Tesseract does: several crops in one call (no
+    views: confidence only), a crop alone in its views (with their agreement)."""
+
+    def __init__(self, among: Recognition, alone: Recognition) -> None:
+        self.among, self.alone = among, alone
+        self.calls: list[int] = []
+
+    def config(self) -> dict[str, Any]:
+        return {"recognizer": "among-then-alone"}
+
+    def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
+        self.calls.append(len(crops))
+        return [self.among if len(crops) > 1 else self.alone for _ in crops]
+
+
+def test_a_line_read_unsurely_among_others_is_kept_only_on_its_own_views_evidence():
+    image = Image.new("RGB", (200, 100), "white")
+    top = ((0.0, 0.0), (40.0, 0.0), (40.0, 20.0), (0.0, 20.0))
+    low = tuple((x, y + 60.0) for x, y in top)
+    lines = [Candidate(top, "", 0.0), Candidate(low, "", 0.1)]
+
+    def routed(among: Recognition, alone: Recognition) -> tuple[list[str], list[int]]:
+        recognizer = AmongOthersThenAlone(among, alone)
+        out = ScriptRoute(recognizer).reroute(image, lines)
+        return [c.text for c in out], recognizer.calls
+
+    # junk off an English page's vertical label: 0.65 among the others, no agreement alone
+    texts, calls = routed(Recognition("يد", 0.65), Recognition("3", 0.74, agreement=0.0))
+    assert texts == ["", ""] and calls == [2, 1, 1]
+    # an Arabic line read unsurely among the others, its views agreeing: their reading is kept
+    line = "وصل القطار إلى المحطة"
+    texts, _ = routed(Recognition(line, 0.6), Recognition(line, 0.62, agreement=0.9))
+    assert texts == [line, line]
+    # read surely among the others: kept as read, no second reading
+    texts, calls = routed(Recognition("باب", 0.95), Recognition("3", 0.2, agreement=0.0))
+    assert texts == ["باب", "باب"] and calls == [2]
+    # a recognizer without views: its reading among the others stands on its confidence
+    once = AmongOthersThenAlone(Recognition(line, 0.6), Recognition(line, 0.6))
+    assert [c.text for c in ScriptRoute(once).reroute(image, lines)] == [line, line]
+
+
 def test_a_refused_arabic_reading_is_kept_where_english_reads_the_crop_no_surer():
     # a degraded Arabic line: the views agree only partly and Tesseract is unsure
     degraded = Recognition("وصل القطار إلى المحطة", 0.3, agreement=0.45)

@@ -215,6 +215,16 @@ def cleared_may_replace(read: Recognition) -> bool:
     )
 
 
+def read_unsurely_among_others(read: Recognition) -> bool:
+    """Whether a line's reading, made with the other lines of its page in one call (no views,
+    so no ``agreement``), is kept on its confidence alone below ``SURE_CONFIDENCE``: such a line
+    is read again alone, in views (``ScriptRoute._judged_alone``). Junk off an English page's
+    small vertical label (``PF6`` read ``يد``, 0.65) and a form's smudge (``5 دم``, 0.70)
+    passed ``MIN_CONFIDENCE`` so; read alone, their views agreed on nothing (0.0), while the
+    Arabic words of a bilingual page read at 0.92-0.96 among the others."""
+    return read.agreement is None and read.score < SURE_CONFIDENCE
+
+
 def outreads_latin(read: Recognition, latin_score: float, margin: float = LATIN_MARGIN) -> bool:
     """Whether the Arabic reading holds its own against the Latin reader's confidence on the
     same crop (an English line the Arabic views misread is read surely in English): the Latin
@@ -325,6 +335,18 @@ class ScriptRoute:
             )
         return accepts(read, before) or self._beats_latin(crop, read)
 
+    def _judged_alone(
+        self, crop: Image.Image, read: Recognition, before: float, doubtful: bool
+    ) -> Recognition | None:
+        """A line whose reading among others (``read``) the route would keep unsurely, read
+        alone in the recognizer's views and judged on their evidence: that reading where the
+        route keeps it, None where it does not. A recognizer that reads a crop once (no views,
+        no ``agreement``) gives ``read`` back as it was."""
+        (alone,) = self.recognizer.recognize([crop])
+        if alone.agreement is None:
+            return read
+        return alone if self._keeps(crop, alone, before, doubtful) else None
+
     def _cleared_reading(
         self, crop: Image.Image, before: float, doubtful: bool
     ) -> Recognition | None:
@@ -396,6 +418,8 @@ class ScriptRoute:
         kept: list[Recognition | None] = []
         for crop, read, before, doubtful in zip(crops, readings, befores, doubts):
             keep = read if self._keeps(crop, read, before, doubtful) else None
+            if keep is not None and len(crops) > 1 and read_unsurely_among_others(read):
+                keep = self._judged_alone(crop, read, before, doubtful)
             if keep is None and one_crop:
                 keep = self._cleared_reading(crop, before, doubtful)
             kept.append(keep)
