@@ -7,6 +7,7 @@
     python bench/ocr_quality.py --labels real/labels.jsonl --scale 0.5  # scanned at half the dpi
     python bench/ocr_quality.py --labels real/labels.jsonl --degrade contrast=0.6,noise=8,jpeg=40
     python bench/ocr_quality.py --labels real/labels.jsonl --degrade threshold=128  # bitonal
+    python bench/ocr_quality.py --labels lines/labels.jsonl --degrade threshold=otsu  # own level
     python bench/ocr_quality.py --labels real/labels.jsonl --fan 0.12   # photographed from a side
 
 On the same images, for every engine configuration: CER per kind (word, line, page, sign)
@@ -354,6 +355,8 @@ def parse_degradation(text: str) -> Degradation:
             raise ValueError(
                 f"bad degradation {part!r}: write name=value with names from {', '.join(names)}"
             )
+        if name.strip() == "threshold" and value.strip() == "otsu":
+            value = "0"  # each image split at its own level
         try:
             values[name.strip()] = (int if name.strip() in counts else float)(value)
         except ValueError:
@@ -735,7 +738,8 @@ def main(argv: list[str] | None = None) -> int:
         "--degrade",
         metavar="NAME=VALUE,...",
         help="a poor copy of every image: contrast, illumination, blur, noise, jpeg, threshold "
-        "(e.g. contrast=0.6,noise=8,jpeg=40; threshold=128 stores it black and white), "
+        "(e.g. contrast=0.6,noise=8,jpeg=40; threshold=128 stores it black and white, "
+        "threshold=otsu at each image's own level), "
         "applied after --turn and --scale",
     )
     parser.add_argument(

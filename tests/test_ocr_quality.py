@@ -124,6 +124,22 @@ def test_a_bitonal_copy_keeps_only_black_and_white():
     assert copy.getpixel((20, 10)) == (0, 0, 0) and copy.getpixel((50, 10)) == (255, 255, 255)
 
 
+def test_a_bitonal_copy_at_each_images_own_level_keeps_faint_ink():
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    # light grey ink on tinted paper, all of it over 128: a fixed level loses the ink, the
+    # image's own level (Otsu's) keeps it
+    page = Image.new("RGB", (60, 20), (235, 232, 225))
+    ImageDraw.Draw(page).rectangle((10, 5, 30, 15), fill=(170, 170, 170))
+    assert bench.parse_degradation("threshold=otsu").threshold == 0
+    fixed = bench.degraded(page, bench.parse_degradation("threshold=128"))
+    own = bench.degraded(page, bench.parse_degradation("threshold=otsu"))
+    assert fixed.getpixel((20, 10)) == (255, 255, 255)
+    assert own.getpixel((20, 10)) == (0, 0, 0) and own.getpixel((50, 10)) == (255, 255, 255)
+    assert set(map(tuple, np.asarray(own).reshape(-1, 3).tolist())) == {(0, 0, 0), (255, 255, 255)}
+
+
 def test_direct_ppocr_v6_detects_on_a_page_after_reading_a_crop():
     # rapidocr 3.x keeps the last call's step flags: a page read after a crop must still detect.
     pytest.importorskip("rapidocr")

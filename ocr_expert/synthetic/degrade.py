@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFilter
 
+from ocr_expert.image_io import otsu_level
+
 
 @dataclass(frozen=True)
 class Degradation:
@@ -24,7 +26,8 @@ class Degradation:
     noise: float = 0.0  #: Gaussian noise sigma in grey levels
     jpeg: int | None = None  #: JPEG quality the image is saved with, or None for PNG
     #: grey level that splits ink (black) from paper (white), as a fax or a bitonal scan
-    #: stores a page; None keeps the greys
+    #: stores a page; 0 splits each image at its own level (Otsu's), as a scanner set to
+    #: black and white picks one; None keeps the greys
     threshold: int | None = None
 
     @classmethod
@@ -95,10 +98,10 @@ def apply(image: Image.Image, d: Degradation, seed: int) -> Image.Image:
         noisy = clean + rng.normal(0.0, d.noise, clean.shape[:2])[..., None]
         image = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
     if d.threshold is not None:
-        grey = np.asarray(image.convert("L"))
-        image = Image.fromarray(np.where(grey < d.threshold, 0, 255).astype(np.uint8)).convert(
-            "RGB"
-        )
+        grey = image.convert("L")
+        level = d.threshold or otsu_level(grey) + 1  # Otsu's level is the ink's last grey
+        image = Image.fromarray(np.where(np.asarray(grey) < level, 0, 255).astype(np.uint8))
+        image = image.convert("RGB")
     return image
 
 
