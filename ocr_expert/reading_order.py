@@ -290,8 +290,10 @@ def _floats_last(blocks: list[list[Line]]) -> list[list[Line]]:
     before turning to what is set beside it.
 
     A block stands in the way of the text when the block before it ends mid-sentence, the
-    block after it goes on in lower case, and the block itself does neither and is shorter
-    than both (a title over columns is no interruption).
+    block after it goes on in lower case, and the block itself does neither, is shorter than
+    both (a title over columns is no interruption) and has text above it (``_under_text``): a
+    block heading its column with nothing over it, as the running head of the right-hand page
+    of a book's spread over a sentence that runs on from the left-hand page, opens the column.
     """
     if len(blocks) < 3:
         return blocks
@@ -307,9 +309,25 @@ def _floats_last(blocks: list[list[Line]]) -> list[list[Line]]:
         and ends_open[i - 1]
         and goes_on[i + 1]
         and not goes_on[i]
+        and _under_text(blocks[i], blocks)
     }
     kept = [b for i, b in enumerate(blocks) if i not in floats]
     return kept + [blocks[i] for i in sorted(floats)]
+
+
+def _under_text(block: list[Line], blocks: list[list[Line]]) -> bool:
+    """Whether a line of another block lies above ``block``, across some of its width (True
+    where its lines carry no boxes: the text alone decides)."""
+    boxes = [line.box for line in block if line.box is not None]
+    if not boxes:
+        return True
+    top = union_box(boxes)
+    return any(
+        line.box is not None and line.box[3] <= top[1] and _h_overlap(line.box, top) > 0
+        for other in blocks
+        if other is not block
+        for line in other
+    )
 
 
 def lines_from_layout(
@@ -558,7 +576,7 @@ def _extent(lines: list[list[int]], boxes: dict[int, list[float]]) -> list[float
     ]
 
 
-def _h_overlap(a: list[float], b: list[float]) -> float:
+def _h_overlap(a: Sequence[float], b: Sequence[float]) -> float:
     """How far two boxes overlap horizontally, in pixels."""
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
 

@@ -556,6 +556,32 @@ def test_a_pull_quote_that_interrupts_a_sentence_is_read_after_the_text():
     assert texts(spans) == BEFORE_QUOTE + AFTER_QUOTE + quote
 
 
+def test_the_running_head_of_a_spreads_right_page_opens_it_where_a_sentence_runs_on():
+    # a book's two facing pages: the left one ends mid-sentence, the right one goes on in lower
+    # case under its running head, which lies over nothing: it heads its page, it interrupts
+    # nothing
+    left = column(["LEFT HEAD", *BEFORE_QUOTE, *BEFORE_QUOTE], 40, left=20)
+    head = column(["Horizontal Integration 381"], 40, left=500)
+    right = column([*AFTER_QUOTE, *AFTER_QUOTE], 110, left=500)
+    assert texts(left + head + right) == [
+        "LEFT HEAD",
+        *BEFORE_QUOTE,
+        *BEFORE_QUOTE,
+        "Horizontal Integration 381",
+        *AFTER_QUOTE,
+        *AFTER_QUOTE,
+    ]
+    # a caption set under a photograph at the head of the next column, below a title across
+    # both: it has text above it, and it interrupts the sentence that runs on past it
+    title = [span("A TITLE ACROSS BOTH COLUMNS OF THE PAGE", 20, 10, 800, 40)]
+    left = column([*BEFORE_QUOTE, *BEFORE_QUOTE], 60, left=20)
+    caption = column(["Above: a watch,", "well worn."], 300, left=500)
+    right = column([*AFTER_QUOTE, *AFTER_QUOTE], 370, left=500)
+    order = texts(title + left + caption + right)
+    assert order[-2:] == ["Above: a watch,", "well worn."]
+    assert order[11] == AFTER_QUOTE[0]
+
+
 def test_blocks_that_carry_the_sentence_on_stay_in_order():
     # the short block in the middle goes on in lower case: it is the text, not a quote
     middle = ["garden, and they were right: a", "watch is a tool."]
