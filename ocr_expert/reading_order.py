@@ -93,6 +93,17 @@ TEXT_WORDS = 3
 TEXT_LEADING = 1.6
 #: a side whose rows start in lower case this often holds sentences running from line to line
 RUNS_ON = 0.25
+#: Two sides of a gap at least this many line heights wide ...
+SIDE_BY_SIDE_GAP = 2.0
+#: ... each at least this many lines tall ...
+SIDE_BY_SIDE_ROWS = 8
+#: ... whose lines line up across the gap (centres within ``ALIGN_TOLERANCE`` line heights)
+#: less often than this are two documents side by side (two receipts on one scan), each read
+#: whole: a table's or a form's rows line up across its gaps, and a receipt's own fields are
+#: rows of one table. Real receipts set side by side line up 0.21-0.44 by chance; the real
+#: scans hold no such pair of sides (none with eight lines each).
+SIDE_BY_SIDE_ALIGNED = 0.5
+ALIGN_TOLERANCE = 0.15
 #: a ruled box holding at most this many lines is a field of a form or a cell of a table, read
 #: as one unit; one holding more is a table's ruled column or a frame around running text
 CELL_LINES = 4
@@ -882,6 +893,21 @@ def _xy_cut(
             and text_column_beside(left, right)
         )
 
+    def side_by_side(left: list[int], right: list[int]) -> bool:
+        # Two documents side by side (two receipts, two forms): tall on both sides, their
+        # lines falling where they will across the gap, where a table's rows line up.
+        rows = [_lines_in(side, boxes) for side in (left, right)]
+        if min(len(r) for r in rows) < SIDE_BY_SIDE_ROWS or not (
+            is_column(left) and is_column(right)
+        ):
+            return False
+        fewer, more = (
+            [(min(boxes[m][1] for m in row) + max(boxes[m][3] for m in row)) / 2 for row in r]
+            for r in sorted(rows, key=len)
+        )
+        aligned = sum(1 for c in fewer if any(abs(c - d) <= ALIGN_TOLERANCE * unit for d in more))
+        return aligned < SIDE_BY_SIDE_ALIGNED * len(fewer)
+
     def cut(members: list[int], new_block: bool) -> None:
         if new_block or not blocks:
             blocks.append([])
@@ -899,6 +925,8 @@ def _xy_cut(
             x_gap >= COLUMN_GAP * unit
             or (x_gap >= BODY_GAP * unit and body_sized_edges(left, right, x_at, x_gap))
         ) and columns_beside(left, right)
+        if not columns and x_gap >= SIDE_BY_SIDE_GAP * unit and left and right:
+            columns = side_by_side(left, right)
         if not columns and ink:
             # The detector pads small text by more of its height: where its boxes close a
             # gutter, the gap between the lines' ink may still hold one.

@@ -582,6 +582,18 @@ def test_the_running_head_of_a_spreads_right_page_opens_it_where_a_sentence_runs
     assert order[11] == AFTER_QUOTE[0]
 
 
+def test_two_receipts_side_by_side_are_read_one_after_the_other():
+    # two receipts scanned together: item rows, few words each, no running text; their lines
+    # fall where they will across the gap between them
+    first = [f"ITEM {k} SOAP BAR 4.50" for k in range(10)]
+    second = [f"LINE {k} COFFEE CUP 2.00" for k in range(12)]
+    spans = column(first, 100, left=20, leading=41) + column(second, 113, left=400, leading=34)
+    assert texts(spans) == first + second
+    # a table's two sides, rows lined up across the same gap, are read a row at a time
+    spans = column(first, 100, left=20, leading=36) + column(second[:10], 100, left=400, leading=36)
+    assert texts(spans) == [f"{a} {b}" for a, b in zip(first, second)]
+
+
 def test_blocks_that_carry_the_sentence_on_stay_in_order():
     # the short block in the middle goes on in lower case: it is the text, not a quote
     middle = ["garden, and they were right: a", "watch is a tool."]
