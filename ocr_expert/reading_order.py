@@ -576,6 +576,11 @@ def _continue_column(
     del blocks[last][start : start + len(moving)]
 
 
+def _row_centre(row: list[int], boxes: dict[int, list[float]]) -> float:
+    """The height halfway between the top and the bottom of a row of spans."""
+    return (min(boxes[m][1] for m in row) + max(boxes[m][3] for m in row)) / 2
+
+
 def _extent(lines: list[list[int]], boxes: dict[int, list[float]]) -> list[float]:
     """The box around the spans of ``lines`` (at least one span)."""
     members = [m for line in lines for m in line]
@@ -837,9 +842,7 @@ def _xy_cut(
         if len(rows) < TEXT_ROWS:
             return False
         words = statistics.median(sum(len(texts[m].split()) for m in row) for row in rows)
-        centres = sorted(
-            (min(boxes[m][1] for m in row) + max(boxes[m][3] for m in row)) / 2 for row in rows
-        )
+        centres = sorted(_row_centre(row, boxes) for row in rows)
         leading = statistics.median(b - a for a, b in itertools.pairwise(centres)) / unit
         return words >= TEXT_WORDS and leading <= TEXT_LEADING
 
@@ -901,10 +904,7 @@ def _xy_cut(
             is_column(left) and is_column(right)
         ):
             return False
-        fewer, more = (
-            [(min(boxes[m][1] for m in row) + max(boxes[m][3] for m in row)) / 2 for row in r]
-            for r in sorted(rows, key=len)
-        )
+        fewer, more = ([_row_centre(row, boxes) for row in r] for r in sorted(rows, key=len))
         aligned = sum(1 for c in fewer if any(abs(c - d) <= ALIGN_TOLERANCE * unit for d in more))
         return aligned < SIDE_BY_SIDE_ALIGNED * len(fewer)
 
