@@ -908,6 +908,25 @@ def _xy_cut(
         aligned = sum(1 for c in fewer if any(abs(c - d) <= ALIGN_TOLERANCE * unit for d in more))
         return aligned < SIDE_BY_SIDE_ALIGNED * len(fewer)
 
+    def breaks_alike(quarters: list[list[int]], band: float) -> bool:
+        # Columns whose paragraph breaks happen to line up (an index's letter groups): on
+        # one side of the band both sides are columns, on the other both go on for two lines
+        # or more, and the band is no taller than a break either column has on its own. A
+        # running head or a footer is one line on each side, and set further off.
+        top_left, bottom_left, top_right, bottom_right = quarters
+        for cols, rest in (
+            ((top_left, top_right), (bottom_left, bottom_right)),
+            ((bottom_left, bottom_right), (top_left, top_right)),
+        ):
+            if not all(side and is_column(side) for side in cols):
+                continue
+            if not all(side and len(_lines_in(side, boxes)) >= 2 for side in rest):
+                continue
+            inner = max(widest_gap(side, 1)[0] for side in cols)
+            if band <= inner:
+                return True
+        return False
+
     def cut(members: list[int], new_block: bool) -> None:
         if new_block or not blocks:
             blocks.append([])
@@ -952,6 +971,8 @@ def _xy_cut(
                 for above in (True, False)
             ]
             section_break = not all(q and is_column(q) for q in quarters)
+            if section_break:
+                section_break = not breaks_alike(quarters, y_gap)
         if columns and not section_break:
             first, second = (right, left) if page_dir == "rtl" else (left, right)
             cut(first, True)

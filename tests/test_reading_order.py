@@ -720,3 +720,28 @@ def test_a_title_beside_the_first_column_is_read_before_it():
     got = texts(left + [title] + right)
     assert got[0] == title.text
     assert "L0" in got[1]
+
+
+def index_entry(name: str, page: int) -> str:
+    """An index line: the name, dot leaders to the column's edge, the page number."""
+    return f"{name} {'.' * (28 - len(name))} {page}"
+
+
+def test_an_index_whose_letter_groups_line_up_across_columns_is_read_column_by_column():
+    # a book's two-column index: the last letter groups of both columns start at one height,
+    # the breaks before them line up into an empty band no taller than the breaks each
+    # column has on its own
+    a = ["A", index_entry("asn1Coding program", 5), index_entry("asn1Parser program", 5)]
+    f = ["F", index_entry("future developments", 4), index_entry("free licence", 24)]
+    h = ["H", index_entry("header file libtasn1.h", 4)]
+    m = ["M", index_entry("main type asn1_node", 4)]
+    p = ["P", index_entry("porting", 1), index_entry("parsing a schema", 2)]
+    t = ["T", "threads"]  # the detector lost its leaders and number
+    left = column(a, 100, left=20) + column(f, 210, left=20) + column(h, 315, left=20)
+    right = column(m, 100, left=330) + column(p, 180, left=330) + column(t, 315, left=330)
+    assert texts(left + right) == a + f + h + m + p + t
+    # a running foot, one line on each side and set well below: read after both columns
+    foot = [span("Page 3", 20, 420, 80, 440), span("Confidential", 600, 420, 700, 440)]
+    order = texts(left + right + foot)
+    assert order[: len(order) - 1] == a + f + h + m + p + t
+    assert order[-1] == "Page 3 Confidential"
