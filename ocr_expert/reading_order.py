@@ -82,6 +82,9 @@ UPRIGHT = 1.5
 GRID_PAIRED = 0.8
 #: ... and whose typical item takes less than this share of its side's width are a table or form
 GRID_FILL = 0.7
+#: ... and a paragraph's lines, all but its last, fill at least this share of its width (a
+#: list of descriptions beside their terms is ragged)
+PROSE_FILL = 0.8
 #: tilts below this many degrees are left alone
 MIN_SKEW_DEG = 0.3
 #: a side of a column cut reads as running text when it has at least this many rows, ...
@@ -807,15 +810,20 @@ def _xy_cut(
         extent = max(boxes[m][2] for m in side) - min(boxes[m][0] for m in side)
         return statistics.median(boxes[m][2] - boxes[m][0] for m in side) / max(extent, 1e-6)
 
-    def is_grid(left: list[int], right: list[int]) -> bool:
-        # A form or a table: short items on both sides that pair up row by row are read a
-        # row at a time; prose columns fill their width even when their rows line up.
+    def rows_pair(left: list[int], right: list[int]) -> bool:
+        """Nearly every line of either side stands level with a line of the other."""
+
         def paired(a: list[int], b: list[int]) -> float:
             hits = sum(
                 1 for m in a if any(_v_overlap(boxes[m], boxes[n]) >= LINE_OVERLAP for n in b)
             )
             return hits / len(a)
 
+        return min(paired(left, right), paired(right, left)) >= GRID_PAIRED
+
+    def is_grid(left: list[int], right: list[int]) -> bool:
+        # A form or a table: short items on both sides that pair up row by row are read a
+        # row at a time; prose columns fill their width even when their rows line up.
         def cell_like(side: list[int]) -> bool:
             # Table cells hold a word or two a row; a form's labels end in a colon. Narrow
             # ragged prose columns also leave their width unfilled, but hold phrases.
@@ -826,9 +834,8 @@ def _xy_cut(
             colons = sum(1 for m in side if ":" in texts[m]) / len(side)
             return words <= 2 or colons >= 0.5
 
-        rows_pair = min(paired(left, right), paired(right, left)) >= GRID_PAIRED
         return (
-            rows_pair
+            rows_pair(left, right)
             and max(fill(left), fill(right)) < GRID_FILL
             and (cell_like(left) or cell_like(right))
         )
@@ -866,7 +873,25 @@ def _xy_cut(
         running = [is_running_text(rows) for _, rows in sides]
         if all(running):
             return runs != [False, False]
-        return any(r and run for r, run in zip(running, runs))
+        # A list of terms beside their descriptions (a program's options, a glossary) is a
+        # two-column table: each description stands level with its term, and the
+        # descriptions, ragged, leave their width unfilled, where a paragraph's lines fill
+        # theirs whether or not a sidebar's items stand level with them.
+        level = rows_pair(left, right)
+        return any(
+            r and run and (not level or fills_lines(rows))
+            for (_, rows), r, run in zip(sides, running, runs)
+        )
+
+    def fills_lines(rows: list[list[int]]) -> bool:
+        """A paragraph's lines fill its width, all but its last."""
+        extent = _extent(rows, boxes)
+        rows = sorted(rows, key=lambda row: _row_centre(row, boxes))[:-1]
+        if not rows:
+            return False
+        widths = [_extent([row], boxes) for row in rows]
+        median = statistics.median(w[2] - w[0] for w in widths)
+        return median >= PROSE_FILL * max(extent[2] - extent[0], 1e-6)
 
     def widest_gap(
         members: list[int], axis: int, of: dict[int, list[float]] = boxes

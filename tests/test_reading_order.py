@@ -412,6 +412,24 @@ def test_a_sidebar_of_short_facts_beside_a_paragraph_is_read_after_it():
     assert texts(spans) == prose_rows + facts
 
 
+def test_a_programs_options_beside_their_descriptions_are_read_row_by_row():
+    # a manual's option list: each description stands level with its option; the
+    # descriptions run on in lower case but are ragged, not a paragraph
+    options = ["-o, --output=FILE", "-n, --name=NAME", "-h, --help", "-v, --version"]
+    about = [
+        "output file",
+        "array name",
+        "display this help and exit",
+        "output version information and exit",
+    ]
+    spans = [
+        span(t, x, 50 + 27 * i, x + 10 * len(t), 74 + 27 * i)
+        for x, column in ((30, options), (290, about))
+        for i, t in enumerate(column)
+    ]
+    assert texts(spans) == [f"{o} {a}" for o, a in zip(options, about)]
+
+
 def test_a_line_in_a_large_font_stays_a_line_of_its_own():
     # A receipt: "Takeaway" printed twice as tall as the lines above and below it.
     spans = [
