@@ -30,10 +30,11 @@ from pydantic import Field, field_validator, model_validator
 from ocr_expert.engines import check_role, register_engine
 from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError, PageLayout
 from ocr_expert.engines.colour_graphics import add_uncovered, colourless
+from ocr_expert.engines.leaders import leader_tails, with_leaders
 from ocr_expert.engines.page_fusion import MIN_CONFIDENCE, fuse_page
 from ocr_expert.engines.roles import Recognition
 from ocr_expert.engines.script_route import Candidate, ScriptRoute
-from ocr_expert.types import Span, polygon_box, union_box
+from ocr_expert.types import Span, box_corners, polygon_box, union_box
 
 MODELS = ("PP-OCRv6", "PP-OCRv4")
 #: the long side small pages are scaled up to before reading (``upscale_below``): twice a
@@ -57,6 +58,8 @@ TURN_MARGIN = 0.01
 FEW_TURNED = 0.25
 #: ... the score a line's reading as it stands needs to replace its turned-over reading
 LEGIBLE = 0.8
+#: the text after a line's dot leaders (``leaders``) is kept when read this sure
+LEADER_SCORE = 0.8
 
 
 class PPOCROptions(EngineOptions):
@@ -78,6 +81,7 @@ class PPOCROptions(EngineOptions):
     refine: Literal["tesseract"] | None = "tesseract"
     upscale_below: int = Field(480, ge=0)
     colour_graphics: bool = True
+    leaders: bool = True
     refine_confidence: float = Field(MIN_CONFIDENCE, ge=0.0, le=1.0)
 
     @field_validator("model")
@@ -135,6 +139,10 @@ class PPOCREngine(OCREngine):
             whole where the first lost part of it under a marker or a line (``2444`` for
             ``42 444``), or did not find, is taken (``ocr_expert.engines.colour_graphics``).
             Photographs and scans are read once.
+        leaders: where a level line ends at dot leaders the detector took for no text (a
+            contents or index line, a statement's row), the text after them (its page number,
+            its amount) is read by the recognizer and joins the line
+            (``ocr_expert.engines.leaders``).
     """
 
     language = "ch+en"
@@ -158,6 +166,7 @@ class PPOCREngine(OCREngine):
             "word_boxes": opts.word_boxes,
             "upscale_below": opts.upscale_below,
             "colour_graphics": opts.colour_graphics,
+            "leaders": opts.leaders,
         }
         self.device = opts.device
         runner_cls = _V6Runner if model == "PP-OCRv6" else _V4Runner
@@ -235,7 +244,27 @@ class PPOCREngine(OCREngine):
             with self._lock:
                 again = self._runner.read_page(_bgr(plain))
             candidates = add_uncovered(candidates, again)
+        if self.options["leaders"]:
+            candidates = self._after_leaders(image, candidates)
         return self._finish(candidates)
+
+    def _after_leaders(self, image: Image.Image, candidates: list[Candidate]) -> list[Candidate]:
+        """``candidates`` and, for each level line the detector ended at its dot leaders, the
+        text after them (a page number, an amount) read by the recognizer, when it is sure."""
+        boxes = [polygon_box(c.polygon) for c in candidates]
+        level = [not c.rerouted and _level(c.polygon) for c in candidates]
+        tails = leader_tails(image, boxes, level)
+        if not tails:
+            return candidates
+        crops = [_bgr(image.crop((box[0], box[1], box[2], box[3]))) for _, box in tails]
+        with self._lock:
+            read = self._runner.recognize(crops)
+        added = [
+            Candidate(box_corners(with_leaders(boxes[i], box)), _nfkc(text).strip(), float(score))
+            for (i, box), (text, score) in zip(tails, read)
+            if score >= LEADER_SCORE and any(ch.isalnum() for ch in text)
+        ]
+        return candidates + added
 
     def read_crop(self, image: Image.Image) -> list[Span]:
         with self._lock:
@@ -550,6 +579,14 @@ def _require_cuda_provider() -> None:
             "ppocr device='cuda' needs the GPU build of onnxruntime "
             "(pip install 'ocrvqa[gpu]', which brings onnxruntime-gpu); use device='cpu' otherwise"
         )
+
+
+def _level(polygon: Sequence[Sequence[float]]) -> bool:
+    """A line set level: its top edge rises or falls by at most a fifth of its height, so
+    that its rows hold what follows it."""
+    box = polygon_box(polygon)
+    (ax, ay), (bx, by) = polygon[0][:2], polygon[1][:2]
+    return bx > ax and abs(by - ay) <= 0.2 * (box[3] - box[1])
 
 
 def _bgr(image: Image.Image) -> np.ndarray:

@@ -1,0 +1,137 @@
+"""What follows a line's dot leaders: the page number of a contents or index line, the amount of
+a statement's row.
+
+A text detector takes a row of dots for no text: on a real book's index it ended most lines at
+the last word before the leaders and found the page number after them on 2 lines of 10. This
+module finds, to the right of a detected line, a run of leader dots (small marks, about the
+size of a full stop, sitting low on the line, close together) and the ink that ends it; that
+ink's box is read again by the recognizer (``PPOCREngine``), and joins its line as a word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from ocr_expert.image_io import otsu_level
+from ocr_expert.types import Box
+
+#: a leader dot is at most this share of the line's height wide and tall ...
+DOT_SIZE = 0.3
+#: ... and its centre lies below this share of the line's box (a full stop sits on the baseline)
+DOT_LOW = 0.5
+#: a run of leaders holds at least this many dots ...
+MIN_DOTS = 3
+#: ... no two of them, nor the first and its line, nor the last and what ends it, further apart
+#: than this many line heights
+DOT_GAP = 1.2
+#: ... and at least one dot for every this many line heights they run (a book's leaders: one
+#: every 0.33)
+DOT_PITCH = 0.8
+#: the text after the leaders ends at a gap of this many line heights (a number is one word)
+WORD_GAP = 0.8
+#: a glyph is at least this share of the line's height tall (not a speck of dust)
+GLYPH_HEIGHT = 0.4
+
+
+def leader_tails(
+    image: Image.Image, boxes: Sequence[Box], level: Sequence[bool] | None = None
+) -> list[tuple[int, Box]]:
+    """For each line box (in ``image``'s pixels) followed by dot leaders, the box of the text
+    that ends them, to be read: ``(line index, box)``. Only lines set ``level`` (all by
+    default) are looked along; every box ends the row of a line on its left."""
+    grey = image.convert("L")
+    ink = np.asarray(grey) < otsu_level(grey)
+    tails = []
+    for i, box in enumerate(boxes):
+        if level is not None and not level[i]:
+            continue
+        tail = _tail(ink, box, _row_limit(i, box, boxes, ink.shape[1]))
+        if tail is not None:
+            tails.append((i, tail))
+    return tails
+
+
+def _row_limit(i: int, box: Box, boxes: Sequence[Box], width: int) -> float:
+    """Where the row right of line ``i`` ends: the next detected box on it, or the image edge."""
+    _, y0, x1, y1 = box
+    height = y1 - y0
+    limit = float(width)
+    for j, other in enumerate(boxes):
+        if j == i or other[0] < x1 - 0.5 * height:
+            continue
+        shared = min(y1, other[3]) - max(y0, other[1])
+        if shared > 0.5 * min(height, other[3] - other[1]):
+            limit = min(limit, other[0])
+    return limit
+
+
+def _tail(ink: np.ndarray, box: Box, limit: float) -> Box | None:
+    """The box of the text after ``box``'s leaders, or None where no leaders follow it."""
+    x0, y0, x1, y1 = box
+    height = y1 - y0
+    if height < 6 or x1 - x0 < height:
+        return None
+    top, bottom = max(int(y0), 0), min(round(y1), ink.shape[0])
+    left, right = max(int(x1), 0), min(int(limit), ink.shape[1])
+    if right - left < height or bottom - top < 4:
+        return None
+    # eight-connected: a thin digit's strokes, split at a corner by the threshold, stay one
+    labels, count = ndimage.label(ink[top:bottom, left:right], structure=np.ones((3, 3)))
+    if not count:
+        return None
+    pieces = sorted(
+        (s[1].start + left, s[0].start + top, s[1].stop + left, s[0].stop + top)
+        for s in ndimage.find_objects(labels)
+        if s is not None
+    )
+    found = _after_dots(pieces, box, top, bottom)
+    if found is None:
+        return None
+    first, reach = found
+    start, end = pieces[first][0], pieces[first][2]
+    for px0, _, px1, _ in pieces[first + 1 :]:
+        if px0 - end > WORD_GAP * height:
+            break
+        end = max(end, px1)
+    pad = 0.2 * height
+    return (max(start - pad, reach), y0, min(end + pad, limit), y1)
+
+
+def _after_dots(
+    pieces: list[tuple[int, int, int, int]], box: Box, top: int, bottom: int
+) -> tuple[int, float] | None:
+    """The index of the first glyph after a run of at least ``MIN_DOTS`` leader dots, and where
+    the dots end; None where the row holds no such run."""
+    _, y0, x1, y1 = box
+    height = y1 - y0
+    dots, reach = 0, float(x1)
+    for at, (px0, py0, px1, py1) in enumerate(pieces):
+        if px0 - reach > DOT_GAP * height:
+            return None  # the row went blank before any text
+        small = px1 - px0 <= DOT_SIZE * height and py1 - py0 <= DOT_SIZE * height
+        # a piece cut by the band's edge is part of a line above or below, not a dot
+        inside = top < py0 and py1 < bottom
+        if small and inside and (py0 + py1) / 2 >= y0 + DOT_LOW * height:
+            dots, reach = dots + 1, max(reach, px1)
+        elif (top >= py0 and py1 >= bottom) or (
+            px1 - px0 > height and py1 - py0 < GLYPH_HEIGHT * height
+        ):
+            return None  # a rule across the row (a box's side) or along it (a form's blank)
+        elif py1 - py0 >= GLYPH_HEIGHT * height:
+            # leaders are set close, a full stop every third of a line height or so; specks
+            # of a scan's noise along a rule lie further apart
+            close = dots >= MIN_DOTS and (reach - x1) <= DOT_PITCH * height * dots
+            return (at, reach) if close else None
+        else:
+            reach = max(reach, px1)  # a speck or a mark between dots: passed over
+    return None
+
+
+def with_leaders(line: Box, tail: Box) -> Box:
+    """The box of a line's tail widened over its leaders, back to the line's end: the row is
+    one line of text, and a gutter is not looked for between its words and its number."""
+    return (line[2], tail[1], tail[2], tail[3])
