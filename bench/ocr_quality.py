@@ -750,6 +750,12 @@ def main(argv: list[str] | None = None) -> int:
         help="photograph every image from its right, its left edge this share of its height "
         "shorter (0.12: lines fan out 3 degrees either way), applied last",
     )
+    parser.add_argument(
+        "--drop-leaders",
+        action="store_true",
+        help="score without dot leaders (contents and index pages: no two readers count the "
+        "dots alike)",
+    )
     parser.add_argument("--tolerance", type=float, default=0.002)
     parser.add_argument("--no-recall", action="store_true", help="skip the mini benchmark recall")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
@@ -769,6 +775,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"labels file not found: {labels} (give a labels.jsonl with image and text)"
             )
         items = [i for i in load_items(labels) if i.kind in args.kinds]
+        if args.drop_leaders:
+            for lang, norm in NORMALIZATION.items():
+                NORMALIZATION[lang] = norm.with_options(drop_leaders=True)
         results = measure(
             items,
             args.engines,
@@ -784,6 +793,7 @@ def main(argv: list[str] | None = None) -> int:
     turned += f", scaled by {args.scale:g}" if args.scale != 1.0 else ""
     turned += f", degraded ({args.degrade})" if degrade else ""
     turned += f", photographed with the left edge {args.fan:g} shorter" if args.fan else ""
+    turned += ", dot leaders dropped" if args.drop_leaders else ""
     print(f"{len(items)} images from {origin}{turned}\n")
     print(markdown(results), flush=True)
     if args.json:

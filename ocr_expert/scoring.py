@@ -51,6 +51,7 @@ _ALEF_TABLE = str.maketrans({c: "\u0627" for c in "\u0622\u0623\u0625\u0671\u067
 # Alef maksura ى and the Persian yeh ی (same glyph in Arabic text) become yeh ي.
 _YEH_TABLE = str.maketrans({"\u0649": "\u064a", "\u06cc": "\u064a"})
 _TEH_MARBUTA_TABLE = str.maketrans({"\u0629": "\u0647"})
+_LEADERS_RE = re.compile(r"[ \t]*(?:\.[ \t]*){3,}")
 _NOT_ALNUM_RE = re.compile(r"[^0-9a-z]")
 
 
@@ -59,8 +60,8 @@ class Normalization:
     """What to fold away before comparing a prediction with its reference.
 
     Steps run in this order: NFKC, Arabic folding (diacritics, tatweel, alef, yeh, teh
-    marbuta), case folding, punctuation stripping, whitespace collapsing, and finally the
-    scene-text ``alphanumeric`` filter (which implies all the others it needs).
+    marbuta), case folding, dot leaders, punctuation stripping, whitespace collapsing; the
+    scene-text ``alphanumeric`` filter replaces them all (it implies all it needs).
     """
 
     nfkc: bool = False
@@ -72,6 +73,9 @@ class Normalization:
     unify_alef: bool = False
     unify_yeh: bool = False
     teh_marbuta_to_heh: bool = False
+    #: dot leaders (three or more full stops in a row, spaced or not) dropped: a contents or
+    #: index page's leaders are dots no two readers (nor a PDF's text layer) count alike
+    drop_leaders: bool = False
     #: scene-text recognition scoring: drop whitespace, fold to ASCII, lower-case, keep 0-9a-z
     alphanumeric: bool = False
     name: str = "custom"
@@ -164,6 +168,8 @@ def normalize_text(text: str, norm: Normalization) -> str:
         text = text.translate(_TEH_MARBUTA_TABLE)
     if norm.casefold:
         text = text.casefold()
+    if norm.drop_leaders:
+        text = _LEADERS_RE.sub(" ", text)
     if norm.strip_punctuation:
         text = "".join(c for c in text if not unicodedata.category(c).startswith("P"))
     if norm.collapse_whitespace:

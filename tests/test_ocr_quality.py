@@ -150,3 +150,43 @@ def test_direct_ppocr_v6_detects_on_a_page_after_reading_a_crop():
     page = render_lines(["MARKET STREET", "OPEN DAILY"], font_size=34, spacing=2.4)
     lines = [line.strip().lower() for line in engine.read(page, "page").splitlines()]
     assert lines == ["market street", "open daily"]
+
+
+def test_a_pdfs_pages_become_a_labelled_set_with_their_text_layer_as_truth(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    pdf = tmp_path / "manual.pdf"
+    with PdfPages(pdf) as out:
+        for lines in (["Contents", "1 Introduction . . . . . . 1"], ["x"], ["Index", "threads 7"]):
+            fig = plt.figure(figsize=(6, 3))
+            for k, line in enumerate(lines):
+                fig.text(0.1, 0.7 - 0.3 * k, line)
+            out.savefig(fig)
+            plt.close(fig)
+    pdf_labels = load_script("bench/pdf_labels.py")
+    assert pdf_labels.main([str(pdf), "--out", str(tmp_path / "set"), "--min-chars", "5"]) == 0
+    records = [json.loads(line) for line in (tmp_path / "set" / "labels.jsonl").open()]
+    # the page holding one letter is left out; the others keep their text top to bottom
+    assert [r["text"] for r in records] == [
+        "Contents\n1 Introduction . . . . . . 1",
+        "Index\nthreads 7",
+    ]
+    assert [r["image"] for r in records] == ["images/manual-p001.png", "images/manual-p003.png"]
+    with Image.open(tmp_path / "set" / records[0]["image"]) as image:
+        width, height = image.size  # 6 x 3 inches at 150 dpi (pdfium rounds up)
+    assert 900 <= width <= 901 and 450 <= height <= 451
+
+
+def test_dot_leaders_can_be_left_out_of_the_score():
+    from ocr_expert.scoring import Normalization, cer
+
+    norm = Normalization.preset("caseless")
+    truth, read = "1 Introduction . . . . . . . . 1", "1 Introduction ...... 1"
+    assert cer(read, truth, norm) > 0.2
+    assert cer(read, truth, norm.with_options(drop_leaders=True)) == 0.0
+    # an ellipsis is three full stops too; a full stop and a decimal point are not leaders
+    assert norm.with_options(drop_leaders=True)("Wait... 2.5 m. End.") == "wait 2.5 m. end."
