@@ -85,6 +85,9 @@ GRID_FILL = 0.7
 #: ... and a paragraph's lines, all but its last, fill at least this share of its width (a
 #: list of descriptions beside their terms is ragged)
 PROSE_FILL = 0.8
+#: an index's or a contents page's column: at least this share of its rows are entries, a
+#: name and then its page number (letter headings aside)
+ENTRY_ROWS = 0.7
 #: tilts below this many degrees are left alone
 MIN_SKEW_DEG = 0.3
 #: a side of a column cut reads as running text when it has at least this many rows, ...
@@ -885,25 +888,47 @@ def _xy_cut(
 
     def fills_lines(rows: list[list[int]]) -> bool:
         """A paragraph's lines fill its width, all but its last."""
-        extent = _extent(rows, boxes)
-        rows = sorted(rows, key=lambda row: _row_centre(row, boxes))[:-1]
+        return fills_rows(sorted(rows, key=lambda row: _row_centre(row, boxes))[:-1], rows)
+
+    def fills_rows(rows: list[list[int]], among: list[list[int]] | None = None) -> bool:
+        """The median of ``rows`` fills the width of ``among`` (``rows`` themselves)."""
         if not rows:
             return False
+        extent = _extent(among or rows, boxes)
         widths = [_extent([row], boxes) for row in rows]
         median = statistics.median(w[2] - w[0] for w in widths)
         return median >= PROSE_FILL * max(extent[2] - extent[0], 1e-6)
+
+    def gaps(
+        members: list[int], axis: int, of: dict[int, list[float]] = boxes
+    ) -> list[tuple[float, float]]:
+        """(gap size, cut position) of every empty stretch along an axis, widest first."""
+        ranges = sorted((of[m][axis], of[m][axis + 2]) for m in members)
+        found, reach = [], ranges[0][1]
+        for start, end in ranges[1:]:
+            if start > reach:
+                found.append((start - reach, (start + reach) / 2))
+            reach = max(reach, end)
+        return sorted(found, key=lambda g: -g[0])
 
     def widest_gap(
         members: list[int], axis: int, of: dict[int, list[float]] = boxes
     ) -> tuple[float, float]:
         """(gap size, cut position) of the widest empty stretch along an axis."""
-        ranges = sorted((of[m][axis], of[m][axis + 2]) for m in members)
-        best, reach = (0.0, 0.0), ranges[0][1]
-        for start, end in ranges[1:]:
-            if start - reach > best[0]:
-                best = (start - reach, (start + reach) / 2)
-            reach = max(reach, end)
-        return best
+        return next(iter(gaps(members, axis, of)), (0.0, 0.0))
+
+    def entry_gutter(members: list[int]) -> tuple[float, list[int], list[int]] | None:
+        # An index's columns each hold a column of page numbers set apart from the names:
+        # the gap before those numbers can be wider than the gutter, so the narrower gaps
+        # are tried too, for a gutter with entries on both sides.
+        for gap, at in gaps(members, 0)[1:]:
+            if gap < COLUMN_GAP * unit:
+                break
+            left = [m for m in members if boxes[m][0] < at]
+            right = [m for m in members if boxes[m][0] >= at]
+            if is_column(left) and is_column(right) and entry_columns(left, right):
+                return gap, left, right
+        return None
 
     def body_sized_edges(left: list[int], right: list[int], at: float, gap: float) -> bool:
         # The lines that border a narrow gap on either side: a display line (a title, a drop
@@ -914,12 +939,30 @@ def _xy_cut(
         return all(boxes[m][3] - boxes[m][1] < TALL_SPAN * unit for m in near)
 
     def columns_beside(left: list[int], right: list[int]) -> bool:
-        return (
-            is_column(left)
-            and is_column(right)
-            and not is_grid(left, right)
-            and text_column_beside(left, right)
-        )
+        if not (is_column(left) and is_column(right)):
+            return False
+        if entry_columns(left, right):
+            return True
+        return not is_grid(left, right) and text_column_beside(left, right)
+
+    def entry_columns(left: list[int], right: list[int]) -> bool:
+        # A two-column index or contents page: on both sides nearly every row is an entry
+        # ending in its page number, set flush right (after leaders), so the rows fill their
+        # side; a reader goes down one column before the next. A table's rows fill its columns
+        # unevenly, and a column of numbers alone holds no entries.
+        if texts is None or page_dir != "ltr":
+            return False
+        for side in (left, right):
+            rows = _lines_in(side, boxes)
+            if len(rows) < TEXT_ROWS or not fills_rows(rows):
+                return False
+            entries = 0
+            for row in rows:
+                words = " ".join(texts[m] for m in sorted(row, key=lambda m: boxes[m][0])).split()
+                entries += len(words) >= 2 and words[-1].strip(".").isdigit()
+            if entries < ENTRY_ROWS * len(rows):
+                return False
+        return True
 
     def side_by_side(left: list[int], right: list[int]) -> bool:
         # Two documents side by side (two receipts, two forms): tall on both sides, their
@@ -971,6 +1014,10 @@ def _xy_cut(
         ) and columns_beside(left, right)
         if not columns and x_gap >= SIDE_BY_SIDE_GAP * unit and left and right:
             columns = side_by_side(left, right)
+        if not columns and texts is not None:
+            entries = entry_gutter(members)
+            if entries is not None:
+                columns, (x_gap, left, right) = True, entries
         if not columns and ink:
             # The detector pads small text by more of its height: where its boxes close a
             # gutter, the gap between the lines' ink may still hold one.

@@ -763,3 +763,21 @@ def test_an_index_whose_letter_groups_line_up_across_columns_is_read_column_by_c
     order = texts(left + right + foot)
     assert order[: len(order) - 1] == a + f + h + m + p + t
     assert order[-1] == "Page 3 Confidential"
+
+
+def test_a_two_column_index_is_read_down_each_column_though_its_numbers_stand_apart():
+    # a manual's function index: each entry a name, then its page number flush right, the
+    # gap before the numbers wider than the gutter between the two columns
+    names = [f"asn1_{w}" for w in ("array2tree", "bit_der", "check_version", "copy_node")]
+    names += [f"asn1_get_{w}" for w in ("bit_der", "length_ber", "octet_der", "tag_der")]
+    spans = []
+    for i, name in enumerate(names):
+        x = 20 if i < 4 else 470
+        y = 100 + 25 * (i % 4)
+        spans.append(span(name, x, y, x + 10 * len(name), y + 20))
+        spans.append(span(str(9 + i), x + 400, y, x + 420, y + 20))
+    assert texts(spans) == [f"{name} {9 + i}" for i, name in enumerate(names)]
+    # a table of names and numbers, one pair a row, stays a table read row by row
+    rows = [span(n, 20, 100 + 25 * i, 20 + 10 * len(n), 120 + 25 * i) for i, n in enumerate(names)]
+    rows += [span(str(9 + i), 420, 100 + 25 * i, 440, 120 + 25 * i) for i in range(len(names))]
+    assert texts(rows) == [f"{name} {9 + i}" for i, name in enumerate(names)]
