@@ -582,6 +582,12 @@ def _continue_column(
     del blocks[last][start : start + len(moving)]
 
 
+def _ends_in_number(text: str) -> bool:
+    """Whether ``text``'s last word is a number written in digits alone (a page number)."""
+    words = text.split()
+    return bool(words) and words[-1].strip(".").isdigit()
+
+
 def _row_centre(row: list[int], boxes: dict[int, list[float]]) -> float:
     """The height halfway between the top and the bottom of a row of spans."""
     return (min(boxes[m][1] for m in row) + max(boxes[m][3] for m in row)) / 2
@@ -799,6 +805,8 @@ def _xy_cut(
     shares of each box's width before and after its ink (``order_spans``)."""
     unit = unit or statistics.median(boxes[m][3] - boxes[m][1] for m in items) or 1.0
     blocks: list[list[list[int]]] = []
+    # spans ending in a page number, counted at every cut: an index's are half its spans
+    numbered = {m for m in items if texts is not None and _ends_in_number(texts[m])}
 
     def is_column(members: list[int]) -> bool:
         # Prose columns are wide and several lines tall; a narrow strip beside text (prices,
@@ -899,11 +907,9 @@ def _xy_cut(
         median = statistics.median(w[2] - w[0] for w in widths)
         return median >= PROSE_FILL * max(extent[2] - extent[0], 1e-6)
 
-    def gaps(
-        members: list[int], axis: int, of: dict[int, list[float]] = boxes
-    ) -> list[tuple[float, float]]:
+    def gaps(members: list[int], axis: int) -> list[tuple[float, float]]:
         """(gap size, cut position) of every empty stretch along an axis, widest first."""
-        ranges = sorted((of[m][axis], of[m][axis + 2]) for m in members)
+        ranges = sorted((boxes[m][axis], boxes[m][axis + 2]) for m in members)
         found, reach = [], ranges[0][1]
         for start, end in ranges[1:]:
             if start > reach:
@@ -915,12 +921,22 @@ def _xy_cut(
         members: list[int], axis: int, of: dict[int, list[float]] = boxes
     ) -> tuple[float, float]:
         """(gap size, cut position) of the widest empty stretch along an axis."""
-        return next(iter(gaps(members, axis, of)), (0.0, 0.0))
+        ranges = sorted((of[m][axis], of[m][axis + 2]) for m in members)
+        best, reach = (0.0, 0.0), ranges[0][1]
+        for start, end in ranges[1:]:
+            if start - reach > best[0]:
+                best = (start - reach, (start + reach) / 2)
+            reach = max(reach, end)
+        return best
 
     def entry_gutter(members: list[int]) -> tuple[float, list[int], list[int]] | None:
         # An index's columns each hold a column of page numbers set apart from the names:
         # the gap before those numbers can be wider than the gutter, so the narrower gaps
         # are tried too, for a gutter with entries on both sides.
+        if texts is None:
+            return None
+        if sum(m in numbered for m in members) < ENTRY_ROWS / 2 * len(members):
+            return None  # cheap first: most pages hold few numbers
         for gap, at in gaps(members, 0)[1:]:
             if gap < COLUMN_GAP * unit:
                 break
@@ -953,13 +969,16 @@ def _xy_cut(
         if texts is None or page_dir != "ltr":
             return False
         for side in (left, right):
+            # cheap first: an index's numbers are spans of their own or end their entries'
+            if sum(m in numbered for m in side) < ENTRY_ROWS / 2 * len(side):
+                return False
             rows = _lines_in(side, boxes)
             if len(rows) < TEXT_ROWS or not fills_rows(rows):
                 return False
             entries = 0
             for row in rows:
-                words = " ".join(texts[m] for m in sorted(row, key=lambda m: boxes[m][0])).split()
-                entries += len(words) >= 2 and words[-1].strip(".").isdigit()
+                row_text = " ".join(texts[m] for m in sorted(row, key=lambda m: boxes[m][0]))
+                entries += len(row_text.split()) >= 2 and _ends_in_number(row_text)
             if entries < ENTRY_ROWS * len(rows):
                 return False
         return True
@@ -1014,7 +1033,7 @@ def _xy_cut(
         ) and columns_beside(left, right)
         if not columns and x_gap >= SIDE_BY_SIDE_GAP * unit and left and right:
             columns = side_by_side(left, right)
-        if not columns and texts is not None:
+        if not columns:
             entries = entry_gutter(members)
             if entries is not None:
                 columns, (x_gap, left, right) = True, entries
