@@ -87,3 +87,11 @@ def test_the_engine_adds_what_it_reads_after_the_leaders_when_it_is_sure():
     # an Arabic line another reader re-read is left as it is
     rerouted = [Candidate(box_corners(line), "سطر", 0.99, rerouted=True)]
     assert engine._after_leaders(image, rerouted) == rerouted
+
+
+def test_a_page_number_broken_into_strokes_by_a_poor_scan_is_still_found():
+    image, line, number = row("Header file libtasn1.h", ".", "5")
+    middle = (number[1] + number[3]) // 2
+    ImageDraw.Draw(image).rectangle((number[0] - 1, middle - 1, number[2] + 1, middle), "white")
+    [(_, box)] = leader_tails(image, [line])  # its halves, each no taller than a dot, are one
+    assert box[0] <= number[0] and box[2] >= number[2]

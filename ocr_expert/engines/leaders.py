@@ -88,6 +88,7 @@ def _tail(ink: np.ndarray, box: Box, limit: float) -> Box | None:
         for s in ndimage.find_objects(labels)
         if s is not None
     )
+    pieces = _stacked_together(pieces, top, bottom)
     found = _after_dots(pieces, box, top, bottom)
     if found is None:
         return None
@@ -99,6 +100,36 @@ def _tail(ink: np.ndarray, box: Box, limit: float) -> Box | None:
         end = max(end, px1)
     pad = 0.2 * height
     return (max(start - pad, reach), y0, min(end + pad, limit), y1)
+
+
+def _stacked_together(
+    pieces: list[tuple[int, int, int, int]], top: int, bottom: int
+) -> list[tuple[int, int, int, int]]:
+    """Pieces (sorted by their left edge) inside the band that share columns merged: a small
+    digit of a poor scan breaks at the threshold into strokes one above the other, each no
+    taller than a dot. A piece cut by the band's edge (a line above or below) stays apart."""
+
+    def inside(piece: tuple[int, int, int, int]) -> bool:
+        return top < piece[1] and piece[3] < bottom
+
+    merged: list[tuple[int, int, int, int]] = []
+    glyph = None  # index in ``merged`` of the last piece inside the band
+    for piece in pieces:
+        if not inside(piece):
+            merged.append(piece)
+            continue
+        last = merged[glyph] if glyph is not None else None
+        if last is not None and piece[0] < last[2]:
+            merged[glyph] = (
+                last[0],
+                min(last[1], piece[1]),
+                max(last[2], piece[2]),
+                max(last[3], piece[3]),
+            )
+        else:
+            merged.append(piece)
+            glyph = len(merged) - 1
+    return sorted(merged)
 
 
 def _after_dots(
