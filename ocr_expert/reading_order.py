@@ -86,8 +86,11 @@ GRID_FILL = 0.7
 #: list of descriptions beside their terms is ragged)
 PROSE_FILL = 0.8
 #: an index's or a contents page's column: at least this share of its rows are entries, a
-#: name and then its page number (letter headings aside)
+#: name and then its page number (one-word rows, its letter headings, aside)
 ENTRY_ROWS = 0.7
+#: ... so at least this share of its spans end in a number (an entry is two spans, its name and
+#: its number, or three, its leaders between them, as a PDF's text layer holds them)
+ENTRY_SPANS = 0.2
 #: tilts below this many degrees are left alone
 MIN_SKEW_DEG = 0.3
 #: a side of a column cut reads as running text when it has at least this many rows, ...
@@ -935,7 +938,7 @@ def _xy_cut(
         # are tried too, for a gutter with entries on both sides.
         if texts is None:
             return None
-        if sum(m in numbered for m in members) < ENTRY_ROWS / 2 * len(members):
+        if sum(m in numbered for m in members) < ENTRY_SPANS * len(members):
             return None  # cheap first: most pages hold few numbers
         for gap, at in gaps(members, 0)[1:]:
             if gap < COLUMN_GAP * unit:
@@ -970,16 +973,17 @@ def _xy_cut(
             return False
         for side in (left, right):
             # cheap first: an index's numbers are spans of their own or end their entries'
-            if sum(m in numbered for m in side) < ENTRY_ROWS / 2 * len(side):
+            if sum(m in numbered for m in side) < ENTRY_SPANS * len(side):
                 return False
-            rows = _lines_in(side, boxes)
-            if len(rows) < TEXT_ROWS or not fills_rows(rows):
-                return False
-            entries = 0
-            for row in rows:
+            rows = []  # a one-word row is a heading between the entries (an index's letters)
+            for row in _lines_in(side, boxes):
                 row_text = " ".join(texts[m] for m in sorted(row, key=lambda m: boxes[m][0]))
-                entries += len(row_text.split()) >= 2 and _ends_in_number(row_text)
-            if entries < ENTRY_ROWS * len(rows):
+                if len(row_text.split()) >= 2:
+                    rows.append((row, _ends_in_number(row_text)))
+            entries = sum(numbered_row for _, numbered_row in rows)
+            if entries < max(TEXT_ROWS, ENTRY_ROWS * len(rows)):
+                return False
+            if not fills_rows([row for row, _ in rows]):
                 return False
         return True
 

@@ -781,3 +781,25 @@ def test_a_two_column_index_is_read_down_each_column_though_its_numbers_stand_ap
     rows = [span(n, 20, 100 + 25 * i, 20 + 10 * len(n), 120 + 25 * i) for i, n in enumerate(names)]
     rows += [span(str(9 + i), 420, 100 + 25 * i, 440, 120 + 25 * i) for i in range(len(names))]
     assert texts(rows) == [f"{name} {9 + i}" for i, name in enumerate(names)]
+
+
+def test_an_index_as_a_pdfs_text_layer_holds_it_is_read_down_each_column():
+    # name, leaders and page number three spans of an entry; letter headings standing level
+    # across the columns, at the top and at the bottom
+    def entries(letter: str, names: list[str], x: int, top: int) -> list[Span]:
+        out = [span(letter, x, top, x + 14, top + 24)]
+        for k, name in enumerate(names):
+            y = top + 40 + 25 * k
+            out.append(span(name, x, y, x + 10 * len(name), y + 20))
+            out.append(span(". . . . . . .", x + 10 * len(name) + 8, y + 14, x + 330, y + 17))
+            out.append(span(str(k + 3), x + 340, y, x + 352, y + 20))
+        return out
+
+    a = ["asn1Coding program", "asn1Decoding program", "asn1Parser program"]
+    f, h = ["free licence", "future developments"], ["header file"]
+    m, p, t = ["main type asn1 node"], ["porting", "parsing"], ["threads"]
+    left = entries("A", a, 20, 100) + entries("F", f, 20, 240) + entries("H", h, 20, 350)
+    right = entries("M", m, 420, 100) + entries("P", p, 420, 190) + entries("T", t, 420, 350)
+    got = texts(left + right)
+    assert [line for line in got if len(line) == 1] == ["A", "F", "H", "M", "P", "T"]
+    assert got.index("H") < got.index("M")  # the left column is read first, to its foot
