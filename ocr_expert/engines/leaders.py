@@ -1,8 +1,8 @@
 """What follows a line's dot leaders: the page number of a contents or index line, the amount of
 a statement's row.
 
-A text detector takes a row of dots for no text: on a real book's index it ended most lines at
-the last word before the leaders and found the page number after them on 2 lines of 10. This
+A text detector takes a row of dots for no text: on a real manual's index PP-OCR's ended 10 of
+its 11 entries at or just into their leaders and found the page numbers of 3. This
 module finds, to the right of a detected line, a run of leader dots (small marks, about the
 size of a full stop, sitting low on the line, close together) and the ink that ends it; that
 ink's box is read again by the recognizer (``PPOCREngine``), and joins its line as a word.
