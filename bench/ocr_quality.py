@@ -391,12 +391,18 @@ def measure(
     scale: float = 1.0,
     degrade: Degradation | None = None,
     fan: float = 0.0,
+    drop_leaders: bool = False,
 ) -> Results:
     """CER per configuration, kind and language, direct beside project, on ``items``, each
     image turned by ``turn`` degrees (anticlockwise, white corners) as a scan placed askew,
     then resized by ``scale`` (Lanczos) as a scan at another resolution, then ``degrade``d
     (contrast, uneven light, blur, noise, JPEG, bitonal) as a poor copy, then seen in
-    perspective with its left edge ``fan`` shorter than its right (``photographed``)."""
+    perspective with its left edge ``fan`` shorter than its right (``photographed``).
+    ``drop_leaders`` scores without dot leaders (``Normalization.drop_leaders``)."""
+    normalization = {
+        lang: norm.with_options(drop_leaders=True) if drop_leaders else norm
+        for lang, norm in NORMALIZATION.items()
+    }
     results = Results(tolerance=tolerance)
     runner = Runner()
     configs = [CONFIGS[name] for name in config_names]
@@ -464,7 +470,7 @@ def measure(
                 project_readings.append(p)
                 if kind == "page":
                     by_layout.setdefault(f"{item.layout} ({lang})", []).append((item, d, p))
-                    norm = NORMALIZATION[lang]
+                    norm = normalization[lang]
                     results.images.append(
                         {
                             "config": config.label,
@@ -481,7 +487,7 @@ def measure(
                     )
                 if bar:
                     bar.update(1)
-            norm = NORMALIZATION[lang]
+            norm = normalization[lang]
             refs = [i.text for i in group]
             cer_d, s_d, _ = _summary(direct_readings, refs, norm)
             cer_p = s_p = None
@@ -506,7 +512,7 @@ def measure(
         if bar:
             bar.close()
         for layout, triples in sorted(by_layout.items()):
-            norm = NORMALIZATION[triples[0][0].lang]
+            norm = normalization[triples[0][0].lang]
             refs = [t[0].text for t in triples]
             results.layouts.append(
                 {
@@ -528,7 +534,7 @@ def measure(
             texts = [engine.read(load(i.image), "sign") for i in signs]
             if signs:
                 results.sign_psm[f"psm {psm}"] = score_corpus(
-                    zip(texts, [i.text for i in signs]), NORMALIZATION["eng"]
+                    zip(texts, [i.text for i in signs]), normalization["eng"]
                 ).cer
     return results
 
@@ -775,9 +781,6 @@ def main(argv: list[str] | None = None) -> int:
                 f"labels file not found: {labels} (give a labels.jsonl with image and text)"
             )
         items = [i for i in load_items(labels) if i.kind in args.kinds]
-        if args.drop_leaders:
-            for lang, norm in NORMALIZATION.items():
-                NORMALIZATION[lang] = norm.with_options(drop_leaders=True)
         results = measure(
             items,
             args.engines,
@@ -787,6 +790,7 @@ def main(argv: list[str] | None = None) -> int:
             scale=args.scale,
             degrade=degrade,
             fan=args.fan,
+            drop_leaders=args.drop_leaders,
         )
     origin = labels if args.labels else f"the {args.size} set (seed {args.seed})"
     turned = f", turned by {args.turn:g} degrees" if args.turn else ""
