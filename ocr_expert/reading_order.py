@@ -910,27 +910,24 @@ def _xy_cut(
         median = statistics.median(w[2] - w[0] for w in widths)
         return median >= PROSE_FILL * max(extent[2] - extent[0], 1e-6)
 
-    def gaps(members: list[int], axis: int) -> list[tuple[float, float]]:
-        """(gap size, cut position) of every empty stretch along an axis, widest first."""
-        ranges = sorted((boxes[m][axis], boxes[m][axis + 2]) for m in members)
+    def gaps(
+        members: list[int], axis: int, of: dict[int, list[float]] = boxes
+    ) -> list[tuple[float, float]]:
+        """(gap size, cut position) of every empty stretch along an axis, in position order."""
+        ranges = sorted((of[m][axis], of[m][axis + 2]) for m in members)
         found, reach = [], ranges[0][1]
         for start, end in ranges[1:]:
             if start > reach:
                 found.append((start - reach, (start + reach) / 2))
             reach = max(reach, end)
-        return sorted(found, key=lambda g: -g[0])
+        return found
 
     def widest_gap(
         members: list[int], axis: int, of: dict[int, list[float]] = boxes
     ) -> tuple[float, float]:
-        """(gap size, cut position) of the widest empty stretch along an axis."""
-        ranges = sorted((of[m][axis], of[m][axis + 2]) for m in members)
-        best, reach = (0.0, 0.0), ranges[0][1]
-        for start, end in ranges[1:]:
-            if start - reach > best[0]:
-                best = (start - reach, (start + reach) / 2)
-            reach = max(reach, end)
-        return best
+        """(gap size, cut position) of the widest empty stretch along an axis (the first of
+        equals)."""
+        return max(gaps(members, axis, of), key=lambda g: g[0], default=(0.0, 0.0))
 
     def entry_gutter(members: list[int]) -> tuple[float, list[int], list[int]] | None:
         # An index's columns each hold a column of page numbers set apart from the names:
@@ -940,7 +937,7 @@ def _xy_cut(
             return None
         if sum(m in numbered for m in members) < ENTRY_SPANS * len(members):
             return None  # cheap first: most pages hold few numbers
-        for gap, at in gaps(members, 0)[1:]:
+        for gap, at in sorted(gaps(members, 0), key=lambda g: -g[0])[1:]:
             if gap < COLUMN_GAP * unit:
                 break
             left = [m for m in members if boxes[m][0] < at]
