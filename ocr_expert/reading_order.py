@@ -32,6 +32,7 @@ from dataclasses import replace
 
 from ocr_expert.rules import Rules
 from ocr_expert.skew import page_skew, tilt_field
+from ocr_expert.slant import along_axis, slanted_groups, turned_boxes
 from ocr_expert.types import Box, Direction, Line, Span, box_corners, union_box
 
 #: spans join a line when their vertical overlap is at least this share of the smaller height
@@ -166,6 +167,10 @@ def order_spans(
     short = [i for i in boxed if i not in upright and len(texts[i].strip()) <= 2]
     groups = _with_short_pieces(groups, short, boxes)
     upright |= {m for group in groups for m in group}
+    # Text set at a slant (a chart's turned axis labels) is read on its own, in a frame where
+    # it lies level, after the page's text and before text set vertically.
+    slanted = slanted_groups(spans, [i for i in boxed if i not in upright])
+    upright |= {m for _, group in slanted for m in group}
     across = [i for i in boxed if i not in upright]
     cells = _ruled_cells(across, spans, boxes, rules, unit) if rules else {}
     if cells:
@@ -176,10 +181,20 @@ def order_spans(
     # Text set vertically (an axis title, a document number up the margin) is no part of the
     # rows beside it: each such line is read after the page, its pieces from the bottom up.
     vertical = [[_upright_line(spans, group, boxes, page_dir)] for group in groups]
+    at_slant = []
+    for degrees, group in slanted:
+        labels = along_axis(spans, group)
+        if labels is not None:  # a label a line, along the axis
+            at_slant.append([_as_read(spans, [m], page_dir) for m in labels])
+            continue
+        level = turned_boxes(spans, group, degrees)
+        at_slant += [
+            [_make_line(spans, members, level, page_dir, 0, unit) for members in block]
+            for block in _xy_cut(group, level, page_dir, texts)
+        ]
+    ordered = _floats_last(made) + at_slant + vertical
     lines = [
-        replace(line, block=block_no)
-        for block_no, block in enumerate(_floats_last(made) + vertical)
-        for line in block
+        replace(line, block=block_no) for block_no, block in enumerate(ordered) for line in block
     ]
     if unboxed:
         text = " ".join(spans[i].text for i in unboxed)
@@ -189,7 +204,7 @@ def order_spans(
                 box=None,
                 spans=tuple(unboxed),
                 direction=text_direction(text) or page_dir,
-                block=len(blocks),
+                block=len(ordered),
             )
         )
     return lines, page_dir

@@ -212,6 +212,45 @@ def test_text_set_vertically_is_read_as_its_own_lines_after_the_page():
     assert texts(drop_cap) == ["We left at dawn", "and walked on", "until noon"]
 
 
+def slanted(text: str, end: tuple[float, float], degrees: float, height: float = 30) -> Span:
+    """A span set at a slant, its text ending at ``end`` (a tick of the axis), climbing to the
+    right by ``degrees``, ``len(text) * 16`` long."""
+    import math
+
+    length = 16 * len(text)
+    cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    x1, y1 = end
+    x0, y0 = x1 - length * cos, y1 + length * sin  # where the text starts
+    nx, ny = height * sin, height * cos  # from the baseline's top edge down to its bottom
+    poly = ((x0, y0), (x1, y1), (x1 + nx, y1 + ny), (x0 + nx, y0 + ny))
+    xs, ys = [p[0] for p in poly], [p[1] for p in poly]
+    return Span(text, (min(xs), min(ys), max(xs), max(ys)), 0.9, polygon=poly)
+
+
+def test_axis_labels_set_at_a_slant_are_read_along_the_axis():
+    names = ["Newyorkbrad", "Nuclear", "Worm That Turned", "Coren", "Salvio giuliano", "Kww"]
+    # ticks 70 px apart; a label's box centre sits lower the longer it is, so rows by height
+    # would read them by length
+    labels = [slanted(n, (100 + 70 * k, 640), 45) for k, n in enumerate(names)]
+    chart = [span("600", 30, 14, 80, 40), span("0", 57, 606, 77, 631), *labels[::-1]]
+    assert texts(chart) == ["600", "0", *names]
+    # clockwise (descending to the right) reads along the axis just the same
+    down = [slanted(n, (100 + 70 * k, 640), -45) for k, n in enumerate(names)]
+    assert texts(down[::-1]) == names
+
+
+def test_a_watermark_across_the_text_does_not_break_into_its_lines():
+    body = [
+        span(f"line {k} of the letter runs on here", 20, 40 + 40 * k, 620, 70 + 40 * k)
+        for k in range(8)
+    ]
+    # one diagonal watermark the detector cut into two pieces along its line
+    mark = [slanted("CONFIDENTIAL", (360, 260), 35, 40), slanted("DRAFT", (520, 150), 35, 40)]
+    assert texts(body + mark) == [s.text for s in body] + ["CONFIDENTIAL DRAFT"]
+    # one word at a slant alone is left where it stands
+    assert len(texts(body + mark[:1])) <= 9
+
+
 def test_a_vertical_line_keeps_its_short_words_and_reads_an_overlap_once():
     ticks = [span(f"{9 - k}0000", 26, 28 + 36 * k, 66, 43 + 36 * k) for k in range(8)]
     numbers = [tick.text for tick in ticks]
