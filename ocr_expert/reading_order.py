@@ -92,6 +92,11 @@ ENTRY_ROWS = 0.7
 #: ... so at least this share of its spans end in a number (an entry is two spans, its name and
 #: its number, or three, its leaders between them, as a PDF's text layer holds them)
 ENTRY_SPANS = 0.2
+#: a piece of a line set this many line heights or more apart from the rest of it, beside at
+#: least ``WRAP_LINES`` wide lines above whose edge the rest continues, is set beside the text
+#: (a figure's caption level with a line of the text wrapped around the figure)
+WRAP_GAP = 2.0
+WRAP_LINES = 3
 #: tilts below this many degrees are left alone
 MIN_SKEW_DEG = 0.3
 #: a side of a column cut reads as running text when it has at least this many rows, ...
@@ -177,6 +182,7 @@ def order_spans(
         blocks = _cell_cut(across, boxes, page_dir, texts, cells, unit, ink)
     else:
         blocks = _xy_cut(across, boxes, page_dir, texts, ink=ink) if across else []
+    blocks = [_beside_wrapped_text(b, boxes, texts, unit) for b in blocks]
     made = [[_make_line(spans, members, boxes, page_dir, 0, unit) for members in b] for b in blocks]
     # Text set vertically (an axis title, a document number up the margin) is no part of the
     # rows beside it: each such line is read after the page, its pieces from the bottom up.
@@ -429,6 +435,72 @@ def _make_line(
         direction=text_dir,
         block=block,
     )
+
+
+def _beside_wrapped_text(
+    lines: list[list[int]], boxes: dict[int, list[float]], texts: dict[int, str], unit: float
+) -> list[list[int]]:
+    """``lines`` (one block's) with each piece set beside text wrapped round a figure taken
+    out of the line it stands level with and read after the block.
+
+    On a real book page, text runs beside an engraving and its caption is level with one of
+    the wrapped lines: it was read inside the sentence (``but MISS WATSON'S LECTURE. she said
+    I was a fool``). A piece is set beside the text when, across a gap of ``WRAP_GAP`` line
+    heights, the rest of the line continues the ``WRAP_LINES`` wide lines above it (their edge
+    on the gap's side lined up with its own, nothing of theirs beyond it) and goes on from them
+    in lower case, and the piece is more than a list's marker (``(b)``, ``12.``).
+    """
+    out: list[list[int]] = []
+    aside: list[list[int]] = []
+    for line in lines:
+        split = None
+        if len(out) >= WRAP_LINES and len(line) >= 2:
+            above = [_extent([kept], boxes) for kept in out[-WRAP_LINES:]]
+            ordered = sorted(line, key=lambda m: boxes[m][0])
+            for cut in range(1, len(ordered)):
+                left, right = ordered[:cut], ordered[cut:]
+                lbox, rbox = _extent([left], boxes), _extent([right], boxes)
+                if rbox[0] - lbox[2] >= WRAP_GAP * unit:
+                    if _runs_on(rbox, right, above, 0, texts, unit) and _aside(left, texts):
+                        split = (right, left)
+                    elif _runs_on(lbox, left, above, 2, texts, unit) and _aside(right, texts):
+                        split = (left, right)
+                    break
+        if split is None:
+            out.append(line)
+        else:
+            out.append(split[0])
+            aside.append(split[1])
+    return out + aside
+
+
+def _runs_on(
+    box: list[float],
+    members: list[int],
+    above: list[list[float]],
+    edge: int,
+    texts: dict[int, str],
+    unit: float,
+) -> bool:
+    """Whether the part of a line in ``box`` continues the lines ``above`` (extents) on their
+    ``edge`` (0: left, 2: right): all wide, lined up with it within half a line height, the
+    last just over it, and it goes on in lower case (``members``: its spans, left to right)."""
+    return (
+        texts[members[0]].lstrip("\"'“‘(")[:1].islower()
+        and box[2] - box[0] >= COLUMN_WIDTH * unit
+        and box[1] - above[-1][3] <= TEXT_LEADING * unit
+        and all(
+            a[2] - a[0] >= COLUMN_WIDTH * unit and abs(a[edge] - box[edge]) <= 0.5 * unit
+            for a in above
+        )
+    )
+
+
+def _aside(members: list[int], texts: dict[int, str]) -> bool:
+    """Whether a piece of a line is more than a list's marker (``(b)``, ``12.``, a bullet):
+    two words or more, or five letters and digits."""
+    text = " ".join(texts[m] for m in members)
+    return len(text.split()) >= 2 or sum(ch.isalnum() for ch in text) >= 5
 
 
 def _is_drop_cap(text: str, height: float, usual: float) -> bool:

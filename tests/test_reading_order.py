@@ -212,6 +212,35 @@ def test_text_set_vertically_is_read_as_its_own_lines_after_the_page():
     assert texts(drop_cap) == ["We left at dawn", "and walked on", "until noon"]
 
 
+def wrapped_round_a_figure(caption: str, figure_left: bool = True) -> list[Span]:
+    """A paragraph wrapped round a figure (no text of its own), the figure's ``caption`` level
+    with the last wrapped line, then lines across the whole width."""
+    words = ["the", "sentence", "runs", "on", "here", "and", "there", "again"]
+    spans = []
+    for k in range(8):
+        y = 40 + 36 * k
+        x0, x1 = (360, 900) if figure_left else (20, 560)
+        spans.append(span(f"{words[k]} wrapped line {k} goes on beside it", x0, y, x1, y + 30))
+    cx0, cx1 = (40, 250) if figure_left else (660, 880)
+    spans.append(span(caption, cx0, 40 + 36 * 7 + 4, cx1, 40 + 36 * 7 + 26))
+    for k in range(3):
+        y = 40 + 36 * (8 + k)
+        spans.append(span(f"and the full line {k} runs across the whole page", 20, y, 900, y + 30))
+    return spans
+
+
+def test_a_caption_level_with_text_wrapped_round_its_figure_is_read_after_the_text():
+    for figure_left in (True, False):
+        spans = wrapped_round_a_figure("MISS WATSON'S LECTURE.", figure_left)
+        lines = texts(spans)
+        assert lines[7] == "again wrapped line 7 goes on beside it"
+        assert lines[-1] == "MISS WATSON'S LECTURE."
+        assert len(lines) == 12
+    # a list's marker set out in the margin stays on its item's first line
+    item = wrapped_round_a_figure("(b)")
+    assert "(b) again wrapped line 7 goes on beside it" in texts(item)
+
+
 def slanted(text: str, end: tuple[float, float], degrees: float, height: float = 30) -> Span:
     """A span set at a slant, its text ending at ``end`` (a tick of the axis), climbing to the
     right by ``degrees``, ``len(text) * 16`` long."""
