@@ -128,4 +128,31 @@ def test_words_run_together_are_split_where_the_second_reader_surely_sees_a_spac
     )
 
 
+def test_a_space_dropped_after_a_number_comes_back_where_the_second_reader_sees_it():
+    def fused(mine: str, words: list[tuple[str, float]]) -> str:
+        x, placed = 12.0, []
+        for text, conf in words:
+            placed.append((text, x, 100.0, conf))
+            x += 12 * len(text) + 10
+        return fuse_page([line(mine, 100, score=0.98)], page([placed]))[0].text
+
+    # a list's number and its entry: characters alike, fairly sure
+    assert fused("1History", [("1", 0.73), ("History", 0.95)]) == "1 History"
+    assert fused("4.4Application", [("4.4", 0.6), ("Application", 0.9)]) == "4.4 Application"
+    assert fused("Chapter1", [("Chapter", 0.9), ("1", 0.7)]) == "Chapter 1"
+    # Tesseract read the list's bullet too, PP-OCR did not: the bullet is not added
+    assert fused("2Applications", [("=", 0.92), ("2", 0.92), ("Applications", 0.96)]) == (
+        "2 Applications"
+    )
+    # Tesseract's breaks between letters, beside punctuation or inside a number are left
+    # alone unless sure (an identifier broken in two, a price, a year) ...
+    assert fused("GlobEntry:", [("GlobEnt", 0.54), ("ry:", 0.54)]) == "GlobEntry:"
+    assert fused("37.55", [("37.", 0.85), ("55", 0.87)]) == "37.55"
+    assert fused("Tax(RM)", [("Tax", 0.9), ("(RM)", 0.9)]) == "Tax(RM)"
+    assert fused("2016", [("20", 0.9), ("16", 0.9)]) == "2016"
+    # ... and so is a break read unsurely, or where the characters differ
+    assert fused("1History", [("1", 0.3), ("History", 0.95)]) == "1History"
+    assert fused("1History", [("l", 0.9), ("History", 0.95)]) == "1History"
+
+
 BOX = (10.0, 100.0, 600.0, 130.0)

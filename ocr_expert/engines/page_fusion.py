@@ -15,6 +15,7 @@ routed to an Arabic reader) are left alone.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 
 from rapidfuzz.distance import Levenshtein
@@ -45,6 +46,14 @@ SURE_WORD = 0.95
 ALIKE = 0.6
 #: ... or, where Tesseract reads several words for one of PP-OCR's, their letters this alike
 SPLIT_ALIKE = 0.9
+#: where Tesseract reads several words whose characters are exactly PP-OCR's one word, a space
+#: between a number and a letter is put back when the words either side of it were read with
+#: this confidence: PP-OCR drops the space after a list's number (``1History``, ``4.4Pre-``
+#: in a real printout's contents, 11 of its 19 entries). Between two letters Tesseract's
+#: breaks at this confidence are right and wrong alike (``itself into``, ``GlobEnt ry:``),
+#: beside punctuation often wrong on receipts (``37. 55``), between two digits they split a
+#: number: those are left to the sure words above.
+SPACE_SURE = 0.5
 
 
 @dataclass(frozen=True)
@@ -195,6 +204,10 @@ def _corrected(cand: Candidate, words: list[_Word]) -> Candidate:
         ):
             out[start:end] = [(w.text, (w.text, w.box, w.score)) for w in theirs]
             changed = True
+        elif len(mine) == 1 and (spaced := _spaced(mine[0], theirs)) != mine[0]:
+            box = out[start][1]  # PP-OCR's own box for the word, where it has one
+            out[start] = (spaced, (spaced, box[1], box[2]) if box else None)
+            changed = True
     if not changed:
         return cand
     line_words = [w for _, w in out] if own else []
@@ -203,6 +216,38 @@ def _corrected(cand: Candidate, words: list[_Word]) -> Candidate:
         text=" ".join(t for t, _ in out),
         words=[w for w in line_words if w is not None],
     )
+
+
+def _spaced(mine: str, theirs: list[_Word]) -> str:
+    """PP-OCR's word ``mine`` with a space put back at each of Tesseract's word breaks that
+    falls between a number and a letter, where a run of Tesseract's words (``theirs``) holds
+    exactly its characters and the two beside the break were read with ``SPACE_SURE``
+    confidence (words beside that run, such as a bullet PP-OCR did not read, are left out);
+    ``mine`` unchanged otherwise."""
+    # the run of Tesseract's words that holds exactly PP-OCR's characters: Tesseract also reads
+    # a list's bullet PP-OCR left out (``=``, ``1``, ``History`` for ``1History``)
+    runs = (
+        theirs[i:j]
+        for i in range(len(theirs))
+        for j in range(i + 2, len(theirs) + 1)
+        if "".join(w.text for w in theirs[i:j]) == mine
+    )
+    theirs = next(runs, [])
+    if not theirs:
+        return mine
+    out, at = theirs[0].text, len(theirs[0].text)
+    for before, word in itertools.pairwise(theirs):
+        left, right = mine[at - 1], mine[at]
+        if (
+            {left.isdigit(), right.isdigit()} == {True, False}
+            and left.isalnum()
+            and right.isalnum()
+            and min(before.score, word.score) >= SPACE_SURE
+        ):
+            out += " "
+        out += word.text
+        at += len(word.text)
+    return out
 
 
 def _likely(mine: str, theirs: str, alike: float) -> bool:
