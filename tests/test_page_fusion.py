@@ -144,6 +144,10 @@ def test_a_space_dropped_after_a_number_comes_back_where_the_second_reader_sees_
     assert fused("2Applications", [("=", 0.92), ("2", 0.92), ("Applications", 0.96)]) == (
         "2 Applications"
     )
+    # ... and a bullet PP-OCR read into the word stays in front of it
+    assert fused("■4.4Application", [("«", 0.89), ("4.4", 0.93), ("Application", 0.92)]) == (
+        "■4.4 Application"
+    )
     # Tesseract's breaks between letters, beside punctuation or inside a number are left
     # alone unless sure (an identifier broken in two, a price, a year) ...
     assert fused("GlobEntry:", [("GlobEnt", 0.54), ("ry:", 0.54)]) == "GlobEntry:"

@@ -224,18 +224,21 @@ def _spaced(mine: str, theirs: list[_Word]) -> str:
     exactly its characters and the two beside the break were read with ``SPACE_SURE``
     confidence (words beside that run, such as a bullet PP-OCR did not read, are left out);
     ``mine`` unchanged otherwise."""
+    # a bullet PP-OCR read into the word (``■4.4Application``) stays in front of it
+    core = mine.lstrip("■□●•◆▪▫-–*·")
+    bullet = mine[: len(mine) - len(core)]
     # the run of Tesseract's words that holds exactly PP-OCR's characters: Tesseract also reads
     # a list's bullet PP-OCR left out (``=``, ``1``, ``History`` for ``1History``)
     runs = (
         theirs[i:j]
         for i in range(len(theirs))
         for j in range(i + 2, len(theirs) + 1)
-        if "".join(w.text for w in theirs[i:j]) == mine
+        if "".join(w.text for w in theirs[i:j]) == core
     )
     theirs = next(runs, [])
-    if not theirs:
+    if not core or not theirs:
         return mine
-    out, at = theirs[0].text, len(theirs[0].text)
+    mine, out, at = core, bullet + theirs[0].text, len(theirs[0].text)
     for before, word in itertools.pairwise(theirs):
         left, right = mine[at - 1], mine[at]
         if (
