@@ -119,6 +119,13 @@ SIDE_BY_SIDE_ROWS = 8
 #: scans hold no such pair of sides (none with eight lines each).
 SIDE_BY_SIDE_ALIGNED = 0.5
 ALIGN_TOLERANCE = 0.15
+#: sides of a gap at least this many line heights wide, each three rows or more, whose rows
+#: line up less often than ``FAR_APART_ALIGNED``, are read one after the other however narrow:
+#: a real line chart's tick labels and its legend read `300 Support`, `200 Oppose` (3 of the
+#: legend's 6 rows level with a tick by chance). A table's, a receipt's or a form's rows line
+#: up across their gaps nearly all.
+FAR_APART_GAP = 15.0
+FAR_APART_ALIGNED = 0.8
 #: a ruled box holding at most this many lines is a field of a form or a cell of a table, read
 #: as one unit; one holding more is a table's ruled column or a frame around running text
 CELL_LINES = 4
@@ -1079,9 +1086,20 @@ def _xy_cut(
             is_column(left) and is_column(right)
         ):
             return False
+        return rows_aligned(rows) < SIDE_BY_SIDE_ALIGNED
+
+    def rows_aligned(rows: list[list[list[int]]]) -> float:
+        """The share of the shorter side's rows whose centre lies level with one of the other
+        side's (within ``ALIGN_TOLERANCE`` line heights)."""
         fewer, more = ([_row_centre(row, boxes) for row in r] for r in sorted(rows, key=len))
         aligned = sum(1 for c in fewer if any(abs(c - d) <= ALIGN_TOLERANCE * unit for d in more))
-        return aligned < SIDE_BY_SIDE_ALIGNED * len(fewer)
+        return aligned / max(len(fewer), 1)
+
+    def far_apart(left: list[int], right: list[int]) -> bool:
+        # Two narrow columns far apart whose rows fall where they will across the gap (a
+        # chart's tick labels and its legend): no row of one belongs to the other.
+        rows = [_lines_in(side, boxes) for side in (left, right)]
+        return min(len(r) for r in rows) >= TEXT_ROWS and rows_aligned(rows) < FAR_APART_ALIGNED
 
     def breaks_alike(quarters: list[list[int]], band: float) -> bool:
         # Columns whose paragraph breaks happen to line up (an index's letter groups): on
@@ -1121,6 +1139,8 @@ def _xy_cut(
         ) and columns_beside(left, right)
         if not columns and x_gap >= SIDE_BY_SIDE_GAP * unit and left and right:
             columns = side_by_side(left, right)
+        if not columns and x_gap >= FAR_APART_GAP * unit and left and right:
+            columns = far_apart(left, right)
         if not columns:
             entries = entry_gutter(members)
             if entries is not None:

@@ -241,6 +241,21 @@ def test_a_caption_level_with_text_wrapped_round_its_figure_is_read_after_the_te
     assert "(b) again wrapped line 7 goes on beside it" in texts(item)
 
 
+def test_a_charts_tick_labels_and_its_legend_far_apart_are_read_one_after_the_other():
+    ticks = [span(str(600 - 100 * k), 30, 14 + 99 * k, 80, 40 + 99 * k) for k in range(7)]
+    # legend entries 50 px apart: every other one level with a tick by chance
+    legend = [
+        span(name, 1672, 300 + 50 * k, 1672 + 20 * len(name), 330 + 50 * k)
+        for k, name in enumerate(["Support", "No vote", "Oppose", "Net", "Percentage"])
+    ]
+    lines = texts(ticks + legend)
+    assert lines == [s.text for s in ticks] + [s.text for s in legend]
+    # a receipt's items and their prices as far apart stay row by row: their rows line up
+    items = [span(f"ITEM {k}", 20, 40 + 40 * k, 200, 70 + 40 * k) for k in range(6)]
+    prices = [span(f"{k}.50", 900, 41 + 40 * k, 980, 69 + 40 * k) for k in range(6)]
+    assert texts(items + prices) == [f"ITEM {k} {k}.50" for k in range(6)]
+
+
 def slanted(text: str, end: tuple[float, float], degrees: float, height: float = 30) -> Span:
     """A span set at a slant, its text ending at ``end`` (a tick of the axis), climbing to the
     right by ``degrees``, ``len(text) * 16`` long."""
