@@ -1,4 +1,4 @@
-"""Text set at a slant: a chart's axis labels turned 30 to 60 degrees, a stamp, a watermark.
+"""Text set at a slant: a chart's axis labels turned 20 to 70 degrees, a stamp, a watermark.
 
 A page placed askew is turned straight as a whole (``ocr_expert.skew``); text set at a slant
 of its own is not, and its upright boxes (a square around a label turned 45 degrees) overlap
