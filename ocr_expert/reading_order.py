@@ -182,8 +182,8 @@ def order_spans(
     # Text set at a slant (a chart's turned axis labels) is read on its own, in a frame where
     # it lies level, after the page's text and before text set vertically.
     slanted = slanted_groups(spans, [i for i in boxed if i not in upright])
-    upright |= {m for _, group in slanted for m in group}
-    across = [i for i in boxed if i not in upright]
+    apart = upright | {m for _, group in slanted for m in group}
+    across = [i for i in boxed if i not in apart]
     cells = _ruled_cells(across, spans, boxes, rules, unit) if rules else {}
     if cells:
         blocks = _cell_cut(across, boxes, page_dir, texts, cells, unit, ink)
@@ -528,13 +528,7 @@ def _deskewed_boxes(spans: Sequence[Span], indices: list[int]) -> dict[int, list
     tilt = page_skew(chosen)  # degrees, climbing to the right
     if abs(tilt) < MIN_SKEW_DEG:
         return _own_heights(spans, boxes)
-    cos, sin = math.cos(math.radians(tilt)), math.sin(math.radians(tilt))
-    for i in indices:
-        points = spans[i].polygon or box_corners(boxes[i])
-        turned = [(x * cos - y * sin, x * sin + y * cos) for x, y in points]
-        xs, ys = [p[0] for p in turned], [p[1] for p in turned]
-        boxes[i] = [min(xs), min(ys), max(xs), max(ys)]
-    return _own_heights(spans, boxes)
+    return _own_heights(spans, turned_boxes(spans, indices, tilt))
 
 
 def _fanned_boxes(
@@ -1078,10 +1072,9 @@ def _xy_cut(
                 return False
         return True
 
-    def side_by_side(left: list[int], right: list[int]) -> bool:
+    def side_by_side(left: list[int], right: list[int], rows: list[list[list[int]]]) -> bool:
         # Two documents side by side (two receipts, two forms): tall on both sides, their
         # lines falling where they will across the gap, where a table's rows line up.
-        rows = [_lines_in(side, boxes) for side in (left, right)]
         if min(len(r) for r in rows) < SIDE_BY_SIDE_ROWS or not (
             is_column(left) and is_column(right)
         ):
@@ -1095,10 +1088,9 @@ def _xy_cut(
         aligned = sum(1 for c in fewer if any(abs(c - d) <= ALIGN_TOLERANCE * unit for d in more))
         return aligned / max(len(fewer), 1)
 
-    def far_apart(left: list[int], right: list[int]) -> bool:
+    def far_apart(rows: list[list[list[int]]]) -> bool:
         # Two narrow columns far apart whose rows fall where they will across the gap (a
         # chart's tick labels and its legend): no row of one belongs to the other.
-        rows = [_lines_in(side, boxes) for side in (left, right)]
         return min(len(r) for r in rows) >= TEXT_ROWS and rows_aligned(rows) < FAR_APART_ALIGNED
 
     def breaks_alike(quarters: list[list[int]], band: float) -> bool:
@@ -1138,9 +1130,10 @@ def _xy_cut(
             or (x_gap >= BODY_GAP * unit and body_sized_edges(left, right, x_at, x_gap))
         ) and columns_beside(left, right)
         if not columns and x_gap >= SIDE_BY_SIDE_GAP * unit and left and right:
-            columns = side_by_side(left, right)
-        if not columns and x_gap >= FAR_APART_GAP * unit and left and right:
-            columns = far_apart(left, right)
+            rows = [_lines_in(side, boxes) for side in (left, right)]
+            columns = side_by_side(left, right, rows) or (
+                x_gap >= FAR_APART_GAP * unit and far_apart(rows)
+            )
         if not columns:
             entries = entry_gutter(members)
             if entries is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ocr_expert.types import Span
+from ocr_expert.types import Span, box_corners
 
 #: a span slants when its baseline is tilted by at least this many degrees either way ...
 SLANT_MIN = 20.0
@@ -97,11 +97,11 @@ def turned_boxes(
     spans: Sequence[Span], members: Sequence[int], degrees: float
 ) -> dict[int, list[float]]:
     """Each member's box in a frame turned so that text tilted by ``degrees`` lies level (the
-    upright box around its turned polygon)."""
+    upright box around its turned polygon, or its box's corners without one)."""
     cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
     out = {}
     for i in members:
-        poly = spans[i].polygon or ()
+        poly = spans[i].polygon or box_corners(spans[i].box)  # type: ignore[arg-type]
         turned = [(x * cos - y * sin, x * sin + y * cos) for x, y in poly]
         xs, ys = [p[0] for p in turned], [p[1] for p in turned]
         out[i] = [min(xs), min(ys), max(xs), max(ys)]
