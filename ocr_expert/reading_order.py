@@ -4,17 +4,19 @@ For engines that give boxes alone (PP-OCR's detector, dataset tokens), the page 
 regions by recursive XY-cut on the spans themselves, before any line is formed: grouping
 boxes into rows first merges the lines of two columns that sit side by side, and the lines
 beside a drop cap. A column cut needs a vertical gutter that runs the region's whole height
-(between the boxes or, where a detector's padding closes it, between the lines' ink)
-with a tall, wide column on each side, and running text on both sides (rows of several
-words, as closely spaced as a paragraph's lines, and, in a script with capitals, sentences
-running on from line to line on one side at least) or on one side with sentences running on
-(a paragraph beside a sidebar of facts): labels beside their values, blocks of form fields,
-table columns and receipt fields are read a row at a time. A wide empty band (a section break, a
-footer) is cut first. Inside a region the spans form lines by vertical overlap, a drop cap or
-other tall span joining the first line it stands before (a line in a large font, a title
-beside its byline, stays a line of its own). A tilted scan is straightened first (from the slope of
-the detector's polygons), for ordering only, and each line is taken at its own polygon's
-height, so a line tilted on its own does not swallow its neighbours.
+(between the boxes or, where a detector's padding closes it, between the lines' ink) with a
+tall, wide column on each side, and running text on both sides (rows of several words, as
+closely spaced as a paragraph's lines, and, in a script with capitals, sentences running on
+from line to line on one side at least) or on one side with sentences running on (a
+paragraph beside a sidebar of facts): labels beside their values, blocks of form fields,
+table columns and receipt fields are read a row at a time. A wide empty band (a section
+break, a footer) is cut first; a line across the top or the foot of columns of running text
+whose box touches theirs (a byline, padded) is taken off before them. Inside a region the
+spans form lines by vertical overlap, a drop cap or other tall span joining the first line
+it stands before (a line in a large font, a title beside its byline, stays a line of its
+own). A tilted scan is straightened first (from the slope of the detector's polygons), for
+ordering only, and each line is taken at its own polygon's height, so a line tilted on its
+own does not swallow its neighbours.
 
 A line is right-to-left when most of its strong characters are (Arabic, Hebrew, ...), and
 its spans are then joined from the right; columns are read right to left on a right-to-left
@@ -62,7 +64,11 @@ BODY_GAP = 0.35
 #: ... or, measured between the lines' ink (``ocr_expert.ink``), this many where the lines on
 #: both sides are in the body's type size: the detector pads small text by more of its height,
 #: and the real magazine's gutters at half its resolution are left 0.27 line heights between its
-#: boxes and 0.6-0.7 between its ink (a word gap: about 0.3)
+#: boxes and 0.6-0.7 between its ink (a word gap: about 0.3). An ink gap of ``COLUMN_GAP`` or
+#: more is a gutter beside display lines too, where no display line faces body text across it:
+#: a real front page's headlines, set at the top of two columns, pad their boxes to 0.31 line
+#: heights apart and leave 0.78 between their ink; the magazine's title, set beside its first
+#: column's opening lines, is read before them
 INK_GAP = 0.4
 #: ... and each side at least this many line heights wide ...
 COLUMN_WIDTH = 6.0
@@ -1042,6 +1048,26 @@ def _xy_cut(
         ]
         return all(boxes[m][3] - boxes[m][1] < TALL_SPAN * unit for m in near)
 
+    def display_beside_body(left: list[int], right: list[int], at: float, gap: float) -> bool:
+        # A display line bordering the gap, level with a column's opening lines across it: a
+        # title set beside the start of the first column is read before it. A headline beside
+        # a column that began above it (a front page's next article) or beside another
+        # headline is no such title.
+        near = (
+            [m for m in left if boxes[m][2] >= at - gap / 2 - unit / 2],
+            [m for m in right if boxes[m][0] <= at + gap / 2 + unit / 2],
+        )
+        for one, other in ((near[0], right), (near[1], left)):
+            body = [b for b in other if boxes[b][3] - boxes[b][1] < TALL_SPAN * unit]
+            for t in one:
+                if boxes[t][3] - boxes[t][1] < TALL_SPAN * unit:
+                    continue
+                if any(boxes[b][3] <= boxes[t][1] for b in body):
+                    continue
+                if any(_v_overlap(boxes[t], boxes[b]) > 0 for b in body):
+                    return True
+        return False
+
     def columns_beside(left: list[int], right: list[int]) -> bool:
         if not (is_column(left) and is_column(right)):
             return False
@@ -1112,33 +1138,26 @@ def _xy_cut(
                 return True
         return False
 
-    def cut(members: list[int], new_block: bool) -> None:
-        if new_block or not blocks:
-            blocks.append([])
-        if len(members) == 1:
-            blocks[-1].append(members)
-            return
+    def split(members: list[int]) -> tuple[float, list[int], list[int]] | None:
+        """(gutter width, left side, right side) of the columns ``members`` stand in, if any."""
         x_gap, x_at = widest_gap(members, 0)
-        y_gap, y_at = widest_gap(members, 1)
-        # A band of empty rows wider than the gutter (a section break, a footer) is cut
-        # before columns, or a footer would be read as part of the first column; a
-        # paragraph break that happens to line up across columns is narrower than the gutter.
         left = [m for m in members if boxes[m][0] < x_at]
         right = [m for m in members if boxes[m][0] >= x_at]
-        columns = (
+        if (
             x_gap >= COLUMN_GAP * unit
             or (x_gap >= BODY_GAP * unit and body_sized_edges(left, right, x_at, x_gap))
-        ) and columns_beside(left, right)
-        if not columns and x_gap >= SIDE_BY_SIDE_GAP * unit and left and right:
+        ) and columns_beside(left, right):
+            return x_gap, left, right
+        if x_gap >= SIDE_BY_SIDE_GAP * unit and left and right:
             rows = [_lines_in(side, boxes) for side in (left, right)]
-            columns = side_by_side(left, right, rows) or (
+            if side_by_side(left, right, rows) or (
                 x_gap >= FAR_APART_GAP * unit and far_apart(rows)
-            )
-        if not columns:
-            entries = entry_gutter(members)
-            if entries is not None:
-                columns, (x_gap, left, right) = True, entries
-        if not columns and ink:
+            ):
+                return x_gap, left, right
+        entries = entry_gutter(members)
+        if entries is not None:
+            return entries
+        if ink:
             # The detector pads small text by more of its height: where its boxes close a
             # gutter, the gap between the lines' ink may still hold one.
             inked = {m: _inked(boxes[m], ink.get(m)) for m in members}
@@ -1146,15 +1165,66 @@ def _xy_cut(
             ink_left = [m for m in members if inked[m][0] < ink_at]
             ink_right = [m for m in members if inked[m][0] >= ink_at]
             if (
-                ink_gap >= INK_GAP * unit
-                and ink_left
+                ink_left
                 and ink_right
-                and body_sized_edges(ink_left, ink_right, ink_at, ink_gap)
+                and (
+                    (
+                        ink_gap >= COLUMN_GAP * unit
+                        and not display_beside_body(ink_left, ink_right, ink_at, ink_gap)
+                    )
+                    or (
+                        ink_gap >= INK_GAP * unit
+                        and body_sized_edges(ink_left, ink_right, ink_at, ink_gap)
+                    )
+                )
                 and columns_beside(ink_left, ink_right)
             ):
-                columns, left, right, x_gap = True, ink_left, ink_right, ink_gap
-        section_break = y_gap > SECTION_GAP * unit and y_gap >= x_gap
-        if columns and section_break:
+                return ink_gap, ink_left, ink_right
+        return None
+
+    def peeled(members: list[int]) -> tuple[list[int], list[int], list[int]] | None:
+        """(the first row, the rest, the last row), either row maybe empty, where the rest
+        stands in columns the rows run across: a byline or a headline over the columns, or a
+        line under them, whose box the detector padded until it touches theirs, leaves no
+        empty band to cut at."""
+        if len(members) < 2 * TEXT_ROWS:
+            return None
+        rows = _lines_in(members, boxes)
+        if len(rows) < 2 * TEXT_ROWS:
+            return None
+        for first, last in ((1, 0), (0, 1), (1, 1)):
+            rest = [m for r in rows[first : len(rows) - last] for m in r]
+            found = split(rest)
+            if found is None:
+                continue
+            _, left, right = found
+            at = (max(boxes[m][2] for m in left) + min(boxes[m][0] for m in right)) / 2
+            ends = rows[:first] + rows[len(rows) - last :]
+            if not all(any(boxes[m][0] < at < boxes[m][2] for m in row) for row in ends):
+                continue  # a row of the columns' own
+            # running text on both sides: a sidebar of short items beside a paragraph (a
+            # masthead's ears, a weather box) is no pair of columns under a line
+            if all(is_running_text(_lines_in(side, boxes)) for side in (left, right)):
+                head = rows[0] if first else []
+                return head, rest, rows[-1] if last else []
+        return None
+
+    def cut(members: list[int], new_block: bool) -> None:
+        if new_block or not blocks:
+            blocks.append([])
+        if len(members) == 1:
+            blocks[-1].append(members)
+            return
+        found = split(members)
+        y_gap, y_at = widest_gap(members, 1)
+        # A band of empty rows wider than the gutter (a section break, a footer) is cut
+        # before columns, or a footer would be read as part of the first column; a
+        # paragraph break that happens to line up across columns is narrower than the gutter.
+        section_break = False
+        if found is not None:
+            x_gap, left, right = found
+            section_break = y_gap > SECTION_GAP * unit and y_gap >= x_gap
+        if found is not None and section_break:
             # Columns that go on, tall, on both sides of the empty band: the band is a
             # paragraph break in each column, not a break across the page.
             quarters = [
@@ -1165,10 +1235,18 @@ def _xy_cut(
             section_break = not all(q and is_column(q) for q in quarters)
             if section_break:
                 section_break = not breaks_alike(quarters, y_gap)
-        if columns and not section_break:
+        peel = peeled(members) if found is None and y_gap <= SECTION_GAP * unit else None
+        if found is not None and not section_break:
             first, second = (right, left) if page_dir == "rtl" else (left, right)
             cut(first, True)
             cut(second, True)
+        elif peel is not None:
+            head, rest, tail = peel
+            if head:
+                cut(head, False)
+            cut(rest, bool(head))
+            if tail:
+                cut(tail, True)
         elif y_gap > 0:
             top = [m for m in members if boxes[m][1] < y_at]
             bottom = [m for m in members if boxes[m][1] >= y_at]

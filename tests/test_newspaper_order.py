@@ -1,0 +1,86 @@
+"""Reading order on a newspaper's layout: narrow gutters beside headlines, a byline over columns."""
+
+from __future__ import annotations
+
+from ocr_expert.reading_order import order_spans
+from ocr_expert.types import Span
+
+
+def span(text: str, x0: float, y0: float, x1: float, y1: float) -> Span:
+    return Span(text=text, box=(x0, y0, x1, y1), score=0.9)
+
+
+def texts(spans: list[Span]) -> list[str]:
+    lines, _ = order_spans(spans)
+    return [line.text for line in lines]
+
+
+def prose(side: str, i: int) -> str:
+    return f"and the {side}{i} words that follow"
+
+
+def headed_columns(gutter: float) -> list[Span]:
+    """Two prose columns of seven rows, 30 px tall, ``gutter`` px apart between their boxes,
+    each under a two-line headline in a large type whose boxes reach the gutter."""
+    spans = [span("Weapons Flow", 20, 100, 420, 160), span("From the West", 20, 160, 420, 220)]
+    right = 420 + gutter
+    spans += [span("As Shell Falls", right, 100, right + 400, 160)]
+    spans += [span("Family's Dash", right, 160, right + 400, 220)]
+    for i in range(7):
+        y = 230 + i * 32
+        spans.append(span(prose("L", i), 20, y, 420, y + 30))
+        spans.append(span(prose("R", i), right, y, right + 400, y + 30))
+    return spans
+
+
+def bylined_columns(byline_bottom: float, foot: list[Span] | None = None) -> list[Span]:
+    """A byline across two prose columns of six rows, the right one's set half a row lower,
+    the left one's first row at y=100 and the byline's box ending at ``byline_bottom``; then
+    ``foot``."""
+    spans = [span("By JEFFREY GETTLEMAN and MONIKA PRONCZUK", 200, 70, 660, byline_bottom)]
+    for i in range(6):
+        y = 100 + i * 32
+        spans.append(span(prose("L", i), 20, y, 420, y + 30))
+        spans.append(span(prose("R", i), 440, y + 16, 840, y + 46))
+    return spans + (foot or [])
+
+
+def test_a_byline_whose_box_touches_the_columns_under_it_is_read_before_them():
+    # The detector pads the byline's box until it meets the first lines': no empty band is
+    # left to cut at, and the columns' rows, set half a line apart, leave none either.
+    columns = [prose("L", i) for i in range(6)] + [prose("R", i) for i in range(6)]
+    byline = "By JEFFREY GETTLEMAN and MONIKA PRONCZUK"
+    assert texts(bylined_columns(102)) == [byline, *columns]
+    # a line across the columns' feet, touching their last rows, is read after them
+    foot = span("Continued on Page A8 and on the next pages", 200, 304, 660, 332)
+    assert texts(bylined_columns(102, [foot])) == [byline, *columns, foot.text]
+
+
+def read_with_ink(page: list[Span], inset: float) -> list[str]:
+    """``page`` read with each line's ink ``inset`` px inside its box on the gutter's side."""
+    ink = {
+        i: (0.0, inset / (s.box[2] - s.box[0]))
+        if s.box[0] < 420
+        else (inset / (s.box[2] - s.box[0]), 0.0)
+        for i, s in enumerate(page)
+        if s.box is not None
+    }
+    lines, _ = order_spans(page, ink=ink)
+    return [line.text for line in lines]
+
+
+def test_a_gutter_the_headline_boxes_close_is_found_between_the_lines_ink():
+    # No rule, and the padded boxes (a headline's most) nearly meet across the gutter: the
+    # lines' ink, 12 px inside each box, leaves most of a line height, as a real front
+    # page's does at full and at half its resolution.
+    page = headed_columns(4)
+    left = ["Weapons Flow", "From the West", *(prose("L", i) for i in range(7))]
+    right = ["As Shell Falls", "Family's Dash", *(prose("R", i) for i in range(7))]
+    assert read_with_ink(page, 12) == left + right
+    # a word gap's worth of ink between them (0.3 line heights) is no gutter beside a headline
+    assert read_with_ink(page, 3) != left + right
+    # a title set beside the opening lines of the first column is read before the column ends
+    titled = [s for s in page if s.text not in ("Weapons Flow", "From the West")]
+    titled += [span(prose("L", 7), 20, 100, 420, 130), span(prose("L", 8), 20, 132, 420, 162)]
+    order = " ".join(read_with_ink(titled, 12))
+    assert order.index("As Shell Falls") < order.index(prose("L", 6))
