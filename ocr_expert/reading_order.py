@@ -114,6 +114,9 @@ TEXT_WORDS = 3
 TEXT_LEADING = 1.6
 #: a side whose rows start in lower case this often holds sentences running from line to line
 RUNS_ON = 0.25
+#: ... and sides of running text this many rows long or more are columns however their rows
+#: start: a real dictionary page's two columns, 67 rows each, start 18-21 % of them in lower case
+LONG_ROWS = 20
 #: Two sides of a gap at least this many line heights wide ...
 SIDE_BY_SIDE_GAP = 2.0
 #: ... each at least this many lines tall ...
@@ -980,7 +983,10 @@ def _xy_cut(
         runs = [runs_on(side, rows) for side, rows in sides]
         running = [is_running_text(rows) for _, rows in sides]
         if all(running):
-            return runs != [False, False]
+            # A dictionary's or a verse anthology's columns start most rows with a capital
+            # (a headword, a line of verse), yet no form runs to this many rows of phrases
+            # on both sides of one gutter.
+            return runs != [False, False] or min(len(rows) for _, rows in sides) >= LONG_ROWS
         # A list of terms beside their descriptions (a program's options, a glossary) is a
         # two-column table: each description stands level with its term, and the
         # descriptions, ragged, leave their width unfilled, where a paragraph's lines fill

@@ -566,6 +566,24 @@ def test_two_blocks_of_form_fields_side_by_side_are_read_a_row_at_a_time():
     assert texts(spans) == [f"{a} {b}" for a, b in zip(left, right)]
 
 
+def test_a_dictionarys_two_long_columns_are_read_one_after_the_other():
+    # Headwords and lines of verse start most rows with a capital, as a form's fields do;
+    # but no form runs to twenty rows of phrases on both sides of one gutter.
+    def column(side: str) -> list[str]:
+        rows = []
+        for i in range(11):
+            rows.append(f"{side}HEAD{i}. A plain place in a wood")
+            rows.append(f"Wher the dragoun duelled {side}{i}")
+        return rows
+
+    left, right = column("L"), column("R")
+    spans = side_by_side(left, right, x_right=420, pitch=32, height=28)
+    assert texts(spans) == left + right
+    # half as long, the rows are read across as the form's above are
+    short = side_by_side(left[:10], right[:10], x_right=420, pitch=32, height=28)
+    assert texts(short) == [f"{a} {b}" for a, b in zip(left[:10], right[:10])]
+
+
 def test_a_span_beside_two_lines_does_not_join_them_into_one():
     # A form's stamped number stands level with the last line of a paragraph and the first
     # line of the next one: the two lines, one above the other, stay two lines.
