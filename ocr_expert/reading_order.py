@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import statistics
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -112,6 +113,8 @@ TEXT_WORDS = 3
 #: ... and rows closer than this many line heights (a form's fields and a table's rows sit
 #: further apart than the lines of a paragraph)
 TEXT_LEADING = 1.6
+#: characters of scripts written without spaces between words (Han, kana)
+UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 #: a side whose rows start in lower case this often holds sentences running from line to line
 RUNS_ON = 0.25
 #: ... and sides of running text this many rows long or more are columns however their rows
@@ -682,6 +685,13 @@ def _continue_column(
     del blocks[last][start : start + len(moving)]
 
 
+def _word_count(text: str) -> int:
+    """How many words ``text`` holds; in a script written without spaces between words
+    (Chinese, Japanese) every two of its characters count as one, about a word's length there."""
+    unspaced = len(UNSPACED.findall(text))
+    return len(UNSPACED.sub(" ", text).split()) + math.ceil(unspaced / 2)
+
+
 def _ends_in_number(text: str) -> bool:
     """Whether ``text``'s last word is a number written in digits alone (a page number)."""
     words = text.split()
@@ -941,7 +951,7 @@ def _xy_cut(
             if texts is None:
                 return True
             rows = _lines_in(side, boxes)
-            words = statistics.median(sum(len(texts[m].split()) for m in row) for row in rows)
+            words = statistics.median(sum(_word_count(texts[m]) for m in row) for row in rows)
             colons = sum(1 for m in side if ":" in texts[m]) / len(side)
             return words <= 2 or colons >= 0.5
 
@@ -959,7 +969,7 @@ def _xy_cut(
             return True
         if len(rows) < TEXT_ROWS:
             return False
-        words = statistics.median(sum(len(texts[m].split()) for m in row) for row in rows)
+        words = statistics.median(sum(_word_count(texts[m]) for m in row) for row in rows)
         centres = sorted(_row_centre(row, boxes) for row in rows)
         leading = statistics.median(b - a for a, b in itertools.pairwise(centres)) / unit
         return words >= TEXT_WORDS and leading <= TEXT_LEADING

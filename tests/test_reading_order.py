@@ -584,6 +584,16 @@ def test_a_dictionarys_two_long_columns_are_read_one_after_the_other():
     assert texts(short) == [f"{a} {b}" for a, b in zip(left[:10], right[:10])]
 
 
+def test_two_columns_of_japanese_are_read_one_after_the_other():
+    # Chinese and Japanese set no spaces between words: a row of running text is one "word"
+    # to a split on spaces, and a real Japanese paper's two columns were read row across row.
+    text = "流体力学を教育する際の苦労は昔からあった"
+    left = [f"{text}{i}左" for i in range(6)]
+    right = [f"{text}{i}右" for i in range(6)]
+    spans = side_by_side(left, right, x_right=300, pitch=32, height=28)
+    assert texts(spans) == left + right
+
+
 def test_a_span_beside_two_lines_does_not_join_them_into_one():
     # A form's stamped number stands level with the last line of a paragraph and the first
     # line of the next one: the two lines, one above the other, stay two lines.
