@@ -66,10 +66,10 @@ BODY_GAP = 0.35
 #: both sides are in the body's type size: the detector pads small text by more of its height,
 #: and the real magazine's gutters at half its resolution are left 0.27 line heights between its
 #: boxes and 0.6-0.7 between its ink (a word gap: about 0.3). An ink gap of ``COLUMN_GAP`` or
-#: more is a gutter beside display lines too, where no display line faces body text across it:
-#: a real front page's headlines, set at the top of two columns, pad their boxes to 0.31 line
-#: heights apart and leave 0.78 between their ink; the magazine's title, set beside its first
-#: column's opening lines, is read before them
+#: more is a gutter beside display lines too: a real front page's headlines, set at the top of
+#: two columns, pad their boxes to 0.31 line heights apart and leave 0.78 between their ink;
+#: unless a display line bordering it stands level with the opening lines of the column across
+#: it (the magazine's title, set beside its first column's opening lines, is read before them)
 INK_GAP = 0.4
 #: ... and each side at least this many line heights wide ...
 COLUMN_WIDTH = 6.0
