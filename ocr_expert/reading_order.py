@@ -1198,25 +1198,47 @@ def _xy_cut(
                 return ink_gap, ink_left, ink_right
         return None
 
+    def crosses(row: list[int], x: float) -> bool:
+        """Whether a span of ``row`` runs across the vertical line at ``x``."""
+        return any(boxes[m][0] < x < boxes[m][2] for m in row)
+
     def peeled(members: list[int]) -> tuple[list[int], list[int], list[int]] | None:
         """(the first row, the rest, the last row), either row maybe empty, where the rest
         stands in columns the rows run across: a byline or a headline over the columns, or a
         line under them, whose box the detector padded until it touches theirs, leaves no
         empty band to cut at."""
-        if len(members) < 2 * TEXT_ROWS:
+        if len(members) < 2 * TEXT_ROWS or widest_gap(members, 0)[0] >= BODY_GAP * unit:
+            return None  # cheap first: where a gap already runs the whole height, no row closes it
+        # cheap too: without the spans near the top and the foot, a gap must open
+        top = min(boxes[m][1] for m in members) + 1.5 * unit
+        foot = max(boxes[m][3] for m in members) - 1.5 * unit
+        inner = [m for m in members if boxes[m][1] >= top and boxes[m][3] <= foot]
+        if not inner:
+            return None
+        inked = {m: _inked(boxes[m], ink.get(m)) for m in inner} if ink else boxes
+        if widest_gap(inner, 0)[0] < BODY_GAP * unit and widest_gap(inner, 0, inked)[0] < (
+            INK_GAP * unit
+        ):
             return None
         rows = _lines_in(members, boxes)
         if len(rows) < 2 * TEXT_ROWS:
             return None
         for first, last in ((1, 0), (0, 1), (1, 1)):
             rest = [m for r in rows[first : len(rows) - last] for m in r]
+            ends = rows[:first] + rows[len(rows) - last :]
+            # cheap first: the rows must cross the rest's widest gap, between boxes or ink
+            # (a long receipt's rows are tried at every cut)
+            at = [widest_gap(rest, 0)[1]]
+            if ink:
+                at.append(widest_gap(rest, 0, {m: _inked(boxes[m], ink.get(m)) for m in rest})[1])
+            if not any(crosses(row, x) for row in ends for x in at):
+                continue
             found = split(rest)
             if found is None:
                 continue
             _, left, right = found
-            at = (max(boxes[m][2] for m in left) + min(boxes[m][0] for m in right)) / 2
-            ends = rows[:first] + rows[len(rows) - last :]
-            if not all(any(boxes[m][0] < at < boxes[m][2] for m in row) for row in ends):
+            gutter = (max(boxes[m][2] for m in left) + min(boxes[m][0] for m in right)) / 2
+            if not all(crosses(row, gutter) for row in ends):
                 continue  # a row of the columns' own
             # running text on both sides: a sidebar of short items beside a paragraph (a
             # masthead's ears, a weather box) is no pair of columns under a line
