@@ -70,9 +70,9 @@ def read_with_ink(page: list[Span], inset: float) -> list[str]:
 
 
 def test_a_gutter_the_headline_boxes_close_is_found_between_the_lines_ink():
-    # No rule, and the padded boxes (a headline's most) nearly meet across the gutter: the
-    # lines' ink, 12 px inside each box, leaves most of a line height, as a real front
-    # page's does at full and at half its resolution.
+    # The padded boxes (a headline's most) nearly meet across the gutter: the lines' ink, 12 px
+    # inside each box, leaves most of a line height, as a real front page's does at full and at
+    # half its resolution.
     page = headed_columns(4)
     left = ["Weapons Flow", "From the West", *(prose("L", i) for i in range(7))]
     right = ["As Shell Falls", "Family's Dash", *(prose("R", i) for i in range(7))]
