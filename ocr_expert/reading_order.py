@@ -914,6 +914,8 @@ def _xy_cut(
     ``unit``, the line height, is the median height of ``items`` unless given; ``ink``, the
     shares of each box's width before and after its ink (``order_spans``)."""
     unit = unit or statistics.median(boxes[m][3] - boxes[m][1] for m in items) or 1.0
+    # each box cut in width to its ink, once for every cut that measures a gap between the ink
+    inked = {m: _inked(boxes[m], ink.get(m)) for m in items} if ink else boxes
     blocks: list[list[list[int]]] = []
     # spans ending in a page number, counted at every cut: an index's are half its spans
     numbered = {m for m in items if texts is not None and _ends_in_number(texts[m])}
@@ -1176,7 +1178,6 @@ def _xy_cut(
         if ink:
             # The detector pads small text by more of its height: where its boxes close a
             # gutter, the gap between the lines' ink may still hold one.
-            inked = {m: _inked(boxes[m], ink.get(m)) for m in members}
             ink_gap, ink_at = widest_gap(members, 0, inked)
             ink_left = [m for m in members if inked[m][0] < ink_at]
             ink_right = [m for m in members if inked[m][0] >= ink_at]
@@ -1215,7 +1216,6 @@ def _xy_cut(
         inner = [m for m in members if boxes[m][1] >= top and boxes[m][3] <= foot]
         if not inner:
             return None
-        inked = {m: _inked(boxes[m], ink.get(m)) for m in inner} if ink else boxes
         if widest_gap(inner, 0)[0] < BODY_GAP * unit and widest_gap(inner, 0, inked)[0] < (
             INK_GAP * unit
         ):
@@ -1230,7 +1230,7 @@ def _xy_cut(
             # (a long receipt's rows are tried at every cut)
             at = [widest_gap(rest, 0)[1]]
             if ink:
-                at.append(widest_gap(rest, 0, {m: _inked(boxes[m], ink.get(m)) for m in rest})[1])
+                at.append(widest_gap(rest, 0, inked)[1])
             if not any(crosses(row, x) for row in ends for x in at):
                 continue
             found = split(rest)
