@@ -25,6 +25,7 @@ page. Engines that find the layout themselves (Tesseract) keep theirs: ``lines_f
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
@@ -117,9 +118,32 @@ TEXT_LEADING = 1.6
 UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 #: a side whose rows start in lower case this often holds sentences running from line to line
 RUNS_ON = 0.25
+#: ... but for rows that start with an e-mail or web address
+ADDRESS = re.compile(r"\S+@|www\.|https?:", re.IGNORECASE)
 #: ... and sides of running text this many rows long or more are columns however their rows
-#: start: a real dictionary page's two columns, 67 rows each, start 18-21 % of them in lower case
+#: start: a real dictionary page's two columns, 67 rows each, start 18-21 % of them in lower case;
+#: where their rows stand level across the gap, only if they fill their sides and their typical
+#: rows hold this many words or more (the dictionary's six; a form's cells, a word or three each,
+#: fill a narrow column too)
 LONG_ROWS = 20
+LONG_WORDS = 5
+#: sides of a gap whose rows stand this many times further apart on one side than on the
+#: other and line up less often than ``SIDE_BY_SIDE_ALIGNED`` are read one after the other: a
+#: real report's sidebar (rows 1.74 line heights apart) beside its financial table (0.87),
+#: where a form's values stand on their labels' lines ...
+OTHER_PITCH = 1.5
+#: ... each side this many rows or more: a real fax's three notes written beside its
+#: letterhead's lines are read level with them, as its transcript has them
+APART_ROWS = 5
+#: the gaps tried for a gutter after the widest, widest first: a wide table's many gaps
+#: between its columns are not each tried at every region the cut makes (a real report's
+#: gutter beside its table was the fourth widest gap)
+NARROWER_GAPS = 3
+#: a region whose widest empty band across is matched by this many others as tall (a long
+#: table's or receipt's evenly set rows, as a PDF draws them) is cut at the middle one, not the
+#: first: cut a row at a time, a 300-row receipt's every cut tested the rest for columns again
+#: (5 s to order it; now 0.05). No real page read so far holds so many ties.
+TIED_BANDS = 8
 #: Two sides of a gap at least this many line heights wide ...
 SIDE_BY_SIDE_GAP = 2.0
 #: ... each at least this many lines tall ...
@@ -596,10 +620,17 @@ def _lines_in(
     if normal is tall:
         tall = []
     bands: list[tuple[list[float], list[int]]] = []
+    # Spans come by their centres, none taller than ``reach``: a band whose foot lies above a
+    # span's centre less half of that can meet no span to come, and is no longer tried (a long
+    # table's rows were each tried against every row above them).
+    reach = max(height[m] for m in normal) / 2
+    open_bands: list[tuple[list[float], list[int]]] = []
     for m in sorted(normal, key=lambda k: (boxes[k][1] + boxes[k][3]) / 2):
         box = boxes[m]
+        centre = (box[1] + box[3]) / 2
+        open_bands = [b for b in open_bands if b[0][3] >= centre - reach]
         best, best_share = None, 0.0
-        for band_box, band in bands:
+        for band_box, band in open_bands:
             overlap = min(box[3], band_box[3]) - max(box[1], band_box[1])
             share = overlap / max(min(box[3] - box[1], band_box[3] - band_box[1]), 1e-6)
             # Spans of one line stand side by side: a span under another one is the next
@@ -608,6 +639,7 @@ def _lines_in(
                 best, best_share = (band_box, band), share
         if best is None:
             bands.append((list(box), [m]))
+            open_bands.append(bands[-1])
         else:
             band_box, band = best
             band.append(m)
@@ -687,9 +719,17 @@ def _continue_column(
 
 def _word_count(text: str) -> int:
     """How many words ``text`` holds; in a script written without spaces between words
-    (Chinese, Japanese) every two of its characters count as one, about a word's length there."""
+    (Chinese, Japanese) every two of its characters count as one, about a word's length there.
+    A figure (digits without letters: ``1,382.7``, ``(134)``, ``12%``) is no word: a table's row
+    of figures is no phrase."""
     unspaced = len(UNSPACED.findall(text))
-    return len(UNSPACED.sub(" ", text).split()) + math.ceil(unspaced / 2)
+    words = UNSPACED.sub(" ", text).split()
+    return sum(1 for w in words if not _figure(w)) + math.ceil(unspaced / 2)
+
+
+def _figure(word: str) -> bool:
+    """Whether ``word`` is a figure: digits and no letters."""
+    return any(ch.isdigit() for ch in word) and not any(ch.isalpha() for ch in word)
 
 
 def _ends_in_number(text: str) -> bool:
@@ -919,6 +959,16 @@ def _xy_cut(
     blocks: list[list[list[int]]] = []
     # spans ending in a page number, counted at every cut: an index's are half its spans
     numbered = {m for m in items if texts is not None and _ends_in_number(texts[m])}
+    rows_of: dict[tuple[int, ...], list[list[int]]] = {}
+    word_counts = {m: _word_count(texts[m]) for m in items} if texts is not None else {}
+
+    def lines(side: list[int]) -> list[list[int]]:
+        """``side`` grouped into lines (``_lines_in``), once for each set of spans: the tests
+        of every gap tried at a region group the same sides again."""
+        key = tuple(side)
+        if key not in rows_of:
+            rows_of[key] = _lines_in(side, boxes)
+        return rows_of[key]
 
     def is_column(members: list[int]) -> bool:
         # Prose columns are wide and several lines tall; a narrow strip beside text (prices,
@@ -937,14 +987,35 @@ def _xy_cut(
         """Nearly every line of either side stands level with a line of the other."""
 
         def paired(a: list[int], b: list[int]) -> float:
-            hits = sum(
-                1 for m in a if any(_v_overlap(boxes[m], boxes[n]) >= LINE_OVERLAP for n in b)
-            )
+            # only the lines of ``b`` whose tops lie within its tallest line's height above a
+            # line's top, and above its foot, can stand level with it (a long table's rows
+            # are paired at every region the cut makes)
+            by_top = sorted(b, key=lambda n: boxes[n][1])
+            tops = [boxes[n][1] for n in by_top]
+            reach = max(boxes[n][3] - boxes[n][1] for n in b)
+            hits = 0
+            for m in a:
+                near = by_top[
+                    bisect.bisect_left(tops, boxes[m][1] - reach) : bisect.bisect_right(
+                        tops, boxes[m][3]
+                    )
+                ]
+                hits += any(_v_overlap(boxes[m], boxes[n]) >= LINE_OVERLAP for n in near)
             return hits / len(a)
 
         return min(paired(left, right), paired(right, left)) >= GRID_PAIRED
 
+    grids: dict[tuple[tuple[int, ...], tuple[int, ...]], bool] = {}
+
     def is_grid(left: list[int], right: list[int]) -> bool:
+        """Whether ``left`` and ``right`` are a form's or a table's columns (once for each pair
+        of sides: a region's widest gap is asked twice)."""
+        key = (tuple(left), tuple(right))
+        if key not in grids:
+            grids[key] = grid(left, right)
+        return grids[key]
+
+    def grid(left: list[int], right: list[int]) -> bool:
         # A form or a table: short items on both sides that pair up row by row are read a
         # row at a time; prose columns fill their width even when their rows line up.
         def cell_like(side: list[int]) -> bool:
@@ -952,10 +1023,8 @@ def _xy_cut(
             # ragged prose columns also leave their width unfilled, but hold phrases.
             if texts is None:
                 return True
-            rows = _lines_in(side, boxes)
-            words = statistics.median(sum(_word_count(texts[m]) for m in row) for row in rows)
             colons = sum(1 for m in side if ":" in texts[m]) / len(side)
-            return words <= 2 or colons >= 0.5
+            return words(lines(side)) <= 2 or colons >= 0.5
 
         return (
             rows_pair(left, right)
@@ -971,10 +1040,16 @@ def _xy_cut(
             return True
         if len(rows) < TEXT_ROWS:
             return False
-        words = statistics.median(sum(_word_count(texts[m]) for m in row) for row in rows)
+        return words(rows) >= TEXT_WORDS and leading(rows) <= TEXT_LEADING
+
+    def words(rows: list[list[int]]) -> float:
+        """The words on a typical one of ``rows``."""
+        return statistics.median(sum(word_counts[m] for m in row) for row in rows)
+
+    def leading(rows: list[list[int]]) -> float:
+        """The usual distance between ``rows``' centres, in line heights (two rows or more)."""
         centres = sorted(_row_centre(row, boxes) for row in rows)
-        leading = statistics.median(b - a for a, b in itertools.pairwise(centres)) / unit
-        return words >= TEXT_WORDS and leading <= TEXT_LEADING
+        return statistics.median(b - a for a, b in itertools.pairwise(centres)) / unit
 
     def runs_on(side: list[int], rows: list[list[int]]) -> bool | None:
         # Sentences running from line to line: in a script with capitals, a paragraph's
@@ -984,21 +1059,34 @@ def _xy_cut(
             return None
         rows = sorted(rows, key=lambda row: min(boxes[m][1] for m in row))
         firsts = [texts[min(row, key=lambda m: boxes[m][0])].lstrip("\"'“‘(") for row in rows[1:]]
-        return sum(1 for f in firsts if f[:1].islower()) >= RUNS_ON * max(len(firsts), 1)
+        # an e-mail or web address is written in lower case wherever it stands
+        lower = [f for f in firsts if f[:1].islower() and not ADDRESS.match(f)]
+        return len(lower) >= RUNS_ON * max(len(firsts), 1)
 
     def text_column_beside(left: list[int], right: list[int]) -> bool:
         # Running text on both sides (newspaper columns), or a paragraph beside a list of
         # short items (a sidebar of facts): either way a reader finishes one side first.
         # Rows of a form can look like running text (a few words each, close together):
         # where letters have case, one side at least must hold sentences that run on.
-        sides = [(side, _lines_in(side, boxes)) for side in (left, right)]
+        sides = [(side, lines(side)) for side in (left, right)]
         runs = [runs_on(side, rows) for side, rows in sides]
         running = [is_running_text(rows) for _, rows in sides]
         if all(running):
             # A dictionary's or a verse anthology's columns start most rows with a capital
-            # (a headword, a line of verse), yet no form runs to this many rows of phrases
-            # on both sides of one gutter.
-            return runs != [False, False] or min(len(rows) for _, rows in sides) >= LONG_ROWS
+            # (a headword, a line of verse) and run long. A long form's fields do too (a real
+            # booking sheet's, 21 rows a side), but stand level across the gap row by row:
+            # level sides are columns only where their lines are long and fill them, where a
+            # form's cells hold a few words each and leave most of their sides empty.
+            return runs != [False, False] or (
+                min(len(rows) for _, rows in sides) >= LONG_ROWS
+                and (
+                    not rows_pair(left, right)
+                    or (
+                        max(fill(left), fill(right)) >= GRID_FILL
+                        and min(words(rows) for _, rows in sides) >= LONG_WORDS
+                    )
+                )
+            )
         # A list of terms beside their descriptions (a program's options, a glossary) is a
         # two-column table: each description stands level with its term, and the
         # descriptions, ragged, leave their width unfilled, where a paragraph's lines fill
@@ -1040,6 +1128,17 @@ def _xy_cut(
         """(gap size, cut position) of the widest empty stretch along an axis (the first of
         equals)."""
         return max(gaps(members, axis, of), key=lambda g: g[0], default=(0.0, 0.0))
+
+    def widest_band(members: list[int]) -> tuple[float, float]:
+        """(height, cut position) of the widest empty band across ``members``: the first of
+        those as tall, or where many are (a long table's or list's evenly set rows), the middle
+        one, so that the region is halved rather than cut a row at a time."""
+        bands = gaps(members, 1)
+        widest = max((g for g, _ in bands), default=0.0)
+        tied = [b for b in bands if b[0] == widest]
+        if len(tied) >= TIED_BANDS:
+            return tied[len(tied) // 2]
+        return tied[0] if tied else (0.0, 0.0)
 
     def entry_gutter(members: list[int]) -> tuple[float, list[int], list[int]] | None:
         # An index's columns each hold a column of page numbers set apart from the names:
@@ -1104,10 +1203,12 @@ def _xy_cut(
             # cheap first: an index's numbers are spans of their own or end their entries'
             if sum(m in numbered for m in side) < ENTRY_SPANS * len(side):
                 return False
-            rows = []  # a one-word row is a heading between the entries (an index's letters)
-            for row in _lines_in(side, boxes):
+            # a one-word row is a heading between the entries (an index's letters); a row of
+            # figures alone is no entry (a table's columns beside its first)
+            rows = []
+            for row in lines(side):
                 row_text = " ".join(texts[m] for m in sorted(row, key=lambda m: boxes[m][0]))
-                if len(row_text.split()) >= 2:
+                if len(row_text.split()) >= 2 and _word_count(row_text) >= 1:
                     rows.append((row, _ends_in_number(row_text)))
             entries = sum(numbered_row for _, numbered_row in rows)
             if entries < max(TEXT_ROWS, ENTRY_ROWS * len(rows)):
@@ -1149,7 +1250,7 @@ def _xy_cut(
         ):
             if not all(side and is_column(side) for side in cols):
                 continue
-            if not all(side and len(_lines_in(side, boxes)) >= 2 for side in rest):
+            if not all(side and len(lines(side)) >= 2 for side in rest):
                 continue
             inner = max(widest_gap(side, 1)[0] for side in cols)
             if band <= inner:
@@ -1167,7 +1268,7 @@ def _xy_cut(
         ) and columns_beside(left, right):
             return x_gap, left, right
         if x_gap >= SIDE_BY_SIDE_GAP * unit and left and right:
-            rows = [_lines_in(side, boxes) for side in (left, right)]
+            rows = [lines(side) for side in (left, right)]
             if side_by_side(left, right, rows) or (
                 x_gap >= FAR_APART_GAP * unit and far_apart(rows)
             ):
@@ -1197,7 +1298,33 @@ def _xy_cut(
                 and columns_beside(ink_left, ink_right)
             ):
                 return ink_gap, ink_left, ink_right
+        return narrower_gutter(members)
+
+    def narrower_gutter(members: list[int]) -> tuple[float, list[int], list[int]] | None:
+        """(gap, left, right) at a gutter the widest gap is not: a table's own gap between its
+        labels and its figures can be wider than the gutter between the table and what stands
+        beside it."""
+        widest = sorted(gaps(members, 0), key=lambda g: -g[0])[: 1 + NARROWER_GAPS]
+        for n, (gap, at) in enumerate(widest):
+            if gap < COLUMN_GAP * unit:
+                break
+            left = [m for m in members if boxes[m][0] < at]
+            right = [m for m in members if boxes[m][0] >= at]
+            if (n and columns_beside(left, right)) or apart(left, right):
+                return gap, left, right
         return None
+
+    def apart(left: list[int], right: list[int]) -> bool:
+        # Rows of one table or form share its pitch, and most stand level across its gaps
+        # (a value on its label's line). Rows set at another pitch and mostly not level with
+        # them (a sidebar's notes beside a table's rows) belong to another block, read whole.
+        if not (is_column(left) and is_column(right)) or rows_pair(left, right):
+            return False  # cheap first: a table's rows pair across every one of its gaps
+        rows = [lines(side) for side in (left, right)]
+        if min(len(r) for r in rows) < APART_ROWS:
+            return False
+        closer, wider = sorted(leading(r) for r in rows)
+        return wider >= OTHER_PITCH * closer and rows_aligned(rows) < SIDE_BY_SIDE_ALIGNED
 
     def crosses(row: list[int], x: float) -> bool:
         """Whether a span of ``row`` runs across the vertical line at ``x``."""
@@ -1220,7 +1347,7 @@ def _xy_cut(
             INK_GAP * unit
         ):
             return None
-        rows = _lines_in(members, boxes)
+        rows = lines(members)
         if len(rows) < 2 * TEXT_ROWS:
             return None
         for first, last in ((1, 0), (0, 1), (1, 1)):
@@ -1242,7 +1369,7 @@ def _xy_cut(
                 continue  # a row of the columns' own
             # running text on both sides: a sidebar of short items beside a paragraph (a
             # masthead's ears, a weather box) is no pair of columns under a line
-            if all(is_running_text(_lines_in(side, boxes)) for side in (left, right)):
+            if all(is_running_text(lines(side)) for side in (left, right)):
                 head = rows[0] if first else []
                 return head, rest, rows[-1] if last else []
         return None
@@ -1254,7 +1381,7 @@ def _xy_cut(
             blocks[-1].append(members)
             return
         found = split(members)
-        y_gap, y_at = widest_gap(members, 1)
+        y_gap, y_at = widest_band(members)
         # A band of empty rows wider than the gutter (a section break, a footer) is cut
         # before columns, or a footer would be read as part of the first column; a
         # paragraph break that happens to line up across columns is narrower than the gutter.
