@@ -8,7 +8,8 @@ scans it takes hundredths of a second against seconds of reading. Its recursive 
 faster than the page, though: each cut tests its region for columns, and a long region cut one
 row at a time is tested once a row. The pages here are those worst cases, each ``rows`` rows
 long: a receipt (items beside their prices, a gap the cut tests and rejects at every row), a
-single column of prose, two columns of prose, and two columns under a byline whose box touches
+table of figures (a label and nine figures a row, its gaps tried for a gutter), a single column
+of prose, two columns of prose, and two columns under a byline whose box touches
 their first rows. Each page is ordered three times; the table gives the best time.
 """
 
@@ -41,6 +42,18 @@ def receipt(rows: int) -> list[Span]:
     return spans
 
 
+def table(rows: int) -> list[Span]:
+    """A table of figures: a label, then nine figures a row, the first figure set apart from the
+    other eight (a report's table beside the year it starts from)."""
+    spans = []
+    for i in range(rows):
+        y = 10 + i * PITCH
+        spans.append(_span(f"Operating income line {i}", 10, y, 260))
+        xs = [300] + [420 + k * 90 for k in range(8)]
+        spans += [_span(f"{(i + 3) * (k + 7):,}.{k}", x, y, x + 70) for k, x in enumerate(xs)]
+    return spans
+
+
 def column(rows: int) -> list[Span]:
     """One column of running text."""
     return [_span(f"and the words {i} go on", 10, 10 + i * PITCH, 600) for i in range(rows)]
@@ -60,6 +73,7 @@ def columns(rows: int, byline: bool = False) -> list[Span]:
 
 PAGES: dict[str, Callable[[int], list[Span]]] = {
     "receipt": receipt,
+    "table of figures (ten a row)": table,
     "one column": column,
     "two columns": columns,
     "two columns under a byline": lambda rows: columns(rows, byline=True),
