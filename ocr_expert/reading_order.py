@@ -1008,8 +1008,9 @@ def _xy_cut(
     grids: dict[tuple[tuple[int, ...], tuple[int, ...]], bool] = {}
 
     def is_grid(left: list[int], right: list[int]) -> bool:
-        """Whether ``left`` and ``right`` are a form's or a table's columns (once for each pair
-        of sides: a region's widest gap is asked twice)."""
+        """Whether ``left`` and ``right`` are a form's or a table's columns, worked out once for
+        each pair of sides (the gap between the boxes and the gap between their ink often part
+        a region alike)."""
         key = (tuple(left), tuple(right))
         if key not in grids:
             grids[key] = grid(left, right)
