@@ -1313,6 +1313,16 @@ def _xy_cut(
             right = [m for m in members if boxes[m][0] >= at]
             if (n and columns_beside(left, right)) or apart(left, right):
                 return gap, left, right
+        if ink:
+            # a page scanned at low resolution: the boxes close the gutter, the ink leaves it
+            widest = sorted(gaps(members, 0, inked), key=lambda g: -g[0])[: 1 + NARROWER_GAPS]
+            for gap, at in widest:
+                if gap < COLUMN_GAP * unit:
+                    break
+                left = [m for m in members if inked[m][0] < at]
+                right = [m for m in members if inked[m][0] >= at]
+                if apart(left, right):
+                    return gap, left, right
         return None
 
     def apart(left: list[int], right: list[int]) -> bool:

@@ -66,6 +66,28 @@ def test_a_sidebar_set_at_its_own_pitch_beside_a_table_is_read_after_the_table()
     assert texts(spans) == rows + notes
 
 
+def test_a_sidebar_whose_boxes_nearly_meet_the_tables_is_parted_at_the_ink():
+    # Scanned at half the resolution, the detector's padded boxes leave 14 px between the table
+    # and the sidebar (under the 0.6 line heights a gutter needs); the ink, 12 px inside each
+    # box, leaves 38.
+    spans, rows = table(12)
+    notes = [
+        "Our Blue Sky Scenario (US$) 55.00",
+        "Our blue sky scenario is based on higher prices.",
+        "Our Grey Sky Scenario (US$) 35.00",
+        "Our grey sky scenario is based on lower prices.",
+        "Share price performance",
+    ]
+    spans += [span(n, 654, 113 + k * 52, 1000, 137 + k * 52) for k, n in enumerate(notes)]
+    ink = {
+        i: (12 / (s.box[2] - s.box[0]), 12 / (s.box[2] - s.box[0]))
+        for i, s in enumerate(spans)
+        if s.box is not None
+    }
+    lines, _ = order_spans(spans, ink=ink)
+    assert [line.text for line in lines] == rows + notes
+
+
 def test_values_on_their_labels_lines_stay_on_them_whatever_their_pitch():
     # A form's values filled in on every other field stand twice as far apart as its labels,
     # but each on its label's line: the form is read a row at a time.
