@@ -24,6 +24,20 @@ def texts(spans: list[Span]) -> list[str]:
     return [line.text for line in lines]
 
 
+NOTES = [
+    "Our Blue Sky Scenario (US$) 55.00",
+    "Our blue sky scenario is based on higher prices.",
+    "Our Grey Sky Scenario (US$) 35.00",
+    "Our grey sky scenario is based on lower prices.",
+    "Share price performance",
+]
+
+
+def sidebar(x0: float) -> list[Span]:
+    """A sidebar's notes from ``x0``, two table rows apart and half a row off them."""
+    return [span(n, x0, 113 + k * 52, 1000, 137 + k * 52) for k, n in enumerate(NOTES)]
+
+
 def figures(i: int) -> list[str]:
     return [f"{100 + 7 * i + k * 31:,}.{k}" for k in range(4)]
 
@@ -51,19 +65,11 @@ def test_a_long_table_of_figures_is_read_row_by_row():
 
 
 def test_a_sidebar_set_at_its_own_pitch_beside_a_table_is_read_after_the_table():
-    # The gutter to the sidebar (40 px) is narrower than the table's own gap between its first
-    # and second figures; the sidebar's rows stand twice as far apart, half a row off the
+    # The gutter to the sidebar (60 px) is narrower than the table's own gap between its first
+    # and second figures (80); the sidebar's rows stand twice as far apart, half a row off the
     # table's, so no row of one belongs to the other.
     spans, rows = table(12)
-    notes = [
-        "Our Blue Sky Scenario (US$) 55.00",
-        "Our blue sky scenario is based on higher prices.",
-        "Our Grey Sky Scenario (US$) 35.00",
-        "Our grey sky scenario is based on lower prices.",
-        "Share price performance",
-    ]
-    spans += [span(n, 700, 113 + k * 52, 1000, 137 + k * 52) for k, n in enumerate(notes)]
-    assert texts(spans) == rows + notes
+    assert texts(spans + sidebar(700)) == rows + NOTES
 
 
 def test_a_sidebar_whose_boxes_nearly_meet_the_tables_is_parted_at_the_ink():
@@ -71,21 +77,14 @@ def test_a_sidebar_whose_boxes_nearly_meet_the_tables_is_parted_at_the_ink():
     # and the sidebar (under the 0.6 line heights a gutter needs); the ink, 12 px inside each
     # box, leaves 38.
     spans, rows = table(12)
-    notes = [
-        "Our Blue Sky Scenario (US$) 55.00",
-        "Our blue sky scenario is based on higher prices.",
-        "Our Grey Sky Scenario (US$) 35.00",
-        "Our grey sky scenario is based on lower prices.",
-        "Share price performance",
-    ]
-    spans += [span(n, 654, 113 + k * 52, 1000, 137 + k * 52) for k, n in enumerate(notes)]
+    spans += sidebar(654)
     ink = {
         i: (12 / (s.box[2] - s.box[0]), 12 / (s.box[2] - s.box[0]))
         for i, s in enumerate(spans)
         if s.box is not None
     }
     lines, _ = order_spans(spans, ink=ink)
-    assert [line.text for line in lines] == rows + notes
+    assert [line.text for line in lines] == rows + NOTES
 
 
 def test_values_on_their_labels_lines_stay_on_them_whatever_their_pitch():
