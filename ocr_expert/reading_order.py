@@ -1130,6 +1130,13 @@ def _xy_cut(
         equals)."""
         return max(gaps(members, axis, of), key=lambda g: g[0], default=(0.0, 0.0))
 
+    def parted(
+        members: list[int], at: float, of: Mapping[int, list[float]] = boxes
+    ) -> tuple[list[int], list[int]]:
+        """The spans of ``members`` whose boxes (or ``of``: their ink) start before ``at``, and
+        the others."""
+        return [m for m in members if of[m][0] < at], [m for m in members if of[m][0] >= at]
+
     def widest_band(members: list[int]) -> tuple[float, float]:
         """(height, cut position) of the widest empty band across ``members``: the first of
         those as tall, or where many are (a long table's or list's evenly set rows), the middle
@@ -1152,8 +1159,7 @@ def _xy_cut(
         for gap, at in sorted(gaps(members, 0), key=lambda g: -g[0])[1:]:
             if gap < COLUMN_GAP * unit:
                 break
-            left = [m for m in members if boxes[m][0] < at]
-            right = [m for m in members if boxes[m][0] >= at]
+            left, right = parted(members, at)
             if is_column(left) and is_column(right) and entry_columns(left, right):
                 return gap, left, right
         return None
@@ -1209,7 +1215,7 @@ def _xy_cut(
             rows = []
             for row in lines(side):
                 row_text = " ".join(texts[m] for m in sorted(row, key=lambda m: boxes[m][0]))
-                if len(row_text.split()) >= 2 and _word_count(row_text) >= 1:
+                if len(row_text.split()) >= 2 and sum(word_counts[m] for m in row) >= 1:
                     rows.append((row, _ends_in_number(row_text)))
             entries = sum(numbered_row for _, numbered_row in rows)
             if entries < max(TEXT_ROWS, ENTRY_ROWS * len(rows)):
@@ -1261,8 +1267,7 @@ def _xy_cut(
     def split(members: list[int]) -> tuple[float, list[int], list[int]] | None:
         """(gutter width, left side, right side) of the columns ``members`` stand in, if any."""
         x_gap, x_at = widest_gap(members, 0)
-        left = [m for m in members if boxes[m][0] < x_at]
-        right = [m for m in members if boxes[m][0] >= x_at]
+        left, right = parted(members, x_at)
         if (
             x_gap >= COLUMN_GAP * unit
             or (x_gap >= BODY_GAP * unit and body_sized_edges(left, right, x_at, x_gap))
@@ -1281,8 +1286,7 @@ def _xy_cut(
             # The detector pads small text by more of its height: where its boxes close a
             # gutter, the gap between the lines' ink may still hold one.
             ink_gap, ink_at = widest_gap(members, 0, inked)
-            ink_left = [m for m in members if inked[m][0] < ink_at]
-            ink_right = [m for m in members if inked[m][0] >= ink_at]
+            ink_left, ink_right = parted(members, ink_at, inked)
             if (
                 ink_left
                 and ink_right
@@ -1305,23 +1309,15 @@ def _xy_cut(
         """(gap, left, right) at a gutter the widest gap is not: a table's own gap between its
         labels and its figures can be wider than the gutter between the table and what stands
         beside it."""
-        widest = sorted(gaps(members, 0), key=lambda g: -g[0])[: 1 + NARROWER_GAPS]
-        for n, (gap, at) in enumerate(widest):
-            if gap < COLUMN_GAP * unit:
-                break
-            left = [m for m in members if boxes[m][0] < at]
-            right = [m for m in members if boxes[m][0] >= at]
-            if (n and columns_beside(left, right)) or apart(left, right):
-                return gap, left, right
-        if ink:
-            # a page scanned at low resolution: the boxes close the gutter, the ink leaves it
-            widest = sorted(gaps(members, 0, inked), key=lambda g: -g[0])[: 1 + NARROWER_GAPS]
-            for gap, at in widest:
+        # on a page scanned at low resolution the boxes close the gutter, the ink leaves it:
+        # its gaps are tried for blocks apart too
+        for of in (boxes, inked) if ink else (boxes,):
+            widest = sorted(gaps(members, 0, of), key=lambda g: -g[0])[: 1 + NARROWER_GAPS]
+            for n, (gap, at) in enumerate(widest):
                 if gap < COLUMN_GAP * unit:
                     break
-                left = [m for m in members if inked[m][0] < at]
-                right = [m for m in members if inked[m][0] >= at]
-                if apart(left, right):
+                left, right = parted(members, at, of)
+                if (of is boxes and n and columns_beside(left, right)) or apart(left, right):
                     return gap, left, right
         return None
 
