@@ -8,7 +8,13 @@ import pytest
 from conftest import load_script, render_lines
 from PIL import Image, ImageDraw
 
-from ocr_expert.engines.colour_graphics import add_uncovered, flat_graphics, without_colour
+from ocr_expert.engines.colour_graphics import (
+    SAMPLE_PIXELS,
+    add_uncovered,
+    colourless,
+    flat_graphics,
+    without_colour,
+)
 from ocr_expert.engines.script_route import Candidate
 from ocr_expert.types import box_corners
 
@@ -28,6 +34,20 @@ def test_a_chart_of_flat_colours_is_graphics_and_a_photo_or_a_scan_is_not():
     photo = Image.fromarray(rng.integers(0, 256, (300, 400, 3), dtype=np.uint8))
     assert not flat_graphics(photo)
     assert not flat_graphics(render_lines(["A PAGE OF BLACK TEXT", "ON WHITE PAPER"]))
+
+
+def test_a_large_image_is_judged_as_a_whole_image_is():
+    # Pages past SAMPLE_PIXELS are judged on a grid of their pixels first: a chart scanned
+    # large is still graphics, a large photograph and a large page of text are still not.
+    chart = bars().resize((2400, 1800), Image.Resampling.NEAREST)
+    assert chart.width * chart.height > 4 * SAMPLE_PIXELS
+    plain = colourless(chart)
+    assert plain is not None and (np.asarray(plain)[1200, 480] == 255).all()
+    rng = np.random.default_rng(1)
+    photo = Image.fromarray(rng.integers(0, 256, (1800, 2400, 3), dtype=np.uint8))
+    assert colourless(photo) is None
+    text = render_lines(["A PAGE OF BLACK TEXT", "ON WHITE PAPER"])
+    assert colourless(text.resize((text.width * 6, text.height * 6))) is None
 
 
 def test_the_colour_goes_and_black_text_stays():

@@ -38,6 +38,11 @@ TOP_COLOURS = 8
 MIN_SCORE = 0.9
 #: boxes overlapping by more than this share of the smaller one are the same line
 SAME_LINE = 0.5
+#: an image of more pixels than this is first judged on an even grid of about this many:
+#: a page scanned at 600 dpi spent more time here than in detection
+SAMPLE_PIXELS = 1_000_000
+#: ... and looked at whole only where the sample comes within this share of both thresholds
+SAMPLE_MARGIN = 0.5
 
 
 def _rgb(image: Image.Image) -> np.ndarray:
@@ -62,19 +67,28 @@ def colourless(image: Image.Image) -> Image.Image | None:
     """``image`` with every saturated pixel turned white where it holds flat-coloured
     graphics (``flat_graphics``), else None: the pixels are looked at once for both."""
     rgb = _rgb(image)
+    step = int((rgb.shape[0] * rgb.shape[1] / SAMPLE_PIXELS) ** 0.5)
+    if step > 1:
+        # Every step-th pixel keeps the colours exact, so both shares are estimated fairly;
+        # a sample far from either threshold settles it.
+        sample = rgb[::step, ::step]
+        if not _flat(sample, _coloured(sample), SAMPLE_MARGIN):
+            return None
     mask = _coloured(rgb)
     return _whitened(rgb, mask) if _flat(rgb, mask) else None
 
 
-def _flat(rgb: np.ndarray, mask: np.ndarray) -> bool:
+def _flat(rgb: np.ndarray, mask: np.ndarray, margin: float = 1.0) -> bool:
+    """Whether ``mask`` (of ``rgb``'s coloured pixels) makes flat graphics; ``margin`` < 1
+    lowers both thresholds (a sample that fails them even so fails them surely)."""
     count = int(mask.sum())
-    if count < MIN_COLOURED * mask.size:
+    if count < margin * MIN_COLOURED * mask.size:
         return False
     pixels = rgb[mask].astype(np.int64)
     keys = (pixels[:, 0] << 16) | (pixels[:, 1] << 8) | pixels[:, 2]
     _, counts = np.unique(keys, return_counts=True)
     top = np.sort(counts)[::-1][:TOP_COLOURS].sum()
-    return bool(top >= FLAT_SHARE * count)
+    return bool(top >= margin * FLAT_SHARE * count)
 
 
 def without_colour(image: Image.Image) -> Image.Image:
