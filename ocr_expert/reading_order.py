@@ -162,6 +162,12 @@ ALIGN_TOLERANCE = 0.15
 #: up across their gaps nearly all.
 FAR_APART_GAP = 15.0
 FAR_APART_ALIGNED = 0.8
+#: rows set over (or under) columns, apart from them by a band wider than a paragraph break (a
+#: title, a standfirst; a footer), at most this many, are cut off first where the rest then
+#: stands in columns, and the columns are judged alone: cut at the widest band instead, a
+#: photograph set in one column level with a box in the other parted the page into two tiers
+#: of columns, read across (as without the title it was not)
+HEAD_ROWS = 5
 #: a ruled box holding at most this many lines is a field of a form or a cell of a table, read
 #: as one unit; one holding more is a table's ruled column or a frame around running text
 CELL_LINES = 4
@@ -1381,6 +1387,32 @@ def _xy_cut(
                 return head, rest, rows[-1] if last else []
         return None
 
+    def heads_off(members: list[int], at: float) -> tuple[list[int], list[int], list[int]] | None:
+        """(the rows over, the rest, the rows under) where the rest, between bands above and
+        below ``at`` (the widest band), stands in columns, and each end holds at most
+        ``HEAD_ROWS`` rows; either end maybe empty."""
+        bands = [b for gap, b in gaps(members, 1) if gap > PARAGRAPH_GAP * unit]
+        tops = [None] + [b for b in bands if b < at][:HEAD_ROWS]
+        foots = [None] + [b for b in reversed(bands) if b > at][:HEAD_ROWS]
+        for top, foot in itertools.product(tops, foots):
+            if top is None and foot is None:
+                continue
+            head = [m for m in members if top is not None and boxes[m][1] < top]
+            tail = [m for m in members if foot is not None and boxes[m][1] >= foot]
+            if any(end and len(lines(end)) > HEAD_ROWS for end in (head, tail)):
+                continue
+            taken = set(head) | set(tail)
+            rest = [m for m in members if m not in taken]
+            if not rest:
+                continue
+            if widest_gap(rest, 0)[0] < BODY_GAP * unit and (
+                not ink or widest_gap(rest, 0, inked)[0] < INK_GAP * unit
+            ):
+                continue  # cheap first: no gap down the rest, no columns
+            if split(rest) is not None:
+                return head, rest, tail
+        return None
+
     def cut(members: list[int], new_block: bool) -> None:
         if new_block or not blocks:
             blocks.append([])
@@ -1408,12 +1440,13 @@ def _xy_cut(
             if section_break:
                 section_break = not breaks_alike(quarters, y_gap)
         peel = peeled(members) if found is None and y_gap <= SECTION_GAP * unit else None
+        ends = heads_off(members, y_at) if found is None and peel is None and y_gap > 0 else None
         if found is not None and not section_break:
             first, second = (right, left) if page_dir == "rtl" else (left, right)
             cut(first, True)
             cut(second, True)
-        elif peel is not None:
-            head, rest, tail = peel
+        elif (trimmed := peel or ends) is not None:
+            head, rest, tail = trimmed
             if head:
                 cut(head, False)
             cut(rest, bool(head))

@@ -84,3 +84,43 @@ def test_a_gutter_the_headline_boxes_close_is_found_between_the_lines_ink():
     titled += [span(prose("L", 7), 20, 100, 420, 130), span(prose("L", 8), 20, 132, 420, 162)]
     order = " ".join(read_with_ink(titled, 12))
     assert order.index("As Shell Falls") < order.index(prose("L", 6))
+
+
+def photo_and_box_page(title: bool) -> tuple[list[Span], list[str], list[str], list[str]]:
+    """Two columns of running text under a title across both (or none): a photograph (no
+    text) in the left column level with a box of five short lines in the right, so that the
+    only empty band across the page runs under both, above the left column's next line."""
+    spans = [span("Libraries for the next century", 100, 80, 1100, 150)] if title else []
+    left: list[str] = []
+    right: list[str] = []
+    box = [
+        span(t, 930, 1030 + 50 * i, 1400, 1060 + 50 * i)
+        for i, t in enumerate(
+            [
+                "FACTS",
+                "Opened in 1905",
+                "Two floors and a roof garden",
+                "Forty thousand books",
+                "Open every day but Sunday",
+            ]
+        )
+    ]
+    for i, y in enumerate([*range(220, 881, 36), *range(1340, 2101, 36)]):
+        text = prose("L", i)
+        spans.append(span(text, 100, y, 800, y + 30))
+        left.append(text)
+    for i, y in enumerate([*range(220, 941, 36), *range(1430, 2101, 36)]):
+        text = prose("R", i)
+        spans.append(span(text, 900, y, 1600, y + 30))
+        right.append(text)
+    return spans + box, left, right, [s.text for s in box]
+
+
+def test_columns_interrupted_level_by_a_photograph_and_a_box_are_read_whole_under_a_title():
+    # Without the title the page's gutter runs from top to foot and each column is read whole
+    # (the box, set in the running text, after it); with it, the band under the photograph and
+    # the box, the widest, was cut first, and the page read in two tiers of columns, across.
+    spans, left, right, box = photo_and_box_page(title=False)
+    assert texts(spans) == left + right + box
+    spans, left, right, box = photo_and_box_page(title=True)
+    assert texts(spans) == ["Libraries for the next century", *left, *right, *box]
