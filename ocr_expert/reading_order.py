@@ -379,17 +379,18 @@ def _floats_last(blocks: list[list[Line]]) -> list[list[Line]]:
     between two parts of a column) moved after the others, as a reader finishes the article
     before turning to what is set beside it.
 
-    A block stands in the way of the text when the block before it ends mid-sentence, the
-    block after it goes on in lower case, and the block itself does neither, is shorter than
-    both (a title over columns is no interruption) and has text above it (``_under_text``): a
-    block heading its column with nothing over it, as the running head of the right-hand page
-    of a book's spread over a sentence that runs on from the left-hand page, opens the column.
+    A block stands in the way of the text when the block before it ends mid-sentence (no
+    closing mark, its last line as wide as its typical line), the block after it goes on in
+    lower case, and the block itself does neither, is shorter than both (a title over columns
+    is no interruption) and has text above it (``_under_text``): a block heading its column
+    with nothing over it, as the running head of the right-hand page of a book's spread over a
+    sentence that runs on from the left-hand page, opens the column.
     """
     if len(blocks) < 3:
         return blocks
     ends_open = [
-        bool(last) and last[-1] not in ".!?:;\"”’')]"
-        for last in (block[-1].text.rstrip() for block in blocks)
+        bool(last) and last[-1] not in ".!?:;\"”’')]" and _ends_full(block)
+        for block, last in ((block, block[-1].text.rstrip()) for block in blocks)
     ]
     goes_on = [block[0].text.lstrip("\"'“‘(")[:1].islower() for block in blocks]
     floats = {
@@ -403,6 +404,18 @@ def _floats_last(blocks: list[list[Line]]) -> list[list[Line]]:
     }
     kept = [b for i, b in enumerate(blocks) if i not in floats]
     return kept + [blocks[i] for i in sorted(floats)]
+
+
+def _ends_full(block: list[Line]) -> bool:
+    """Whether ``block``'s last line fills its width as its typical line does, as a line
+    broken mid-sentence does (True where its lines carry no boxes). A short last line ends a
+    paragraph, or an item of a box of facts set at a column's foot: no sentence runs on from
+    it, whatever its last mark."""
+    widths = [line.box[2] - line.box[0] for line in block if line.box is not None]
+    last = block[-1].box
+    if last is None or not widths:
+        return True
+    return last[2] - last[0] >= PROSE_FILL * statistics.median(widths)
 
 
 def _under_text(block: list[Line], blocks: list[list[Line]]) -> bool:

@@ -124,3 +124,20 @@ def test_columns_interrupted_level_by_a_photograph_and_a_box_are_read_whole_unde
     assert texts(spans) == left + right + box
     spans, left, right, box = photo_and_box_page(title=True)
     assert texts(spans) == ["Libraries for the next century", *left, *right, *box]
+
+
+def test_a_column_going_on_under_a_box_of_facts_is_read_in_its_place():
+    # A box of facts set in the left column, its items short and unpunctuated, then the
+    # column goes on with a new paragraph, and the article runs on into the right column. The
+    # box's last item is no sentence running on (a line broken mid-sentence fills its
+    # column): the column's part under it is no pull quote to read after the page.
+    spans = [span("Libraries for the next century", 100, 80, 1100, 150)]
+    top = [prose("L", i) + "." * (i == 9) for i in range(10)]
+    spans += [span(t, 100, 220 + 36 * i, 800, 250 + 36 * i) for i, t in enumerate(top)]
+    box = ["FACTS", "Opened in 1905", "Forty thousand books"]
+    spans += [span(t, 130, 600 + 46 * i, 520, 630 + 46 * i) for i, t in enumerate(box)]
+    under = ["New branches " + prose("B", i) for i in range(6)]
+    spans += [span(t, 100, 860 + 36 * i, 800, 890 + 36 * i) for i, t in enumerate(under)]
+    right = [prose("R", i) for i in range(30)]
+    spans += [span(t, 900, 220 + 36 * i, 1600, 250 + 36 * i) for i, t in enumerate(right)]
+    assert texts(spans) == ["Libraries for the next century", *top, *box, *under, *right]
