@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from conftest import load_script
 from PIL import Image
@@ -190,3 +191,26 @@ def test_dot_leaders_can_be_left_out_of_the_score():
     assert cer(read, truth, norm.with_options(drop_leaders=True)) == 0.0
     # an ellipsis is three full stops too; a full stop and a decimal point are not leaders
     assert norm.with_options(drop_leaders=True)("Wait... 2.5 m. End.") == "wait 2.5 m. end."
+
+
+def test_magazine_pages_are_drawn_with_their_text_in_reading_order(tmp_path):
+    magazine = load_script("bench/magazine_pages.py")
+    assert magazine.main(["--out", str(tmp_path), "--pages", "3"]) == 0
+    records = [json.loads(line) for line in (tmp_path / "labels.jsonl").open()]
+    assert [r["layout"] for r in records] == [
+        "2 columns, title",
+        "3 columns, footer",
+        "2 columns, title, footer",
+    ]
+    first, second, third = (r["text"].splitlines() for r in records)
+    assert first[0] in magazine.TITLES and third[0] in magazine.TITLES
+    assert second[-1] == third[-1] == " ".join(magazine.FOOTER.split())
+    # one article: its lines run on from column to column, each drawn once
+    assert len(set(second)) == len(second) > 100
+    coloured = 0
+    for record in records:
+        with Image.open(tmp_path / record["image"]) as image:
+            assert image.size == (1700, 2200)
+            pixels = np.asarray(image.convert("RGB")).astype(int)
+        coloured += int(((pixels.max(axis=2) - pixels.min(axis=2)) > 60).sum())
+    assert coloured > 10_000  # photographs among the columns
