@@ -38,8 +38,8 @@ TOP_COLOURS = 8
 MIN_SCORE = 0.9
 #: boxes overlapping by more than this share of the smaller one are the same line
 SAME_LINE = 0.5
-#: an image of more pixels than this is first judged on an even grid of about this many:
-#: a page scanned at 600 dpi spent more time here than in detection
+#: an image of four times this many pixels or more is first judged on an even grid of every
+#: few pixels, about this many: a page scanned at 600 dpi spent more time here than in detection
 SAMPLE_PIXELS = 1_000_000
 #: ... and looked at whole only where the sample comes within this share of both thresholds
 SAMPLE_MARGIN = 0.5
