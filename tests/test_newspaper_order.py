@@ -86,25 +86,18 @@ def test_a_gutter_the_headline_boxes_close_is_found_between_the_lines_ink():
     assert order.index("As Shell Falls") < order.index(prose("L", 6))
 
 
-def photo_and_box_page(title: bool) -> tuple[list[Span], list[str], list[str], list[str]]:
+#: a box of facts: short items, unpunctuated
+FACTS = ["FACTS", "Opened in 1905", "Two floors and a roof garden", "Forty thousand books"]
+
+
+def photo_and_box_page(title: bool) -> tuple[list[Span], list[str], list[str]]:
     """Two columns of running text under a title across both (or none): a photograph (no
-    text) in the left column level with a box of five short lines in the right, so that the
-    only empty band across the page runs under both, above the left column's next line."""
+    text) in the left column level with a box of facts in the right, so that the only empty
+    band across the page runs under both, above the left column's next line."""
     spans = [span("Libraries for the next century", 100, 80, 1100, 150)] if title else []
     left: list[str] = []
     right: list[str] = []
-    box = [
-        span(t, 930, 1030 + 50 * i, 1400, 1060 + 50 * i)
-        for i, t in enumerate(
-            [
-                "FACTS",
-                "Opened in 1905",
-                "Two floors and a roof garden",
-                "Forty thousand books",
-                "Open every day but Sunday",
-            ]
-        )
-    ]
+    box = [span(t, 930, 1030 + 50 * i, 1400, 1060 + 50 * i) for i, t in enumerate(FACTS)]
     for i, y in enumerate([*range(220, 881, 36), *range(1340, 2101, 36)]):
         text = prose("L", i)
         spans.append(span(text, 100, y, 800, y + 30))
@@ -113,17 +106,17 @@ def photo_and_box_page(title: bool) -> tuple[list[Span], list[str], list[str], l
         text = prose("R", i)
         spans.append(span(text, 900, y, 1600, y + 30))
         right.append(text)
-    return spans + box, left, right, [s.text for s in box]
+    return spans + box, left, right
 
 
 def test_columns_interrupted_level_by_a_photograph_and_a_box_are_read_whole_under_a_title():
     # Without the title the page's gutter runs from top to foot and each column is read whole
     # (the box, set in the running text, after it); with it, the band under the photograph and
     # the box, the widest, was cut first, and the page read in two tiers of columns, across.
-    spans, left, right, box = photo_and_box_page(title=False)
-    assert texts(spans) == left + right + box
-    spans, left, right, box = photo_and_box_page(title=True)
-    assert texts(spans) == ["Libraries for the next century", *left, *right, *box]
+    spans, left, right = photo_and_box_page(title=False)
+    assert texts(spans) == left + right + FACTS
+    spans, left, right = photo_and_box_page(title=True)
+    assert texts(spans) == ["Libraries for the next century", *left, *right, *FACTS]
 
 
 def test_a_column_going_on_under_a_box_of_facts_is_read_in_its_place():
@@ -134,7 +127,7 @@ def test_a_column_going_on_under_a_box_of_facts_is_read_in_its_place():
     spans = [span("Libraries for the next century", 100, 80, 1100, 150)]
     top = [prose("L", i) + "." * (i == 9) for i in range(10)]
     spans += [span(t, 100, 220 + 36 * i, 800, 250 + 36 * i) for i, t in enumerate(top)]
-    box = ["FACTS", "Opened in 1905", "Forty thousand books"]
+    box = FACTS
     spans += [span(t, 130, 600 + 46 * i, 520, 630 + 46 * i) for i, t in enumerate(box)]
     under = ["New branches " + prose("B", i) for i in range(6)]
     spans += [span(t, 100, 860 + 36 * i, 800, 890 + 36 * i) for i, t in enumerate(under)]
