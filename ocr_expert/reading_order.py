@@ -84,6 +84,8 @@ PARAGRAPH_GAP = 1.2
 SECTION_GAP = 0.8
 #: a span at least this many times the usual line height is a drop cap or a display line
 TALL_SPAN = 1.7
+#: ... and stands before the line it joins though its box reaches this many line heights into it
+DROP_CAP_OVERLAP = 0.5
 #: ... and one at least this many times as tall as it is wide, holding a few characters, is
 #: text set vertically (the detector's own test for turning a line upright)
 UPRIGHT = 1.5
@@ -485,7 +487,7 @@ def _make_line(
         if (
             pos
             and _is_drop_cap(spans[members[pos - 1]].text, heights[pos - 1], usual)
-            and piece[:1].islower()
+            and (piece[:1].islower() or _lead_in(piece))
         ):
             text += piece  # a drop cap is the first letter of the word beside it
         else:
@@ -563,6 +565,14 @@ def _aside(members: list[int], texts: dict[int, str]) -> bool:
     two words or more, or five letters and digits."""
     text = " ".join(texts[m] for m in members)
     return len(text.split()) >= 2 or sum(ch.isalnum() for ch in text) >= 5
+
+
+def _lead_in(text: str) -> bool:
+    """Whether ``text`` opens with a word of two capitals or more: the lead-in a magazine sets
+    in capitals after a drop cap (`S` `HE MOPED.`)."""
+    first = text.split()[0] if text.split() else ""
+    letters = [ch for ch in first if ch.isalpha()]
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
 
 
 def _is_drop_cap(text: str, height: float, usual: float) -> bool:
@@ -670,10 +680,12 @@ def _lines_in(
             # A drop cap stands before the lines it joins (left of them, right of them on a
             # right-to-left page); a line in a large font over, under or after smaller text
             # (a receipt's "Total", a title beside its byline) is a line of its own.
+            # (the detector pads a tall box by more: a drop cap's box reached 4 px into its
+            # first line's)
             if page_dir == "rtl":
-                beside = all(boxes[k][2] <= box[0] for k in band)
+                beside = all(boxes[k][2] <= box[0] + DROP_CAP_OVERLAP * usual for k in band)
             else:
-                beside = all(boxes[k][0] >= box[2] for k in band)
+                beside = all(boxes[k][0] >= box[2] - DROP_CAP_OVERLAP * usual for k in band)
             if beside and min(box[3], band_box[3]) - max(box[1], band_box[1]) > 0:
                 band.append(m)
                 break

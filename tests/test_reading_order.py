@@ -914,3 +914,25 @@ def test_an_index_as_a_pdfs_text_layer_holds_it_is_read_down_each_column():
     got = texts(left + right)
     assert [line for line in got if len(line) == 1] == ["A", "F", "H", "M", "P", "T"]
     assert got.index("H") < got.index("M")  # the left column is read first, to its foot
+
+
+def test_a_drop_cap_padded_into_its_line_joins_a_lead_in_set_in_capitals():
+    # A magazine's opening: the drop cap's padded box reaches a few pixels into the first
+    # line's, and the first words are set in capitals (`S` `HE MOPED.`). The letter was read as
+    # a line of its own, after the first, and the word stayed apart.
+    spans = [
+        span("S", 112, 109, 210, 214),
+        span("HE MOPED. She sighed and looked at", 206, 100, 679, 129),
+        span("that slowly river looked one she", 204, 129, 603, 167),
+        span("slowly one sky she not by the lift", 204, 168, 609, 198),
+        span("where grey looked came she she she", 116, 202, 570, 232),
+    ]
+    assert texts(spans) == [
+        "SHE MOPED. She sighed and looked at",
+        "that slowly river looked one she",
+        "slowly one sky she not by the lift",
+        "where grey looked came she she she",
+    ]
+    # a word merely capitalised is no lead-in: the letter stays a word of its own
+    spans[1] = span("Long ago she sighed and looked at", 206, 100, 679, 129)
+    assert texts(spans)[0] == "S Long ago she sighed and looked at"
