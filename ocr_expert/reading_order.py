@@ -678,10 +678,9 @@ def _lines_in(
         box = boxes[m]
         for band_box, band in bands:
             # A drop cap stands before the lines it joins (left of them, right of them on a
-            # right-to-left page); a line in a large font over, under or after smaller text
-            # (a receipt's "Total", a title beside its byline) is a line of its own.
-            # (the detector pads a tall box by more: a drop cap's box reached 4 px into its
-            # first line's)
+            # right-to-left page), its box padded by more than theirs (one reached 4 px into
+            # its first line's); a line in a large font over, under or after smaller text (a
+            # receipt's "Total", a title beside its byline) is a line of its own.
             if page_dir == "rtl":
                 beside = all(boxes[k][2] <= box[0] + DROP_CAP_OVERLAP * usual for k in band)
             else:
