@@ -570,8 +570,8 @@ def _aside(members: list[int], texts: dict[int, str]) -> bool:
 def _lead_in(text: str) -> bool:
     """Whether ``text`` opens with a word of two capitals or more: the lead-in a magazine sets
     in capitals after a drop cap (`S` `HE MOPED.`)."""
-    first = text.split()[0] if text.split() else ""
-    letters = [ch for ch in first if ch.isalpha()]
+    words = text.split()
+    letters = [ch for ch in words[0] if ch.isalpha()] if words else []
     return len(letters) >= 2 and all(ch.isupper() for ch in letters)
 
 
@@ -1363,6 +1363,14 @@ def _xy_cut(
         closer, wider = sorted(leading(r) for r in rows)
         return wider >= OTHER_PITCH * closer and rows_aligned(rows) < SIDE_BY_SIDE_ALIGNED
 
+    def gap_down(members: list[int]) -> bool:
+        """Whether a gap as wide as a gutter beside body text runs down ``members``, between
+        their boxes or their ink: the cheap test before looking for columns."""
+        return (
+            widest_gap(members, 0)[0] >= BODY_GAP * unit
+            or widest_gap(members, 0, inked)[0] >= INK_GAP * unit
+        )
+
     def crosses(row: list[int], x: float) -> bool:
         """Whether a span of ``row`` runs across the vertical line at ``x``."""
         return any(boxes[m][0] < x < boxes[m][2] for m in row)
@@ -1380,9 +1388,7 @@ def _xy_cut(
         inner = [m for m in members if boxes[m][1] >= top and boxes[m][3] <= foot]
         if not inner:
             return None
-        if widest_gap(inner, 0)[0] < BODY_GAP * unit and widest_gap(inner, 0, inked)[0] < (
-            INK_GAP * unit
-        ):
+        if not gap_down(inner):
             return None
         rows = lines(members)
         if len(rows) < 2 * TEXT_ROWS:
@@ -1429,9 +1435,7 @@ def _xy_cut(
             rest = [m for m in members if m not in taken]
             if not rest:
                 continue
-            if widest_gap(rest, 0)[0] < BODY_GAP * unit and (
-                not ink or widest_gap(rest, 0, inked)[0] < INK_GAP * unit
-            ):
+            if not gap_down(rest):
                 continue  # cheap first: no gap down the rest, no columns
             if split(rest) is not None:
                 return head, rest, tail
