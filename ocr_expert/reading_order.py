@@ -107,6 +107,8 @@ ENTRY_SPANS = 0.2
 #: (a figure's caption level with a line of the text wrapped around the figure)
 WRAP_GAP = 2.0
 WRAP_LINES = 3
+#: the text a float interrupts is set to one width before and after it, within this share
+SAME_MEASURE = 0.8
 #: tilts below this many degrees are left alone
 MIN_SKEW_DEG = 0.3
 #: a side of a column cut reads as running text when it has at least this many rows, ...
@@ -402,6 +404,7 @@ def _floats_last(blocks: list[list[Line]]) -> list[list[Line]]:
         and ends_open[i - 1]
         and goes_on[i + 1]
         and not goes_on[i]
+        and _same_measure(blocks[i - 1], blocks[i + 1])
         and _under_text(blocks[i], blocks)
     }
     kept = [b for i, b in enumerate(blocks) if i not in floats]
@@ -418,6 +421,22 @@ def _ends_full(block: list[Line]) -> bool:
     if last is None or not widths:
         return True
     return last[2] - last[0] >= PROSE_FILL * statistics.median(widths)
+
+
+def _same_measure(before: list[Line], after: list[Line]) -> bool:
+    """Whether ``before`` and ``after`` are set to one measure (width), as the two parts of
+    one column's text, or of two columns a sentence runs across, are (True where their lines
+    carry no boxes). Text of another width before a caption (a code listing, a table) runs on
+    into nothing."""
+    widths = []
+    for block in (before, after):
+        lines = [line.box[2] - line.box[0] for line in block if line.box is not None]
+        if not lines:
+            return True
+        # the typical line, not the block's extent: a column's block may hold the headline
+        # over it
+        widths.append(statistics.median(lines))
+    return min(widths) >= SAME_MEASURE * max(widths)
 
 
 def _under_text(block: list[Line], blocks: list[list[Line]]) -> bool:

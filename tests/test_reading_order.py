@@ -736,6 +736,26 @@ def test_blocks_that_carry_the_sentence_on_stay_in_order():
     assert texts(spans) == ended + quote + AFTER_QUOTE
 
 
+def test_a_caption_under_a_listing_is_read_in_its_place():
+    # a figure holding a code listing, its caption, then a paragraph going on from the page
+    # before in lower case: the listing, narrower than the text, runs on into nothing, so
+    # the caption interrupts no sentence
+    listing = [
+        "\\author{A. B. C} \\email{abc}",
+        "\\author{D. E. F} \\email{def}",
+        "\\address{University, City}",
+    ]
+    caption = ["Figure 1: Example of the frontmatter."]
+    text = [
+        "sans serif font is Helvetica and the fixed width font is",
+        "set in the typewriter face. The following packages are",
+        "loaded either to change the formatting for this meeting",
+        "or for the convenience of the user who writes the paper.",
+    ]
+    spans = column(listing, 100, left=80) + column(caption, 200, left=120) + column(text, 260)
+    assert texts(spans) == listing + caption + text
+
+
 #: phrases that start and end sentences or run on, so the layout rules all come into play
 WORDS = ["The dial", "flew off", "while I was", "garden.", "last year,", "NO. OF", "STORES"]
 
