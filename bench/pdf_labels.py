@@ -26,6 +26,10 @@ from ocr_expert.pdf import page_count, parse_pages, render_page
 
 #: characters pdfium writes for a soft hyphen and for a hyphen at a line break
 _HYPHENS = {"\ufffe": "-", "\x02": "-"}
+#: runs of text each column of a two-column page holds at least ...
+COLUMN_RUNS = 15
+#: ... where fewer than this share of theirs run across the middle
+ACROSS_SHARE = 0.3
 
 
 def page_text(path: Path, number: int) -> str:
@@ -42,8 +46,34 @@ def page_text(path: Path, number: int) -> str:
     return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
 
 
+def two_columns(path: Path, number: int) -> bool:
+    """Whether page ``number`` (1-based) holds most of its text in two columns: runs of text
+    on each side of the middle, at least ``COLUMN_RUNS`` each, and few running across it (a
+    title, an abstract, a figure set across both)."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        page = doc[number - 1]
+        width = page.get_size()[0]
+        text = page.get_textpage()
+        runs = [text.get_rect(i) for i in range(text.count_rects())]
+    finally:
+        doc.close()
+    left = sum(1 for x0, _, x1, _ in runs if x1 < 0.52 * width and x0 > 0.05 * width)
+    right = sum(1 for x0, _, x1, _ in runs if x0 > 0.48 * width)
+    across = sum(1 for x0, _, x1, _ in runs if x0 < 0.45 * width and x1 > 0.55 * width)
+    return min(left, right) >= COLUMN_RUNS and across < ACROSS_SHARE * (left + right)
+
+
 def write_set(
-    pdfs: Iterable[Path], out: Path, *, dpi: int, pages: str | None, min_chars: int
+    pdfs: Iterable[Path],
+    out: Path,
+    *,
+    dpi: int,
+    pages: str | None,
+    min_chars: int,
+    columns: int | None = None,
 ) -> int:
     """Render the chosen pages of ``pdfs`` into ``out/images`` and write ``out/labels.jsonl``;
     returns the number of pages written."""
@@ -54,6 +84,8 @@ def write_set(
             for number in parse_pages(pages, page_count(pdf)):
                 text = page_text(pdf, number)
                 if sum(ch.isalnum() for ch in text) < min_chars:
+                    continue
+                if columns is not None and two_columns(pdf, number) != (columns == 2):
                     continue
                 name = f"images/{pdf.stem}-p{number:03d}.png"
                 render_page(pdf, number, dpi=dpi).convert("RGB").save(out / name)
@@ -70,11 +102,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dpi", type=int, default=150, help="rendering resolution (150)")
     parser.add_argument("--pages", help="pages of each PDF, as `ocrvqa ocr --pages` takes them")
     parser.add_argument("--min-chars", type=int, default=50, help="leave out emptier pages")
+    parser.add_argument(
+        "--columns",
+        type=int,
+        choices=(1, 2),
+        help="keep only pages whose text layer stands in this many columns (2: a paper's body)",
+    )
     args = parser.parse_args(argv)
     missing = [str(p) for p in args.pdfs if not p.is_file()]
     if missing:
         parser.error(f"no such PDF: {', '.join(missing)}")
-    count = write_set(args.pdfs, args.out, dpi=args.dpi, pages=args.pages, min_chars=args.min_chars)
+    count = write_set(
+        args.pdfs,
+        args.out,
+        dpi=args.dpi,
+        pages=args.pages,
+        min_chars=args.min_chars,
+        columns=args.columns,
+    )
     print(f"{count} pages -> {args.out / 'labels.jsonl'}")
     return 0
 

@@ -182,6 +182,34 @@ def test_a_pdfs_pages_become_a_labelled_set_with_their_text_layer_as_truth(tmp_p
     assert 900 <= width <= 901 and 450 <= height <= 451
 
 
+def test_a_pdfs_pages_can_be_chosen_by_their_columns(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    pdf = tmp_path / "paper.pdf"
+    with PdfPages(pdf) as out:
+        for columns in (2, 1):
+            fig = plt.figure(figsize=(8.5, 11))
+            for k in range(20):
+                y = 0.9 - 0.04 * k
+                if columns == 2:
+                    fig.text(0.08, y, f"left column line {k}")
+                    fig.text(0.55, y, f"right column line {k}")
+                else:
+                    fig.text(0.08, y, f"one line of a page set in a single column, number {k}")
+            out.savefig(fig)
+            plt.close(fig)
+    pdf_labels = load_script("bench/pdf_labels.py")
+    for chosen, kept in (("2", "images/paper-p001.png"), ("1", "images/paper-p002.png")):
+        out_dir = tmp_path / f"set{chosen}"
+        assert pdf_labels.main([str(pdf), "--out", str(out_dir), "--columns", chosen]) == 0
+        records = [json.loads(line) for line in (out_dir / "labels.jsonl").open()]
+        assert [r["image"] for r in records] == [kept]
+
+
 def test_dot_leaders_can_be_left_out_of_the_score():
     from ocr_expert.scoring import Normalization, cer
 
