@@ -167,11 +167,12 @@ ALIGN_TOLERANCE = 0.15
 FAR_APART_GAP = 15.0
 FAR_APART_ALIGNED = 0.8
 #: rows set over (or under) columns, apart from them by a band wider than a paragraph break (a
-#: title, a standfirst; a footer), at most this many, are cut off first where the rest then
-#: stands in columns, and the columns are judged alone: cut at the widest band instead, a
-#: photograph set in one column level with a box in the other parted the page into two tiers
-#: of columns, read across (as without the title it was not)
-HEAD_ROWS = 5
+#: title, a standfirst, a paper's title block and abstract; a footer), are cut off first where
+#: the rest then stands in columns, and the columns are judged alone: cut at the widest band
+#: instead, a photograph set in one column level with a box in the other parted the page into
+#: two tiers of columns, read across (as without the title it was not). The first this many
+#: such bands from the top and from the foot are tried (the fewest rows cut off first).
+HEAD_BANDS = 5
 #: a ruled box holding at most this many lines is a field of a form or a cell of a table, read
 #: as one unit; one holding more is a table's ruled column or a frame around running text
 CELL_LINES = 4
@@ -1438,18 +1439,16 @@ def _xy_cut(
 
     def heads_off(members: list[int], at: float) -> tuple[list[int], list[int], list[int]] | None:
         """(the rows over, the rest, the rows under) where the rest, between bands above and
-        below ``at`` (the widest band), stands in columns, and each end holds at most
-        ``HEAD_ROWS`` rows; either end maybe empty."""
+        below ``at`` (the widest band), among the first ``HEAD_BANDS`` from each end, stands in
+        columns; either end maybe empty."""
         bands = [b for gap, b in gaps(members, 1) if gap > PARAGRAPH_GAP * unit]
-        tops = [None] + [b for b in bands if b < at][:HEAD_ROWS]
-        foots = [None] + [b for b in reversed(bands) if b > at][:HEAD_ROWS]
+        tops = [None] + [b for b in bands if b < at][:HEAD_BANDS]
+        foots = [None] + [b for b in reversed(bands) if b > at][:HEAD_BANDS]
         for top, foot in itertools.product(tops, foots):
             if top is None and foot is None:
                 continue
             head = [m for m in members if top is not None and boxes[m][1] < top]
             tail = [m for m in members if foot is not None and boxes[m][1] >= foot]
-            if any(end and len(lines(end)) > HEAD_ROWS for end in (head, tail)):
-                continue
             taken = set(head) | set(tail)
             rest = [m for m in members if m not in taken]
             if not rest:

@@ -134,3 +134,43 @@ def test_a_column_going_on_under_a_box_of_facts_is_read_in_its_place():
     right = [prose("R", i) for i in range(30)]
     spans += [span(t, 900, 220 + 36 * i, 1600, 250 + 36 * i) for i, t in enumerate(right)]
     assert texts(spans) == ["Libraries for the next century", *top, *box, *under, *right]
+
+
+def test_a_papers_columns_are_read_whole_under_a_tall_title_block():
+    # A paper's first page: a title, six lines of authors and a three-line abstract over two
+    # columns; the left column ends early, its footnotes at its foot, level with the right
+    # column's last lines under a heading. The widest empty band runs under the left column
+    # and over that heading; cut first, it read the page in two tiers, the footnotes across
+    # the right column's lines. The title block, more than a title's few rows, is cut off
+    # first where the rest stands in columns.
+    spans = [span("Manuscript Title", 500, 40, 1100, 100)]
+    authors = [
+        "Ann Author and Second Author",
+        "Authors' institution and address",
+        "Charlie Author",
+        "Second institution and address",
+        "Delta Author",
+        "Third institution and address",
+    ]
+    spans += [span(t, 600, 130 + 36 * i, 1000, 160 + 36 * i) for i, t in enumerate(authors)]
+    abstract = [f"An article usually includes an abstract, line {i}" for i in range(3)]
+    spans += [span(t, 200, 390 + 36 * i, 1400, 420 + 36 * i) for i, t in enumerate(abstract)]
+    left = [prose("L", i) + "." * (i == 11) for i in range(12)]
+    spans += [span(t, 100, 560 + 36 * i, 800, 590 + 36 * i) for i, t in enumerate(left)]
+    notes = ["* A footnote to the title", "Also at the physics department", "second@institution"]
+    spans += [span(t, 100, 1200 + 24 * i, 600, 1220 + 24 * i) for i, t in enumerate(notes)]
+    right = ["This sample " + prose("R", 0), *(prose("R", i) for i in range(1, 8))]
+    spans += [span(t, 900, 560 + 36 * i, 1600, 590 + 36 * i) for i, t in enumerate(right)]
+    spans.append(span("1. Citations", 1150, 1100, 1350, 1130))
+    tail = ["Because the " + prose("T", 0), prose("T", 1)]
+    spans += [span(t, 900, 1200 + 36 * i, 1600, 1230 + 36 * i) for i, t in enumerate(tail)]
+    assert texts(spans) == [
+        "Manuscript Title",
+        *authors,
+        *abstract,
+        *left,
+        *notes,
+        *right,
+        "1. Citations",
+        *tail,
+    ]
