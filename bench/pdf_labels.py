@@ -46,6 +46,14 @@ def page_text(path: Path, number: int) -> str:
     return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
 
 
+def chosen_pages(spec: str | None, count: int) -> list[int]:
+    """The pages of ``spec`` (every page where None) that a PDF of ``count`` pages has: one
+    range serves PDFs of any length."""
+    if spec is None:
+        return parse_pages(None, count)
+    return [n for n in parse_pages(spec, max(count, 1_000_000)) if n <= count]
+
+
 def two_columns(path: Path, number: int) -> bool:
     """Whether page ``number`` (1-based) holds most of its text in two columns: runs of text
     on each side of the middle, at least ``COLUMN_RUNS`` each, and few running across it (a
@@ -81,7 +89,7 @@ def write_set(
     written = 0
     with (out / "labels.jsonl").open("w", encoding="utf-8") as labels:
         for pdf in pdfs:
-            for number in parse_pages(pages, page_count(pdf)):
+            for number in chosen_pages(pages, page_count(pdf)):
                 text = page_text(pdf, number)
                 if sum(ch.isalnum() for ch in text) < min_chars:
                     continue
@@ -100,7 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("pdfs", nargs="+", type=Path, help="PDFs with a text layer")
     parser.add_argument("--out", type=Path, required=True, help="folder for images and labels")
     parser.add_argument("--dpi", type=int, default=150, help="rendering resolution (150)")
-    parser.add_argument("--pages", help="pages of each PDF, as `ocrvqa ocr --pages` takes them")
+    parser.add_argument(
+        "--pages",
+        help="pages of each PDF, as `ocrvqa ocr --pages` takes them (those a PDF lacks skipped)",
+    )
     parser.add_argument("--min-chars", type=int, default=50, help="leave out emptier pages")
     parser.add_argument(
         "--columns",
