@@ -10,8 +10,10 @@ its soft hyphens written as hyphens, as a reader sees them at a line's end. That
 writer's, which for one-column pages and two-column indexes is the reading order; a page laid
 out in boxes may hold its text in another, so look at a page scoring far worse than its
 neighbours before believing it. Pages holding fewer than ``--min-chars`` characters (blank and
-title pages) are left out. The images are clean renderings: ``--degrade``, ``--scale`` and
-``--turn`` of ``ocr_quality.py`` make scans of them.
+title pages) are left out, and with ``--columns 2`` (or 1) the pages whose text does not stand
+in that many columns (a paper's body pages: ``--pages 1-2 --columns 2`` over many papers, the
+range clipped to each PDF's length). The images are clean renderings: ``--degrade``,
+``--scale`` and ``--turn`` of ``ocr_quality.py`` make scans of them.
 """
 
 from __future__ import annotations
