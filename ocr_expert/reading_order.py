@@ -386,10 +386,11 @@ def _floats_last(blocks: list[list[Line]]) -> list[list[Line]]:
 
     A block stands in the way of the text when the block before it ends mid-sentence (no
     closing mark, its last line as wide as its typical line), the block after it goes on in
-    lower case, and the block itself does neither, is shorter than both (a title over columns
-    is no interruption) and has text above it (``_under_text``): a block heading its column
-    with nothing over it, as the running head of the right-hand page of a book's spread over a
-    sentence that runs on from the left-hand page, opens the column.
+    lower case, set to the same measure (``_same_measure``), and the block itself does
+    neither, is shorter than both (a title over columns is no interruption) and has text above
+    it (``_under_text``): a block heading its column with nothing over it, as the running head
+    of the right-hand page of a book's spread over a sentence that runs on from the left-hand
+    page, opens the column.
     """
     if len(blocks) < 3:
         return blocks
