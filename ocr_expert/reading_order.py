@@ -1315,8 +1315,11 @@ def _xy_cut(
                 return True
         return False
 
-    def split(members: list[int]) -> tuple[float, list[int], list[int]] | None:
-        """(gutter width, left side, right side) of the columns ``members`` stand in, if any."""
+    def split(
+        members: list[int], overfull: bool = True
+    ) -> tuple[float, list[int], list[int]] | None:
+        """(gutter width, left side, right side) of the columns ``members`` stand in, if any
+        (``overfull``: also where one line set too long for its column narrows the gutter)."""
         x_gap, x_at = widest_gap(members, 0)
         left, right = parted(members, x_at)
         if (
@@ -1354,7 +1357,40 @@ def _xy_cut(
                 and columns_beside(ink_left, ink_right)
             ):
                 return ink_gap, ink_left, ink_right
-        return narrower_gutter(members)
+        found = narrower_gutter(members)
+        if found is None and overfull:
+            found = beside_overfull(members, x_gap, x_at)
+        return found
+
+    def beside_overfull(
+        members: list[int], x_gap: float, x_at: float
+    ) -> tuple[float, list[int], list[int]] | None:
+        """(gap, left, right) of columns whose gutter one line narrows: a line set too long for
+        its column (an overfull line, a long command in a paper) reaches into the gutter up to
+        the next column's edge, and no gap as wide as a gutter runs the region's height. The
+        line joins the side it stands on; it must not reach into the other side's text."""
+        if not x_gap or x_gap >= BODY_GAP * unit or len(members) < 2 * TEXT_ROWS:
+            return None  # cheap first: a gap narrowed to less than a gutter, in a tall region
+        left, right = parted(members, x_at)
+        if not left or not right:
+            return None
+        # the line that sets each edge of the narrow gap
+        for line in (max(left, key=lambda m: boxes[m][2]), min(right, key=lambda m: boxes[m][0])):
+            if boxes[line][3] - boxes[line][1] >= TALL_SPAN * unit:
+                continue  # a title across the columns is no line of one of them
+            rest = [m for m in members if m != line]
+            found = split(rest, overfull=False)
+            if found is None:
+                continue
+            gap, side_l, side_r = found
+            centre = (boxes[line][0] + boxes[line][2]) / 2
+            edge_r = min(boxes[m][0] for m in side_r)
+            edge_l = max(boxes[m][2] for m in side_l)
+            if centre < edge_r and boxes[line][2] <= edge_r:
+                return gap, sorted([*side_l, line]), side_r
+            if centre > edge_l and boxes[line][0] >= edge_l:
+                return gap, side_l, sorted([*side_r, line])
+        return None
 
     def narrower_gutter(members: list[int]) -> tuple[float, list[int], list[int]] | None:
         """(gap, left, right) at a gutter the widest gap is not: a table's own gap between its

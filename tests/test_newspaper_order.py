@@ -174,3 +174,19 @@ def test_a_papers_columns_are_read_whole_under_a_tall_title_block():
         "1. Citations",
         *tail,
     ]
+
+
+def test_columns_are_read_whole_beside_a_line_set_too_long_for_its_column():
+    # A paper's overfull line (a long command the typesetter could not break) runs on into
+    # the gutter, up to the next column's first letters: no gap as wide as a gutter runs the
+    # page's height, yet each column is read whole, the long line in its place.
+    left = [prose("L", i) for i in range(14)]
+    left[6] = "with these two commands, placed just before the end of the document"
+    right = [prose("R", i) for i in range(14)]
+    spans = [span(t, 100, 100 + 36 * i, 800, 130 + 36 * i) for i, t in enumerate(left)]
+    spans[6] = span(left[6], 100, 316, 895, 346)
+    spans += [span(t, 900, 100 + 36 * i, 1600, 130 + 36 * i) for i, t in enumerate(right)]
+    assert texts(spans) == left + right
+    # a title across both columns is no such line: it is read before them, not in a column
+    title = span("A TITLE SET ACROSS THE COLUMNS", 300, 20, 1400, 90)
+    assert texts([title, *spans]) == [title.text, *left, *right]
