@@ -395,8 +395,10 @@ def _floats_last(blocks: list[list[Line]]) -> list[list[Line]]:
     if len(blocks) < 3:
         return blocks
     ends_open = [
-        bool(last) and last[-1] not in ".!?:;\"”’')]" and _ends_full(block)
-        for block, last in ((block, block[-1].text.rstrip()) for block in blocks)
+        bool(last := block[-1].text.rstrip())
+        and last[-1] not in ".!?:;\"”’')]"
+        and _ends_full(block)
+        for block in blocks
     ]
     goes_on = [block[0].text.lstrip("\"'“‘(")[:1].islower() for block in blocks]
     floats = {
@@ -418,7 +420,7 @@ def _ends_full(block: list[Line]) -> bool:
     broken mid-sentence does (True where its lines carry no boxes). A short last line ends a
     paragraph, or an item of a box of facts set at a column's foot: no sentence runs on from
     it, whatever its last mark."""
-    widths = [line.box[2] - line.box[0] for line in block if line.box is not None]
+    widths = _widths(block)
     last = block[-1].box
     if last is None or not widths:
         return True
@@ -430,15 +432,17 @@ def _same_measure(before: list[Line], after: list[Line]) -> bool:
     one column's text, or of two columns a sentence runs across, are (True where their lines
     carry no boxes). Text of another width before a caption (a code listing, a table) runs on
     into nothing."""
-    widths = []
-    for block in (before, after):
-        lines = [line.box[2] - line.box[0] for line in block if line.box is not None]
-        if not lines:
-            return True
-        # the typical line, not the block's extent: a column's block may hold the headline
-        # over it
-        widths.append(statistics.median(lines))
-    return min(widths) >= SAME_MEASURE * max(widths)
+    # the typical line, not the block's extent: a column's block may hold the headline over it
+    widths = [_widths(before), _widths(after)]
+    if not all(widths):
+        return True
+    typical = [statistics.median(w) for w in widths]
+    return min(typical) >= SAME_MEASURE * max(typical)
+
+
+def _widths(block: list[Line]) -> list[float]:
+    """The widths of ``block``'s lines that carry a box."""
+    return [line.box[2] - line.box[0] for line in block if line.box is not None]
 
 
 def _under_text(block: list[Line], blocks: list[list[Line]]) -> bool:
