@@ -266,13 +266,15 @@ def test_a_short_arabic_line_tesseracts_page_layout_leaves_out_is_read_in_its_pl
         assert cer(got, text) < 0.1, (got, text)
 
 
+def _quad(x0: float, y0: float, x1: float, y1: float) -> tuple[tuple[float, float], ...]:
+    """A detector's four-corner polygon around a box."""
+    return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+
+
 def test_a_whole_page_reading_gets_the_lines_it_missed_in_reading_order():
     from ocr_expert.engines.base import PageLayout
     from ocr_expert.engines.script_route import Candidate, with_missed_lines
     from ocr_expert.types import Span
-
-    def box(x0, y0, x1, y1):
-        return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
 
     # one column, English lines aligned left and Arabic ones right: one block
     page = PageLayout(
@@ -285,10 +287,10 @@ def test_a_whole_page_reading_gets_the_lines_it_missed_in_reading_order():
         blocks=[0, 0, 0],
     )
     candidates = [
-        Candidate(box(20, 10, 300, 40), "Opening hours", 0.99),  # read already
-        Candidate(box(700, 70, 880, 100), "شهر سبتمبر", 0.6, rerouted=True),  # missed
-        Candidate(box(500, 250, 880, 280), "mormmronr", 0.6),  # junk the route refused
-        Candidate(box(20, 300, 400, 330), "Gate B", 0.97),  # missed, read surely
+        Candidate(_quad(20, 10, 300, 40), "Opening hours", 0.99),  # read already
+        Candidate(_quad(700, 70, 880, 100), "شهر سبتمبر", 0.6, rerouted=True),  # missed
+        Candidate(_quad(500, 250, 880, 280), "mormmronr", 0.6),  # junk the route refused
+        Candidate(_quad(20, 300, 400, 330), "Gate B", 0.97),  # missed, read surely
     ]
     merged = with_missed_lines(page, candidates)
     text = [" ".join(merged.spans[i].text for i in line) for line in merged.lines]
@@ -299,9 +301,52 @@ def test_a_whole_page_reading_gets_the_lines_it_missed_in_reading_order():
     twice = with_missed_lines(page, [candidates[1], candidates[1]])
     assert len(twice.lines) == len(page.lines) + 1
     # a title above every line goes first, though no block lies under it
-    title = Candidate(box(400, 0, 500, 8), "نشرة المدينة", 0.7, rerouted=True)
+    title = Candidate(_quad(400, 0, 500, 8), "نشرة المدينة", 0.7, rerouted=True)
     merged = with_missed_lines(page, [title])
     assert merged.spans[merged.lines[0][0]].text == "نشرة المدينة"
+
+
+def test_a_missed_line_alone_on_its_row_goes_between_the_lines_above_and_below_it():
+    from ocr_expert.engines.base import PageLayout
+    from ocr_expert.engines.script_route import Candidate, with_missed_lines
+    from ocr_expert.types import Span
+
+    # an exam's items set right, each its own block; a display equation centred between two
+    # of them, left out by the page's layout: no block below it reaches across under it
+    page = PageLayout(
+        spans=[
+            Span("3) بين أنه من أجل كل x", (960, 670, 1460, 720), 0.9),
+            Span("4) أعط جدول تغيرات الدالة", (1070, 890, 1460, 930), 0.9),
+            Span("5) أثبت أن المستقيم مقارب لمنحني الدالة", (320, 950, 1460, 1010), 0.9),
+        ],
+        lines=[[0], [1], [2]],
+        blocks=[0, 1, 2],
+    )
+    equation = [
+        Candidate(_quad(740, 750, 940, 800), "-x2 + 2x - 3", 0.97),
+        Candidate(_quad(610, 770, 740, 830), "f'(x) =", 0.99),
+        Candidate(_quad(770, 800, 900, 850), "(x - 1)2", 0.94),
+    ]
+    merged = with_missed_lines(page, equation)
+    text = [" ".join(merged.spans[i].text for i in line) for line in merged.lines]
+    assert text[1:4] == ["-x2 + 2x - 3", "f'(x) =", "(x - 1)2"], text
+    # a line that shares its row with the page's own text (a column beside it) is not
+    # taken between two lines read one after the other: it goes to a block below it
+    two_columns = PageLayout(
+        spans=[
+            Span("left column, its first line", (20, 10, 400, 40), 0.9),
+            Span("left column, its last line", (20, 60, 400, 90), 0.9),
+            Span("right column, its first line", (500, 10, 880, 40), 0.9),
+            Span("right column, a lower line", (500, 100, 880, 130), 0.9),
+            Span("a footer across the page", (20, 300, 880, 330), 0.9),
+        ],
+        lines=[[0], [1], [2], [3], [4]],
+        blocks=[0, 0, 1, 1, 2],
+    )
+    missed = Candidate(_quad(20, 105, 300, 135), "the left column ends here", 0.98)
+    merged = with_missed_lines(two_columns, [missed])
+    text = [" ".join(merged.spans[i].text for i in line) for line in merged.lines]
+    assert text.index("the left column ends here") == 4, text
 
 
 def test_the_arabic_route_can_be_switched_off():

@@ -585,16 +585,15 @@ def with_missed_lines(page: PageLayout, lines: list[Candidate]) -> PageLayout:
     Tesseract's page layout leaves out a short bold line now and then (``شهر سبتمبر`` on a
     clean bilingual page, in ``ara`` and ``ara+eng`` alike) that the detector found and the
     route read. A line lies missed where the page's words cover less than ``MISSED_COVER`` of
-    its width. It goes first where it lies above them all (a title), else before the first
-    of the page's lines below it whose block (a column, a paragraph) it overlaps across, in
-    that block (lines of one column aligned left and right share their block); last, in a
-    block of its own, where there is none.
+    its width. It goes first where it lies above them all (a title); where it stands alone
+    on its row between two of the page's lines read one after the other, the first above it
+    and the second below (a display equation centred under a short line set right), between
+    them; else before the first of the page's lines below it whose block (a column, a
+    paragraph) it overlaps across, in that block (lines of one column aligned left and right
+    share their block); last, in a block of its own, where there is none.
     """
     spans, order, blocks = list(page.spans), [list(x) for x in page.lines], list(page.blocks)
-
-    def box_of(indices: list[int]) -> Any:
-        known = [box for i in indices if (box := spans[i].box) is not None]
-        return union_box(known) if known else None
+    own_rows = [b for x in page.lines if (b := _box_of(page.spans, x)) is not None]
 
     words = [s.box for s in spans if s.box is not None]
     for line in lines:
@@ -604,21 +603,26 @@ def with_missed_lines(page: PageLayout, lines: list[Candidate]) -> PageLayout:
         box = polygon_box(line.polygon)
         if _covered_share(box, words) >= MISSED_COVER:
             continue
-        line_boxes = [box_of(other) for other in order]
+        line_boxes = [_box_of(spans, other) for other in order]
         block_boxes = {
-            b: box_of([i for other, ob in zip(order, blocks) if ob == b for i in other])
+            b: _box_of(spans, [i for other, ob in zip(order, blocks) if ob == b for i in other])
             for b in set(blocks)
         }
         middle = (box[1] + box[3]) / 2
         tops = [b[1] for b in line_boxes if b is not None]
-        at = 0 if tops and min(tops) >= middle else len(order)  # above them all: a title
-        for k, below in enumerate(line_boxes if at else []):
+        if tops and min(tops) >= middle:  # above them all: a title
+            at: int | None = 0
+        else:
+            own = [bool(other) and other[0] < len(page.spans) for other in order]
+            at = _between_lines(box, line_boxes, own, own_rows)
+        for k, below in enumerate(line_boxes if at is None else []):
             column = block_boxes[blocks[k]]
             if below is None or column is None or below[1] < middle:
                 continue
             if min(column[2], box[2]) > max(column[0], box[0]):
                 at = k
                 break
+        at = len(order) if at is None else at
         blocks.insert(at, blocks[at] if at < len(order) else max(blocks, default=-1) + 1)
         spans.append(Span(text=text, box=box, score=line.score, polygon=line.polygon))
         order.insert(at, [len(spans) - 1])
@@ -626,14 +630,46 @@ def with_missed_lines(page: PageLayout, lines: list[Candidate]) -> PageLayout:
     return PageLayout(spans=spans, lines=order, blocks=blocks)
 
 
+def _box_of(spans: Sequence[Span], indices: list[int]) -> Any:
+    """The box around the spans ``indices`` name that have one (None where none has)."""
+    known = [box for i in indices if (box := spans[i].box) is not None]
+    return union_box(known) if known else None
+
+
+def _same_row(a: Any, b: Any) -> bool:
+    """Whether boxes ``a`` and ``b`` overlap by half the lower one's height."""
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1])
+
+
+def _between_lines(
+    box: Any, line_boxes: list[Any], own: list[bool], own_rows: list[Any]
+) -> int | None:
+    """Where a missed line's ``box`` goes when it stands alone on its row (no box of the
+    page's own lines, ``own_rows``, on it): before the first of the page's own lines
+    (``own``, lines put back before are passed over) that starts below its middle right
+    after an own line that ends above it. None where it shares its row or lies between no
+    such two."""
+    if any(_same_row(box, row) for row in own_rows):
+        return None
+    middle = (box[1] + box[3]) / 2
+    above = None
+    for k, (line, is_own) in enumerate(zip(line_boxes, own)):
+        if not is_own or line is None:
+            continue
+        if above is not None and above[3] <= middle <= line[1]:
+            return k
+        above = line
+    return None
+
+
 def _covered_share(box: Any, boxes: list[Any]) -> float:
     """The share of ``box``'s width that ``boxes`` lying on its line (overlapping it by half
     the lower one's height) cover."""
-    x0, y0, x1, y1 = box
+    x0, _, x1, _ = box
     spans = []
     for b in boxes:
-        overlap = min(b[3], y1) - max(b[1], y0)
-        if overlap >= 0.5 * min(b[3] - b[1], y1 - y0) and min(b[2], x1) > max(b[0], x0):
+        if _same_row(box, b) and min(b[2], x1) > max(b[0], x0):
             spans.append((max(b[0], x0), min(b[2], x1)))
     covered, end = 0.0, x0
     for a, b in sorted(spans):
