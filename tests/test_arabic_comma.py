@@ -107,3 +107,45 @@ def test_an_arabic_page_read_whole_and_lines_read_together_get_their_commas_back
     crops = [render_lines([line], font_size=32, rtl=True, margin=6) for line in lines]
     read = TesseractEngine(lang="ara", arabic_views=False).read_crops(crops)
     assert [sum(s.text.count(ARABIC_COMMA) for s in spans) for spans in read] == [1, 1], read
+
+
+SPACED = "يقع المتحف الوطني في وسط المدينة ، قرب النهر ."
+
+
+def test_a_comma_set_apart_by_a_space_is_written_as_the_arabic_comma_and_a_full_stop_stays():
+    crop = render_lines([SPACED], font_size=32, rtl=True, margin=6)
+    read = " ".join(s.text for s in TesseractEngine(lang="ara").read_crop(crop))
+    assert "المدينة " + ARABIC_COMMA + " قرب" in read, read
+    assert read.rstrip().endswith("."), read
+
+
+@pytest.mark.parametrize("size", [16, 32])
+def test_a_lone_mark_is_judged_by_its_ink_in_the_gap_between_its_words(size):
+    # three pieces drawn apart, right to left: a word, a mark, a word; the mark's box as
+    # Tesseract gives a lone mark, a sliver that misses some of its ink
+    def piece(text: str) -> Image.Image:
+        return _drawn(text, size)[0]
+
+    def line(mark: str) -> tuple[Image.Image, list[Span]]:
+        right, middle, left = piece(WORD), piece(mark), piece("قرب")
+        height = max(right.height, middle.height, left.height)
+        image = Image.new("RGB", (right.width + middle.width + left.width, height), "white")
+        image.paste(left, (0, 0))
+        image.paste(middle, (left.width, 0))
+        image.paste(right, (left.width + middle.width, 0))
+        pad = size // 2
+        x, start = left.width + middle.width // 2, left.width + middle.width
+        spans = [
+            Span(WORD, (start + pad, pad, image.width - pad, height - pad), 0.9),
+            Span("»", (x - 1, pad, x + 1, height - pad), 0.5),
+            Span("قرب", (pad, pad, left.width - pad, height - pad), 0.9),
+        ]
+        return image, spans
+
+    image, spans = line(ARABIC_COMMA)
+    assert [s.text for s in restore_commas(image, spans)] == [WORD, ARABIC_COMMA, "قرب"]
+    image, spans = line(".")  # a full stop's round ink is no comma's
+    assert restore_commas(image, spans)[1].text == "»"
+    image, spans = line(ARABIC_COMMA)  # a closing guillemet after an opening one stays
+    quoted = [Span("«" + WORD, spans[0].box, 0.9), *spans[1:]]
+    assert restore_commas(image, quoted)[1].text == "»"

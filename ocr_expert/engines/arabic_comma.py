@@ -31,6 +31,13 @@ MIN_ELONGATION = 1.35
 #: and is at least this many pixels tall, and at most this share of its word's ink height
 MIN_HEIGHT = 2
 MAX_SHARE = 0.6
+#: marks read as a word of their own that may stand for a comma set after a space (a lone
+#: hamza is left: it may be one)
+LONE_STANDINS = frozenset(".,»؛")
+#: the ink of such a mark is looked for this many line heights beyond its box, short of the
+#: words either side, and is at least this share of the word before it tall (not a speck)
+GAP_PAD = 0.3
+LONE_SHARE = 0.12
 #: letters that end a word: a hamza after them cannot belong to it
 FINAL_ONLY = frozenset("ةى")
 
@@ -45,11 +52,44 @@ def restore_commas(image: Image.Image, spans: Sequence[Span]) -> list[Span]:
     """
     opens_quote = any("«" in span.text for span in spans)
     out = []
-    for span in spans:
+    for k, span in enumerate(spans):
         if _is_comma(image, span, opens_quote):
             span = Span(span.text[:-1] + ARABIC_COMMA, span.box, span.score, span.polygon)
+        elif k and _is_lone_comma(image, spans, k, opens_quote):
+            span = Span(ARABIC_COMMA, span.box, span.score, span.polygon)
         out.append(span)
     return out
+
+
+def _is_lone_comma(image: Image.Image, spans: Sequence[Span], k: int, opens_quote: bool) -> bool:
+    """Whether word ``k``, a lone stand-in after an Arabic word, is a comma set apart from
+    that word by a space (``حسابية ، كل``, as many typists set it): Tesseract then reads it
+    as a word of its own, and its box may miss some of the mark's ink, so the ink is looked
+    for in the gap between the two words either side, at the line's height."""
+    span, before = spans[k], spans[k - 1]
+    if len(span.text) != 1 or span.text not in LONE_STANDINS or not before.text:
+        return False
+    if not _arabic_letter(before.text[-1]) or (span.text == "»" and opens_quote):
+        return False
+    if span.text == ",":
+        return True
+    after = spans[k + 1] if k + 1 < len(spans) else None
+    if span.box is None or before.box is None:
+        return False
+    height = before.box[3] - before.box[1]
+    pad = GAP_PAD * height
+    left = span.box[0] - pad
+    if after is not None and after.box is not None and after.box[2] < before.box[0]:
+        # the next word's box may take in the mark: the mark's own box is searched still
+        left = max(left, min(after.box[2], span.box[0]))
+    right = min(before.box[0], span.box[2] + pad) if before.box[0] > span.box[0] else span.box[2]
+    # at the word's height: a lone mark's own box may run up into the line above
+    stroke = last_mark(image, (left, before.box[1], right, before.box[3]))
+    return (
+        stroke is not None
+        and stroke.elongation >= MIN_ELONGATION
+        and max(MIN_HEIGHT, LONE_SHARE * height) <= stroke.height <= MAX_SHARE * height
+    )
 
 
 def _is_comma(image: Image.Image, span: Span, opens_quote: bool) -> bool:
