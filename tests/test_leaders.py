@@ -95,3 +95,37 @@ def test_a_page_number_broken_into_strokes_by_a_poor_scan_is_still_found():
     ImageDraw.Draw(image).rectangle((number[0] - 1, middle - 1, number[2] + 1, middle), "white")
     [(_, box)] = leader_tails(image, [line])  # its halves, each no taller than a dot, are one
     assert box[0] <= number[0] and box[2] >= number[2]
+
+
+ARABIC_CONTENTS = [
+    ("قائمة الأشكال", " ." * 24, "٣"),
+    ("مستند يدعم الكتابة باللغة العربية", " ." * 14, "١٢"),
+    ("المقدمة", "." * 40, "٧"),
+]
+
+
+def test_an_arabic_contents_line_is_read_with_its_leaders_cleared():
+    from conftest import render_lines
+
+    from ocr_expert import OCRExpert
+    from ocr_expert.engines.leaders import without_leaders
+    from ocr_expert.scoring import cer
+
+    expert = OCRExpert("ppocr", use_cache=False)
+    for title, dots, number in ARABIC_CONTENTS:
+        crop = render_lines([f"{title}{dots} {number}"], font_size=28, rtl=True, margin=8)
+        assert without_leaders(crop) is not None
+        read = expert.read(crop, mode="line").text
+        # the title whole, no letters made of the dots (read as them, the line was junk:
+        # ``قائمة الأشكال 222022 يج``, ``المقدمة بن تيت م د تس ا``)
+        assert title in read, read
+        assert cer(read, f"{title} {number}") <= 0.1, read
+
+
+def test_a_line_of_arabic_words_full_stops_or_small_digits_holds_no_leaders():
+    from conftest import render_lines
+
+    from ocr_expert.engines.leaders import without_leaders
+
+    for text in ["وصل الوفد إلى العاصمة. بدأ العام الدراسي...", "قرأ 1437 2017 طالبا", "ثبت نقش"]:
+        assert without_leaders(render_lines([text], font_size=28, rtl=True, margin=8)) is None

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from ocr_expert.image_io import otsu_level
+from ocr_expert.image_io import dark_on_light, ink_band, otsu_level
 from ocr_expert.types import Box
 
 #: a leader dot is at most this share of the line's height wide and tall ...
@@ -35,6 +35,14 @@ DOT_PITCH = 0.8
 WORD_GAP = 0.8
 #: a glyph is at least this share of the line's height tall (not a speck of dust)
 GLYPH_HEIGHT = 0.4
+#: a run of leaders in a line crop (``without_leaders``) holds at least this many dots, each
+#: at most this share of the line's height wide and tall ...
+RUN_DOTS = 4
+RUN_DOT_SIZE = 0.4
+#: ... and whose ink fills at least this share of its box
+DOT_FILL = 0.55
+#: ... whose centres lie within this share of the line's height of the next one's
+DOT_LEVEL = 0.15
 
 
 def leader_tails(
@@ -160,6 +168,82 @@ def _after_dots(
         else:
             reach = max(reach, px1)  # a speck or a mark between dots: passed over
     return None
+
+
+def without_leaders(image: Image.Image) -> Image.Image | None:
+    """A line crop with its runs of leader dots cleared to the background (in grey), or None
+    where it holds none.
+
+    Tesseract's Arabic models read a contents line's leaders as letters and digits
+    (``......2.2.2. .ااا ااا``), and the route then refuses the whole line, its title with
+    it. A run is at least ``RUN_DOTS`` small marks level with each other, each alone in its
+    columns of the crop (a letter's dots lie over or under its body; leaders stand in blank
+    line), none further from the next than ``DOT_GAP`` line heights with no other ink between
+    (leaders set apart, as TeX sets them, are a line height from each other)."""
+    grey, background = dark_on_light(image)
+    pixels = np.asarray(grey)
+    ink = pixels <= otsu_level(grey)
+    band = ink_band(ink, 0.05, 0.95)
+    if band is None:
+        return None
+    labels, _ = ndimage.label(ink, structure=np.ones((3, 3)))
+    area = np.bincount(labels.ravel())
+    pieces = [
+        (s[1].start, s[0].start, s[1].stop, s[0].stop, index)
+        for index, s in enumerate(ndimage.find_objects(labels), start=1)
+        if s is not None
+    ]
+    # where leaders are most of the ink, the band is theirs: the tallest letter then tells
+    inner = [p[3] - p[1] for p in pieces if p[1] > 0 and p[3] < ink.shape[0]]
+    height = max(band[1] - band[0], max(inner, default=0), 1)
+    solid = {p[4] for p in pieces if area[p[4]] >= DOT_FILL * (p[2] - p[0]) * (p[3] - p[1])}
+    runs = _leader_runs(pieces, height, ink.shape[0], solid)
+    if not runs:
+        return None
+    cleared = pixels.copy()
+    for run in runs:
+        for x0, y0, x1, y1, _ in run:
+            # the dot's box and a pixel round it, its grey edge with it: it stands alone in
+            # its columns
+            cleared[max(y0 - 1, 0) : y1 + 1, max(x0 - 1, 0) : x1 + 1] = round(background)
+    return Image.fromarray(cleared)
+
+
+def _leader_runs(
+    pieces: list[tuple[int, int, int, int, int]], height: int, rows: int, solid: set[int]
+) -> list[list[tuple[int, int, int, int, int]]]:
+    """The runs of leader dots among a crop's ink ``pieces`` (x0, y0, x1, y1, label); a dot
+    is small, about as wide as tall and ``solid`` (a full stop's disc fills most of its box,
+    a small digit's strokes do not)."""
+    limit = RUN_DOT_SIZE * height
+
+    def small(p: tuple[int, int, int, int, int]) -> bool:
+        width, tall = p[2] - p[0], p[3] - p[1]
+        return (
+            width <= limit
+            and tall <= limit
+            and 0.5 * tall <= width <= 2 * tall
+            and p[4] in solid
+            and p[1] > 0
+            and p[3] < rows
+        )
+
+    def alone(p: tuple[int, int, int, int, int]) -> bool:
+        return not any(q is not p and q[0] < p[2] and q[2] > p[0] for q in pieces)
+
+    dots = sorted((p for p in pieces if small(p) and alone(p)), key=lambda p: p[0])
+    runs, run = [], dots[:1]
+    for dot in dots[1:]:
+        last = run[-1]
+        level = abs((dot[1] + dot[3]) - (last[1] + last[3])) / 2 <= DOT_LEVEL * height
+        between = any(q[0] < dot[0] and q[2] > last[2] for q in pieces if q not in (dot, last))
+        if dot[0] - last[2] <= DOT_GAP * height and level and not between:
+            run.append(dot)
+            continue
+        runs.append(run)
+        run = [dot]
+    runs.append(run)
+    return [r for r in runs if len(r) >= RUN_DOTS]
 
 
 def with_leaders(line: Box, tail: Box) -> Box:

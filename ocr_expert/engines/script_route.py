@@ -29,6 +29,7 @@ from typing import Any
 from PIL import Image
 
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
+from ocr_expert.engines.leaders import without_leaders
 from ocr_expert.engines.roles import Recognition, TextRecognizer
 from ocr_expert.image_io import without_edge_fragments
 from ocr_expert.types import Point, Span, polygon_box, union_box
@@ -395,9 +396,10 @@ class ScriptRoute:
     ) -> list[Candidate]:
         """``candidates`` with each suspect line replaced by its Arabic reading where that
         reading is confident and mostly Arabic. For ``one_crop`` (a line cut out, read on its
-        own), a doubtful reading (``is_doubtful``) is offered as well, and a refused one is
-        read again with its neighbours' pieces cleared (``_cleared_reading``): a page's lines
-        are cut at the detector's boxes, without their neighbours."""
+        own), a doubtful reading (``is_doubtful``) is offered as well, its leader dots are
+        cleared before it is read (``leaders.without_leaders``), and a refused one is read
+        again with its neighbours' pieces cleared (``_cleared_reading``): a page's lines are
+        cut at the detector's boxes, without their neighbours."""
         weak = {i for i, c in enumerate(candidates) if is_suspect(c.text, c.score)}
         suspects = [
             i
@@ -412,6 +414,9 @@ class ScriptRoute:
         groups = _same_line_groups([candidates[i].polygon for i in suspects])
         polygons = [_union_polygon([candidates[suspects[k]].polygon for k in g]) for g in groups]
         crops = [_crop(image, p) for p in polygons]
+        if one_crop:
+            # a contents line's leaders read as letters would sink its title with them
+            crops = [_without_leaders(crop) for crop in crops]
         readings = self.recognizer.recognize(crops)
         befores = [max(candidates[suspects[k]].score for k in group) for group in groups]
         doubts = [not any(suspects[k] in weak for k in group) for group in groups]
@@ -562,6 +567,11 @@ def _union_polygon(polygons: list[tuple[Point, ...]]) -> tuple[Point, ...]:
     if len(polygons) == 1:
         return polygons[0]
     return _box_polygon(union_box([polygon_box(p) for p in polygons]))
+
+
+def _without_leaders(crop: Image.Image) -> Image.Image:
+    cleared = without_leaders(crop)
+    return crop if cleared is None else cleared.convert("RGB")
 
 
 def _crop(image: Image.Image, polygon: tuple[Point, ...]) -> Image.Image:
