@@ -14,6 +14,15 @@ title pages) are left out, and with ``--columns 2`` (or 1) the pages whose text 
 in that many columns (a paper's body pages: ``--pages 1-2 --columns 2`` over many papers, the
 range clipped to each PDF's length). The images are clean renderings: ``--degrade``,
 ``--scale`` and ``--turn`` of ``ocr_quality.py`` make scans of them.
+
+``--lines arabic`` (or ``latin``, ``any``) cuts each line of the layer in that script out as
+an image of its own, its characters' box with a margin, for a set of real typeset lines:
+
+    python bench/pdf_labels.py exam.pdf --out exam_lines --dpi 200 --lines arabic
+    python bench/ocr_quality.py --labels exam_lines/labels.jsonl --engines default-arabic
+
+A page or line whose letters are mostly Arabic is labelled ``lang: ara`` (some Arabic:
+``mix``), so that ``ocr_quality.py`` scores it as Arabic.
 """
 
 from __future__ import annotations
@@ -24,6 +33,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from PIL import Image
+
 from ocr_expert.pdf import page_count, parse_pages, render_page
 
 #: characters pdfium writes for a soft hyphen and for a hyphen at a line break
@@ -32,6 +43,12 @@ _HYPHENS = {"\ufffe": "-", "\x02": "-"}
 COLUMN_RUNS = 15
 #: ... where fewer than this share of theirs run across the middle
 ACROSS_SHARE = 0.3
+#: a text whose letters are at least this share Arabic is scored as Arabic
+ARABIC_TEXT = 0.9
+#: a line cut out (``--lines``) with this many of its heights of margin round its ink, and
+#: holding at least this many letters (a page number, a lone formula left out)
+LINE_MARGIN = 0.35
+MIN_LINE_LETTERS = 8
 
 
 def page_text(path: Path, number: int) -> str:
@@ -46,6 +63,62 @@ def page_text(path: Path, number: int) -> str:
     for mark, hyphen in _HYPHENS.items():
         text = text.replace(mark, hyphen)
     return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
+
+
+def layer_lines(path: Path, number: int, dpi: int) -> list[tuple[str, tuple[float, ...]]]:
+    """The lines of page ``number``'s text layer (as ``page_text`` splits them), each with the
+    box of its characters' ink in the pixels of the page rendered at ``dpi``."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        page = doc[number - 1]
+        height, scale = page.get_size()[1], dpi / 72
+        text = page.get_textpage()
+        lines: list[tuple[str, list[tuple[float, float, float, float]]]] = []
+        chars: list[str] = []
+        boxes: list[tuple[float, float, float, float]] = []
+        for i in range(text.count_chars()):
+            ch = text.get_text_range(i, 1)
+            if ch in "\r\n":
+                if chars:
+                    lines.append(("".join(chars), boxes))
+                    chars, boxes = [], []
+                continue
+            chars.append(_HYPHENS.get(ch, ch))
+            left, bottom, right, top = text.get_charbox(i)
+            if not ch.isspace() and right > left and top > bottom:
+                boxes.append((left, bottom, right, top))
+        lines.append(("".join(chars), boxes))
+    finally:
+        doc.close()
+    return [
+        (
+            " ".join(line.split()),
+            (
+                min(b[0] for b in found) * scale,
+                (height - max(b[3] for b in found)) * scale,
+                max(b[2] for b in found) * scale,
+                (height - min(b[1] for b in found)) * scale,
+            ),
+        )
+        for line, found in lines
+        if found and line.strip()
+    ]
+
+
+def arabic_share(text: str) -> float:
+    """The share of ``text``'s letters that are Arabic script (0 where it has none)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    arabic = sum(1 for ch in letters if "\u0600" <= ch <= "\u06ff" or "\ufb50" <= ch <= "\ufeff")
+    return arabic / len(letters) if letters else 0.0
+
+
+def language(text: str) -> str | None:
+    """The ``lang`` ``ocr_quality.py`` scores a text under: ``ara`` where at least
+    ``ARABIC_TEXT`` of its letters are Arabic, ``mix`` where some are, None (English) else."""
+    share = arabic_share(text)
+    return "ara" if share >= ARABIC_TEXT else "mix" if share >= 1 - ARABIC_TEXT else None
 
 
 def chosen_pages(spec: str | None, count: int) -> list[int]:
@@ -84,9 +157,12 @@ def write_set(
     pages: str | None,
     min_chars: int,
     columns: int | None = None,
+    lines: str | None = None,
 ) -> int:
     """Render the chosen pages of ``pdfs`` into ``out/images`` and write ``out/labels.jsonl``;
-    returns the number of pages written."""
+    returns the number of images written. With ``lines`` (``arabic``, ``latin`` or ``any``)
+    each line of the layer in that script (``ARABIC_TEXT`` of its letters, or none Arabic)
+    is cut out as an image of its own instead."""
     (out / "images").mkdir(parents=True, exist_ok=True)
     written = 0
     with (out / "labels.jsonl").open("w", encoding="utf-8") as labels:
@@ -97,12 +173,47 @@ def write_set(
                     continue
                 if columns is not None and two_columns(pdf, number) != (columns == 2):
                     continue
-                name = f"images/{pdf.stem}-p{number:03d}.png"
-                render_page(pdf, number, dpi=dpi).convert("RGB").save(out / name)
-                record = {"image": name, "text": text, "kind": "page", "layout": pdf.stem}
-                labels.write(json.dumps(record, ensure_ascii=False) + "\n")
-                written += 1
+                image = render_page(pdf, number, dpi=dpi).convert("RGB")
+                if lines is None:
+                    items = [(f"images/{pdf.stem}-p{number:03d}.png", text, "page", image)]
+                else:
+                    items = _line_items(pdf, number, dpi, image, lines)
+                for name, truth, kind, picture in items:
+                    picture.save(out / name)
+                    record = {"image": name, "text": truth, "kind": kind, "layout": pdf.stem}
+                    if (lang := language(truth)) is not None:
+                        record["lang"] = lang
+                    labels.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    written += 1
     return written
+
+
+def _line_items(
+    pdf: Path, number: int, dpi: int, page: Image.Image, script: str
+) -> list[tuple[str, str, str, Image.Image]]:
+    """The lines of one page in ``script`` with at least ``MIN_LINE_LETTERS`` letters, cut
+    out with a margin: (name, text, kind, image)."""
+    items = []
+    for k, (text, (x0, y0, x1, y1)) in enumerate(layer_lines(pdf, number, dpi), start=1):
+        share = arabic_share(text)
+        letters = sum(ch.isalpha() for ch in text)
+        wanted = {
+            "arabic": share >= ARABIC_TEXT,
+            "latin": share == 0.0,
+            "any": True,
+        }[script]
+        if not wanted or letters < MIN_LINE_LETTERS:
+            continue
+        pad = LINE_MARGIN * (y1 - y0)
+        box = (
+            max(0, int(x0 - pad)),
+            max(0, int(y0 - pad)),
+            min(page.width, round(x1 + pad) + 1),
+            min(page.height, round(y1 + pad) + 1),
+        )
+        name = f"images/{pdf.stem}-p{number:03d}-l{k:03d}.png"
+        items.append((name, text, "line", page.crop(box)))
+    return items
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,6 +232,11 @@ def main(argv: list[str] | None = None) -> int:
         choices=(1, 2),
         help="keep only pages whose text layer stands in this many columns (2: a paper's body)",
     )
+    parser.add_argument(
+        "--lines",
+        choices=("arabic", "latin", "any"),
+        help="cut each line of the layer in this script out as an image of its own",
+    )
     args = parser.parse_args(argv)
     missing = [str(p) for p in args.pdfs if not p.is_file()]
     if missing:
@@ -132,8 +248,9 @@ def main(argv: list[str] | None = None) -> int:
         pages=args.pages,
         min_chars=args.min_chars,
         columns=args.columns,
+        lines=args.lines,
     )
-    print(f"{count} pages -> {args.out / 'labels.jsonl'}")
+    print(f"{count} {'lines' if args.lines else 'pages'} -> {args.out / 'labels.jsonl'}")
     return 0
 
 

@@ -212,6 +212,39 @@ def test_a_pdfs_pages_can_be_chosen_by_their_columns(tmp_path):
         assert [r["image"] for r in records] == [kept]
 
 
+def test_a_pdfs_lines_become_a_labelled_line_set_by_script_with_their_language(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    pdf = tmp_path / "doc.pdf"
+    with PdfPages(pdf) as out:
+        fig = plt.figure(figsize=(6, 3))
+        lines = ["Contents of the manual", "المدينة القديمة", "page 7", "ثم المدينة and the port"]
+        for k, line in enumerate(lines):
+            fig.text(0.1, 0.8 - 0.2 * k, line, fontsize=14)
+        out.savefig(fig)
+        plt.close(fig)
+    pdf_labels = load_script("bench/pdf_labels.py")
+    chosen = {}
+    for script in ("arabic", "latin", "any"):
+        out_dir = tmp_path / script
+        assert pdf_labels.main([str(pdf), "--out", str(out_dir), "--lines", script]) == 0
+        chosen[script] = [json.loads(line) for line in (out_dir / "labels.jsonl").open()]
+    assert [(r["text"], r["lang"], r["kind"]) for r in chosen["arabic"]] == [
+        ("المدينة القديمة", "ara", "line")
+    ]
+    assert [r["text"] for r in chosen["latin"]] == ["Contents of the manual"]
+    assert "lang" not in chosen["latin"][0]
+    # a line of two scripts is scored as mixed; a line of few letters (a page number) is left
+    assert [r.get("lang") for r in chosen["any"]] == [None, "ara", "mix"]
+    with Image.open(tmp_path / "arabic" / chosen["arabic"][0]["image"]) as crop:
+        width, height = crop.size  # one 14 pt line at 150 dpi, with its margin
+    assert 25 <= height <= 60 and 100 <= width <= 400
+
+
 def test_dot_leaders_can_be_left_out_of_the_score():
     from ocr_expert.scoring import Normalization, cer
 
