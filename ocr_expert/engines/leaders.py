@@ -37,8 +37,11 @@ WORD_GAP = 0.8
 GLYPH_HEIGHT = 0.4
 #: a run of leaders in a line crop (``without_leaders``) holds at least this many dots, each
 #: at most this share of the line's height wide and tall ...
-RUN_DOTS = 4
+RUN_DOTS = 5
 RUN_DOT_SIZE = 0.4
+#: ... running at least this many line heights (a small line's digits blur into dots, a few
+#: of them level and apart: a 18 px line's ``٣٨٠٧`` was taken for leaders)
+RUN_LENGTH = 3.0
 #: ... and whose ink fills at least this share of its box
 DOT_FILL = 0.55
 #: ... whose centres lie within this share of the line's height of the next one's
@@ -176,10 +179,11 @@ def without_leaders(image: Image.Image) -> Image.Image | None:
 
     Tesseract's Arabic models read a contents line's leaders as letters and digits
     (``......2.2.2. .ااا ااا``), and the route then refuses the whole line, its title with
-    it. A run is at least ``RUN_DOTS`` small marks level with each other, each alone in its
-    columns of the crop (a letter's dots lie over or under its body; leaders stand in blank
-    line), none further from the next than ``DOT_GAP`` line heights with no other ink between
-    (leaders set apart, as TeX sets them, are a line height from each other)."""
+    it. A run is at least ``RUN_DOTS`` small marks level with each other over ``RUN_LENGTH``
+    line heights or more, each alone in its columns of the crop (a letter's dots lie over or
+    under its body; leaders stand in blank line), none further from the next than ``DOT_GAP``
+    line heights with no other ink between (leaders set apart, as TeX sets them, are a line
+    height from each other)."""
     grey, background = dark_on_light(image)
     pixels = np.asarray(grey)
     ink = pixels <= otsu_level(grey)
@@ -243,7 +247,7 @@ def _leader_runs(
         runs.append(run)
         run = [dot]
     runs.append(run)
-    return [r for r in runs if len(r) >= RUN_DOTS]
+    return [r for r in runs if len(r) >= RUN_DOTS and r[-1][2] - r[0][0] >= RUN_LENGTH * height]
 
 
 def with_leaders(line: Box, tail: Box) -> Box:
