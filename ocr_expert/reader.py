@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 from PIL import Image
@@ -26,7 +27,7 @@ from ocr_expert.reading_order import (
 )
 from ocr_expert.rules import Rules, find_rules
 from ocr_expert.stacks import read_whole
-from ocr_expert.types import Direction, Line, OCRResult, Span
+from ocr_expert.types import Direction, Line, OCRResult, Span, union_box
 
 Mode = Literal["auto", "page", "crop", "line", "word"]
 MODES = ("auto", "page", "crop", "line", "word")
@@ -136,7 +137,10 @@ class Reader:
         return [self._result(image, f, u, each) for image, f, u in zip(images, found, used)]
 
     def _result(self, image: Image.Image, found: Found, used: str, elapsed: float) -> OCRResult:
-        if isinstance(found, PageLayout):  # the engine's own reading order, kept
+        if isinstance(found, PageLayout) and not found.in_order:
+            spans = list(found.spans)
+            lines, direction = self._lines_in_order(image, spans, found.lines)
+        elif isinstance(found, PageLayout):  # the engine's own reading order, kept
             spans = list(found.spans)
             lines, direction = lines_from_layout(spans, found.lines, found.blocks, self.direction)
         elif self.engine.lines_in_order and found and all(s.box is None for s in found):
@@ -159,6 +163,36 @@ class Reader:
             mode=used,  # type: ignore[arg-type]
             elapsed_s=elapsed,
         )
+
+    def _lines_in_order(
+        self, image: Image.Image, spans: list[Span], layout_lines: list[list[int]]
+    ) -> tuple[list[Line], Direction]:
+        """An engine's lines of ``spans`` (its words, in their order) put in the project's
+        reading order: each line, as one span, goes through the page order with the page's
+        rules and ink; each ordered line then takes back its lines' words."""
+        units, members, unplaced = [], [], []
+        for line in layout_lines:
+            boxes = [box for i in line if (box := spans[i].box) is not None]
+            text = " ".join(spans[i].text for i in line)
+            if not text.strip():
+                continue
+            if not boxes:  # nowhere to place it: after the page, as the engine gave it
+                unplaced.append(line)
+                continue
+            score = min(spans[i].score for i in line)
+            units.append(Span(text=text, box=union_box(boxes), score=score))
+            members.append(line)
+        grey = image.convert("L")
+        ordered, direction = order_spans(
+            units, self.direction, _page_rules(grey, units), ink_extents(grey, units)
+        )
+        lines = [
+            replace(line, spans=tuple(i for unit in line.spans for i in members[unit]))
+            for line in ordered
+        ]
+        last = max((line.block for line in lines), default=-1) + 1
+        rest, _ = lines_from_layout(spans, unplaced, [last] * len(unplaced), direction)
+        return lines + rest, direction
 
     def _page_order(
         self, image: Image.Image, spans: list[Span]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,9 +14,10 @@ from rapidfuzz.distance import Levenshtein
 
 from ocr_expert import OCRExpert
 from ocr_expert.engines import engine_names, get_engine
-from ocr_expert.engines.base import OCREngineError
+from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout
 from ocr_expert.engines.ppocr import PPOCREngine
 from ocr_expert.engines.tesseract import TesseractEngine
+from ocr_expert.types import Span
 
 ENGLISH = [
     "The quick brown fox jumps over",
@@ -667,3 +670,51 @@ def test_a_line_cut_with_its_neighbours_showing_is_also_read_with_them_cleared()
     assert (
         without_edge_fragments(render_lines(list(ARABIC_SENTENCES[:1]), rtl=True, margin=8)) is None
     )
+
+
+class _LinesOutOfOrder(OCREngine):
+    """A whole-page reader double: an exam's lines as Tesseract's layout gave them, the left
+    half of the second row (the time allowed) after the item under it."""
+
+    name = "lines-out-of-order"
+
+    def __init__(self, in_order: bool) -> None:
+        self.in_order = in_order
+
+    def config(self) -> dict[str, Any]:
+        return {"engine": self.name, "in_order": self.in_order}
+
+    def read_page(self, image: Image.Image) -> PageLayout:
+        words = [
+            ("الامتحان", (900, 20, 1100, 60)),
+            ("الأول", (700, 20, 880, 60)),
+            ("الشعبة:", (950, 100, 1100, 140)),
+            ("رياضيات", (780, 100, 930, 140)),
+            ("1)", (1060, 200, 1100, 240)),
+            ("أحسب", (880, 200, 1040, 240)),
+            ("المدة:", (220, 100, 340, 140)),
+            ("ساعتان", (80, 100, 200, 140)),
+        ]
+        spans = [Span(text, box, 0.9) for text, box in words]
+        lines = [[0, 1], [2, 3], [4, 5], [6, 7]]
+        layout = PageLayout(spans=spans, lines=lines, blocks=[0, 1, 1, 2])
+        return replace(layout, in_order=self.in_order)
+
+    def read_crop(self, image: Image.Image) -> list[Span]:
+        raise AssertionError("pages only")
+
+
+def test_an_engines_lines_it_does_not_vouch_the_order_of_are_put_in_reading_order():
+    page = Image.new("RGB", (1200, 300), "white")
+    kept = OCRExpert(_LinesOutOfOrder(True), use_cache=False).read(page, mode="page")
+    assert [line.text for line in kept.lines][2] == "1) أحسب"  # the engine's order, kept
+    ordered = OCRExpert(_LinesOutOfOrder(False), use_cache=False).read(page, mode="page")
+    assert [line.text for line in ordered.lines] == [
+        "الامتحان الأول",
+        "الشعبة: رياضيات المدة: ساعتان",
+        "1) أحسب",
+    ]
+    assert ordered.direction == "rtl"
+    # every word is still a span of its own, and each line names its words
+    assert [s.text for s in ordered.spans] == [s.text for s in kept.spans]
+    assert ordered.lines[1].spans == (2, 3, 6, 7)

@@ -37,12 +37,15 @@ class PageLayout:
 
     ``lines`` lists, in reading order, the span indices of each text line in their reading
     order; ``blocks`` gives each line's block number (a column, a paragraph). The expert keeps
-    this order instead of working one out from the boxes.
+    this order instead of working one out from the boxes. With ``in_order`` False the lines
+    are the engine's (each its words in their order) but the order between them is not
+    trusted: the expert puts the lines in its own reading order.
     """
 
     spans: list[Span]
     lines: list[list[int]]
     blocks: list[int]
+    in_order: bool = True
 
 
 class OCREngine(ABC):

@@ -21,6 +21,7 @@ import unicodedata
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -556,9 +557,7 @@ def _scaled(found: list[Span] | PageLayout, factor: float) -> list[Span] | PageL
         return Span(text=span.text, box=box, score=span.score, polygon=polygon)  # type: ignore[arg-type]
 
     if isinstance(found, PageLayout):
-        return PageLayout(
-            spans=[scale(s) for s in found.spans], lines=found.lines, blocks=found.blocks
-        )
+        return replace(found, spans=[scale(s) for s in found.spans])
     return [scale(s) for s in found]
 
 

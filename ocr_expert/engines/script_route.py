@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PIL import Image
@@ -285,14 +285,17 @@ class ScriptRoute:
     ) -> list[Candidate] | PageLayout:
         """The stage: ``candidates`` rerouted (``reroute``), or, for a mostly-Arabic page of
         more than one line, the page as its ``page_reader`` reads it whole where that reading
-        holds text. An image of one line keeps its routed reading: the route already read the
-        line's pieces as one, in the recognizer's crop views."""
+        holds text, its lines (the missed ones put back) left for the expert to put in order.
+        An image of one line keeps its routed reading: the route already read the line's
+        pieces as one, in the recognizer's crop views."""
         candidates = self.reroute(image, candidates)
         whole = self.page_reader(candidates) if len(candidates) > 1 else None
         if whole is not None:
             page = whole.read_page(image)
             if isinstance(page, PageLayout) and page.spans:
-                return with_missed_lines(page, candidates)
+                # Tesseract's lines, put in order by the expert: its layout read the left
+                # half of an exam's two-sided row (the time allowed) after the lines under it
+                return replace(with_missed_lines(page, candidates), in_order=False)
         return candidates
 
     def _outreads_latin(
