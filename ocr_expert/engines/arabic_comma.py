@@ -65,7 +65,7 @@ def _is_lone_comma(image: Image.Image, spans: Sequence[Span], k: int, opens_quot
     """Whether word ``k``, a lone stand-in after an Arabic word, is a comma set apart from
     that word by a space (``حسابية ، كل``, as many typists set it): Tesseract then reads it
     as a word of its own, and its box may miss some of the mark's ink, so the ink is looked
-    for in the gap between the two words either side, at the line's height."""
+    for in the gap between the two words either side, at the height of the word before it."""
     span, before = spans[k], spans[k - 1]
     if len(span.text) != 1 or span.text not in LONE_STANDINS or not before.text:
         return False

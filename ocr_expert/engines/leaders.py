@@ -40,7 +40,7 @@ GLYPH_HEIGHT = 0.4
 RUN_DOTS = 5
 RUN_DOT_SIZE = 0.4
 #: ... running at least this many line heights (a small line's digits blur into dots, a few
-#: of them level and apart: a 18 px line's ``٣٨٠٧`` was taken for leaders)
+#: of them level and apart: an 18 px line's ``٣٨٠٧`` was taken for leaders)
 RUN_LENGTH = 3.0
 #: ... and whose ink fills at least this share of its box
 DOT_FILL = 0.55
