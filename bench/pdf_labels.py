@@ -35,6 +35,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from ocr_expert.engines.script_route import arabic_share
 from ocr_expert.pdf import page_count, parse_pages, render_page
 
 #: characters pdfium writes for a soft hyphen and for a hyphen at a line break
@@ -105,13 +106,6 @@ def layer_lines(path: Path, number: int, dpi: int) -> list[tuple[str, tuple[floa
         for line, found in lines
         if found and line.strip()
     ]
-
-
-def arabic_share(text: str) -> float:
-    """The share of ``text``'s letters that are Arabic script (0 where it has none)."""
-    letters = [ch for ch in text if ch.isalpha()]
-    arabic = sum(1 for ch in letters if "\u0600" <= ch <= "\u06ff" or "\ufb50" <= ch <= "\ufeff")
-    return arabic / len(letters) if letters else 0.0
 
 
 def language(text: str) -> str | None:

@@ -27,7 +27,7 @@ from ocr_expert.reading_order import (
 )
 from ocr_expert.rules import Rules, find_rules
 from ocr_expert.stacks import read_whole
-from ocr_expert.types import Direction, Line, OCRResult, Span, union_box
+from ocr_expert.types import Direction, Line, OCRResult, Span, spans_box
 
 Mode = Literal["auto", "page", "crop", "line", "word"]
 MODES = ("auto", "page", "crop", "line", "word")
@@ -172,15 +172,14 @@ class Reader:
         rules and ink; each ordered line then takes back its lines' words."""
         units, members, unplaced = [], [], []
         for line in layout_lines:
-            boxes = [box for i in line if (box := spans[i].box) is not None]
+            box = spans_box(spans, line)
             text = " ".join(spans[i].text for i in line)
             if not text.strip():
                 continue
-            if not boxes:  # nowhere to place it: after the page, as the engine gave it
+            if box is None:  # nowhere to place it: after the page, as the engine gave it
                 unplaced.append(line)
                 continue
-            score = min(spans[i].score for i in line)
-            units.append(Span(text=text, box=union_box(boxes), score=score))
+            units.append(Span(text=text, box=box, score=min(spans[i].score for i in line)))
             members.append(line)
         grey = image.convert("L")
         ordered, direction = order_spans(

@@ -39,6 +39,12 @@ def union_box(boxes: Sequence[Sequence[float]]) -> Box:
     )
 
 
+def spans_box(spans: Sequence[Span], indices: Sequence[int]) -> Box | None:
+    """The box around the spans ``indices`` names that have one (None where none has)."""
+    known = [box for i in indices if (box := spans[i].box) is not None]
+    return union_box(known) if known else None
+
+
 def common_area(a: Sequence[float], b: Sequence[float]) -> float:
     """The area two upright boxes share (0 where they do not meet)."""
     w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))

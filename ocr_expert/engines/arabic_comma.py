@@ -85,11 +85,7 @@ def _is_lone_comma(image: Image.Image, spans: Sequence[Span], k: int, opens_quot
     right = min(before.box[0], span.box[2] + pad) if before.box[0] > span.box[0] else span.box[2]
     # at the word's height: a lone mark's own box may run up into the line above
     stroke = last_mark(image, (left, before.box[1], right, before.box[3]))
-    return (
-        stroke is not None
-        and stroke.elongation >= MIN_ELONGATION
-        and max(MIN_HEIGHT, LONE_SHARE * height) <= stroke.height <= MAX_SHARE * height
-    )
+    return _comma_ink(stroke, height, least=max(MIN_HEIGHT, LONE_SHARE * height))
 
 
 def _is_comma(image: Image.Image, span: Span, opens_quote: bool) -> bool:
@@ -106,10 +102,16 @@ def _is_comma(image: Image.Image, span: Span, opens_quote: bool) -> bool:
     if (mark == "»" and opens_quote) or span.box is None:
         return False
     stroke = last_mark(image, span.box)
+    return stroke is not None and _comma_ink(stroke, stroke.word_height)
+
+
+def _comma_ink(stroke: Mark | None, word_height: float, least: float = MIN_HEIGHT) -> bool:
+    """Whether a mark's ink is a comma's: taller than wide, at least ``least`` pixels and at
+    most ``MAX_SHARE`` of its word's height tall."""
     return (
         stroke is not None
         and stroke.elongation >= MIN_ELONGATION
-        and MIN_HEIGHT <= stroke.height <= MAX_SHARE * stroke.word_height
+        and least <= stroke.height <= MAX_SHARE * word_height
     )
 
 

@@ -32,7 +32,7 @@ from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadM
 from ocr_expert.engines.leaders import without_leaders
 from ocr_expert.engines.roles import Recognition, TextRecognizer
 from ocr_expert.image_io import without_edge_fragments
-from ocr_expert.types import Point, Span, polygon_box, union_box
+from ocr_expert.types import Point, Span, polygon_box, spans_box, union_box
 
 #: a line read with less confidence than this (or with no letter) is offered to the router
 SUSPECT_SCORE = 0.85
@@ -606,7 +606,7 @@ def with_missed_lines(page: PageLayout, lines: list[Candidate]) -> PageLayout:
     share their block); last, in a block of its own, where there is none.
     """
     spans, order, blocks = list(page.spans), [list(x) for x in page.lines], list(page.blocks)
-    own_rows = [b for x in page.lines if (b := _box_of(page.spans, x)) is not None]
+    own_rows = [b for x in page.lines if (b := spans_box(page.spans, x)) is not None]
 
     words = [s.box for s in spans if s.box is not None]
     for line in lines:
@@ -616,9 +616,9 @@ def with_missed_lines(page: PageLayout, lines: list[Candidate]) -> PageLayout:
         box = polygon_box(line.polygon)
         if _covered_share(box, words) >= MISSED_COVER:
             continue
-        line_boxes = [_box_of(spans, other) for other in order]
+        line_boxes = [spans_box(spans, other) for other in order]
         block_boxes = {
-            b: _box_of(spans, [i for other, ob in zip(order, blocks) if ob == b for i in other])
+            b: spans_box(spans, [i for other, ob in zip(order, blocks) if ob == b for i in other])
             for b in set(blocks)
         }
         middle = (box[1] + box[3]) / 2
@@ -641,12 +641,6 @@ def with_missed_lines(page: PageLayout, lines: list[Candidate]) -> PageLayout:
         order.insert(at, [len(spans) - 1])
         words.append(box)  # a second detected piece of the same line is not put back twice
     return PageLayout(spans=spans, lines=order, blocks=blocks)
-
-
-def _box_of(spans: Sequence[Span], indices: list[int]) -> Any:
-    """The box around the spans ``indices`` name that have one (None where none has)."""
-    known = [box for i in indices if (box := spans[i].box) is not None]
-    return union_box(known) if known else None
 
 
 def _same_row(a: Any, b: Any) -> bool:
