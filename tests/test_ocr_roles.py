@@ -26,6 +26,7 @@ from ocr_expert.engines.script_route import (
     is_doubtful,
     reads_too_little,
     second_chance,
+    words_among_symbols,
 )
 from ocr_expert.engines.tesseract import TesseractEngine
 from ocr_expert.types import Span
@@ -374,6 +375,34 @@ def test_a_refused_arabic_reading_is_kept_where_english_reads_the_crop_no_surer(
     assert not second_chance(Recognition("وصل 12 34 56 78 90", 0.3, agreement=0.45))
     assert not second_chance(Recognition(degraded.text, 0.3))
     assert not second_chance(Recognition(degraded.text, 0.1, agreement=0.9))
+
+
+def test_a_line_of_arabic_words_among_mathematics_is_kept_where_english_reads_it_far_less_surely():
+    # an exam's line as Tesseract's Arabic views read it: brackets, digits and operators are a
+    # quarter of its characters, so the letter share refuses it however well the views agree
+    exam = Recognition(
+        "7) بين أن المعادلة : 0 > ()/ تقبل حلا وحيدًا » في المجال [3.5:4].", 0.68, agreement=0.9
+    )
+    assert not accepts(exam, before=0.5) and not second_chance(exam)
+    assert words_among_symbols(exam)
+    line = ((0.0, 0.0), (290.0, 0.0), (290.0, 20.0), (0.0, 20.0))
+    image = Image.new("RGB", (300, 30), "white")
+
+    def routed(recognizer: Any) -> str:
+        (out,) = ScriptRoute(recognizer).reroute(image, [Candidate(line, "3.54)=0(", 0.5)])
+        return str(out.text)
+
+    assert routed(ViewsAndLatin(exam, latin=0.33)) == exam.text
+    # English no surer, but not clearly less sure: the first reading stands
+    assert routed(ViewsAndLatin(exam, latin=0.6)) == "3.54)=0("
+    # views that disagree, an unsure reading, or too few Arabic words are not such a line
+    assert not words_among_symbols(Recognition(exam.text, 0.68, agreement=0.5))
+    assert not words_among_symbols(Recognition(exam.text, 0.5, agreement=0.9))
+    few = Recognition("2- 2 4845+3) مضاعف للعدد 5 .", 0.7, agreement=0.96)
+    assert not words_among_symbols(few)
+    # strokes and lone letters between digits, as junk reads, are not words
+    junk = Recognition("ا ١ ٠١ ١١ ا ١٠ د 2 و (3) ب ت ث", 0.7, agreement=0.9)
+    assert not words_among_symbols(junk)
 
 
 def test_a_crop_read_as_a_confident_latin_word_is_asked_again_but_a_page_line_is_not():
