@@ -15,7 +15,7 @@ from rapidfuzz.distance import Levenshtein
 from ocr_expert import OCRExpert
 from ocr_expert.engines import engine_names, get_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout
-from ocr_expert.engines.ppocr import PPOCREngine
+from ocr_expert.engines.ppocr import PPOCREngine, _V6Runner
 from ocr_expert.engines.tesseract import TesseractEngine
 from ocr_expert.types import Span
 
@@ -80,6 +80,32 @@ def test_crop_mode_reads_a_word_crop_without_detection(ppocr):
     result = ppocr.read(crop, mode="crop")
     assert result.mode == "crop"
     assert result.text == "Harbour"
+
+
+def test_a_small_crop_is_sized_as_rapidocr_sizes_an_image_before_it_is_read(monkeypatch):
+    # rapidocr brings an image's shorter side up to 30 px (both sides to multiples of 32)
+    # before it reads it; a word cut from a fax's small print read `the` so and `h` as it was
+    engine = get_engine("ppocr")
+    assert isinstance(engine, PPOCREngine)
+    runner = engine._runner
+    assert isinstance(runner, _V6Runner)  # the default model, PP-OCRv6 through rapidocr 3.x
+    seen: list[tuple[int, ...]] = []
+    read_crops = runner._read_crops
+
+    def spy(crops: list[np.ndarray], polygons: Any) -> Any:
+        seen.extend(c.shape[:2] for c in crops)
+        return read_crops(crops, polygons)
+
+    monkeypatch.setattr(runner, "_read_crops", spy)
+    small = render_lines(["the"], font_size=9, margin=1)
+    assert min(small.size) < 30
+    engine.read_crop(small)
+    (height, width) = seen[-1]
+    assert min(height, width) >= 30 and height % 32 == 0 and width % 32 == 0
+    # a crop of a usual size is read as it is
+    line = render_lines(["Invoice No. 4521"], font_size=28, margin=4)
+    engine.read_crop(line)
+    assert seen[-1] == (line.height, line.width)
 
 
 def test_auto_mode_takes_a_short_image_for_a_crop(tesseract):

@@ -269,7 +269,7 @@ class PPOCREngine(OCREngine):
 
     def read_crop(self, image: Image.Image) -> list[Span]:
         with self._lock:
-            text, score = self._runner.recognize([_bgr(image)])[0]
+            text, score = self._runner.recognize_image(_bgr(image))
         box = (0.0, 0.0, float(image.width), float(image.height))
         polygon = ((0.0, 0.0), (box[2], 0.0), (box[2], box[3]), (0.0, box[3]))
         candidates = [Candidate(polygon, text, score)]
@@ -331,6 +331,15 @@ class _V6Runner:
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         return [(t, s) for t, s, _, _ in self._read_crops(crops, None)]
+
+    def recognize_image(self, bgr: np.ndarray) -> tuple[str, float]:
+        """A whole image read as one line, sized first as ``rapidocr`` sizes an image it is
+        given (its shorter side brought up to 30 px, both sides to multiples of 32): a word
+        cut from a fax's small print (24 x 37 px) read ``the`` so and ``h`` as it was. On 917
+        word crops of real scans, CER 0.062 as they were, 0.060 sized so (0.058 ``rapidocr``
+        called directly, which also keeps readings under ``text_score``)."""
+        sized, _ = self._ocr.preprocess_img(bgr)
+        return self.recognize([sized])[0]
 
     def _upright(
         self, crops: list[np.ndarray], across: set[int] | None = None
@@ -483,6 +492,10 @@ class _V4Runner:
             np.asarray(p, dtype=np.float32)
             for p in self._call(bgr, use_det=True, use_cls=False, use_rec=False)
         ]
+
+    def recognize_image(self, bgr: np.ndarray) -> tuple[str, float]:
+        """A whole image read as one line (``rapidocr_onnxruntime`` sizes it itself)."""
+        return self.recognize([bgr])[0]
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         out = []
