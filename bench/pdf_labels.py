@@ -90,6 +90,11 @@ def layer_lines(path: Path, number: int, dpi: int) -> list[tuple[str, tuple[floa
             left, bottom, right, top = text.get_charbox(i)
             if not ch.isspace() and right > left and top > bottom:
                 boxes.append((left, bottom, right, top))
+            if ch in _HYPHENS:
+                # pdfium joins a line broken by a hyphen to the next, with no line break
+                # between: cut as one, the two lines made one image (`bibliog-` over `raphy.`)
+                lines.append(("".join(chars), boxes))
+                chars, boxes = [], []
         lines.append(("".join(chars), boxes))
     finally:
         doc.close()

@@ -245,6 +245,31 @@ def test_a_pdfs_lines_become_a_labelled_line_set_by_script_with_their_language(t
     assert 25 <= height <= 60 and 100 <= width <= 400
 
 
+def test_a_line_broken_by_a_hyphen_is_cut_apart_from_the_next(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    # pdfium joins `bibliog-` to the line under it, with no line break between
+    pdf = tmp_path / "paper.pdf"
+    with PdfPages(pdf) as out:
+        fig = plt.figure(figsize=(6, 3))
+        for k, line in enumerate(["an entry in the bibliog-", "raphy. An entry in the list"]):
+            fig.text(0.1, 0.7 - 0.1 * k, line, fontsize=14)
+        out.savefig(fig)
+        plt.close(fig)
+    pdf_labels = load_script("bench/pdf_labels.py")
+    args = [str(pdf), "--out", str(tmp_path / "set"), "--lines", "latin", "--min-chars", "0"]
+    assert pdf_labels.main(args) == 0
+    rows = [json.loads(line) for line in (tmp_path / "set" / "labels.jsonl").open()]
+    assert [r["text"] for r in rows] == ["an entry in the bibliog-", "raphy. An entry in the list"]
+    for row in rows:
+        with Image.open(tmp_path / "set" / row["image"]) as crop:
+            assert crop.height <= 60  # one 14 pt line at 150 dpi, with its margin
+
+
 def test_dot_leaders_can_be_left_out_of_the_score():
     from ocr_expert.scoring import Normalization, cer
 
