@@ -114,12 +114,13 @@ class OCRExpert:
         single word or line crop (recognition only); ``line`` and ``word`` read a crop known
         to hold one line or one word (the engine's own line or word mode, where it has
         one: Tesseract's ``psm`` 7 and 8); ``auto`` takes images at most
-        ``CROP_MAX_HEIGHT`` pixels tall for crops, and retries a line-shaped image as a
-        crop when detection finds nothing. ``tokens``/``token_boxes`` feed the ``dataset``
-        engine. ``image`` may be an ``ImageHandle`` (decoded at most once, shared with the
-        caller) and ``digest`` the image's digest where the caller has it (not hashed
-        again). Raises ``ImageInputError`` for unreadable input, ``OCREngineError`` when
-        the engine fails.
+        ``CROP_MAX_HEIGHT`` pixels tall for crops (but for one whose ink stands in two
+        lines, read as a page where that reading finds two lines), and retries a
+        line-shaped image as a crop when detection finds nothing. ``tokens`` and
+        ``token_boxes`` feed the ``dataset`` engine. ``image`` may be an ``ImageHandle``
+        (decoded at most once, shared with the caller) and ``digest`` the image's digest
+        where the caller has it (not hashed again). Raises ``ImageInputError`` for
+        unreadable input, ``OCREngineError`` when the engine fails.
         """
         check_mode(mode)
         if self.engine.takes_tokens or tokens is not None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
+from ocr_expert.image_io import dark_on_light, otsu_level
 from ocr_expert.types import Span
 
 #: the ink is looked for in this middle share of a box's height, clear of the lines above
@@ -24,6 +25,11 @@ INK_BAND = 0.5
 INK_CONTRAST = 40.0
 #: a box whose ink would take less than this share of its width is left as it is (a speck)
 MIN_INK_SHARE = 0.1
+#: a row of pixels is inked when it holds more than this share of the inkiest row's ink
+ROW_INK = 0.02
+#: a band of inked rows counts as a line of text when it is at least this share of the
+#: tallest band's height: dots, diacritics and rules fall short, a full line does not
+LINE_BAND = 0.5
 
 
 def ink_extents(image: Image.Image, spans: Sequence[Span]) -> dict[int, tuple[float, float]]:
@@ -57,3 +63,17 @@ def ink_extents(image: Image.Image, spans: Sequence[Span]) -> dict[int, tuple[fl
         if 1.0 - before - after >= MIN_INK_SHARE:
             out[i] = (before, after)
     return out
+
+
+def ink_lines(image: Image.Image) -> int:
+    """How many lines of text the image's ink stands in, counted from the top down: bands
+    of inked rows (split at Otsu's level, dark on light) at least ``LINE_BAND`` of the
+    tallest band's height. 0 where the image holds no ink."""
+    grey, _ = dark_on_light(image)
+    rows = (np.asarray(grey) <= otsu_level(grey)).sum(axis=1)
+    if not rows.any():
+        return 0
+    inked = np.concatenate(([False], rows > ROW_INK * rows.max(), [False]))
+    edges = np.flatnonzero(inked[1:] != inked[:-1])  # each band's first row and the row after
+    heights = edges[1::2] - edges[::2]
+    return int((heights >= LINE_BAND * heights.max()).sum())

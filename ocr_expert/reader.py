@@ -1,8 +1,9 @@
 """``Reader``: decoded images in, ``OCRResult`` objects out, with no cache.
 
 It chooses how each image is read (a page or a crop), calls the engine once per batch of
-images read the same way, reads a line-shaped page that held nothing again as a crop, and
-assembles each result in reading order. ``OCRExpert`` puts a cache in front of it.
+images read the same way, reads a line-shaped page that held nothing (and a small image
+whose page reading did not find two lines) again as a crop, and assembles each result in
+reading order. ``OCRExpert`` puts a cache in front of it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from PIL import Image
 from ocr_expert import skew
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
 from ocr_expert.image_io import ImageInputError
-from ocr_expert.ink import ink_extents
+from ocr_expert.ink import LINE_BAND, ink_extents, ink_lines
 from ocr_expert.reading_order import (
     crop_line,
     lines_from_layout,
@@ -32,7 +33,8 @@ from ocr_expert.types import Direction, Line, OCRResult, Span, spans_box
 Mode = Literal["auto", "page", "crop", "line", "word"]
 MODES = ("auto", "page", "crop", "line", "word")
 
-#: in ``auto`` mode an image at most this tall is taken for a word or line crop
+#: in ``auto`` mode an image at most this tall is taken for a word or line crop, unless its
+#: ink stands in two lines or more
 CROP_MAX_HEIGHT = 96
 
 Found = list[Span] | PageLayout
@@ -275,8 +277,11 @@ def _page_rules(image: Image.Image, spans: Sequence[Span]) -> Rules:
 
 
 def _used_mode(image: Image.Image, mode: Mode) -> str:
-    if mode in ("crop", "line", "word") or (mode == "auto" and image.height <= CROP_MAX_HEIGHT):
+    if mode in ("crop", "line", "word"):
         return "crop"
+    if mode == "auto" and image.height <= CROP_MAX_HEIGHT:
+        # a recognizer reads one line: two lines of small print given to it read as junk
+        return "page" if ink_lines(image) >= 2 else "crop"
     return "page"
 
 
@@ -287,9 +292,34 @@ def _crop_mode(mode: Mode) -> ReadMode:
 
 def _retry_as_crop(found: Found, mode: Mode, used: str, image: Image.Image) -> bool:
     """In ``auto`` mode, a line-shaped page where detection found nothing is read again as
-    a crop."""
-    empty = not (found.spans if isinstance(found, PageLayout) else found)
-    return empty and mode == "auto" and used == "page" and _line_shaped(image)
+    a crop, and so is an image of crop height whose page reading did not find two lines
+    (one line with the cut edges of its neighbours shows bands of ink too)."""
+    if mode != "auto" or used != "page":
+        return False
+    spans = list(found.spans if isinstance(found, PageLayout) else found)
+    if image.height <= CROP_MAX_HEIGHT:
+        return not _two_lines(spans)
+    return not spans and _line_shaped(image)
+
+
+def _two_lines(spans: Sequence[Span]) -> bool:
+    """Whether two of ``spans`` (words or lines holding a letter or digit) stand one above
+    the other, overlapping by less than half the shorter one's height, both at least
+    ``LINE_BAND`` of the tallest one's height: a neighbour's cut edge is not a line. An
+    engine that writes a page out without boxes gives one span a line."""
+    read = [s for s in spans if any(c.isalnum() for c in s.text)]
+    if read and all(s.box is None for s in read):
+        return len(read) >= 2
+    boxes = [s.box for s in read if s.box is not None]
+    if len(boxes) < 2:
+        return False
+    tallest = max(b[3] - b[1] for b in boxes)
+    boxes = [b for b in boxes if b[3] - b[1] >= LINE_BAND * tallest]
+    return any(
+        min(a[3], b[3]) - max(a[1], b[1]) < 0.5 * min(a[3] - a[1], b[3] - b[1])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+    )
 
 
 def _given_lines(spans: list[Span], direction: Direction | None) -> tuple[list[Line], Direction]:

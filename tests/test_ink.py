@@ -4,10 +4,12 @@ a detector's padded boxes close them."""
 from __future__ import annotations
 
 import pytest
+from conftest import render_lines
 from PIL import Image, ImageDraw
 
 from ocr_expert.draw import load_font
-from ocr_expert.ink import ink_extents
+from ocr_expert.ink import ink_extents, ink_lines
+from ocr_expert.synthetic.text import ARABIC_SENTENCES
 from ocr_expert.types import Span
 
 
@@ -36,3 +38,16 @@ def test_a_box_without_clear_ink_is_left_out():
     blank = Span("ghost", (300, 10, 400, 30), 0.5)  # a box over empty paper
     unboxed = Span("no box", None, 0.9)
     assert ink_extents(image, [span, blank, unboxed]) == {}
+
+
+def test_ink_lines_counts_lines_of_text_not_dots_or_a_neighbours_cut_edge():
+    assert ink_lines(render_lines(["Total due 42.40", "Paid by card 1234"], font_size=20)) == 2
+    assert ink_lines(render_lines(["white text on navy"], font_size=20).convert("L")) == 1
+    # an Arabic line's dots stand in rows of their own, below half a line's height
+    assert ink_lines(render_lines(list(ARABIC_SENTENCES[:1]), rtl=True, font_size=28)) == 1
+    # a line cut from a page set solid: the foot of the line above, the head of the one below
+    page = render_lines(["harbour master", "Invoice No. 4521", "quay storage"], spacing=1.25)
+    pitch = 32 * 1.25
+    line = page.crop((0, int(24 + pitch - 11), page.width, int(24 + 2 * pitch + 10)))
+    assert ink_lines(line) == 1
+    assert ink_lines(Image.new("RGB", (200, 40), "white")) == 0

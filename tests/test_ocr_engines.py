@@ -116,6 +116,45 @@ def test_auto_mode_takes_a_short_image_for_a_crop(tesseract):
     assert result.text == "Street"
 
 
+@pytest.mark.parametrize("engine", ["ppocr", "tesseract"])
+def test_auto_mode_reads_two_small_lines_as_a_page(engine, ppocr, tesseract):
+    expert = {"ppocr": ppocr, "tesseract": tesseract}[engine]
+    lines = ["Total due 42.40 on delivery", "Paid by card ending 1234"]
+    snippet = render_lines(lines, font_size=20, margin=4, spacing=1.4)
+    assert snippet.height <= 96  # short enough to be taken for a crop by its height
+    result = expert.read(snippet)
+    assert result.mode == "page"
+    assert [line.text for line in result.lines] == lines
+
+
+class _OneLineAndAnEdge(OCREngine):
+    """A page reading of one line and the cut foot of the line above it, and a crop reading."""
+
+    name = "one-line-and-an-edge"
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def config(self) -> dict[str, Any]:
+        return {"engine": self.name}
+
+    def read_page(self, image: Image.Image) -> list[Span]:
+        self.calls.append("page")
+        return [Span("gey", (0, 0, 90, 8), 0.6), Span("Invoice 4521", (0, 12, 200, 40), 0.9)]
+
+    def read_crop(self, image: Image.Image) -> list[Span]:
+        self.calls.append("crop")
+        return [Span("Invoice 4521", (0, 0, image.width, image.height), 0.95)]
+
+
+def test_a_small_image_whose_page_reading_holds_one_line_is_read_as_a_crop():
+    engine = _OneLineAndAnEdge()
+    snippet = render_lines(["Total due 42.40", "Paid by card 1234"], font_size=20, margin=4)
+    result = OCRExpert(engine, use_cache=False).read(snippet)
+    assert engine.calls == ["page", "crop"]
+    assert (result.mode, result.text) == ("crop", "Invoice 4521")
+
+
 def test_ppocr_word_boxes_split_lines_into_words():
     expert = OCRExpert("ppocr", use_cache=False, word_boxes=True)
     result = expert.read(render_lines(["Invoice No. 4521"], font_size=36), mode="page")
