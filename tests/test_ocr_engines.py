@@ -15,7 +15,7 @@ from rapidfuzz.distance import Levenshtein
 from ocr_expert import OCRExpert
 from ocr_expert.engines import engine_names, get_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout
-from ocr_expert.engines.ppocr import PPOCREngine, _V6Runner
+from ocr_expert.engines.ppocr import DET_MAX_UPSCALE, PPOCREngine, _V6Runner
 from ocr_expert.engines.tesseract import TesseractEngine
 from ocr_expert.types import Span
 
@@ -106,6 +106,42 @@ def test_a_small_crop_is_sized_as_rapidocr_sizes_an_image_before_it_is_read(monk
     line = render_lines(["Invoice No. 4521"], font_size=28, margin=4)
     engine.read_crop(line)
     assert seen[-1] == (line.height, line.width)
+
+
+def test_the_detector_scales_a_small_image_up_three_times_at_most(monkeypatch):
+    # brought up to a 736 px shorter side, two lines of a real magazine's small print 28 px
+    # tall came out of the detector in overlapping pieces, read twice (`and f`, `former n`)
+    engine = get_engine("ppocr")
+    assert isinstance(engine, PPOCREngine)
+    runner = engine._runner
+    assert isinstance(runner, _V6Runner)
+    seen: list[tuple[int, ...]] = []
+    ocr = runner._ocr
+
+    class Spy:
+        def __call__(self, image: np.ndarray, **kwargs: Any) -> Any:
+            seen.append(image.shape[:2])
+            return ocr(image, **kwargs)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(ocr, name)
+
+    monkeypatch.setattr(runner, "_ocr", Spy())
+    lines = ["and former media exec in New", "York. Some of his most prized"]
+    strip = render_lines(lines, font_size=11, margin=2, spacing=1.25)
+    spans = engine.read_page(strip)
+    assert isinstance(spans, list)  # an English page: PP-OCR's own lines, not Tesseract's
+    assert [s.text for s in spans] == lines
+    # the strip, scaled up to 640 px as a small photo is, then padded with its own ground
+    height, width = seen[0]
+    assert 736 / min(height, width) <= DET_MAX_UPSCALE
+    assert all(
+        s.box is not None and s.box[2] <= strip.width and s.box[3] <= strip.height for s in spans
+    )
+    # a page large enough goes to the detector as it is
+    page = render_lines(ENGLISH[:2], font_size=32, width=900, margin=300)
+    engine.read_page(page)
+    assert seen[-1] == (page.height, page.width)
 
 
 def test_auto_mode_takes_a_short_image_for_a_crop(tesseract):
