@@ -21,6 +21,14 @@ an image of its own, its characters' box with a margin, for a set of real typese
     python bench/pdf_labels.py exam.pdf --out exam_lines --dpi 200 --lines arabic
     python bench/ocr_quality.py --labels exam_lines/labels.jsonl --engines default-arabic
 
+With ``--pairs`` two consecutive lines are cut out together instead (nothing else in their
+box), those at most ``CROP_MAX_HEIGHT`` px tall: snippets of two lines of small print, such as
+``auto`` mode would take for a crop by their height. They are labelled ``kind: page``, so that
+``ocr_quality.py`` reads them as pages, as ``auto`` mode reads an image whose ink stands in two
+lines:
+
+    python bench/pdf_labels.py paper.pdf --out snippets --lines latin --pairs
+
 A page or line whose letters are mostly Arabic is labelled ``lang: ara`` (some Arabic:
 ``mix``), so that ``ocr_quality.py`` scores it as Arabic.
 """
@@ -37,6 +45,7 @@ from PIL import Image
 
 from ocr_expert.engines.script_route import arabic_share
 from ocr_expert.pdf import page_count, parse_pages, render_page
+from ocr_expert.reader import CROP_MAX_HEIGHT
 
 #: characters pdfium writes for a soft hyphen and for a hyphen at a line break
 _HYPHENS = {"\ufffe": "-", "\x02": "-"}
@@ -50,6 +59,12 @@ ARABIC_TEXT = 0.9
 #: holding at least this many letters (a page number, a lone formula left out)
 LINE_MARGIN = 0.35
 MIN_LINE_LETTERS = 8
+#: two lines cut out together (``--pairs``) with this many line heights of margin; the second
+#: starts at most this many line heights below the first (a paragraph's next line) ...
+PAIR_MARGIN = 0.15
+PAIR_GAP = 1.2
+#: ... and they overlap across by at least this share of the narrower one
+PAIR_OVERLAP = 0.5
 
 
 def page_text(path: Path, number: int) -> str:
@@ -157,11 +172,13 @@ def write_set(
     min_chars: int,
     columns: int | None = None,
     lines: str | None = None,
+    pairs: bool = False,
 ) -> int:
     """Render the chosen pages of ``pdfs`` into ``out/images`` and write ``out/labels.jsonl``;
     returns the number of images written. With ``lines`` (``arabic``, ``latin`` or ``any``)
     each line of the layer in that script (``ARABIC_TEXT`` of its letters, or none Arabic)
-    is cut out as an image of its own instead."""
+    is cut out as an image of its own instead, and with ``pairs`` each two consecutive
+    lines together."""
     (out / "images").mkdir(parents=True, exist_ok=True)
     written = 0
     with (out / "labels.jsonl").open("w", encoding="utf-8") as labels:
@@ -175,6 +192,8 @@ def write_set(
                 image = render_page(pdf, number, dpi=dpi).convert("RGB")
                 if lines is None:
                     items = [(f"images/{pdf.stem}-p{number:03d}.png", text, "page", image)]
+                elif pairs:
+                    items = _pair_items(pdf, number, dpi, image, lines)
                 else:
                     items = _line_items(pdf, number, dpi, image, lines)
                 for name, truth, kind, picture in items:
@@ -194,14 +213,7 @@ def _line_items(
     out with a margin: (name, text, kind, image)."""
     items = []
     for k, (text, (x0, y0, x1, y1)) in enumerate(layer_lines(pdf, number, dpi), start=1):
-        share = arabic_share(text)
-        letters = sum(ch.isalpha() for ch in text)
-        wanted = {
-            "arabic": share >= ARABIC_TEXT,
-            "latin": share == 0.0,
-            "any": True,
-        }[script]
-        if not wanted or letters < MIN_LINE_LETTERS:
+        if not _wanted(text, script):
             continue
         pad = LINE_MARGIN * (y1 - y0)
         box = (
@@ -213,6 +225,55 @@ def _line_items(
         name = f"images/{pdf.stem}-p{number:03d}-l{k:03d}.png"
         items.append((name, text, "line", page.crop(box)))
     return items
+
+
+def _pair_items(
+    pdf: Path, number: int, dpi: int, page: Image.Image, script: str
+) -> list[tuple[str, str, str, Image.Image]]:
+    """Each two consecutive lines of one page in ``script`` (as ``_line_items`` takes them)
+    that stand one under the other with nothing else in their box, cut out together when
+    at most ``CROP_MAX_HEIGHT`` px tall: (name, the two texts a line each, kind, image)."""
+    lines = layer_lines(pdf, number, dpi)
+    items = []
+    for k in range(len(lines) - 1):
+        (first, upper), (second, lower) = lines[k], lines[k + 1]
+        if not (_wanted(first, script) and _wanted(second, script)):
+            continue
+        height = max(upper[3] - upper[1], lower[3] - lower[1])
+        across = min(upper[2], lower[2]) - max(upper[0], lower[0])
+        if not (
+            upper[3] - 0.1 * height <= lower[1] <= upper[3] + PAIR_GAP * height
+            and across >= PAIR_OVERLAP * min(upper[2] - upper[0], lower[2] - lower[0])
+        ):
+            continue
+        pad = PAIR_MARGIN * height
+        box = (
+            max(0, int(min(upper[0], lower[0]) - pad)),
+            max(0, int(upper[1] - pad)),
+            min(page.width, round(max(upper[2], lower[2]) + pad) + 1),
+            min(page.height, round(lower[3] + pad) + 1),
+        )
+        if box[3] - box[1] > CROP_MAX_HEIGHT or any(
+            _overlaps(other, box) for j, (_, other) in enumerate(lines) if j not in (k, k + 1)
+        ):
+            continue
+        name = f"images/{pdf.stem}-p{number:03d}-l{k + 1:03d}-pair.png"
+        items.append((name, f"{first}\n{second}", "page", page.crop(box)))
+    return items
+
+
+def _wanted(text: str, script: str) -> bool:
+    """Whether a line is in ``script`` and holds at least ``MIN_LINE_LETTERS`` letters."""
+    share = arabic_share(text)
+    in_script = {"arabic": share >= ARABIC_TEXT, "latin": share == 0.0, "any": True}[script]
+    return in_script and sum(ch.isalpha() for ch in text) >= MIN_LINE_LETTERS
+
+
+def _overlaps(line: tuple[float, ...], box: tuple[int, int, int, int]) -> bool:
+    """Whether a line's box reaches into ``box`` by more than 0.3 of its own height."""
+    across = min(line[2], box[2]) - max(line[0], box[0])
+    down = min(line[3], box[3]) - max(line[1], box[1])
+    return across > 0 and down > 0.3 * (line[3] - line[1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,7 +297,15 @@ def main(argv: list[str] | None = None) -> int:
         choices=("arabic", "latin", "any"),
         help="cut each line of the layer in this script out as an image of its own",
     )
+    parser.add_argument(
+        "--pairs",
+        action="store_true",
+        help="with --lines: two consecutive lines cut out together, those at most "
+        f"{CROP_MAX_HEIGHT} px tall (snippets of small print)",
+    )
     args = parser.parse_args(argv)
+    if args.pairs and not args.lines:
+        parser.error("--pairs cuts lines out: give --lines arabic, latin or any with it")
     missing = [str(p) for p in args.pdfs if not p.is_file()]
     if missing:
         parser.error(f"no such PDF: {', '.join(missing)}")
@@ -248,8 +317,10 @@ def main(argv: list[str] | None = None) -> int:
         min_chars=args.min_chars,
         columns=args.columns,
         lines=args.lines,
+        pairs=args.pairs,
     )
-    print(f"{count} {'lines' if args.lines else 'pages'} -> {args.out / 'labels.jsonl'}")
+    what = "pairs of lines" if args.pairs else "lines" if args.lines else "pages"
+    print(f"{count} {what} -> {args.out / 'labels.jsonl'}")
     return 0
 
 

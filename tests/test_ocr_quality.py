@@ -270,6 +270,35 @@ def test_a_line_broken_by_a_hyphen_is_cut_apart_from_the_next(tmp_path):
             assert crop.height <= 60  # one 14 pt line at 150 dpi, with its margin
 
 
+def test_two_consecutive_lines_are_cut_out_together_as_a_snippet(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    pdf = tmp_path / "paper.pdf"
+    with PdfPages(pdf) as out:
+        fig = plt.figure(figsize=(6, 3))
+        lines = ["The first line of a paragraph", "and the second line of it.", "Far below it"]
+        for line, y in zip(lines, (0.8, 0.72, 0.2)):
+            fig.text(0.1, y, line, fontsize=10)
+        out.savefig(fig)
+        plt.close(fig)
+    pdf_labels = load_script("bench/pdf_labels.py")
+    args = [str(pdf), "--out", str(tmp_path / "set"), "--lines", "latin", "--min-chars", "0"]
+    assert pdf_labels.main([*args, "--pairs"]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "set" / "labels.jsonl").open()]
+    # the third line stands too far below the second to be the same paragraph's
+    assert [(r["text"], r["kind"]) for r in rows] == [
+        ("The first line of a paragraph\nand the second line of it.", "page")
+    ]
+    with Image.open(tmp_path / "set" / rows[0]["image"]) as snippet:
+        assert 30 <= snippet.height <= 96  # two 10 pt lines at 150 dpi, with a margin
+    with pytest.raises(SystemExit):
+        pdf_labels.main([str(pdf), "--out", str(tmp_path / "other"), "--pairs"])
+
+
 def test_dot_leaders_can_be_left_out_of_the_score():
     from ocr_expert.scoring import Normalization, cer
 
