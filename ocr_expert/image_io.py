@@ -379,12 +379,18 @@ def otsu_level(grey: Image.Image) -> int:
     return int(np.argmax(between))
 
 
+def edge_ground(arr: np.ndarray) -> np.ndarray:
+    """The median of an image array's edge pixels, per channel (a scalar for grey): the
+    ground of a page or crop, which text rarely reaches all round."""
+    edge = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])
+    return np.median(edge, axis=0)
+
+
 def dark_on_light(image: Image.Image) -> tuple[Image.Image, float]:
     """``image`` in grey with dark text on a light ground, and that ground's grey level."""
     grey = image.convert("L")
     arr = np.asarray(grey)
-    edge = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])
-    background = float(np.median(edge))
+    background = float(edge_ground(arr))
     if background < float(np.median(arr)) or background < 100:
         grey = ImageOps.invert(grey)  # light text on a dark ground
         background = 255.0 - background

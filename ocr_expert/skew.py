@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image
 
-from ocr_expert.image_io import dark_on_light, otsu_level
+from ocr_expert.image_io import dark_on_light, edge_ground, otsu_level
 from ocr_expert.types import Box, Line, Point, Span, box_corners, polygon_box
 
 #: a page tilted by at least this much (degrees) is read again turned straight; a receipt
@@ -184,9 +184,7 @@ def straighten(image: Image.Image, degrees: float) -> tuple[Image.Image, Turn]:
     """``image`` turned so that text tilted by ``degrees`` lies level, the corners it
     uncovers filled with the page's own ground (the median of its edge)."""
     rgb = image.convert("RGB")
-    arr = np.asarray(rgb)
-    edge = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]])
-    ground = tuple(int(v) for v in np.median(edge, axis=0))
+    ground = tuple(int(v) for v in edge_ground(np.asarray(rgb)))
     turned = rgb.rotate(-degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=ground)
     return turned, Turn(degrees, image.size, turned.size)
 

@@ -35,6 +35,7 @@ from ocr_expert.engines.leaders import leader_tails, with_leaders
 from ocr_expert.engines.page_fusion import MIN_CONFIDENCE, fuse_page
 from ocr_expert.engines.roles import Recognition
 from ocr_expert.engines.script_route import Candidate, ScriptRoute
+from ocr_expert.image_io import edge_ground
 from ocr_expert.types import Span, box_corners, polygon_box, union_box
 
 MODELS = ("PP-OCRv6", "PP-OCRv4")
@@ -464,8 +465,7 @@ def _padded_for_detector(bgr: np.ndarray, limit_side_len: int) -> np.ndarray:
     least = int(np.ceil(limit_side_len / DET_MAX_UPSCALE))
     if min(height, width) >= least or not height or not width:
         return bgr
-    edges = np.concatenate([bgr[0], bgr[-1], bgr[:, 0], bgr[:, -1]])
-    ground = np.median(edges, axis=0).astype(bgr.dtype)
+    ground = edge_ground(bgr).astype(bgr.dtype)
     out = np.empty((max(height, least), max(width, least), bgr.shape[2]), dtype=bgr.dtype)
     out[:] = ground
     out[:height, :width] = bgr
