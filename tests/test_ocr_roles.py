@@ -345,6 +345,60 @@ def test_a_line_read_unsurely_among_others_is_kept_only_on_its_own_views_evidenc
     assert [c.text for c in ScriptRoute(once).reroute(image, lines)] == [line, line]
 
 
+def test_a_line_refused_among_others_is_read_again_alone_where_it_read_as_arabic_letters():
+    image = Image.new("RGB", (200, 100), "white")
+    top = ((0.0, 0.0), (40.0, 0.0), (40.0, 20.0), (0.0, 20.0))
+    low = tuple((x, y + 60.0) for x, y in top)
+    line = "وصل القطار إلى المحطة"
+
+    def routed(first: str, among: Recognition, alone: Recognition) -> tuple[list[str], list[int]]:
+        recognizer = AmongOthersThenAlone(among, alone)
+        lines = [Candidate(top, first, 0.59), Candidate(low, first, 0.59)]
+        out = ScriptRoute(recognizer).reroute(image, lines)
+        return [c.text.strip() for c in out], recognizer.calls
+
+    # two lines of a typeset lesson: too unsure together (0.47), their views agree alone
+    texts, calls = routed("", Recognition(line, 0.47), Recognition(line, 0.5, agreement=0.8))
+    assert texts == [line, line] and calls == [2, 1, 1]
+    # views that agree on nothing: refused still
+    texts, _ = routed("", Recognition(line, 0.47), Recognition(line, 0.5, agreement=0.1))
+    assert texts == ["", ""]
+    # a short or letterless reading together is not worth a second look, nor one read there
+    # less than 0.3 sure (junk off English pages scanned small in black and white)
+    texts, calls = routed("", Recognition("يد 5", 0.3), Recognition(line, 0.5, agreement=0.8))
+    assert texts == ["", ""] and calls == [2]
+    texts, calls = routed("", Recognition(line, 0.2), Recognition(line, 0.5, agreement=0.8))
+    assert texts == ["", ""] and calls == [2]
+    # a first reading without a letter (PP-OCR read the line as spaces, 0.59 sure) is no bar
+    # the Arabic reading must clear: read alone, as any reading kept unsurely among others
+    texts, calls = routed("   ", Recognition(line, 0.57), Recognition(line, 0.6, agreement=0.9))
+    assert texts == [line, line] and calls == [2, 1, 1]
+
+
+class AmongOthersAloneAndLatin(AmongOthersThenAlone):
+    """The same, and it reads English at confidence ``latin``."""
+
+    def __init__(self, among: Recognition, alone: Recognition, latin: float) -> None:
+        super().__init__(among, alone)
+        self.latin = latin
+
+    def for_language(self, lang: str) -> Views:
+        return Views(Recognition("Hello there", self.latin))
+
+
+def test_a_line_read_again_alone_has_no_second_chance_against_english():
+    image = Image.new("RGB", (200, 100), "white")
+    top = ((0.0, 0.0), (40.0, 0.0), (40.0, 20.0), (0.0, 20.0))
+    lines = [Candidate(top, "", 0.0), Candidate(tuple((x, y + 60.0) for x, y in top), "", 0.0)]
+    line = "وصل القطار إلى المحطة"
+    # views agreeing 0.35 at 0.3 sure pass a crop's second chance where English is no surer
+    unsure = Recognition(line, 0.3, agreement=0.35)
+    assert second_chance(unsure) and not accepts(unsure, before=0.0)
+    recognizer = AmongOthersAloneAndLatin(Recognition(line, 0.4), unsure, latin=0.2)
+    assert [c.text for c in ScriptRoute(recognizer).reroute(image, lines)] == ["", ""]
+    assert recognizer.calls == [2, 1, 1]
+
+
 def test_a_refused_arabic_reading_is_kept_where_english_reads_the_crop_no_surer():
     # a degraded Arabic line: the views agree only partly and Tesseract is unsure
     degraded = Recognition("وصل القطار إلى المحطة", 0.3, agreement=0.45)

@@ -103,6 +103,12 @@ NUMBER_WORD = re.compile(r"^[\[(]?\d[\d.,/\-\u066b\u066c]*\d[\])]?[.,:\u060c\u06
 #: with their views agreeing 0.21-0.54 (a short one, two letters, at 1.0); the Arabic lines
 #: it saved agreed at 0.93 and 1.0.
 CLEARED_AGREEMENT = 0.7
+#: A line refused among the others, read there as a line of Arabic letters at least this
+#: sure, is read again alone (``worth_reading_alone``). The lines of typeset Arabic pages and
+#: snippets such readings came from were read together at 0.30-0.93, nine in ten at 0.44 or
+#: more; those of English pages scanned small in black and white at 0.16 (the median) and
+#: at most 0.54, 23 of 186 at 0.3 or more: each such line costs a reading in views.
+ALONE_CONFIDENCE = 0.3
 #: a page whose letters are at least this share Arabic is read whole by Tesseract
 ARABIC_PAGE_SHARE = 0.25
 #: margin added around a line box before it is re-read, as a share of the box height
@@ -246,6 +252,24 @@ def _is_arabic(ch: str) -> bool:
     )
 
 
+def _first_score(candidate: Candidate) -> float:
+    # A first reading without a letter is no evidence the Arabic reading must beat: PP-OCR
+    # read an Arabic line it has no alphabet for as spaces, 0.59 sure.
+    return candidate.score if any(ch.isalnum() for ch in candidate.text) else 0.0
+
+
+def worth_reading_alone(read: Recognition) -> bool:
+    """Whether a line the route refused, read among the others of its page (``read``), is
+    worth reading again alone, in the recognizer's views: it read as a line of Arabic letters
+    (mostly Arabic script, ``_mostly_letters``), at least ``ALONE_CONFIDENCE`` sure."""
+    text = judged_text(read)
+    return (
+        read.score >= ALONE_CONFIDENCE
+        and arabic_share(text) >= MIN_ARABIC_SHARE
+        and _mostly_letters(text)
+    )
+
+
 def cleared_may_replace(read: Recognition) -> bool:
     """Whether a second reading of a refused crop, its neighbours' pieces cleared, may be
     judged at all: read in views that agree at least ``CLEARED_AGREEMENT``, on a line of
@@ -358,22 +382,30 @@ class ScriptRoute:
         (latin,) = self._latin.recognize([crop])
         return outreads_latin(read, latin.score, margin)
 
-    def _beats_latin(self, crop: Image.Image, read: Recognition) -> bool:
-        """A refused reading's second chance: kept when the Latin reader is not clearly surer
-        of the crop; a line of Arabic words among symbols, when the Latin reader is clearly
-        less sure of it."""
-        if second_chance(read):
+    def _beats_latin(self, crop: Image.Image, read: Recognition, chance: bool = True) -> bool:
+        """A refused reading's second chance (where ``chance``): kept when the Latin reader is
+        not clearly surer of the crop; a line of Arabic words among symbols, when the Latin
+        reader is clearly less sure of it."""
+        if chance and second_chance(read):
             return self._outreads_latin(crop, read)
         return words_among_symbols(read) and self._outreads_latin(
             crop, read, margin=-SYMBOLS_LATIN_MARGIN
         )
 
-    def _keeps(self, crop: Image.Image, read: Recognition, before: float, doubtful: bool) -> bool:
-        """Whether ``read`` replaces a first reading as sure as ``before``. A doubtful one, read
-        surely in Latin letters, gives way only to a sure Arabic reading of which the Latin
-        reader is no surer: English crops of real scans read at 0.85-0.95 had Arabic readings
-        at most 0.6 sure, three of them passing the rules for suspect lines; the Arabic lines
-        read as Latin words were read at 0.79-0.92 in Arabic, 0.14-0.53 in English."""
+    def _keeps(
+        self,
+        crop: Image.Image,
+        read: Recognition,
+        before: float,
+        doubtful: bool,
+        chance: bool = True,
+    ) -> bool:
+        """Whether ``read`` replaces a first reading as sure as ``before`` (refused by the
+        rules, with a second chance against the Latin reader where ``chance``). A doubtful
+        one, read surely in Latin letters, gives way only to a sure Arabic reading of which the
+        Latin reader is no surer: English crops of real scans read at 0.85-0.95 had Arabic
+        readings at most 0.6 sure, three of them passing the rules for suspect lines; the Arabic
+        lines read as Latin words were read at 0.79-0.92 in Arabic, 0.14-0.53 in English."""
         judged = judged_text(read)
         if not read.text or not judged:
             return False
@@ -383,7 +415,7 @@ class ScriptRoute:
                 and read.score >= SURE_CONFIDENCE
                 and self._outreads_latin(crop, read, margin=0.0)
             )
-        return accepts(read, before) or self._beats_latin(crop, read)
+        return accepts(read, before) or self._beats_latin(crop, read, chance=chance)
 
     def _judged_alone(
         self, crop: Image.Image, read: Recognition, before: float, doubtful: bool
@@ -467,7 +499,7 @@ class ScriptRoute:
             # a contents line's leaders read as letters would sink its title with them
             crops = [_without_leaders(crop) for crop in crops]
         readings = self.recognizer.recognize(crops)
-        befores = [max(candidates[suspects[k]].score for k in group) for group in groups]
+        befores = [max(_first_score(candidates[suspects[k]]) for k in group) for group in groups]
         doubts = [not any(suspects[k] in weak for k in group) for group in groups]
         kept: list[Recognition | None] = []
         for crop, read, before, doubtful in zip(crops, readings, befores, doubts):
@@ -477,14 +509,28 @@ class ScriptRoute:
             if keep is None and one_crop:
                 keep = self._cleared_reading(crop, before, doubtful)
             kept.append(keep)
-        if len(crops) > 1 and any(kept):
-            # On a page with Arabic lines, a line the lines read together gave nothing for is
-            # read alone, in the recognizer's crop views: Tesseract read a page's short bold
-            # line (``شهر سبتمبر``) in none of its block, line or page layouts, but alone, raw.
+        if len(crops) > 1:
+            # A refused line is read alone, in the recognizer's crop views, and judged on
+            # their evidence. One the lines read together gave nothing for, on a page with
+            # Arabic lines, as a crop is (Tesseract read a page's short bold line, ``شهر
+            # سبتمبر``, in none of its block, line or page layouts, but alone, raw). One read
+            # together as a line of Arabic letters (two lines of a typeset lesson, read at
+            # 0.47-0.57 with no views to weigh them, were refused) on the main rules alone: on
+            # English pages scanned small in black and white, 38 lines' junk passed the
+            # second chance (views agreeing 0.25-0.5, Tesseract ``eng`` as unsure of them).
+            others_kept = any(kept)
             for k, (crop, read) in enumerate(zip(crops, readings)):
-                if kept[k] is None and not read.text:
+                if kept[k] is not None:
+                    continue
+                if others_kept and not read.text:
                     (alone,) = self.recognizer.recognize([crop])
                     if self._keeps(crop, alone, befores[k], doubts[k]):
+                        kept[k] = alone
+                elif worth_reading_alone(read):
+                    (alone,) = self.recognizer.recognize([crop])
+                    if alone.agreement is not None and self._keeps(
+                        crop, alone, befores[k], doubts[k], chance=False
+                    ):
                         kept[k] = alone
         replaced: dict[int, Candidate | None] = {}
         for group, polygon, keep in zip(groups, polygons, kept):
