@@ -253,8 +253,8 @@ def _is_arabic(ch: str) -> bool:
 
 
 def _first_score(candidate: Candidate) -> float:
-    # A first reading without a letter is no evidence the Arabic reading must beat: PP-OCR
-    # read an Arabic line it has no alphabet for as spaces, 0.59 sure.
+    # A first reading without a letter or digit is no evidence the Arabic reading must beat:
+    # PP-OCR read an Arabic line it has no alphabet for as spaces, 0.59 sure.
     return candidate.score if any(ch.isalnum() for ch in candidate.text) else 0.0
 
 
