@@ -25,6 +25,7 @@ from ocr_expert.reading_order import (
     lines_from_layout,
     order_spans,
     text_direction,
+    vertical_overlap,
 )
 from ocr_expert.rules import Rules, find_rules
 from ocr_expert.stacks import read_whole
@@ -315,11 +316,7 @@ def _two_lines(spans: Sequence[Span]) -> bool:
         return False
     tallest = max(b[3] - b[1] for b in boxes)
     boxes = [b for b in boxes if b[3] - b[1] >= LINE_BAND * tallest]
-    return any(
-        min(a[3], b[3]) - max(a[1], b[1]) < 0.5 * min(a[3] - a[1], b[3] - b[1])
-        for i, a in enumerate(boxes)
-        for b in boxes[i + 1 :]
-    )
+    return any(vertical_overlap(a, b) < 0.5 for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
 def _given_lines(spans: list[Span], direction: Direction | None) -> tuple[list[Line], Direction]:

@@ -872,8 +872,9 @@ def _stacked(box: list[float], band: list[int], boxes: dict[int, list[float]]) -
     return False
 
 
-def _v_overlap(a: list[float], b: list[float]) -> float:
-    """Vertical overlap of two boxes as a share of the lower one's height."""
+def vertical_overlap(a: Sequence[float], b: Sequence[float]) -> float:
+    """Vertical overlap of two boxes as a share of the shorter one's height (negative for a
+    gap between them)."""
     return (min(a[3], b[3]) - max(a[1], b[1])) / max(min(a[3] - a[1], b[3] - b[1]), 1e-6)
 
 
@@ -1055,7 +1056,7 @@ def _xy_cut(
                         tops, boxes[m][3]
                     )
                 ]
-                hits += any(_v_overlap(boxes[m], boxes[n]) >= LINE_OVERLAP for n in near)
+                hits += any(vertical_overlap(boxes[m], boxes[n]) >= LINE_OVERLAP for n in near)
             return hits / len(a)
 
         return min(paired(left, right), paired(right, left)) >= GRID_PAIRED
@@ -1243,7 +1244,7 @@ def _xy_cut(
                     continue
                 if any(boxes[b][3] <= boxes[t][1] for b in body):
                     continue
-                if any(_v_overlap(boxes[t], boxes[b]) > 0 for b in body):
+                if any(vertical_overlap(boxes[t], boxes[b]) > 0 for b in body):
                     return True
         return False
 
