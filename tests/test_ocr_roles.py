@@ -3,7 +3,7 @@ front, the Arabic route as a recognizer-side step, and engine capabilities inste
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -582,6 +582,99 @@ def test_an_arabic_page_is_read_whole_but_a_one_line_image_keeps_its_routed_line
     assert isinstance(one_line, list) and [c.text for c in one_line] == ["مرحبا"]
     page = router(image, [Candidate(top, "", 0.0), Candidate(below, "", 0.0)])
     assert isinstance(page, PageLayout) and page.spans[0].text == "صفحة"
+
+
+class ByWidth:
+    """A recognizer double reading crops by their width: together (several crops in one
+    call) as ``among`` gives for that width, alone in views as ``alone`` does; and whole pages
+    in other languages, as ``Pages`` words at ``words`` (the languages asked for kept)."""
+
+    def __init__(
+        self,
+        among: Callable[[int], Recognition],
+        alone: Recognition,
+        words: list[tuple[float, float, float, float]],
+    ) -> None:
+        self.among, self.alone, self.words = among, alone, words
+        self.calls: list[int] = []
+        self.languages: list[str] = []
+
+    def config(self) -> dict[str, Any]:
+        return {"recognizer": "by-width"}
+
+    def recognize(self, crops: Sequence[Image.Image]) -> list[Recognition]:
+        self.calls.append(len(crops))
+        if len(crops) == 1:
+            return [self.alone]
+        return [self.among(crop.width) for crop in crops]
+
+    def for_language(self, lang: str) -> ByWidth:
+        self.languages.append(lang)
+        return self
+
+    def read_page(self, image: Image.Image) -> PageLayout:
+        spans = [Span("صفحة", box, 0.9) for box in self.words]
+        return PageLayout(
+            spans=spans, lines=[[i] for i in range(len(spans))], blocks=[0] * len(spans)
+        )
+
+
+def _corners(box: tuple[float, float, float, float]) -> tuple[tuple[float, float], ...]:
+    x0, y0, x1, y1 = box
+    return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+
+
+def test_an_arabic_page_is_read_whole_first_and_only_its_missed_doubtful_lines_read_alone():
+    image = Image.new("RGB", (300, 200), "white")
+    widths = (200.0, 160.0, 120.0)  # three lines, told apart by their crops' widths
+    boxes = [(10.0, 10.0 + 60 * i, 10.0 + w, 30.0 + 60 * i) for i, w in enumerate(widths)]
+    lines = [Candidate(_corners(b), "", 0.0) for b in boxes]
+    sure = Recognition("وصل القطار إلى المحطة", 0.95)
+    unsure = Recognition("ذهب الولد إلى المدرسة", 0.6)  # kept only if its views agree
+    alone = Recognition("ذهب الولد إلى المدرسة", 0.62, agreement=0.9)
+
+    def among(width: int) -> Recognition:
+        return sure if width > 150 else unsure
+
+    # the whole reading holds every line: the unsure one is not read alone
+    recognizer = ByWidth(among, alone, words=boxes)
+    page = ScriptRoute(recognizer)(image, lines)
+    assert isinstance(page, PageLayout) and len(page.spans) == 3
+    assert recognizer.calls == [3] and recognizer.languages == ["ara"]
+    # the whole reading misses the unsure line: read alone, kept, put back
+    recognizer = ByWidth(among, alone, words=boxes[:2])
+    page = ScriptRoute(recognizer)(image, lines)
+    assert isinstance(page, PageLayout) and recognizer.calls == [3, 1]
+    assert [s.text for s in page.spans] == ["صفحة", "صفحة", alone.text]
+    # its views agree on nothing: refused, not put back
+    recognizer = ByWidth(among, Recognition("يد", 0.62, agreement=0.0), words=boxes[:2])
+    page = ScriptRoute(recognizer)(image, lines)
+    assert isinstance(page, PageLayout) and [s.text for s in page.spans] == ["صفحة", "صفحة"]
+    # read in the lines' own route (no whole page): every doubtful line read alone, as before
+    recognizer = ByWidth(among, alone, words=boxes)
+    assert [c.text for c in ScriptRoute(recognizer).reroute(image, lines)] == [
+        sure.text,
+        sure.text,
+        alone.text,
+    ]
+    assert recognizer.calls == [3, 1]
+
+
+def test_a_page_with_english_lines_settles_its_doubtful_lines_before_it_is_judged():
+    image = Image.new("RGB", (300, 200), "white")
+    widths = (200.0, 160.0, 120.0)
+    boxes = [(10.0, 10.0 + 60 * i, 10.0 + w, 30.0 + 60 * i) for i, w in enumerate(widths)]
+    english = Candidate(_corners(boxes[0]), "The train reached the station", 0.97)
+    lines = [english] + [Candidate(_corners(b), "", 0.0) for b in boxes[1:]]
+
+    def among(width: int) -> Recognition:
+        return Recognition("وصل القطار", 0.95) if width > 150 else Recognition("ذهب الولد", 0.6)
+
+    recognizer = ByWidth(among, Recognition("ذهب الولد", 0.62, agreement=0.9), words=boxes)
+    page = ScriptRoute(recognizer)(image, lines)
+    # Arabic and English: the unsure line is settled first, as its share decides the language
+    assert isinstance(page, PageLayout) and recognizer.calls == [2, 1]
+    assert recognizer.languages == ["ara+eng"]
 
 
 class LatinOnly(OCREngine):

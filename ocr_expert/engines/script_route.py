@@ -330,17 +330,13 @@ class ScriptRoute:
         one by one (the detector splits Arabic lines at word gaps and misses diacritics):
         when at least ``ARABIC_PAGE_SHARE`` of the page's letters came back Arabic, a
         recognizer that reads whole pages in another language (``for_language``: Tesseract)
-        reads the whole page (``ara``, or ``ara+eng`` when Latin lines are there too).
-        Other Arabic recognizers (Qalam) read lines only: None.
+        reads the whole page (``ara``, or ``ara+eng`` when Latin lines are there too:
+        ``page_language``). Other Arabic recognizers (Qalam) read lines only: None.
         """
         for_language = getattr(self.recognizer, "for_language", None)
-        if for_language is None or not any(c.rerouted for c in candidates):
+        lang = page_language(candidates)
+        if for_language is None or lang is None:
             return None
-        letters = [ch for c in candidates for ch in c.text if ch.isalpha()]
-        arabic = sum(1 for c in candidates if c.rerouted for ch in c.text if ch.isalpha())
-        if not letters or arabic / len(letters) < ARABIC_PAGE_SHARE:
-            return None
-        lang = "ara" if arabic / len(letters) > 0.9 else "ara+eng"
         if lang not in self._page_engines:
             self._page_engines[lang] = for_language(lang)
         return self._page_engines[lang]
@@ -352,16 +348,34 @@ class ScriptRoute:
         more than one line, the page as its ``page_reader`` reads it whole where that reading
         holds text, its lines (the missed ones put back) left for the expert to put in order.
         An image of one line keeps its routed reading: the route already read the line's
-        pieces as one, in the recognizer's crop views."""
-        candidates = self.reroute(image, candidates)
-        whole = self.page_reader(candidates) if len(candidates) > 1 else None
+        pieces as one, in the recognizer's crop views.
+
+        The lines a page's reading together leaves to be read alone (``_settle``) cost most of
+        the route's time. Rerouting more lines only raises a page's Arabic share, so a page
+        whose settled lines already make it an ``ara`` page is read whole first, and only the
+        lines its whole reading misses are read alone: the rest would change nothing."""
+        routing = self._read_together(image, candidates)
+        if routing is None:
+            return candidates
+        if page_language(routing.lines()) != "ara":
+            self._settle(routing)
+        routed = routing.lines()
+        whole = self.page_reader(routed) if len(routed) > 1 else None
         if whole is not None:
             page = whole.read_page(image)
             if isinstance(page, PageLayout) and page.spans:
+                words = [s.box for s in page.spans if s.box is not None]
+                missed = {
+                    k
+                    for k in routing.unsettled
+                    if _covered_share(polygon_box(routing.polygons[k]), words) < MISSED_COVER
+                }
+                self._settle(routing, missed)
                 # Tesseract's lines, put in order by the expert: its layout read the left
                 # half of an exam's two-sided row (the time allowed) after the lines under it
-                return replace(with_missed_lines(page, candidates), in_order=False)
-        return candidates
+                return replace(with_missed_lines(page, routing.lines()), in_order=False)
+        self._settle(routing)
+        return routing.lines()
 
     def _outreads_latin(
         self, crop: Image.Image, read: Recognition, margin: float = LATIN_MARGIN
@@ -480,7 +494,20 @@ class ScriptRoute:
         own), a doubtful reading (``is_doubtful``) is offered as well, its leader dots are
         cleared before it is read (``leaders.without_leaders``), and a refused one is read
         again with its neighbours' pieces cleared (``_cleared_reading``): a page's lines are
-        cut at the detector's boxes, without their neighbours."""
+        cut at the detector's boxes, without their neighbours. A page's lines the reading
+        together leaves in doubt are read again alone (``_settle``)."""
+        routing = self._read_together(image, candidates, one_crop)
+        if routing is None:
+            return candidates
+        self._settle(routing)
+        return routing.lines()
+
+    def _read_together(
+        self, image: Image.Image, candidates: list[Candidate], one_crop: bool = False
+    ) -> _Routing | None:
+        """The suspect lines of ``candidates`` (pieces of one line as one) read in one call
+        and judged; a page's lines whose judgement wants a reading alone left unsettled
+        (``_Routing``). None where no line is suspect."""
         weak = {i for i, c in enumerate(candidates) if is_suspect(c.text, c.score)}
         suspects = [
             i
@@ -489,62 +516,124 @@ class ScriptRoute:
             or (one_crop and (is_doubtful(c.text, c.score) or reads_too_little(c.text, c.polygon)))
         ]
         if not suspects:
-            return candidates
+            return None
         # The detector often cuts an Arabic line at its wide word gaps: neighbouring suspect
         # pieces of one line are read as one line, as the Arabic recognizer reads best.
-        groups = _same_line_groups([candidates[i].polygon for i in suspects])
-        polygons = [_union_polygon([candidates[suspects[k]].polygon for k in g]) for g in groups]
+        groups = [
+            [suspects[k] for k in g]
+            for g in _same_line_groups([candidates[i].polygon for i in suspects])
+        ]
+        polygons = [_union_polygon([candidates[i].polygon for i in g]) for g in groups]
         crops = [_crop(image, p) for p in polygons]
         if one_crop:
             # a contents line's leaders read as letters would sink its title with them
             crops = [_without_leaders(crop) for crop in crops]
         readings = self.recognizer.recognize(crops)
-        befores = [max(_first_score(candidates[suspects[k]]) for k in group) for group in groups]
-        doubts = [not any(suspects[k] in weak for k in group) for group in groups]
-        kept: list[Recognition | None] = []
-        for crop, read, before, doubtful in zip(crops, readings, befores, doubts):
+        routing = _Routing(
+            candidates=candidates,
+            groups=groups,
+            polygons=polygons,
+            crops=crops,
+            readings=readings,
+            befores=[max(_first_score(candidates[i]) for i in group) for group in groups],
+            doubts=[not any(i in weak for i in group) for group in groups],
+        )
+        page = len(crops) > 1
+        for k, (crop, read) in enumerate(zip(crops, readings)):
+            before, doubtful = routing.befores[k], routing.doubts[k]
             keep = read if self._keeps(crop, read, before, doubtful) else None
-            if keep is not None and len(crops) > 1 and read_unsurely_among_others(read):
-                keep = self._judged_alone(crop, read, before, doubtful)
+            if keep is not None and page and read_unsurely_among_others(read):
+                keep = None
+                routing.unsure.add(k)
             if keep is None and one_crop:
                 keep = self._cleared_reading(crop, before, doubtful)
-            kept.append(keep)
-        if len(crops) > 1:
-            # A refused line is read alone, in the recognizer's crop views, and judged on
-            # their evidence. One the lines read together gave nothing for, on a page with
-            # Arabic lines, as a crop is (Tesseract read a page's short bold line, ``شهر
-            # سبتمبر``, in none of its block, line or page layouts, but alone, raw). One read
-            # together as a line of Arabic letters (two lines of a typeset lesson, read at
-            # 0.47-0.57 with no views to weigh them, were refused) on the main rules alone: on
-            # English pages scanned small in black and white, 38 lines' junk passed the
-            # second chance (views agreeing 0.25-0.5, Tesseract ``eng`` as unsure of them).
-            others_kept = any(kept)
-            for k, (crop, read) in enumerate(zip(crops, readings)):
-                if kept[k] is not None:
-                    continue
-                if others_kept and not read.text:
-                    (alone,) = self.recognizer.recognize([crop])
-                    if self._keeps(crop, alone, befores[k], doubts[k]):
-                        kept[k] = alone
-                elif worth_reading_alone(read):
-                    (alone,) = self.recognizer.recognize([crop])
-                    if alone.agreement is not None and self._keeps(
-                        crop, alone, befores[k], doubts[k], chance=False
-                    ):
-                        kept[k] = alone
+            routing.kept.append(keep)
+        if page:
+            routing.unsettled = {k for k, keep in enumerate(routing.kept) if keep is None}
+        return routing
+
+    def _settle(self, routing: _Routing, only: set[int] | None = None) -> None:
+        """The unsettled lines of ``routing`` (those of ``only``, where given) read alone, in
+        the recognizer's crop views, and judged on their evidence.
+
+        A line kept unsurely among the others is kept only where its reading alone is
+        (``_judged_alone``). A refused line: one the lines read together gave nothing for,
+        on a page with Arabic lines, as a crop is (Tesseract read a page's short bold line,
+        ``شهر سبتمبر``, in none of its block, line or page layouts, but alone, raw); one read
+        together as a line of Arabic letters (two lines of a typeset lesson, read at 0.47-0.57
+        with no views to weigh them, were refused) on the main rules alone: on English pages
+        scanned small in black and white, 38 lines' junk passed the second chance (views
+        agreeing 0.25-0.5, Tesseract ``eng`` as unsure of them). Lines kept unsurely are
+        settled before refused ones, which are read again only where another line is kept."""
+        todo = routing.unsettled if only is None else routing.unsettled & only
+        for k in sorted(todo & routing.unsure):
+            routing.kept[k] = self._judged_alone(
+                routing.crops[k], routing.readings[k], routing.befores[k], routing.doubts[k]
+            )
+        others_kept = any(routing.kept)
+        for k in sorted(todo - routing.unsure):
+            crop, read = routing.crops[k], routing.readings[k]
+            if others_kept and not read.text:
+                (alone,) = self.recognizer.recognize([crop])
+                if self._keeps(crop, alone, routing.befores[k], routing.doubts[k]):
+                    routing.kept[k] = alone
+            elif worth_reading_alone(read):
+                (alone,) = self.recognizer.recognize([crop])
+                if alone.agreement is not None and self._keeps(
+                    crop, alone, routing.befores[k], routing.doubts[k], chance=False
+                ):
+                    routing.kept[k] = alone
+        routing.unsettled -= todo
+
+
+@dataclass
+class _Routing:
+    """A page's suspect lines read together and judged: per group of pieces of one line, its
+    polygon, crop, reading, the first reading's score (``befores``), whether it was only
+    doubtful, and the reading kept (None: refused, or not yet settled)."""
+
+    candidates: list[Candidate]
+    groups: list[list[int]]
+    polygons: list[tuple[Point, ...]]
+    crops: list[Image.Image]
+    readings: list[Recognition]
+    befores: list[float]
+    doubts: list[bool]
+    kept: list[Recognition | None] = field(default_factory=list)
+    #: groups kept among the others too unsurely to stand without a reading alone
+    unsure: set[int] = field(default_factory=set)
+    #: groups whose reading alone is still to be made (``ScriptRoute._settle``)
+    unsettled: set[int] = field(default_factory=set)
+
+    def lines(self) -> list[Candidate]:
+        """The candidates with each kept group's reading in place of its pieces (an
+        unsettled group stands as refused)."""
         replaced: dict[int, Candidate | None] = {}
-        for group, polygon, keep in zip(groups, polygons, kept):
+        for group, polygon, keep in zip(self.groups, self.polygons, self.kept):
             if keep is not None:
-                first = suspects[group[0]]
-                replaced[first] = Candidate(polygon, keep.text, keep.score, rerouted=True)
-                for k in group[1:]:
-                    replaced[suspects[k]] = None
+                replaced[group[0]] = Candidate(polygon, keep.text, keep.score, rerouted=True)
+                for i in group[1:]:
+                    replaced[i] = None
         out = []
-        for i, cand in enumerate(candidates):
+        for i, cand in enumerate(self.candidates):
             new = replaced.get(i, cand)
             if new is not None:
                 out.append(new)
         return out
+
+
+def page_language(candidates: list[Candidate]) -> str | None:
+    """The language a page of routed ``candidates`` is read whole in: None where less than
+    ``ARABIC_PAGE_SHARE`` of its letters came back Arabic (or none was rerouted), ``ara``
+    where more than nine in ten did, ``ara+eng`` between. Every letter of a rerouted line
+    counts as Arabic; rerouting one more line can only raise the share."""
+    if not any(c.rerouted for c in candidates):
+        return None
+    letters = sum(1 for c in candidates for ch in c.text if ch.isalpha())
+    arabic = sum(1 for c in candidates if c.rerouted for ch in c.text if ch.isalpha())
+    if not letters or arabic / letters < ARABIC_PAGE_SHARE:
+        return None
+    return "ara" if arabic / letters > 0.9 else "ara+eng"
 
 
 class ScriptRoutedEngine(OCREngine):
