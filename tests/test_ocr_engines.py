@@ -610,9 +610,9 @@ def test_an_arabic_crop_keeps_the_surest_of_all_its_views_but_only_the_first_wei
     asked: list[tuple[int, bool]] = []
     raw: list[bool] = []
 
-    def read_view(image, ink, binary, raw_line=False):
+    def read_view(image, ink, binary, psm=None):
         asked.append((ink, binary))
-        raw.append(raw_line)
+        raw.append(psm == tess_module.RAW_LINE_PSM)
         text, score = views[(ink, binary)]
         return [Span(text=text, box=(0, 0, 10, 10), score=score)]
 
@@ -621,7 +621,7 @@ def test_an_arabic_crop_keeps_the_surest_of_all_its_views_but_only_the_first_wei
     monkeypatch.setattr(engine, "_read_alone", lambda image, psm: first_reading)
     crop = Image.new("RGB", (200, 20), "white")  # line-shaped: no word-mode reading
     assert [s.text for s in engine.read_crop(crop)] == ["مرحبا بكم"]
-    assert asked == [*first, *choosing]
+    assert sorted(asked) == sorted([*first, *choosing])  # read side by side: in any order
     # the crop's own line-mode reading held: no view is read in the raw-line mode
     assert raw == [False] * (len(first) + len(choosing))
     (recognition,) = engine.recognize([crop])
@@ -633,6 +633,39 @@ def test_an_arabic_crop_keeps_the_surest_of_all_its_views_but_only_the_first_wei
     )
     # the later, identical view supports it, apart from the agreement
     assert recognition.support == pytest.approx(1.0)
+
+
+def test_a_crop_the_line_mode_finds_nothing_in_is_read_raw_with_its_empty_weighing_views(
+    monkeypatch,
+):
+    # the views are read side by side in the line mode; where the crop's own line-mode
+    # reading is empty, the crop and each weighing view that read nothing are read again in
+    # the raw-line mode, and the views that only choose are not
+    from ocr_expert.engines import tesseract as tess_module
+    from ocr_expert.types import Span
+
+    engine = TesseractEngine(lang="ara")
+    first, choosing = tess_module.ARABIC_INK_VIEWS, tess_module.ARABIC_CHOOSING_VIEWS
+    raw_read: list[tuple[int, bool]] = []
+
+    def read_view(image, ink, binary, psm=None):
+        if psm == tess_module.RAW_LINE_PSM:
+            raw_read.append((ink, binary))
+            return [Span(text="وصل القطار", box=(0, 0, 10, 10), score=0.6)]
+        if (ink, binary) in (first[0], *choosing):  # the line mode finds nothing in these
+            return []
+        return [Span(text="وصل القطا", box=(0, 0, 10, 10), score=0.5)]
+
+    monkeypatch.setattr(engine, "_read_view", read_view)
+    monkeypatch.setattr(engine, "_read_alone", lambda image, psm: [])
+    raw_crop = [Span(text="وصل القطار", box=(0, 0, 10, 10), score=0.55)]
+    monkeypatch.setattr(engine, "_read_raw_line", lambda image: raw_crop)
+    (recognition,) = engine.recognize([Image.new("RGB", (200, 20), "white")])
+    assert raw_read == [first[0]]
+    # the evidence: the surest weighing reading, the first view read raw, agreeing with the
+    # crop read raw
+    assert recognition.judged == "وصل القطار" and recognition.score == pytest.approx(0.6)
+    assert recognition.agreement == pytest.approx(1.0)
 
 
 def test_the_evidence_and_the_chosen_view_repair_their_numbers_from_one_script_reading(
@@ -650,7 +683,7 @@ def test_the_evidence_and_the_chosen_view_repair_their_numbers_from_one_script_r
     surest = {first[0]: 0.6, first[1]: 0.5, choosing[0]: 0.9, choosing[1]: 0.4}
     word, number = (0, 0, 60, 20), (70, 0, 100, 20)
 
-    def read_view(image, ink, binary, raw_line=False):
+    def read_view(image, ink, binary, psm=None):
         score = surest[(ink, binary)]
         text = "الطلاب" if score == 0.9 else "الطلات"
         return [Span(text=text, box=word, score=score), Span(text="193", box=number, score=score)]

@@ -23,6 +23,7 @@ from ocr_expert.engines.arabic_comma import restore_commas
 from ocr_expert.engines.arabic_lexicon import known_words, with_known_words
 from ocr_expert.engines.base import EngineOptions, OCREngine, OCREngineError, PageLayout
 from ocr_expert.engines.roles import Recognition
+from ocr_expert.engines.side_by_side import side_by_side
 from ocr_expert.image_io import dark_on_light, ink_band, otsu_level, without_edge_fragments
 from ocr_expert.types import Box, Span, union_box
 
@@ -321,13 +322,16 @@ class TesseractEngine(OCREngine):
         by_line: dict[tuple[int, int, int], list[tuple[str, list[float], float]]] = {}
         for key, text, box, score in words:
             by_line.setdefault(key, []).append((text, box, score))
-        for key, line_words in by_line.items():
+        read: list[tuple[Image.Image, list[Span], Box | None]] = []
+        for line_words in by_line.values():
             boxes = _untangle([box for _, box, _ in line_words])
             line = [
                 Span(text=text, box=(box[0], box[1], box[2], box[3]), score=score)
                 for (text, _, score), box in zip(line_words, boxes)
             ]
-            for span in self._arabic_line(image, line, region=_line_region(boxes, image)):
+            read.append((image, line, _line_region(boxes, image)))
+        for key, line in zip(by_line, self._arabic_lines(read)):
+            for span in line:
                 lines[line_of[key]].append(len(spans))
                 spans.append(span)
         return PageLayout(spans=spans, lines=lines, blocks=blocks)
@@ -369,15 +373,12 @@ class TesseractEngine(OCREngine):
         ]
 
     def _read_view(
-        self, image: Image.Image, ink: int, binary: bool, raw_line: bool = False
+        self, image: Image.Image, ink: int, binary: bool, psm: int | None = None
     ) -> list[Span]:
-        """A crop read in line mode after ``ink_view``, its boxes in the crop's pixels; where
-        the line mode finds nothing, in the raw-line mode if ``raw_line``."""
+        """A crop read after ``ink_view`` in mode ``psm`` (the line mode, ``crop_psm``, if
+        None), its boxes in the crop's pixels."""
         view, scale, (dx, dy) = ink_view(image, ink, binary)
-        psm = self.options["crop_psm"]
-        words = self._words(self._data(view, psm))
-        if not words and raw_line and psm == LINE_PSM:
-            words = self._words(self._data(view, RAW_LINE_PSM))
+        words = self._words(self._data(view, self.options["crop_psm"] if psm is None else psm))
         return [
             Span(text=text, box=_back_in(box, scale, dx, dy, image), score=score)
             for _, text, box, score in words
@@ -404,25 +405,47 @@ class TesseractEngine(OCREngine):
         One of them reads the crop with the pieces of its neighbouring lines cleared
         (``without_edge_fragments``), where it has any.
         """
-        first = self._read_alone(image, self.options["crop_psm"])
-        # Where the line mode finds no line in the crop itself, the weighing views are read in
-        # the raw-line mode too where it finds none in them: read so where the crop's own
-        # reading held, specks at a line's ends came out as junk surer than that reading.
-        raw_line = not first and self.options["crop_psm"] == LINE_PSM
-        readings = [self._read_raw_line(image) if raw_line else first]
-        readings += [
-            self._read_view(image, ink, binary, raw_line) for ink, binary in ARABIC_INK_VIEWS
+        # Every reading is made side by side (``side_by_side``), each a Tesseract process;
+        # the weighing views read in the line mode, as where the crop's own reading holds.
+        image.load()  # read side by side: none may be left to load it lazily
+        psm = self.options["crop_psm"]
+        word_shaped = image.width <= WORD_SHAPE * image.height
+        cleared = without_edge_fragments(image)
+        calls: list[Callable[[], list[Span]]] = [functools.partial(self._read_alone, image, psm)]
+        calls += [
+            functools.partial(self._read_view, image, ink, binary)
+            for ink, binary in ARABIC_INK_VIEWS
         ]
-        if image.width <= WORD_SHAPE * image.height:
+        if word_shaped:
             # a word-shaped crop (a sign, a label): its ink band can be the whole plate, so
             # the word mode on the crop as it is stays among the readings
-            readings.append(self._read_one(image, self.options["word_psm"]))
-        evidence = len(readings)
+            calls.append(functools.partial(self._read_one, image, self.options["word_psm"]))
+        evidence = len(calls)
         # the views that only choose keep to the line mode (read raw, the same junk)
-        readings += [self._read_view(image, ink, binary) for ink, binary in ARABIC_CHOOSING_VIEWS]
-        cleared = without_edge_fragments(image)
+        calls += [
+            functools.partial(self._read_view, image, ink, binary)
+            for ink, binary in ARABIC_CHOOSING_VIEWS
+        ]
         if cleared is not None:
-            readings.append(self._read_view(cleared, ARABIC_CLEARED_INK, binary=False))
+            calls.append(functools.partial(self._read_view, cleared, ARABIC_CLEARED_INK, False))
+        readings = side_by_side(calls)
+        # Where the line mode finds no line in the crop itself, the crop is read in the
+        # raw-line mode, and so are the weighing views the line mode found nothing in: read
+        # so where the crop's own reading held, specks at a line's ends came out as junk
+        # surer than that reading.
+        if not readings[0] and psm == LINE_PSM:
+            again = [0] + [k for k in range(1, 1 + len(ARABIC_INK_VIEWS)) if not readings[k]]
+            raw = side_by_side(
+                [functools.partial(self._read_raw_line, image)]
+                + [
+                    functools.partial(
+                        self._read_view, image, *ARABIC_INK_VIEWS[k - 1], psm=RAW_LINE_PSM
+                    )
+                    for k in again[1:]
+                ]
+            )
+            for k, spans in zip(again, raw):
+                readings[k] = spans
         scores = [confidence(spans) for spans in readings]
         best = max(range(evidence), key=scores.__getitem__)  # first if tied
         texts = [" ".join(s.text for s in spans) for spans in readings]
@@ -461,6 +484,31 @@ class TesseractEngine(OCREngine):
             words = script() if script is not None else self._script_reading(image, region)
             line = arabic_digits.replace_numbers(line, words)
         return restore_commas(image, line)
+
+    def _arabic_lines(
+        self, lines: Sequence[tuple[Image.Image, list[Span], Box | None]]
+    ) -> list[list[Span]]:
+        """``_arabic_line`` for each (image, line, region) of ``lines``, the script model's
+        readings of those that want one made side by side."""
+        wants = [
+            "ara" in self.options["lang"].split("+") and arabic_digits.needs_script_model(line)
+            for _, line, _ in lines
+        ]
+        script: dict[int, list[Span]] = {}
+        if any(wants) and arabic_digits.has_script_model():
+            asked = [k for k, want in enumerate(wants) if want]
+            for k in asked:
+                lines[k][0].load()  # cropped side by side: none may be left to load it lazily
+            calls = [
+                functools.partial(self._script_reading, lines[k][0], lines[k][2]) for k in asked
+            ]
+            script = dict(zip(asked, side_by_side(calls)))
+        return [
+            self._arabic_line(
+                image, line, region, script=_given(script[k]) if k in script else None
+            )
+            for k, (image, line, region) in enumerate(lines)
+        ]
 
     def _script_reading(self, image: Image.Image, region: Box | None) -> list[Span]:
         """The Arabic script model's words for one line (line mode), in ``image``'s pixels."""
@@ -542,7 +590,11 @@ class TesseractEngine(OCREngine):
                     bx = _back_in(box, scale, left + dx, y0 + dy, images[k])
                     out[k].append(Span(text=text, box=bx, score=score))
                     break
-        return [self._arabic_line(image, spans) for image, spans in zip(images, out)]
+        return self._arabic_lines([(image, spans, None) for image, spans in zip(images, out)])
+
+
+def _given(words: list[Span]) -> Callable[[], list[Span]]:
+    return lambda: words
 
 
 def _back_in(box: list[float], scale: float, dx: float, dy: float, image: Image.Image) -> Box:

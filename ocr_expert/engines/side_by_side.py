@@ -1,0 +1,60 @@
+"""Independent Tesseract calls run side by side.
+
+Each Tesseract call is a process of its own with one OpenMP thread
+(``tesseract.TesseractEnvironment``), so the several readings an Arabic crop is read in (its
+views) and the script model's readings of a page's lines kept one core busy and left the
+others idle. They are run here on a few threads, one process each. Only leaf calls (ones that
+submit nothing more here) may be given, so that no thread waits on work queued behind it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import TypeVar
+
+T = TypeVar("T")
+
+#: at most this many Tesseract processes at once from one reader
+MAX_WORKERS = 4
+
+
+def workers() -> int:
+    """How many calls run at once: the cores this process may use, at most ``MAX_WORKERS``."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_WORKERS, cores))
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=workers(), thread_name_prefix="tesseract")
+    return _POOL
+
+
+def _forget_pool() -> None:
+    # a forked child inherits the pool object but not its threads
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def side_by_side(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """The results of ``calls``, in their order, run side by side where there is more than one
+    call and more than one core (in this thread otherwise). An exception in a call is raised
+    here, once every call has finished."""
+    if len(calls) <= 1 or workers() == 1:
+        return [call() for call in calls]
+    futures = [_pool().submit(call) for call in calls]
+    wait(futures)
+    return [future.result() for future in futures]
