@@ -24,6 +24,7 @@ from ocr_expert.engines.script_route import (
     accepts,
     cleared_may_replace,
     is_doubtful,
+    likely_page_language,
     reads_too_little,
     second_chance,
     words_among_symbols,
@@ -862,3 +863,53 @@ def test_a_long_line_tilted_by_little_is_straightened_before_it_is_read():
         0.0,
     )
     assert crop is not None and crop.size == (30, 21)
+
+
+class CountedPages(ArabicWithPages):
+    """An Arabic recognizer double whose whole-page readers count their readings by language."""
+
+    def __init__(self) -> None:
+        self.pages: list[str] = []
+
+    def for_language(self, lang: str) -> WholePage:
+        recognizer = self
+
+        class Counted(WholePage):
+            def read_page(self, image: Image.Image) -> PageLayout:
+                recognizer.pages.append(lang)
+                return super().read_page(image)
+
+        return Counted()
+
+
+def test_a_page_that_looks_arabic_is_read_whole_once_and_early(monkeypatch):
+    from ocr_expert.engines import script_route
+
+    monkeypatch.setattr(script_route, "workers", lambda: 2)
+    image = Image.new("RGB", (200, 300), "white")
+    rows = [((0.0, y), (180.0, y), (180.0, y + 20.0), (0.0, y + 20.0)) for y in (0, 60, 120, 180)]
+    # four lines PP-OCR read as nothing, across the page: it looks Arabic (``ara``) and is
+    # read whole while its lines are read, once, and that reading is the page
+    arabic = [Candidate(row, "", 0.0) for row in rows]
+    assert likely_page_language(arabic) == "ara"
+    recognizer = CountedPages()
+    page = ScriptRoute(recognizer)(image, arabic)
+    assert isinstance(page, PageLayout) and page.spans[0].text == "صفحة"
+    assert recognizer.pages == ["ara"]
+    # a guess in the wrong language is read again in the right one
+    monkeypatch.setattr(script_route, "likely_page_language", lambda lines: "ara+eng")
+    recognizer = CountedPages()
+    page = ScriptRoute(recognizer)(image, arabic)
+    assert isinstance(page, PageLayout) and sorted(recognizer.pages) == ["ara", "ara+eng"]
+
+
+def test_an_english_page_read_unsurely_is_not_read_ahead_in_arabic():
+    rows = [((0.0, y), (180.0, y), (180.0, y + 20.0), (0.0, y + 20.0)) for y in (0, 60, 120)]
+    # PP-OCR unsure of every line, but reading letters in them: a poor English scan
+    unsure = [Candidate(row, "Tbe qnick brown", 0.6) for row in rows]
+    assert likely_page_language(unsure) is None
+    # lines read as nothing, but only two, or a small part of the page's width
+    assert likely_page_language([Candidate(row, "", 0.0) for row in rows[:2]]) is None
+    wide = ((0.0, 300.0), (900.0, 300.0), (900.0, 320.0), (0.0, 320.0))
+    english = [Candidate(wide, "The quick brown fox jumps over the lazy dog", 0.98)]
+    assert likely_page_language([Candidate(r, "", 0.0) for r in rows] + english) is None

@@ -20,9 +20,11 @@ after any other engine's reading (``OCRExpert(engine, script_route="tesseract")`
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -31,6 +33,7 @@ from PIL import Image
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
 from ocr_expert.engines.leaders import without_leaders
 from ocr_expert.engines.roles import Recognition, TextRecognizer
+from ocr_expert.engines.side_by_side import in_background, workers
 from ocr_expert.image_io import without_edge_fragments
 from ocr_expert.types import Point, Span, polygon_box, spans_box, union_box
 
@@ -109,6 +112,17 @@ CLEARED_AGREEMENT = 0.7
 #: more; those of English pages scanned small in black and white at 0.16 (the median) and
 #: at most 0.54, 23 of 186 at 0.3 or more: each such line costs a reading in views.
 ALONE_CONFIDENCE = 0.3
+#: A page whose suspect lines make up at least this share of its lines' width, at least
+#: ``AHEAD_LINES`` of them, read by the first recognizer as fewer than ``AHEAD_LETTERS`` letters
+#: a line on average, looks like an Arabic page to a recognizer without an Arabic alphabet: it
+#: starts being read whole (``likely_page_language``) while its suspect lines are read. Typeset
+#: Arabic exams and guides: 0.65-1.0 of the width, 0.2-1.0 letters a line; English scans, small
+#: and black and white, whose lines PP-OCR was as unsure of: 2 letters a line or more.
+AHEAD_WIDTH = 0.6
+AHEAD_LINES = 3
+AHEAD_LETTERS = 1.5
+#: ... read in ``ara`` alone where its suspect lines make up more than this share of the width
+AHEAD_ARA_WIDTH = 0.9
 #: a page whose letters are at least this share Arabic is read whole by Tesseract
 ARABIC_PAGE_SHARE = 0.25
 #: margin added around a line box before it is re-read, as a share of the box height
@@ -333,9 +347,13 @@ class ScriptRoute:
         reads the whole page (``ara``, or ``ara+eng`` when Latin lines are there too:
         ``page_language``). Other Arabic recognizers (Qalam) read lines only: None.
         """
-        for_language = getattr(self.recognizer, "for_language", None)
         lang = page_language(candidates)
-        if for_language is None or lang is None:
+        return None if lang is None else self._page_engine(lang)
+
+    def _page_engine(self, lang: str) -> OCREngine | None:
+        """The recognizer's whole-page engine in ``lang``; None where it reads lines only."""
+        for_language = getattr(self.recognizer, "for_language", None)
+        if for_language is None:
             return None
         if lang not in self._page_engines:
             self._page_engines[lang] = for_language(lang)
@@ -353,16 +371,48 @@ class ScriptRoute:
         The lines a page's reading together leaves to be read alone (``_settle``) cost most of
         the route's time. Rerouting more lines only raises a page's Arabic share, so a page
         whose settled lines already make it an ``ara`` page is read whole first, and only the
-        lines its whole reading misses are read alone: the rest would change nothing."""
+        lines its whole reading misses are read alone: the rest would change nothing. And a
+        page that looks Arabic before any of that (``likely_page_language``) starts being
+        read whole at once, beside the reading of its suspect lines, and that reading is
+        taken where the page is read whole in the language guessed (read again otherwise)."""
+        ahead = self._read_ahead(image, candidates)
+        try:
+            return self._route_page(image, candidates, ahead)
+        finally:
+            if ahead is not None:
+                wait([ahead[1]])  # a reading not taken still ends before the next page
+
+    def _read_ahead(
+        self, image: Image.Image, candidates: list[Candidate]
+    ) -> tuple[str, Future[Any]] | None:
+        """The whole-page reading of a page that looks Arabic (``likely_page_language``),
+        started apart (``in_background``), with its language; None where the page does not
+        look so, there is no core to spare, or the recognizer reads no whole pages."""
+        lang = likely_page_language(candidates)
+        engine = self._page_engine(lang) if lang is not None and workers() > 1 else None
+        if lang is None or engine is None:
+            return None
+        return lang, in_background(functools.partial(engine.read_page, image))
+
+    def _route_page(
+        self,
+        image: Image.Image,
+        candidates: list[Candidate],
+        ahead: tuple[str, Future[Any]] | None,
+    ) -> list[Candidate] | PageLayout:
         routing = self._read_together(image, candidates)
         if routing is None:
             return candidates
         if page_language(routing.lines()) != "ara":
             self._settle(routing)
         routed = routing.lines()
-        whole = self.page_reader(routed) if len(routed) > 1 else None
+        lang = page_language(routed) if len(routed) > 1 else None
+        whole = None if lang is None else self._page_engine(lang)
         if whole is not None:
-            page = whole.read_page(image)
+            if ahead is not None and ahead[0] == lang:
+                page = ahead[1].result()
+            else:
+                page = whole.read_page(image)
             if isinstance(page, PageLayout) and page.spans:
                 words = [s.box for s in page.spans if s.box is not None]
                 missed = {
@@ -634,6 +684,27 @@ def page_language(candidates: list[Candidate]) -> str | None:
     if not letters or arabic / letters < ARABIC_PAGE_SHARE:
         return None
     return "ara" if arabic / letters > 0.9 else "ara+eng"
+
+
+def likely_page_language(candidates: list[Candidate]) -> str | None:
+    """The language a page of first readings ``candidates`` looks to be read whole in, before
+    its suspect lines are read: ``ara`` or ``ara+eng`` where its suspect lines look like Arabic
+    to a recognizer without an Arabic alphabet (``AHEAD_*``), None otherwise. A guess, to start
+    reading early: ``page_language`` decides."""
+    suspect = [c for c in candidates if is_suspect(c.text, c.score)]
+    if len(suspect) < AHEAD_LINES:
+        return None
+    width = sum(_width(c) for c in candidates)
+    share = sum(_width(c) for c in suspect) / width if width > 0 else 0.0
+    letters = sum(1 for c in suspect for ch in c.text if ch.isalpha()) / len(suspect)
+    if share < AHEAD_WIDTH or letters >= AHEAD_LETTERS:
+        return None
+    return "ara" if share > AHEAD_ARA_WIDTH else "ara+eng"
+
+
+def _width(candidate: Candidate) -> float:
+    x0, _, x1, _ = polygon_box(candidate.polygon)
+    return x1 - x0
 
 
 class ScriptRoutedEngine(OCREngine):

@@ -3,15 +3,17 @@
 Each Tesseract call is a process of its own with one OpenMP thread
 (``tesseract.TesseractEnvironment``), so the several readings an Arabic crop is read in (its
 views) and the script model's readings of a page's lines kept one core busy and left the
-others idle. They are run here on a few threads, one process each. Only leaf calls (ones that
-submit nothing more here) may be given, so that no thread waits on work queued behind it.
+others idle. They are run here on a few threads, one process each (``side_by_side``). Only
+leaf calls (ones that submit nothing more there) may be given, so that no thread waits on work
+queued behind it. A longer reading that may itself read side by side (a whole page) is started
+apart, on threads of its own (``in_background``).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -30,6 +32,7 @@ def workers() -> int:
 
 
 _POOL: ThreadPoolExecutor | None = None
+_BACKGROUND: ThreadPoolExecutor | None = None
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -39,10 +42,17 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL
 
 
+def _background() -> ThreadPoolExecutor:
+    global _BACKGROUND
+    if _BACKGROUND is None:
+        _BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tesseract-apart")
+    return _BACKGROUND
+
+
 def _forget_pool() -> None:
-    # a forked child inherits the pool object but not its threads
-    global _POOL
-    _POOL = None
+    # a forked child inherits the pools' objects but not their threads
+    global _POOL, _BACKGROUND
+    _POOL = _BACKGROUND = None
 
 
 if hasattr(os, "register_at_fork"):
@@ -58,3 +68,9 @@ def side_by_side(calls: Sequence[Callable[[], T]]) -> list[T]:
     futures = [_pool().submit(call) for call in calls]
     wait(futures)
     return [future.result() for future in futures]
+
+
+def in_background(call: Callable[[], T]) -> Future[T]:
+    """``call`` started on a thread apart from ``side_by_side``'s (it may read side by side
+    itself), its result to be taken from the future returned."""
+    return _background().submit(call)
