@@ -126,6 +126,8 @@ AHEAD_LETTERS = 1.5
 AHEAD_ARA_WIDTH = 0.9
 #: a page whose letters are at least this share Arabic is read whole by Tesseract
 ARABIC_PAGE_SHARE = 0.25
+#: ... in ``ara`` alone where they are more than this share Arabic (``ara+eng`` otherwise)
+ARABIC_ONLY_SHARE = 0.9
 #: margin added around a line box before it is re-read, as a share of the box height
 PADDING = 0.15
 #: a detected line a whole-page reading covers less of than this share of its width is missed
@@ -401,6 +403,8 @@ class ScriptRoute:
         candidates: list[Candidate],
         ahead: tuple[str, Future[Any]] | None,
     ) -> list[Candidate] | PageLayout:
+        """The stage's work on a page (``__call__``), with the whole-page reading started
+        ahead where there is one."""
         routing = self._read_together(image, candidates)
         if routing is None:
             return candidates
@@ -676,15 +680,15 @@ class _Routing:
 def page_language(candidates: list[Candidate]) -> str | None:
     """The language a page of routed ``candidates`` is read whole in: None where less than
     ``ARABIC_PAGE_SHARE`` of its letters came back Arabic (or none was rerouted), ``ara``
-    where more than nine in ten did, ``ara+eng`` between. Every letter of a rerouted line
-    counts as Arabic; rerouting one more line can only raise the share."""
+    where more than ``ARABIC_ONLY_SHARE`` did, ``ara+eng`` between. Every letter of a rerouted
+    line counts as Arabic; rerouting one more line can only raise the share."""
     if not any(c.rerouted for c in candidates):
         return None
     letters = sum(1 for c in candidates for ch in c.text if ch.isalpha())
     arabic = sum(1 for c in candidates if c.rerouted for ch in c.text if ch.isalpha())
     if not letters or arabic / letters < ARABIC_PAGE_SHARE:
         return None
-    return "ara" if arabic / letters > 0.9 else "ara+eng"
+    return "ara" if arabic / letters > ARABIC_ONLY_SHARE else "ara+eng"
 
 
 def likely_page_language(candidates: list[Candidate]) -> str | None:

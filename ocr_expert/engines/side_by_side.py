@@ -18,7 +18,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-#: at most this many Tesseract processes at once from one reader
+#: at most this many of ``side_by_side``'s Tesseract processes at once in this process
 MAX_WORKERS = 4
 
 
