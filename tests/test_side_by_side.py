@@ -57,3 +57,16 @@ def test_one_call_or_one_core_runs_in_the_callers_thread(monkeypatch):
     monkeypatch.setattr(module, "workers", lambda: 2)
     assert side_by_side([threading.get_ident]) == [caller]
     assert side_by_side([]) == []
+
+
+def test_the_thread_budget_given_to_the_process_bounds_the_calls_at_once(monkeypatch):
+    # the OCR pre-pass gives each worker process its share of the cores in OMP_NUM_THREADS
+    monkeypatch.setattr(module.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert module.workers() == module.MAX_WORKERS
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert module.workers() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert module.workers() == 2
+    monkeypatch.setenv("OMP_NUM_THREADS", "not a number")
+    assert module.workers() == module.MAX_WORKERS

@@ -23,11 +23,16 @@ MAX_WORKERS = 4
 
 
 def workers() -> int:
-    """How many calls run at once: the cores this process may use, at most ``MAX_WORKERS``."""
+    """How many calls run at once: the cores this process may use, at most ``MAX_WORKERS``,
+    and at most ``OMP_NUM_THREADS`` where that is set (the thread budget a user, or the OCR
+    pre-pass for each of its worker processes, gave this process)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
+    budget = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if budget.isdigit() and int(budget) > 0:
+        cores = min(cores, int(budget))
     return max(1, min(MAX_WORKERS, cores))
 
 
