@@ -408,9 +408,10 @@ class ScriptRoute:
         routing = self._read_together(image, candidates)
         if routing is None:
             return candidates
-        if page_language(routing.lines()) != "ara":
-            self._settle(routing)
         routed = routing.lines()
+        if page_language(routed) != "ara":
+            self._settle(routing)
+            routed = routing.lines()
         lang = page_language(routed) if len(routed) > 1 else None
         whole = None if lang is None else self._page_engine(lang)
         if whole is not None:
