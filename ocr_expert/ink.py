@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from ocr_expert.image_io import dark_on_light, otsu_level
-from ocr_expert.types import Span
+from ocr_expert.types import Box, Span
 
 #: the ink is looked for in this middle share of a box's height, clear of the lines above
 #: and below whose padded boxes overlap it
@@ -38,23 +38,16 @@ def ink_extents(image: Image.Image, spans: Sequence[Span]) -> dict[int, tuple[fl
     before its first inked column and after its last. Spans without a box, or whose box
     shows no clear ink, are left out."""
     gray = np.asarray(image.convert("L"), dtype=np.int16)
-    height, width = gray.shape
     out: dict[int, tuple[float, float]] = {}
     for i, span in enumerate(spans):
         if span.box is None or not span.text.strip():
             continue
-        x0, y0, x1, y1 = span.box
-        middle, half = (y0 + y1) / 2, INK_BAND * (y1 - y0) / 2
-        top, bottom = max(0, int(middle - half)), min(height, int(middle + half) + 1)
-        left, right = max(0, int(x0)), min(width, int(x1) + 1)
-        if bottom <= top or right - left < 3 or x1 <= x0:
+        found = _box_ink(gray, span.box)
+        if found is None:
             continue
-        crop = gray[top:bottom, left:right]
-        ground = float(np.median(crop))
-        low, high = np.percentile(crop, (2, 98))
-        reach = max(ground - float(low), float(high) - ground)
-        if reach < INK_CONTRAST:
-            continue
+        crop, ground, low, high, left = found
+        x0, _, x1, _ = span.box
+        reach = max(ground - low, high - ground)
         inked = np.flatnonzero((np.abs(crop - ground) > reach / 2).any(axis=0))
         if not len(inked):
             continue
@@ -63,6 +56,44 @@ def ink_extents(image: Image.Image, spans: Sequence[Span]) -> dict[int, tuple[fl
         if 1.0 - before - after >= MIN_INK_SHARE:
             out[i] = (before, after)
     return out
+
+
+def light_text(image: Image.Image, boxes: Sequence[Box]) -> bool:
+    """Whether most of a page's text stands lighter than its ground (a negative scan, a
+    screen in dark mode), judged inside its lines' ``boxes`` by their areas: there the ink
+    is what departs furthest from the box's median grey, above it or below. A page's own
+    edge says nothing here: scans often have a black border round white paper."""
+    gray = np.asarray(image.convert("L"), dtype=np.int16)
+    light = dark = 0.0
+    for box in boxes:
+        found = _box_ink(gray, box)
+        if found is None:
+            continue
+        crop, ground, low, high, _ = found
+        if high - ground > ground - low:
+            light += crop.size
+        else:
+            dark += crop.size
+    return light > dark
+
+
+def _box_ink(gray: np.ndarray, box: Box) -> tuple[np.ndarray, float, float, float, int] | None:
+    """The middle band of ``box`` in ``gray`` (``INK_BAND`` of its height), its ground
+    (median grey), its darkest and lightest greys (2nd and 98th percentiles) and the band's
+    first column; None where the band is empty or shows no clear ink."""
+    height, width = gray.shape
+    x0, y0, x1, y1 = box
+    middle, half = (y0 + y1) / 2, INK_BAND * (y1 - y0) / 2
+    top, bottom = max(0, int(middle - half)), min(height, int(middle + half) + 1)
+    left, right = max(0, int(x0)), min(width, int(x1) + 1)
+    if bottom <= top or right - left < 3 or x1 <= x0:
+        return None
+    crop = gray[top:bottom, left:right]
+    ground = float(np.median(crop))
+    low, high = (float(v) for v in np.percentile(crop, (2, 98)))
+    if max(ground - low, high - ground) < INK_CONTRAST:
+        return None
+    return crop, ground, low, high, left
 
 
 def ink_lines(image: Image.Image) -> int:

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from ocr_expert import skew
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
 from ocr_expert.image_io import ImageInputError
-from ocr_expert.ink import LINE_BAND, ink_extents, ink_lines
+from ocr_expert.ink import LINE_BAND, ink_extents, ink_lines, light_text
 from ocr_expert.reading_order import (
     crop_line,
     lines_from_layout,
@@ -184,7 +184,7 @@ class Reader:
                 continue
             units.append(Span(text=text, box=box, score=min(spans[i].score for i in line)))
             members.append(line)
-        grey = image.convert("L")
+        grey = _page_grey(image, units)
         ordered, direction = order_spans(
             units, self.direction, _page_rules(grey, units), ink_extents(grey, units)
         )
@@ -222,7 +222,7 @@ class Reader:
         with the page's ruling lines and gutters measured between the lines' ink as well as
         their boxes."""
         spans = read_whole(image, spans, self._read_crops)
-        grey = image.convert("L")  # the rules and the ink both look at the page in grey
+        grey = _page_grey(image, spans)
         lines, direction = order_spans(
             spans, self.direction, _page_rules(grey, spans), ink_extents(grey, spans)
         )
@@ -267,6 +267,15 @@ def _turn_upright(image: Image.Image, spans: Sequence[Span]) -> float:
         return 180 + (tilt if abs(tilt) >= skew.STRAIGHTEN_DEG else 0)
     tilt = skew.page_skew(spans)
     return tilt if abs(tilt) >= skew.STRAIGHTEN_DEG else 0
+
+
+def _page_grey(image: Image.Image, spans: Sequence[Span]) -> Image.Image:
+    """The page in grey, as the rules and the ink look at it: dark text on a light ground,
+    turned so where its text stands light (a negative, a dark screen), whose rules are light
+    too."""
+    grey = image.convert("L")
+    boxes = [s.box for s in spans if s.box is not None and s.text.strip()]
+    return ImageOps.invert(grey) if light_text(grey, boxes) else grey
 
 
 def _page_rules(image: Image.Image, spans: Sequence[Span]) -> Rules:

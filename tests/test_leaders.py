@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from ocr_expert.engines.leaders import leader_tails, with_leaders
 from ocr_expert.engines.ppocr import LEADER_SCORE, PPOCREngine
@@ -41,6 +41,12 @@ def test_the_page_number_after_a_lines_dot_leaders_is_found_and_joins_its_row():
         assert box[0] >= number[0] - 0.5 * (line[3] - line[1])  # ... and no leaders
         joined = with_leaders(line, box)
         assert joined[0] == line[2] and joined[2] == box[2]  # over the leaders to the number
+
+
+def test_leaders_printed_light_on_dark_are_found_too():
+    image, line, number = row("Header file libtasn1.h", ".", "24")
+    [(_, box)] = leader_tails(ImageOps.invert(image), [line])
+    assert box[0] <= number[0] and box[2] >= number[2]
 
 
 def test_a_word_after_a_gap_a_full_stop_or_a_rule_is_no_leader():

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from ocr_expert import OCRExpert
+from ocr_expert.ink import light_text
 from ocr_expert.reading_order import order_spans
 from ocr_expert.rules import Rules, find_rules
 from ocr_expert.synthetic.fonts import font
@@ -196,3 +197,22 @@ def test_a_scanned_forms_boxes_are_read_box_by_box(engine: str):
         assert text.index("Patterson") < text.index("DATE") < text.index("April")
     # Tesseract keeps its own page layout: it reads the form as Tesseract alone does
     assert text.index("VENDOR") < text.index("TERMS")
+
+
+def test_a_negative_forms_boxes_are_read_box_by_box():
+    # White text and rules on black (a negative scan, a form on a dark screen): its rules
+    # are light, and found so.
+    text = OCRExpert("ppocr", use_cache=False).read(ImageOps.invert(ruled_form())).text
+    assert text.index("Patterson") < text.index("DATE") < text.index("April")
+
+
+def test_light_text_is_told_by_the_text_not_by_the_edge():
+    image = ruled_form()
+    boxes = [s.box for s in OCRExpert("ppocr", use_cache=False).read(image).spans if s.box]
+    assert len(boxes) >= 5
+    assert not light_text(image, boxes)
+    assert light_text(ImageOps.invert(image), boxes)
+    framed = Image.new("RGB", (image.width + 80, image.height + 80), "black")  # a scan's border
+    framed.paste(image, (40, 40))
+    moved = [(x0 + 40, y0 + 40, x1 + 40, y1 + 40) for x0, y0, x1, y1 in boxes]
+    assert not light_text(framed, moved)

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 from scipy import ndimage
 
 from ocr_expert.image_io import dark_on_light, ink_band, otsu_level
+from ocr_expert.ink import light_text
 from ocr_expert.types import Box
 
 #: a leader dot is at most this share of the line's height wide and tall ...
@@ -55,6 +56,8 @@ def leader_tails(
     that ends them, to be read: ``(line index, box)``. Only lines set ``level`` (all by
     default) are looked along; every box ends the row of a line on its left."""
     grey = image.convert("L")
+    if light_text(grey, boxes):  # white on black: leaders and numbers are light too
+        grey = ImageOps.invert(grey)
     ink = np.asarray(grey) < otsu_level(grey)
     tails = []
     for i, box in enumerate(boxes):
