@@ -8,6 +8,7 @@
     python bench/ocr_quality.py --labels real/labels.jsonl --degrade contrast=0.6,noise=8,jpeg=40
     python bench/ocr_quality.py --labels real/labels.jsonl --degrade threshold=128  # bitonal
     python bench/ocr_quality.py --labels lines/labels.jsonl --degrade threshold=otsu  # own level
+    python bench/ocr_quality.py --labels real/labels.jsonl --degrade negative=1  # light on dark
     python bench/ocr_quality.py --labels real/labels.jsonl --fan 0.12   # photographed from a side
 
 On the same images, for every engine configuration: CER per kind (word, line, page, sign)
@@ -347,7 +348,9 @@ def _warm_up(runner: Runner, direct_keys: Iterable[str], experts: Iterable[OCREx
 def parse_degradation(text: str) -> Degradation:
     """``contrast=0.6,noise=8,jpeg=40`` as a :class:`Degradation` (its fields, comma-separated)."""
     names = [f.name for f in fields(Degradation)]
-    counts = {n for n, kind in get_type_hints(Degradation).items() if int in get_args(kind)}
+    hints = get_type_hints(Degradation)
+    counts = {n for n, kind in hints.items() if int in get_args(kind)}
+    switches = {n for n, kind in hints.items() if kind is bool}
     values: dict[str, Any] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, value = part.partition("=")
@@ -357,6 +360,11 @@ def parse_degradation(text: str) -> Degradation:
             )
         if name.strip() == "threshold" and value.strip() == "otsu":
             value = "0"  # each image split at its own level
+        if name.strip() in switches:
+            if value.strip().lower() not in ("1", "true", "0", "false"):
+                raise ValueError(f"bad degradation {part!r}: write {name.strip()}=1 or =0")
+            values[name.strip()] = value.strip().lower() in ("1", "true")
+            continue
         try:
             values[name.strip()] = (int if name.strip() in counts else float)(value)
         except ValueError:
@@ -743,9 +751,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--degrade",
         metavar="NAME=VALUE,...",
-        help="a poor copy of every image: contrast, illumination, blur, noise, jpeg, threshold "
-        "(e.g. contrast=0.6,noise=8,jpeg=40; threshold=128 stores it black and white, "
-        "threshold=otsu at each image's own level), "
+        help="a poor copy of every image: contrast, illumination, blur, noise, jpeg, threshold, "
+        "negative (e.g. contrast=0.6,noise=8,jpeg=40; threshold=128 stores it black and white, "
+        "threshold=otsu at each image's own level; negative=1 turns it light on dark), "
         "applied after --turn and --scale",
     )
     parser.add_argument(

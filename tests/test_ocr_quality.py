@@ -331,3 +331,15 @@ def test_magazine_pages_are_drawn_with_their_text_in_reading_order(tmp_path):
             pixels = np.asarray(image.convert("RGB")).astype(int)
         coloured += int(((pixels.max(axis=2) - pixels.min(axis=2)) > 60).sum())
     assert coloured > 10_000  # photographs among the columns
+
+
+def test_a_negative_copy_is_light_on_dark_and_the_switch_is_read_as_one():
+    from PIL import Image, ImageDraw
+
+    page = Image.new("RGB", (60, 20), (250, 250, 250))
+    ImageDraw.Draw(page).rectangle((10, 5, 30, 15), fill=(10, 10, 10))
+    copy = bench.degraded(page, bench.parse_degradation("negative=1"))
+    assert copy.getpixel((20, 10)) == (245, 245, 245) and copy.getpixel((50, 10)) == (5, 5, 5)
+    assert bench.parse_degradation("negative=0").negative is False
+    with pytest.raises(ValueError, match="negative=1 or =0"):
+        bench.parse_degradation("negative=0.5")

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageFilter, ImageOps
 
 from ocr_expert.image_io import otsu_level
 
@@ -29,6 +29,9 @@ class Degradation:
     #: stores a page; 0 splits each image at its own level (Otsu's), as a scanner set to
     #: black and white picks one; None keeps the greys
     threshold: int | None = None
+    #: light text on a dark ground, every grey turned over last: a negative (microfilm, a
+    #: photostat) or a screen in dark mode
+    negative: bool = False
 
     @classmethod
     def sample(cls, rng: random.Random, kind: str) -> Degradation:
@@ -102,6 +105,8 @@ def apply(image: Image.Image, d: Degradation, seed: int) -> Image.Image:
         level = d.threshold or otsu_level(grey) + 1  # Otsu's level is the ink's last grey
         image = Image.fromarray(np.where(np.asarray(grey) < level, 0, 255).astype(np.uint8))
         image = image.convert("RGB")
+    if d.negative:
+        image = ImageOps.invert(image)
     return image
 
 
