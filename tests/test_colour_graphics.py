@@ -36,6 +36,23 @@ def test_a_chart_of_flat_colours_is_graphics_and_a_photo_or_a_scan_is_not():
     assert not flat_graphics(render_lines(["A PAGE OF BLACK TEXT", "ON WHITE PAPER"]))
 
 
+def on_paper(image: Image.Image, paper: tuple[int, int, int]) -> Image.Image:
+    """``image`` printed on coloured paper: its white turned ``paper``, its ink kept."""
+    rgb = np.asarray(image.convert("RGB")).astype(np.float32)
+    return Image.fromarray((rgb * np.array(paper, np.float32) / 255).astype(np.uint8))
+
+
+def test_text_on_coloured_paper_is_no_graphics_and_a_chart_on_a_coloured_ground_still_is():
+    page = render_lines(["A FORM PRINTED ON", "CANARY PAPER"])
+    canary = on_paper(page, (255, 237, 158))  # its paper is saturated: a colour, not graphics
+    assert not flat_graphics(canary)
+    assert colourless(canary.resize((canary.width * 6, canary.height * 6))) is None
+    chart = on_paper(bars(), (250, 236, 200))  # a chart on a beige ground
+    assert flat_graphics(chart)
+    plain = colourless(chart)
+    assert plain is not None and (np.asarray(plain)[200, 80] == 255).all()
+
+
 def test_a_large_image_is_judged_as_a_whole_image_is():
     # Pages past SAMPLE_PIXELS are judged on a grid of their pixels first: a chart scanned
     # large is still graphics, a large photograph and a large page of text are still not.
