@@ -5,6 +5,9 @@ than large text: on a real five-column magazine page scanned at half its resolut
 detector's boxes left gutters of 0.27 line heights where the same page at full size leaves
 0.68, and its columns were read across (CER 0.460 against 0.041). Measured between the ink of
 the lines either side, those gutters stay open (``reading_order``).
+
+Whether that ink is darker or lighter than its ground tells a negative page (light text on
+dark) from a page: its ruling lines and dot leaders are then light ink too (``light_text``).
 """
 
 from __future__ import annotations
