@@ -343,3 +343,31 @@ def test_a_negative_copy_is_light_on_dark_and_the_switch_is_read_as_one():
     assert bench.parse_degradation("negative=0").negative is False
     with pytest.raises(ValueError, match="negative=1 or =0"):
         bench.parse_degradation("negative=0.5")
+
+
+def test_word_and_line_crops_are_cut_from_a_labelled_page_and_labelled_from_its_truth(tmp_path):
+    from conftest import render_lines
+    from PIL import Image
+
+    lines = ["Invoice number 4471 paid", "Shipped to Greensboro today"]
+    page = render_lines(lines)
+    page.save(tmp_path / "page.png")
+    truth = "\n".join(lines).replace("Greensboro", "Greensborough")  # truth is not the reading
+    (tmp_path / "labels.jsonl").write_text(
+        json.dumps({"image": "page.png", "text": truth, "lang": "eng", "layout": "note"}) + "\n"
+    )
+    page_crops = load_script("bench/page_crops.py")
+    out = tmp_path / "crops"
+    args = ["--labels", str(tmp_path / "labels.jsonl"), "--out", str(out), "--words", "3"]
+    assert page_crops.main(args) == 0
+    records = [json.loads(line) for line in (out / "labels.jsonl").open()]
+    words = [r for r in records if r["kind"] == "word"]
+    line_records = [r for r in records if r["kind"] == "line"]
+    assert 1 <= len(words) <= 3  # at most --words a page, each one of the truth's words
+    assert all(r["text"] in truth.split() for r in words)
+    # each line labelled with the stretch of the truth it aligns with, the truth's spelling
+    assert [r["text"] for r in line_records] == [lines[0], lines[1].replace("boro", "borough")]
+    assert all(r["lang"] == "eng" and r["layout"] == "note" for r in records)
+    for r in records:
+        with Image.open(out / r["image"]) as crop:
+            assert crop.height < page.height / 2  # a crop, not the page
