@@ -226,6 +226,17 @@ def test_engine_config_records_every_output_changing_option():
     assert a != b and b["text_score"] == 0.7 and a["model"] == "PP-OCRv6"
 
 
+def test_a_crop_keeps_its_one_reading_however_unsure_and_a_page_drops_unsure_lines():
+    # As rapidocr does: given a crop it reads it as one line and keeps that reading, with its
+    # score; on a page it drops lines read under text_score.
+    strict: dict[str, Any] = {"text_score": 1.0, "arabic": None, "refine": None, "use_cache": False}
+    crop = render_lines(["Service charges"])
+    read = OCRExpert("ppocr", **strict).read(crop, mode="crop")
+    assert read.text == "Service charges" and read.spans[0].score < 1.0
+    page = render_lines(["Service charges", "Paid in full today"])
+    assert OCRExpert("ppocr", **strict).read(page, mode="page").text == ""
+
+
 def test_dataset_engine_keeps_tokens_and_scales_normalized_boxes():
     expert = OCRExpert("dataset")
     result = expert.read(None, tokens=["pop", "the", "book"])
