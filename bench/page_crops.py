@@ -12,7 +12,12 @@ line boxes (``image_to_data``, English), each with ``--margin`` of its height ro
   drawn at random (``--seed``);
 - a line is labelled with the stretch of the page's truth Tesseract's reading aligns with
   (``rapidfuzz`` partial alignment, widened to whole words), kept at ``--min-line`` or more;
-  every line of at least ``MIN_LINE_CHARACTERS`` letters and digits.
+  every line of at least ``MIN_LINE_CHARACTERS`` letters and digits;
+- a snippet is one to three consecutive lines of one of Tesseract's blocks, each labelled as a
+  line is, cut with ``--snippet-margin`` of their median height round them, so that where lines
+  are set close the cut edges of the lines above and below show, as in a region a person cuts
+  out of a page; up to ``--snippets`` a page. Snippets are labelled ``"kind": "snippet"``:
+  ``bench/ocr_quality.py`` reads them as pages directly and in ``auto`` mode through the project.
 
 Labelled from Tesseract's readings, the set leans towards what Tesseract reads well: it tells
 whether the project reads a crop as well as the engine alone, not how hard such crops are.
@@ -24,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,10 +105,11 @@ def line_label(reading: str, truth: str, least: float) -> str | None:
     return flat[start : end if end >= 0 else len(flat)].strip() or None
 
 
-def cut(image: Image.Image, box: Box, margin: float) -> Image.Image:
-    """``box`` of ``image`` with ``margin`` of its height round it, clipped to the image."""
+def cut(image: Image.Image, box: Box, margin: float, *, absolute: bool = False) -> Image.Image:
+    """``box`` of ``image`` with ``margin`` of its height round it (``margin`` pixels where
+    ``absolute``), clipped to the image."""
     x0, y0, x1, y1 = box
-    pad = margin * (y1 - y0)
+    pad = margin if absolute else margin * (y1 - y0)
     return image.crop(
         (
             max(0, round(x0 - pad)),
@@ -121,13 +128,17 @@ def write_set(
     margin: float = 0.15,
     min_word: float = 80.0,
     min_line: float = 85.0,
+    snippets: int = 6,
+    snippet_margin: float = 0.5,
     seed: int = 0,
-) -> tuple[int, int]:
-    """Cut the word and line crops of every page of ``labels`` into ``out/images`` and write
-    ``out/labels.jsonl``; returns how many words and lines were written."""
+) -> dict[str, int]:
+    """Cut the word and line crops and the snippets of every page of ``labels`` into
+    ``out/images`` and write ``out/labels.jsonl``; returns how many of each kind were
+    written."""
     (out / "images").mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    counts = [0, 0]
+    snippet_rng = random.Random(seed + 1)  # words and lines cut as without snippets
+    counts = {"word": 0, "line": 0, "snippet": 0}
     with (out / "labels.jsonl").open("w", encoding="utf-8") as written:
         for labelled in read_labels(labels):
             record, truth = labelled.record, labelled.text
@@ -139,27 +150,78 @@ def write_set(
             truth_words = truth.split()
             picked = [w for w in found_words if any(ch.isalnum() for ch in w.text)]
             picked = rng.sample(picked, min(words, len(picked)))
-            items: list[tuple[str, str, Found]] = []
+            items: list[tuple[str, str, Image.Image]] = []
             for word in picked:
                 if (label := word_label(word.text, truth_words, min_word)) is not None:
-                    items.append(("word", label, word))
+                    items.append(("word", label, cut(image, word.box, margin)))
+            labelled_lines: list[tuple[Found, str | None]] = []
             for line in found_lines:
-                if sum(ch.isalnum() for ch in line.text) < MIN_LINE_CHARACTERS:
-                    continue
-                if (label := line_label(line.text, truth, min_line)) is not None:
-                    items.append(("line", label, line))
+                label = None
+                if sum(ch.isalnum() for ch in line.text) >= MIN_LINE_CHARACTERS:
+                    label = line_label(line.text, truth, min_line)
+                if label is not None:
+                    items.append(("line", label, cut(image, line.box, margin)))
+                labelled_lines.append((line, label))
+            for group in pick_snippets(labelled_lines, snippets, snippet_rng):
+                box = enclosing([line.box for line, _ in group])
+                height = statistics.median(line.box[3] - line.box[1] for line, _ in group)
+                text = "\n".join(label for _, label in group if label is not None)
+                items.append(
+                    ("snippet", text, cut(image, box, snippet_margin * height, absolute=True))
+                )
             stem = Path(labelled.image).stem
-            for kind, label, found in items:
-                index = counts[kind == "line"]
-                name = f"images/{stem}-{kind}{index:04d}.png"
-                cut(image, found.box, margin).save(out / name)
+            for kind, label, crop in items:
+                name = f"images/{stem}-{kind}{counts[kind]:04d}.png"
+                crop.save(out / name)
                 crop_record = {"image": name, "text": label, "kind": kind}
                 for key in ("lang", "layout"):
                     if key in record:
                         crop_record[key] = record[key]
                 written.write(json.dumps(crop_record, ensure_ascii=False) + "\n")
-                counts[kind == "line"] += 1
-    return counts[0], counts[1]
+                counts[kind] += 1
+    return counts
+
+
+def pick_snippets(
+    lines: list[tuple[Found, str | None]], count: int, rng: random.Random
+) -> list[list[tuple[Found, str | None]]]:
+    """Up to ``count`` runs of one to three consecutive labelled lines standing one under the
+    other (each below the last, overlapping it across), drawn at random without overlap."""
+    runs: list[list[tuple[Found, str | None]]] = []
+    for start in range(len(lines)):
+        for size in (1, 2, 3):
+            run = lines[start : start + size]
+            if len(run) < size or any(label is None for _, label in run):
+                break
+            if size > 1 and not _stacked(run[-2][0].box, run[-1][0].box):
+                break
+            runs.append(run)
+    rng.shuffle(runs)
+    picked: list[list[tuple[Found, str | None]]] = []
+    used: set[int] = set()
+    for run in runs:
+        ids = {id(found) for found, _ in run}
+        if len(picked) < count and not ids & used:
+            picked.append(run)
+            used |= ids
+    return sorted(picked, key=lambda run: lines.index(run[0]))
+
+
+def _stacked(upper: Box, lower: Box) -> bool:
+    """Whether ``lower`` stands under ``upper`` within a line's height, overlapping it across."""
+    gap = lower[1] - upper[3]
+    across = min(upper[2], lower[2]) - max(upper[0], lower[0])
+    return -0.5 * (upper[3] - upper[1]) <= gap <= upper[3] - upper[1] and across > 0
+
+
+def enclosing(boxes: list[Box]) -> Box:
+    """The smallest box holding every box of ``boxes``."""
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,20 +238,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--min-line", type=float, default=85.0, help="least alignment score of a line's label (85)"
     )
+    parser.add_argument("--snippets", type=int, default=6, help="snippets a page at most (6)")
+    parser.add_argument(
+        "--snippet-margin",
+        type=float,
+        default=0.5,
+        help="margin round a snippet, in its lines' median height (0.5)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if not args.labels.is_file():
         parser.error(f"no such labels file: {args.labels}")
-    n_words, n_lines = write_set(
+    counts = write_set(
         args.labels,
         args.out,
         words=args.words,
         margin=args.margin,
         min_word=args.min_word,
         min_line=args.min_line,
+        snippets=args.snippets,
+        snippet_margin=args.snippet_margin,
         seed=args.seed,
     )
-    print(f"{n_words} words and {n_lines} lines -> {args.out / 'labels.jsonl'}")
+    written = ", ".join(f"{n} {kind}s" for kind, n in counts.items())
+    print(f"{written} -> {args.out / 'labels.jsonl'}")
     return 0
 
 
