@@ -59,8 +59,12 @@ from ocr_expert.synthetic.degrade import Degradation, apply, encode, perspective
 import ocr_expert.engines.tesseract  # noqa: F401  isort: skip
 from ocrvqa.files import read_jsonl
 
-TESSERACT_PSM = {"page": 3, "sign": 3, "line": 7, "word": 8}
-PROJECT_MODE = {"page": "page", "sign": "page", "line": "crop", "word": "crop"}
+TESSERACT_PSM = {"page": 3, "sign": 3, "line": 7, "word": 8, "snippet": 3}
+#: the kinds measured: the generator's, and snippets (a few lines cut out of a page with the
+#: edges of their neighbours, as ``bench/page_crops.py`` cuts them), which the project reads in
+#: ``auto`` mode, as a user's image of unknown shape is read
+BENCH_KINDS = (*KINDS, "snippet")
+PROJECT_MODE = {"page": "page", "sign": "page", "line": "crop", "word": "crop", "snippet": "auto"}
 NORMALIZATION = {
     "eng": Normalization.preset("caseless"),
     "ara": Normalization.preset("arabic"),
@@ -227,7 +231,7 @@ def load_items(labels: Path) -> list[Item]:
     for labelled in read_labels(labels):
         record = labelled.record
         kind = record.get("kind")
-        if kind not in KINDS:
+        if kind not in BENCH_KINDS:
             with Image.open(labelled.image) as image:
                 kind = "line" if image.height <= CROP_MAX_HEIGHT else "page"
         items.append(
@@ -279,6 +283,8 @@ class Results:
     sign_psm: dict[str, float] = field(default_factory=dict)
     recall: list[dict[str, Any]] = field(default_factory=list)
     tolerance: float = 0.002
+    #: every image's text as each reader gave it, with its CER (written by ``--readings``)
+    readings: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Runner:
@@ -461,7 +467,7 @@ def measure(
 
             bar = tqdm(total=len(chosen), desc=config.label, unit="img", file=sys.stderr)
         by_layout: dict[str, list[tuple[Item, Reading, Reading | None]]] = {}
-        for kind, lang in sorted(groups, key=lambda g: (KINDS.index(g[0]), g[1])):
+        for kind, lang in sorted(groups, key=lambda g: (BENCH_KINDS.index(g[0]), g[1])):
             group = groups[(kind, lang)]
             key = direct_for[lang]
             direct_readings: list[Reading] = []
@@ -476,23 +482,29 @@ def measure(
                 )
                 direct_readings.append(d)
                 project_readings.append(p)
+                norm = normalization[lang]
+                scored = {
+                    "config": config.label,
+                    "direct": runner.direct(key).name,
+                    "image": item.image.name,
+                    "layout": item.layout,
+                    "cer_direct": score_corpus([(d.text, item.text)], norm).cer,
+                    "cer_project": score_corpus([(p.text, item.text)], norm).cer if p else None,
+                    "s_direct": d.seconds,
+                    "s_project": p.seconds if p else None,
+                }
+                results.readings.append(
+                    {
+                        **scored,
+                        "kind": kind,
+                        "truth": item.text,
+                        "text_direct": d.text,
+                        "text_project": p.text if p else None,
+                    }
+                )
                 if kind == "page":
                     by_layout.setdefault(f"{item.layout} ({lang})", []).append((item, d, p))
-                    norm = normalization[lang]
-                    results.images.append(
-                        {
-                            "config": config.label,
-                            "direct": runner.direct(key).name,
-                            "image": item.image.name,
-                            "layout": item.layout,
-                            "cer_direct": score_corpus([(d.text, item.text)], norm).cer,
-                            "cer_project": score_corpus([(p.text, item.text)], norm).cer
-                            if p
-                            else None,
-                            "s_direct": d.seconds,
-                            "s_project": p.seconds if p else None,
-                        }
-                    )
+                    results.images.append(scored)
                 if bar:
                     bar.update(1)
             norm = normalization[lang]
@@ -707,6 +719,7 @@ def recall_markdown(results: Results) -> str:
 
 def to_json(results: Results) -> dict[str, Any]:
     data = asdict(results)
+    del data["readings"]  # texts: written apart, by --readings
     for row, raw in zip(results.rows, data["rows"]):
         raw["no_worse"] = row.no_worse(results.tolerance)
     return data
@@ -730,8 +743,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kinds",
         nargs="+",
-        choices=KINDS,
-        default=list(KINDS),
+        choices=BENCH_KINDS,
+        default=list(BENCH_KINDS),
         help="measure only these kinds (pages are the slow ones)",
     )
     parser.add_argument(
@@ -773,6 +786,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tolerance", type=float, default=0.002)
     parser.add_argument("--no-recall", action="store_true", help="skip the mini benchmark recall")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
+    parser.add_argument(
+        "--readings",
+        type=Path,
+        metavar="OUT",
+        help="write every image's truth and readings, with their CER, as JSON lines",
+    )
     args = parser.parse_args(argv)
     try:
         degrade = parse_degradation(args.degrade) if args.degrade else None
@@ -808,6 +827,10 @@ def main(argv: list[str] | None = None) -> int:
     turned += ", dot leaders dropped" if args.drop_leaders else ""
     print(f"{len(items)} images from {origin}{turned}\n")
     print(markdown(results), flush=True)
+    if args.readings:
+        with args.readings.open("w", encoding="utf-8") as out:
+            for reading in results.readings:
+                out.write(json.dumps(reading, ensure_ascii=False) + "\n")
     if args.json:
         args.json.write_text(
             json.dumps(to_json(results), indent=1, ensure_ascii=False), encoding="utf-8"

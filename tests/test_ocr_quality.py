@@ -359,7 +359,7 @@ def test_word_and_line_crops_are_cut_from_a_labelled_page_and_labelled_from_its_
     page_crops = load_script("bench/page_crops.py")
     out = tmp_path / "crops"
     args = ["--labels", str(tmp_path / "labels.jsonl"), "--out", str(out), "--words", "3"]
-    assert page_crops.main(args) == 0
+    assert page_crops.main([*args, "--snippets", "0"]) == 0
     records = [json.loads(line) for line in (out / "labels.jsonl").open()]
     words = [r for r in records if r["kind"] == "word"]
     line_records = [r for r in records if r["kind"] == "line"]
@@ -371,3 +371,51 @@ def test_word_and_line_crops_are_cut_from_a_labelled_page_and_labelled_from_its_
     for r in records:
         with Image.open(out / r["image"]) as crop:
             assert crop.height < page.height / 2  # a crop, not the page
+
+
+def test_snippets_are_runs_of_lines_cut_with_their_neighbours_edges(tmp_path):
+    from conftest import render_lines
+    from PIL import Image
+
+    lines = ["Invoice number 4471 paid", "Shipped to Greensboro today", "Signed by the clerk"]
+    page = render_lines(lines, spacing=1.25)  # set close: a margin of half a line shows them
+    page.save(tmp_path / "page.png")
+    (tmp_path / "labels.jsonl").write_text(
+        json.dumps({"image": "page.png", "text": "\n".join(lines), "lang": "eng"}) + "\n"
+    )
+    page_crops = load_script("bench/page_crops.py")
+    out = tmp_path / "crops"
+    args = ["--labels", str(tmp_path / "labels.jsonl"), "--out", str(out), "--words", "0"]
+    assert page_crops.main([*args, "--snippets", "2", "--seed", "3"]) == 0
+    records = [json.loads(line) for line in (out / "labels.jsonl").open()]
+    snippets = [r for r in records if r["kind"] == "snippet"]
+    assert len(snippets) == 2 and {r["kind"] for r in records} == {"line", "snippet"}
+    texts = [r["text"].split("\n") for r in snippets]
+    for run in texts:  # consecutive lines of the truth, in order
+        start = lines.index(run[0])
+        assert run == lines[start : start + len(run)]
+    assert not set(texts[0]) & set(texts[1])  # no line in two snippets
+    for record, run in zip(snippets, texts):
+        with Image.open(out / record["image"]) as snippet:
+            ink_rows = (np.asarray(snippet.convert("L")) < 128).any(axis=1)
+        # half a line's height above and below its lines: where a neighbour stands there,
+        # its cut edge shows at the snippet's own edge
+        first, last = lines.index(run[0]), lines.index(run[-1])
+        assert ink_rows[0] == (first > 0) and ink_rows[-1] == (last < len(lines) - 1)
+
+
+def test_snippets_are_read_in_auto_mode_and_every_reading_can_be_written(tmp_path):
+    assert bench.PROJECT_MODE["snippet"] == "auto"
+    from conftest import render_lines
+
+    render_lines(["Paid in full"]).save(tmp_path / "a.png")
+    (tmp_path / "labels.jsonl").write_text(
+        json.dumps({"image": "a.png", "text": "Paid in full", "kind": "snippet"}) + "\n"
+    )
+    readings = tmp_path / "readings.jsonl"
+    args = ["--labels", str(tmp_path / "labels.jsonl"), "--engines", "tesseract-eng"]
+    assert bench.main([*args, "--no-recall", "--readings", str(readings)]) == 0
+    (row,) = [json.loads(line) for line in readings.open()]
+    assert row["kind"] == "snippet" and row["truth"] == "Paid in full"
+    assert row["text_project"].strip() == "Paid in full" and row["cer_project"] == 0.0
+    assert "text_direct" in row and row["config"] == "tesseract lang=eng"
