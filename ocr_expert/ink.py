@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from ocr_expert.image_io import dark_on_light, otsu_level
+from ocr_expert.image_io import dark_on_light, ink_band, otsu_level, without_edge_fragments
 from ocr_expert.types import Box, Span
 
 #: the ink is looked for in this middle share of a box's height, clear of the lines above
@@ -111,3 +111,85 @@ def ink_lines(image: Image.Image) -> int:
     edges = np.flatnonzero(inked[1:] != inked[:-1])  # each band's first row and the row after
     heights = edges[1::2] - edges[::2]
     return int((heights >= LINE_BAND * heights.max()).sum())
+
+
+#: a line whose box the image's top or bottom edge cuts, with ink running off that edge, is
+#: taken for a piece of a neighbouring line when it is shorter than this share of the
+#: page's other lines (their median height)
+CUT_LINE_SHARE = 0.6
+#: ink pixels in the edge row, as a share of the box's width, that say the text runs off it
+EDGE_INK_SHARE = 0.02
+
+
+def cut_by_edge(image: Image.Image, boxes: Sequence[Box | None]) -> set[int]:
+    """The indices of ``boxes`` that hold what is left of a line the image's top or bottom
+    edge cut through: the box reaches that edge, ink runs off it inside the box, and, clipped
+    to the image, the box is less than ``CUT_LINE_SHARE`` as tall as the median of the boxes
+    that reach neither edge (none is taken where every box reaches one).
+
+    A region cut out of a page (a snippet, a screenshot of a few lines) shows the bottom half
+    of the line above it and the top half of the line below; read, such a piece gives junk
+    (``tho aff-tt mf siro``) or another line's words."""
+    grey, _ = dark_on_light(image)
+    pixels = np.asarray(grey)
+    height, width = pixels.shape
+    if not height or not width:
+        return set()
+    level = otsu_level(grey)
+    clipped: dict[int, tuple[int, int, int, int]] = {}
+    for i, box in enumerate(boxes):
+        if box is None:
+            continue
+        x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
+        x1, y1 = min(width, int(np.ceil(box[2]))), min(height, int(np.ceil(box[3])))
+        if x1 > x0 and y1 > y0:
+            clipped[i] = (x0, y0, x1, y1)
+    inner = [y1 - y0 for x0, y0, x1, y1 in clipped.values() if y0 > 1 and y1 < height - 1]
+    if not inner:
+        return set()
+    least = CUT_LINE_SHARE * float(np.median(inner))
+    cut = set()
+    for i, (x0, y0, x1, y1) in clipped.items():
+        if y1 - y0 >= least:
+            continue
+        rows = [row for row, reaches in ((0, y0 <= 1), (height - 1, y1 >= height - 1)) if reaches]
+        if any(
+            (pixels[row, x0:x1] <= level).sum() >= max(2, EDGE_INK_SHARE * (x1 - x0))
+            for row in rows
+        ):
+            cut.add(i)
+    return cut
+
+
+#: an image at least this many times as wide as it is tall holds a line of words, not a word
+CUT_OUT_ASPECT = 6.0
+#: a gap in a line's ink wider than this many heights of its text parts a table's or a form's
+#: fields, not words
+WIDE_GAP = 3.0
+
+
+def cut_out_of_a_page(image: Image.Image) -> bool:
+    """Whether a short image looks like a region cut out of a page, not a word or line crop:
+    as wide as a line of words (``CUT_OUT_ASPECT``), and showing the cut edges of the lines
+    above or below it (``without_edge_fragments``) or gaps wider than ``WIDE_GAP`` heights of
+    its text (a table's row, a form's fields).
+
+    Read whole by the recognizer, as one line, such an image gives junk where a neighbour's
+    edge shows, runs a row's fields together (``POPDEN311.486103.85``) and reads nothing
+    where two lines of small print touch; read as a page, its lines are found one by one and
+    the cut ones left out (``cut_by_edge``)."""
+    if image.width < CUT_OUT_ASPECT * image.height:
+        return False
+    if without_edge_fragments(image) is not None:
+        return True
+    grey, _ = dark_on_light(image)
+    ink = np.asarray(grey) <= otsu_level(grey)
+    band = ink_band(ink, 0.2, 0.8)  # the rows of the text's body, clear of dots and edges
+    if band is None:
+        return False
+    top, bottom = band
+    columns = np.flatnonzero(ink[top : bottom + 1].any(axis=0))
+    if len(columns) < 2:
+        return False
+    widest = int((np.diff(columns) - 1).max())
+    return widest > WIDE_GAP * max(1, bottom - top)

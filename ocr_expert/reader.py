@@ -19,7 +19,14 @@ from PIL import Image, ImageOps
 from ocr_expert import skew
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadMode
 from ocr_expert.image_io import ImageInputError
-from ocr_expert.ink import LINE_BAND, ink_extents, ink_lines, light_text
+from ocr_expert.ink import (
+    LINE_BAND,
+    cut_by_edge,
+    cut_out_of_a_page,
+    ink_extents,
+    ink_lines,
+    light_text,
+)
 from ocr_expert.reading_order import (
     crop_line,
     lines_from_layout,
@@ -128,7 +135,9 @@ class Reader:
             if idx:
                 batch = self.engine.read_batch([images[i] for i in idx], mode=read_mode)
                 for i, spans in zip(idx, batch):
-                    found[i] = spans
+                    found[i] = (
+                        _without_cut_lines(images[i], spans) if read_mode == "page" else spans
+                    )
         retry = [
             i for i, image in enumerate(images) if _retry_as_crop(found[i], mode, used[i], image)
         ]
@@ -286,12 +295,36 @@ def _page_rules(image: Image.Image, spans: Sequence[Span]) -> Rules:
     return find_rules(image, statistics.median(b[3] - b[1] for b in boxes), boxes)
 
 
+def _without_cut_lines(image: Image.Image, found: Found) -> Found:
+    """A page reading less the lines the image's top or bottom edge cuts through
+    (``cut_by_edge``): what shows of the lines above and below a region cut out of a page
+    reads as junk (``tho aff-tt mf siro``) or as another line's words, whatever the engine."""
+    if isinstance(found, PageLayout):
+        boxes = [spans_box(found.spans, line) for line in found.lines]
+        cut = cut_by_edge(image, boxes)
+        if not cut:
+            return found
+        kept = [i for i in range(len(found.lines)) if i not in cut]
+        dropped = {j for i in cut for j in found.lines[i]}
+        spans = [j for j in range(len(found.spans)) if j not in dropped]
+        new = {old: n for n, old in enumerate(spans)}
+        return replace(
+            found,
+            spans=[found.spans[j] for j in spans],
+            lines=[[new[j] for j in found.lines[i]] for i in kept],
+            blocks=[found.blocks[i] for i in kept],
+        )
+    cut = cut_by_edge(image, [s.box for s in found])
+    return [s for i, s in enumerate(found) if i not in cut] if cut else found
+
+
 def _used_mode(image: Image.Image, mode: Mode) -> str:
     if mode in ("crop", "line", "word"):
         return "crop"
     if mode == "auto" and image.height <= CROP_MAX_HEIGHT:
-        # a recognizer reads one line: two lines of small print given to it read as junk
-        return "page" if ink_lines(image) >= 2 else "crop"
+        # a recognizer reads one line: two lines of small print given to it read as junk, and
+        # so does a line cut out of a page with its neighbours' edges
+        return "page" if ink_lines(image) >= 2 or cut_out_of_a_page(image) else "crop"
     return "page"
 
 
@@ -303,12 +336,16 @@ def _crop_mode(mode: Mode) -> ReadMode:
 def _retry_as_crop(found: Found, mode: Mode, used: str, image: Image.Image) -> bool:
     """In ``auto`` mode, a line-shaped page where detection found nothing is read again as
     a crop, and so is an image of crop height whose page reading did not find two lines
-    (one line with the cut edges of its neighbours shows bands of ink too)."""
+    (one line with the cut edges of its neighbours shows bands of ink too), unless it was
+    cut out of a page (``cut_out_of_a_page``) and its page reading found text: the crop would
+    read its neighbours' edges and run its fields together."""
     if mode != "auto" or used != "page":
         return False
     spans = list(found.spans if isinstance(found, PageLayout) else found)
     if image.height <= CROP_MAX_HEIGHT:
-        return not _two_lines(spans)
+        if _two_lines(spans):
+            return False
+        return not any(s.text.strip() for s in spans) or not cut_out_of_a_page(image)
     return not spans and _line_shaped(image)
 
 

@@ -8,7 +8,7 @@ from conftest import render_lines
 from PIL import Image, ImageDraw
 
 from ocr_expert.draw import load_font
-from ocr_expert.ink import ink_extents, ink_lines
+from ocr_expert.ink import cut_by_edge, cut_out_of_a_page, ink_extents, ink_lines
 from ocr_expert.synthetic.text import ARABIC_SENTENCES
 from ocr_expert.types import Span
 
@@ -51,3 +51,63 @@ def test_ink_lines_counts_lines_of_text_not_dots_or_a_neighbours_cut_edge():
     line = page.crop((0, int(24 + pitch - 11), page.width, int(24 + 2 * pitch + 10)))
     assert ink_lines(line) == 1
     assert ink_lines(Image.new("RGB", (200, 40), "white")) == 0
+
+
+def _cut_out_of_a_page() -> tuple[Image.Image, list[tuple[float, float, float, float]]]:
+    """Three lines set close, cut through the first and the third: only the middle one is
+    whole; with each line's box as a detector gives it, clipped where the cut runs."""
+    page = render_lines(
+        ["the line above it", "the middle line read", "the line below it"], spacing=1.3
+    )
+    draw = ImageDraw.Draw(page)
+    font = load_font(32)
+    boxes = [
+        draw.textbbox((24, 24 + i * 32 * 1.3), t, font=font)
+        for i, t in enumerate(["the line above it", "the middle line read", "the line below it"])
+    ]
+    top = (boxes[0][1] + boxes[0][3]) // 2  # through the first line's letters
+    bottom = (boxes[2][1] + boxes[2][3]) // 2 + 2
+    snippet = page.crop((0, top, page.width, bottom))
+    clipped = [(b[0], max(0, b[1] - top), b[2], min(snippet.height, b[3] - top)) for b in boxes]
+    return snippet, clipped
+
+
+def test_a_line_the_edge_cuts_through_is_told_from_whole_lines():
+    snippet, boxes = _cut_out_of_a_page()
+    assert cut_by_edge(snippet, boxes) == {0, 2}
+    # the same boxes on a page where nothing runs off the edge: the ink decides, not the box
+    blank = Image.new("RGB", snippet.size, "white")
+    blank.paste(snippet.crop((0, 8, snippet.width, snippet.height - 8)), (0, 8))
+    assert cut_by_edge(blank, boxes) == set()
+    # one line only, or every line at an edge: nothing to measure them against
+    assert cut_by_edge(snippet, [boxes[0]]) == set()
+    assert cut_by_edge(snippet, [boxes[0], boxes[2]]) == set()
+
+
+def test_a_small_line_whole_at_the_edge_is_kept():
+    """A line of small print the crop ends at, whole, is no cut line: its ink ends above the
+    edge."""
+    image = Image.new("RGB", (600, 140), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((10, 20), "Heading in large type", font=load_font(40), fill="black")
+    small = draw.textbbox((10, 118), "a footnote in small print", font=load_font(14))
+    draw.text((10, 118), "a footnote in small print", font=load_font(14), fill="black")
+    big = draw.textbbox((10, 20), "Heading in large type", font=load_font(40))
+    footnote = (small[0], small[1], small[2], 140)  # a detector's padded box reaches the edge
+    assert cut_by_edge(image, [big, footnote]) == set()
+
+
+def test_a_region_cut_out_of_a_page_is_told_from_a_word_or_line_crop():
+    lines = ["the line above it, set close to this one", "the middle line read whole, no more"]
+    page = render_lines([*lines, "the line below it, also set close"], spacing=1.3)
+    middle = ImageDraw.Draw(page).textbbox((24, 24 + 32 * 1.3), lines[1], font=load_font(32))
+    snippet = page.crop((0, middle[1] - 18, page.width, middle[3] + 18))
+    assert cut_out_of_a_page(snippet)  # the neighbours' edges show at top and bottom
+    tight = page.crop((0, middle[1] - 3, page.width, middle[3] + 3))
+    assert not cut_out_of_a_page(tight)  # the line alone: a line crop
+    word = page.crop((middle[0] - 4, middle[1] - 18, middle[0] + 120, middle[3] + 18))
+    assert not cut_out_of_a_page(word)  # a word with the same edges: a word crop
+    row = Image.new("RGB", (900, 44), "white")
+    for x, text in ((10, "POPDEN"), (300, "311.48"), (520, "6103.85")):
+        ImageDraw.Draw(row).text((x, 8), text, font=load_font(24), fill="black")
+    assert cut_out_of_a_page(row)  # a table's row: gaps of many heights of its text

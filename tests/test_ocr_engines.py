@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from rapidfuzz.distance import Levenshtein
 
 from ocr_expert import OCRExpert
+from ocr_expert.draw import load_font
 from ocr_expert.engines import engine_names, get_engine
 from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout
 from ocr_expert.engines.ppocr import DET_MAX_UPSCALE, PPOCREngine, _V6Runner
@@ -189,6 +190,42 @@ def test_a_small_image_whose_page_reading_holds_one_line_is_read_as_a_crop():
     result = OCRExpert(engine, use_cache=False).read(snippet)
     assert engine.calls == ["page", "crop"]
     assert (result.mode, result.text) == ("crop", "Invoice 4521")
+
+
+def _cut_out(lines: list[str]) -> Image.Image:
+    """Three lines set close, cut through the middle of the first and the last."""
+    page = render_lines(lines, spacing=1.3)
+    rows = (np.asarray(page.convert("L")) < 128).any(axis=1).nonzero()[0]
+    pitch = 32 * 1.3
+    return page.crop((0, rows[0] + 12, page.width, round(rows[0] + 2 * pitch + 14)))
+
+
+@pytest.mark.parametrize("engine", ["ppocr", "tesseract"])
+def test_a_page_reading_leaves_out_the_lines_a_snippets_edge_cuts_through(engine, ppocr, tesseract):
+    expert = {"ppocr": ppocr, "tesseract": tesseract}[engine]
+    lines = ["the line above it", "the middle line read", "the line below it"]
+    snippet = _cut_out(lines)
+    assert expert.read(snippet, mode="page").text == "the middle line read"
+    found = expert.engine.read_page(snippet)  # the engine's own reading finds the halves
+    assert len(found.lines if isinstance(found, PageLayout) else found) == 3
+
+
+def _table_row() -> Image.Image:
+    """One row of a table of figures, its fields far apart, cut out 44 px tall."""
+    row = Image.new("RGB", (900, 44), "white")
+    draw = ImageDraw.Draw(row)
+    for x, text in ((10, "POPDEN"), (300, "311.48"), (520, "6103.85"), (760, "1.28")):
+        draw.text((x, 8), text, font=load_font(24), fill="black")
+    return row
+
+
+def test_auto_mode_reads_a_row_cut_out_of_a_table_as_a_page(ppocr):
+    row = _table_row()
+    assert row.height <= 96  # short enough to be taken for a crop by its height
+    read = ppocr.read(row)
+    assert read.mode == "page"
+    assert read.text == "POPDEN 311.48 6103.85 1.28"  # read as one line, its fields run together
+    assert ppocr.read(row, mode="crop").text.replace(" ", "") == "POPDEN311.486103.851.28"
 
 
 def test_ppocr_word_boxes_split_lines_into_words():
