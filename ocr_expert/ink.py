@@ -130,12 +130,7 @@ def cut_by_edge(image: Image.Image, boxes: Sequence[Box | None]) -> set[int]:
     A region cut out of a page (a snippet, a screenshot of a few lines) shows the bottom half
     of the line above it and the top half of the line below; read, such a piece gives junk
     (``tho aff-tt mf siro``) or another line's words."""
-    grey, _ = dark_on_light(image)
-    pixels = np.asarray(grey)
-    height, width = pixels.shape
-    if not height or not width:
-        return set()
-    level = otsu_level(grey)
+    width, height = image.size
     clipped: dict[int, tuple[int, int, int, int]] = {}
     for i, box in enumerate(boxes):
         if box is None:
@@ -148,10 +143,17 @@ def cut_by_edge(image: Image.Image, boxes: Sequence[Box | None]) -> set[int]:
     if not inner:
         return set()
     least = CUT_LINE_SHARE * float(np.median(inner))
+    short = {
+        i: b
+        for i, b in clipped.items()
+        if b[3] - b[1] < least and (b[1] <= 1 or b[3] >= height - 1)
+    }
+    if not short:  # a page with its margins: no grey to work out
+        return set()
+    grey, _ = dark_on_light(image)
+    pixels, level = np.asarray(grey), otsu_level(grey)
     cut = set()
-    for i, (x0, y0, x1, y1) in clipped.items():
-        if y1 - y0 >= least:
-            continue
+    for i, (x0, y0, x1, y1) in short.items():
         rows = [row for row, reaches in ((0, y0 <= 1), (height - 1, y1 >= height - 1)) if reaches]
         if any(
             (pixels[row, x0:x1] <= level).sum() >= max(2, EDGE_INK_SHARE * (x1 - x0))

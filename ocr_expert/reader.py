@@ -262,6 +262,9 @@ class Reader:
             return None
         if not again or isinstance(again, PageLayout) or skew.upside_down(again):
             return None
+        # the lines the image's own edge cuts, found where they lie on it
+        cut = cut_by_edge(image, [turn.back_span(s).box for s in again])
+        again = [s for i, s in enumerate(again) if i not in cut]
         again, lines, direction = self._order(straight, again)
         return [turn.back_span(s) for s in again], [turn.back_line(li) for li in lines], direction
 

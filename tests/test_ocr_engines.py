@@ -210,6 +210,18 @@ def test_a_page_reading_leaves_out_the_lines_a_snippets_edge_cuts_through(engine
     assert len(found.lines if isinstance(found, PageLayout) else found) == 3
 
 
+def test_a_snippet_of_a_page_askew_leaves_out_its_cut_lines_read_straightened(ppocr):
+    lines = ["Total 37.55 paid", "the first whole line", "the second whole line"]
+    lines += ["the third whole line", "the fourth whole line", "Change 0.00 given"]
+    page = render_lines(lines, spacing=1.3, margin=40).rotate(
+        2.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white"
+    )
+    rows = (np.asarray(page.convert("L")) < 128).any(axis=1).nonzero()[0]
+    snippet = page.crop((30, rows[0] + 22, page.width - 30, rows[-1] - 22))
+    # read again turned straight (2.5 degrees), its first and last lines cut by the edge
+    assert ppocr.read(snippet, mode="page").text == "\n".join(lines[1:5])
+
+
 def _table_row() -> Image.Image:
     """One row of a table of figures, its fields far apart, cut out 44 px tall."""
     row = Image.new("RGB", (900, 44), "white")
