@@ -13,8 +13,8 @@ line boxes (``image_to_data``, English), each with ``--margin`` of its height ro
 - a line is labelled with the stretch of the page's truth Tesseract's reading aligns with
   (``rapidfuzz`` partial alignment, widened to whole words), kept at ``--min-line`` or more;
   every line of at least ``MIN_LINE_CHARACTERS`` letters and digits;
-- a snippet is one to three consecutive lines of one of Tesseract's blocks, each labelled as a
-  line is, cut with ``--snippet-margin`` of their median height round them, so that where lines
+- a snippet is one to three of Tesseract's lines in a row, each under the last, each labelled as
+  a line is, cut with ``--snippet-margin`` of their median height round them, so that where lines
   are set close the cut edges of the lines above and below show, as in a region a person cuts
   out of a page; up to ``--snippets`` a page. Snippets are labelled ``"kind": "snippet"``:
   ``bench/ocr_quality.py`` reads them as pages directly and in ``auto`` mode through the project.
@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import ocr_expert.engines.tesseract  # noqa: F401  one OpenMP thread for each Tesseract process
 from ocr_expert.scoring import read_labels
-from ocr_expert.types import Box
+from ocr_expert.types import Box, union_box
 
 #: a line holding fewer letters and digits than this (a page number, a rule read as dashes)
 #: is left out
@@ -163,7 +163,7 @@ def write_set(
                     items.append(("line", label, cut(image, line.box, margin)))
                 labelled_lines.append((line, label))
             for group in pick_snippets(labelled_lines, snippets, snippet_rng):
-                box = enclosing([line.box for line, _ in group])
+                box = union_box([line.box for line, _ in group])
                 height = statistics.median(line.box[3] - line.box[1] for line, _ in group)
                 text = "\n".join(label for _, label in group if label is not None)
                 items.append(
@@ -212,16 +212,6 @@ def _stacked(upper: Box, lower: Box) -> bool:
     gap = lower[1] - upper[3]
     across = min(upper[2], lower[2]) - max(upper[0], lower[0])
     return -0.5 * (upper[3] - upper[1]) <= gap <= upper[3] - upper[1] and across > 0
-
-
-def enclosing(boxes: list[Box]) -> Box:
-    """The smallest box holding every box of ``boxes``."""
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
 
 
 def main(argv: list[str] | None = None) -> int:
