@@ -387,13 +387,23 @@ def edge_ground(arr: np.ndarray) -> np.ndarray:
 
 
 def dark_on_light(image: Image.Image) -> tuple[Image.Image, float]:
-    """``image`` in grey with dark text on a light ground, and that ground's grey level."""
+    """``image`` in grey with dark text on a light ground, and that ground's grey level.
+
+    The image is turned over (light text on a dark ground) where its edges are darker than
+    its middle, or dark outright, and only where both its edges and most of its pixels lie
+    on the dark side of Otsu's level: a row cut out of a ruled table has its rules along its
+    top and bottom edges, a scan a black border round white paper, and a crop whose edges are
+    barely darker than its middle is still dark text on light paper."""
     grey = image.convert("L")
     arr = np.asarray(grey)
-    background = float(edge_ground(arr))
-    if background < float(np.median(arr)) or background < 100:
+    level = otsu_level(grey)
+    background, middle = float(edge_ground(arr)), float(np.median(arr))
+    darker = background < middle or background < 100
+    if darker and background <= level and middle <= level:
         grey = ImageOps.invert(grey)  # light text on a dark ground
         background = 255.0 - background
+    elif background <= level < middle:  # dark edges round light paper: the paper is the ground
+        background = middle
     return grey, background
 
 
