@@ -33,6 +33,16 @@ ROW_INK = 0.02
 #: a band of inked rows counts as a line of text when it is at least this share of the
 #: tallest band's height: dots, diacritics and rules fall short, a full line does not
 LINE_BAND = 0.5
+#: a band's body ink: this percentile of its rows' ink (the rows of its lines' x-height; a
+#: line of capitals has few rows denser than its stems)
+BODY_PERCENTILE = 75
+#: rows holding under this share of the body's ink part a band into two lines where the
+#: parts are both tall enough (``LINE_BAND``): the descenders and capitals between two lines
+#: set solid; a line's own ascenders and descenders are thin rows only at its ends
+VALLEY_INK = 0.15
+#: a part of the ink the image's edge cuts through counts as a line where it is at least this
+#: share of the tallest part clear of the edges (a tight crop's lines all touch its edges)
+EDGE_PART_SHARE = 0.8
 
 
 def ink_extents(image: Image.Image, spans: Sequence[Span]) -> dict[int, tuple[float, float]]:
@@ -101,16 +111,38 @@ def _box_ink(gray: np.ndarray, box: Box) -> tuple[np.ndarray, float, float, floa
 
 def ink_lines(image: Image.Image) -> int:
     """How many lines of text the image's ink stands in, counted from the top down: bands
-    of inked rows (split at Otsu's level, dark on light) at least ``LINE_BAND`` of the
-    tallest band's height. 0 where the image holds no ink."""
+    of inked rows (split at Otsu's level, dark on light), each parted again where a run of
+    its rows holds under ``VALLEY_INK`` of its body's ink (two lines set so close that the
+    descenders of one touch the capitals of the next leave no blank row between them, only
+    a valley), counted where at least ``LINE_BAND`` of the tallest part's height. A part the
+    image's top or bottom edge cuts through is what shows of a neighbouring line where it is
+    under ``EDGE_PART_SHARE`` of the tallest part clear of both edges. 0 where the image holds
+    no ink."""
     grey, _ = dark_on_light(image)
     rows = (np.asarray(grey) <= otsu_level(grey)).sum(axis=1)
     if not rows.any():
         return 0
-    inked = np.concatenate(([False], rows > ROW_INK * rows.max(), [False]))
-    edges = np.flatnonzero(inked[1:] != inked[:-1])  # each band's first row and the row after
-    heights = edges[1::2] - edges[::2]
-    return int((heights >= LINE_BAND * heights.max()).sum())
+    parts = []
+    for top, bottom in _runs(rows > ROW_INK * rows.max()):
+        band = rows[top:bottom]
+        body = float(np.percentile(band, BODY_PERCENTILE))
+        parts += [(top + start, top + end) for start, end in _runs(band >= VALLEY_INK * body)]
+    inner = [end - start for start, end in parts if start > 0 and end < len(rows)]
+    heights = [
+        end - start
+        for start, end in parts
+        if not inner
+        or (start > 0 and end < len(rows))
+        or end - start >= EDGE_PART_SHARE * max(inner)
+    ]
+    tallest = max(heights)
+    return sum(height >= LINE_BAND * tallest for height in heights)
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """The first index and the index after each run of true ``flags``."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], flags, [False])).astype(np.int8)))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 #: a line whose box the image's top or bottom edge cuts, with ink running off that edge, is
@@ -195,3 +227,30 @@ def cut_out_of_a_page(image: Image.Image) -> bool:
         return False
     widest = int((np.diff(columns) - 1).max())
     return widest > WIDE_GAP * max(1, bottom - top)
+
+
+#: a page reading of a small image that leaves more than this share of the ink in its lines'
+#: rows outside its boxes has left text out
+UNREAD_INK_SHARE = 0.25
+
+
+def unread_ink(image: Image.Image, boxes: Sequence[Box]) -> float:
+    """The share of the ink in the rows ``boxes`` span that lies outside every box: what a
+    reading whose boxes these are left out of its lines (Tesseract's page reading of a
+    receipt's row may keep ``CASH`` and drop the ``RM 51.00`` far to its right). Ink in other
+    rows (the cut edges of neighbouring lines) is not counted. 0 without boxes or ink."""
+    if not boxes:
+        return 0.0
+    grey, _ = dark_on_light(image)
+    ink = np.asarray(grey) <= otsu_level(grey)
+    height, width = ink.shape
+    rows = np.zeros(height, dtype=bool)
+    covered = np.zeros_like(ink)
+    for x0, y0, x1, y1 in boxes:
+        top, bottom = max(0, int(y0)), min(height, int(np.ceil(y1)))
+        left, right = max(0, int(x0)), min(width, int(np.ceil(x1)))
+        rows[top:bottom] = True
+        covered[top:bottom, left:right] = True
+    inked = ink & rows[:, None]
+    total = int(inked.sum())
+    return float((inked & ~covered).sum()) / total if total else 0.0

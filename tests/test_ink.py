@@ -3,12 +3,14 @@ a detector's padded boxes close them."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from conftest import render_lines
 from PIL import Image, ImageDraw
 
 from ocr_expert.draw import load_font
-from ocr_expert.ink import cut_by_edge, cut_out_of_a_page, ink_extents, ink_lines
+from ocr_expert.image_io import dark_on_light
+from ocr_expert.ink import cut_by_edge, cut_out_of_a_page, ink_extents, ink_lines, unread_ink
 from ocr_expert.synthetic.text import ARABIC_SENTENCES
 from ocr_expert.types import Span
 
@@ -51,6 +53,28 @@ def test_ink_lines_counts_lines_of_text_not_dots_or_a_neighbours_cut_edge():
     line = page.crop((0, int(24 + pitch - 11), page.width, int(24 + 2 * pitch + 10)))
     assert ink_lines(line) == 1
     assert ink_lines(Image.new("RGB", (200, 40), "white")) == 0
+
+
+def test_two_lines_a_stroke_runs_between_count_as_two():
+    """A receipt's total over its cash line with a stamp's stroke across the gap: no blank
+    row parts them, only a valley of thin ink."""
+    image = render_lines(["Inclusive of GST : 80.90", "CASH : 100.00"], font_size=20, margin=6)
+    ImageDraw.Draw(image).line([(40, 18), (52, 50)], fill=(40, 40, 200), width=4)
+    assert ink_lines(image) == 2
+
+
+def test_a_ruled_tables_row_is_dark_text_on_light_paper():
+    """A row cut out of a ruled table has its rules along its top and bottom edges: the
+    edges are dark, the paper is not."""
+    image = render_lines(["1264  1  25.00  25.00  SR", "NON WOVEN FACE MASK 50'S"], font_size=20)
+    draw = ImageDraw.Draw(image)
+    for y in (0, image.height - 3):
+        for x in range(0, image.width, 8):  # a dashed rule, as a receipt prints one
+            draw.rectangle((x, y, x + 5, y + 2), fill="black")
+    grey, ground = dark_on_light(image)
+    assert ground > 200
+    assert np.median(np.asarray(grey)) > 200  # the paper stays light, the text dark
+    assert ink_lines(image) == 2
 
 
 def _cut_out_of_a_page() -> tuple[Image.Image, list[tuple[float, float, float, float]]]:
@@ -111,3 +135,13 @@ def test_a_region_cut_out_of_a_page_is_told_from_a_word_or_line_crop():
     for x, text in ((10, "POPDEN"), (300, "311.48"), (520, "6103.85")):
         ImageDraw.Draw(row).text((x, 8), text, font=load_font(24), fill="black")
     assert cut_out_of_a_page(row)  # a table's row: gaps of many heights of its text
+
+
+def test_unread_ink_is_the_ink_of_the_read_rows_outside_the_boxes():
+    snippet, boxes = _cut_out_of_a_page()
+    middle = boxes[1]
+    # the middle line read whole: the cut halves above and below lie in rows it does not span
+    assert unread_ink(snippet, [middle]) == pytest.approx(0.0, abs=0.02)
+    left = (middle[0], middle[1], (middle[0] + middle[2]) / 2, middle[3])
+    assert 0.3 < unread_ink(snippet, [left]) < 0.7  # half the line's words left out
+    assert unread_ink(snippet, []) == 0.0
