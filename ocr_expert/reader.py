@@ -21,11 +21,13 @@ from ocr_expert.engines.base import OCREngine, OCREngineError, PageLayout, ReadM
 from ocr_expert.image_io import ImageInputError
 from ocr_expert.ink import (
     LINE_BAND,
+    UNREAD_INK_SHARE,
     cut_by_edge,
     cut_out_of_a_page,
     ink_extents,
     ink_lines,
     light_text,
+    unread_ink,
 )
 from ocr_expert.reading_order import (
     crop_line,
@@ -339,16 +341,20 @@ def _crop_mode(mode: Mode) -> ReadMode:
 def _retry_as_crop(found: Found, mode: Mode, used: str, image: Image.Image) -> bool:
     """In ``auto`` mode, a line-shaped page where detection found nothing is read again as
     a crop, and so is an image of crop height whose page reading did not find two lines
-    (one line with the cut edges of its neighbours shows bands of ink too), unless it was
+    (one line with the cut edges of its neighbours shows bands of ink too: the engine's own
+    lines count where the ink shows two lines as well), unless it was
     cut out of a page (``cut_out_of_a_page``) and its page reading found text: the crop would
     read its neighbours' edges and run its fields together."""
     if mode != "auto" or used != "page":
         return False
     spans = list(found.spans if isinstance(found, PageLayout) else found)
     if image.height <= CROP_MAX_HEIGHT:
-        if _two_lines(spans):
+        if _two_lines(spans) or (_engine_lines(found) >= 2 and ink_lines(image) >= 2):
             return False
-        return not any(s.text.strip() for s in spans) or not cut_out_of_a_page(image)
+        read = [s.box for s in spans if s.box is not None and s.text.strip()]
+        return (
+            not read or not cut_out_of_a_page(image) or unread_ink(image, read) > UNREAD_INK_SHARE
+        )
     return not spans and _line_shaped(image)
 
 
@@ -366,6 +372,23 @@ def _two_lines(spans: Sequence[Span]) -> bool:
     tallest = max(b[3] - b[1] for b in boxes)
     boxes = [b for b in boxes if b[3] - b[1] >= LINE_BAND * tallest]
     return any(vertical_overlap(a, b) < 0.5 for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def _engine_lines(found: Found) -> int:
+    """How many lines holding a letter or digit an engine that gives its own lines found,
+    each at least ``LINE_BAND`` of the tallest one's height (0 for an engine that gives
+    spans): on a small image its word boxes may overlap from line to line (Tesseract pads
+    them to the height of the text's rows), its lines still stand."""
+    if not isinstance(found, PageLayout):
+        return 0
+    boxes = [
+        box
+        for line in found.lines
+        if any(c.isalnum() for i in line for c in found.spans[i].text)
+        and (box := spans_box(found.spans, line)) is not None
+    ]
+    tallest = max((b[3] - b[1] for b in boxes), default=0.0)
+    return sum(b[3] - b[1] >= LINE_BAND * tallest for b in boxes)
 
 
 def _given_lines(spans: list[Span], direction: Direction | None) -> tuple[list[Line], Direction]:

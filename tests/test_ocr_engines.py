@@ -192,6 +192,79 @@ def test_a_small_image_whose_page_reading_holds_one_line_is_read_as_a_crop():
     assert (result.mode, result.text) == ("crop", "Invoice 4521")
 
 
+class _PaddedWordBoxes(OCREngine):
+    """A page reading of two lines whose word boxes reach from line to line, as Tesseract
+    gives them on a small scan (its magazine column's ``Some`` 0-23 over ``models`` 11-37,
+    37 px tall), and a crop reading of the two lines whole: junk."""
+
+    name = "padded-word-boxes"
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def config(self) -> dict[str, Any]:
+        return {"engine": self.name}
+
+    def read_page(self, image: Image.Image) -> PageLayout:
+        self.calls.append("page")
+        words = [("Total", (4, 0, 60, 23)), ("due", (64, 0, 100, 23))]
+        words += [("Paid", (4, 11, 50, 37)), ("by", (54, 11, 80, 37)), ("card", (84, 11, 130, 37))]
+        spans = [Span(text, box, 0.9) for text, box in words]
+        return PageLayout(spans=spans, lines=[[0, 1], [2, 3, 4]], blocks=[0, 0])
+
+    def read_crop(self, image: Image.Image) -> list[Span]:
+        self.calls.append("crop")
+        return [Span("eae ea lee", (0, 0, image.width, image.height), 0.3)]
+
+
+def test_a_small_image_an_engine_finds_two_lines_in_stays_a_page_with_overlapping_boxes():
+    engine = _PaddedWordBoxes()
+    snippet = render_lines(["Total due", "Paid by card"], font_size=14, margin=4, spacing=1.2)
+    result = OCRExpert(engine, use_cache=False).read(snippet)
+    assert engine.calls == ["page"]
+    assert (result.mode, [line.text for line in result.lines]) == (
+        "page",
+        ["Total due", "Paid by card"],
+    )
+
+
+class _FirstFieldOnly(OCREngine):
+    """A page reading of a receipt's row that keeps its first field and drops the amount far
+    to its right, as Tesseract's page layout may; or, given ``whole``, keeps both."""
+
+    name = "first-field-only"
+
+    def __init__(self, whole: bool = False) -> None:
+        self.whole = whole
+        self.calls: list[str] = []
+
+    def config(self) -> dict[str, Any]:
+        return {"engine": self.name, "whole": self.whole}
+
+    def read_page(self, image: Image.Image) -> list[Span]:
+        self.calls.append("page")
+        spans = [Span("CASH", (6, 6, 80, 34), 0.9)]
+        return spans + [Span("RM 51.00", (560, 6, 690, 34), 0.9)] if self.whole else spans
+
+    def read_crop(self, image: Image.Image) -> list[Span]:
+        self.calls.append("crop")
+        return [Span("CASH RM 51.00", (0, 0, image.width, image.height), 0.9)]
+
+
+def test_a_row_whose_page_reading_leaves_its_ink_unread_is_read_again_as_a_crop():
+    row = Image.new("RGB", (700, 40), "white")
+    for x, text in ((10, "CASH"), (565, "RM 51.00")):
+        ImageDraw.Draw(row).text((x, 8), text, font=load_font(22), fill="black")
+    dropped = _FirstFieldOnly()
+    result = OCRExpert(dropped, use_cache=False).read(row)
+    assert dropped.calls == ["page", "crop"]
+    assert (result.mode, result.text) == ("crop", "CASH RM 51.00")
+    kept = _FirstFieldOnly(whole=True)
+    result = OCRExpert(kept, use_cache=False).read(row)
+    assert kept.calls == ["page"]
+    assert (result.mode, result.text) == ("page", "CASH RM 51.00")
+
+
 def _cut_out(lines: list[str]) -> Image.Image:
     """Three lines set close, cut through the middle of the first and the last."""
     page = render_lines(lines, spacing=1.3)
