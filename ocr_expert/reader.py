@@ -342,19 +342,21 @@ def _retry_as_crop(found: Found, mode: Mode, used: str, image: Image.Image) -> b
     """In ``auto`` mode, a line-shaped page where detection found nothing is read again as
     a crop, and so is an image of crop height whose page reading did not find two lines
     (one line with the cut edges of its neighbours shows bands of ink too: the engine's own
-    lines count where the ink shows two lines as well), unless it was
-    cut out of a page (``cut_out_of_a_page``) and its page reading found text: the crop would
-    read its neighbours' edges and run its fields together."""
+    lines count where the ink shows two lines as well), unless it was cut out of a page
+    (``cut_out_of_a_page``) and its page reading found text, leaving no more than
+    ``UNREAD_INK_SHARE`` of the ink in the rows it read outside its boxes (``unread_ink``):
+    the crop would read its neighbours' edges and run its fields together."""
     if mode != "auto" or used != "page":
         return False
     spans = list(found.spans if isinstance(found, PageLayout) else found)
     if image.height <= CROP_MAX_HEIGHT:
         if _two_lines(spans) or (_engine_lines(found) >= 2 and ink_lines(image) >= 2):
             return False
-        read = [s.box for s in spans if s.box is not None and s.text.strip()]
-        return (
-            not read or not cut_out_of_a_page(image) or unread_ink(image, read) > UNREAD_INK_SHARE
-        )
+        read = [s for s in spans if s.text.strip()]
+        if not read or not cut_out_of_a_page(image):
+            return True
+        boxes = [s.box for s in read if s.box is not None]
+        return bool(boxes) and unread_ink(image, boxes) > UNREAD_INK_SHARE
     return not spans and _line_shaped(image)
 
 

@@ -230,19 +230,22 @@ def test_a_small_image_an_engine_finds_two_lines_in_stays_a_page_with_overlappin
 
 class _FirstFieldOnly(OCREngine):
     """A page reading of a receipt's row that keeps its first field and drops the amount far
-    to its right, as Tesseract's page layout may; or, given ``whole``, keeps both."""
+    to its right, as Tesseract's page layout may; or, given ``whole``, keeps both; or, given
+    ``boxless``, writes the row out without boxes, as a generative reader does."""
 
     name = "first-field-only"
 
-    def __init__(self, whole: bool = False) -> None:
-        self.whole = whole
+    def __init__(self, whole: bool = False, boxless: bool = False) -> None:
+        self.whole, self.boxless = whole, boxless
         self.calls: list[str] = []
 
     def config(self) -> dict[str, Any]:
-        return {"engine": self.name, "whole": self.whole}
+        return {"engine": self.name, "whole": self.whole, "boxless": self.boxless}
 
     def read_page(self, image: Image.Image) -> list[Span]:
         self.calls.append("page")
+        if self.boxless:
+            return [Span("CASH RM 51.00", None, 0.9)]
         spans = [Span("CASH", (6, 6, 80, 34), 0.9)]
         return spans + [Span("RM 51.00", (560, 6, 690, 34), 0.9)] if self.whole else spans
 
@@ -262,6 +265,10 @@ def test_a_row_whose_page_reading_leaves_its_ink_unread_is_read_again_as_a_crop(
     kept = _FirstFieldOnly(whole=True)
     result = OCRExpert(kept, use_cache=False).read(row)
     assert kept.calls == ["page"]
+    assert (result.mode, result.text) == ("page", "CASH RM 51.00")
+    written = _FirstFieldOnly(boxless=True)  # no boxes to weigh the ink against: kept
+    result = OCRExpert(written, use_cache=False).read(row)
+    assert written.calls == ["page"]
     assert (result.mode, result.text) == ("page", "CASH RM 51.00")
 
 
