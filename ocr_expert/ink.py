@@ -109,6 +109,12 @@ def _box_ink(gray: np.ndarray, box: Box) -> tuple[np.ndarray, float, float, floa
     return crop, ground, low, high, left
 
 
+def ink_mask(image: Image.Image) -> np.ndarray:
+    """The image's ink: its pixels at or below Otsu's level, dark on light."""
+    grey, _ = dark_on_light(image)
+    return np.asarray(grey) <= otsu_level(grey)
+
+
 def ink_lines(image: Image.Image) -> int:
     """How many lines of text the image's ink stands in, counted from the top down: bands
     of inked rows (split at Otsu's level, dark on light), each parted again where a run of
@@ -118,8 +124,7 @@ def ink_lines(image: Image.Image) -> int:
     image's top or bottom edge cuts through is what shows of a neighbouring line where it is
     under ``EDGE_PART_SHARE`` of the tallest part clear of both edges. 0 where the image holds
     no ink."""
-    grey, _ = dark_on_light(image)
-    rows = (np.asarray(grey) <= otsu_level(grey)).sum(axis=1)
+    rows = ink_mask(image).sum(axis=1)
     if not rows.any():
         return 0
     parts = []
@@ -182,15 +187,11 @@ def cut_by_edge(image: Image.Image, boxes: Sequence[Box | None]) -> set[int]:
     }
     if not short:  # a page with its margins: no grey to work out
         return set()
-    grey, _ = dark_on_light(image)
-    pixels, level = np.asarray(grey), otsu_level(grey)
+    ink = ink_mask(image)
     cut = set()
     for i, (x0, y0, x1, y1) in short.items():
         rows = [row for row, reaches in ((0, y0 <= 1), (height - 1, y1 >= height - 1)) if reaches]
-        if any(
-            (pixels[row, x0:x1] <= level).sum() >= max(2, EDGE_INK_SHARE * (x1 - x0))
-            for row in rows
-        ):
+        if any(ink[row, x0:x1].sum() >= max(2, EDGE_INK_SHARE * (x1 - x0)) for row in rows):
             cut.add(i)
     return cut
 
@@ -216,8 +217,7 @@ def cut_out_of_a_page(image: Image.Image) -> bool:
         return False
     if without_edge_fragments(image) is not None:
         return True
-    grey, _ = dark_on_light(image)
-    ink = np.asarray(grey) <= otsu_level(grey)
+    ink = ink_mask(image)
     band = ink_band(ink, 0.2, 0.8)  # the rows of the text's body, clear of dots and edges
     if band is None:
         return False
@@ -241,8 +241,7 @@ def unread_ink(image: Image.Image, boxes: Sequence[Box]) -> float:
     rows (the cut edges of neighbouring lines) is not counted. 0 without boxes or ink."""
     if not boxes:
         return 0.0
-    grey, _ = dark_on_light(image)
-    ink = np.asarray(grey) <= otsu_level(grey)
+    ink = ink_mask(image)
     height, width = ink.shape
     rows = np.zeros(height, dtype=bool)
     covered = np.zeros_like(ink)

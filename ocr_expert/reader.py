@@ -12,6 +12,7 @@ import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import cached_property
 from typing import Any, Literal
 
 from PIL import Image, ImageOps
@@ -117,7 +118,7 @@ class Reader:
             return exc
         except Exception as exc:  # an engine bug must fail this image, not the caller's run
             detail = f"{type(exc).__name__}: {exc}".rstrip(": ")
-            used = _used_mode(image, mode)
+            used = _used_mode(_Ink(image), mode)
             error = OCREngineError(
                 f"{self.engine.name} failed on a {image.width}x{image.height} image "
                 f"({used} mode): {detail}"
@@ -130,7 +131,8 @@ class Reader:
         if not images:
             return []
         start = time.perf_counter()
-        used = [_used_mode(image, mode) for image in images]
+        inks = [_Ink(image) for image in images]
+        used = [_used_mode(ink, mode) for ink in inks]
         found: list[Found] = [[] for _ in images]
         for read_mode in ("page", _crop_mode(mode)):
             idx = [i for i, u in enumerate(used) if (u == "page") == (read_mode == "page")]
@@ -140,9 +142,7 @@ class Reader:
                     found[i] = (
                         _without_cut_lines(images[i], spans) if read_mode == "page" else spans
                     )
-        retry = [
-            i for i, image in enumerate(images) if _retry_as_crop(found[i], mode, used[i], image)
-        ]
+        retry = [i for i, ink in enumerate(inks) if _retry_as_crop(found[i], mode, used[i], ink)]
         if retry:
             batch = self.engine.read_batch([images[i] for i in retry], mode="crop")
             for i, spans in zip(retry, batch):
@@ -323,13 +323,29 @@ def _without_cut_lines(image: Image.Image, found: Found) -> Found:
     return [s for i, s in enumerate(found) if i not in cut] if cut else found
 
 
-def _used_mode(image: Image.Image, mode: Mode) -> str:
+class _Ink:
+    """What an image's ink says of its shape, each measure taken once, when first asked
+    (which mode to read it in, then whether to read it again as a crop)."""
+
+    def __init__(self, image: Image.Image) -> None:
+        self.image = image
+
+    @cached_property
+    def lines(self) -> int:
+        return ink_lines(self.image)
+
+    @cached_property
+    def cut_out(self) -> bool:
+        return cut_out_of_a_page(self.image)
+
+
+def _used_mode(ink: _Ink, mode: Mode) -> str:
     if mode in ("crop", "line", "word"):
         return "crop"
-    if mode == "auto" and image.height <= CROP_MAX_HEIGHT:
+    if mode == "auto" and ink.image.height <= CROP_MAX_HEIGHT:
         # a recognizer reads one line: two lines of small print given to it read as junk, and
         # so does a line cut out of a page with its neighbours' edges
-        return "page" if ink_lines(image) >= 2 or cut_out_of_a_page(image) else "crop"
+        return "page" if ink.lines >= 2 or ink.cut_out else "crop"
     return "page"
 
 
@@ -338,7 +354,7 @@ def _crop_mode(mode: Mode) -> ReadMode:
     return "word" if mode == "word" else "crop"
 
 
-def _retry_as_crop(found: Found, mode: Mode, used: str, image: Image.Image) -> bool:
+def _retry_as_crop(found: Found, mode: Mode, used: str, ink: _Ink) -> bool:
     """In ``auto`` mode, a line-shaped page where detection found nothing is read again as
     a crop, and so is an image of crop height whose page reading did not find two lines
     (one line with the cut edges of its neighbours shows bands of ink too: the engine's own
@@ -349,15 +365,15 @@ def _retry_as_crop(found: Found, mode: Mode, used: str, image: Image.Image) -> b
     if mode != "auto" or used != "page":
         return False
     spans = list(found.spans if isinstance(found, PageLayout) else found)
-    if image.height <= CROP_MAX_HEIGHT:
-        if _two_lines(spans) or (_engine_lines(found) >= 2 and ink_lines(image) >= 2):
+    if ink.image.height <= CROP_MAX_HEIGHT:
+        if _two_lines(spans) or (_engine_lines(found) >= 2 and ink.lines >= 2):
             return False
         read = [s for s in spans if s.text.strip()]
-        if not read or not cut_out_of_a_page(image):
+        if not read or not ink.cut_out:
             return True
         boxes = [s.box for s in read if s.box is not None]
-        return bool(boxes) and unread_ink(image, boxes) > UNREAD_INK_SHARE
-    return not spans and _line_shaped(image)
+        return bool(boxes) and unread_ink(ink.image, boxes) > UNREAD_INK_SHARE
+    return not spans and _line_shaped(ink.image)
 
 
 def _two_lines(spans: Sequence[Span]) -> bool:
