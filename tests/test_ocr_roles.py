@@ -252,6 +252,23 @@ def test_the_route_judges_the_reading_its_evidence_was_measured_on():
     assert accepts(Recognition(line, 0.4, agreement=0.9, judged="وصل القطار الى المحطة"), 0.0)
 
 
+def test_a_chosen_text_without_arabic_never_replaces_the_first_reading():
+    # the views judged Arabic letters but chose a dash: the crop keeps its Latin reading
+    judged = "وصل القطار إلى المحطة"
+    box = ((0.0, 0.0), (90.0, 0.0), (90.0, 20.0), (0.0, 20.0))
+    image = Image.new("RGB", (100, 30), "white")
+
+    def routed(text: str) -> str:
+        read = Recognition(text, 0.9, agreement=1.0, judged=judged, support=1.0)
+        (out,) = ScriptRoute(Views(read)).reroute(image, [Candidate(box, "coveyncation", 0.5)])
+        return str(out.text)
+
+    assert routed("-") == "coveyncation"
+    assert routed("12 .") == "coveyncation"
+    assert routed("وصل القطار") == "وصل القطار"
+    assert routed("١٢") == "١٢"  # Arabic-Indic digits are Arabic writing
+
+
 def test_a_view_that_only_chooses_supports_a_reading_only_where_the_bar_is_highest():
     # NotoSansArabic, degraded: the weighing views read the line once (0.50 sure), a choosing
     # view read it nearly so and surely; that support counts where confidence and agreement

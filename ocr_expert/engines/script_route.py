@@ -260,6 +260,13 @@ def _arabic_word_letters(word: str) -> int:
     return letters if letters >= 2 else 0
 
 
+def _writes_arabic(text: str) -> bool:
+    """Whether ``text`` holds an Arabic letter or digit. Tesseract's Arabic views choose the
+    text among more readings than they judge: a fax's word crop judged as Arabic letters came
+    back as ``-``, which would have replaced its Latin reading ``coveyncation``."""
+    return any(_is_arabic(ch) and (ch.isalpha() or ch.isdigit()) for ch in text)
+
+
 def _is_arabic(ch: str) -> bool:
     return (
         "\u0600" <= ch <= "\u06ff"
@@ -477,7 +484,7 @@ class ScriptRoute:
         readings at most 0.6 sure, three of them passing the rules for suspect lines; the Arabic
         lines read as Latin words were read at 0.79-0.92 in Arabic, 0.14-0.53 in English."""
         judged = judged_text(read)
-        if not read.text or not judged:
+        if not judged or not _writes_arabic(read.text):
             return False
         if doubtful:
             return (
