@@ -859,8 +859,8 @@ def test_what_the_angle_classifier_turns_over_wrongly_is_read_upright(ppocr):
 
 @pytest.mark.parametrize(
     ("turned_score", "as_is_score", "kept"),
-    [(0.99857, 0.99827, False), (0.995, 0.62, True), (0.70, 0.95, False)],
-    ids=["68% and %89, alike both ways", "noise as it is", "noise turned"],
+    [(0.99857, 0.99827, False), (0.995, 0.62, True), (0.70, 0.95, False), (0.589, 0.511, False)],
+    ids=["68% and %89, alike both ways", "noise as it is", "noise turned", "noise both ways"],
 )
 def test_a_turn_is_kept_only_where_it_reads_clearly_surer(turned_score, as_is_score, kept):
     from types import SimpleNamespace
