@@ -359,9 +359,13 @@ def _retry_as_crop(found: Found, mode: Mode, used: str, ink: _Ink) -> bool:
     a crop, and so is an image of crop height whose page reading did not find two lines
     (one line with the cut edges of its neighbours shows bands of ink too: the engine's own
     lines count where the ink shows two lines as well), unless it was cut out of a page
-    (``cut_out_of_a_page``) and its page reading found text, leaving no more than
+    (``cut_out_of_a_page``) and its page reading found text: the crop would read its
+    neighbours' edges and run its fields together. An engine that lays the page out itself
+    (a ``PageLayout``) reads it again as a crop where its reading leaves more than
     ``UNREAD_INK_SHARE`` of the ink in the rows it read outside its boxes (``unread_ink``):
-    the crop would read its neighbours' edges and run its fields together."""
+    Tesseract's page layout keeps a row's first field and drops those far to its right. A
+    detector's boxes (PP-OCR's) miss a checkbox's ink, not fields; read as a crop, a form's
+    row ran its fields together (``BASE COLORAluminumSINGLE FACE``)."""
     if mode != "auto" or used != "page":
         return False
     spans = list(found.spans if isinstance(found, PageLayout) else found)
@@ -371,6 +375,8 @@ def _retry_as_crop(found: Found, mode: Mode, used: str, ink: _Ink) -> bool:
         read = [s for s in spans if s.text.strip()]
         if not read or not ink.cut_out:
             return True
+        if not isinstance(found, PageLayout):
+            return False
         boxes = [s.box for s in read if s.box is not None]
         return bool(boxes) and unread_ink(ink.image, boxes) > UNREAD_INK_SHARE
     return not spans and _line_shaped(ink.image)

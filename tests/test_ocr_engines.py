@@ -231,23 +231,29 @@ def test_a_small_image_an_engine_finds_two_lines_in_stays_a_page_with_overlappin
 class _FirstFieldOnly(OCREngine):
     """A page reading of a receipt's row that keeps its first field and drops the amount far
     to its right, as Tesseract's page layout may; or, given ``whole``, keeps both; or, given
-    ``boxless``, writes the row out without boxes, as a generative reader does."""
+    ``boxless``, writes the row out without boxes, as a generative reader does; or, given
+    ``detector``, gives the first field as a detector's box, without a layout of its own."""
 
     name = "first-field-only"
 
-    def __init__(self, whole: bool = False, boxless: bool = False) -> None:
-        self.whole, self.boxless = whole, boxless
+    def __init__(self, whole: bool = False, boxless: bool = False, detector: bool = False) -> None:
+        self.whole, self.boxless, self.detector = whole, boxless, detector
         self.calls: list[str] = []
 
     def config(self) -> dict[str, Any]:
-        return {"engine": self.name, "whole": self.whole, "boxless": self.boxless}
+        options = {"whole": self.whole, "boxless": self.boxless, "detector": self.detector}
+        return {"engine": self.name, **options}
 
-    def read_page(self, image: Image.Image) -> list[Span]:
+    def read_page(self, image: Image.Image) -> list[Span] | PageLayout:
         self.calls.append("page")
         if self.boxless:
             return [Span("CASH RM 51.00", None, 0.9)]
         spans = [Span("CASH", (6, 6, 80, 34), 0.9)]
-        return spans + [Span("RM 51.00", (560, 6, 690, 34), 0.9)] if self.whole else spans
+        if self.whole:
+            spans.append(Span("RM 51.00", (560, 6, 690, 34), 0.9))
+        if self.detector:
+            return spans
+        return PageLayout(spans, [list(range(len(spans)))], [0])
 
     def read_crop(self, image: Image.Image) -> list[Span]:
         self.calls.append("crop")
@@ -270,6 +276,11 @@ def test_a_row_whose_page_reading_leaves_its_ink_unread_is_read_again_as_a_crop(
     result = OCRExpert(written, use_cache=False).read(row)
     assert written.calls == ["page"]
     assert (result.mode, result.text) == ("page", "CASH RM 51.00")
+    # a detector's boxes without a layout: what it left unread is no field it dropped
+    detected = _FirstFieldOnly(detector=True)
+    result = OCRExpert(detected, use_cache=False).read(row)
+    assert detected.calls == ["page"]
+    assert (result.mode, result.text) == ("page", "CASH")
 
 
 def _cut_out(lines: list[str]) -> Image.Image:
