@@ -350,8 +350,11 @@ def _used_mode(ink: _Ink, mode: Mode) -> str:
 
 
 def _crop_mode(mode: Mode) -> ReadMode:
-    """How the engine reads an image taken for a crop: its word mode when asked for words."""
-    return "word" if mode == "word" else "crop"
+    """How the engine reads an image taken for a crop: its word or line mode when asked for
+    words or lines, as a crop of either where the shape must tell."""
+    if mode == "word":
+        return "word"
+    return "line" if mode == "line" else "crop"
 
 
 def _retry_as_crop(found: Found, mode: Mode, used: str, ink: _Ink) -> bool:

@@ -855,6 +855,27 @@ def test_the_evidence_and_the_chosen_view_repair_their_numbers_from_one_script_r
     assert calls == [None]
 
 
+def test_a_crop_said_to_hold_a_line_is_read_in_the_line_mode_however_short(tesseract, monkeypatch):
+    from ocr_expert.engines.tesseract import WORD_SHAPE
+
+    short = render_lines(["if you do"], font_size=24, margin=6)
+    assert short.width <= WORD_SHAPE * short.height  # shaped like a word
+    engine = tesseract.engine
+    asked: list[int] = []
+    read_one = engine._read_one
+
+    def read_one_asked(image: Image.Image, psm: int) -> list[Span]:
+        asked.append(psm)
+        return read_one(image, psm)
+
+    monkeypatch.setattr(engine, "_read_one", read_one_asked)
+    assert tesseract.read(short, mode="line").text == "if you do"
+    assert asked == [engine.options["crop_psm"]]
+    asked.clear()  # a crop of unknown kind shaped like a word is read as a word
+    tesseract.read(short, mode="crop")
+    assert asked[0] == engine.options["word_psm"]
+
+
 def test_what_the_angle_classifier_turns_over_wrongly_is_read_upright(ppocr):
     import eval_vqa
 

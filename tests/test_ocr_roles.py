@@ -774,7 +774,7 @@ class ModeRecorder(OCREngine):
 
 @pytest.mark.parametrize(
     ("mode", "engine_mode"),
-    [("word", "word"), ("line", "crop"), ("crop", "crop"), ("page", "page")],
+    [("word", "word"), ("line", "line"), ("crop", "crop"), ("page", "page")],
 )
 def test_the_expert_asks_the_engine_for_its_mode_one_batch_at_a_time(mode, engine_mode):
     engine = ModeRecorder()

@@ -21,7 +21,7 @@ class OCREngineError(OcrvqaError, RuntimeError):
 
 #: how an engine is asked to read one image: find text anywhere, read a crop holding one line
 #: (or word), or read a crop known to hold a single word
-ReadMode = Literal["page", "crop", "word"]
+ReadMode = Literal["page", "crop", "line", "word"]
 
 
 class EngineOptions(BaseModel):
@@ -108,6 +108,10 @@ class OCREngine(ABC):
     def read_crop(self, image: Image.Image) -> list[Span]:
         """Recognize the text of an RGB crop holding one word or line (no detection)."""
 
+    def read_line(self, image: Image.Image) -> list[Span]:
+        """Recognize a crop known to hold one line (engines with a line mode override)."""
+        return self.read_crop(image)
+
     def read_word(self, image: Image.Image) -> list[Span]:
         """Recognize a crop known to hold a single word (engines with a word mode override)."""
         return self.read_crop(image)
@@ -120,9 +124,14 @@ class OCREngine(ABC):
     def read_batch(
         self, images: Sequence[Image.Image], mode: ReadMode = "page"
     ) -> Sequence[list[Span] | PageLayout]:
-        """``read_page``, ``read_crop`` or ``read_word`` of each image, as ``mode`` says;
-        engines that run a model on several images at once override it."""
-        read = {"page": self.read_page, "crop": self.read_crop, "word": self.read_word}[mode]
+        """``read_page``, ``read_crop``, ``read_line`` or ``read_word`` of each image, as
+        ``mode`` says; engines that run a model on several images at once override it."""
+        read = {
+            "page": self.read_page,
+            "crop": self.read_crop,
+            "line": self.read_line,
+            "word": self.read_word,
+        }[mode]
         return [read(image) for image in images]
 
 

@@ -762,6 +762,9 @@ class ScriptRoutedEngine(OCREngine):
     def read_crop(self, image: Image.Image) -> list[Span]:
         return self.read_batch([image], mode="crop")[0]  # type: ignore[return-value]
 
+    def read_line(self, image: Image.Image) -> list[Span]:
+        return self.read_batch([image], mode="line")[0]  # type: ignore[return-value]
+
     def read_word(self, image: Image.Image) -> list[Span]:
         return self.read_batch([image], mode="word")[0]  # type: ignore[return-value]
 
