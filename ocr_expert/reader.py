@@ -381,7 +381,7 @@ def _retry_as_crop(found: Found, mode: Mode, used: str, ink: _Ink) -> bool:
         if not isinstance(found, PageLayout):
             return False
         boxes = [s.box for s in read if s.box is not None]
-        return bool(boxes) and unread_ink(ink.image, boxes) > UNREAD_INK_SHARE
+        return unread_ink(ink.image, boxes) > UNREAD_INK_SHARE
     return not spans and _line_shaped(ink.image)
 
 

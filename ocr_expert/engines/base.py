@@ -20,7 +20,7 @@ class OCREngineError(OcrvqaError, RuntimeError):
 
 
 #: how an engine is asked to read one image: find text anywhere, read a crop holding one line
-#: (or word), or read a crop known to hold a single word
+#: or word, or read a crop known to hold one line or a single word
 ReadMode = Literal["page", "crop", "line", "word"]
 
 
