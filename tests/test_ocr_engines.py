@@ -745,6 +745,37 @@ def test_a_line_the_line_mode_reads_is_never_read_in_the_raw_line_mode(monkeypat
     assert 7 in modes and 13 not in modes
 
 
+def test_a_view_tesseract_fails_on_is_left_out_and_the_line_still_reads(monkeypatch):
+    # Tesseract's Arabic script model stops with a floating-point exception on some line crops
+    # (a typeset exam's line) that its other models read: that one reading is lost, not the
+    # page the line is on.
+    from ocr_expert.engines import tesseract as tess_module
+
+    engine = TesseractEngine(lang="ara")
+    read_view = engine._read_view
+    failing = tess_module.ARABIC_CHOOSING_VIEWS[0]
+
+    def crashes_once(image, ink, binary, psm=None):
+        if (ink, binary) == failing:
+            raise OCREngineError("tesseract stopped: (-8, '')")
+        return read_view(image, ink, binary, psm)
+
+    monkeypatch.setattr(engine, "_read_view", crashes_once)
+    text = "يقع المتحف الوطني قرب النهر"
+    crop = render_lines([text], font_size=24, rtl=True, margin=8)
+    assert cer(" ".join(s.text for s in engine.read_crop(crop)), text) < 0.1
+    # the script model's reading of a line's numbers, lost the same way, leaves them as read
+    data = engine._data
+
+    def script_crashes(image, psm, lang=None):
+        if lang == "Arabic":
+            raise OCREngineError("tesseract stopped: (-8, '')")
+        return data(image, psm, lang)
+
+    monkeypatch.setattr(engine, "_data", script_crashes)
+    assert engine._script_reading(crop, None) == []
+
+
 def test_an_arabic_crop_keeps_the_surest_of_all_its_views_but_only_the_first_weigh(
     monkeypatch,
 ):

@@ -8,10 +8,11 @@ Needs the ``tesseract`` binary and its language data, e.g. on Debian/Ubuntu:
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -26,6 +27,9 @@ from ocr_expert.engines.roles import Recognition
 from ocr_expert.engines.side_by_side import side_by_side
 from ocr_expert.image_io import dark_on_light, ink_band, otsu_level, without_edge_fragments
 from ocr_expert.types import Box, Span, union_box
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 #: crops lower than this (pixels) are scaled up to it when read a second time
 CROP_TEXT_HEIGHT = 32
@@ -428,7 +432,7 @@ class TesseractEngine(OCREngine):
         ]
         if cleared is not None:
             calls.append(functools.partial(self._read_view, cleared, ARABIC_CLEARED_INK, False))
-        readings = side_by_side(calls)
+        readings = side_by_side([functools.partial(_or_nothing, call) for call in calls])
         # Where the line mode finds no line in the crop itself, the crop is read in the
         # raw-line mode, and so are the weighing views the line mode found nothing in: read
         # so where the crop's own reading held, specks at a line's ends came out as junk
@@ -515,9 +519,14 @@ class TesseractEngine(OCREngine):
         x0, y0 = (0, 0) if region is None else (round(region[0]), round(region[1]))
         crop = image if region is None else image.crop((x0, y0, round(region[2]), round(region[3])))
         lang = arabic_digits.SCRIPT_MODEL
+
+        def read() -> list[_Word]:
+            return self._words(self._data(crop, self.options["crop_psm"], lang))
+
+        words = _or_nothing(read)
         return [
             Span(text=t, box=(b[0] + x0, b[1] + y0, b[2] + x0, b[3] + y0), score=c)
-            for _, t, b, c in self._words(self._data(crop, self.options["crop_psm"], lang))
+            for _, t, b, c in words
         ]
 
     def _reads_arabic_views(self) -> bool:
@@ -598,6 +607,18 @@ class TesseractEngine(OCREngine):
                     out[k].append(Span(text=text, box=bx, score=score))
                     break
         return self._arabic_lines([(image, spans, None) for image, spans in zip(images, out)])
+
+
+def _or_nothing(call: Callable[[], list[_T]]) -> list[_T]:
+    """What ``call`` read, or nothing where Tesseract failed on it: one view or repair of a line
+    lost, not the page. Tesseract's ``Arabic`` model stops with a floating-point exception on
+    some line crops (a line of a typeset exam, read in the line mode) that its ``ara`` model and
+    its other modes read."""
+    try:
+        return call()
+    except OCREngineError as exc:
+        log.warning("%s; that reading is left out", exc)
+        return []
 
 
 def _given(words: list[Span]) -> Callable[[], list[Span]]:
