@@ -120,7 +120,7 @@ def build_expert(args: argparse.Namespace):
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``ocr`` and ``ocr-score`` to the ``ocrvqa`` parser."""
+    """Add ``ocr``, ``ocr-score`` and ``tessdata`` to the ``ocrvqa`` parser."""
     ocr = subparsers.add_parser(
         "ocr",
         help="read text off images",
@@ -161,6 +161,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score.add_argument("--json", action="store_true", help="print the scores as JSON")
     _add_engine_arguments(score)
     score.set_defaults(func=run_score)
+
+    tessdata = subparsers.add_parser(
+        "tessdata",
+        help="fetch the second Tesseract Arabic model the Arabic views read with",
+        description="Download Tesseract's tessdata_best Arabic model (integer weights, as "
+        "tesseract.js publishes it on the npm registry), check it against the registry's "
+        "sha512 and keep it where the tesseract engine finds it (second_arabic_model=auto). "
+        "Prints its path; does nothing where it is there already.",
+    )
+    tessdata.add_argument(
+        "--folder",
+        help="where to keep it (default: $OCRVQA_TESSDATA, else ~/.cache/ocrvqa/tessdata)",
+    )
+    tessdata.add_argument(
+        "--registry", help="npm registry URL (default: $npm_config_registry, else npm's own)"
+    )
+    tessdata.set_defaults(func=run_tessdata)
 
 
 def run_ocr(args: argparse.Namespace) -> int:
@@ -233,6 +250,13 @@ def run_ocr(args: argparse.Namespace) -> int:
     if draw_dir:
         print(f"overlays written to {draw_dir}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def run_tessdata(args: argparse.Namespace) -> int:
+    from ocr_expert.engines.second_arabic_model import fetch
+
+    print(fetch(args.folder, args.registry))
+    return 0
 
 
 def run_score(args: argparse.Namespace) -> int:

