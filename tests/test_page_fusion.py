@@ -114,6 +114,30 @@ def test_a_word_read_less_surely_shorter_or_otherwise_is_not_replaced():
     assert fuse_page([line("Baker Road", 100, score=0.98)], different)[0].text == "Baker Road"
 
 
+def test_a_quote_the_second_reader_curls_is_taken_however_unsure_of_the_word():
+    # Print sets curly quotes and apostrophes; PP-OCR mostly writes them straight. Where
+    # Tesseract reads the same word with them curled, its word confidence (of the letters)
+    # does not matter: a real magazine page's 31 straight quotes, a report's 28.
+    second = page(
+        [
+            [
+                ("Binstock’s", 12, 100, 0.62),
+                ("’70s", 150, 100, 0.41),
+                ("“dial”", 220, 100, 0.55),
+                ("don’t", 300, 100, 0.5),
+            ]
+        ]
+    )
+    fused = fuse_page([line("Binstock's '70s \"dial\" dont", 100, score=0.97)], second)
+    # the last word differs in more than its quote: left as PP-OCR read it
+    assert fused[0].text == "Binstock’s ’70s “dial” dont"
+    # a straight quote Tesseract reads straight, or a curly one it reads straight, stays
+    straight = page([[("it's", 12, 100, 0.9), ('"so"', 90, 100, 0.9)]])
+    assert fuse_page([line('it\'s "so"', 100, score=0.97)], straight)[0].text == 'it\'s "so"'
+    flat = page([[("it's", 12, 100, 0.9)]])
+    assert fuse_page([line("it’s", 100, score=0.97)], flat)[0].text == "it’s"
+
+
 def test_words_run_together_are_split_where_the_second_reader_surely_sees_a_space():
     second = page([[("indicating", 12, 100, 0.97), ("proce-", 140, 100, 0.96)]])
     cand = line("indicatingproce-", 100, score=0.98)
