@@ -755,10 +755,10 @@ def test_a_view_tesseract_fails_on_is_left_out_and_the_line_still_reads(monkeypa
     read_view = engine._read_view
     failing = tess_module.ARABIC_CHOOSING_VIEWS[0]
 
-    def crashes_once(image, ink, binary, psm=None, data_dir=None):
+    def crashes_once(image, ink, binary, psm=None, data_dir=None, lang=None):
         if (ink, binary) == failing:
             raise OCREngineError("tesseract stopped: (-8, '')")
-        return read_view(image, ink, binary, psm, data_dir)
+        return read_view(image, ink, binary, psm, data_dir, lang)
 
     monkeypatch.setattr(engine, "_read_view", crashes_once)
     text = "يقع المتحف الوطني قرب النهر"

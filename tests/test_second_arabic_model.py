@@ -149,13 +149,16 @@ def test_a_folder_named_without_the_model_is_reported_with_the_fix(tmp_path):
         TesseractEngine(lang="ara", second_arabic_model=str(tmp_path))
 
 
-def test_an_arabic_crop_is_read_with_the_second_model_too(model_copy, monkeypatch):
-    engine = TesseractEngine(lang="ara", second_arabic_model=str(model_copy))
+@pytest.mark.parametrize("lang", ["ara", "eng+ara"])
+def test_an_arabic_crop_is_read_with_the_second_model_too(model_copy, monkeypatch, caplog, lang):
+    engine = TesseractEngine(lang=lang, second_arabic_model=str(model_copy))
     folders: list[str | None] = []
     data = engine._data
 
     def spy(image, psm, lang=None, data_dir=None):
         folders.append(data_dir)
+        # the second model's folder holds ``ara`` alone: it is asked for nothing else
+        assert data_dir is None or lang == "ara"
         return data(image, psm, lang, data_dir)
 
     monkeypatch.setattr(engine, "_data", spy)
@@ -164,6 +167,7 @@ def test_an_arabic_crop_is_read_with_the_second_model_too(model_copy, monkeypatc
     assert " ".join(s.text for s in engine.read_crop(crop)) == text
     assert folders.count(str(model_copy)) == 1  # one view, its ink at 20 px
     assert folders.count(None) >= 5
+    assert "left out" not in caplog.text  # no reading failed
 
 
 def _engine_reading(
@@ -175,7 +179,7 @@ def _engine_reading(
     engine = TesseractEngine(lang="ara", second_arabic_model=str(folder))
     text, score = installed
 
-    def read_view(image, ink, binary, psm=None, data_dir=None):
+    def read_view(image, ink, binary, psm=None, data_dir=None, lang=None):
         read = second if data_dir is not None else (text, score - 0.2)
         return [Span(text=read[0], box=(0, 0, 10, 10), score=read[1])]
 

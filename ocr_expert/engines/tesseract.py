@@ -47,7 +47,7 @@ ARABIC_CLEARED_INK = 20
 #: the views the second Arabic model (``second_arabic_model``) reads too, which only choose the
 #: reading. On two rendered sets of 200 lines (33 fonts), this one view took the default engine
 #: 0.0719 -> 0.065 and 0.0283 -> 0.025 CER; the crop as it is, or it and both ink views, less
-#: (0.069 and 0.068; 0.026 and 0.024) at more time (docs/benchmarks.md, Arabic lines)
+#: (0.069 and 0.068; 0.026 and 0.024) at more time (docs/benchmarks.md, A second Arabic model)
 SECOND_MODEL_VIEWS: tuple[tuple[int, bool], ...] = ((20, False),)
 #: ... whose reading gives the text only where it is at least this share of the weighed
 #: reading's length
@@ -423,12 +423,14 @@ class TesseractEngine(OCREngine):
         binary: bool,
         psm: int | None = None,
         data_dir: str | None = None,
+        lang: str | None = None,
     ) -> list[Span]:
         """A crop read after ``ink_view`` in mode ``psm`` (the line mode, ``crop_psm``, if
-        None), with the models in ``data_dir`` where given, its boxes in the crop's pixels."""
+        None), with the models in ``data_dir`` where given (in ``lang``, the engine's languages
+        if None), its boxes in the crop's pixels."""
         view, scale, (dx, dy) = ink_view(image, ink, binary)
         psm = self.options["crop_psm"] if psm is None else psm
-        words = self._words(self._data(view, psm, data_dir=data_dir))
+        words = self._words(self._data(view, psm, lang, data_dir))
         return [
             Span(text=text, box=_back_in(box, scale, dx, dy, image), score=score)
             for _, text, box, score in words
@@ -481,7 +483,8 @@ class TesseractEngine(OCREngine):
         if self._second_model is not None:
             folder = str(self._second_model.parent)
             calls += [
-                functools.partial(self._read_view, image, ink, binary, data_dir=folder)
+                # its folder holds ``ara`` alone, whatever else the engine reads
+                functools.partial(self._read_view, image, ink, binary, data_dir=folder, lang="ara")
                 for ink, binary in SECOND_MODEL_VIEWS
             ]
         readings = side_by_side([functools.partial(_or_nothing, call) for call in calls])
