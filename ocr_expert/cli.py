@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ocrvqa.errors import OcrvqaError
+
+if TYPE_CHECKING:
+    from ocr_expert.expert import OCRExpert
+    from ocr_expert.types import OCRResult
 
 SAMPLE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 IMAGE_SUFFIXES = SAMPLE_SUFFIXES + (".gif", ".bmp", ".tif", ".tiff", ".pdf")
@@ -132,13 +137,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ocr.add_argument("--draw", metavar="DIR", help="write each image with boxes and text drawn")
     ocr.add_argument("--pages", help="PDF pages to read, e.g. 1-3,5 (default: all)")
     ocr.add_argument(
-        "--dpi", type=int, default=200, help="resolution PDF pages are rendered at (default 200)"
+        "--dpi",
+        type=int,
+        default=200,
+        help="resolution PDF pages are rendered at (default 200; a page too large to render "
+        "so is rendered at the highest resolution that keeps it within the pixel limit)",
     )
     ocr.add_argument(
         "--text-layer",
         choices=["auto", "always", "never"],
         default="auto",
-        help="PDF pages: read the text layer where a page has one (auto), always, or never (OCR)",
+        help="PDF pages: read the text layer where the page shows its text (auto: checked "
+        "by reading four of its lines off the page), always (unchecked), or never (OCR)",
     )
     _add_engine_arguments(ocr)
     ocr.set_defaults(func=run_ocr)
@@ -182,7 +192,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_ocr(args: argparse.Namespace) -> int:
     from ocr_expert.engines.base import OCREngineError
-    from ocr_expert.image_io import load_image
     from ocr_expert.pdf import is_pdf
 
     images = expand_images(args.images) + (sample_images() if args.samples else [])
@@ -205,7 +214,7 @@ def run_ocr(args: argparse.Namespace) -> int:
     for path in bar:
         try:
             if is_pdf(path):
-                pages = expert.read_pdf(
+                pages: Iterable[tuple[int | None, OCRResult | Exception]] = expert.iter_pdf(
                     path,
                     pages=args.pages,
                     dpi=args.dpi,
@@ -214,42 +223,61 @@ def run_ocr(args: argparse.Namespace) -> int:
                 )
             else:
                 pages = [(None, expert.read(path, mode=args.mode))]
+            for page, result in pages:  # a PDF's pages are read as they are printed
+                if isinstance(result, Exception):
+                    failures += 1
+                    bar.write(f"error: {path} page {page}: {result}", file=sys.stderr)
+                    continue
+                print_result(args, bar, path, page, result)
+                if draw_dir:
+                    draw_overlay(draw_dir, overlay_names, path, page, result, args.dpi, expert)
         except OcrvqaError as exc:
             failures += 1
             bar.write(f"error: {exc}", file=sys.stderr)
-            continue
-        for page, result in pages:
-            where = str(path) if page is None else f"{path} page {page}"
-            if args.json:
-                record = {
-                    "image": str(path),
-                    **({} if page is None else {"page": page}),
-                    **result.to_dict(),
-                }
-                bar.write(json.dumps(record, ensure_ascii=False))
-            else:
-                notes = "".join(f", {n}" for n in result.notes)
-                header = (
-                    f"== {where} ({result.engine}, {len(result.lines)} lines, "
-                    f"{result.direction}{notes})"
-                )
-                bar.write(header + "\n" + result.text)
-            if draw_dir:
-                from ocr_expert.draw import draw_result
-                from ocr_expert.pdf import render_page
-
-                out = draw_dir / overlay_name(
-                    path if page is None else path.with_name(f"{path.stem}-p{page}"), overlay_names
-                )
-                image = (
-                    load_image(path).image
-                    if page is None
-                    else render_page(path, page, dpi=args.dpi)
-                )
-                draw_result(image, result).save(out)
     if draw_dir:
         print(f"overlays written to {draw_dir}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def print_result(
+    args: argparse.Namespace, bar: Any, path: Path, page: int | None, result: OCRResult
+) -> None:
+    """One image's (or PDF page's) result: a JSON line, or a header and its text."""
+    if args.json:
+        record = {"image": str(path), **({} if page is None else {"page": page})}
+        bar.write(json.dumps({**record, **result.to_dict()}, ensure_ascii=False))
+        return
+    where = str(path) if page is None else f"{path} page {page}"
+    notes = "".join(f", {n}" for n in result.notes)
+    bar.write(
+        f"== {where} ({result.engine}, {len(result.lines)} lines, {result.direction}{notes})\n"
+        + result.text
+    )
+
+
+def draw_overlay(
+    draw_dir: Path,
+    names: set[str],
+    path: Path,
+    page: int | None,
+    result: OCRResult,
+    dpi: int,
+    expert: OCRExpert,
+) -> None:
+    """The image (a PDF page rendered as it was read) with the result's boxes and text."""
+    from ocr_expert.draw import draw_result
+    from ocr_expert.image_io import load_image
+    from ocr_expert.pdf import render_page
+
+    out = draw_dir / overlay_name(
+        path if page is None else path.with_name(f"{path.stem}-p{page}"), names
+    )
+    image = (
+        load_image(path).image
+        if page is None
+        else render_page(path, page, dpi=dpi, max_pixels=expert.max_pixels)
+    )
+    draw_result(image, result).save(out)
 
 
 def run_tessdata(args: argparse.Namespace) -> int:

@@ -7,10 +7,12 @@ expert loads images, looks each up in the cache and hands the rest to the reader
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
+
+from PIL import Image
 
 from ocr_expert.cache import OCRCache, cache_key, key_fields
 from ocr_expert.engines import get_engine
@@ -27,7 +29,7 @@ from ocr_expert.image_io import (
 )
 from ocr_expert.reader import CROP_MAX_HEIGHT, MODES, Mode, Reader, check_mode
 from ocr_expert.reading_order import order_spans
-from ocr_expert.types import Direction, OCRResult
+from ocr_expert.types import Direction, Line, OCRResult
 
 __all__ = ["CROP_MAX_HEIGHT", "MODES", "Mode", "OCRExpert"]
 
@@ -145,10 +147,35 @@ class OCRExpert:
         """Read the pages of a PDF: ``[(page number, result), ...]``, numbered from 1.
 
         ``pages``: ``"1-3,5"`` or a list (default: all). ``text_layer``: ``"auto"`` reads a
-        page's text layer where it holds text (a PDF made by a program: exact, no OCR) and OCRs
-        the page rendered at ``dpi`` where it does not (a scan); ``"never"`` always OCRs;
-        ``"always"`` never OCRs (a page without a layer comes back empty).
+        page's text layer where it holds text that the page shows (a PDF made by a program:
+        exact, no OCR; ``pdf.MIN_LAYER_AGREEMENT``) and OCRs the page rendered at ``dpi``
+        where it does not (a scan; a font without a Unicode map); ``"never"`` always OCRs;
+        ``"always"`` never OCRs (a page without a layer comes back empty). A page too large
+        for ``max_pixels`` at ``dpi`` is rendered at the highest resolution that fits, and
+        its result says so. Raises the first page's error (``iter_pdf`` gives each page's).
         """
+        out = []
+        for number, result in self.iter_pdf(
+            pdf, pages=pages, dpi=dpi, text_layer=text_layer, mode=mode
+        ):
+            if isinstance(result, Exception):
+                raise result
+            out.append((number, result))
+        return out
+
+    def iter_pdf(
+        self,
+        pdf: str | Path | bytes,
+        *,
+        pages: str | Sequence[int] | None = None,
+        dpi: int = 200,
+        text_layer: Literal["auto", "always", "never"] = "auto",
+        mode: Mode = "page",
+    ) -> Iterator[tuple[int, OCRResult | Exception]]:
+        """``read_pdf`` page by page, as each is read: a page that fails yields its
+        ``ImageInputError`` or ``OCREngineError`` in place of a result, and the next pages
+        are read. A file that is not a PDF, cannot be opened, or lacks a page asked for
+        raises before any page is read."""
         from ocr_expert import pdf as pdf_pages
 
         if not pdf_pages.is_pdf(pdf):
@@ -156,37 +183,72 @@ class OCRExpert:
                 f"not a PDF file: {pdf if not isinstance(pdf, bytes) else '<bytes>'}"
             )
         numbers = pdf_pages.parse_pages(pages, pdf_pages.page_count(pdf))
-        out = []
         for number in numbers:
-            if text_layer != "never":
-                spans, size = pdf_pages.text_layer(pdf, number, dpi=dpi)
-                if text_layer == "always" or pdf_pages.has_text_layer(spans):
-                    lines, direction = order_spans(spans, self.direction)
-                    out.append(
-                        (
-                            number,
-                            OCRResult(
-                                spans=tuple(spans),
-                                lines=tuple(lines),
-                                width=size[0],
-                                height=size[1],
-                                engine="pdf-text-layer",
-                                config={"engine": "pdf-text-layer", "dpi": dpi},
-                                direction=direction,
-                                notes=(f"page {number}: the PDF's text layer",),
-                            ),
-                        )
-                    )
-                    continue
-            image = pdf_pages.render_page(pdf, number, dpi=dpi)
-            result = self.read(image, mode=mode)
-            out.append(
-                (
-                    number,
-                    replace(result, notes=result.notes + (f"page {number} rendered at {dpi} dpi",)),
-                )
+            try:
+                yield number, self._read_pdf_page(pdf, number, dpi, text_layer, mode)
+            except (ImageInputError, OCREngineError) as exc:
+                yield number, exc
+
+    def _read_pdf_page(
+        self, pdf: str | Path | bytes, number: int, dpi: int, text_layer: str, mode: Mode
+    ) -> OCRResult:
+        from ocr_expert import pdf as pdf_pages
+
+        used = pdf_pages.page_dpi(pdf, number, dpi=dpi, max_pixels=self.max_pixels)
+        notes: tuple[str, ...] = ()
+        if used != dpi:
+            notes = (
+                f"page {number} is too large for max_pixels at {dpi} dpi: rendered at {used} dpi",
             )
-        return out
+        image = None
+        if text_layer != "never":
+            spans, size = pdf_pages.text_layer(pdf, number, dpi=used)
+            if text_layer == "always" or pdf_pages.has_text_layer(spans):
+                lines, direction = order_spans(spans, self.direction)
+                if text_layer == "auto":
+                    image = pdf_pages.render_page(pdf, number, dpi=used, max_pixels=0)
+                if image is None or self._page_shows(image, lines):
+                    return OCRResult(
+                        spans=tuple(spans),
+                        lines=tuple(lines),
+                        width=size[0],
+                        height=size[1],
+                        engine="pdf-text-layer",
+                        config={"engine": "pdf-text-layer", "dpi": used},
+                        direction=direction,
+                        notes=notes + (f"page {number}: the PDF's text layer",),
+                    )
+                notes += (f"page {number}: its text layer is not the text the page shows",)
+        if image is None:
+            image = pdf_pages.render_page(pdf, number, dpi=used, max_pixels=0)
+        result = self.read(image, mode=mode)
+        return replace(
+            result, notes=result.notes + notes + (f"page {number} rendered at {used} dpi",)
+        )
+
+    def _page_shows(self, image: Image.Image, lines: Sequence[Line]) -> bool:
+        """Whether a text layer's ``lines`` are the text ``image``, its page rendered, shows
+        (``layer_agreement``; ``pdf.MIN_LAYER_AGREEMENT``); kept where the engine cannot
+        tell."""
+        from ocr_expert.pdf import MIN_LAYER_AGREEMENT
+
+        agreement = self.layer_agreement(image, lines)
+        return agreement is None or agreement >= MIN_LAYER_AGREEMENT
+
+    def layer_agreement(self, image: Image.Image, lines: Sequence[Line]) -> float | None:
+        """How far the engine, reading a few of a text layer's ``lines`` off ``image`` (the
+        page rendered; ``pdf.layer_samples``) as crops, agrees with the layer
+        (``pdf.layer_agreement``): 0 to 1, or None where it cannot tell (no line to sample;
+        an engine that reads tokens, not images; readings of next to nothing, as of a script
+        the engine does not read)."""
+        from ocr_expert import pdf as pdf_pages
+
+        samples = pdf_pages.layer_samples(lines)
+        if not samples or self.engine.takes_tokens:
+            return None
+        read = self.read_many([pdf_pages.crop_run(image, s) for s in samples], mode="crop")
+        texts = ["" if isinstance(r, Exception) else r.text for r in read]
+        return pdf_pages.layer_agreement([s.text for s in samples], texts)
 
     def _lookup(
         self, image: ImageSource, mode: Mode, digest: str | None = None

@@ -261,16 +261,17 @@ def _is_pdf(source: Path | bytes | bytearray) -> bool:
 def _first_pdf_page(
     source: Path | bytes, name: str, digest: str | None, max_pixels: int
 ) -> LoadedImage:
-    """A PDF's first page rendered at the default resolution (``OCRExpert.read_pdf`` reads
-    the others, and text layers)."""
-    from ocr_expert.pdf import DEFAULT_DPI, page_count, render_page
+    """A PDF's first page rendered at the default resolution, or at the highest that keeps a
+    page too large for ``max_pixels`` within it (``OCRExpert.read_pdf`` reads the others,
+    and text layers)."""
+    from ocr_expert.pdf import DEFAULT_DPI, page_count, page_dpi, render_page
 
     pages = page_count(source)
     if pages == 0:
         raise ImageInputError(f"PDF has no pages: {name}")
-    image = render_page(source, 1, dpi=DEFAULT_DPI)
-    _check_size(image.size, name, max_pixels)
-    note = f"read page 1 of {pages} of a PDF at {DEFAULT_DPI} dpi"
+    dpi = page_dpi(source, 1, dpi=DEFAULT_DPI, max_pixels=max_pixels)
+    image = render_page(source, 1, dpi=dpi, max_pixels=0)
+    note = f"read page 1 of {pages} of a PDF at {dpi} dpi"
     return LoadedImage(
         image=image,
         digest=digest if digest is not None else pixel_digest(image),
