@@ -28,6 +28,7 @@ from ocr_expert.ink import (
     ink_extents,
     ink_lines,
     light_text,
+    trimmed,
     unread_ink,
 )
 from ocr_expert.reading_order import (
@@ -39,7 +40,7 @@ from ocr_expert.reading_order import (
 )
 from ocr_expert.rules import Rules, find_rules
 from ocr_expert.stacks import read_whole
-from ocr_expert.types import Direction, Line, OCRResult, Span, spans_box
+from ocr_expert.types import Box, Direction, Line, OCRResult, Span, spans_box
 
 Mode = Literal["auto", "page", "crop", "line", "word"]
 MODES = ("auto", "page", "crop", "line", "word")
@@ -136,19 +137,32 @@ class Reader:
         found: list[Found] = [[] for _ in images]
         for read_mode in ("page", _crop_mode(mode)):
             idx = [i for i, u in enumerate(used) if (u == "page") == (read_mode == "page")]
-            if idx:
+            if idx and read_mode == "page":
                 batch = self.engine.read_batch([images[i] for i in idx], mode=read_mode)
                 for i, spans in zip(idx, batch):
-                    found[i] = (
-                        _without_cut_lines(images[i], spans) if read_mode == "page" else spans
-                    )
+                    found[i] = _without_cut_lines(images[i], spans)
+            elif idx:
+                for i, spans in zip(idx, self._read_as_crops([images[i] for i in idx], read_mode)):
+                    found[i] = spans
         retry = [i for i, ink in enumerate(inks) if _retry_as_crop(found[i], mode, used[i], ink)]
         if retry:
-            batch = self.engine.read_batch([images[i] for i in retry], mode="crop")
+            batch = self._read_as_crops([images[i] for i in retry], "crop")
             for i, spans in zip(retry, batch):
                 used[i], found[i] = "crop", spans
         each = (time.perf_counter() - start) / len(images)
         return [self._result(image, f, u, each) for image, f, u in zip(images, found, used)]
+
+    def _read_as_crops(self, images: list[Image.Image], mode: ReadMode) -> list[Found]:
+        """Each image read by the engine as a crop (``mode``), cut down to its ink first
+        (``ink.trimmed``), its spans placed back in the image's own pixels; a span that
+        spans the whole cut (a recognizer's one line) spans the whole image, as a crop's
+        line does."""
+        cuts = [trimmed(image) for image in images]
+        batch = self.engine.read_batch([cut for cut, _ in cuts], mode=mode)
+        return [
+            _shifted(spans, offset, cut.size, image.size)
+            for spans, (cut, offset), image in zip(batch, cuts, images)
+        ]
 
     def _result(self, image: Image.Image, found: Found, used: str, elapsed: float) -> OCRResult:
         if isinstance(found, PageLayout) and not found.in_order:
@@ -298,6 +312,32 @@ def _page_rules(image: Image.Image, spans: Sequence[Span]) -> Rules:
     if len(boxes) < 2:
         return Rules()
     return find_rules(image, statistics.median(b[3] - b[1] for b in boxes), boxes)
+
+
+def _shifted(
+    found: Found, offset: tuple[int, int], cut: tuple[int, int], whole: tuple[int, int]
+) -> Found:
+    """``found``, read on a cut of size ``cut`` at ``offset`` in an image of size ``whole``,
+    placed back in the image's pixels (a span boxed as the whole cut, as the whole image)."""
+    dx, dy = offset
+    if not dx and not dy and cut == whole:
+        return found
+    everything = (0.0, 0.0, float(cut[0]), float(cut[1]))
+    spans = [
+        replace(s, box=(0.0, 0.0, float(whole[0]), float(whole[1])), polygon=None)
+        if s.box == everything
+        else replace(
+            s,
+            box=None if s.box is None else _moved(s.box, dx, dy),
+            polygon=None if s.polygon is None else tuple((x + dx, y + dy) for x, y in s.polygon),
+        )
+        for s in (found.spans if isinstance(found, PageLayout) else found)
+    ]
+    return replace(found, spans=spans) if isinstance(found, PageLayout) else spans
+
+
+def _moved(box: Box, dx: int, dy: int) -> Box:
+    return (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
 
 
 def _without_cut_lines(image: Image.Image, found: Found) -> Found:

@@ -145,3 +145,47 @@ def test_unread_ink_is_the_ink_of_the_read_rows_outside_the_boxes():
     left = (middle[0], middle[1], (middle[0] + middle[2]) / 2, middle[3])
     assert 0.3 < unread_ink(snippet, [left]) < 0.7  # half the line's words left out
     assert unread_ink(snippet, []) == 0.0
+
+
+def _loose(
+    text: str, size: int, width: int, height: int, ink: str = "black", ground: str = "white"
+) -> Image.Image:
+    """``text`` drawn in the middle of a canvas much larger than it: a crop with wide margins."""
+    image = Image.new("RGB", (width, height), ground)
+    draw = ImageDraw.Draw(image)
+    font = load_font(size)
+    draw.text(
+        ((width - draw.textlength(text, font=font)) / 2, (height - size) / 2),
+        text,
+        font=font,
+        fill=ink,
+    )
+    return image
+
+
+@pytest.mark.parametrize(
+    ("ink", "ground"), [("black", "white"), ("white", "navy"), ("#777", "#eee")]
+)
+def test_a_crop_with_wide_margins_is_cut_to_its_text(ink, ground):
+    from ocr_expert.ink import CROP_MARGIN, ink_box, trimmed
+
+    image = _loose("Harbour Street 31", 16, 600, 160, ink, ground)
+    box = ink_box(image)
+    assert box is not None
+    cut, (dx, dy) = trimmed(image)
+    pad = max(2, round(CROP_MARGIN * (box[3] - box[1])))
+    assert (dx, dy) == (box[0] - pad, box[1] - pad)
+    assert cut.size == (box[2] - box[0] + 2 * pad, box[3] - box[1] + 2 * pad)
+    assert cut.height < 40 and 140 < cut.width < 200  # the text, 16 px, and a little round it
+
+
+def test_a_crop_cut_at_its_text_or_without_ink_is_kept_whole():
+    from ocr_expert.ink import trimmed
+
+    loose = _loose("Harbour Street 31", 16, 600, 160)
+    tight, _ = trimmed(loose)
+    assert trimmed(tight) == (tight, (0, 0))  # cut once, it is cut no further
+    blank = Image.new("RGB", (300, 80), "white")
+    assert trimmed(blank) == (blank, (0, 0))
+    faint = _loose("ghost", 16, 300, 80, ink="#f4f4f4")  # a trace no clearer than paper
+    assert trimmed(faint) == (faint, (0, 0))

@@ -1055,3 +1055,26 @@ def test_an_engines_lines_it_does_not_vouch_the_order_of_are_put_in_reading_orde
     # every word is still a span of its own, and each line names its words
     assert [s.text for s in ordered.spans] == [s.text for s in kept.spans]
     assert ordered.lines[1].spans == (2, 3, 6, 7)
+
+
+@pytest.mark.parametrize("engine", ["ppocr", "tesseract"])
+@pytest.mark.parametrize(
+    ("text", "size", "width", "height"),
+    [
+        ("if you do", 18, 300, 120),  # Tesseract's word mode ran a short line's words together
+        ("Harbour Street 31", 16, 600, 160),  # PP-OCR, scaling the crop to 48 px, read nothing
+        ("cromulent", 16, 300, 150),
+        ("Covfefe is a perfectly cromulent word.", 14, 400, 50),
+    ],
+)
+def test_a_word_or_line_given_with_wide_margins_reads_as_one_cut_at_its_text(
+    engine, text, size, width, height
+):
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    font = load_font(size)
+    left = (width - draw.textlength(text, font=font)) / 2
+    draw.text((left, (height - size) / 2), text, font=font, fill="black")
+    result = OCRExpert(engine, use_cache=False).read(image, mode="crop")
+    assert result.text == text
+    assert all(s.box is not None and s.box[2] <= width and s.box[3] <= height for s in result.spans)

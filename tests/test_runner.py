@@ -121,9 +121,10 @@ def make_benchmark(
         if i in broken:
             image.write_bytes(b"this is not a png")
         else:
-            canvas = Image.new(
-                "RGB", (160 + i, 48), "white"
-            )  # the width tells PickyEngine the word
+            # the width tells PickyEngine the word; a grey frame keeps the image whole where
+            # it is read as a crop (the reader cuts a crop with wide margins to its ink)
+            canvas = Image.new("RGB", (160 + i, 48), "white")
+            ImageDraw.Draw(canvas).rectangle((0, 0, 159 + i, 47), outline=(150, 150, 150))
             ImageDraw.Draw(canvas).text((8, 16), word.upper(), fill="black")
             canvas.save(image)
         tokens = ["NOISE", word.upper()] if i in first_token_wrong else [word.upper(), "OPEN"]
