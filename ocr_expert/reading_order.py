@@ -1251,9 +1251,31 @@ def _xy_cut(
     def columns_beside(left: list[int], right: list[int]) -> bool:
         if not (is_column(left) and is_column(right)):
             return False
-        if entry_columns(left, right):
+        if entry_columns(left, right) or contact_blocks(left, right):
             return True
         return not is_grid(left, right) and text_column_beside(left, right)
+
+    def contact_blocks(left: list[int], right: list[int]) -> bool:
+        # A paper's authors (name, affiliation, e-mail address), or a letter's sender beside
+        # its addressee, stand in blocks side by side whose lines are level across the gap, as
+        # a table's rows are; but a block is one person and a row one kind of line (the names,
+        # then the addresses), so each block is read whole. A table holds its addresses down a
+        # column: in every row of one side, not in one row of each. A side holding two rows of
+        # blocks, names between their addresses, is cut across first: blocks go row by row.
+        if texts is None:
+            return False
+        marked = []
+        for side in (left, right):
+            rows = sorted(lines(side), key=lambda row: _row_centre(row, boxes))
+            at = [k for k, row in enumerate(rows) if any(ADDRESS.search(texts[m]) for m in row)]
+            if not at or 2 * len(at) > len(rows) or at[-1] - at[0] >= len(at):
+                return False
+            marked.append([rows[k] for k in at])
+        return any(
+            vertical_overlap(_extent([a], boxes), _extent([b], boxes)) >= LINE_OVERLAP
+            for a in marked[0]
+            for b in marked[1]
+        )
 
     def entry_columns(left: list[int], right: list[int]) -> bool:
         # A two-column index or contents page: on both sides nearly every row is an entry

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -376,6 +378,58 @@ def test_table_cells_are_read_row_by_row():
                 span(cell, 20 + 150 * c, 50 + 40 * r, 20 + 150 * c + 20 * len(cell), 80 + 40 * r)
             )
     assert texts(spans) == ["Item Qty Price", "Apples 3 4.25", "Bread 1 2.10"]
+
+
+def author_blocks(people: Sequence[Sequence[str]], per_row: int) -> list[Span]:
+    """A title page's authors: name, affiliation and e-mail address, each block centred on
+    its own axis, ``per_row`` blocks to a row of blocks."""
+    spans = []
+    for k, block in enumerate(people):
+        centre, top = 130 + 240 * (k % per_row), 100 + 150 * (k // per_row)
+        for i, line in enumerate(block):
+            half = 5.5 * len(line)
+            spans.append(span(line, centre - half, top + 26 * i, centre + half, top + 26 * i + 22))
+    return spans
+
+
+PEOPLE = [
+    ("Ashish Vaswani", "Google Brain", "avaswani@google.com"),
+    ("Noam Shazeer", "Google Brain", "noam@google.com"),
+    ("Niki Parmar", "Google Research", "nikip@google.com"),
+    ("Llion Jones", "Google Research", "llion@google.com"),
+    ("Aidan N. Gomez", "University of Toronto", "aidan@cs.toronto.edu"),
+    ("Lukasz Kaiser", "Google Brain", "lukasz@google.com"),
+]
+
+
+@pytest.mark.parametrize("per_row", [3, 2])
+def test_authors_blocks_are_read_whole_block_by_block_row_by_row(per_row):
+    # A table's rows and a title page's author blocks are one shape: rows level across the
+    # gaps. The addresses, one row of each block, say each block is one person.
+    assert texts(author_blocks(PEOPLE, per_row)) == [line for block in PEOPLE for line in block]
+
+
+def test_a_letters_sender_and_addressee_side_by_side_are_read_one_after_the_other():
+    people = [
+        ("From: Ann Lee", "Acme Ltd", "1 High Street, Leeds", "ann@acme.co.uk"),
+        ("To: Bo Chen", "Bell plc", "9 Low Road, York", "bo@bell.com"),
+    ]
+    assert texts(author_blocks(people, 2)) == [line for block in people for line in block]
+
+
+def test_a_table_with_a_column_of_addresses_is_still_read_row_by_row():
+    rows = [
+        ("Name", "E-mail", "Room"),
+        ("Ann Lee", "ann@uni.edu", "B-118"),
+        ("Bo Chen", "bo@uni.edu", "C-201"),
+        ("Cy Diaz", "cy@uni.edu", "A-017"),
+    ]
+    spans = [
+        span(cell, 20 + 220 * c, 50 + 40 * r, 20 + 220 * c + 12 * len(cell), 80 + 40 * r)
+        for r, cells in enumerate(rows)
+        for c, cell in enumerate(cells)
+    ]
+    assert texts(spans) == [" ".join(row) for row in rows]
 
 
 def test_an_engine_layout_is_kept_as_given():
