@@ -124,6 +124,8 @@ UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 RUNS_ON = 0.25
 #: ... but for rows that start with an e-mail or web address
 ADDRESS = re.compile(r"\S+@|www\.|https?:", re.IGNORECASE)
+#: an item's number opening its text: ``1.``, ``12)``, ``(3)``, not a decimal (``66.28``)
+ITEM_NUMBER = re.compile(r"\(?(\d{1,3})[.)](?!\d)\s*\S")
 #: ... and sides of running text this many rows long or more are columns however their rows
 #: start: a real dictionary page's two columns, 67 rows each, start 18-21 % of them in lower case;
 #: where their rows stand level across the gap, only if they fill their sides and their typical
@@ -237,6 +239,7 @@ def order_spans(
     else:
         blocks = _xy_cut(across, boxes, page_dir, texts, ink=ink) if across else []
     blocks = [_beside_wrapped_text(b, boxes, texts, unit) for b in blocks]
+    blocks = [_numbered_down(b, boxes, texts, page_dir) for b in blocks]
     made = [[_make_line(spans, members, boxes, page_dir, 0, unit) for members in b] for b in blocks]
     # Text set vertically (an axis title, a document number up the margin) is no part of the
     # rows beside it: each such line is read after the page, its pieces from the bottom up.
@@ -561,6 +564,68 @@ def _beside_wrapped_text(
             out.append(split[0])
             aside.append(split[1])
     return out + aside
+
+
+def _numbered_down(
+    lines: list[list[int]],
+    boxes: dict[int, list[float]],
+    texts: dict[int, str],
+    page_dir: Direction,
+) -> list[list[int]]:
+    """``lines`` (one block's) with each run of rows of numbered items that the numbers say go
+    down columns read a column at a time.
+
+    A form's boxes to tick or a questionnaire's options set in columns stand level across the
+    gaps as a table's cells do, and are read a row at a time (``1. Gain 5. High-taxed 8. Form``);
+    where every item of consecutive rows opens with its number, and the numbers run on by one
+    down each column and from the foot of one column to the head of the next, each item is a
+    line of its own, in that order. Items numbered across the rows keep their rows.
+    """
+    out: list[list[int]] = []
+    k = 0
+    while k < len(lines):
+        end = k
+        while end < len(lines) and all(_item_number(texts[m]) is not None for m in lines[end]):
+            end += 1
+        run = lines[k:end]
+        column_major = _down_columns(run, boxes, texts, page_dir) if len(run) >= 2 else None
+        out.extend([[m] for m in column_major] if column_major else run or [lines[k]])
+        k = max(end, k + 1)
+    return out
+
+
+def _down_columns(
+    rows: list[list[int]], boxes: dict[int, list[float]], texts: dict[int, str], page_dir: Direction
+) -> list[int] | None:
+    """The items of ``rows`` column after column, each column top to bottom, where so read
+    their numbers run on by one and they stand in two columns or more; else None."""
+    items = sorted((m for row in rows for m in row), key=lambda m: boxes[m][0])
+    columns: list[list[int]] = []
+    for m in items:  # items set one under another overlap in width: one column
+        if columns and boxes[m][0] < max(boxes[c][2] for c in columns[-1]):
+            columns[-1].append(m)
+        else:
+            columns.append([m])
+    if len(columns) < 2 or any(len({_row_of(m, rows) for m in c}) < len(c) for c in columns):
+        return None
+    if page_dir == "rtl":
+        columns.reverse()
+    order = [m for c in columns for m in sorted(c, key=lambda m: _row_of(m, rows))]
+    numbers = [n for m in order if (n := _item_number(texts[m])) is not None]
+    if any(b != a + 1 for a, b in itertools.pairwise(numbers)):
+        return None
+    return order
+
+
+def _item_number(text: str) -> int | None:
+    """The number an item opens with (``ITEM_NUMBER``), or None."""
+    found = ITEM_NUMBER.match(text)
+    return int(found.group(1)) if found else None
+
+
+def _row_of(m: int, rows: list[list[int]]) -> int:
+    """The index of the row of ``rows`` that holds ``m``."""
+    return next(k for k, row in enumerate(rows) if m in row)
 
 
 def _runs_on(

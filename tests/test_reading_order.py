@@ -432,6 +432,44 @@ def test_a_table_with_a_column_of_addresses_is_still_read_row_by_row():
     assert texts(spans) == [" ".join(row) for row in rows]
 
 
+def numbered_grid(labels: list[list[str]]) -> list[Span]:
+    """Items set in rows of a form, ``labels[row][column]``, each its own span."""
+    return [
+        span(label, 40 + 300 * c, 60 + 36 * r, 40 + 300 * c + 11 * len(label), 88 + 36 * r)
+        for r, row in enumerate(labels)
+        for c, label in enumerate(row)
+        if label
+    ]
+
+
+def test_numbered_items_set_down_columns_are_read_a_column_at_a_time():
+    # A form's boxes to tick: the numbers run down each column, then on to the next.
+    rows = [
+        ["1. Gain on sale", "5. High-taxed income", "8. Form 5471"],
+        ["2. Foreign taxes", "6. Disallowed deduction", "9. Other forms"],
+        ["3. Splitter arrangements", "7. Form 8858", "10. Partner loans"],
+        ["4. Tax translation", "", ""],
+    ]
+    expected = sorted(
+        (label for row in rows for label in row if label), key=lambda t: int(t.split(".")[0])
+    )
+    assert texts(numbered_grid(rows)) == expected
+
+
+def test_numbered_items_set_across_rows_keep_their_rows():
+    rows = [["1. Single", "2. Married"], ["3. Divorced", "4. Widowed"], ["5. Separated", ""]]
+    assert texts(numbered_grid(rows)) == [
+        "1. Single 2. Married",
+        "3. Divorced 4. Widowed",
+        "5. Separated",
+    ]
+
+
+def test_a_table_of_decimals_is_no_list_of_numbered_items():
+    rows = [["1.2", "4.0"], ["2.4", "5.5"], ["3.1", "6.1"]]
+    assert texts(numbered_grid(rows)) == ["1.2 4.0", "2.4 5.5", "3.1 6.1"]
+
+
 def test_an_engine_layout_is_kept_as_given():
     from ocr_expert.reading_order import lines_from_layout
 
