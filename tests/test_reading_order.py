@@ -381,8 +381,8 @@ def test_table_cells_are_read_row_by_row():
 
 
 def author_blocks(people: Sequence[Sequence[str]], per_row: int) -> list[Span]:
-    """A title page's authors: name, affiliation and e-mail address, each block centred on
-    its own axis, ``per_row`` blocks to a row of blocks."""
+    """Blocks of lines side by side, ``per_row`` to a row of blocks, each centred on its own
+    axis: a title page's authors (name, affiliation, e-mail address), a letter's addresses."""
     spans = []
     for k, block in enumerate(people):
         centre, top = 130 + 240 * (k % per_row), 100 + 150 * (k // per_row)
