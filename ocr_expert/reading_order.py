@@ -36,7 +36,7 @@ from dataclasses import replace
 
 from ocr_expert.rules import Rules
 from ocr_expert.skew import page_skew, tilt_field
-from ocr_expert.slant import along_axis, slanted_groups, turned_boxes
+from ocr_expert.slant import SLANT_MIN, along_axis, slanted_groups, turned_boxes
 from ocr_expert.types import Box, Direction, Line, Span, box_corners, union_box
 
 #: spans join a line when their vertical overlap is at least this share of the smaller height
@@ -711,16 +711,24 @@ def _own_heights(spans: Sequence[Span], boxes: dict[int, list[float]]) -> dict[i
 
     A line tilted on its own (a curled receipt, a photographed page) has an upright box
     taller than its text, and would swallow the lines above and below it when lines are
-    formed by vertical overlap.
+    formed by vertical overlap. A span tilted ``SLANT_MIN`` degrees or more (a word along a pen
+    in a photograph, a stamp) keeps its box: cut to its polygon's height, a word standing
+    nearly upright became a flat box and joined the line beside it (`last month wikiHow`).
     """
     for i, box in boxes.items():
         poly = spans[i].polygon
-        if poly and len(poly) == 4:
+        if poly and len(poly) == 4 and _tilt(poly) < SLANT_MIN:
             height = (math.dist(poly[0], poly[3]) + math.dist(poly[1], poly[2])) / 2
             if 0 < height < box[3] - box[1]:
                 centre = (box[1] + box[3]) / 2
                 boxes[i] = [box[0], centre - height / 2, box[2], centre + height / 2]
     return boxes
+
+
+def _tilt(poly: Sequence[tuple[float, float]]) -> float:
+    """Degrees a four-point polygon's top edge is tilted from level, either way (0 to 90)."""
+    (x0, y0), (x1, y1) = poly[0], poly[1]
+    return math.degrees(math.atan2(abs(y1 - y0), abs(x1 - x0)))
 
 
 def _lines_in(

@@ -273,6 +273,19 @@ def slanted(text: str, end: tuple[float, float], degrees: float, height: float =
     return Span(text, (min(xs), min(ys), max(xs), max(ys)), 0.9, polygon=poly)
 
 
+def test_a_word_standing_nearly_upright_beside_lines_joins_none_of_them():
+    # A word along a pen lying across a photographed page, at 71 degrees: cut to its own
+    # height, its box was a flat one level with a line, and joined it.
+    lines = [
+        span(text, 20, 40 + 34 * i, 600, 70 + 34 * i)
+        for i, text in enumerate(
+            ["OMG! Sarah made me so mad", "sad that I have been out", "with her on the phone"]
+        )
+    ]
+    pen = slanted("wikiHow", (650, 70), 71)
+    assert texts([*lines, pen]) == [line.text for line in lines] + ["wikiHow"]
+
+
 def test_axis_labels_set_at_a_slant_are_read_along_the_axis():
     names = ["Newyorkbrad", "Nuclear", "Worm That Turned", "Coren", "Salvio giuliano", "Kww"]
     # ticks 70 px apart; a label's box centre sits lower the longer it is, so rows by height
