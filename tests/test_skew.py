@@ -41,6 +41,19 @@ def test_the_tilt_is_the_median_slope_of_long_lines():
     assert page_skew([_line(10, 40 * i, 300, 30.0) for i in range(5)]) == 0.0  # set at an angle
 
 
+def test_short_words_tilted_by_the_detectors_steps_do_not_tilt_a_page_its_long_lines_hold_level():
+    # a chart: a level title and two labels whose boxes tilt by a pixel over their length
+    chart = [
+        _line(150, 10, 166, 0.0, 18),
+        _line(170, 45, 47, -1.2, 12),
+        _line(220, 90, 40, -2.9, 12),
+    ]
+    assert page_skew(chart) == 0.0
+    # a page askew: its short lines tilt as its long ones do, and the median stands
+    askew = [_line(10, 40 * i, 300 if i % 2 else 60, 1.6 + 0.1 * (i % 3), 14) for i in range(6)]
+    assert page_skew(askew) == pytest.approx(1.7, abs=0.01)
+
+
 def test_lines_that_fan_out_give_a_tilt_changing_with_height():
     # a page photographed from its side: lines climb 3 degrees at the top, fall at the bottom
     fanned = [_line(10, 50 + 40 * i, 300, 3.0 - 0.5 * i) for i in range(13)]
