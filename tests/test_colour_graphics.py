@@ -8,11 +8,13 @@ import pytest
 from conftest import load_script, render_lines
 from PIL import Image, ImageDraw
 
+from eval_vqa.recall import answer_in_context
 from ocr_expert.engines.colour_graphics import (
     SAMPLE_PIXELS,
     add_uncovered,
     colourless,
     flat_graphics,
+    to_read_again,
     without_colour,
 )
 from ocr_expert.engines.script_route import Candidate
@@ -96,6 +98,31 @@ def test_a_different_reading_of_a_line_does_not_replace_it():
     first = [line("Sales 2019", (10, 10, 100, 24))]
     got = add_uncovered(first, [line("Sa1es 2019 total", (10, 10, 110, 24))])
     assert [c.text for c in got] == ["Sales 2019"]
+
+
+def test_only_lines_that_may_read_differently_are_read_again():
+    mask = np.zeros((300, 400), dtype=bool)
+    mask[150:280, 40:120] = True  # a bar
+    first = [line("Revenue 2020", (10, 10, 110, 24)), line("37.2", (60, 130, 100, 152))]
+    found = [
+        (11, 9, 111, 25),  # the title again, a pixel off, nothing coloured under it: skipped
+        (60, 134, 100, 156),  # the label again, but the bar under it is now white: read
+        (200, 100, 240, 114),  # a line the first reading missed: read
+        (10, 10, 160, 24),  # the title found longer: read
+    ]
+    assert to_read_again(found, first, mask) == [1, 2, 3]
+
+
+@pytest.mark.slow
+def test_the_default_engine_reads_a_line_label_its_marker_touches():
+    pytest.importorskip("rapidocr")
+    from ocr_expert import OCRExpert
+
+    charts = load_script("bench/chart_strings.py")
+    chart = charts.draw_charts(3, seed=0)[2]  # a line chart; a marker touches 42 444
+    assert "42\u2009444" in chart.strings
+    text = OCRExpert("ppocr", use_cache=False).read(chart.image, mode="page").text
+    assert answer_in_context(["42\u2009444"], text)
 
 
 @pytest.mark.slow

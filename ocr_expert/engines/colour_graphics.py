@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from ocr_expert.engines.script_route import Candidate
-from ocr_expert.types import common_area, polygon_box
+from ocr_expert.types import common_area, polygon_box, union_box
 
 #: a pixel is coloured when its saturation (max - min over max of R, G, B) is above this ...
 SATURATED = 0.35
@@ -43,6 +43,9 @@ GROUND_TOLERANCE = 16
 MIN_SCORE = 0.9
 #: boxes overlapping by more than this share of the smaller one are the same line
 SAME_LINE = 0.5
+#: a line found again with each edge within this share of its height of where it was found
+#: first, and no colour under it, holds the same pixels and is not read again
+SAME_EDGES = 0.25
 #: an image of four times this many pixels or more is first judged on an even grid of every
 #: few pixels, about this many: a page scanned at 600 dpi spent more time here than in detection
 SAMPLE_PIXELS = 1_000_000
@@ -71,6 +74,13 @@ def flat_graphics(image: Image.Image) -> bool:
 def colourless(image: Image.Image) -> Image.Image | None:
     """``image`` with every saturated pixel turned white where it holds flat-coloured
     graphics (``flat_graphics``), else None: the pixels are looked at once for both."""
+    mask = graphics_mask(image)
+    return None if mask is None else whitened(image, mask)
+
+
+def graphics_mask(image: Image.Image) -> np.ndarray | None:
+    """The mask of ``image``'s saturated pixels where it holds flat-coloured graphics
+    (``flat_graphics``), else None."""
     rgb = _rgb(image)
     step = int((rgb.shape[0] * rgb.shape[1] / SAMPLE_PIXELS) ** 0.5)
     if step > 1:
@@ -80,7 +90,7 @@ def colourless(image: Image.Image) -> Image.Image | None:
         if not _flat(sample, _coloured(sample), SAMPLE_MARGIN):
             return None
     mask = _coloured(rgb)
-    return _whitened(rgb, mask) if _flat(rgb, mask) else None
+    return mask if _flat(rgb, mask) else None
 
 
 def _flat(rgb: np.ndarray, mask: np.ndarray, margin: float = 1.0) -> bool:
@@ -129,14 +139,38 @@ def _drawn(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def without_colour(image: Image.Image) -> Image.Image:
     """``image`` with every saturated pixel turned white."""
-    rgb = _rgb(image)
-    return _whitened(rgb, _coloured(rgb))
+    return whitened(image, _coloured(_rgb(image)))
 
 
-def _whitened(rgb: np.ndarray, mask: np.ndarray) -> Image.Image:
-    plain = rgb.copy()
+def whitened(image: Image.Image, mask: np.ndarray) -> Image.Image:
+    """``image`` with the pixels of ``mask`` turned white."""
+    plain = _rgb(image).copy()
     plain[mask] = 255
     return Image.fromarray(plain)
+
+
+def to_read_again(
+    boxes: Sequence[Sequence[float]], first: Sequence[Candidate], mask: np.ndarray
+) -> list[int]:
+    """The indices of ``boxes`` (lines detected with the colour taken out) worth reading:
+    all but those that stand where a line of ``first`` stands, each edge within
+    ``SAME_EDGES`` of its height, with no coloured pixel under either. Those hold the same
+    pixels as that line did, read the same, and add nothing (``add_uncovered``)."""
+    firsts = [polygon_box(c.polygon) for c in first]
+    height, width = mask.shape
+
+    def coloured_under(box: Sequence[float]) -> bool:
+        x0, y0 = max(int(box[0]), 0), max(int(box[1]), 0)
+        x1, y1 = min(int(np.ceil(box[2])), width), min(int(np.ceil(box[3])), height)
+        return bool(mask[y0:y1, x0:x1].any())
+
+    keep = []
+    for i, box in enumerate(boxes):
+        tolerance = SAME_EDGES * (box[3] - box[1])
+        same = [old for old in firsts if max(abs(a - b) for a, b in zip(box, old)) <= tolerance]
+        if not any(not coloured_under(union_box([box, old])) for old in same):
+            keep.append(i)
+    return keep
 
 
 def _overlap(a: Sequence[float], b: Sequence[float]) -> float:
