@@ -80,7 +80,7 @@ def render_page(seed: int, arabic: bool = False) -> Image.Image:
     return image
 
 
-def test_images(kind: str, count: int) -> list[Image.Image]:
+def bench_images(kind: str, count: int) -> list[Image.Image]:
     """``count`` images of one kind: ``"page"`` (English text), ``"arabic"`` or ``"chart"``
     (the first of ``chart_strings.py``'s charts: bars, lines, pies, stacked bars)."""
     if kind == "chart":
@@ -305,7 +305,7 @@ def main() -> None:
         for name in args.engines:
             engine, options, kind = runs[name]
             paths = []
-            for i, image in enumerate(test_images(kind, args.images)):
+            for i, image in enumerate(bench_images(kind, args.images)):
                 path = Path(folder) / f"{name}-{i}.png"
                 image.save(path)
                 paths.append(path)

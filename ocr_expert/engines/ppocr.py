@@ -362,8 +362,9 @@ class _V6Runner:
         )
 
     def detect(self, bgr: np.ndarray, scale_up: bool = True) -> list[np.ndarray]:
-        """Text boxes; ``scale_up=False``: detected at the image's own size (each side
-        rounded to a multiple of 32), not brought up to ``det_limit_side_len``."""
+        """Text boxes; ``scale_up=False``: detected at the image's own size (each side padded
+        with its ground to a multiple of 32, so that nothing is resized), not brought up to
+        ``det_limit_side_len``."""
         height, width = bgr.shape[:2]
         if scale_up:
             padded = _padded_for_detector(bgr, self.options["det_limit_side_len"])
