@@ -34,6 +34,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from ocr_expert.line_numbers import line_number_columns
 from ocr_expert.rules import Rules
 from ocr_expert.skew import page_skew, tilt_field
 from ocr_expert.slant import SLANT_MIN, along_axis, slanted_groups, turned_boxes
@@ -233,6 +234,13 @@ def order_spans(
     slanted = slanted_groups(spans, [i for i in boxed if i not in upright])
     apart = upright | {m for _, group in slanted for m in group}
     across = [i for i in boxed if i not in apart]
+    # A margin's line numbers are a column of their own, read before the text they number,
+    # which is then ordered as without them.
+    numbering = line_number_columns(across, boxes, texts)
+    if page_dir == "rtl":
+        numbering.reverse()
+    numbered = {m for column in numbering for m in column}
+    across = [i for i in across if i not in numbered]
     cells = _ruled_cells(across, spans, boxes, rules, unit) if rules else {}
     if cells:
         blocks = _cell_cut(across, boxes, page_dir, texts, cells, unit, ink)
@@ -255,7 +263,8 @@ def order_spans(
             [_make_line(spans, members, level, page_dir, 0, unit) for members in block]
             for block in _xy_cut(group, level, page_dir, texts)
         ]
-    ordered = _floats_last(made) + at_slant + vertical
+    margin = [[_as_read(spans, [m], page_dir) for m in column] for column in numbering]
+    ordered = margin + _floats_last(made) + at_slant + vertical
     lines = [
         replace(line, block=block_no) for block_no, block in enumerate(ordered) for line in block
     ]
