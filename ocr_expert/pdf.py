@@ -12,7 +12,9 @@ that fits, not refused after it was drawn.
 
 from __future__ import annotations
 
+import functools
 import math
+import statistics
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,7 +25,8 @@ from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
 from ocr_expert.image_io import DEFAULT_MAX_PIXELS, ImageInputError
-from ocr_expert.types import Box, Line, Span
+from ocr_expert.slant import SLANT_MAX, SLANT_MIN
+from ocr_expert.types import Box, Line, Point, Span
 
 #: rendering resolution of PDF pages, dots per inch
 DEFAULT_DPI = 200
@@ -167,6 +170,7 @@ def text_layer(
         scale = dpi / 72
         textpage = page.get_textpage()
         chars: list[tuple[str, Box]] = []
+        slanted: dict[int, float] = {}  # characters set at a slant (a watermark), their angle
         for i in range(textpage.count_chars()):
             left, bottom, right, top = textpage.get_charbox(i)
             # PDF space has its origin at the bottom left; images at the top left.
@@ -178,9 +182,64 @@ def text_layer(
                 code = 0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00)
                 chars[-1] = (chr(code), _union(chars[-1][1], box))
                 continue
+            angle = pdfium_c.FPDFText_GetCharAngle(textpage.raw, i)
+            if _at_slant(angle):
+                slanted[len(chars)] = angle
             chars.append((chr(code), box))
-        spans = [Span(text=text, box=box, score=1.0) for text, box in _runs(chars)]
+        level = [ch if k not in slanted else (" ", ch[1]) for k, ch in enumerate(chars)]
+        spans = [Span(text=text, box=box, score=1.0) for text, box in _runs(level)]
+        spans += _slanted_words(chars, slanted)
         return spans, (round(width * scale), round(height * scale))
+
+
+def _at_slant(radians: float) -> bool:
+    """Whether a character turned by ``radians`` is set at a slant (``ocr_expert.slant``: a
+    watermark, a chart's turned labels), neither level nor upright."""
+    degrees = math.degrees(radians) % 90
+    return SLANT_MIN <= degrees <= SLANT_MAX
+
+
+def _slanted_words(chars: Sequence[tuple[str, Box]], slanted: dict[int, float]) -> list[Span]:
+    """The characters ``slanted`` (indices into ``chars``, in the PDF's order, to the angle
+    ``pdfium`` gives each) as words, each with the polygon of its slant, so that the reading
+    order reads them in a frame of their own (``ocr_expert.slant``), after the page: their
+    upright boxes, a square around each word of a watermark, lie across the page's columns
+    and rows. A word ends where a character between is not slanted (the space ``pdfium`` puts
+    between words is level) or is a space."""
+    words: list[list[int]] = [[]]
+    for before, k in zip([-1, *sorted(slanted)], sorted(slanted)):
+        blank = chars[k][0].isspace() or unicodedata.category(chars[k][0]) in ("Cc", "Cf")
+        if k != before + 1 or blank:
+            words.append([])
+        if not blank:
+            words[-1].append(k)
+    spans = []
+    for word in filter(None, words):
+        text = "".join(chars[k][0] for k in word)
+        box = functools.reduce(_union, (chars[k][1] for k in word))
+        angle = statistics.median(slanted[k] for k in word)
+        polygon = _slant_polygon([chars[k][1] for k in word], angle)
+        spans.append(Span(text=text, box=box, score=1.0, polygon=polygon))
+    return spans
+
+
+def _slant_polygon(boxes: Sequence[Box], angle: float) -> tuple[Point, ...]:
+    """The four corners (top left first, clockwise) of a word whose characters' upright boxes
+    are ``boxes``, its baseline turned by ``angle`` (radians, clockwise on the page, as
+    ``pdfium`` gives it): along the line through their centres, as tall as a character (the
+    shorter side of a turned character's upright box, the typical one), reaching half that
+    past the first and last centres."""
+    u = (math.cos(angle), math.sin(angle))
+    v = (-u[1], u[0])  # a quarter turn clockwise on the page: from the text's top to its foot
+    centres = [((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for b in boxes]
+    half = statistics.median(min(b[2] - b[0], b[3] - b[1]) for b in boxes) / 2
+    along = [x * u[0] + y * u[1] for x, y in centres]
+    middle = statistics.fmean(x * v[0] + y * v[1] for x, y in centres)
+    a0, a1, b0, b1 = min(along) - half, max(along) + half, middle - half, middle + half
+    return tuple(
+        (a * u[0] + b * v[0], a * u[1] + b * v[1])
+        for a, b in ((a0, b0), (a1, b0), (a1, b1), (a0, b1))
+    )
 
 
 #: what ``pdfium`` writes for a hyphen it takes for a word broken at a line's end, the

@@ -333,3 +333,27 @@ def test_a_model_that_opens_image_files_gets_the_first_page_as_png(tmp_path):
     assert path.endswith(".png")
     with Image.open(path) as image:
         assert image.size == (200, 400)  # page 1 at 200 dpi
+
+
+def test_a_watermark_set_at_a_slant_across_a_layer_is_read_after_the_page_as_its_line(tmp_path):
+    from ocr_expert.pdf import text_layer
+    from ocr_expert.reading_order import order_spans
+
+    # four lines of text, and over them a watermark turned 30 degrees (a draft's, a copy's)
+    shown = (
+        "BT /F1 12 Tf 20 70 Td (The first line of the page) Tj ET "
+        "BT /F1 12 Tf 20 50 Td (goes on to the second line) Tj ET "
+        "BT /F1 12 Tf 20 30 Td (and the third line, and the) Tj ET "
+        "BT /F1 12 Tf 20 10 Td (fourth line ends the page.) Tj ET "
+        "BT /F1 16 Tf 0.866 0.5 -0.5 0.866 120 8 Tm (DRAFT COPY) Tj ET"
+    )
+    spans, _ = text_layer(pdf_with_layer(tmp_path / "draft.pdf", "", shown=shown))
+    lines, _ = order_spans(spans)
+    assert [line.text for line in lines] == [
+        "The first line of the page",
+        "goes on to the second line",
+        "and the third line, and the",
+        "fourth line ends the page.",
+        "DRAFT COPY",
+    ]
+
