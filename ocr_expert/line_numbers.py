@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import math
 import re
 import statistics
 from collections.abc import Sequence
@@ -51,10 +52,11 @@ IN_STRIP = 0.5
 #: ... and one there no wider than this many times the strip is one of its numbers, misread or
 #: read twice
 STRAY_WIDTH = 1.5
-#: a number is level with a span when they share this share of the number's height
+#: a number is level with a span when they share this share of the number's height ...
 LEVEL = 0.5
-#: ... and no further from it than this many times the number's height
-BESIDE = 12
+#: ... and stands beside no text where the nearest span level with it lies this many times
+#: further from it than a number's nearest typically does (or its own height, if more)
+ALONE = 4.0
 #: a whole number as a line number is written: digits alone
 WHOLE_NUMBER = re.compile(r"\d{1,4}")
 
@@ -68,8 +70,8 @@ def line_number_columns(
     A column is a stack of whole numbers sharing a strip of the page's width, counting up down
     the page by a steady step (gaps allowed where numbers were missed; nearly all the numbers
     of the strip), running down half the height of the text or more, with no text crossing its strip
-    anywhere on the page and, beside a few of its numbers, nothing level with them near them
-    (``UNPAIRED``, ``UNPAIRED_SHARE``).
+    anywhere on the page and a few of its numbers beside no text (``_alone``; ``UNPAIRED``,
+    ``UNPAIRED_SHARE``).
     """
     numbers = {
         m: int(texts[m].strip()) for m in members if WHOLE_NUMBER.fullmatch(texts[m].strip())
@@ -78,7 +80,7 @@ def line_number_columns(
         return []
     top = min(boxes[m][1] for m in members)
     height = max(boxes[m][3] for m in members) - top
-    columns = []
+    candidates = []
     for stack in _stacks(sorted(numbers), boxes):
         chain = _counting_down(stack, numbers, boxes)
         if len(chain) < NUMBERED_LINES:
@@ -97,11 +99,15 @@ def line_number_columns(
         # a run that leaves out many numbers of its strip is a pick from a column of figures
         if len(chain) < COUNTED * sum(m in numbers for m in in_strip):
             continue
-        column = set(chain) | set(in_strip)
-        others = [m for m in members if m not in column]
-        alone = sum(not any(_beside(boxes[n], boxes[m]) for m in others) for n in chain)
-        if alone >= max(UNPAIRED, UNPAIRED_SHARE * len(chain)):
-            columns.append(sorted(column, key=lambda m: boxes[m][1] + boxes[m][3]))
+        candidates.append((chain, set(chain) | set(in_strip)))
+    # the text beside the numbers: not the numbers down another margin
+    numbered = {m for _, column in candidates for m in column}
+    others = [m for m in members if m not in numbered]
+    columns = [
+        sorted(column, key=lambda m: boxes[m][1] + boxes[m][3])
+        for chain, column in candidates
+        if _alone(chain, others, boxes) >= max(UNPAIRED, UNPAIRED_SHARE * len(chain))
+    ]
     return sorted(columns, key=lambda column: boxes[column[0]][0])
 
 
@@ -176,11 +182,23 @@ def _in_strip(box: list[float], strip: list[float], reach: list[float]) -> bool:
     return across > IN_STRIP * narrower and min(box[3], reach[1]) > max(box[1], reach[0])
 
 
-def _beside(number: list[float], other: list[float]) -> bool:
-    """Whether ``other`` stands level with the number boxed ``number``, near it: on a page of
-    two columns the other column's lines, set level with a blank line of this one, are no
-    text beside its number."""
-    height = number[3] - number[1]
-    shared = min(number[3], other[3]) - max(number[1], other[1])
-    apart = max(other[0] - number[2], number[0] - other[2])
-    return shared >= LEVEL * height and apart <= BESIDE * height
+def _alone(chain: list[int], others: list[int], boxes: dict[int, list[float]]) -> int:
+    """How many numbers of ``chain`` stand beside no text: the nearest span level with each
+    (``LEVEL``) lies more than ``ALONE`` times further from it than a number's nearest
+    typically does (the lower quartile: where half a page's rows are blank beside the numbers,
+    the median is a blank row's), or there is none. On a page of two columns the other
+    column's lines, level with a blank line of this one, lie several gutters away; a table's
+    ragged names before their numbers lie about as far from each."""
+    distances = []
+    for n in chain:
+        number = boxes[n]
+        height = number[3] - number[1]
+        level = [
+            max(other[0] - number[2], number[0] - other[2])
+            for other in (boxes[m] for m in others)
+            if min(number[3], other[3]) - max(number[1], other[1]) >= LEVEL * height
+        ]
+        distances.append((min(level) if level else math.inf, height))
+    near = sorted(d for d, _ in distances if d < math.inf)
+    typical = near[len(near) // 4] if near else 0.0
+    return sum(d > ALONE * max(typical, height) for d, height in distances)
