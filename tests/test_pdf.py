@@ -356,4 +356,3 @@ def test_a_watermark_set_at_a_slant_across_a_layer_is_read_after_the_page_as_its
         "fourth line ends the page.",
         "DRAFT COPY",
     ]
-
