@@ -39,6 +39,10 @@ CLOSEST = 0.75
 SPREAD = 3.0
 #: ... holding at least this share of the whole numbers over its height in its strip ...
 COUNTED = 0.8
+#: ... on a grid: the distance from each to the next, a number, within this share of the
+#: typical one, for all but this share of them (a misread number) ...
+GRID = 0.2
+OFF_GRID = 0.05
 #: ... running down at least this share of the height of the page's text ...
 NUMBERED_HEIGHT = 0.5
 #: ... and at least this many of them, and this share, with no text level with them: a
@@ -98,6 +102,8 @@ def line_number_columns(
         in_strip = [m for m in crossing if _in_strip(boxes[m], strip, reach)]
         # a run that leaves out many numbers of its strip is a pick from a column of figures
         if len(chain) < COUNTED * sum(m in numbers for m in in_strip):
+            continue
+        if not _on_a_grid(chain, numbers, boxes):
             continue
         candidates.append((chain, set(chain) | set(in_strip)))
     # the text beside the numbers: not the numbers down another margin
@@ -170,6 +176,22 @@ def _counting_down(
     if not steps or max(collections.Counter(steps).values()) < STEADY * len(steps):
         return []
     return [ordered[k] for k in chain]
+
+
+def _on_a_grid(chain: list[int], numbers: dict[int, int], boxes: dict[int, list[float]]) -> bool:
+    """Whether ``chain``'s numbers stand on a grid, each at one distance a number from the one
+    before it (within ``GRID``, all but ``OFF_GRID`` of them), as a ruler's marks do, whatever
+    the text beside them does: a page's furniture, printed whether a line stands level with a
+    number or not. Numbers that follow the text's own lines, further apart where its leading
+    opens (a list, a paragraph break, a display), each belong to their line."""
+    centres = [(boxes[m][1] + boxes[m][3]) / 2 for m in chain]
+    pitches = [
+        (centres[k + 1] - centres[k]) / (numbers[chain[k + 1]] - numbers[chain[k]])
+        for k in range(len(chain) - 1)
+    ]
+    pitch = statistics.median(pitches)
+    off = sum(abs(p - pitch) > GRID * pitch for p in pitches)
+    return off <= OFF_GRID * len(pitches)
 
 
 def _in_strip(box: list[float], strip: list[float], reach: list[float]) -> bool:

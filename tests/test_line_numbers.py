@@ -82,6 +82,22 @@ def test_a_tables_row_numbers_stay_on_their_rows():
     assert read(spans) == [f"{k + 1} Item {k} description" for k in range(12)]
 
 
+def test_numbers_set_level_with_each_line_of_text_where_its_leading_varies_stay_on_their_lines():
+    # each number printed on its own line's baseline (a proof numbered line by line), the lines
+    # further apart between items and around a display, two numbers beside empty lines
+    tops, y = [], 100.0
+    for k in range(14):
+        tops.append(y)
+        y += 30 if k % 4 else 44  # every fourth line opens a new item
+    blank = (5, 10)
+    words = {k: f"line {k} of an item in a list that goes on" for k in range(14) if k not in blank}
+    spans = [span(t, 120, tops[k], 720, tops[k] + 22) for k, t in words.items()]
+    spans += [span(str(80 + k), 40, tops[k] + 4, 56, tops[k] + 18) for k in range(14)]
+    lines = read(spans)
+    assert lines[0] == "80 line 0 of an item in a list that goes on"
+    assert lines[5] == "85" and lines[6] == "86 line 6 of an item in a list that goes on"
+
+
 def test_numbers_counting_down_a_short_stretch_of_the_page_stay_in_their_rows():
     # a list of steps numbered down a quarter of a long page is no margin's numbering
     steps = {k: f"step {k}" for k in range(0, 10, 2)}
