@@ -1,17 +1,19 @@
 """Line numbers down a margin: a manuscript's, a draft's, a pleading's.
 
-A page numbered line by line (a paper sent for review, a journal's proof, a court pleading)
-carries a column of small whole numbers down its margin, one every line of the page at one
-pitch, whether a line of text stands level with it or not. Grouped into rows with the text,
-each number opens the line level with it and the numbers beside blank space or display matter
-become lines of their own (`2`, `3 BEN TROVATO...`, `4`), and a two-column page numbered down
-both sides is read with its numbers glued to its columns' lines. Read as a column of their
-own, before the page's text, they are what a PDF's text layer holds for such a page, and what
+A page numbered line by line for review or as a pleading carries a column of small whole
+numbers down its margin, on a grid: one every baseline of the page, whether a line of text
+stands level with it or not. Grouped into rows with the text, each number opens the line level
+with it, the numbers beside blank space or display matter become lines of their own (`2`,
+`3 BEN TROVATO...`, `4`), and a two-column page numbered down both sides is read with its
+numbers glued to its columns' lines, across the gutter. Read as a column of their own, before
+the page's text, they are what ACM's and the AMS's PDFs hold in their text layers and what
 Tesseract's page layout reads; the text is then ordered as without them.
 
 A table's column of row numbers, a numbered list and a form's numbered fields also count down
-a column, but each of their numbers stands on its row, with the row's text level with it: the
-numbers are taken for a margin's only where enough of them stand alone.
+a column, but each of their numbers stands on its row, beside the row's text: the numbers are
+taken for a margin's only where some of them stand beside no text. Numbers that follow the
+text's own lines (AASTeX's: each on its line's baseline, further apart where the leading
+opens) stand on no grid; each stays with its line, as that layer holds them.
 """
 
 from __future__ import annotations
@@ -45,9 +47,9 @@ GRID = 0.2
 OFF_GRID = 0.05
 #: ... running down at least this share of the height of the page's text ...
 NUMBERED_HEIGHT = 0.5
-#: ... and at least this many of them, and this share, with no text level with them: a
-#: margin's numbers run on down blank lines and beside headings and display matter set to their
-#: own spacing, where a table's, a list's or a form's numbers each stand on their row
+#: ... and at least this many of them, and this share, beside no text (``_alone``): a margin's
+#: numbers run on down blank lines and beside headings and display matter set to their own
+#: spacing, where a table's, a list's or a form's numbers each stand on their row
 UNPAIRED = 2
 UNPAIRED_SHARE = 0.05
 #: a span lies in the column's strip when it covers more than this share of its width or of
@@ -73,9 +75,9 @@ def line_number_columns(
 
     A column is a stack of whole numbers sharing a strip of the page's width, counting up down
     the page by a steady step (gaps allowed where numbers were missed; nearly all the numbers
-    of the strip), running down half the height of the text or more, with no text crossing its strip
-    anywhere on the page and a few of its numbers beside no text (``_alone``; ``UNPAIRED``,
-    ``UNPAIRED_SHARE``).
+    of the strip), on a grid (``_on_a_grid``), running down half the height of the text or
+    more, with no text crossing its strip anywhere on the page, and a few of its numbers beside
+    no text (``_alone``; ``UNPAIRED``, ``UNPAIRED_SHARE``).
     """
     numbers = {
         m: int(texts[m].strip()) for m in members if WHOLE_NUMBER.fullmatch(texts[m].strip())

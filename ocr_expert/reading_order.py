@@ -14,9 +14,10 @@ break, a footer) is cut first; a line across the top or the foot of columns of r
 whose box touches theirs (a byline, padded) is taken off before them. Inside a region the
 spans form lines by vertical overlap, a drop cap or other tall span joining the first line
 it stands before (a line in a large font, a title beside its byline, stays a line of its
-own). A tilted scan is straightened first (from the slope of the detector's polygons), for
-ordering only, and each line is taken at its own polygon's height, so a line tilted on its
-own does not swallow its neighbours.
+own). Line numbers down a margin, set on a grid (``ocr_expert.line_numbers``), are read
+first, as a column, and the page is cut without them. A tilted scan is straightened first
+(from the slope of the detector's polygons), for ordering only, and each line is taken at its
+own polygon's height, so a line tilted on its own does not swallow its neighbours.
 
 A line is right-to-left when most of its strong characters are (Arabic, Hebrew, ...), and
 its spans are then joined from the right; columns are read right to left on a right-to-left
