@@ -40,7 +40,7 @@ CLOSEST = 0.75
 #: stretches their distance) ...
 SPREAD = 3.0
 #: ... holding at least this share of the whole numbers over its height in its strip ...
-COUNTED = 0.8
+COUNTED = 0.6
 #: ... on a grid: the distance from each to the next, a number, within this share of the
 #: typical one, for all but this share of them (a misread number) ...
 GRID = 0.2
@@ -111,10 +111,21 @@ def line_number_columns(
     # the text beside the numbers: not the numbers down another margin
     numbered = {m for _, column in candidates for m in column}
     others = [m for m in members if m not in numbered]
+    margins = [
+        _alone(chain, others, boxes) >= max(UNPAIRED, UNPAIRED_SHARE * len(chain))
+        for chain, _ in candidates
+    ]
+    # a page numbered down both margins numbers both on one grid: beside a dense column, where
+    # few lines are blank, the numbers of the other margin vouch for it
+    pitches = [_pitch(chain, numbers, boxes) for chain, _ in candidates]
     columns = [
         sorted(column, key=lambda m: boxes[m][1] + boxes[m][3])
-        for chain, column in candidates
-        if _alone(chain, others, boxes) >= max(UNPAIRED, UNPAIRED_SHARE * len(chain))
+        for k, (_, column) in enumerate(candidates)
+        if margins[k]
+        or any(
+            margins[j] and abs(pitches[j] - pitches[k]) <= GRID * pitches[j]
+            for j in range(len(candidates))
+        )
     ]
     return sorted(columns, key=lambda column: boxes[column[0]][0])
 
@@ -186,14 +197,26 @@ def _on_a_grid(chain: list[int], numbers: dict[int, int], boxes: dict[int, list[
     the text beside them does: a page's furniture, printed whether a line stands level with a
     number or not. Numbers that follow the text's own lines, further apart where its leading
     opens (a list, a paragraph break, a display), each belong to their line."""
-    centres = [(boxes[m][1] + boxes[m][3]) / 2 for m in chain]
-    pitches = [
-        (centres[k + 1] - centres[k]) / (numbers[chain[k + 1]] - numbers[chain[k]])
-        for k in range(len(chain) - 1)
-    ]
+    pitches = _pitches(chain, numbers, boxes)
     pitch = statistics.median(pitches)
     off = sum(abs(p - pitch) > GRID * pitch for p in pitches)
     return off <= OFF_GRID * len(pitches)
+
+
+def _pitches(
+    chain: list[int], numbers: dict[int, int], boxes: dict[int, list[float]]
+) -> list[float]:
+    """The distance, a number, from each of ``chain``'s numbers to the next."""
+    centres = [(boxes[m][1] + boxes[m][3]) / 2 for m in chain]
+    return [
+        (centres[k + 1] - centres[k]) / (numbers[chain[k + 1]] - numbers[chain[k]])
+        for k in range(len(chain) - 1)
+    ]
+
+
+def _pitch(chain: list[int], numbers: dict[int, int], boxes: dict[int, list[float]]) -> float:
+    """The typical distance, a number, between ``chain``'s numbers (its grid's pitch)."""
+    return statistics.median(_pitches(chain, numbers, boxes))
 
 
 def _in_strip(box: list[float], strip: list[float], reach: list[float]) -> bool:

@@ -76,6 +76,22 @@ def test_a_two_column_page_numbered_down_both_margins_reads_each_column_whole():
     assert lines[30:] == list(left.values()) + list(right.values())
 
 
+def test_the_numbers_beside_a_dense_column_are_read_as_the_other_margins_on_one_grid():
+    # the left column runs on down every numbered line but one; the right one is broken by
+    # blank lines: the right margin's numbers vouch for the left's, on the same grid
+    left = {k: f"left column line {k} of the running text goes on" for k in range(1, 15)}
+    right = {k: f"right column line {k} of the running text goes on" for k in range(0, 15, 3)}
+    spans = (
+        text_lines(100, left, 400)
+        + text_lines(560, right, 400)
+        + numbers_down(30, 1, 15)
+        + numbers_down(1000, 16, 15)
+    )
+    lines = read(spans)
+    assert lines[:30] == [str(n) for n in range(1, 31)]
+    assert lines[30:] == list(left.values()) + list(right.values())
+
+
 def test_a_tables_row_numbers_stay_on_their_rows():
     rows = {k: f"Item {k} description" for k in range(12)}
     spans = text_lines(120, rows, 300) + numbers_down(40, 1, 12)
