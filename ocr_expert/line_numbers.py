@@ -39,7 +39,8 @@ CLOSEST = 0.75
 #: ... and by this many times or less (a display or a figure between two numbered lines
 #: stretches their distance) ...
 SPREAD = 3.0
-#: ... holding at least this share of the whole numbers over its height in its strip ...
+#: ... holding at least this share of the whole numbers over its height in its strip (at 100
+#: dpi the detector misreads many small numbers: `160` as `100`) ...
 COUNTED = 0.6
 #: ... on a grid: the distance from each to the next, a number, within this share of the
 #: typical one, for all but this share of them (a misread number) ...
@@ -74,10 +75,10 @@ def line_number_columns(
     boxes as ``[x0, y0, x1, y1]`` on a level page), each from the top down, left to right.
 
     A column is a stack of whole numbers sharing a strip of the page's width, counting up down
-    the page by a steady step (gaps allowed where numbers were missed; nearly all the numbers
-    of the strip), on a grid (``_on_a_grid``), running down half the height of the text or
-    more, with no text crossing its strip anywhere on the page, and a few of its numbers beside
-    no text (``_alone``; ``UNPAIRED``, ``UNPAIRED_SHARE``).
+    the page by a steady step (gaps allowed where numbers were missed; most numbers of the
+    strip), on a grid (``_on_a_grid``), running down half the height of the text or more, with
+    no text crossing its strip anywhere on the page, and a few of its numbers beside no text
+    (``_alone``; ``UNPAIRED``, ``UNPAIRED_SHARE``) or on the grid of a column that has them.
     """
     numbers = {
         m: int(texts[m].strip()) for m in members if WHOLE_NUMBER.fullmatch(texts[m].strip())
