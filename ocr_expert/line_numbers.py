@@ -106,26 +106,26 @@ def line_number_columns(
         # a run that leaves out many numbers of its strip is a pick from a column of figures
         if len(chain) < COUNTED * sum(m in numbers for m in in_strip):
             continue
-        if not _on_a_grid(chain, numbers, boxes):
+        pitch = _pitch(chain, numbers, boxes)
+        if not _on_a_grid(chain, numbers, boxes, pitch):
             continue
-        candidates.append((chain, set(chain) | set(in_strip)))
+        candidates.append((chain, set(chain) | set(in_strip), pitch))
     # the text beside the numbers: not the numbers down another margin
-    numbered = {m for _, column in candidates for m in column}
+    numbered = {m for _, column, _ in candidates for m in column}
     others = [m for m in members if m not in numbered]
     margins = [
         _alone(chain, others, boxes) >= max(UNPAIRED, UNPAIRED_SHARE * len(chain))
-        for chain, _ in candidates
+        for chain, _, _ in candidates
     ]
     # a page numbered down both margins numbers both on one grid: beside a dense column, where
     # few lines are blank, the numbers of the other margin vouch for it
-    pitches = [_pitch(chain, numbers, boxes) for chain, _ in candidates]
     columns = [
         sorted(column, key=lambda m: boxes[m][1] + boxes[m][3])
-        for k, (_, column) in enumerate(candidates)
+        for k, (_, column, pitch) in enumerate(candidates)
         if margins[k]
         or any(
-            margins[j] and abs(pitches[j] - pitches[k]) <= GRID * pitches[j]
-            for j in range(len(candidates))
+            margins[j] and abs(other - pitch) <= GRID * other
+            for j, (_, _, other) in enumerate(candidates)
         )
     ]
     return sorted(columns, key=lambda column: boxes[column[0]][0])
@@ -192,14 +192,15 @@ def _counting_down(
     return [ordered[k] for k in chain]
 
 
-def _on_a_grid(chain: list[int], numbers: dict[int, int], boxes: dict[int, list[float]]) -> bool:
-    """Whether ``chain``'s numbers stand on a grid, each at one distance a number from the one
+def _on_a_grid(
+    chain: list[int], numbers: dict[int, int], boxes: dict[int, list[float]], pitch: float
+) -> bool:
+    """Whether ``chain``'s numbers stand on a grid, each at ``pitch`` a number from the one
     before it (within ``GRID``, all but ``OFF_GRID`` of them), as a ruler's marks do, whatever
     the text beside them does: a page's furniture, printed whether a line stands level with a
     number or not. Numbers that follow the text's own lines, further apart where its leading
     opens (a list, a paragraph break, a display), each belong to their line."""
     pitches = _pitches(chain, numbers, boxes)
-    pitch = statistics.median(pitches)
     off = sum(abs(p - pitch) > GRID * pitch for p in pitches)
     return off <= OFF_GRID * len(pitches)
 

@@ -62,34 +62,33 @@ def test_a_margins_line_numbers_are_read_as_a_column_before_the_text_they_number
     assert lines[len(numbers) :] == list(PAGE.values())
 
 
-def test_a_two_column_page_numbered_down_both_margins_reads_each_column_whole():
-    left = {k: f"left column line {k} of the running text goes on" for k in range(0, 15, 2)}
-    right = {k: f"right column line {k} of the running text goes on" for k in range(2, 15)}
+def read_two_columns(left_rows: range, right_rows: range) -> tuple[list[str], list[str]]:
+    """A two-column page, text on the numbered lines ``left_rows`` and ``right_rows``, numbered
+    1-15 down the left margin and 16-30 down the right: what is read, and the text expected
+    after the numbers (the left column whole, then the right)."""
+    left = {k: f"left column line {k} of the running text goes on" for k in left_rows}
+    right = {k: f"right column line {k} of the running text goes on" for k in right_rows}
     spans = (
         text_lines(100, left, 400)
         + text_lines(560, right, 400)
         + numbers_down(30, 1, 15)
         + numbers_down(1000, 16, 15)
     )
-    lines = read(spans)
+    return read(spans), list(left.values()) + list(right.values())
+
+
+def test_a_two_column_page_numbered_down_both_margins_reads_each_column_whole():
+    lines, text = read_two_columns(range(0, 15, 2), range(2, 15))
     assert lines[:30] == [str(n) for n in range(1, 31)]
-    assert lines[30:] == list(left.values()) + list(right.values())
+    assert lines[30:] == text
 
 
 def test_the_numbers_beside_a_dense_column_are_read_as_the_other_margins_on_one_grid():
     # the left column runs on down every numbered line but one; the right one is broken by
     # blank lines: the right margin's numbers vouch for the left's, on the same grid
-    left = {k: f"left column line {k} of the running text goes on" for k in range(1, 15)}
-    right = {k: f"right column line {k} of the running text goes on" for k in range(0, 15, 3)}
-    spans = (
-        text_lines(100, left, 400)
-        + text_lines(560, right, 400)
-        + numbers_down(30, 1, 15)
-        + numbers_down(1000, 16, 15)
-    )
-    lines = read(spans)
+    lines, text = read_two_columns(range(1, 15), range(0, 15, 3))
     assert lines[:30] == [str(n) for n in range(1, 31)]
-    assert lines[30:] == list(left.values()) + list(right.values())
+    assert lines[30:] == text
 
 
 def test_a_tables_row_numbers_stay_on_their_rows():
