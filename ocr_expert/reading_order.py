@@ -170,6 +170,14 @@ ALIGN_TOLERANCE = 0.15
 #: up across their gaps nearly all.
 FAR_APART_GAP = 15.0
 FAR_APART_ALIGNED = 0.8
+#: a side whose rows each stand level with a row of the other side, set this many times
+#: further apart than the other's, is a column of labels, each opening its block of text
+#: across the gap (a CV's headings beside their paragraphs): read a row at a time, not as a
+#: column, however closely the detector's boxes meet across the gap
+LABEL_PITCH = 2.0
+#: ... of at least this many rows, none of them a display line (a brochure's title and logo
+#: beside its column stand level with its lines too)
+LABELS = 2
 #: rows set over (or under) columns, apart from them by a band wider than a paragraph break (a
 #: title, a standfirst, a paper's title block and abstract; a footer), are cut off first where
 #: the rest then stands in columns, and the columns are judged alone: cut at the widest band
@@ -1336,7 +1344,35 @@ def _xy_cut(
             return False
         if entry_columns(left, right) or contact_blocks(left, right):
             return True
-        return not is_grid(left, right) and text_column_beside(left, right)
+        return (
+            not is_grid(left, right)
+            and not labels_beside(left, right)
+            and text_column_beside(left, right)
+        )
+
+    def labels_beside(left: list[int], right: list[int]) -> bool:
+        # A CV's or a report's headings set in a column of their own, each level with the
+        # first line of its paragraph: a reader takes each with its paragraph. A sidebar's
+        # items and a margin note are set at the text's own leading, not paragraphs apart.
+        rows = [
+            sorted(lines(side), key=lambda row: _row_centre(row, boxes)) for side in (left, right)
+        ]
+        few, many = sorted(rows, key=len)
+        if len(few) < LABELS or len(many) < LABEL_PITCH * len(few):
+            return False
+        if any(boxes[m][3] - boxes[m][1] >= TALL_SPAN * unit for row in few for m in row):
+            return False  # a title, a logo: display lines are no labels
+        centres = [_row_centre(row, boxes) for row in few]
+        pitch = statistics.median(b - a for a, b in itertools.pairwise(centres))
+        if pitch < LABEL_PITCH * leading(many) * unit:
+            return False
+        return all(
+            any(
+                vertical_overlap(_extent([a], boxes), _extent([b], boxes)) >= LINE_OVERLAP
+                for b in many
+            )
+            for a in few
+        )
 
     def contact_blocks(left: list[int], right: list[int]) -> bool:
         # A paper's authors (name, affiliation, e-mail address), or a letter's sender beside
@@ -1423,6 +1459,30 @@ def _xy_cut(
             inner = max(widest_gap(side, 1)[0] for side in cols)
             if band <= inner:
                 return True
+        return False
+
+    def goes_on(quarters: list[list[int]]) -> bool:
+        # Columns of unequal height: one ends above the band (or starts below it) and the
+        # other, running text in one measure, goes on across it. The band is a paragraph
+        # break in the longer column beside the shorter one's end, no break across the page:
+        # cut there, the longer column's foot was read after the shorter column.
+        top_left, bottom_left, top_right, bottom_right = quarters
+        for (above, below), (other_above, other_below) in (
+            ((top_left, bottom_left), (top_right, bottom_right)),
+            ((top_right, bottom_right), (top_left, bottom_left)),
+        ):
+            if not (above and below and is_column(above) and is_column(below)):
+                continue
+            if not all(is_running_text(lines(part)) for part in (above, below)):
+                continue
+            upper, lower = _extent([above], boxes), _extent([below], boxes)
+            narrower = min(upper[2] - upper[0], lower[2] - lower[0])
+            if _h_overlap(upper, lower) < SAME_MEASURE * narrower:
+                continue
+            if bool(other_above) != bool(other_below):
+                other = other_above or other_below
+                if is_column(other) and is_running_text(lines(other)):
+                    return True
         return False
 
     def split(
@@ -1514,7 +1574,14 @@ def _xy_cut(
                 if gap < COLUMN_GAP * unit:
                     break
                 left, right = parted(members, at, of)
-                if (of is boxes and n and columns_beside(left, right)) or apart(left, right):
+                # beside a display line, an ink gap is a gutter only where it is no title's
+                if (
+                    n
+                    and columns_beside(left, right)
+                    and (of is boxes or not display_beside_body(left, right, at, gap))
+                ):
+                    return gap, left, right
+                if apart(left, right):
                     return gap, left, right
         return None
 
@@ -1631,7 +1698,7 @@ def _xy_cut(
             ]
             section_break = not all(q and is_column(q) for q in quarters)
             if section_break:
-                section_break = not breaks_alike(quarters, y_gap)
+                section_break = not breaks_alike(quarters, y_gap) and not goes_on(quarters)
         peel = peeled(members) if found is None and y_gap <= SECTION_GAP * unit else None
         ends = heads_off(members, y_at) if found is None and peel is None and y_gap > 0 else None
         if found is not None and not section_break:

@@ -190,3 +190,65 @@ def test_columns_are_read_whole_beside_a_line_set_too_long_for_its_column():
     # a title across both columns is no such line: it is read before them, not in a column
     title = span("A TITLE SET ACROSS THE COLUMNS", 300, 20, 1400, 90)
     assert texts([title, *spans]) == [title.text, *left, *right]
+
+
+def test_a_narrow_gutter_between_the_lines_ink_is_found_beside_a_wider_gap_to_a_margin_note():
+    # A paper's two columns set 10 pt apart: the detector's padded boxes leave 8 px between
+    # them (a third of a line height), their ink a line height; a note in the margin stands
+    # further off its column than the gutter is wide, so the widest gap is not the gutter.
+    left = [prose("L", i) for i in range(14)]
+    right = [prose("R", i) for i in range(14)]
+    spans = [span(t, 100, 100 + 27 * i, 600, 125 + 27 * i) for i, t in enumerate(left)]
+    spans += [span(t, 608, 100 + 27 * i, 1100, 125 + 27 * i) for i, t in enumerate(right)]
+    spans += [span("A marginal", 5, 262, 60, 287), span("note", 5, 289, 40, 314)]
+    ink = {
+        i: (0.0, 8 / (s.box[2] - s.box[0])) if s.box[0] == 100 else (8 / (s.box[2] - s.box[0]), 0.0)
+        for i, s in enumerate(spans)
+        if s.box is not None and s.box[0] >= 100
+    }
+    lines, _ = order_spans(spans, ink=ink)
+    read = [line.text for line in lines]
+    # each column read whole, the left first; the note joins the rows level with it
+    assert [t for t in read if t in right] == right
+    in_left = [k for k, t in enumerate(read) if any(p in t for p in left)]
+    in_right = [k for k, t in enumerate(read) if any(p in t for p in right)]
+    assert max(in_left) < min(in_right)
+
+
+def test_a_column_of_labels_each_level_with_its_paragraph_is_read_a_row_at_a_time():
+    # A CV's headings, set right of a column of their own, each level with the first line of
+    # the paragraph it heads: each is read with its paragraph, not the headings first.
+    labels = ["Communication skills", "Managerial skills", "Digital skills", "Other skills"]
+    spans, expected, y = [], [], 100
+    for k, label in enumerate(labels):
+        spans.append(span(label, 60, y, 300, y + 25))
+        for row in range(4):
+            text = prose(f"P{k}.", row)
+            spans.append(span(text, 330, y + 30 * row, 1000, y + 30 * row + 25))
+            expected.append(f"{label} {text}" if row == 0 else text)
+        y += 4 * 30 + 20
+    assert texts(spans) == expected
+    # a title and a logo beside a column are no labels: the column is read whole after them
+    column = [span(prose("C", i), 330, 100 + 30 * i, 1000, 125 + 30 * i) for i in range(16)]
+    title = span("SETTING UP FRAMES", 40, 95, 290, 150)
+    logo = span("FLF Flowfram", 40, 540, 200, 600)
+    assert texts([title, logo, *column]) == [title.text, logo.text, *(s.text for s in column)]
+
+
+def test_a_long_column_goes_on_across_a_break_beside_the_end_of_a_short_one():
+    # The right column ends above a break between two of the left column's paragraphs, a
+    # break taller than the gutter is wide: the left column is read whole before the right.
+    left = [prose("L", i) for i in range(16)]
+    right = [prose("R", i) for i in range(6)]
+    spans = [
+        span(t, 100, 100 + 30 * i + 50 * (i >= 8), 600, 125 + 30 * i + 50 * (i >= 8))
+        for i, t in enumerate(left)
+    ]
+    spans += [span(t, 620, 100 + 30 * i, 1120, 125 + 30 * i) for i, t in enumerate(right)]
+    assert texts(spans) == left + right
+    # a footer under both columns is still cut off first
+    foot = [
+        span("School of Computing", 100, 800, 400, 825),
+        span("page 3 of 7", 900, 800, 1120, 825),
+    ]
+    assert texts(spans + foot)[-1] == "School of Computing page 3 of 7"
