@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+from PIL import Image, ImageDraw
+
 from ocr_expert.engines.base import PageLayout
-from ocr_expert.engines.page_fusion import fuse_page
+from ocr_expert.engines.page_fusion import bridged_pieces, fuse_page
 from ocr_expert.engines.script_route import Candidate
+from ocr_expert.synthetic.fonts import font
 from ocr_expert.types import Span
 
 
@@ -184,3 +188,111 @@ def test_a_space_dropped_after_a_number_comes_back_where_the_second_reader_sees_
 
 
 BOX = (10.0, 100.0, 600.0, 130.0)
+
+
+def test_a_detected_line_holding_two_of_the_page_readers_lines_side_by_side_is_cut_between():
+    # the detector joined a column's first line to the heading opening the column beside it
+    # across a narrow gutter; the page reader's layout set them on two lines
+    joined = line("This is a sample, see 2 Frame Attributes", 100, x0=10, x1=560)
+    second = page(
+        [
+            [("This", 12, 100, 0.95), ("is", 70, 100, 0.96), ("a", 100, 100, 0.9)],
+            [("sample,", 130, 101, 0.93), ("see", 224, 100, 0.96)],
+            [("2", 300, 99, 0.9), ("Frame", 322, 99, 0.95), ("Attributes", 400, 99, 0.94)],
+        ]
+    )
+    pieces = bridged_pieces([joined], second, [True])
+    # cut half-way across each gap between the page reader's lines, each piece as tall as its
+    # own words within the line (the detector padded this one not at all)
+    assert pieces == {0: [(10, 100, 121, 130), (121, 100, 280, 130), (280, 100, 560, 129)]}
+    # a line padded round its words: each piece padded by the same share of its own height
+    padded = Candidate(((10, 90), (560, 90), (560, 140), (10, 140)), joined.text, 0.95)
+    first = bridged_pieces([padded], second, [True])[0][0]
+    assert first == pytest.approx((10, 100 - 9 / 32 * 30, 121, 130 + 9 / 32 * 30))
+    # a line set askew, or rerouted to another recognizer, stays whole
+    assert bridged_pieces([joined], second, [False]) == {}
+    rerouted = line("This is a sample, see 2 Frame Attributes", 100, x1=560, rerouted=True)
+    assert bridged_pieces([rerouted], second, [True]) == {}
+
+
+def test_a_line_the_page_reader_reads_whole_or_beside_noise_is_not_cut():
+    joined = line("Total 21.74", 100, x0=10, x1=400)
+    # one line of the page reader's: nothing to cut
+    assert (
+        bridged_pieces(
+            [joined], page([[("Total", 12, 100, 0.9), ("21.74", 300, 100, 0.9)]]), [True]
+        )
+        == {}
+    )
+    # a second "line" that is a speck or read unsurely is no piece
+    speck = page([[("Total", 12, 100, 0.9)], [("|", 300, 100, 0.9)]])
+    unsure = page([[("Total", 12, 100, 0.9)], [("21.74", 300, 100, 0.3)]])
+    assert bridged_pieces([joined], speck, [True]) == {}
+    assert bridged_pieces([joined], unsure, [True]) == {}
+    # a word the page reader parted at a faint letter is no gutter
+    parted = page(
+        [
+            [("This", 12, 100, 0.9), ("is", 70, 100, 0.9), ("autho", 100, 100, 0.9)],
+            [("ization", 164, 100, 0.9)],
+        ]
+    )
+    assert bridged_pieces([joined], parted, [True]) == {}
+    # two lines whose words interleave across the line are not side by side
+    interleaved = page(
+        [
+            [("Total", 12, 100, 0.9), ("due", 250, 100, 0.9)],
+            [("net", 150, 100, 0.9), ("21.74", 300, 100, 0.9)],
+        ]
+    )
+    assert bridged_pieces([joined], interleaved, [True]) == {}
+
+
+#: a column's lines, and the lines of the column beside it under its heading
+LEFT = [
+    "This report is a sample of the",
+    "kind of page a journal prints,",
+    "set in two columns that stand",
+    "close together on the page, so",
+    "that the detector may take a",
+    "line of one for a line of the",
+]
+RIGHT = [
+    "Once the first column ends, the",
+    "second begins at its top, under",
+    "the heading that opens it, and",
+    "goes on down the page to its",
+    "foot, where the text ends with",
+]
+
+
+def two_column_page() -> Image.Image:
+    """Two justified columns one em apart, the right one opening with a heading set level
+    with the left one's first line: the detector boxes the two as one line."""
+    img = Image.new("RGB", (800, 260), "white")
+    draw = ImageDraw.Draw(img)
+    body, heading = font("serif", 17), font("serif_bold", 24)
+    width = max(draw.textlength(t, font=body) for t in LEFT + RIGHT)
+
+    def justified(x: float, y: float, text: str) -> None:
+        words = text.split()
+        space = (width - sum(draw.textlength(w, font=body) for w in words)) / (len(words) - 1)
+        for word in words:
+            draw.text((x, y), word, font=body, fill="black")
+            x += draw.textlength(word, font=body) + space
+
+    right = 40 + width + 16
+    draw.text((right, 54), "2 Frame Attributes", font=heading, fill="black")
+    for k, text in enumerate(LEFT):
+        justified(40, 60 + 24 * k, text)
+    for k, text in enumerate(RIGHT):
+        justified(right, 90 + 24 * k, text)
+    return img
+
+
+@pytest.mark.slow
+def test_the_default_engine_reads_a_heading_level_with_the_column_beside_it_apart():
+    pytest.importorskip("rapidocr")
+    from ocr_expert import OCRExpert
+
+    lines = OCRExpert("ppocr", use_cache=False).read(two_column_page(), mode="page").lines
+    assert [line.text for line in lines] == [*LEFT, "2 Frame Attributes", *RIGHT]

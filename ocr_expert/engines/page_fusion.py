@@ -16,6 +16,8 @@ routed to an Arabic reader) are left alone.
 from __future__ import annotations
 
 import itertools
+import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from rapidfuzz.distance import Levenshtein
@@ -54,6 +56,17 @@ SPLIT_ALIKE = 0.9
 #: beside punctuation often wrong on receipts (``37. 55``), between two digits they split a
 #: number: those are left to the sure words above.
 SPACE_SURE = 0.5
+#: a detected line holding the words of two or more of the page reader's lines, side by side,
+#: is cut between them (``bridged_pieces``): the detector joins a line to the one level with it
+#: across a narrow gutter (a column's first line and the heading opening the column beside it,
+#: a poster's boxes set close), where the page reader's layout keeps the columns apart. Each
+#: piece holds at least this many letters or digits ...
+BRIDGE_CHARACTERS = 2
+#: ... read with this confidence (the page reader's noise beside a line is no line of its own)
+BRIDGE_CONFIDENCE = 0.6
+#: ... and the pieces' words stand at least this many times their typical height apart (a
+#: gutter; the page reader also parts a word at a faint letter, `autho` `ization`)
+BRIDGE_GAP = 0.5
 
 
 @dataclass(frozen=True)
@@ -168,6 +181,56 @@ def fuse_page(
                 line_words = [(w.text, w.box, w.score) for w in words] if keep_words else []
                 fused.append(Candidate(polygon, text, score, words=line_words))
     return fused
+
+
+def bridged_pieces(
+    candidates: list[Candidate], page: PageLayout, level: Sequence[bool]
+) -> dict[int, list[Box]]:
+    """The pieces to cut each detected line of ``candidates`` set ``level`` into where it holds
+    the words of two or more of ``page``'s lines side by side, by the candidate's index: each
+    piece reaches half-way to the next and stands as tall as its own words, padded by the share
+    of their height the detector padded the line's words by (a column's line cut from the
+    heading beside it is no taller than a line of the column). Lines rerouted to another
+    recognizer are left whole."""
+    boxes: list[Box | None] = [
+        _bounds(c) if not c.rerouted and flat else None for c, flat in zip(candidates, level)
+    ]
+    on_line: dict[int, dict[int, list[_Word]]] = {}
+    for word in _words(page):
+        home = _home(word, boxes)
+        if home is not None:
+            on_line.setdefault(home, {}).setdefault(word.line, []).append(word)
+    cuts: dict[int, list[Box]] = {}
+    for i, lines in on_line.items():
+        box = boxes[i]
+        if len(lines) < 2 or box is None:
+            continue
+        pieces = sorted(lines.values(), key=lambda ws: min(w.box[0] for w in ws))
+        if not all(_piece(ws) for ws in pieces):
+            continue
+        height = statistics.median(w.box[3] - w.box[1] for ws in pieces for w in ws)
+        ends = [(min(w.box[0] for w in ws), max(w.box[2] for w in ws)) for ws in pieces]
+        if any(
+            right[0] - left[1] < BRIDGE_GAP * height for left, right in itertools.pairwise(ends)
+        ):
+            continue
+        xs = [box[0], *((left[1] + right[0]) / 2 for left, right in itertools.pairwise(ends))]
+        xs.append(box[2])
+        top = min(w.box[1] for ws in pieces for w in ws)
+        foot = max(w.box[3] for ws in pieces for w in ws)
+        pad = ((top - box[1]) + (box[3] - foot)) / 2 / max(foot - top, 1.0)
+        cuts[i] = []
+        for ws, x0, x1 in zip(pieces, xs, xs[1:]):
+            own_top, own_foot = min(w.box[1] for w in ws), max(w.box[3] for w in ws)
+            margin = max(pad, 0.0) * (own_foot - own_top)
+            cuts[i].append((x0, max(box[1], own_top - margin), x1, min(box[3], own_foot + margin)))
+    return cuts
+
+
+def _piece(words: list[_Word]) -> bool:
+    """Whether the words of one of the page reader's lines make a piece of a detected line."""
+    letters = sum(ch.isalnum() for w in words for ch in w.text)
+    return letters >= BRIDGE_CHARACTERS and confidence(words) >= BRIDGE_CONFIDENCE
 
 
 def _corrected(cand: Candidate, words: list[_Word]) -> Candidate:
@@ -288,4 +351,4 @@ def _differing(mine: list[str], theirs: list[str]) -> list[tuple[int, int, int, 
     return blocks
 
 
-__all__ = ["MIN_CONFIDENCE", "confidence", "fuse_page"]
+__all__ = ["MIN_CONFIDENCE", "bridged_pieces", "confidence", "fuse_page"]

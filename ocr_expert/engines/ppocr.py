@@ -15,6 +15,7 @@ still there; the engine's configuration names it under ``arabic``.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import unicodedata
@@ -37,7 +38,7 @@ from ocr_expert.engines.colour_graphics import (
     whitened,
 )
 from ocr_expert.engines.leaders import leader_tails, with_leaders
-from ocr_expert.engines.page_fusion import MIN_CONFIDENCE, fuse_page
+from ocr_expert.engines.page_fusion import MIN_CONFIDENCE, bridged_pieces, fuse_page
 from ocr_expert.engines.roles import Recognition
 from ocr_expert.engines.script_route import Candidate, ScriptRoute
 from ocr_expert.image_io import edge_ground
@@ -71,6 +72,11 @@ FEW_TURNED = 0.25
 LEGIBLE = 0.8
 #: the text after a line's dot leaders (``leaders``) is kept when read this sure
 LEADER_SCORE = 0.8
+#: a detected line whose top edge slopes by at most this many degrees is cut by its box where
+#: it holds two of the page reader's lines side by side (``page_fusion.bridged_pieces``): two
+#: level lines the detector joined across a gutter, their baselines a few pixels apart, make a
+#: box sloping by a degree or less; a line photographed at a slant is left whole
+CUT_SLOPE = 2.0
 #: the detector brings an image's shorter side up to ``det_limit_side_len`` (736 px); it is
 #: made to scale an image up by at most this factor, the image padded with its own ground
 #: instead. Two lines of small print 28 px tall, blown up 26 times (after ``upscale_below``),
@@ -250,6 +256,7 @@ class PPOCREngine(OCREngine):
         if second is not None:
             page = second.result()
             if isinstance(page, PageLayout):
+                candidates = self._cut_bridging(image, candidates, page)
                 candidates = fuse_page(
                     candidates,
                     page,
@@ -262,6 +269,34 @@ class PPOCREngine(OCREngine):
         if self.options["leaders"]:
             candidates = self._after_leaders(image, candidates)
         return self._finish(candidates)
+
+    def _cut_bridging(
+        self, image: Image.Image, candidates: list[Candidate], page: PageLayout
+    ) -> list[Candidate]:
+        """``candidates`` with each line set nearly level (``CUT_SLOPE``) that holds two or more
+        of the page reader's lines side by side (``page_fusion.bridged_pieces``: the detector
+        joined it to the line level with it across a narrow gutter) cut into those pieces, each
+        read again by the recognizer; a line whose pieces are not all read surely stays whole."""
+        flat = [abs(_slope(c.polygon)) <= CUT_SLOPE for c in candidates]
+        pieces = bridged_pieces(candidates, page, flat)
+        if not pieces:
+            return candidates
+        boxes = [box for i in sorted(pieces) for box in pieces[i]]
+        crops = [_bgr(image.crop((box[0], box[1], box[2], box[3]))) for box in boxes]
+        with self._lock:
+            read = iter(self._runner.recognize(crops))
+        out = []
+        for i, cand in enumerate(candidates):
+            if i not in pieces:
+                out.append(cand)
+                continue
+            again = [
+                Candidate(box_corners(box), _nfkc(text).strip(), float(score))
+                for box, (text, score) in zip(pieces[i], read)
+            ]
+            sure = all(c.text and c.score >= self.options["text_score"] for c in again)
+            out.extend(again if sure else [cand])
+        return out
 
     def _read_colourless(
         self, image: Image.Image, mask: np.ndarray, first: list[Candidate]
@@ -688,6 +723,12 @@ def _require_cuda_provider() -> None:
             "ppocr device='cuda' needs the GPU build of onnxruntime "
             "(pip install 'ocrvqa[gpu]', which brings onnxruntime-gpu); use device='cpu' otherwise"
         )
+
+
+def _slope(polygon: Sequence[Sequence[float]]) -> float:
+    """The degrees a detected line's top edge rises (negative) or falls across it."""
+    (ax, ay), (bx, by) = polygon[0][:2], polygon[1][:2]
+    return math.degrees(math.atan2(by - ay, bx - ax))
 
 
 def _level(polygon: Sequence[Sequence[float]]) -> bool:
