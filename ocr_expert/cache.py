@@ -27,7 +27,7 @@ from ocrvqa.validation import error_lines
 log = logging.getLogger(__name__)
 
 #: bump when the stored format or the reading-order logic changes what is stored
-CACHE_VERSION = 79
+CACHE_VERSION = 80
 
 
 def default_cache_dir() -> Path:
