@@ -190,26 +190,34 @@ def test_a_space_dropped_after_a_number_comes_back_where_the_second_reader_sees_
 BOX = (10.0, 100.0, 600.0, 130.0)
 
 
+#: the page reader's lines under a detected line: the next lines of two columns
+NEXT_ROW: list[list[tuple[str, float, float, float]]] = [
+    [("ffuser", 12, 140, 0.9), ("guide", 100, 140, 0.9), ("on", 230, 140, 0.9)],
+    [("Once", 300, 140, 0.9), ("you", 360, 140, 0.9)],
+]
+
+
 def test_a_detected_line_holding_two_of_the_page_readers_lines_side_by_side_is_cut_between():
     # the detector joined a column's first line to the heading opening the column beside it
-    # across a narrow gutter; the page reader's layout set them on two lines
+    # across a narrow gutter; the page reader's layout set them on two lines (and parted the
+    # column's line once more)
     joined = line("This is a sample, see 2 Frame Attributes", 100, x0=10, x1=560)
-    second = page(
-        [
-            [("This", 12, 100, 0.95), ("is", 70, 100, 0.96), ("a", 100, 100, 0.9)],
-            [("sample,", 130, 101, 0.93), ("see", 224, 100, 0.96)],
-            [("2", 300, 99, 0.9), ("Frame", 322, 99, 0.95), ("Attributes", 400, 99, 0.94)],
-        ]
-    )
+    on_it: list[list[tuple[str, float, float, float]]] = [
+        [("This", 12, 100, 0.95), ("is", 70, 100, 0.96), ("a", 100, 100, 0.9)],
+        [("sample,", 130, 101, 0.93), ("see", 224, 100, 0.96)],
+        [("2", 300, 99, 0.9), ("Frame", 322, 99, 0.95), ("Attributes", 400, 99, 0.94)],
+    ]
+    second = page(on_it + NEXT_ROW)
     pieces = bridged_pieces([joined], second, [True])
-    # cut half-way across each gap between the page reader's lines, each piece as tall as its
-    # own words within the line (the detector padded this one not at all)
-    assert pieces == {0: [(10, 100, 121, 130), (121, 100, 280, 130), (280, 100, 560, 129)]}
+    # cut half-way across the gap the lines under it leave clear, not where they run on; each
+    # piece as tall as its own words within the line (the detector padded this one not at all)
+    assert pieces == {0: [(10, 100, 280, 130), (280, 100, 560, 129)]}
     # a line padded round its words: each piece padded by the same share of its own height
     padded = Candidate(((10, 90), (560, 90), (560, 140), (10, 140)), joined.text, 0.95)
     first = bridged_pieces([padded], second, [True])[0][0]
-    assert first == pytest.approx((10, 100 - 9 / 32 * 30, 121, 130 + 9 / 32 * 30))
-    # a line set askew, or rerouted to another recognizer, stays whole
+    assert first == pytest.approx((10, 100 - 9 / 32 * 31, 280, 131 + 9 / 32 * 31))
+    # alone on the page, or set askew, or rerouted to another recognizer, it stays whole
+    assert bridged_pieces([joined], page(on_it), [True]) == {}
     assert bridged_pieces([joined], second, [False]) == {}
     rerouted = line("This is a sample, see 2 Frame Attributes", 100, x1=560, rerouted=True)
     assert bridged_pieces([rerouted], second, [True]) == {}
@@ -237,6 +245,13 @@ def test_a_line_the_page_reader_reads_whole_or_beside_noise_is_not_cut():
         ]
     )
     assert bridged_pieces([joined], parted, [True]) == {}
+    # ... and so is a wider gap inside a line that the lines under it run across
+    under: list[tuple[str, float, float, float]] = [
+        ("according", 12, 140, 0.9),
+        ("protocol", 140, 140, 0.9),
+    ]
+    wide = page([[("autho", 100, 100, 0.9)], [("ization", 200, 100, 0.9)], under])
+    assert bridged_pieces([joined], wide, [True]) == {}
     # two lines whose words interleave across the line are not side by side
     interleaved = page(
         [

@@ -65,8 +65,13 @@ BRIDGE_CHARACTERS = 2
 #: ... read with this confidence (the page reader's noise beside a line is no line of its own)
 BRIDGE_CONFIDENCE = 0.6
 #: ... and the pieces' words stand at least this many times their typical height apart (a
-#: gutter; the page reader also parts a word at a faint letter, `autho` `ization`)
-BRIDGE_GAP = 0.5
+#: gutter: a paper's, one em, leaves 1.4 times its words' typical height between their ink, a
+#: word space under half that; the page reader also parts a word at a faint letter, `autho`
+#: `ization`)
+BRIDGE_GAP = 0.8
+#: ... and the lines above and below it, within this many of its heights, leave as wide a gap
+#: round the cut, with words on both sides of it (a gutter goes on down the page)
+BRIDGE_REACH = 1.5
 
 
 @dataclass(frozen=True)
@@ -195,8 +200,9 @@ def bridged_pieces(
     boxes: list[Box | None] = [
         _bounds(c) if not c.rerouted and flat else None for c, flat in zip(candidates, level)
     ]
+    words = _words(page)
     on_line: dict[int, dict[int, list[_Word]]] = {}
-    for word in _words(page):
+    for word in words:
         home = _home(word, boxes)
         if home is not None:
             on_line.setdefault(home, {}).setdefault(word.line, []).append(word)
@@ -210,12 +216,24 @@ def bridged_pieces(
             continue
         height = statistics.median(w.box[3] - w.box[1] for ws in pieces for w in ws)
         ends = [(min(w.box[0] for w in ws), max(w.box[2] for w in ws)) for ws in pieces]
-        if any(
-            right[0] - left[1] < BRIDGE_GAP * height for left, right in itertools.pairwise(ends)
-        ):
+        if any(left[1] > right[0] for left, right in itertools.pairwise(ends)):
+            continue  # their words interleave: no two lines side by side
+        # cut only where a gap as wide as a gutter runs on past the line; the pieces between
+        # are read whole
+        kept: list[list[_Word]] = [pieces[0]]
+        inner: list[float] = []
+        for (left, right), ws in zip(itertools.pairwise(ends), pieces[1:]):
+            x = (left[1] + right[0]) / 2
+            gap = BRIDGE_GAP * height
+            if right[0] - left[1] >= gap and _gutter(x, box, words, lines, gap):
+                inner.append(x)
+                kept.append(list(ws))
+            else:
+                kept[-1] = kept[-1] + ws
+        if not inner:
             continue
-        xs = [box[0], *((left[1] + right[0]) / 2 for left, right in itertools.pairwise(ends))]
-        xs.append(box[2])
+        pieces = kept
+        xs = [box[0], *inner, box[2]]
         top = min(w.box[1] for ws in pieces for w in ws)
         foot = max(w.box[3] for ws in pieces for w in ws)
         pad = ((top - box[1]) + (box[3] - foot)) / 2 / max(foot - top, 1.0)
@@ -225,6 +243,26 @@ def bridged_pieces(
             margin = max(pad, 0.0) * (own_foot - own_top)
             cuts[i].append((x0, max(box[1], own_top - margin), x1, min(box[3], own_foot + margin)))
     return cuts
+
+
+def _gutter(
+    x: float, box: Box, words: list[_Word], own: dict[int, list[_Word]], width: float
+) -> bool:
+    """Whether the page reader's words on the lines just above and below ``box`` (a detected
+    line; ``own``, its words by line) leave a gap at least ``width`` wide round ``x``, with
+    words on both sides of it: a gutter runs on down the page, where a word the page reader
+    parted inside a line stands alone, and a word space under it is no gutter."""
+    reach = BRIDGE_REACH * (box[3] - box[1])
+    near = [
+        w
+        for w in words
+        if w.line not in own and box[1] - reach <= (w.box[1] + w.box[3]) / 2 <= box[3] + reach
+    ]
+    if any(w.box[0] < x < w.box[2] for w in near):
+        return False
+    before = [w.box[2] for w in near if w.box[2] <= x]
+    after = [w.box[0] for w in near if w.box[0] >= x]
+    return bool(before and after) and min(after) - max(before) >= width
 
 
 def _piece(words: list[_Word]) -> bool:
