@@ -176,8 +176,14 @@ FAR_APART_ALIGNED = 0.8
 #: column, however closely the detector's boxes meet across the gap
 LABEL_PITCH = 2.0
 #: ... of at least this many rows, none of them a display line (a brochure's title and logo
-#: beside its column stand level with its lines too)
+#: beside its column stand level with its lines too), each of this many letters or more
 LABELS = 2
+LABEL_LETTERS = 3
+#: ... each level with a row of the other side, and this share of them with a row that opens
+#: a block: the row above it this many times the side's leading off, short of the side's
+#: width by ``PROSE_FILL`` (a paragraph's last line), or none
+LABEL_OPENING = 0.6
+LABEL_BREAK = 1.3
 #: rows set over (or under) columns, apart from them by a band wider than a paragraph break (a
 #: title, a standfirst, a paper's title block and abstract; a footer), are cut off first where
 #: the rest then stands in columns, and the columns are judged alone: cut at the widest band
@@ -1354,25 +1360,44 @@ def _xy_cut(
         # A CV's or a report's headings set in a column of their own, each level with the
         # first line of its paragraph: a reader takes each with its paragraph. A sidebar's
         # items and a margin note are set at the text's own leading, not paragraphs apart.
+        if texts is None:
+            return False
         rows = [
             sorted(lines(side), key=lambda row: _row_centre(row, boxes)) for side in (left, right)
         ]
-        few, many = sorted(rows, key=len)
-        if len(few) < LABELS or len(many) < LABEL_PITCH * len(few):
+        # the labels stand first in the reading direction, before the text they head
+        few, many = rows if page_dir == "ltr" else rows[::-1]
+        if len(few) < LABELS or len(many) < len(few):
             return False
         if any(boxes[m][3] - boxes[m][1] >= TALL_SPAN * unit for row in few for m in row):
             return False  # a title, a logo: display lines are no labels
+        if any(sum(ch.isalpha() for m in row for ch in texts[m]) < LABEL_LETTERS for row in few):
+            return False  # nor pieces of a formula
         centres = [_row_centre(row, boxes) for row in few]
         pitch = statistics.median(b - a for a, b in itertools.pairwise(centres))
-        if pitch < LABEL_PITCH * leading(many) * unit:
+        # a line height at least: pieces of rows set half a row apart halve the leading
+        lead = max(leading(many), 1.0) * unit
+        if pitch < LABEL_PITCH * lead:
             return False
-        return all(
-            any(
+        # labels stand level with blocks' first rows (the row above set further off, or ending
+        # short: a paragraph's last line): a column of contents entries or a list set beside
+        # running text stands level with its rows too, but mid-paragraph
+        extent = _extent(many, boxes)
+        opening = [many[0]] + [
+            row
+            for above, row in itertools.pairwise(many)
+            if _row_centre(row, boxes) - _row_centre(above, boxes) >= LABEL_BREAK * lead
+            or _extent([above], boxes)[2] - extent[0] < PROSE_FILL * (extent[2] - extent[0])
+        ]
+
+        def level(a: list[int], rows: list[list[int]]) -> bool:
+            return any(
                 vertical_overlap(_extent([a], boxes), _extent([b], boxes)) >= LINE_OVERLAP
-                for b in many
+                for b in rows
             )
-            for a in few
-        )
+
+        openers = sum(level(a, opening) for a in few)
+        return all(level(a, many) for a in few) and openers >= LABEL_OPENING * len(few)
 
     def contact_blocks(left: list[int], right: list[int]) -> bool:
         # A paper's authors (name, affiliation, e-mail address), or a letter's sender beside
@@ -1463,7 +1488,7 @@ def _xy_cut(
 
     def goes_on(quarters: list[list[int]]) -> bool:
         # Columns of unequal height: one ends above the band (or starts below it) and the
-        # other, running text in one measure, goes on across it. The band is a paragraph
+        # other, prose in one measure, goes on across it. The band is a paragraph
         # break in the longer column beside the shorter one's end, no break across the page:
         # cut there, the longer column's foot was read after the shorter column.
         top_left, bottom_left, top_right, bottom_right = quarters
@@ -1473,7 +1498,7 @@ def _xy_cut(
         ):
             if not (above and below and is_column(above) and is_column(below)):
                 continue
-            if not all(is_running_text(lines(part)) for part in (above, below)):
+            if not all(prose(part) for part in (above, below)):
                 continue
             upper, lower = _extent([above], boxes), _extent([below], boxes)
             narrower = min(upper[2] - upper[0], lower[2] - lower[0])
@@ -1481,9 +1506,15 @@ def _xy_cut(
                 continue
             if bool(other_above) != bool(other_below):
                 other = other_above or other_below
-                if is_column(other) and is_running_text(lines(other)):
+                if is_column(other) and prose(other):
                     return True
         return False
+
+    def prose(side: list[int]) -> bool:
+        """Running text whose lines fill their width, as a paragraph's do (a list of short
+        items or a code listing leaves it ragged)."""
+        rows = lines(side)
+        return is_running_text(rows) and fills_lines(rows)
 
     def split(
         members: list[int], overfull: bool = True

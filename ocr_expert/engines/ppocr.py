@@ -41,8 +41,8 @@ from ocr_expert.engines.leaders import leader_tails, with_leaders
 from ocr_expert.engines.page_fusion import MIN_CONFIDENCE, bridged_pieces, fuse_page
 from ocr_expert.engines.roles import Recognition
 from ocr_expert.engines.script_route import Candidate, ScriptRoute
-from ocr_expert.image_io import edge_ground
-from ocr_expert.types import Span, box_corners, polygon_box, union_box
+from ocr_expert.image_io import dark_on_light, edge_ground, otsu_level
+from ocr_expert.types import Box, Span, box_corners, polygon_box, union_box
 
 MODELS = ("PP-OCRv6", "PP-OCRv4")
 #: the long side small pages are scaled up to before reading (``upscale_below``): twice a
@@ -77,6 +77,8 @@ LEADER_SCORE = 0.8
 #: level lines the detector joined across a gutter, their baselines a few pixels apart, make a
 #: box sloping by a degree or less; a line photographed at a slant is left whole
 CUT_SLOPE = 2.0
+#: ... and where the line's own ink leaves this share of its height clear either side of a cut
+CUT_CLEAR = 0.2
 #: the detector brings an image's shorter side up to ``det_limit_side_len`` (736 px); it is
 #: made to scale an image up by at most this factor, the image padded with its own ground
 #: instead. Two lines of small print 28 px tall, blown up 26 times (after ``upscale_below``),
@@ -278,7 +280,11 @@ class PPOCREngine(OCREngine):
         joined it to the line level with it across a narrow gutter) cut into those pieces, each
         read again by the recognizer; a line whose pieces are not all read surely stays whole."""
         flat = [abs(_slope(c.polygon)) <= CUT_SLOPE for c in candidates]
-        pieces = bridged_pieces(candidates, page, flat)
+        pieces = {
+            i: boxes
+            for i, boxes in bridged_pieces(candidates, page, flat).items()
+            if _clear_between(image, polygon_box(candidates[i].polygon), boxes)
+        }
         if not pieces:
             return candidates
         boxes = [box for i in sorted(pieces) for box in pieces[i]]
@@ -723,6 +729,21 @@ def _require_cuda_provider() -> None:
             "ppocr device='cuda' needs the GPU build of onnxruntime "
             "(pip install 'ocrvqa[gpu]', which brings onnxruntime-gpu); use device='cpu' otherwise"
         )
+
+
+def _clear_between(image: Image.Image, line: Box, pieces: list[Box]) -> bool:
+    """Whether ``line``'s own ink leaves each cut between ``pieces`` clear, ``CUT_CLEAR`` of
+    its height either side: the second reader's words can leave out a line's words it took
+    for a picture's (`(say` read `y`), and a cut there would go through them."""
+    grey, _ = dark_on_light(image.crop((line[0], line[1], line[2], line[3])))
+    arr = np.asarray(grey)
+    inked: np.ndarray = np.asarray((arr <= otsu_level(grey)).any(axis=0))
+    half = CUT_CLEAR * (line[3] - line[1])
+    for piece in pieces[1:]:
+        at = piece[0] - line[0]
+        if inked[max(0, round(at - half)) : max(0, round(at + half)) + 1].any():
+            return False
+    return True
 
 
 def _slope(polygon: Sequence[Sequence[float]]) -> float:
