@@ -1366,26 +1366,26 @@ def _xy_cut(
             sorted(lines(side), key=lambda row: _row_centre(row, boxes)) for side in (left, right)
         ]
         # the labels stand first in the reading direction, before the text they head
-        few, many = rows if page_dir == "ltr" else rows[::-1]
-        if len(few) < LABELS or len(many) < len(few):
+        heads, body = rows if page_dir == "ltr" else rows[::-1]
+        if len(heads) < LABELS or len(body) < len(heads):
             return False
-        if any(boxes[m][3] - boxes[m][1] >= TALL_SPAN * unit for row in few for m in row):
+        if any(boxes[m][3] - boxes[m][1] >= TALL_SPAN * unit for row in heads for m in row):
             return False  # a title, a logo: display lines are no labels
-        if any(sum(ch.isalpha() for m in row for ch in texts[m]) < LABEL_LETTERS for row in few):
+        if any(sum(ch.isalpha() for m in row for ch in texts[m]) < LABEL_LETTERS for row in heads):
             return False  # nor pieces of a formula
-        centres = [_row_centre(row, boxes) for row in few]
+        centres = [_row_centre(row, boxes) for row in heads]
         pitch = statistics.median(b - a for a, b in itertools.pairwise(centres))
         # a line height at least: pieces of rows set half a row apart halve the leading
-        lead = max(leading(many), 1.0) * unit
+        lead = max(leading(body), 1.0) * unit
         if pitch < LABEL_PITCH * lead:
             return False
         # labels stand level with blocks' first rows (the row above set further off, or ending
         # short: a paragraph's last line): a column of contents entries or a list set beside
         # running text stands level with its rows too, but mid-paragraph
-        extent = _extent(many, boxes)
-        opening = [many[0]] + [
+        extent = _extent(body, boxes)
+        opening = [body[0]] + [
             row
-            for above, row in itertools.pairwise(many)
+            for above, row in itertools.pairwise(body)
             if _row_centre(row, boxes) - _row_centre(above, boxes) >= LABEL_BREAK * lead
             or _extent([above], boxes)[2] - extent[0] < PROSE_FILL * (extent[2] - extent[0])
         ]
@@ -1396,8 +1396,8 @@ def _xy_cut(
                 for b in rows
             )
 
-        openers = sum(level(a, opening) for a in few)
-        return all(level(a, many) for a in few) and openers >= LABEL_OPENING * len(few)
+        openers = sum(level(a, opening) for a in heads)
+        return all(level(a, body) for a in heads) and openers >= LABEL_OPENING * len(heads)
 
     def contact_blocks(left: list[int], right: list[int]) -> bool:
         # A paper's authors (name, affiliation, e-mail address), or a letter's sender beside
