@@ -191,6 +191,9 @@ LABEL_BREAK = 1.3
 #: two tiers of columns, read across (as without the title it was not). The first this many
 #: such bands from the top and from the foot are tried (the fewest rows cut off first).
 HEAD_BANDS = 5
+#: a gutter found between the lines' ink, not their boxes, at a gap narrower than the widest,
+#: runs down two columns each this share of the region's height or more
+TALL_SIDE = 0.6
 #: a ruled box holding at most this many lines is a field of a form or a cell of a table, read
 #: as one unit; one holding more is a table's ruled column or a frame around running text
 CELL_LINES = 4
@@ -1605,16 +1608,30 @@ def _xy_cut(
                 if gap < COLUMN_GAP * unit:
                     break
                 left, right = parted(members, at, of)
-                # beside a display line, an ink gap is a gutter only where it is no title's
+                # between the lines' ink, a gutter runs down columns that both stand most of
+                # the region's height (a table's last column, filled on a few rows, is none),
+                # and beside a display line only where no title's
                 if (
                     n
                     and columns_beside(left, right)
-                    and (of is boxes or not display_beside_body(left, right, at, gap))
+                    and (
+                        of is boxes
+                        or (
+                            not display_beside_body(left, right, at, gap)
+                            and all(tall_side(side, members) for side in (left, right))
+                        )
+                    )
                 ):
                     return gap, left, right
                 if apart(left, right):
                     return gap, left, right
         return None
+
+    def tall_side(side: list[int], members: list[int]) -> bool:
+        """Whether ``side`` stands ``TALL_SIDE`` of the height of ``members`` or more."""
+        region = _extent([members], boxes)
+        own = _extent([side], boxes)
+        return own[3] - own[1] >= TALL_SIDE * (region[3] - region[1])
 
     def apart(left: list[int], right: list[int]) -> bool:
         # Rows of one table or form share its pitch, and most stand level across its gaps
