@@ -41,7 +41,8 @@ from ocr_expert.engines.leaders import leader_tails, with_leaders
 from ocr_expert.engines.page_fusion import MIN_CONFIDENCE, bridged_pieces, fuse_page
 from ocr_expert.engines.roles import Recognition
 from ocr_expert.engines.script_route import Candidate, ScriptRoute
-from ocr_expert.image_io import dark_on_light, edge_ground, otsu_level
+from ocr_expert.image_io import edge_ground
+from ocr_expert.ink import ink_mask
 from ocr_expert.types import Box, Span, box_corners, polygon_box, union_box
 
 MODELS = ("PP-OCRv6", "PP-OCRv4")
@@ -735,9 +736,8 @@ def _clear_between(image: Image.Image, line: Box, pieces: list[Box]) -> bool:
     """Whether ``line``'s own ink leaves each cut between ``pieces`` clear, ``CUT_CLEAR`` of
     its height either side: the second reader's words can leave out a line's words it took
     for a picture's (`(say` read `y`), and a cut there would go through them."""
-    grey, _ = dark_on_light(image.crop((line[0], line[1], line[2], line[3])))
-    arr = np.asarray(grey)
-    inked: np.ndarray = np.asarray((arr <= otsu_level(grey)).any(axis=0))
+    mask = ink_mask(image.crop((line[0], line[1], line[2], line[3])))
+    inked: np.ndarray = np.asarray(mask.any(axis=0))
     half = CUT_CLEAR * (line[3] - line[1])
     for piece in pieces[1:]:
         at = piece[0] - line[0]
